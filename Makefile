@@ -1,0 +1,26 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Installed before the project so pip keeps it: a CPU or CUDA build as the platform's index serves.
+TORCH ?= torch==2.13.0
+
+.PHONY: run test lint bench install
+
+$(BIN)/rnnplay: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(BIN)/rnnplay
+
+install: $(BIN)/rnnplay
+
+run: install
+	$(BIN)/rnnplay $(ARGS)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench.epoch_speed

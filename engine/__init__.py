@@ -1,0 +1,1 @@
+"""rnnplay's engine: corpus, models, training, generation and sessions. Never imports textual."""

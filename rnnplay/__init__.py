@@ -1,0 +1,1 @@
+"""The `rnnplay` command line: dispatches to the headless engine commands or the app."""

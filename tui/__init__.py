@@ -1,0 +1,1 @@
+"""rnnplay's Textual app: drives the engine, never does tensor math itself."""
