@@ -1,0 +1,63 @@
+"""Shared fixtures. No test may touch the network or the checkout's corpus/ directory.
+
+The jaychou zip comes from shared/corpus/ beside the repository (CI keeps a copy there); a
+session-wide RNNPLAY_CORPUS_DIR points at a temporary copy of it, and RNNPLAY_JAYCHOU_URL at a
+closed local port so an accidental download fails at once instead of going online.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.corpus import JAYCHOU_ZIP, Corpus, load_corpus
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+# Port 9 (discard) is not listened on locally: connection refused, instantly.
+DEAD_URL = "http://127.0.0.1:9/jaychou_lyrics.txt.zip"
+
+TINY_TEXT = (
+    "the quick brown fox jumps over the lazy dog.\n"
+    "pack my box with five dozen liquor jugs!\n"
+    "how vexingly quick daft zebras jump; "
+) * 4
+
+
+@pytest.fixture(scope="session")
+def shared_corpus_zip() -> Path:
+    """The book's jaychou_lyrics.txt.zip from shared/corpus/ (read-only; copy before writing)."""
+    path = SHARED_CORPUS_DIR / JAYCHOU_ZIP
+    if not path.is_file():
+        pytest.fail(f"test data missing: {path} (CI keeps shared/ beside the clone)")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """RNNPLAY_CORPUS_DIR -> a temp dir holding a copy of the zip (when shared/ has one)."""
+    corpus_dir = tmp_path_factory.mktemp("corpus")
+    source = SHARED_CORPUS_DIR / JAYCHOU_ZIP
+    if source.is_file():
+        shutil.copyfile(source, corpus_dir / JAYCHOU_ZIP)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RNNPLAY_CORPUS_DIR", str(corpus_dir))
+        mp.setenv("RNNPLAY_JAYCHOU_URL", DEAD_URL)
+        yield corpus_dir
+
+
+@pytest.fixture(scope="session")
+def jaychou(shared_corpus_zip: Path, isolated_corpus_dir: Path) -> Corpus:
+    """load_corpus("jaychou") with the defaults (10,000 chars, vocab 1027), loaded once."""
+    return load_corpus("jaychou")
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """A small UTF-8 text file (a few hundred chars); load it with load_corpus(str(path))."""
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_TEXT, encoding="utf-8")
+    return path
