@@ -1,0 +1,86 @@
+"""Greedy generation: the book's predict, and an incremental completer for a prompt pane.
+
+The completer keeps the hidden state after every character typed so far, so a keystroke costs
+one model step and a backspace costs nothing; the completion is then decoded greedily (argmax).
+Characters the vocabulary lacks are skipped (the state is carried over unchanged) and reported.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from engine.corpus import Vocab
+from engine.models import CharRNN, State
+
+
+class Completer:
+    def __init__(self, model: CharRNN, vocab: Vocab, device: torch.device | str = "cpu") -> None:
+        self.model, self.vocab, self.device = model, vocab, torch.device(device)
+        self.text = ""
+        # _stack[i] is (state, logits) after the first i characters; logits is None until a
+        # known character has been fed, since there is nothing to predict from.
+        self._stack: list[tuple[State, torch.Tensor | None]] = [
+            (model.begin_state(1, self.device), None)
+        ]
+
+    @property
+    def unknown(self) -> list[str]:
+        """Characters of the text that the model cannot read, in order of appearance."""
+        return [ch for ch in self.text if ch not in self.vocab]
+
+    def set_text(self, text: str) -> None:
+        """Move to `text`, re-using the states of the prefix it shares with the current text."""
+        common = 0
+        for a, b in zip(self.text, text, strict=False):
+            if a != b:
+                break
+            common += 1
+        while len(self.text) > common:
+            self.pop()
+        for ch in text[common:]:
+            self.push(ch)
+
+    def push(self, ch: str) -> None:
+        state, logits = self._stack[-1]
+        if ch in self.vocab:
+            x = torch.tensor([self.vocab.char_to_idx[ch]], device=self.device)
+            with torch.inference_mode():
+                logits, state = self.model.step(x, state)
+        self._stack.append((state, logits))
+        self.text += ch
+
+    def pop(self) -> None:
+        if self.text:
+            self._stack.pop()
+            self.text = self.text[:-1]
+
+    def complete(self, n: int) -> str:
+        """The next n characters by argmax, from the current state; '' before any known char."""
+        state, logits = self._stack[-1]
+        if logits is None or n <= 0:
+            return ""
+        out: list[int] = []
+        with torch.inference_mode():
+            for i in range(n):
+                x = logits.argmax(dim=-1)
+                out.append(int(x))
+                if i + 1 < n:  # the last character is never fed back, as in the book
+                    logits, state = self.model.step(x, state)
+        return self.vocab.decode(out)
+
+    def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
+        """Adopt new weights and replay the text under them."""
+        self.model.load_state_dict(state_dict)
+        text, self.text = self.text, ""
+        del self._stack[1:]
+        for ch in text:
+            self.push(ch)
+
+
+def predict(
+    model: CharRNN, vocab: Vocab, prefix: str, num_chars: int, device: torch.device | str = "cpu"
+) -> str:
+    """The book's predict_rnn: feed the prefix, then append num_chars greedy characters."""
+    completer = Completer(model, vocab, device)
+    completer.set_text(prefix)
+    return prefix + completer.complete(num_chars)

@@ -1,0 +1,44 @@
+"""The scratch RNN's recurrence H_t = tanh(P_t + H_{t-1} W_hh), with backprop through time by hand.
+
+The book lets autograd record every time step. Here the forward loop runs without recording and
+the backward pass is the book's BPTT (section 6.6) written out: the same gradients, with two
+kernels per step instead of a graph of ~8 nodes per step, and W_hh's gradient as one matrix
+product over all steps instead of one per step.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class TanhRecurrence(torch.autograd.Function):
+    """Hs = [H_1 .. H_T] for inputs P (T, B, H) already holding X_t W_xh + b_h."""
+
+    @staticmethod
+    def forward(ctx, pre: torch.Tensor, h0: torch.Tensor, w_hh: torch.Tensor) -> torch.Tensor:
+        hs = torch.empty_like(pre)
+        h = h0
+        for t in range(pre.shape[0]):
+            # addmm writes P_t + H_{t-1} W_hh straight into its slot; tanh then runs in place.
+            h = torch.addmm(pre[t], h, w_hh, out=hs[t]).tanh_()
+        ctx.save_for_backward(h0, w_hh, hs)
+        return hs
+
+    @staticmethod
+    def backward(ctx, d_hs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        h0, w_hh, hs = ctx.saved_tensors
+        steps, _, hidden = hs.shape
+        d_hs = d_hs.contiguous()
+        d_z = torch.empty_like(hs)  # gradient wrt the pre-activation Z_t = P_t + H_{t-1} W_hh
+        tanh_grad = 1 - hs * hs  # tanh'(Z_t) = 1 - H_t^2, for all steps at once
+        w_hh_t = w_hh.t()
+        d_h = d_hs[steps - 1]
+        for t in range(steps - 1, 0, -1):
+            torch.mul(d_h, tanh_grad[t], out=d_z[t])
+            # dL/dH_{t-1} = (its direct gradient) + dZ_t W_hh^T, fused into one addmm.
+            d_h = torch.addmm(d_hs[t - 1], d_z[t], w_hh_t)
+        torch.mul(d_h, tanh_grad[0], out=d_z[0])
+        h_prev = torch.cat((h0.unsqueeze(0), hs[:-1])).reshape(-1, hidden)
+        d_w_hh = h_prev.t() @ d_z.reshape(-1, hidden)  # sum_t H_{t-1}^T dZ_t
+        d_h0 = d_z[0] @ w_hh_t if ctx.needs_input_grad[1] else None
+        return d_z, d_h0, d_w_hh

@@ -1,0 +1,37 @@
+"""Weights published by the trainer for readers on other threads (the prompt, a save).
+
+A reader never sees the live model: between batches the trainer puts a CPU copy here under a
+lock, so a reader can never observe a half-applied optimizer step. Published dicts are never
+mutated afterwards, so a reader may keep one without copying it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import torch
+from torch import nn
+
+
+class SnapshotBox:
+    def __init__(self, min_interval: float = 0.2) -> None:
+        self._lock = threading.Lock()
+        self._version = 0
+        self._state: dict[str, torch.Tensor] = {}
+        self._last = 0.0
+        self.min_interval = min_interval  # seconds between throttled publications
+
+    def publish(self, model: nn.Module, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.min_interval:
+            return
+        state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        with self._lock:
+            self._version += 1
+            self._state = state
+            self._last = now
+
+    def latest(self) -> tuple[int, dict[str, torch.Tensor]]:
+        with self._lock:
+            return self._version, self._state

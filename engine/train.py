@@ -1,0 +1,276 @@
+"""Training the character models the book's way, one batch at a time, controllable from a UI.
+
+The loop is the book's train_and_predict_rnn: sample a minibatch, (re)start or detach the hidden
+state, forward, mean cross-entropy, backward, clip, step; perplexity is exp(mean loss) over the
+epoch. Everything a UI needs arrives as events through `on_event`, and the controls (pause,
+resume, stop, set_lr, set_epochs, call_soon) are safe to call from any thread: they take effect
+between batches, on the trainer's thread, so the model is never touched mid-step.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn.functional as F
+
+from engine.clipping import clip_gradients
+from engine.config import TrainConfig
+from engine.corpus import Corpus
+from engine.device import resolve_device
+from engine.events import BatchEnd, EpochEnd, Event, Sample, StatusChanged
+from engine.generate import predict
+from engine.models import State, build_model, detach_state
+from engine.sampling import batch_at, consecutive_starts, random_starts
+from engine.snapshots import SnapshotBox
+
+
+class Diverged(RuntimeError):
+    """The loss or gradient went non-finite; the weights were left as they were before."""
+
+
+@dataclass
+class EpochCursor:
+    """An epoch in progress: enough to pause, save and resume it mid-way."""
+
+    starts: torch.Tensor  # (batches, batch_size) sequence offsets for this epoch
+    batch: int = 0  # batches done
+    loss_sum: float = 0.0  # sum of per-token cross-entropy so far
+    tokens: int = 0  # predicted characters so far
+    norm_sum: float = 0.0  # sum of pre-clipping gradient norms so far
+    seconds: float = 0.0  # training time so far (pauses excluded)
+    state: State | None = None  # consecutive sampling carries the hidden state across batches
+
+
+def make_optimizer(cfg: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    if cfg.optimizer_name == "sgd":
+        # The book's d2l.sgd with batch_size=1: p -= lr * grad (the loss is already a mean).
+        return torch.optim.SGD(params, lr=cfg.learning_rate)
+    return torch.optim.Adam(params, lr=cfg.learning_rate)
+
+
+class Trainer:
+    def __init__(
+        self, corpus: Corpus, config: TrainConfig, on_event: Callable[[Event], None] | None = None
+    ) -> None:
+        config.check(len(corpus.indices))
+        self.corpus, self.config = corpus, config
+        self.device = resolve_device(config.device)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        self.on_event = on_event or (lambda event: None)
+        # Weights come from the seed without disturbing anyone else's use of torch's global RNG.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = build_model(config.model, len(corpus.vocab), config.hidden, config.layers)
+        self.model = model.to(self.device)
+        self.params = list(self.model.parameters())
+        self.optimizer = make_optimizer(config, self.params)
+        self.generator = torch.Generator().manual_seed(config.seed)  # sampling order only
+        self.data = corpus.indices.to(self.device)
+        self.epoch = 0  # epochs completed
+        self.step = 0  # optimizer steps taken
+        self.target_epochs = config.epochs
+        self.history: list[EpochEnd] = []
+        self.samples: list[Sample] = []
+        self.status = "idle"
+        self.cursor: EpochCursor | None = None
+        self.snapshots = SnapshotBox()
+        self.snapshots.publish(self.model, force=True)
+        self._commands: queue.SimpleQueue[Callable[[Trainer], None]] = queue.SimpleQueue()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._stop = threading.Event()
+        self._running = threading.Lock()
+
+    # -- controls (any thread) --------------------------------------------------------------
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._resume.set()
+
+    def set_lr(self, lr: float) -> None:
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive number, not {lr}")
+        self.call_soon(lambda t: t._apply_lr(lr))
+
+    def set_epochs(self, epochs: int) -> None:
+        self.call_soon(lambda t: setattr(t, "target_epochs", max(epochs, 0)))
+
+    def call_soon(self, fn: Callable[[Trainer], None]) -> None:
+        """Run fn(trainer) on the trainer thread between batches, or now if it is not running."""
+        if self._running.acquire(blocking=False):
+            try:
+                fn(self)
+            finally:
+                self._running.release()
+        else:
+            self._commands.put(fn)
+
+    def current_config(self) -> TrainConfig:
+        """The configuration as it stands now, with a changed lr or epoch target folded in."""
+        return replace(self.config, lr=self.lr, epochs=self.target_epochs)
+
+    # -- training (the trainer's thread) ------------------------------------------------------
+    def run(self) -> str:
+        """Train until the target epoch, a stop, or divergence; returns the final status."""
+        with self._running:
+            self._stop.clear()
+            self._set_status("running")
+            try:
+                while self.epoch < self.target_epochs and self._run_epoch_locked() is not None:
+                    pass
+            except Diverged as err:
+                self._set_status("diverged", str(err))
+                return self.status
+            self._drain_commands()
+            if self._stop.is_set():
+                self._set_status("stopped")
+            else:
+                self._set_status("finished", f"trained {self.epoch} epochs")
+        return self.status
+
+    def run_epoch(self) -> EpochEnd | None:
+        """Train one whole epoch (or finish the one in progress); None if stopped mid-way."""
+        with self._running:
+            return self._run_epoch_locked()
+
+    def _run_epoch_locked(self) -> EpochEnd | None:
+        cursor = self.cursor or self._begin_epoch()
+        while cursor.batch < len(cursor.starts):
+            if not self._between_batches():
+                return None
+            self._train_batch(cursor)
+        return self._end_epoch(cursor)
+
+    def _begin_epoch(self) -> EpochCursor:
+        cfg, n = self.config, len(self.data)
+        if cfg.sampling == "random":
+            starts = random_starts(n, cfg.batch_size, cfg.num_steps, self.generator)
+        else:
+            starts = consecutive_starts(n, cfg.batch_size, cfg.num_steps)
+        self.cursor = EpochCursor(starts=starts.to(self.device))
+        return self.cursor
+
+    def _between_batches(self) -> bool:
+        self._drain_commands()
+        if not self._resume.is_set():
+            self._set_status("paused")
+            while not self._resume.wait(0.05):
+                self._drain_commands()
+            self._drain_commands()
+            if not self._stop.is_set():
+                self._set_status("running")
+        return not self._stop.is_set()
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            command(self)
+
+    def _train_batch(self, cursor: EpochCursor) -> None:
+        cfg = self.config
+        began = time.perf_counter()
+        X, Y = batch_at(self.data, cursor.starts[cursor.batch], cfg.num_steps)
+        if cfg.sampling == "random" or cursor.state is None:
+            # Random sampling: sequences are unrelated, so each batch starts from zeros.
+            # Consecutive: zeros at the start of each epoch only (for the nn models too, where
+            # the book keeps the state across epochs; the difference is one reset per epoch).
+            state = self.model.begin_state(cfg.batch_size, self.device)
+        else:
+            # The sequence continues, but gradients stop at the batch boundary.
+            state = detach_state(cursor.state)
+        logits, state = self.model(X, state)
+        loss = F.cross_entropy(logits, Y.t().reshape(-1))  # rows are time-major, like logits
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = clip_gradients(self.params, cfg.clip)
+        loss_value, norm_value = torch.stack((loss.detach(), norm)).tolist()  # one host sync
+        if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
+            self.optimizer.zero_grad(set_to_none=True)
+            raise Diverged(self._divergence_message(loss_value, cursor))
+        self.optimizer.step()
+        self.step += 1
+        tokens = Y.numel()
+        cursor.state = state if cfg.sampling == "consecutive" else None
+        cursor.batch += 1
+        cursor.loss_sum += loss_value * tokens
+        cursor.tokens += tokens
+        cursor.norm_sum += norm_value
+        cursor.seconds += time.perf_counter() - began
+        self.snapshots.publish(self.model)
+        self.on_event(
+            BatchEnd(
+                self.epoch + 1,
+                cursor.batch,
+                len(cursor.starts),
+                loss_value,
+                cursor.tokens / max(cursor.seconds, 1e-9),
+            )
+        )
+
+    def _divergence_message(self, loss: float, cursor: EpochCursor) -> str:
+        what = "loss" if not math.isfinite(loss) else "gradient norm"
+        return (
+            f"training diverged: the {what} became non-finite in epoch {self.epoch + 1}, "
+            f"batch {cursor.batch + 1}; the weights were kept from before that step. "
+            f"Lower the learning rate (now {self.lr:g}) or the clip threshold."
+        )
+
+    def _end_epoch(self, cursor: EpochCursor) -> EpochEnd:
+        self.epoch += 1
+        self.cursor = None
+        mean_loss = cursor.loss_sum / cursor.tokens
+        end = EpochEnd(
+            epoch=self.epoch,
+            epochs=self.target_epochs,
+            perplexity=math.exp(mean_loss) if mean_loss < 700 else math.inf,
+            seconds=cursor.seconds,
+            chars_per_sec=cursor.tokens / max(cursor.seconds, 1e-9),
+            grad_norm=cursor.norm_sum / len(cursor.starts),
+            lr=self.lr,
+        )
+        self.history.append(end)
+        self.snapshots.publish(self.model, force=True)
+        self.on_event(end)
+        if self.config.pred_period and self.epoch % self.config.pred_period == 0:
+            for sample in self.predict_samples():
+                self.samples.append(sample)
+                self.on_event(sample)
+        return end
+
+    def predict_samples(self) -> list[Sample]:
+        cfg = self.config
+        return [
+            Sample(
+                self.epoch,
+                prefix,
+                predict(self.model, self.corpus.vocab, prefix, cfg.pred_len, self.device),
+            )
+            for prefix in cfg.prefixes
+        ]
+
+    def _apply_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def _set_status(self, status: str, message: str = "") -> None:
+        self.status = status
+        self.on_event(StatusChanged(status, message))
