@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -274,3 +276,77 @@ class Trainer:
     def _set_status(self, status: str, message: str = "") -> None:
         self.status = status
         self.on_event(StatusChanged(status, message))
+
+    # -- state for sessions (call between batches or when not running) ------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: tensors and plain JSON-able values."""
+        cursor = None
+        if self.cursor is not None:
+            c = self.cursor
+            cursor = {
+                "starts": c.starts.cpu(),
+                "batch": c.batch,
+                "loss_sum": c.loss_sum,
+                "tokens": c.tokens,
+                "norm_sum": c.norm_sum,
+                "seconds": c.seconds,
+                "state": None if c.state is None else [s.cpu() for s in c.state],
+            }
+        return {
+            "config": self.current_config().to_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "model": {k: v.cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "history": [asdict(e) for e in self.history],
+            "samples": [asdict(s) for s in self.samples],
+            "cursor": cursor,
+            "rng": {
+                "sampling": self.generator.get_state(),
+                "torch": torch.get_rng_state(),
+                "python": _python_rng_to_json(random.getstate()),
+                "cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+            },
+        }
+
+    def load_state_dict(self, d: dict[str, Any]) -> None:
+        """Restore a state_dict(); the trainer must have been built with the same config."""
+        self.model.load_state_dict(d["model"])
+        self.optimizer.load_state_dict(d["optimizer"])
+        self.epoch, self.step = int(d["epoch"]), int(d["step"])
+        self.target_epochs = int(d["config"]["epochs"])
+        self._apply_lr(float(d["config"]["lr"]))
+        self.history = [EpochEnd(**e) for e in d["history"]]
+        self.samples = [Sample(**s) for s in d["samples"]]
+        c = d["cursor"]
+        self.cursor = (
+            None
+            if c is None
+            else EpochCursor(
+                starts=c["starts"].to(self.device),
+                batch=c["batch"],
+                loss_sum=c["loss_sum"],
+                tokens=c["tokens"],
+                norm_sum=c["norm_sum"],
+                seconds=c["seconds"],
+                state=None if c["state"] is None else tuple(s.to(self.device) for s in c["state"]),
+            )
+        )
+        # RNG last, after the model and optimizer exist, so nothing built later consumes it.
+        rng = d["rng"]
+        self.generator.set_state(rng["sampling"])
+        torch.set_rng_state(rng["torch"])
+        random.setstate(_python_rng_from_json(rng["python"]))
+        if rng.get("cuda") is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        self.snapshots.publish(self.model, force=True)
+
+
+def _python_rng_to_json(state: tuple) -> list:
+    version, internal, gauss = state
+    return [version, list(internal), gauss]
+
+
+def _python_rng_from_json(state: list) -> tuple:
+    version, internal, gauss = state
+    return (version, tuple(internal), gauss)
