@@ -89,6 +89,9 @@ class Trainer:
         self._resume.set()
         self._stop = threading.Event()
         self._running = threading.Lock()
+        # Uniform guessing scores log(V); ten times that (perplexity V^10) only happens when the
+        # steps have blown the weights up, and soon after the loss would overflow to inf/NaN.
+        self._loss_ceiling = 10 * math.log(len(corpus.vocab))
 
     # -- controls (any thread) --------------------------------------------------------------
     @property
@@ -205,7 +208,7 @@ class Trainer:
         loss.backward()
         norm = clip_gradients(self.params, cfg.clip)
         loss_value, norm_value = torch.stack((loss.detach(), norm)).tolist()  # one host sync
-        if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
+        if not (math.isfinite(norm_value) and loss_value < self._loss_ceiling):
             self.optimizer.zero_grad(set_to_none=True)
             raise Diverged(self._divergence_message(loss_value, cursor))
         self.optimizer.step()
@@ -229,9 +232,14 @@ class Trainer:
         )
 
     def _divergence_message(self, loss: float, cursor: EpochCursor) -> str:
-        what = "loss" if not math.isfinite(loss) else "gradient norm"
+        what = (
+            "gradient norm became non-finite" if math.isfinite(loss) else "loss became non-finite"
+        )
+        if math.isfinite(loss) and loss >= self._loss_ceiling:
+            uniform = math.log(len(self.corpus.vocab))
+            what = f"loss exploded to {loss:.3g} (uniform guessing scores {uniform:.2f})"
         return (
-            f"training diverged: the {what} became non-finite in epoch {self.epoch + 1}, "
+            f"training diverged: the {what} in epoch {self.epoch + 1}, "
             f"batch {cursor.batch + 1}; the weights were kept from before that step. "
             f"Lower the learning rate (now {self.lr:g}) or the clip threshold."
         )

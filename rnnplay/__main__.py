@@ -1,0 +1,5 @@
+import sys
+
+from rnnplay.cli import main
+
+sys.exit(main())
