@@ -1,0 +1,311 @@
+"""rnnplay's main screen: setup, live curves, status, the prompt and the samples log.
+
+Messages come up from the panes and the background threads; the app calls methods down on the
+panes. Tensor work happens only in engine/ calls made on the trainer and completion threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from tui.completion import CompletionService, ModelSource
+from tui.engine_port import EnginePort, real_engine
+from tui.messages import (
+    CompletionReady,
+    EpochPoint,
+    Progress,
+    RunEnded,
+    RunInfo,
+    RunRefused,
+    RunStarted,
+    SampleText,
+    StatusChange,
+)
+from tui.screens.help import HelpScreen
+from tui.screens.lr import LrScreen
+from tui.trainer_driver import ActiveRun, RunRequest, TrainerDriver
+from tui.widgets.curves import CurvesPlot
+from tui.widgets.prompt import PromptPane
+from tui.widgets.samples import SamplesLog
+from tui.widgets.setup import SetupPane
+from tui.widgets.status import StatusPane
+
+# Below this the panes overlap; a note is clearer than a broken layout.
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+PLOT_REFRESH_S = 0.25
+
+
+@dataclass
+class AppOptions:
+    train: bool = False
+    setup: dict[str, str] = field(default_factory=dict)
+    prompt: str = ""
+    handle_signals: bool = False
+
+
+class RnnplayApp(App[int]):
+    TITLE = "rnnplay"
+    CSS = """
+    #main { height: 1fr; }
+    #right { width: 1fr; }
+    #curves { height: 3fr; border: round $primary-darken-2; }
+    #too-small { display: none; content-align: center middle; height: 1fr; }
+    Screen.-too-small #main { display: none; }
+    Screen.-too-small #too-small { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("f5", "start", "Start"),
+        Binding("f6", "pause_resume", "Pause/Resume"),
+        Binding("f7", "stop", "Stop"),
+        Binding("f8", "change_lr", "Set lr"),
+        Binding("f2", "toggle_plot", "Plot view"),
+        Binding("f3", "clear_runs", "Clear runs", show=False),
+        Binding("f1", "help", "Help"),
+        Binding("escape", "focus_prompt", "Prompt", show=False),
+    ]
+
+    def __init__(self, engine: EnginePort | None = None, options: AppOptions | None = None):
+        super().__init__()
+        self.engine = engine or real_engine()
+        self.options = options or AppOptions()
+        self.driver = TrainerDriver(self, self.engine, on_ready=self._attach_prompt_model)
+        self.completion = CompletionService(self, self.engine)
+        self.runs: dict[int, RunInfo] = {}
+        self.current_run: RunInfo | None = None
+        self.state = "idle"
+        self.last_lr: float | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SetupPane(self.engine.available_devices(), self.options.setup, id="setup")
+            with Vertical(id="right"):
+                yield StatusPane(id="status")
+                yield CurvesPlot(id="curves")
+                yield PromptPane(id="prompt")
+                yield SamplesLog(id="samples")
+        yield Static(
+            f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+            id="too-small",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        plot = self.query_one(CurvesPlot)
+        plot.border_title = plot.title_text()
+        self.driver.start_thread()
+        self.completion.start_thread()
+        self.set_interval(PLOT_REFRESH_S, plot.flush, name="plot-refresh")
+        prompt = self.query_one(PromptPane)
+        prompt.focus()
+        if self.options.prompt:
+            prompt.insert(self.options.prompt)
+        if self.options.handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self._on_signal)
+        self._check_size()
+        if self.options.train:
+            self.action_start()
+
+    # -- size --------------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        width, height = self.size
+        self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+
+    # -- quitting ----------------------------------------------------------------------------
+    def _on_signal(self) -> None:
+        self.call_later(self.action_quit)
+
+    async def action_quit(self) -> None:
+        # Textual joins worker threads on exit: stop the trainer first so that is quick.
+        self.driver.shutdown()
+        self.completion.shutdown()
+        self.exit(0)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(
+                f"{event.worker.name} thread failed: {event.worker.error}",
+                severity="error",
+                timeout=10,
+            )
+            self._set_state("error")
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_start(self) -> None:
+        values, error = self.query_one(SetupPane).read()
+        if values is None:
+            self.notify(error, severity="error")
+            return
+        corpus = str(values.pop("corpus"))
+        max_chars = int(str(values.pop("max_chars")))
+        values["prefixes"] = ("分开", "不分开") if corpus == "jaychou" else ("def ", "import ")
+        self.driver.submit(RunRequest(corpus, max_chars, values))
+        self._set_state("loading")
+
+    def action_pause_resume(self) -> None:
+        if self.state == "paused":
+            if self.driver.resume():
+                self._set_state("running")
+        elif self.state == "running" and self.driver.pause():
+            self._set_state("pausing")
+
+    def action_pause(self) -> None:
+        if self.state == "running":
+            self.action_pause_resume()
+
+    def action_resume(self) -> None:
+        if self.state == "paused":
+            self.action_pause_resume()
+
+    def action_stop(self) -> None:
+        if not self.driver.stop():
+            self.notify("no run in progress")
+
+    def action_change_lr(self) -> None:
+        active = self.driver.active
+        if active is None:
+            self.notify("no run in progress: set lr in the setup pane")
+            return
+        current = self.last_lr if self.last_lr is not None else active.info.lr
+
+        def apply(lr: float | None) -> None:
+            if lr is not None and self.driver.set_lr(lr):
+                self.last_lr = lr
+                self.query_one(SamplesLog).add_note(f"lr -> {lr:g} (marked on the plot)")
+
+        self.push_screen(LrScreen(current), apply)
+
+    def action_toggle_plot(self) -> None:
+        self.query_one(CurvesPlot).toggle_view()
+
+    def action_clear_runs(self) -> None:
+        plot = self.query_one(CurvesPlot)
+        keep = self.current_run if self.driver.active else None
+        runs = [r for r in plot.runs if keep is not None and r.run_id == keep.run_id]
+        plot.runs[:] = runs
+        plot.clear_runs()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_focus_prompt(self) -> None:
+        self.query_one(PromptPane).focus()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Start training", "New run with the setup pane's values (F5)", self.action_start
+        )
+        yield SystemCommand("Pause training", "Pause between batches (F6)", self.action_pause)
+        yield SystemCommand("Resume training", "Continue a paused run (F6)", self.action_resume)
+        yield SystemCommand("Stop training", "End the run; its curve stays (F7)", self.action_stop)
+        yield SystemCommand("Change learning rate", "While running (F8)", self.action_change_lr)
+        yield SystemCommand(
+            "Toggle plot view", "Perplexity / gradient norm (F2)", self.action_toggle_plot
+        )
+        yield SystemCommand(
+            "Clear old runs", "Remove finished runs from the plot (F3)", self.action_clear_runs
+        )
+        yield SystemCommand("Help", "Panes and the book's terms (F1)", self.action_help)
+
+    # -- state ---------------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.query_one(StatusPane).set_state(state)
+
+    def _attach_prompt_model(self, active: ActiveRun) -> None:
+        # Called on the trainer thread once the Trainer exists.
+        cfg, corpus = active.config, active.corpus
+        self.completion.attach(
+            ModelSource(
+                snapshots=active.trainer.snapshots,
+                kind=cfg.model,
+                vocab=corpus.vocab,
+                vocab_size=len(corpus.vocab),
+                hidden=cfg.hidden,
+                layers=cfg.layers,
+            )
+        )
+
+    # -- messages from the threads and panes -----------------------------------------------------
+    def on_run_refused(self, message: RunRefused) -> None:
+        self.query_one(SetupPane).show_error(message.message, message.field_hint)
+        self.notify(message.message, title="run refused", severity="error", timeout=8)
+        self._set_state("idle" if self.driver.active is None else self.state)
+
+    def on_run_started(self, message: RunStarted) -> None:
+        info = message.info
+        self.runs[info.run_id] = info
+        self.current_run = info
+        self.last_lr = info.lr
+        self.query_one(CurvesPlot).add_run(info.run_id, info.label, info.vocab_size, info.clip)
+        self.query_one(StatusPane).start_run(info.label, info.epochs, info.device)
+        self.query_one(SamplesLog).add_note(
+            f"{info.label}: {info.corpus}, vocab {info.vocab_size}, lr {info.lr:g}, "
+            f"clip {info.clip:g}, {info.device}"
+        )
+        self.query_one(PromptPane).set_note("")
+        self._set_state("running")
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        if self.current_run is not None and message.run_id == self.current_run.run_id:
+            self._set_state(message.status)
+        if message.error:
+            self.notify(message.error, title="training failed", severity="error", timeout=10)
+            self.query_one(SamplesLog).add_note(f"error: {message.error}", style="red")
+
+    def on_progress(self, message: Progress) -> None:
+        if self.current_run and message.run_id == self.current_run.run_id:
+            self.query_one(StatusPane).progress(
+                message.epoch, message.batch, message.batches, message.chars_per_sec
+            )
+
+    def on_epoch_point(self, message: EpochPoint) -> None:
+        self.query_one(CurvesPlot).add_point(
+            message.run_id, message.epoch, message.perplexity, message.grad_norm, message.lr
+        )
+        if self.current_run and message.run_id == self.current_run.run_id:
+            self.query_one(StatusPane).epoch_end(
+                message.epoch,
+                message.epochs,
+                message.perplexity,
+                message.seconds,
+                message.chars_per_sec,
+            )
+
+    def on_sample_text(self, message: SampleText) -> None:
+        info = self.runs.get(message.run_id)
+        label = info.label if info else f"#{message.run_id}"
+        self.query_one(SamplesLog).add_sample(label, message.epoch, message.prefix, message.text)
+
+    def on_status_change(self, message: StatusChange) -> None:
+        if self.current_run and message.run_id == self.current_run.run_id:
+            self._set_state(message.status)
+            if message.status == "diverged":
+                self.notify(message.message or "training diverged", severity="error")
+
+    def on_prompt_pane_changed(self, message: PromptPane.Changed) -> None:
+        self.completion.request(message.text, message.length)
+
+    def on_completion_ready(self, message: CompletionReady) -> None:
+        if message.error:
+            self.query_one(PromptPane).set_note(f"completion failed: {message.error}")
+            return
+        self.query_one(PromptPane).show_completion(
+            message.text, message.completion, message.unknown
+        )

@@ -1,0 +1,130 @@
+"""Messages the background threads post to the app: small plain values only.
+
+Posted with App.post_message, which is thread-safe and never blocks the trainer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    label: str
+    model: str
+    sampling: str
+    epochs: int
+    lr: float
+    clip: float
+    vocab_size: int
+    device: str
+    corpus: str
+    prefixes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class RunStarted(Message):
+    def __init__(self, info: RunInfo) -> None:
+        super().__init__()
+        self.info = info
+
+
+class RunRefused(Message):
+    """The configuration or corpus was rejected before training began."""
+
+    def __init__(self, message: str, field_hint: str | None = None) -> None:
+        super().__init__()
+        self.message = message
+        self.field_hint = field_hint
+
+
+class RunEnded(Message):
+    def __init__(self, run_id: int, status: str, error: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.status = status
+        self.error = error
+
+
+class Progress(Message):
+    """Latest in-epoch progress; only the newest matters, so queued ones are replaced."""
+
+    def __init__(
+        self, run_id: int, epoch: int, batch: int, batches: int, loss: float, chars_per_sec: float
+    ) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.epoch = epoch
+        self.batch = batch
+        self.batches = batches
+        self.loss = loss
+        self.chars_per_sec = chars_per_sec
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Progress) and message.run_id == self.run_id
+
+
+class EpochPoint(Message):
+    """One finished epoch; every one is a point on the plot, so these never coalesce."""
+
+    def __init__(
+        self,
+        run_id: int,
+        epoch: int,
+        epochs: int,
+        perplexity: float,
+        seconds: float,
+        chars_per_sec: float,
+        grad_norm: float,
+        lr: float,
+    ) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.epoch = epoch
+        self.epochs = epochs
+        self.perplexity = perplexity
+        self.seconds = seconds
+        self.chars_per_sec = chars_per_sec
+        self.grad_norm = grad_norm
+        self.lr = lr
+
+
+class SampleText(Message):
+    def __init__(self, run_id: int, epoch: int, prefix: str, text: str) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.epoch = epoch
+        self.prefix = prefix
+        self.text = text
+
+
+class StatusChange(Message):
+    def __init__(self, run_id: int, status: str, message: str = "") -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.status = status
+        self.message = message
+
+
+class CompletionReady(Message):
+    """A greedy completion computed for `text` under weights `version`."""
+
+    def __init__(
+        self,
+        text: str,
+        completion: str,
+        unknown: tuple[str, ...],
+        version: int,
+        error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.error = error
+        self.text = text
+        self.completion = completion
+        self.unknown = unknown
+        self.version = version
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CompletionReady)

@@ -1,0 +1,43 @@
+"""A small dialog to change the learning rate of the running trainer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from tui.widgets.setup import PositiveNumber
+
+
+class LrScreen(ModalScreen[float | None]):
+    DEFAULT_CSS = """
+    LrScreen { align: center middle; }
+    LrScreen > Vertical {
+        width: 44; height: auto; border: round $accent; background: $surface; padding: 0 1;
+    }
+    LrScreen #lr-error { color: $error; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, current: float) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"new learning rate (now {self.current:g}), Enter to apply")
+            yield Input(f"{self.current:g}", id="new-lr", validators=[PositiveNumber()])
+            yield Label("", id="lr-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        result = event.validation_result
+        if result is not None and not result.is_valid:
+            self.query_one("#lr-error", Label).update("; ".join(result.failure_descriptions))
+            return
+        self.dismiss(float(event.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,33 @@
+"""The book's periodic predictions: every pred_period epochs, each configured prefix."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+
+class SamplesLog(RichLog):
+    DEFAULT_CSS = """
+    SamplesLog {
+        height: 1fr;
+        max-height: 10;
+        min-height: 3;
+        border: round $primary-darken-2;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, wrap=True, markup=False, max_lines=500)
+        self.border_title = "samples every pred_period epochs"
+
+    def add_sample(self, label: str, epoch: int, prefix: str, text: str) -> None:
+        line = Text()
+        line.append(f"{label} e{epoch} ", style="dim")
+        line.append(prefix, style="bold")
+        line.append(text[len(prefix) :] if text.startswith(prefix) else text)
+        self.write(line)
+
+    def add_note(self, note: str, style: str = "dim") -> None:
+        self.write(Text(note, style=style))
