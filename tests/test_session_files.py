@@ -1,0 +1,298 @@
+"""Session files: the format round-trips, bad files are refused with one clear message, and a
+file is never executed (no pickle anywhere). Crash and full-disk safety: test_session_atomic.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from engine import safefile
+from engine import session as sess
+from engine.config import TrainConfig
+from engine.corpus import load_corpus
+from engine.session import SessionError, list_sessions, load_session, save_session
+from engine.train import Trainer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROMPT = "分开 \U0001f600 odd:\ud800 \\u0000 \x00 end"  # non-BMP, a lone surrogate, NUL
+
+
+def small_trainer(model: str = "rnn", epochs: int = 1, hidden: int = 16) -> Trainer:
+    corpus = load_corpus("jaychou", max_chars=1500)
+    cfg = TrainConfig(model=model, hidden=hidden, batch_size=4, num_steps=5, epochs=epochs,
+                      pred_period=1, pred_len=5, device="cpu")
+    trainer = Trainer(corpus, cfg)
+    for _ in range(epochs):
+        trainer.run_epoch()
+    return trainer
+
+
+@pytest.fixture(scope="module")
+def trainer() -> Trainer:
+    return small_trainer()
+
+
+@pytest.fixture
+def saved(tmp_path: Path, trainer: Trainer) -> Path:
+    return save_session(tmp_path / "s.rnnplay", trainer, prompt=PROMPT)
+
+
+def rewrite_meta(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    """Re-encode a valid session with its meta document changed (checksums recomputed)."""
+    header, tensors = safefile.read_container(path, fmt=sess.FORMAT, max_version=99)
+    meta = json.loads(json.dumps(header.meta))
+    edit(meta)
+    data = safefile.encode_container(tensors, meta, fmt=sess.FORMAT, version=header.version)
+    path.write_bytes(data)
+
+
+def assert_refused(path: Path, *words: str) -> str:
+    with pytest.raises(SessionError) as info:
+        load_session(path)
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    for word in words:
+        assert word in message, message
+    return message
+
+
+# ----------------------------------------------------------------------------- round trip
+
+
+def test_round_trip_keeps_everything(saved: Path, trainer: Trainer) -> None:
+    s = load_session(saved)
+    assert s.prompt == PROMPT
+    assert s.config == trainer.current_config()
+    assert s.vocab == trainer.corpus.vocab
+    assert s.corpus.sha256 == trainer.corpus.sha256 and s.corpus.name == "jaychou"
+    assert s.epoch == trainer.epoch == 1
+    assert s.perplexity == trainer.history[-1].perplexity
+    assert s.format_version == sess.FORMAT_VERSION
+    assert s.environment["torch"] == torch.__version__ and s.environment["device"] == "cpu"
+    want = trainer.state_dict()
+    for name, tensor in want["model"].items():
+        assert torch.equal(s.state["model"][name], tensor)
+    assert s.state["optimizer"]["state"].keys() == want["optimizer"]["state"].keys()  # int keys
+    assert s.state["rng"]["python"] == want["rng"]["python"]
+    assert torch.equal(s.state["rng"]["sampling"], want["rng"]["sampling"])
+    assert s.state["history"] == want["history"] and s.state["samples"] == want["samples"]
+
+
+def test_file_is_plain_safetensors_with_mode_0644(saved: Path) -> None:
+    assert saved.stat().st_mode & 0o777 == 0o644
+    with safe_open(str(saved), "pt") as f:
+        keys = list(f.keys())
+        metadata = f.metadata()
+    assert "trainer/model/dense.weight" in keys
+    assert metadata["format"] == "rnnplay-session" and metadata["format_version"] == "1"
+    assert metadata["meta"].isascii()
+    header_len = struct.unpack("<Q", saved.read_bytes()[:8])[0]
+    assert header_len % 8 == 0
+
+
+def test_list_sessions_reads_headers_and_skips_junk(tmp_path: Path, trainer: Trainer) -> None:
+    older = save_session(tmp_path / "a.rnnplay", trainer)
+    (tmp_path / "junk.rnnplay").write_bytes(b"not a session at all")
+    (tmp_path / "empty.rnnplay").write_bytes(b"")
+    save_file({"x": torch.zeros(2)}, str(tmp_path / "foreign.safetensors"))
+    (tmp_path / "sub").mkdir()
+    rewrite_meta(older, lambda m: m.update(saved_at="2000-01-01T00:00:00Z"))
+    newer = save_session(tmp_path / "b.rnnplay", trainer)
+    infos = list_sessions(tmp_path)
+    assert [i.path for i in infos] == [newer, older]  # newest first
+    info = infos[0]
+    assert (info.model, info.epoch, info.corpus) == ("rnn", 1, "jaychou")
+    assert info.perplexity == pytest.approx(trainer.history[-1].perplexity)
+    assert list_sessions(tmp_path / "missing") == []
+
+
+def test_default_save_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(sess.SAVE_DIR_ENV, raising=False)
+    assert sess.default_save_dir() == REPO_ROOT / "saves"
+    monkeypatch.setenv(sess.SAVE_DIR_ENV, str(tmp_path))
+    assert sess.default_save_dir() == tmp_path
+
+
+def test_save_creates_missing_directories(tmp_path: Path, trainer: Trainer) -> None:
+    path = save_session(tmp_path / "deep" / "er" / "s.rnnplay", trainer)
+    assert load_session(path).epoch == 1
+
+
+# ----------------------------------------------------------------------------- bad files
+
+
+def test_missing_empty_and_directory(tmp_path: Path) -> None:
+    assert_refused(tmp_path / "nope.rnnplay", "no such file")
+    empty = tmp_path / "empty.rnnplay"
+    empty.write_bytes(b"")
+    assert_refused(empty, "empty")
+    assert_refused(tmp_path, "directory")
+
+
+def test_truncated_at_many_offsets(saved: Path, tmp_path: Path) -> None:
+    data = saved.read_bytes()
+    header_end = 8 + struct.unpack("<Q", data[:8])[0]
+    rng = random.Random(0)
+    offsets = set(range(1, 40)) | {header_end - 1, header_end, header_end + 1, len(data) - 1}
+    offsets |= {rng.randrange(1, len(data)) for _ in range(120)}
+    cut = tmp_path / "cut.rnnplay"
+    for offset in sorted(offsets):
+        cut.write_bytes(data[:offset])
+        assert_refused(cut, "truncated")
+
+
+def test_any_flipped_byte_is_detected(saved: Path, tmp_path: Path) -> None:
+    data = saved.read_bytes()
+    header_end = 8 + struct.unpack("<Q", data[:8])[0]
+    rng = random.Random(1)
+    positions = set(range(0, 64)) | {rng.randrange(64, header_end) for _ in range(150)}
+    data_positions = {rng.randrange(header_end, len(data)) for _ in range(60)}
+    bad = tmp_path / "flip.rnnplay"
+    for pos in sorted(positions | data_positions):
+        flipped = bytearray(data)
+        flipped[pos] ^= 1 << rng.randrange(8)
+        bad.write_bytes(bytes(flipped))
+        message = assert_refused(bad)
+        if pos in data_positions:
+            assert "checksum mismatch" in message
+
+
+def test_trailing_bytes_are_refused(saved: Path) -> None:
+    saved.write_bytes(saved.read_bytes() + b"\0")
+    assert_refused(saved, "unexpected bytes")
+
+
+def _pickle_payload(marker: Path, protocol: int) -> bytes:
+    """A pickle that would create `marker` if anything unpickled it: builtins.open(marker, 'w').
+
+    Hand-assembled from opcodes, so the test itself never imports or runs pickle.
+    """
+    def unicode(s: str) -> bytes:
+        raw = s.encode("utf-8")
+        return b"X" + struct.pack("<I", len(raw)) + raw
+
+    body = b"cbuiltins\nopen\n" + unicode(str(marker)) + unicode("w") + b"\x86R."
+    if protocol >= 4:  # FRAME opcode with the frame's length, as protocol 4+ writes
+        body = b"\x95" + struct.pack("<Q", len(body)) + body
+    return bytes([0x80, protocol]) + body
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_pickle_is_refused_and_never_runs(tmp_path: Path, protocol: int) -> None:
+    marker = tmp_path / "PWNED"
+    evil = tmp_path / "evil.rnnplay"
+    evil.write_bytes(_pickle_payload(marker, protocol))
+    assert_refused(evil, "pickle")
+    assert list_sessions(tmp_path) == []
+    assert not marker.exists()
+
+
+def test_torch_save_style_zip_is_refused_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "PWNED"
+    evil = tmp_path / "evil.rnnplay"
+    with zipfile.ZipFile(evil, "w") as zf:  # the layout torch.save writes
+        zf.writestr("archive/data.pkl", _pickle_payload(marker, 2))
+        zf.writestr("archive/version", "3\n")
+    assert_refused(evil, "zip")
+    assert not marker.exists()
+
+
+def test_huge_declared_header(tmp_path: Path) -> None:
+    bad = tmp_path / "huge.rnnplay"
+    bad.write_bytes(struct.pack("<Q", 2**62) + b"{}")
+    assert_refused(bad, "header", "limit")
+    bad.write_bytes(struct.pack("<Q", 60 * 2**20) + b'{"a":1}')  # allowed size, file too short
+    assert_refused(bad, "truncated")
+
+
+def _raw_file(path: Path, header: dict, data: bytes = b"") -> None:
+    head = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(head)) + head + data)
+
+
+def test_hostile_headers(tmp_path: Path, saved: Path) -> None:
+    meta = safefile.read_header(saved, fmt=sess.FORMAT, max_version=1)
+    ok_meta = {"format": sess.FORMAT, "format_version": "1", "meta": "{}",
+               "meta_sha256": safefile._sha256(b"{}"), "data_sha256": safefile._sha256(b"")}
+    bad = tmp_path / "bad.rnnplay"
+    cases = [
+        ({"__metadata__": ok_meta, **{f"t{i}": {} for i in range(20_000)}}, "tensors"),
+        ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [2**40, 2**40],
+                                         "data_offsets": [0, 4]}}, "shape"),
+        ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [1] * 20,
+                                         "data_offsets": [0, 4]}}, "invalid"),
+        ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [-1],
+                                         "data_offsets": [0, 4]}}, "invalid"),
+        ({"__metadata__": ok_meta, "t": {"dtype": "OBJ", "shape": [1],
+                                         "data_offsets": [0, 4]}}, "invalid"),
+        ({"__metadata__": {**ok_meta, "meta_sha256": "0" * 64}}, "metadata checksum"),
+        ({"__metadata__": ok_meta}, "inconsistent"),  # valid container, empty meta document
+    ]
+    for header, word in cases:
+        _raw_file(bad, header, b"\0" * 4 if len(header) > 1 else b"")
+        assert_refused(bad, word)
+    bad.write_bytes(struct.pack("<Q", 16) + b'{"a":1, "a":2}  ')
+    assert_refused(bad, "JSON")
+    assert meta.version == 1
+
+
+def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "model.rnnplay"
+    save_file({"weight": torch.zeros(3, 3)}, str(other))
+    assert_refused(other, "not an rnnplay session")
+
+
+def test_future_version_is_refused(
+    tmp_path: Path, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sess, "FORMAT_VERSION", 2)
+    path = save_session(tmp_path / "future.rnnplay", trainer)
+    monkeypatch.setattr(sess, "FORMAT_VERSION", 1)
+    assert_refused(path, "version 2", "upgrade")
+
+
+def test_crafted_config_cannot_force_a_huge_model(saved: Path) -> None:
+    # hidden 8192 x 16 layers passes config.check but would allocate gigabytes; the weights in
+    # the file are tiny, so the shape check against a meta-device model must refuse it first.
+    def grow(meta: dict) -> None:
+        meta["trainer"]["config"].update(hidden=8192)
+
+    rewrite_meta(saved, grow)
+    assert_refused(saved, "inconsistent", "do not fit")
+
+
+def test_saving_an_unencodable_state_is_a_session_error(
+    tmp_path: Path, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = trainer.state_dict
+    monkeypatch.setattr(trainer, "state_dict", lambda: {**real(), "x": object()})
+    with pytest.raises(SessionError, match="cannot save"):
+        save_session(tmp_path / "x.rnnplay", trainer)
+    assert not (tmp_path / "x.rnnplay").exists()
+
+
+def test_cli_on_a_bad_file_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
+    marker = tmp_path / "PWNED"
+    evil = tmp_path / "evil.rnnplay"
+    evil.write_bytes(_pickle_payload(marker, 4))
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnnplay", "complete", str(evil), "分开"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert proc.stderr.strip().count("\n") == 0 and "pickle" in proc.stderr
+    assert not marker.exists()
