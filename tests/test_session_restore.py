@@ -1,0 +1,181 @@
+"""Restoring a session elsewhere: changed or missing corpus, a CUDA save on a CPU machine, and
+`rnnplay complete` printing exactly what the app's prompt shows."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine.config import TrainConfig
+from engine.corpus import load_corpus
+from engine.generate import Completer
+from engine.models import build_model
+from engine.session import SessionError, load_session, restore_trainer, save_session
+from engine.train import Trainer
+from rnnplay import complete_cmd
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEXT = "the quick brown fox jumps over the lazy dog. " * 20
+
+
+def file_trainer(corpus_file: Path) -> Trainer:
+    corpus_file.write_text(TEXT, encoding="utf-8")
+    cfg = TrainConfig(model="gru", hidden=16, batch_size=4, num_steps=5, epochs=2,
+                      pred_period=0, device="cpu")
+    trainer = Trainer(load_corpus(str(corpus_file), max_chars=0), cfg)
+    trainer.run_epoch()
+    return trainer
+
+
+def test_changed_corpus_is_named(tmp_path: Path) -> None:
+    text = tmp_path / "poems.txt"
+    path = save_session(tmp_path / "s.rnnplay", file_trainer(text))
+    text.write_text(TEXT.replace("lazy", "LAZY"), encoding="utf-8")
+    session = load_session(path)  # the file itself is fine
+    with pytest.raises(SessionError, match="not the text it was trained on") as info:
+        restore_trainer(session)
+    assert "SHA-256" in str(info.value) and str(text) in str(info.value)
+
+
+def test_missing_corpus_and_a_corpus_found_elsewhere(tmp_path: Path) -> None:
+    text = tmp_path / "poems.txt"
+    path = save_session(tmp_path / "s.rnnplay", file_trainer(text))
+    moved = tmp_path / "elsewhere.txt"
+    text.rename(moved)
+    session = load_session(path)
+    with pytest.raises(SessionError, match="corpus is unavailable"):
+        restore_trainer(session)
+    trainer = restore_trainer(session, corpus=load_corpus(str(moved), max_chars=0))
+    assert trainer.epoch == 1 and trainer.run() == "finished" and trainer.epoch == 2
+
+
+def test_longer_file_with_the_same_prefix_still_resumes(tmp_path: Path) -> None:
+    # max_chars=0 used the whole file; the session records how many characters that was.
+    text = tmp_path / "poems.txt"
+    path = save_session(tmp_path / "s.rnnplay", file_trainer(text))
+    with text.open("a", encoding="utf-8") as f:
+        f.write("appended later")
+    assert restore_trainer(load_session(path)).epoch == 1
+
+
+def test_a_cuda_save_resumes_on_the_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Made here as the GPU box makes it: device "cuda" in the settings and CUDA RNG states.
+    trainer = file_trainer(tmp_path / "poems.txt")
+    real = trainer.state_dict
+
+    def as_if_on_cuda() -> dict:
+        state = real()
+        state["config"] = {**state["config"], "device": "cuda"}
+        state["rng"] = {**state["rng"], "cuda": [torch.zeros(16, dtype=torch.uint8)]}
+        return state
+
+    monkeypatch.setattr(trainer, "state_dict", as_if_on_cuda)
+    path = save_session(tmp_path / "gpu.rnnplay", trainer)
+    monkeypatch.undo()
+    session = load_session(path)
+    assert session.config.device == "cuda"
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA; the fallback is for CPU-only machines")
+    restored = restore_trainer(session)
+    assert restored.device == torch.device("cpu")
+    notes = " ".join(session.notes)
+    assert "CPU instead" in notes and "CUDA random state was not restored" in notes
+    assert restored.run() == "finished"
+    for name, tensor in restored.model.state_dict().items():
+        assert tensor.device.type == "cpu", name
+
+
+def test_an_unavailable_explicit_device_is_a_session_error(tmp_path: Path) -> None:
+    path = save_session(tmp_path / "s.rnnplay", file_trainer(tmp_path / "poems.txt"))
+    with pytest.raises(SessionError, match="not available|unknown device"):
+        missing = "cuda:7" if torch.cuda.is_available() else "cuda"
+        restore_trainer(load_session(path), device=missing)
+
+
+# ----------------------------------------------------------------------------- rnnplay complete
+
+
+@pytest.fixture(scope="module")
+def jaychou_save(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trainer]:
+    cfg = TrainConfig(model="lstm", hidden=32, batch_size=8, num_steps=10, epochs=2,
+                      pred_period=0, device="cpu")
+    trainer = Trainer(load_corpus("jaychou", max_chars=3000), cfg)
+    trainer.run()
+    path = tmp_path_factory.mktemp("complete") / "s.rnnplay"
+    return save_session(path, trainer, prompt="不分开"), trainer
+
+
+def app_completion(trainer: Trainer, prefix: str, chars: int) -> str:
+    """What the app's prompt shows: its own model copy fed the trainer's published weights."""
+    cfg = trainer.config
+    model = build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers)
+    completer = Completer(model, trainer.corpus.vocab)
+    completer.load_weights(trainer.snapshots.latest()[1])
+    completer.set_text(prefix)
+    return completer.complete(chars)
+
+
+def run_complete(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser()
+    complete_cmd.add_arguments(parser)
+    code = complete_cmd.run(parser.parse_args(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize(("prefix", "chars"), [("分开", 50), ("我想要", 20), ("天", 1)])
+def test_complete_prints_what_the_app_shows(
+    jaychou_save: tuple[Path, Trainer], capsys: pytest.CaptureFixture[str], prefix: str,
+    chars: int,
+) -> None:
+    path, trainer = jaychou_save
+    want = app_completion(trainer, prefix, chars)
+    assert len(want) == chars
+    code, out, err = run_complete([str(path), prefix, "--chars", str(chars)], capsys)
+    assert (code, out, err) == (0, prefix + want + "\n", "")
+    code, out, _ = run_complete([str(path), prefix, "--chars", str(chars), "--completion-only"],
+                                capsys)
+    assert out == want + "\n"
+
+
+def test_complete_defaults_to_the_saved_prompt_and_reports_unknown_chars(
+    jaychou_save: tuple[Path, Trainer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, trainer = jaychou_save
+    code, out, _ = run_complete([str(path)], capsys)
+    assert out == "不分开" + app_completion(trainer, "不分开", 50) + "\n"
+    code, out, err = run_complete([str(path), "分开\U0001f600", "--chars", "5"], capsys)
+    assert code == 0 and "\U0001f600" in err
+    assert out == "分开\U0001f600" + app_completion(trainer, "分开\U0001f600", 5) + "\n"
+
+
+def test_complete_command_line(jaychou_save: tuple[Path, Trainer]) -> None:
+    path, trainer = jaychou_save
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnnplay", "complete", str(path), "分开", "--chars", "30"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "分开" + app_completion(trainer, "分开", 30) + "\n"
+
+
+def test_session_model_is_a_copy(jaychou_save: tuple[Path, Trainer]) -> None:
+    # The app may hand this model to a Completer; changing it must not change the session.
+    session = load_session(jaychou_save[0])
+    before = copy.deepcopy(session.state["model"])
+    model = session.build_model()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    for name, tensor in session.state["model"].items():
+        assert torch.equal(tensor, before[name]), name
