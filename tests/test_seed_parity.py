@@ -1,0 +1,43 @@
+"""The book's three trainings reproduced with --seed 0 at the default settings (250 epochs).
+
+Book (d2l-zh, PyTorch edition): scratch+random ends at perplexity 1.32 (9.79 at epoch 100),
+scratch+consecutive 1.23 (7.14), nn.RNN+consecutive 1.05 (1.26). Different random draws than the
+book's, so the bounds leave room: final <= 1.45 / 1.35 / 1.10 and epoch 100 within a factor 1.5.
+The book's nn.RNN run never really clips (its clipping gets an exhausted generator); rnnplay
+clips at 0.01 for real, which slows Adam's first 100 epochs (per-step rescaling changes Adam's
+moment estimates), so the epoch-100 comparison for nn.RNN is made the way the book ran: unclipped.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.config import TrainConfig
+from engine.train import Trainer
+
+BOOK = {  # (model, sampling): (final perplexity bound, book's epoch-100 perplexity)
+    ("scratch", "random"): (1.45, 9.79),
+    ("scratch", "consecutive"): (1.35, 7.14),
+    ("rnn", "consecutive"): (1.10, 1.26),
+}
+
+
+def _perplexities(jaychou, **settings) -> dict[int, float]:
+    config = TrainConfig(seed=0, threads=2, pred_period=0, **settings)
+    trainer = Trainer(jaychou, config)
+    assert trainer.run() == "finished"
+    return {e.epoch: e.perplexity for e in trainer.history}
+
+
+@pytest.mark.parametrize("model,sampling", list(BOOK))
+def test_book_training_reproduced(jaychou, model: str, sampling: str) -> None:
+    final_bound, book_at_100 = BOOK[model, sampling]
+    ppl = _perplexities(jaychou, model=model, sampling=sampling)
+    assert ppl[250] <= final_bound
+    if model == "scratch":
+        assert book_at_100 / 1.5 <= ppl[100] <= book_at_100 * 1.5
+
+
+def test_unclipped_nn_rnn_follows_the_books_curve(jaychou) -> None:
+    ppl = _perplexities(jaychou, model="rnn", sampling="consecutive", epochs=100, clip=1e30)
+    assert 1.26 / 1.5 <= ppl[100] <= 1.26 * 1.5
