@@ -262,6 +262,9 @@ def read_container(
 @contextlib.contextmanager
 def _open_regular(path: Path):  # type: ignore[no-untyped-def]
     try:
+        # Checked before opening: opening a FIFO would block until someone writes to it.
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise SafeFileError("it is not a regular file")
         f = open(path, "rb")  # noqa: SIM115 - closed by the context manager below
     except FileNotFoundError:
         raise SafeFileError("no such file") from None

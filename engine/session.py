@@ -59,7 +59,7 @@ from engine import safefile
 from engine.config import ConfigError, TrainConfig
 from engine.corpus import Corpus, CorpusError, Vocab, load_corpus
 from engine.device import DeviceError, resolve_device
-from engine.events import Event
+from engine.events import EpochEnd, Event
 from engine.models import CharRNN, build_model
 from engine.session_codec import CodecError, decode, encode
 from engine.train import Trainer
@@ -245,6 +245,56 @@ def _version(package: str) -> str | None:
         return None
 
 
+class PeriodicSave:
+    """Saves a trainer to one path every `every` epochs while it runs, and once more at finish().
+
+    It chains itself in front of the trainer's on_event (set up before trainer.run()). A save is
+    scheduled with trainer.call_soon at an epoch's end, so it runs on the trainer thread between
+    batches: after that epoch's samples, never inside an optimizer step. A failed periodic save
+    (full disk) does not stop training: on_error gets the SessionError and the previous save
+    stays as it was.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        path: str | Path,
+        every: int = 0,
+        prompt: str = "",
+        on_error: Callable[[SessionError], None] | None = None,
+    ) -> None:
+        if every < 0:
+            raise ValueError("the save period cannot be negative")
+        self.trainer, self.path, self.every, self.prompt = trainer, Path(path), every, prompt
+        self.on_error = on_error or (lambda err: None)
+        self.saves = 0  # successful saves so far
+        self._forward = trainer.on_event
+        trainer.on_event = self._on_event
+
+    def _on_event(self, event: Event) -> None:
+        self._forward(event)
+        if isinstance(event, EpochEnd) and self.every and event.epoch % self.every == 0:
+            self.trainer.call_soon(self._save_quietly)
+
+    def _save_quietly(self, trainer: Trainer) -> None:
+        try:
+            self.save()
+        except SessionError as err:
+            self.on_error(err)
+
+    def save(self) -> Path:
+        path = save_session(self.path, self.trainer, self.prompt)
+        self.saves += 1
+        return path
+
+    def finish(self) -> Path:
+        """The final save; SessionError on failure. Call it after run() returned, whatever the
+        status: a diverged trainer keeps the weights from before the bad step, and a stopped
+        one stopped between batches. (Not after a KeyboardInterrupt, which can land mid-step.)
+        """
+        return self.save()
+
+
 # ----------------------------------------------------------------------------- loading
 
 
@@ -352,14 +402,48 @@ def restore_trainer(
         session.notes.append("the CUDA random state was not restored (not training on CUDA)")
     try:
         trainer = Trainer(text, cfg, on_event)
+        _check_state_fits(trainer, state)
         trainer.load_state_dict(state)
     except (ConfigError, DeviceError) as e:
         raise SessionError(f"cannot resume {session.path}: {e}") from None
-    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as e:
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
         raise SessionError(
             f"cannot resume {session.path}: the saved training state does not fit ({e})"
         ) from None
     return trainer
+
+
+def _check_state_fits(trainer: Trainer, state: dict[str, Any]) -> None:
+    """Shapes and ranges the trainer would only trip over later, mid-training (the checksums
+    rule out damage, so this is about crafted files): raise ValueError naming the part."""
+    params = trainer.params
+    for index, slots in state["optimizer"]["state"].items():
+        if not (isinstance(index, int) and 0 <= index < len(params)):
+            raise ValueError("optimizer state for a parameter the model does not have")
+        for name, value in slots.items():
+            if not isinstance(value, torch.Tensor) or not value.dim():
+                continue  # step counters and the like
+            if value.shape != params[index].shape:
+                raise ValueError(f"optimizer {name} has the wrong shape")
+    cursor = state["cursor"]
+    if cursor is not None:
+        _check_cursor(trainer, cursor)
+
+
+def _check_cursor(trainer: Trainer, cursor: dict[str, Any]) -> None:
+    cfg, starts = trainer.config, cursor["starts"]
+    if not (isinstance(starts, torch.Tensor) and starts.dtype == torch.int64):
+        raise ValueError("the epoch in progress has no valid batch table")
+    if starts.dim() != 2 or starts.shape[1] != cfg.batch_size or not starts.numel():
+        raise ValueError("the epoch in progress has a batch table of the wrong shape")
+    if int(starts.min()) < 0 or int(starts.max()) + cfg.num_steps >= len(trainer.corpus.indices):
+        raise ValueError("the epoch in progress reads outside the corpus")
+    if not 0 <= int(cursor["batch"]) <= len(starts):
+        raise ValueError("the epoch in progress is past its end")
+    if cursor["state"] is not None:
+        want = [s.shape for s in trainer.model.begin_state(cfg.batch_size, "meta")]
+        if [s.shape for s in cursor["state"]] != want:
+            raise ValueError("the hidden state of the epoch in progress has the wrong shape")
 
 
 def _target_device(session: Session, device: str | torch.device | None) -> torch.device:
@@ -436,6 +520,7 @@ def session_info(path: Path) -> SessionInfo | None:
 
 __all__ = [
     "FORMAT_VERSION",
+    "PeriodicSave",
     "Session",
     "SessionError",
     "SessionInfo",

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from engine import safefile
 from engine.config import TrainConfig
@@ -23,6 +24,16 @@ from engine.session import SessionError, load_session, save_session, session_byt
 from engine.train import Trainer
 
 CRASH_TRIALS = 40
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
+    # box). Trainers change the setting process-wide, so give the next module its own back.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _trainer(hidden: int) -> Trainer:

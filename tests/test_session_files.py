@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,16 @@ from engine.train import Trainer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "分开 \U0001f600 odd:\ud800 \\u0000 \x00 end"  # non-BMP, a lone surrogate, NUL
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
+    # box). Trainers change the setting process-wide, so give the next module its own back.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def small_trainer(model: str = "rnn", epochs: int = 1, hidden: int = 16) -> Trainer:
@@ -139,6 +150,11 @@ def test_missing_empty_and_directory(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     assert_refused(empty, "empty")
     assert_refused(tmp_path, "directory")
+    if hasattr(os, "mkfifo"):  # opening a FIFO would block forever: refused before opening
+        fifo = tmp_path / "fifo.rnnplay"
+        os.mkfifo(fifo)
+        assert_refused(fifo, "not a regular file")
+        assert list_sessions(tmp_path) == []
 
 
 def test_truncated_at_many_offsets(saved: Path, tmp_path: Path) -> None:

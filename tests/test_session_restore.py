@@ -8,6 +8,7 @@ import copy
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import torch
 
 from engine.config import TrainConfig
 from engine.corpus import load_corpus
+from engine.events import BatchEnd
 from engine.generate import Completer
 from engine.models import build_model
 from engine.session import SessionError, load_session, restore_trainer, save_session
@@ -23,6 +25,16 @@ from rnnplay import complete_cmd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEXT = "the quick brown fox jumps over the lazy dog. " * 20
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
+    # box). Trainers change the setting process-wide, so give the next module its own back.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def file_trainer(corpus_file: Path) -> Trainer:
@@ -179,3 +191,40 @@ def test_session_model_is_a_copy(jaychou_save: tuple[Path, Trainer]) -> None:
             p.zero_()
     for name, tensor in session.state["model"].items():
         assert torch.equal(tensor, before[name]), name
+
+
+# ----------------------------------------------------------------------------- crafted state
+
+
+def stopped_mid_epoch(tmp_path: Path) -> Path:
+    """A session saved with an epoch in progress (stopped after its third batch)."""
+    trainer = file_trainer(tmp_path / "poems.txt")
+
+    def stop_after_third_batch(event: object) -> None:
+        if isinstance(event, BatchEnd) and event.batch == 3:
+            trainer.stop()
+
+    trainer.on_event = stop_after_third_batch
+    assert trainer.run() == "stopped" and trainer.cursor is not None
+    return save_session(tmp_path / "mid.rnnplay", trainer)
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda s: s["cursor"].update(starts=s["cursor"]["starts"] + 10_000), "outside the corpus"),
+        (lambda s: s["cursor"].update(batch=999), "past its end"),
+        (lambda s: s["cursor"].update(starts=s["cursor"]["starts"][:, :1]), "wrong shape"),
+        (lambda s: s["optimizer"]["state"][0].update(exp_avg=torch.zeros(3)), "wrong shape"),
+        (lambda s: s["optimizer"]["state"].update({99: {}}), "does not have"),
+        (lambda s: s["rng"].update(sampling=torch.zeros(3, dtype=torch.uint8)), "does not fit"),
+    ],
+)
+def test_crafted_training_state_is_refused_before_training(
+    tmp_path: Path, edit, words: str  # type: ignore[no-untyped-def]
+) -> None:
+    session = load_session(stopped_mid_epoch(tmp_path))
+    assert restore_trainer(copy.deepcopy(session)).cursor.batch == 3  # untouched: fine
+    edit(session.state)  # as a hand-crafted file would carry it (checksums recomputed)
+    with pytest.raises(SessionError, match=words):
+        restore_trainer(session)

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,16 @@ def case_config(case: str) -> TrainConfig:
 def numbers(history: list[EpochEnd]) -> list[list[float]]:
     """Everything deterministic in the epoch records (wall time and throughput are not)."""
     return [[e.epoch, e.epochs, e.perplexity, e.grad_norm, e.lr] for e in history]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
+    # box). Trainers change the setting process-wide, so give the next module its own back.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 # ----------------------------------------------------------------------------- worker
@@ -112,14 +123,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
     straight = _run_worker("straight", out)  # process 1: trains and saves
     resumed = _run_worker("resume", out)  # process 2: only loads and resumes
     return out, straight, resumed
-
-
-@pytest.fixture(autouse=True)
-def keep_torch_threads() -> Any:
-    # The configs pin threads=1 (trainers apply it process-wide); give other tests theirs back.
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 def _tensors(session: Session) -> dict[str, torch.Tensor]:

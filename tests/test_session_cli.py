@@ -1,0 +1,141 @@
+"""`rnnplay train --save/--save-every/--resume`: the JSONL of N epochs, then a resume to 2N in a
+new process, equals 2N epochs straight in every digit; and PeriodicSave, which drives --save-every.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine import safefile
+from engine.config import TrainConfig
+from engine.corpus import load_corpus
+from engine.session import PeriodicSave, SessionError, load_session
+from engine.train import Trainer
+from rnnplay import train_cmd
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+N = 3
+SMALL = ["--max-chars", "2000", "--hidden", "64", "--batch-size", "8", "--num-steps", "10",
+         "--pred-period", "2", "--pred-len", "10", "--device", "cpu", "--threads", "1"]
+CASES = {
+    "scratch-random": ["--model", "scratch", "--sampling", "random"],
+    "scratch-consecutive": ["--model", "scratch", "--sampling", "consecutive"],
+    "rnn-random": ["--model", "rnn", "--sampling", "random"],
+}
+TIMING = ("seconds", "chars_per_sec")  # wall-clock fields: the only ones allowed to differ
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
+    # box). Trainers change the setting process-wide, so give the next module its own back.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _wired() -> bool:
+    parser = argparse.ArgumentParser()
+    train_cmd.add_arguments(parser)
+    return "--resume" in parser.format_help()
+
+
+pytestmark = pytest.mark.skipif(
+    not _wired(), reason="rnnplay/train_cmd.py does not have --save/--resume wired yet"
+)
+
+
+def train(*args: str) -> list[dict]:
+    """Run `rnnplay train ... --jsonl -` in a new process; its JSON lines minus timings."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnnplay", "train", *args, "--jsonl", "-"],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    return [{k: v for k, v in r.items() if k not in TIMING} for r in records]
+
+
+def _untargeted(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "epochs"}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cli_resume_matches_straight_in_every_digit(tmp_path: Path, case: str) -> None:
+    opts = [*SMALL, *CASES[case]]
+    straight_file, half_file = tmp_path / "straight.rnnplay", tmp_path / "half.rnnplay"
+    straight = train(*opts, "--epochs", str(2 * N), "--save", str(straight_file))
+    first = train(*opts, "--epochs", str(N), "--save", str(half_file))
+    resumed = train("--resume", str(half_file), "--epochs", str(2 * N))  # saves back to it
+    assert sum(r["type"] == "epoch" for r in straight) == 2 * N
+    # "epochs" is the target at the time: N for the first run, 2N for the others.
+    assert all(r["epochs"] == 2 * N for r in straight + resumed if r["type"] == "epoch")
+    assert [_untargeted(r) for r in first + resumed] == [_untargeted(r) for r in straight]
+    a, b = load_session(straight_file), load_session(half_file)
+    assert b.epoch == 2 * N
+    for name, tensor in a.state["model"].items():
+        assert torch.equal(tensor, b.state["model"][name]), name
+
+
+def test_cli_resume_refuses_new_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    parser = argparse.ArgumentParser()
+    train_cmd.add_arguments(parser)
+    code = train_cmd.run(parser.parse_args(["--resume", str(tmp_path / "x"), "--lr", "5"]))
+    assert code == 2 and "--lr" in capsys.readouterr().err
+    code = train_cmd.run(parser.parse_args(["--save-every", "2"]))
+    assert code == 2 and "--save" in capsys.readouterr().err
+    bad = tmp_path / "bad.rnnplay"
+    bad.write_bytes(b"\x80\x04junk")
+    code = train_cmd.run(parser.parse_args(["--resume", str(bad)]))
+    err = capsys.readouterr().err
+    assert code == 2 and "pickle" in err and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- PeriodicSave
+
+
+def _trainer(epochs: int) -> Trainer:
+    cfg = TrainConfig(model="rnn", hidden=16, batch_size=4, num_steps=5, epochs=epochs,
+                      pred_period=0, device="cpu")
+    return Trainer(load_corpus("jaychou", max_chars=1000), cfg)
+
+
+def test_periodic_save_runs_between_batches_and_at_the_end(tmp_path: Path) -> None:
+    trainer = _trainer(epochs=5)
+    events: list[object] = []
+    trainer.on_event = events.append
+    saver = PeriodicSave(trainer, tmp_path / "p.rnnplay", every=2)
+    assert trainer.run() == "finished"
+    assert saver.saves == 2 and events  # epochs 2 and 4; the chain still reports
+    assert saver.finish() == tmp_path / "p.rnnplay" and saver.saves == 3
+    assert load_session(tmp_path / "p.rnnplay").epoch == 5
+
+
+def test_a_failing_periodic_save_does_not_stop_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trainer = _trainer(epochs=3)
+    errors: list[SessionError] = []
+    saver = PeriodicSave(trainer, tmp_path / "p.rnnplay", every=1, on_error=errors.append)
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(safefile.os, "fsync", full)
+    assert trainer.run() == "finished" and trainer.epoch == 3
+    assert len(errors) == 3 and "no space left" in str(errors[0])
+    monkeypatch.undo()
+    saver.finish()
+    assert load_session(tmp_path / "p.rnnplay").epoch == 3
