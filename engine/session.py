@@ -381,21 +381,26 @@ def restore_trainer(
     device: str | torch.device | None = None,
     *,
     epochs: int | None = None,
+    threads: int | None = None,
     corpus: Corpus | None = None,
 ) -> Trainer:
     """A trainer in exactly the saved state, on `device` (default: the saved device setting,
     falling back to the CPU with a note when that device is missing here).
 
     epochs: a new target epoch count (resume "to epoch N"); default the saved one.
+    threads: torch threads on this machine; default the saved setting.
     corpus: the corpus, if already loaded or found elsewhere (a path corpus on another machine);
     it must be the saved text (SHA-256 checked) in any case.
     """
-    target = _target_device(session, device)
+    spec = _device_spec(session, device)
     text = corpus if corpus is not None else _load_corpus(session)
     _check_corpus(session, text)
-    cfg = replace(session.config, device=str(target))
+    cfg = replace(session.config, device=spec)
     if epochs is not None:
         cfg = replace(cfg, epochs=epochs)
+    if threads is not None:
+        cfg = replace(cfg, threads=threads)
+    target = resolve_device(spec)
     state = copy.copy(session.state)  # shallow: the tensors are shared, never modified
     state["config"] = {**state["config"], "epochs": cfg.epochs}
     if state["rng"].get("cuda") is not None and target.type != "cuda":
@@ -446,17 +451,21 @@ def _check_cursor(trainer: Trainer, cursor: dict[str, Any]) -> None:
             raise ValueError("the hidden state of the epoch in progress has the wrong shape")
 
 
-def _target_device(session: Session, device: str | torch.device | None) -> torch.device:
+def _device_spec(session: Session, device: str | torch.device | None) -> str:
+    """The device setting to train with: the one asked for, else the saved one ("auto" stays
+    "auto", so a later save still follows the machine), else the CPU with a note."""
     if device is not None:
         try:
-            return resolve_device(str(device))
+            resolve_device(str(device))
         except DeviceError as e:
             raise SessionError(str(e)) from None
+        return str(device)
     try:
-        return resolve_device(session.config.device)
+        resolve_device(session.config.device)
     except DeviceError as e:
         session.notes.append(f"training on the CPU instead: {e}")
-        return torch.device("cpu")
+        return "cpu"
+    return session.config.device
 
 
 def _load_corpus(session: Session) -> Corpus:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,17 @@ def test_a_cuda_save_resumes_on_the_cpu(
     assert restored.run() == "finished"
     for name, tensor in restored.model.state_dict().items():
         assert tensor.device.type == "cpu", name
+
+
+def test_device_and_threads_settings_on_resume(tmp_path: Path) -> None:
+    trainer = file_trainer(tmp_path / "poems.txt")
+    auto = replace(trainer.config, device="auto")
+    path = save_session(tmp_path / "s.rnnplay", Trainer(trainer.corpus, auto))
+    restored = restore_trainer(load_session(path))
+    assert restored.config.device == "auto"  # still follows the machine on the next save
+    restored = restore_trainer(load_session(path), device="cpu", threads=1)
+    assert (restored.config.device, restored.config.threads) == ("cpu", 1)
+    assert torch.get_num_threads() == 1
 
 
 def test_an_unavailable_explicit_device_is_a_session_error(tmp_path: Path) -> None:
