@@ -11,6 +11,7 @@ import signal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -53,23 +54,58 @@ class AppOptions:
     handle_signals: bool = False
 
 
+class MainScreen(Screen[None]):
+    """The one working screen; modal screens (help, lr) stack above it."""
+
+    AUTO_FOCUS = "#prompt"
+
+    DEFAULT_CSS = """
+    MainScreen #main { height: 1fr; }
+    MainScreen #right { width: 1fr; }
+    MainScreen #curves { height: 3fr; border: round $primary-darken-2; }
+    MainScreen #too-small { display: none; content-align: center middle; height: 1fr; }
+    MainScreen.-too-small #main { display: none; }
+    MainScreen.-too-small #too-small { display: block; }
+    """
+
+    def __init__(self, devices: list[tuple[str, str | None]], setup: dict[str, str]) -> None:
+        super().__init__()
+        self.devices = devices
+        self.setup_values = setup
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SetupPane(self.devices, self.setup_values, id="setup")
+            with Vertical(id="right"):
+                yield StatusPane(id="status")
+                yield CurvesPlot(id="curves")
+                yield PromptPane(id="prompt")
+                yield SamplesLog(id="samples")
+        yield Static(
+            f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+            id="too-small",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.app.call_after_refresh(self.app.start_up)  # type: ignore[attr-defined]
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+
+
 class RnnplayApp(App[int]):
     TITLE = "rnnplay"
-    CSS = """
-    #main { height: 1fr; }
-    #right { width: 1fr; }
-    #curves { height: 3fr; border: round $primary-darken-2; }
-    #too-small { display: none; content-align: center middle; height: 1fr; }
-    Screen.-too-small #main { display: none; }
-    Screen.-too-small #too-small { display: block; }
-    """
 
     BINDINGS = [
         Binding("f5", "start", "Start"),
-        Binding("f6", "pause_resume", "Pause/Resume"),
+        Binding("f6", "pause_resume", "Pause/Go"),
         Binding("f7", "stop", "Stop"),
-        Binding("f8", "change_lr", "Set lr"),
-        Binding("f2", "toggle_plot", "Plot view"),
+        Binding("f8", "change_lr", "lr"),
+        Binding("f2", "toggle_plot", "View"),
         Binding("f3", "clear_runs", "Clear runs", show=False),
         Binding("f1", "help", "Help"),
         Binding("escape", "focus_prompt", "Prompt", show=False),
@@ -86,27 +122,18 @@ class RnnplayApp(App[int]):
         self.state = "idle"
         self.last_lr: float | None = None
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="main"):
-            yield SetupPane(self.engine.available_devices(), self.options.setup, id="setup")
-            with Vertical(id="right"):
-                yield StatusPane(id="status")
-                yield CurvesPlot(id="curves")
-                yield PromptPane(id="prompt")
-                yield SamplesLog(id="samples")
-        yield Static(
-            f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
-            id="too-small",
-        )
-        yield Footer()
+    def get_default_screen(self) -> Screen:
+        self.main = MainScreen(self.engine.available_devices(), self.options.setup)
+        return self.main
 
-    def on_mount(self) -> None:
-        plot = self.query_one(CurvesPlot)
+    def start_up(self) -> None:
+        """Once the main screen is mounted: threads, timers, focus, `--train`."""
+        plot = self.main.query_one(CurvesPlot)
         plot.border_title = plot.title_text()
         self.driver.start_thread()
         self.completion.start_thread()
         self.set_interval(PLOT_REFRESH_S, plot.flush, name="plot-refresh")
-        prompt = self.query_one(PromptPane)
+        prompt = self.main.query_one(PromptPane)
         prompt.focus()
         if self.options.prompt:
             prompt.insert(self.options.prompt)
@@ -114,17 +141,9 @@ class RnnplayApp(App[int]):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, self._on_signal)
-        self._check_size()
+        self.main.check_size(*self.size)
         if self.options.train:
             self.action_start()
-
-    # -- size --------------------------------------------------------------------------------
-    def on_resize(self) -> None:
-        self._check_size()
-
-    def _check_size(self) -> None:
-        width, height = self.size
-        self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
 
     # -- quitting ----------------------------------------------------------------------------
     def _on_signal(self) -> None:
@@ -135,6 +154,12 @@ class RnnplayApp(App[int]):
         self.driver.shutdown()
         self.completion.shutdown()
         self.exit(0)
+
+    def on_unmount(self) -> None:
+        # Every way out (ctrl+q, a signal, a test ending) passes here; the threads must end
+        # because the interpreter waits for them.
+        self.driver.shutdown()
+        self.completion.shutdown()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -147,7 +172,7 @@ class RnnplayApp(App[int]):
 
     # -- actions -----------------------------------------------------------------------------
     def action_start(self) -> None:
-        values, error = self.query_one(SetupPane).read()
+        values, error = self.main.query_one(SetupPane).read()
         if values is None:
             self.notify(error, severity="error")
             return
@@ -186,15 +211,15 @@ class RnnplayApp(App[int]):
         def apply(lr: float | None) -> None:
             if lr is not None and self.driver.set_lr(lr):
                 self.last_lr = lr
-                self.query_one(SamplesLog).add_note(f"lr -> {lr:g} (marked on the plot)")
+                self.main.query_one(SamplesLog).add_note(f"lr -> {lr:g} (marked on the plot)")
 
         self.push_screen(LrScreen(current), apply)
 
     def action_toggle_plot(self) -> None:
-        self.query_one(CurvesPlot).toggle_view()
+        self.main.query_one(CurvesPlot).toggle_view()
 
     def action_clear_runs(self) -> None:
-        plot = self.query_one(CurvesPlot)
+        plot = self.main.query_one(CurvesPlot)
         keep = self.current_run if self.driver.active else None
         runs = [r for r in plot.runs if keep is not None and r.run_id == keep.run_id]
         plot.runs[:] = runs
@@ -204,7 +229,7 @@ class RnnplayApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_focus_prompt(self) -> None:
-        self.query_one(PromptPane).focus()
+        self.main.query_one(PromptPane).focus()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -226,7 +251,7 @@ class RnnplayApp(App[int]):
     # -- state ---------------------------------------------------------------------------------
     def _set_state(self, state: str) -> None:
         self.state = state
-        self.query_one(StatusPane).set_state(state)
+        self.main.query_one(StatusPane).set_state(state)
 
     def _attach_prompt_model(self, active: ActiveRun) -> None:
         # Called on the trainer thread once the Trainer exists.
@@ -244,7 +269,7 @@ class RnnplayApp(App[int]):
 
     # -- messages from the threads and panes -----------------------------------------------------
     def on_run_refused(self, message: RunRefused) -> None:
-        self.query_one(SetupPane).show_error(message.message, message.field_hint)
+        self.main.query_one(SetupPane).show_error(message.message, message.field_hint)
         self.notify(message.message, title="run refused", severity="error", timeout=8)
         self._set_state("idle" if self.driver.active is None else self.state)
 
@@ -253,13 +278,13 @@ class RnnplayApp(App[int]):
         self.runs[info.run_id] = info
         self.current_run = info
         self.last_lr = info.lr
-        self.query_one(CurvesPlot).add_run(info.run_id, info.label, info.vocab_size, info.clip)
-        self.query_one(StatusPane).start_run(info.label, info.epochs, info.device)
-        self.query_one(SamplesLog).add_note(
+        self.main.query_one(CurvesPlot).add_run(info.run_id, info.label, info.vocab_size, info.clip)
+        self.main.query_one(StatusPane).start_run(info.label, info.epochs, info.device)
+        self.main.query_one(SamplesLog).add_note(
             f"{info.label}: {info.corpus}, vocab {info.vocab_size}, lr {info.lr:g}, "
             f"clip {info.clip:g}, {info.device}"
         )
-        self.query_one(PromptPane).set_note("")
+        self.main.query_one(PromptPane).set_note("")
         self._set_state("running")
 
     def on_run_ended(self, message: RunEnded) -> None:
@@ -267,20 +292,20 @@ class RnnplayApp(App[int]):
             self._set_state(message.status)
         if message.error:
             self.notify(message.error, title="training failed", severity="error", timeout=10)
-            self.query_one(SamplesLog).add_note(f"error: {message.error}", style="red")
+            self.main.query_one(SamplesLog).add_note(f"error: {message.error}", style="red")
 
     def on_progress(self, message: Progress) -> None:
         if self.current_run and message.run_id == self.current_run.run_id:
-            self.query_one(StatusPane).progress(
+            self.main.query_one(StatusPane).progress(
                 message.epoch, message.batch, message.batches, message.chars_per_sec
             )
 
     def on_epoch_point(self, message: EpochPoint) -> None:
-        self.query_one(CurvesPlot).add_point(
+        self.main.query_one(CurvesPlot).add_point(
             message.run_id, message.epoch, message.perplexity, message.grad_norm, message.lr
         )
         if self.current_run and message.run_id == self.current_run.run_id:
-            self.query_one(StatusPane).epoch_end(
+            self.main.query_one(StatusPane).epoch_end(
                 message.epoch,
                 message.epochs,
                 message.perplexity,
@@ -291,7 +316,9 @@ class RnnplayApp(App[int]):
     def on_sample_text(self, message: SampleText) -> None:
         info = self.runs.get(message.run_id)
         label = info.label if info else f"#{message.run_id}"
-        self.query_one(SamplesLog).add_sample(label, message.epoch, message.prefix, message.text)
+        self.main.query_one(SamplesLog).add_sample(
+            label, message.epoch, message.prefix, message.text
+        )
 
     def on_status_change(self, message: StatusChange) -> None:
         if self.current_run and message.run_id == self.current_run.run_id:
@@ -304,8 +331,8 @@ class RnnplayApp(App[int]):
 
     def on_completion_ready(self, message: CompletionReady) -> None:
         if message.error:
-            self.query_one(PromptPane).set_note(f"completion failed: {message.error}")
+            self.main.query_one(PromptPane).set_note(f"completion failed: {message.error}")
             return
-        self.query_one(PromptPane).show_completion(
+        self.main.query_one(PromptPane).show_completion(
             message.text, message.completion, message.unknown
         )

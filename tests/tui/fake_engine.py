@@ -143,6 +143,8 @@ def build_model(kind: str, vocab_size: int, hidden: int = 256, layers: int = 1) 
 class Completer:
     """Greedy 'rollout': continues the corpus after the last known character."""
 
+    loads: list[int] = []  # every weights version loaded, across instances (for tests)
+
     def __init__(self, model: FakeModel, vocab: Vocab) -> None:
         self.model = model
         self.vocab = vocab
@@ -164,6 +166,7 @@ class Completer:
 
     def load_weights(self, state_dict: dict[str, Any]) -> None:
         self.version = int(state_dict.get("version", 0))
+        Completer.loads.append(self.version)
 
     def complete(self, n: int) -> str:
         known = [c for c in self.text if c in self.vocab]

@@ -96,6 +96,7 @@ class CurvesPlot(PlotextPlot):
         self.runs.append(RunSeries(run_id, label, vocab_size, clip))
         del self.runs[:-MAX_RUNS]
         self._version += 1
+        self._update_subtitle()
 
     def add_point(
         self, run_id: int, epoch: int, perplexity: float, grad_norm: float, lr: float
@@ -112,11 +113,13 @@ class CurvesPlot(PlotextPlot):
     def clear_runs(self) -> None:
         self.runs.clear()
         self._version += 1
+        self._update_subtitle()
         self.refresh()
 
     def toggle_view(self) -> str:
         self.view = self.VIEWS[(self.VIEWS.index(self.view) + 1) % len(self.VIEWS)]
         self.border_title = self.title_text()
+        self._update_subtitle()
         self.refresh()
         return self.view
 
@@ -124,6 +127,16 @@ class CurvesPlot(PlotextPlot):
         if self.view == "perplexity":
             return "perplexity per epoch (log) · F2: grad norm"
         return "grad norm before clipping (log) · F2: perplexity"
+
+    def _update_subtitle(self) -> None:
+        # The red reference line is named here: text inside the plot collides with the legend
+        # at 80 columns. Set outside render(), where a border change would need another frame.
+        if not self.runs:
+            self.border_subtitle = ""
+        elif self.view == "perplexity":
+            self.border_subtitle = f"red: uniform baseline = vocab {self.runs[-1].vocab_size}"
+        else:
+            self.border_subtitle = f"red: clip threshold θ = {self.runs[-1].clip:g}"
 
     def flush(self) -> None:
         """Redraw if new points arrived since the last frame (called from a timer)."""
@@ -180,9 +193,6 @@ class CurvesPlot(PlotextPlot):
             if value > 0:
                 values.append(value)
                 plt.hline(math.log10(value), color="red")
-        # The reference line is named in the subtitle: text inside the plot collides with the
-        # legend at 80 columns.
-        self.border_subtitle = refs[0][1] + " (red)" if refs else ""
         last_epoch = max((r.epochs[-1] for r in self.runs if r.epochs), default=0)
         if last_epoch:
             step = max(1, math.ceil(last_epoch / max(2, width // 10)))

@@ -91,8 +91,10 @@ class SetupPane(VerticalScroll):
         super().__init__(id=id)
         self.devices = devices or [("cpu", None)]
         self.initial = dict(values or {})
-        self.lr_edited = "lr" in self.initial
-        self._setting_lr = False
+        # The lr the form filled in itself; any other value is the user's and is kept.
+        self._auto_lr = (
+            None if "lr" in self.initial else f"{BOOK_LR[self.initial.get('model', 'scratch')]:g}"
+        )
         self.border_title = "setup · F5 start"
 
     def compose(self) -> ComposeResult:
@@ -145,16 +147,14 @@ class SetupPane(VerticalScroll):
 
     # -- behaviour ---------------------------------------------------------------------------
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "model" and not self.lr_edited:
+        lr = self.query_one("#lr", Input)
+        if event.select.id == "model" and lr.value.strip() == self._auto_lr:
             # The book trains the scratch model with SGD at lr 100 and the nn models with Adam
             # at 1e-3: carry the default along unless the user chose an lr.
-            self._setting_lr = True
-            self.query_one("#lr", Input).value = f"{BOOK_LR[str(event.value)]:g}"
-            self._setting_lr = False
+            self._auto_lr = f"{BOOK_LR[str(event.value)]:g}"
+            lr.value = self._auto_lr
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "lr" and not self._setting_lr:
-            self.lr_edited = True
         result = event.validation_result
         if result is not None and not result.is_valid:
             label = next((f.label for f in FIELDS if f.id == event.input.id), event.input.id)

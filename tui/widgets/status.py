@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
@@ -11,6 +12,7 @@ STATE_STYLE = {
     "loading": "yellow",
     "running": "bold green",
     "paused": "bold yellow",
+    "pausing": "yellow",
     "finished": "bold cyan",
     "stopped": "bold",
     "diverged": "bold red",
@@ -83,8 +85,8 @@ class StatusPane(Vertical):
         self._redraw()
 
     def _redraw(self, current: int | None = None) -> None:
-        style = STATE_STYLE.get(self.state, "")
-        self.query_one("#state", Static).update(f"[{style}]● {self.state}[/]")
+        style = STATE_STYLE.get(self.state, "bold")
+        self.query_one("#state", Static).update(Text(f"● {self.state}", style=style))
         shown = current if current is not None else self.epoch
         self.query_one("#epoch", Static).update(f"epoch {shown}/{self.epochs}")
         ppl = f"ppl {self.perplexity:.2f}" if self.perplexity is not None else "ppl -"
