@@ -312,3 +312,14 @@ def test_cli_on_a_bad_file_prints_one_line_and_no_traceback(tmp_path: Path) -> N
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert proc.stderr.strip().count("\n") == 0 and "pickle" in proc.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "layers"),
+    [("scratch", 1), ("rnn", 1), ("rnn", 2), ("gru", 1), ("gru", 3), ("lstm", 1), ("lstm", 2)],
+)
+def test_model_size_matches_the_models(model: str, layers: int) -> None:
+    # load_session counts parameters before building a model; the count must stay exact.
+    cfg = TrainConfig(model=model, hidden=12, layers=layers)
+    built = sess.build_model(model, 37, 12, layers)
+    assert sess.model_size(cfg, 37) == sum(p.numel() for p in built.state_dict().values())
