@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from dataclasses import asdict
 from typing import IO
@@ -13,6 +14,7 @@ from engine.corpus import CorpusError, load_corpus
 from engine.device import DeviceError, resolve_device
 from engine.download import stderr_progress
 from engine.events import EpochEnd, Event, Sample, StatusChanged
+from engine.session import PeriodicSave, SessionError, load_session, restore_trainer
 from engine.train import Trainer
 
 
@@ -37,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--pred-period", type=int, default=d.pred_period, help="epochs between predictions")
     add("--pred-len", type=int, default=d.pred_len, help="characters predicted (default 50)")
     add("--jsonl", metavar="PATH", help="write one JSON object per epoch/prediction; - = stdout")
+    add("--save", metavar="PATH", help="save the session here at the end (and with --save-every)")
+    add("--save-every", type=int, default=0, metavar="N", help="also save every N epochs")
+    add("--resume", metavar="PATH",
+        help="continue a saved session with its saved settings (to --epochs N); saves back to it")
+
+
+# Settings a resumed session keeps; only these may be given with --resume.
+RESUME_OPTIONS = {"resume", "epochs", "device", "threads", "jsonl", "save", "save_every"}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -76,31 +86,85 @@ class Reporter:
 
 
 def run(args: argparse.Namespace) -> int:
+    reporter = Reporter(None if args.jsonl == "-" else sys.stdout, None, 0)
     try:
-        config = config_from_args(args)
-        config.check()
-        resolve_device(config.device)  # before a corpus download that would be wasted
-        corpus = load_corpus(args.corpus, args.max_chars, progress=stderr_progress("corpus"))
-        jsonl = _open_jsonl(args.jsonl)
-        reporter = Reporter(None if args.jsonl == "-" else sys.stdout, jsonl, config.pred_period)
-        trainer = Trainer(corpus, config, on_event=reporter)
-    except (ConfigError, CorpusError, DeviceError, OSError) as err:
+        _check_save_options(args)
+        trainer, save_path = _resumed(args, reporter) if args.resume else _fresh(args, reporter)
+        reporter.jsonl = _open_jsonl(args.jsonl)
+    except (ConfigError, CorpusError, DeviceError, SessionError, OSError) as err:
         print(f"rnnplay train: {err}", file=sys.stderr)
         return 2
+    reporter.pred_period = trainer.config.pred_period
+    saver = PeriodicSave(trainer, save_path, args.save_every) if save_path else None
     if args.jsonl != "-":
-        print(f"training {config.model} on {corpus.name} ({len(corpus.text)} characters, "
-              f"vocabulary {len(corpus.vocab)}) on {trainer.device}: {config.epochs} epochs, "
-              f"{config.sampling} sampling, lr {config.learning_rate:g}", flush=True)
-    return _train(trainer)
+        print(_headline(trainer), flush=True)
+    status = _train(trainer)
+    if saver is not None:
+        try:
+            print(f"saved {saver.finish()}", file=sys.stderr)
+        except SessionError as err:
+            print(f"rnnplay train: {err}", file=sys.stderr)
+            return 1
+    return 3 if status == "diverged" else 130 if status == "stopped" else 0
 
 
-def _train(trainer: Trainer) -> int:
+def _check_save_options(args: argparse.Namespace) -> None:
+    if args.save_every and not (args.save or args.resume):
+        raise ConfigError("--save-every needs --save PATH (or --resume PATH)")
+    if args.save_every < 0:
+        raise ConfigError("--save-every cannot be negative")
+    if args.resume:
+        defaults = argparse.ArgumentParser()
+        add_arguments(defaults)
+        changed = [name for name, value in vars(defaults.parse_args([])).items()
+                   if name not in RESUME_OPTIONS and getattr(args, name) != value]
+        if changed:
+            flags = ", ".join("--" + name.replace("_", "-") for name in changed)
+            raise ConfigError(f"a resumed session keeps its saved settings; drop {flags} "
+                              "(only --epochs, --device, --threads and saving may change)")
+
+
+def _fresh(args: argparse.Namespace, reporter: Reporter) -> tuple[Trainer, str | None]:
+    config = config_from_args(args)
+    config.check()
+    resolve_device(config.device)  # before a corpus download that would be wasted
+    corpus = load_corpus(args.corpus, args.max_chars, progress=stderr_progress("corpus"))
+    return Trainer(corpus, config, on_event=reporter), args.save
+
+
+def _resumed(args: argparse.Namespace, reporter: Reporter) -> tuple[Trainer, str]:
+    session = load_session(args.resume)
+    epochs = None if args.epochs == TrainConfig.epochs else args.epochs
+    device = None if args.device == TrainConfig.device else args.device
+    trainer = restore_trainer(session, reporter, device, epochs=epochs, threads=args.threads)
+    for note in session.notes:
+        print(f"rnnplay train: note: {note}", file=sys.stderr)
+    return trainer, args.save or args.resume
+
+
+def _headline(trainer: Trainer) -> str:
+    cfg, corpus = trainer.config, trainer.corpus
+    what = (f"resuming {cfg.model} at epoch {trainer.epoch}" if trainer.epoch or trainer.cursor
+            else f"training {cfg.model}")
+    return (f"{what} on {corpus.name} ({len(corpus.text)} characters, vocabulary "
+            f"{len(corpus.vocab)}) on {trainer.device}: {trainer.target_epochs} epochs, "
+            f"{cfg.sampling} sampling, lr {trainer.lr:g}")
+
+
+def _train(trainer: Trainer) -> str:
+    """Run; the first Ctrl-C stops between batches (so a save is clean), a second aborts."""
+
+    def stop_gently(signum: int, frame: object) -> None:
+        print("\nrnnplay train: stopping after this batch (Ctrl-C again to abort)",
+              file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        trainer.stop()
+
+    previous = signal.signal(signal.SIGINT, stop_gently)
     try:
-        status = trainer.run()
-    except KeyboardInterrupt:
-        print(f"\nrnnplay train: interrupted after epoch {trainer.epoch}", file=sys.stderr)
-        return 130
-    return 3 if status == "diverged" else 0
+        return trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _open_jsonl(path: str | None) -> IO[str] | None:
