@@ -137,6 +137,7 @@ class RnnplayApp(App[int]):
         prompt.focus()
         if self.options.prompt:
             prompt.insert(self.options.prompt)
+            self.completion.request(prompt.text, prompt.length)
         if self.options.handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):

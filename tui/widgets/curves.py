@@ -55,6 +55,18 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
     return ticks
 
 
+def _spread(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
+    """Drop ticks that would land on the same or adjacent rows: plotext then picks one of the
+    colliding labels by string hash order, which differs between processes."""
+    span = math.log10(hi) - math.log10(lo) or 1.0
+    min_gap = 2 * span / rows
+    kept: list[float] = []
+    for t in ticks:
+        if not kept or math.log10(t) - math.log10(kept[-1]) >= min_gap:
+            kept.append(t)
+    return kept
+
+
 def _fmt(v: float) -> str:
     if v >= 1000:
         return f"{v / 1000:.3g}k"
@@ -202,7 +214,7 @@ class CurvesPlot(PlotextPlot):
             lo, hi = min(values), max(values)
             if hi / lo < 2:
                 lo, hi = lo / 1.5, hi * 1.5
-            ticks = _log_ticks(lo, hi)
+            ticks = _spread(_log_ticks(lo, hi), lo, hi, rows=max(2, self.size.height - 4))
             plt.yticks([math.log10(t) for t in ticks], [_fmt(t) for t in ticks])
             plt.ylim(math.log10(lo), math.log10(hi))
         else:

@@ -1,0 +1,36 @@
+"""Snapshots of the main screen after a finished fake run (fixed data: the frame is exact)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_app, wait_for
+from textual.pilot import Pilot
+
+from tui.widgets.curves import CurvesPlot
+from tui.widgets.prompt import PromptPane
+
+
+async def finished_with_completion(pilot: Pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.state == "finished", what="finished")
+    prompt = app.query_one(PromptPane)
+    await wait_for(pilot, lambda: prompt.visible_completion() != "", what="completion")
+    plot = app.query_one(CurvesPlot)
+    # The plot redraws from a timer: wait until the frame holds every point.
+    await wait_for(pilot, lambda: plot._drawn_version == plot._version, what="plot drawn")
+    await pilot.pause(0.1)
+    await pilot.wait_for_scheduled_animations()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_main_screen(snap_compare, size: tuple[int, int]) -> None:
+    app = make_app(train=True, prompt="分开", epochs="60")
+    assert snap_compare(app, terminal_size=size, run_before=finished_with_completion)
+
+
+def test_help_screen(snap_compare) -> None:
+    async def open_help(pilot: Pilot) -> None:
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_help)
