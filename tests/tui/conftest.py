@@ -21,9 +21,7 @@ def fake_script() -> Iterator[Script]:
     Trainer.script = Script()
 
 
-def make_app(
-    train: bool = False, prompt: str = "", **setup: str
-) -> RnnplayApp:
+def make_app(train: bool = False, prompt: str = "", **setup: str) -> RnnplayApp:
     setup.setdefault("epochs", "20")
     setup.setdefault("max_chars", "0")
     return RnnplayApp(fake_engine(), AppOptions(train=train, setup=setup, prompt=prompt))

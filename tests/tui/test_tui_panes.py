@@ -72,8 +72,14 @@ async def test_invalid_values_refused_at_the_field():
         # Too large for the corpus: only the engine's check knows, the run is refused.
         app.query_one("#batch_size", Input).value = "5000"
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.state == "idle" and "batch" in str(
-            app.query_one("#setup-error", Static).render()), what="refusal")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.state == "idle"
+                and "batch" in str(app.query_one("#setup-error", Static).render())
+            ),
+            what="refusal",
+        )
         assert app.focused is app.query_one("#batch_size", Input)
         assert app.query_one(CurvesPlot).runs == []
 

@@ -1,0 +1,140 @@
+"""Smoke tests in a real terminal: `rnnplay --train` under tmux at 120x40.
+
+Textual draws on stderr, so neither stream is redirected. A private tmux socket keeps these
+sessions away from anyone else's tmux server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+
+
+def launch_command() -> list[str]:
+    script = Path(sys.executable).parent / "rnnplay"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "rnnplay.cli"]
+
+
+class Tmux:
+    def __init__(self, tmp: Path) -> None:
+        self.socket = f"rnnplay-test-{os.getpid()}"
+        self.session = "app"
+        self.rc_file = tmp / "rc"
+
+    def tmux(self, *args: str) -> str:
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return out.stdout
+
+    def start(self, args: list[str]) -> None:
+        env = {
+            "RNNPLAY_CORPUS_DIR": os.environ["RNNPLAY_CORPUS_DIR"],
+            "RNNPLAY_JAYCHOU_URL": os.environ.get("RNNPLAY_JAYCHOU_URL", ""),
+            "TERM": "xterm-256color",
+            "LANG": "C.UTF-8",
+        }
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        cmd = " ".join(shlex.quote(a) for a in launch_command() + args)
+        shell = f"cd {shlex.quote(str(REPO))} && env {exports} {cmd}; echo $? > {self.rc_file}"
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            shell,
+        )
+        # A detached session may ignore -x/-y (default-size wins): size the window explicitly.
+        self.tmux("set-option", "-t", self.session, "window-size", "manual")
+        self.tmux("resize-window", "-t", self.session, "-x", "120", "-y", "40")
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def wait_screen(self, pattern: str, timeout: float) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            match = re.search(pattern, text)
+            if match:
+                return match
+            time.sleep(0.2)
+        raise AssertionError(f"{pattern!r} not on screen within {timeout}s:\n{text}")
+
+    def wait_exit(self, timeout: float) -> tuple[float, str]:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.rc_file.exists() and self.rc_file.read_text().strip():
+                return time.monotonic() - started, self.rc_file.read_text().strip()
+            time.sleep(0.02)
+        return time.monotonic() - started, "still running"
+
+    def app_pid(self) -> int:
+        shell_pid = self.tmux("display-message", "-p", "-t", self.session, "#{pane_pid}").strip()
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", shell_pid], capture_output=True, text=True
+        ).stdout.split()
+        return int(children[0])
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    session = Tmux(tmp_path)
+    yield session
+    session.close()
+
+
+def wait_training(tmux: Tmux) -> None:
+    tmux.wait_screen(r"epoch [1-9]\d*/250", timeout=20)
+    tmux.wait_screen(r"ppl \d+\.\d+", timeout=5)
+    tmux.wait_screen(r"[\u2801-\u28ff]", timeout=5)  # a braille curve on the plot
+
+
+def test_train_at_launch_shows_progress_completion_and_quits_fast(tmux: Tmux) -> None:
+    started = time.monotonic()
+    tmux.start(["--train"])
+    wait_training(tmux)
+    assert time.monotonic() - started < 20
+    tmux.tmux("send-keys", "-t", tmux.session, "-l", "分开")
+    # The greedy completion (CJK) follows the typed prefix on the prompt line.
+    tmux.wait_screen(r"› 分开[^\n│]*[\u4e00-\u9fff]", timeout=5)
+    assert len(tmux.screen().splitlines()) == 40
+    tmux.tmux("send-keys", "-t", tmux.session, "C-q")
+    seconds, rc = tmux.wait_exit(timeout=5)
+    assert rc == "0" and seconds < 2.0, f"quit took {seconds:.2f}s (rc {rc})"
+
+
+def test_sigterm_and_sighup_end_the_app_cleanly(tmux: Tmux) -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        tmux.rc_file.unlink(missing_ok=True)
+        tmux.start(["--train"])
+        tmux.wait_screen(r"epoch [1-9]\d*/250", timeout=20)
+        os.kill(tmux.app_pid(), sig)
+        seconds, rc = tmux.wait_exit(timeout=5)
+        assert rc == "0" and seconds < 2.0, f"{sig.name}: {seconds:.2f}s (rc {rc})"
+        tmux.tmux("kill-session", "-t", tmux.session)
