@@ -45,17 +45,6 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
-def _wired() -> bool:
-    parser = argparse.ArgumentParser()
-    train_cmd.add_arguments(parser)
-    return "--resume" in parser.format_help()
-
-
-pytestmark = pytest.mark.skipif(
-    not _wired(), reason="rnnplay/train_cmd.py does not have --save/--resume wired yet"
-)
-
-
 def train(*args: str) -> list[dict]:
     """Run `rnnplay train ... --jsonl -` in a new process; its JSON lines minus timings."""
     proc = subprocess.run(
