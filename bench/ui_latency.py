@@ -1,0 +1,188 @@
+"""UI responsiveness while the scratch model trains on jaychou, on this CPU.
+
+Run from the repo root:  python -m bench.ui_latency   (RNNPLAY_CORPUS_DIR may point at the zip)
+
+Measures, with the real engine and one intra-op torch thread (the app's default):
+  * keystroke -> the 50-character greedy completion for the new text rendered by the prompt,
+  * lateness of a 20 Hz UI timer (how long the event loop was busy when it should have run),
+  * training chars/s with the app attached against a headless Trainer (same config, same epochs),
+  * launch -> first frame in a real terminal (tmux, 120x40, polled every 10 ms).
+The app runs headless (App.run_test) for the first three: the compositor renders every frame as
+in a terminal, only the bytes are not written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+TYPED = "分开我想就这样牵着你的手不放开爱能不能够永远单纯没有悲哀"
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def headless_chars_per_sec(epochs: int) -> float:
+    from engine.config import TrainConfig
+    from engine.corpus import load_corpus
+    from engine.train import Trainer
+
+    trainer = Trainer(load_corpus("jaychou"), TrainConfig(model="scratch", epochs=epochs))
+    trainer.run()
+    rates = [e.chars_per_sec for e in trainer.history[1:]]  # epoch 1 pays warm-up
+    return statistics.mean(rates)
+
+
+async def app_session(epochs: int, keystrokes: int) -> dict[str, float | list[float]]:
+    from tui.app import AppOptions, RnnplayApp
+    from tui.engine_port import real_engine
+    from tui.widgets.prompt import PromptPane
+    from tui.widgets.status import StatusPane
+
+    app = RnnplayApp(real_engine(), AppOptions(train=True, setup={"epochs": str(epochs)}))
+    rates: list[float] = []
+    lateness: list[float] = []
+    latencies: list[float] = []
+    shown: dict[str, float] = {}
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.query(PromptPane) or app.state != "running":
+            await asyncio.sleep(0.05)
+        status = app.query_one(StatusPane)
+        original_epoch = status.epoch_end
+
+        def record_epoch(epoch: int, epochs: int, ppl: float, secs: float, rate: float) -> None:
+            if epoch > 1:  # epoch 1 pays warm-up, as in the headless figure
+                rates.append(rate)
+            original_epoch(epoch, epochs, ppl, secs, rate)
+
+        status.epoch_end = record_epoch  # type: ignore[method-assign]
+        prompt = app.query_one(PromptPane)
+        original_render = prompt.render
+
+        def timed_render():  # noqa: ANN202 - wraps the widget's render
+            out = original_render()
+            if prompt.text not in shown and prompt._completed_for == prompt.text:
+                if len(prompt.visible_completion()) == prompt.length:
+                    shown[prompt.text] = time.perf_counter()
+            return out
+
+        prompt.render = timed_render  # type: ignore[method-assign]
+        period = 0.05
+        expected = [time.perf_counter() + period]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            lateness.append(max(0.0, now - expected[0]))
+            expected[0] = now + period
+
+        app.set_interval(period, tick)
+        await asyncio.sleep(1.0)
+        for i in range(keystrokes):
+            ch = TYPED[i % len(TYPED)]
+            if len(prompt.text) >= 20:
+                prompt.action_clear()
+                await asyncio.sleep(0.2)
+            sent = time.perf_counter()
+            await pilot.press(ch)
+            text = prompt.text
+            deadline = sent + 2.0
+            while text not in shown and time.perf_counter() < deadline:
+                await asyncio.sleep(0.002)
+            latencies.append(shown.get(text, deadline) - sent)
+            await asyncio.sleep(0.15)
+        while app.state == "running" and len(rates) < epochs - 2:
+            await asyncio.sleep(0.1)
+        await pilot.press("f7")
+    return {"rates": rates, "lateness": lateness, "latency": latencies}
+
+
+def first_frame_seconds(runs: int) -> list[float]:
+    if shutil.which("tmux") is None:
+        return []
+    out = []
+    for i in range(runs):
+        sock = f"rnnplay-bench-{os.getpid()}-{i}"
+        env = f"RNNPLAY_CORPUS_DIR={os.environ.get('RNNPLAY_CORPUS_DIR', '')} TERM=xterm-256color"
+        cmd = f"cd {REPO} && env {env} {sys.executable} -m rnnplay.cli"
+        started = time.perf_counter()
+        subprocess.run(
+            ["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "b",
+             "-x", "120", "-y", "40", cmd],
+            check=True,
+        )
+        try:
+            while time.perf_counter() - started < 15:
+                screen = subprocess.run(
+                    ["tmux", "-L", sock, "capture-pane", "-p", "-t", "b"],
+                    capture_output=True, text=True,
+                ).stdout
+                if "setup" in screen and "prompt" in screen:
+                    out.append(time.perf_counter() - started)
+                    break
+                time.sleep(0.01)
+            subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "b", "C-q"])
+            time.sleep(0.5)
+        finally:
+            subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--keys", type=int, default=80)
+    parser.add_argument("--launches", type=int, default=3)
+    args = parser.parse_args()
+    if "RNNPLAY_CORPUS_DIR" not in os.environ and (REPO.parent / "shared/corpus").is_dir():
+        os.environ["RNNPLAY_CORPUS_DIR"] = str(REPO.parent / "shared/corpus")
+    torch.set_num_threads(1)
+    from rnnplay.app_cmd import _warm_torch
+
+    _warm_torch(1)
+    headless = headless_chars_per_sec(args.epochs // 2)
+    ui = asyncio.run(app_session(args.epochs, args.keys))
+    headless_after = headless_chars_per_sec(args.epochs // 2)
+    base = statistics.mean([headless, headless_after])
+    attached = statistics.mean(ui["rates"])  # type: ignore[arg-type]
+    lat = [x * 1000 for x in ui["latency"]]  # type: ignore[union-attr]
+    late = [x * 1000 for x in ui["lateness"]]  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory():
+        frames = first_frame_seconds(args.launches)
+    print(f"cpu cores: {os.cpu_count()}, torch threads 1, scratch on jaychou (10k chars)")
+    print(
+        f"keystroke -> 50-char completion rendered: p50 {pct(lat, 50):.1f} ms, "
+        f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms (n={len(lat)})"
+    )
+    print(
+        f"20 Hz timer lateness: p50 {pct(late, 50):.1f} ms, p99 {pct(late, 99):.1f} ms, "
+        f"max {max(late):.1f} ms (n={len(late)})"
+    )
+    print(
+        f"training: headless {base:,.0f} chars/s (before {headless:,.0f}, after "
+        f"{headless_after:,.0f}), with UI {attached:,.0f} chars/s = {attached / base:.0%}"
+    )
+    if frames:
+        print(
+            "launch -> first frame (tmux 120x40): "
+            + ", ".join(f"{f:.2f}s" for f in frames)
+            + f" (median {statistics.median(frames):.2f}s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
