@@ -25,14 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--max-chars", type=int, default=10_000, help="characters used; 0 = all (default 10000)")
     add("--model", choices=MODELS, default=d.model, help="default scratch")
     add("--sampling", choices=SAMPLINGS, default=d.sampling, help="default random")
-    add("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
+    add("--epochs", type=int, default=None, help=f"default {d.epochs}")
     add("--lr", type=float, default=None, help="default: 100 for scratch (SGD), 1e-3 otherwise")
     add("--clip", type=float, default=d.clip, help=f"gradient-norm threshold (default {d.clip})")
     add("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
     add("--num-steps", type=int, default=d.num_steps, help=f"default {d.num_steps}")
     add("--hidden", type=int, default=d.hidden, help=f"default {d.hidden}")
     add("--layers", type=int, default=d.layers, help="default 1 (nn models only)")
-    add("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default auto)")
+    add("--device", default=None, help="auto, cpu, cuda or cuda:N (default auto)")
     add("--seed", type=int, default=d.seed, help="default 0")
     add("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     add("--prefixes", default=",".join(d.prefixes), help="comma-separated (default 分开,不分开)")
@@ -51,10 +51,12 @@ RESUME_OPTIONS = {"resume", "epochs", "device", "threads", "jsonl", "save", "sav
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     prefixes = tuple(p for p in args.prefixes.split(",") if p)
+    d = TrainConfig()
     return TrainConfig(
         model=args.model, hidden=args.hidden, layers=args.layers, sampling=args.sampling,
-        epochs=args.epochs, lr=args.lr, clip=args.clip, batch_size=args.batch_size,
-        num_steps=args.num_steps, device=args.device, seed=args.seed, prefixes=prefixes,
+        epochs=d.epochs if args.epochs is None else args.epochs, lr=args.lr, clip=args.clip,
+        batch_size=args.batch_size, num_steps=args.num_steps,
+        device=args.device or d.device, seed=args.seed, prefixes=prefixes,
         pred_period=args.pred_period, pred_len=args.pred_len, threads=args.threads,
     )
 
@@ -134,9 +136,8 @@ def _fresh(args: argparse.Namespace, reporter: Reporter) -> tuple[Trainer, str |
 
 def _resumed(args: argparse.Namespace, reporter: Reporter) -> tuple[Trainer, str]:
     session = load_session(args.resume)
-    epochs = None if args.epochs == TrainConfig.epochs else args.epochs
-    device = None if args.device == TrainConfig.device else args.device
-    trainer = restore_trainer(session, reporter, device, epochs=epochs, threads=args.threads)
+    trainer = restore_trainer(session, reporter, args.device, epochs=args.epochs,
+                              threads=args.threads)
     for note in session.notes:
         print(f"rnnplay train: note: {note}", file=sys.stderr)
     return trainer, args.save or args.resume
