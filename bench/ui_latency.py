@@ -81,6 +81,16 @@ async def app_session(epochs: int, keystrokes: int) -> dict[str, float | list[fl
             return out
 
         prompt.render = timed_render  # type: ignore[method-assign]
+        # Latency counts from the prompt receiving the key: Pilot's own press() waits for the
+        # whole app to go idle first, which a real terminal's input never does.
+        received: dict[str, float] = {}
+        original_insert = prompt.insert
+
+        def timed_insert(chars: str) -> None:
+            original_insert(chars)
+            received.setdefault(prompt.text, time.perf_counter())
+
+        prompt.insert = timed_insert  # type: ignore[method-assign]
         period = 0.05
         expected = [time.perf_counter() + period]
 
@@ -102,7 +112,7 @@ async def app_session(epochs: int, keystrokes: int) -> dict[str, float | list[fl
             deadline = sent + 2.0
             while text not in shown and time.perf_counter() < deadline:
                 await asyncio.sleep(0.002)
-            latencies.append(shown.get(text, deadline) - sent)
+            latencies.append(shown.get(text, deadline) - received.get(text, sent))
             await asyncio.sleep(0.15)
         while app.state == "running" and len(rates) < epochs - 2:
             await asyncio.sleep(0.1)
@@ -120,15 +130,30 @@ def first_frame_seconds(runs: int) -> list[float]:
         cmd = f"cd {REPO} && env {env} {sys.executable} -m rnnplay.cli"
         started = time.perf_counter()
         subprocess.run(
-            ["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "b",
-             "-x", "120", "-y", "40", cmd],
+            [
+                "tmux",
+                "-L",
+                sock,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "b",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                cmd,
+            ],
             check=True,
         )
         try:
             while time.perf_counter() - started < 15:
                 screen = subprocess.run(
                     ["tmux", "-L", sock, "capture-pane", "-p", "-t", "b"],
-                    capture_output=True, text=True,
+                    capture_output=True,
+                    text=True,
                 ).stdout
                 if "setup" in screen and "prompt" in screen:
                     out.append(time.perf_counter() - started)
@@ -146,13 +171,20 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--keys", type=int, default=80)
     parser.add_argument("--launches", type=int, default=3)
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="GIL switch interval in seconds (default: what the app sets)",
+    )
     args = parser.parse_args()
     if "RNNPLAY_CORPUS_DIR" not in os.environ and (REPO.parent / "shared/corpus").is_dir():
         os.environ["RNNPLAY_CORPUS_DIR"] = str(REPO.parent / "shared/corpus")
     torch.set_num_threads(1)
-    from rnnplay.app_cmd import _warm_torch
+    from rnnplay.app_cmd import GIL_SWITCH_INTERVAL_S, _warm_torch
 
     _warm_torch(1)
+    sys.setswitchinterval(args.switch_interval or GIL_SWITCH_INTERVAL_S)
     headless = headless_chars_per_sec(args.epochs // 2)
     ui = asyncio.run(app_session(args.epochs, args.keys))
     headless_after = headless_chars_per_sec(args.epochs // 2)
@@ -175,6 +207,8 @@ def main() -> int:
         f"training: headless {base:,.0f} chars/s (before {headless:,.0f}, after "
         f"{headless_after:,.0f}), with UI {attached:,.0f} chars/s = {attached / base:.0%}"
     )
+    if os.environ.get("UI_LATENCY_SERIES"):
+        print("latency series ms:", " ".join(f"{x:.0f}" for x in lat))
     if frames:
         print(
             "launch -> first frame (tmux 120x40): "

@@ -8,6 +8,11 @@ import signal
 import sys
 import time
 
+# Python hands the GIL between threads every 5 ms by default; while the trainer thread runs
+# Python between torch ops, the UI and completion threads wait that long for each hand-over, and a
+# 50-step greedy rollout hands over hundreds of times. 1 ms keeps keystrokes responsive.
+GIL_SWITCH_INTERVAL_S = 0.001
+
 # Setup-pane fields each option pre-fills (dest -> field id).
 SETUP_OPTIONS = {
     "corpus": "corpus",
@@ -97,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     threads = args.threads if getattr(args, "threads", None) else 1
     started = time.monotonic()
     _warm_torch(threads)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
     from tui.app import AppOptions, RnnplayApp
     from tui.engine_port import real_engine

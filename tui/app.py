@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from textual import events
@@ -68,8 +68,14 @@ class MainScreen(Screen[None]):
     MainScreen.-too-small #too-small { display: block; }
     """
 
-    def __init__(self, devices: list[tuple[str, str | None]], setup: dict[str, str]) -> None:
+    def __init__(
+        self,
+        devices: list[tuple[str, str | None]],
+        setup: dict[str, str],
+        on_edit: Callable[[str, int], None],
+    ) -> None:
         super().__init__()
+        self.on_edit = on_edit
         self.devices = devices
         self.setup_values = setup
 
@@ -79,7 +85,10 @@ class MainScreen(Screen[None]):
             with Vertical(id="right"):
                 yield StatusPane(id="status")
                 yield CurvesPlot(id="curves")
-                yield PromptPane(id="prompt")
+                prompt = PromptPane(id="prompt")
+                # Wired before the first key can arrive (the prompt has focus at once).
+                prompt.on_edit = self.on_edit
+                yield prompt
                 yield SamplesLog(id="samples")
         yield Static(
             f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
@@ -123,7 +132,9 @@ class RnnplayApp(App[int]):
         self.last_lr: float | None = None
 
     def get_default_screen(self) -> Screen:
-        self.main = MainScreen(self.engine.available_devices(), self.options.setup)
+        self.main = MainScreen(
+            self.engine.available_devices(), self.options.setup, self.completion.request
+        )
         return self.main
 
     def start_up(self) -> None:
@@ -137,7 +148,6 @@ class RnnplayApp(App[int]):
         prompt.focus()
         if self.options.prompt:
             prompt.insert(self.options.prompt)
-            self.completion.request(prompt.text, prompt.length)
         if self.options.handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -326,9 +336,6 @@ class RnnplayApp(App[int]):
             self._set_state(message.status)
             if message.status == "diverged":
                 self.notify(message.message or "training diverged", severity="error")
-
-    def on_prompt_pane_changed(self, message: PromptPane.Changed) -> None:
-        self.completion.request(message.text, message.length)
 
     def on_completion_ready(self, message: CompletionReady) -> None:
         if message.error:

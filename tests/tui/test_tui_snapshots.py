@@ -8,6 +8,7 @@ from textual.pilot import Pilot
 
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
+from tui.widgets.samples import SamplesLog
 
 
 async def finished_with_completion(pilot: Pilot) -> None:
@@ -18,6 +19,8 @@ async def finished_with_completion(pilot: Pilot) -> None:
     plot = app.query_one(CurvesPlot)
     # The plot redraws from a timer: wait until the frame holds every point.
     await wait_for(pilot, lambda: plot._drawn_version == plot._version, what="plot drawn")
+    # RichLog follows new lines with a deferred scroll whose timing varies: pin it to the end.
+    app.query_one(SamplesLog).scroll_end(animate=False, immediate=True)
     await pilot.pause(0.1)
     await pilot.wait_for_scheduled_animations()
 

@@ -7,6 +7,8 @@ thread (tui.completion); this widget only shows the latest result that fits the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -20,9 +22,8 @@ MIN_LENGTH, MAX_LENGTH = 5, 200
 class PromptPane(Widget, can_focus=True):
     DEFAULT_CSS = """
     PromptPane {
-        height: auto;
-        min-height: 3;
-        max-height: 6;
+        /* Fixed height: a completion never triggers a layout pass, only a repaint. */
+        height: 5;
         border: round $primary-darken-2;
         padding: 0 1;
     }
@@ -36,7 +37,7 @@ class PromptPane(Widget, can_focus=True):
         Binding("ctrl+u", "clear", "Clear", show=False),
     ]
 
-    text: reactive[str] = reactive("", layout=True)
+    text: reactive[str] = reactive("")
     length: reactive[int] = reactive(50)
 
     class Changed(Message):
@@ -49,6 +50,9 @@ class PromptPane(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        # Set by the app: called synchronously on every edit. A Changed message alone would
+        # reach the app a couple of message-pump hops (~17 ms) later.
+        self.on_edit: Callable[[str, int], None] | None = None
         self._completion = ""
         self._completed_for = ""
         self._unknown: frozenset[str] = frozenset()
@@ -91,6 +95,8 @@ class PromptPane(Widget, can_focus=True):
         self._changed()
 
     def _changed(self) -> None:
+        if self.on_edit is not None:
+            self.on_edit(self.text, self.length)
         self.post_message(self.Changed(self.text, self.length))
 
     def on_key(self, event: events.Key) -> None:
@@ -113,11 +119,11 @@ class PromptPane(Widget, can_focus=True):
         self._completion = completion
         self._unknown = frozenset(unknown)
         self.note = ""
-        self.refresh(layout=True)
+        self.refresh()
 
     def set_note(self, note: str) -> None:
         self.note = note
-        self.refresh(layout=True)
+        self.refresh()
 
     def visible_completion(self) -> str:
         """The completion that still fits what is typed now.
