@@ -14,7 +14,15 @@ BOOK_LR = {"scratch": 100.0, "rnn": 1e-3, "gru": 1e-3, "lstm": 1e-3}
 
 
 class ConfigError(ValueError):
-    """A setting a user gave that cannot work; the message says which and why."""
+    """A setting a user gave that cannot work; the message says which and why.
+
+    `field` names the TrainConfig field at fault (None when it is not one field), so a form
+    can mark the right input.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -62,25 +70,33 @@ class TrainConfig:
     def check(self, corpus_length: int | None = None) -> None:
         """Raise ConfigError naming the first setting that cannot work."""
         if self.model not in MODELS:
-            raise ConfigError(f"model must be one of {', '.join(MODELS)}, not {self.model!r}")
+            raise ConfigError(
+                f"model must be one of {', '.join(MODELS)}, not {self.model!r}", "model"
+            )
         if self.sampling not in SAMPLINGS:
-            raise ConfigError(f"sampling must be random or consecutive, not {self.sampling!r}")
+            raise ConfigError(
+                f"sampling must be random or consecutive, not {self.sampling!r}", "sampling"
+            )
         if self.model == "scratch" and self.layers != 1:
-            raise ConfigError("the scratch model has one layer; use rnn/gru/lstm for --layers")
+            raise ConfigError(
+                "the scratch model has one layer; use rnn/gru/lstm for more", "layers"
+            )
         lr = self.learning_rate
         if not (math.isfinite(lr) and lr > 0):
-            raise ConfigError(f"learning rate must be a positive number, not {lr}")
+            raise ConfigError(f"learning rate must be a positive number, not {lr}", "lr")
         if not (math.isfinite(self.clip) and self.clip > 0):
-            raise ConfigError(f"clip threshold must be a positive number, not {self.clip}")
+            raise ConfigError(f"clip threshold must be a positive number, not {self.clip}", "clip")
         for name in ("hidden", "layers", "batch_size", "num_steps", "pred_len"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"{name.replace('_', ' ')} must be at least 1")
+                raise ConfigError(f"{name.replace('_', ' ')} must be at least 1", name)
         if self.hidden > 8192 or self.layers > 16:
-            raise ConfigError("hidden size is capped at 8192 and layers at 16")
+            field = "hidden" if self.hidden > 8192 else "layers"
+            raise ConfigError("hidden size is capped at 8192 and layers at 16", field)
         if self.epochs < 0 or self.pred_period < 0:
-            raise ConfigError("epochs and prediction period cannot be negative")
+            field = "epochs" if self.epochs < 0 else "pred_period"
+            raise ConfigError("epochs and prediction period cannot be negative", field)
         if self.threads is not None and self.threads < 1:
-            raise ConfigError("threads must be at least 1")
+            raise ConfigError("threads must be at least 1", "threads")
         if corpus_length is not None:
             self._check_fits(corpus_length)
 
@@ -93,5 +109,6 @@ class TrainConfig:
             need = self.batch_size * self.num_steps + 1
             raise ConfigError(
                 f"the corpus has {n} characters, too few for one batch of {self.batch_size} x "
-                f"{self.num_steps} steps (needs about {need}); lower the batch size or steps"
+                f"{self.num_steps} steps (needs about {need}); lower the batch size or steps",
+                "batch_size",
             )
