@@ -21,6 +21,15 @@ class EnginePort:
     Trainer: Any
     build_model: Callable[..., Any]
     Completer: Any
+    # engine.session: the app saves through session_bytes (trainer thread) + write_session.
+    SessionError: type[Exception]
+    session_bytes: Callable[..., bytes]
+    write_session: Callable[..., Any]
+    load_session: Callable[..., Any]
+    restore_trainer: Callable[..., Any]
+    list_sessions: Callable[..., list[Any]]
+    suggest_path: Callable[..., Any]
+    default_save_dir: Callable[[], Any]
     name: str = "engine"
 
 
@@ -31,6 +40,16 @@ def real_engine() -> EnginePort:
     from engine.device import available_devices
     from engine.generate import Completer
     from engine.models import build_model
+    from engine.session import (
+        SessionError,
+        default_save_dir,
+        list_sessions,
+        load_session,
+        restore_trainer,
+        session_bytes,
+        suggest_path,
+        write_session,
+    )
     from engine.train import Trainer
 
     return EnginePort(
@@ -42,5 +61,13 @@ def real_engine() -> EnginePort:
         Trainer=Trainer,
         build_model=build_model,
         Completer=Completer,
+        SessionError=SessionError,
+        session_bytes=session_bytes,
+        write_session=write_session,
+        load_session=load_session,
+        restore_trainer=restore_trainer,
+        list_sessions=list_sessions,
+        suggest_path=suggest_path,
+        default_save_dir=default_save_dir,
         name="engine",
     )

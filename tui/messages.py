@@ -128,3 +128,76 @@ class CompletionReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, CompletionReady)
+
+
+# -- sessions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One finished epoch of a loaded session (the fields of engine.events.EpochEnd)."""
+
+    epoch: int
+    epochs: int
+    perplexity: float
+    seconds: float
+    chars_per_sec: float
+    grad_norm: float
+    lr: float
+
+
+class SessionLoaded(Message):
+    """A session file became the current (not yet running) trainer.
+
+    Carries everything the panes show, as plain values read on the trainer thread: `setup`
+    holds the setup pane's field values as text, `samples` (epoch, prefix, text) tuples.
+    """
+
+    def __init__(
+        self,
+        info: RunInfo,
+        path: str,
+        setup: dict[str, str],
+        epoch: int,
+        history: tuple[HistoryPoint, ...],
+        samples: tuple[tuple[int, str, str], ...],
+        prompt: str,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__()
+        self.info = info
+        self.path = path
+        self.setup = setup
+        self.epoch = epoch
+        self.history = history
+        self.samples = samples
+        self.prompt = prompt
+        self.notes = notes
+
+
+class LoadFailed(Message):
+    """A session could not be loaded; `message` is the engine's SessionError text."""
+
+    def __init__(self, message: str, state: str) -> None:
+        super().__init__()
+        self.message = message
+        self.state = state  # what the status pane should show again (the previous run's state)
+
+
+class RunResumed(Message):
+    """A parked trainer (loaded, stopped or finished) trains on, towards `epochs`."""
+
+    def __init__(self, run_id: int, epochs: int) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.epochs = epochs
+
+
+class SaveDone(Message):
+    """A save finished: `error` is None on success, else the SessionError text."""
+
+    def __init__(self, run_id: int, path: str, error: str | None, mark: int, quiet: bool) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.path = path
+        self.error = error
+        self.mark = mark  # the run's progress counter at the snapshot that was written
+        self.quiet = quiet  # an autosave on the way out: nobody is left to read a toast

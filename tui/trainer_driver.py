@@ -1,9 +1,13 @@
 """The one long-lived trainer thread and the commands that steer it.
 
-Start requests go through a queue to a single thread worker that lives as long as the app:
-spawning a worker per run (or cancelling one to pause) would leave old threads training.
-Pause/resume/stop/set-lr go straight to the engine Trainer, whose controls are thread-safe and
-applied between batches; that is the only way to reach a trainer that is blocked while paused.
+Requests (start a run, load a session, continue a parked trainer) go through a queue to a single
+thread worker that lives as long as the app: spawning a worker per run (or cancelling one to
+pause) would leave old threads training. Pause/resume/stop/set-lr go straight to the engine
+Trainer, whose controls are thread-safe and applied between batches; that is the only way to
+reach a trainer that is blocked while paused.
+
+The latest trainer stays `current` after its run ends (or, for a loaded session, before it
+starts): it is what ctrl+s saves and what F6 continues.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -21,36 +26,22 @@ from textual.worker import Worker, get_current_worker
 from tui.engine_port import EnginePort
 from tui.messages import (
     EpochPoint,
+    HistoryPoint,
+    LoadFailed,
     Progress,
     RunEnded,
     RunInfo,
     RunRefused,
+    RunResumed,
     RunStarted,
     SampleText,
+    SessionLoaded,
     StatusChange,
 )
 
 # Per-batch updates are throttled on the trainer thread: posting every batch would flood the
 # UI's message queue at thousands of batches per second on small corpora.
 PROGRESS_INTERVAL_S = 0.1
-
-
-# ConfigError carries only a message; these words in it point at the setup field to mark.
-FIELD_WORDS = (
-    ("batch", "batch_size"),
-    ("learning rate", "lr"),
-    ("clip", "clip"),
-    ("layer", "layers"),
-    ("hidden", "hidden"),
-    ("steps", "num_steps"),
-    ("epoch", "epochs"),
-    ("corpus", "corpus"),
-)
-
-
-def guess_field(message: str) -> str | None:
-    lowered = message.lower()
-    return next((field_id for word, field_id in FIELD_WORDS if word in lowered), None)
 
 
 @dataclass
@@ -62,8 +53,22 @@ class RunRequest:
 
 
 @dataclass
+class LoadRequest:
+    path: str
+
+
+@dataclass
+class ContinueRequest:
+    run_id: int
+    epochs: int | None = None
+
+
+@dataclass
 class _Quit:
     pass
+
+
+Request = RunRequest | LoadRequest | ContinueRequest | _Quit
 
 
 @dataclass
@@ -73,7 +78,25 @@ class ActiveRun:
     corpus: Any
     config: Any
     info: RunInfo
-    extras: dict[str, Any] = field(default_factory=dict)
+    epochs: int  # the target epoch count (changes when a parked run continues further)
+    path: Path | None = None  # the session file it was loaded from or last saved to
+    # Batches trained since this trainer was built or loaded, counted on the trainer thread; a
+    # save records the count it captured, so "unsaved progress" is a plain comparison.
+    progress: int = 0
+    saved_progress: int = 0
+    running: bool = False
+    state: str = "idle"  # "loaded" before a loaded session runs, else the last run status
+    setup: dict[str, str] | None = None  # a loaded session's settings, as setup-pane text
+
+    @property
+    def unsaved(self) -> bool:
+        return self.progress != self.saved_progress
+
+
+def setup_text(value: float) -> str:
+    """A number as the setup pane shows it: short, but never losing precision."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 class TrainerDriver:
@@ -84,13 +107,15 @@ class TrainerDriver:
         app: App,
         engine: EnginePort,
         on_ready: Callable[[ActiveRun], None] | None = None,
+        threads: int | None = None,
     ) -> None:
         self._app = app
         self._engine = engine
         self._on_ready = on_ready
-        self._queue: queue.Queue[RunRequest | _Quit] = queue.Queue()
+        self._threads = threads  # torch threads for a restored trainer (None: its saved value)
+        self._queue: queue.Queue[Request] = queue.Queue()
         self._lock = threading.Lock()
-        self._active: ActiveRun | None = None
+        self._current: ActiveRun | None = None
         self._closing = False
         self._run_counter = 0
         self._corpus_cache: dict[tuple[str, int], Any] = {}
@@ -107,14 +132,34 @@ class TrainerDriver:
         self.stop()
         self._queue.put(request)
 
+    def load(self, path: str) -> None:
+        """Queue loading a session file; a run in progress is stopped first."""
+        self.stop()
+        self._queue.put(LoadRequest(path))
+
+    def continue_run(self, epochs: int | None = None) -> bool:
+        """Train the current, parked trainer on (to `epochs` if given); False if none."""
+        current = self.current
+        if current is None or current.running:
+            return False
+        self._queue.put(ContinueRequest(current.run_id, epochs))
+        return True
+
     @property
     def active(self) -> ActiveRun | None:
+        """The run that is training now (paused counts), else None."""
         with self._lock:
-            return self._active
+            return self._current if self._current and self._current.running else None
+
+    @property
+    def current(self) -> ActiveRun | None:
+        """The latest trainer, running or not: what a save writes."""
+        with self._lock:
+            return self._current
 
     def _trainer(self) -> Any:
-        with self._lock:
-            return self._active.trainer if self._active else None
+        active = self.active
+        return active.trainer if active else None
 
     def pause(self) -> bool:
         trainer = self._trainer()
@@ -156,7 +201,12 @@ class TrainerDriver:
                 continue
             if isinstance(request, _Quit):
                 break
-            self._run(request, worker)
+            if isinstance(request, RunRequest):
+                self._start(request, worker)
+            elif isinstance(request, LoadRequest):
+                self._load(request, worker)
+            elif isinstance(request, ContinueRequest):
+                self._continue(request)
 
     def _load_corpus(self, spec: str, max_chars: int) -> Any:
         key = (spec, max_chars)
@@ -164,33 +214,20 @@ class TrainerDriver:
             self._corpus_cache[key] = self._engine.load_corpus(spec, max_chars=max_chars)
         return self._corpus_cache[key]
 
-    def _run(self, request: RunRequest, worker: Worker) -> None:
-        engine = self._engine
-        try:
-            corpus = self._load_corpus(request.corpus, request.max_chars)
-            config = engine.TrainConfig(**request.config)
-            config.check(len(corpus.indices))
-        except (engine.ConfigError, engine.CorpusError) as exc:
-            hint = getattr(exc, "field", None) or guess_field(str(exc))
-            self._app.post_message(RunRefused(str(exc), hint))
-            return
-        except (TypeError, ValueError) as exc:
-            self._app.post_message(RunRefused(f"invalid setting: {exc}"))
-            return
-        self._run_counter += 1
-        run_id = self._run_counter
+    def _event_handler(self, run_id: int, worker: Worker, ref: list[ActiveRun]) -> Callable:
+        """The trainer's on_event: turns engine events into app messages (trainer thread)."""
         last_post = 0.0
-        # Filled once the Trainer exists; the constructor may already emit events.
-        trainer_ref: list[Any] = []
+        post = self._app.post_message
 
         def on_event(event: Any) -> None:
-            # Runs on this thread, once per batch at most: keep it cheap.
+            # Runs on the trainer thread, once per batch at most: keep it cheap.
             nonlocal last_post
-            if (worker.is_cancelled or self._closing) and trainer_ref:
-                trainer_ref[0].stop()
+            if (worker.is_cancelled or self._closing) and ref:
+                ref[0].trainer.stop()
             kind = type(event).__name__
-            post = self._app.post_message
             if kind == "BatchEnd":
+                if ref:
+                    ref[0].progress += 1
                 now = time.monotonic()
                 if now - last_post < PROGRESS_INTERVAL_S and event.batch < event.batches:
                     return
@@ -223,19 +260,12 @@ class TrainerDriver:
             elif kind == "StatusChanged":
                 post(StatusChange(run_id, event.status, event.message))
 
-        try:
-            trainer = engine.Trainer(corpus, config, on_event=on_event)
-        except engine.ConfigError as exc:
-            self._app.post_message(RunRefused(str(exc), guess_field(str(exc))))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the thread must survive
-            self._app.post_message(RunRefused(f"could not build the trainer: {exc}"))
-            return
-        trainer_ref.append(trainer)
-        label = request.label or f"#{run_id} {config.model}·{config.sampling}"
-        info = RunInfo(
+        return on_event
+
+    def _run_info(self, run_id: int, label: str, config: Any, corpus: Any, trainer: Any) -> RunInfo:
+        return RunInfo(
             run_id=run_id,
-            label=label,
+            label=label or f"#{run_id} {config.model}·{config.sampling}",
             model=config.model,
             sampling=config.sampling,
             epochs=config.epochs,
@@ -243,24 +273,148 @@ class TrainerDriver:
             clip=config.clip,
             vocab_size=len(corpus.vocab),
             device=str(getattr(trainer, "device", config.device)),
-            corpus=getattr(corpus, "name", request.corpus),
+            corpus=getattr(corpus, "name", ""),
             prefixes=tuple(config.prefixes),
         )
-        active = ActiveRun(run_id, trainer, corpus, config, info)
+
+    def _start(self, request: RunRequest, worker: Worker) -> None:
+        engine = self._engine
+        try:
+            corpus = self._load_corpus(request.corpus, request.max_chars)
+            config = engine.TrainConfig(**request.config)
+            config.check(len(corpus.indices))
+        except engine.ConfigError as exc:
+            # The engine names the TrainConfig field at fault; the setup pane uses those ids.
+            self._app.post_message(RunRefused(str(exc), getattr(exc, "field", None)))
+            return
+        except engine.CorpusError as exc:
+            self._app.post_message(RunRefused(str(exc), "corpus"))
+            return
+        except (TypeError, ValueError) as exc:
+            self._app.post_message(RunRefused(f"invalid setting: {exc}"))
+            return
+        run_id = self._run_counter + 1
+        # Filled once the Trainer exists; the constructor may already emit events.
+        ref: list[ActiveRun] = []
+        try:
+            trainer = engine.Trainer(
+                corpus, config, on_event=self._event_handler(run_id, worker, ref)
+            )
+        except engine.ConfigError as exc:
+            self._app.post_message(RunRefused(str(exc), getattr(exc, "field", None)))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the thread must survive
+            self._app.post_message(RunRefused(f"could not build the trainer: {exc}"))
+            return
+        self._run_counter = run_id
+        info = self._run_info(run_id, request.label, config, corpus, trainer)
+        active = ActiveRun(run_id, trainer, corpus, config, info, epochs=config.epochs)
+        ref.append(active)
         with self._lock:
-            self._active = active
+            self._current = active
         self._app.post_message(RunStarted(info))
         if self._on_ready is not None:
             self._on_ready(active)
+        self._train(active)
+
+    def _load(self, request: LoadRequest, worker: Worker) -> None:
+        engine = self._engine
+        run_id = self._run_counter + 1
+        ref: list[ActiveRun] = []
+        try:
+            session = engine.load_session(request.path)
+            trainer = engine.restore_trainer(
+                session, self._event_handler(run_id, worker, ref), threads=self._threads
+            )
+        except engine.SessionError as exc:
+            self._app.post_message(LoadFailed(str(exc), self._fallback_state()))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bad file must never end the thread
+            message = f"cannot load {request.path}: {type(exc).__name__}: {exc}"
+            self._app.post_message(LoadFailed(message, self._fallback_state()))
+            return
+        self._run_counter = run_id
+        config, corpus = trainer.config, trainer.corpus
+        info = self._run_info(run_id, "", config, corpus, trainer)
+        setup = {
+            "corpus": str(session.corpus.name),
+            "max_chars": str(session.corpus.max_chars),
+            "model": config.model,
+            "sampling": config.sampling,
+            "layers": str(config.layers),
+            "hidden": str(config.hidden),
+            "lr": setup_text(config.learning_rate),
+            "clip": setup_text(config.clip),
+            "batch_size": str(config.batch_size),
+            "num_steps": str(config.num_steps),
+            "epochs": str(config.epochs),
+            "device": str(config.device),
+        }
+        active = ActiveRun(
+            run_id,
+            trainer,
+            corpus,
+            config,
+            info,
+            epochs=config.epochs,
+            path=Path(session.path),
+            state="loaded",
+            setup=setup,
+        )
+        ref.append(active)
+        with self._lock:
+            self._current = active
+        history = tuple(
+            HistoryPoint(
+                e.epoch, e.epochs, e.perplexity, e.seconds, e.chars_per_sec, e.grad_norm, e.lr
+            )
+            for e in trainer.history
+        )
+        samples = tuple((s.epoch, s.prefix, s.text) for s in trainer.samples)
+        self._app.post_message(
+            SessionLoaded(
+                info,
+                str(session.path),
+                setup,
+                int(trainer.epoch),
+                history,
+                samples,
+                session.prompt,
+                tuple(session.notes),
+            )
+        )
+        if self._on_ready is not None:
+            self._on_ready(active)
+
+    def _fallback_state(self) -> str:
+        current = self.current
+        return current.state if current is not None else "idle"
+
+    def _continue(self, request: ContinueRequest) -> None:
+        active = self.current
+        if active is None or active.run_id != request.run_id or active.running:
+            return  # a newer run or load replaced it meanwhile
+        if request.epochs is not None:
+            # Not running, so this applies at once (call_soon semantics).
+            active.trainer.set_epochs(request.epochs)
+            active.epochs = request.epochs
+        self._app.post_message(RunResumed(active.run_id, active.epochs))
+        self._train(active)
+
+    def _train(self, active: ActiveRun) -> None:
+        with self._lock:
+            active.running = True
+            active.state = "running"
         status, error = "finished", None
         try:
             if not self._closing:
-                status = trainer.run()
+                status = active.trainer.run()
             else:
                 status = "stopped"
         except Exception as exc:  # noqa: BLE001 - a crash in one run must not kill the thread
             status, error = "error", f"{type(exc).__name__}: {exc}"
         finally:
             with self._lock:
-                self._active = None
-        self._app.post_message(RunEnded(run_id, status, error))
+                active.running = False
+                active.state = status
+        self._app.post_message(RunEnded(active.run_id, status, error))

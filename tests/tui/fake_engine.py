@@ -6,11 +6,13 @@ corpus text, and nothing touches torch, so snapshot tests render the same frame 
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,10 @@ TEXT = (
 )
 
 
-class ConfigError(Exception):
-    pass
+class ConfigError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field  # the TrainConfig field at fault, as in engine.config
 
 
 class CorpusError(Exception):
@@ -69,15 +73,18 @@ class TrainConfig:
     def check(self, corpus_length: int | None = None) -> None:
         lr = self.learning_rate
         if not math.isfinite(lr) or lr <= 0:
-            raise ConfigError(f"lr must be a positive number, not {lr}")
+            raise ConfigError(f"lr must be a positive number, not {lr}", "lr")
         if self.model not in ("scratch", "rnn", "gru", "lstm"):
-            raise ConfigError(f"unknown model {self.model!r}")
+            raise ConfigError(f"unknown model {self.model!r}", "model")
         if self.model == "scratch" and self.layers != 1:
-            raise ConfigError("the scratch model has one layer; use rnn/gru/lstm for --layers")
+            raise ConfigError(
+                "the scratch model has one layer; use rnn/gru/lstm for --layers", "layers"
+            )
         if corpus_length is not None and self.batch_size * self.num_steps >= corpus_length:
             raise ConfigError(
                 f"the corpus has {corpus_length} characters, too few for one batch of "
-                f"{self.batch_size} x {self.num_steps} steps; lower the batch size or steps"
+                f"{self.batch_size} x {self.num_steps} steps; lower the batch size or steps",
+                "batch_size",
             )
 
 
@@ -125,7 +132,8 @@ def load_corpus(
 
 
 def available_devices() -> list[tuple[str, str | None]]:
-    return [("auto", None), ("cpu", None), ("cuda", "no CUDA device (torch built without CUDA)")]
+    # Like engine.device: concrete devices only; the setup pane adds "auto" itself.
+    return [("cpu", None), ("cuda", "no CUDA device (torch built without CUDA)")]
 
 
 @dataclass
@@ -253,6 +261,7 @@ class Trainer:
         self._stop = threading.Event()
         self._soon: list[Callable[[Trainer], None]] = []
         self._lock = threading.Lock()
+        self._running = threading.Lock()
 
     # controls
     def pause(self) -> None:
@@ -272,17 +281,28 @@ class Trainer:
         self.call_soon(lambda t: setattr(t.config, "epochs", n))
 
     def call_soon(self, fn: Callable[[Trainer], None]) -> None:
+        # As the engine: between batches while running, at once (on the caller's thread) if not.
+        if self._running.acquire(blocking=False):
+            try:
+                fn(self)
+            finally:
+                self._running.release()
+            return
         with self._lock:
             self._soon.append(fn)
 
-    def _between_batches(self) -> bool:
+    def _drain(self) -> None:
         with self._lock:
             soon, self._soon = self._soon, []
         for fn in soon:
             fn(self)
+
+    def _between_batches(self) -> bool:
+        self._drain()
         if not self._run_gate.is_set():
             self._set_status("paused")
-            self._run_gate.wait()
+            while not self._run_gate.wait(0.05):
+                self._drain()
             if not self._stop.is_set():
                 self._set_status("running")
         return not self._stop.is_set()
@@ -319,24 +339,187 @@ class Trainer:
         return end
 
     def run(self) -> str:
+        with self._running:
+            return self._run_locked()
+
+    def _run_locked(self) -> str:
         self._stop.clear()
         self._set_status("running")
         while self.epoch < self.config.epochs:
             if not self._between_batches():
+                self._drain()
                 self._set_status("stopped")
                 return "stopped"
             if self.script.diverge_at == self.epoch + 1:
                 self._set_status("diverged", "loss became NaN")
                 return "diverged"
             self.run_epoch()
+        self._drain()
         self._set_status("finished")
         return "finished"
 
     def state_dict(self) -> dict[str, Any]:
-        return {"epoch": self.epoch}
+        return {
+            "config": {**self.config.to_dict(), "lr": self.lr},
+            "epoch": self.epoch,
+            "history": [asdict(e) for e in self.history],
+            "samples": [asdict(s) for s in self.samples],
+        }
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
-        self.epoch = d["epoch"]
+        self.epoch = int(d["epoch"])
+        self.history = [EpochEnd(**e) for e in d["history"]]
+        self.samples = [Sample(**s) for s in d["samples"]]
+        self.snapshots.publish()
+
+
+# -- sessions (the names and behaviour of engine.session; JSON instead of safetensors) -------
+SAVE_DIR_ENV = "RNNPLAY_SAVE_DIR"
+FAKE_FORMAT = "fake-rnnplay-session"
+
+
+class SessionError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    path: Path
+    model: str
+    epoch: int
+    perplexity: float | None
+    corpus: str
+    saved_at: str
+
+
+@dataclass(frozen=True)
+class CorpusRef:
+    name: str
+    sha256: str
+    max_chars: int
+    vocab_size: int
+
+
+@dataclass
+class Session:
+    path: Path
+    saved_at: str
+    config: TrainConfig
+    corpus: CorpusRef
+    vocab: Vocab
+    prompt: str
+    state: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def epoch(self) -> int:
+        return int(self.state["epoch"])
+
+    @property
+    def perplexity(self) -> float | None:
+        history = self.state["history"]
+        return float(history[-1]["perplexity"]) if history else None
+
+
+def default_save_dir() -> Path:
+    env = os.environ.get(SAVE_DIR_ENV)
+    return Path(env).expanduser() if env else Path("saves")
+
+
+def suggest_path(trainer: Trainer, directory: Path | None = None) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = f"{Path(trainer.corpus.name).stem}-{trainer.config.model}-e{trainer.epoch}-{stamp}"
+    return (directory or default_save_dir()) / f"{name}.rnnplay"
+
+
+def session_bytes(trainer: Trainer, prompt: str = "") -> bytes:
+    state = trainer.state_dict()
+    history = state["history"]
+    doc = {
+        "format": FAKE_FORMAT,
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "summary": {
+            "model": trainer.config.model,
+            "epoch": trainer.epoch,
+            "perplexity": history[-1]["perplexity"] if history else None,
+            "corpus": trainer.corpus.name,
+        },
+        "corpus": {"name": trainer.corpus.name, "max_chars": len(trainer.corpus.text)},
+        "prompt": prompt,
+        "trainer": state,
+    }
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def write_session(path: str | Path, data: bytes) -> Path:
+    target = Path(path).expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as e:
+        raise SessionError(f"cannot save to {target}: {e.strerror or e}") from None
+    return target
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise SessionError(f"cannot load {path}: {e.strerror or e}") from None
+    except ValueError:
+        raise SessionError(f"cannot load {path}: not an rnnplay session file") from None
+    if not isinstance(doc, dict) or doc.get("format") != FAKE_FORMAT:
+        raise SessionError(f"cannot load {path}: not an rnnplay session file")
+    return doc
+
+
+def load_session(path: str | Path) -> Session:
+    source = Path(path).expanduser()
+    doc = _read(source)
+    state = doc["trainer"]
+    corpus = load_corpus(doc["corpus"]["name"], max_chars=doc["corpus"]["max_chars"])
+    return Session(
+        path=source,
+        saved_at=doc["saved_at"],
+        config=TrainConfig.from_dict(state["config"]),
+        corpus=CorpusRef(corpus.name, corpus.sha256, len(corpus.text), len(corpus.vocab)),
+        vocab=corpus.vocab,
+        prompt=doc["prompt"],
+        state=state,
+    )
+
+
+def restore_trainer(
+    session: Session,
+    on_event: Callable[[Any], None] | None = None,
+    device: str | None = None,
+    *,
+    epochs: int | None = None,
+    threads: int | None = None,
+    corpus: Corpus | None = None,
+) -> Trainer:
+    text = corpus or load_corpus(session.corpus.name, max_chars=session.corpus.max_chars)
+    config = TrainConfig.from_dict(session.state["config"])
+    if epochs is not None:
+        config.epochs = epochs
+    trainer = Trainer(text, config, on_event)
+    trainer.load_state_dict(session.state)
+    return trainer
+
+
+def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:
+    folder = Path(directory) if directory is not None else default_save_dir()
+    infos = []
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        try:
+            doc = _read(path)
+        except SessionError:
+            continue
+        s = doc["summary"]
+        infos.append(
+            SessionInfo(path, s["model"], s["epoch"], s["perplexity"], s["corpus"], doc["saved_at"])
+        )
+    return sorted(infos, key=lambda i: i.saved_at, reverse=True)
 
 
 def fake_engine() -> EnginePort:
@@ -349,5 +532,13 @@ def fake_engine() -> EnginePort:
         Trainer=Trainer,
         build_model=build_model,
         Completer=Completer,
+        SessionError=SessionError,
+        session_bytes=session_bytes,
+        write_session=write_session,
+        load_session=load_session,
+        restore_trainer=restore_trainer,
+        list_sessions=list_sessions,
+        suggest_path=suggest_path,
+        default_save_dir=default_save_dir,
         name="fake",
     )

@@ -74,6 +74,13 @@ class PromptPane(Widget, can_focus=True):
             self.text += chars
             self._changed()
 
+    def set_text(self, text: str) -> None:
+        """Replace the whole prompt (a loaded session's text); asks for a fresh completion."""
+        self.text = ""
+        self.insert(text)
+        if not self.text:
+            self._changed()
+
     def backspace(self) -> None:
         if self.text:
             self.text = self.text[:-1]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.suggester import SuggestFromList
 from textual.validation import Function, ValidationResult, Validator
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
@@ -89,7 +90,12 @@ class SetupPane(VerticalScroll):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.devices = devices or [("cpu", None)]
+        devices = devices or [("cpu", None)]
+        # "auto" (CUDA when there is one, else the CPU) is the default choice: a saved session
+        # that says "auto" then follows whatever machine it is resumed on.
+        if not any(name == "auto" for name, _ in devices):
+            devices = [("auto", None), *devices]
+        self.devices = devices
         self.initial = dict(values or {})
         # The lr the form filled in itself; any other value is the user's and is kept.
         self._auto_lr = (
@@ -166,11 +172,40 @@ class SetupPane(VerticalScroll):
         self.query_one("#setup-error", Static).update(message)
         if field_id:
             try:
-                widget = self.query_one(f"#{field_id}", Input)
-            except Exception:  # noqa: BLE001 - an unknown hint just means no field to mark
+                widget = self.query_one(f"#{field_id}")
+            except NoMatches:  # a setting the form does not show (seed, prefixes...)
                 return
-            widget.add_class("-invalid")
+            if isinstance(widget, Input):
+                widget.add_class("-invalid")
             widget.focus()
+
+    def set_values(self, values: dict[str, str]) -> None:
+        """Fill the form from a loaded session (field id -> text, as `read` would take it)."""
+        model = values.get("model")
+        if model in MODELS:
+            self.query_one("#model", Select).value = model
+        if values.get("sampling") in SAMPLING:
+            self.query_one("#sampling", Select).value = values["sampling"]
+        for f in FIELDS:
+            if f.id in values:
+                widget = self.query_one(f"#{f.id}", Input)
+                widget.value = values[f.id]
+                widget.remove_class("-invalid")
+        # The session's lr is the user's choice unless it is the book's default for its model;
+        # only then does a later model change carry the book's lr along.
+        lr = values.get("lr")
+        book = f"{BOOK_LR[model]:g}" if model in BOOK_LR else None
+        self._auto_lr = lr if lr is not None and lr == book else None
+        self.select_device(values.get("device", "auto"))
+        self.show_error("")
+
+    def select_device(self, name: str) -> None:
+        usable = [b for b in self.query(RadioButton) if not b.disabled]
+        chosen = next((b for b in usable if b.name == name), None)
+        if chosen is None:  # saved on a device this machine lacks: the engine falls back too
+            chosen = next((b for b in usable if b.name in ("auto", "cpu")), None)
+        if chosen is not None:
+            chosen.value = True
 
     def value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value.strip()

@@ -9,6 +9,7 @@ from textual.widgets import ProgressBar, Static
 
 STATE_STYLE = {
     "idle": "dim",
+    "loaded": "bold cyan",
     "loading": "yellow",
     "running": "bold green",
     "paused": "bold yellow",
@@ -64,6 +65,12 @@ class StatusPane(Vertical):
         self.epoch, self.perplexity, self.chars_per_sec, self.seconds = 0, None, 0.0, 0.0
         self.query_one(ProgressBar).update(total=max(1, epochs), progress=0)
         self.set_state("running")
+
+    def set_target(self, epochs: int) -> None:
+        """A parked run continues towards a new epoch count."""
+        self.epochs = epochs
+        self.query_one(ProgressBar).update(total=max(1, epochs), progress=self.epoch)
+        self._redraw()
 
     def set_state(self, state: str) -> None:
         self.state = state
