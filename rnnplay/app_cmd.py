@@ -68,7 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "fight the UI for a small CPU and can run far slower)",
     )
     parser.add_argument("--prompt", default="", help="text to put in the prompt at launch")
-    parser.add_argument("--load", metavar="PATH", help="resume a saved session (not yet)")
+    parser.add_argument(
+        "--load",
+        metavar="PATH",
+        help="open a saved session (settings, curves, samples, prompt); F5/F6 trains it on, "
+        "--train trains it on at once",
+    )
 
 
 def _warm_torch(threads: int) -> None:
@@ -96,9 +101,6 @@ def setup_values(args: argparse.Namespace) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Launch the app; returns the process exit status."""
-    if getattr(args, "load", None):
-        print("rnnplay: --load: sessions are not supported yet", file=sys.stderr)
-        return 2
     threads = args.threads if getattr(args, "threads", None) else 1
     started = time.monotonic()
     _warm_torch(threads)
@@ -114,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
             setup=setup_values(args),
             prompt=getattr(args, "prompt", "") or "",
             handle_signals=True,
+            # A bad file is reported inside the app, which then starts fresh.
+            load=getattr(args, "load", None),
+            threads=threads,
         ),
     )
     # Until the app's loop takes them over (on mount), a signal ends the process at once,
@@ -123,7 +128,18 @@ def run(args: argparse.Namespace) -> int:
     if os.environ.get("RNNPLAY_LAUNCH_TRACE"):
         print(f"rnnplay: launch prep {time.monotonic() - started:.2f}s", file=sys.stderr)
     result = app.run()
+    _print_exit_notes(app.exit_notes)
     return int(result or 0)
+
+
+def _print_exit_notes(notes: list[str]) -> None:
+    """Where the autosave went, once the terminal is back; after an SSH drop there is no
+    terminal left, and that must not turn a clean exit into a traceback."""
+    for note in notes:
+        try:
+            print(note, file=sys.stderr)
+        except OSError:
+            return
 
 
 def main(argv: list[str] | None = None) -> int:

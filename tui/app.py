@@ -34,6 +34,8 @@ from tui.messages import (
 )
 from tui.screens.help import HelpScreen
 from tui.screens.lr import LrScreen
+from tui.session_actions import PARKED, SessionActions
+from tui.sessions import SaveJob
 from tui.trainer_driver import ActiveRun, RunRequest, TrainerDriver
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
@@ -48,10 +50,12 @@ PLOT_REFRESH_S = 0.25
 
 @dataclass
 class AppOptions:
-    train: bool = False
+    train: bool = False  # start training at launch (with `load`: train the session on)
     setup: dict[str, str] = field(default_factory=dict)
     prompt: str = ""
     handle_signals: bool = False
+    load: str | None = None  # a session file to open at launch
+    threads: int | None = None  # torch threads for a loaded session's trainer (None: saved)
 
 
 class MainScreen(Screen[None]):
@@ -106,7 +110,7 @@ class MainScreen(Screen[None]):
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
 
 
-class RnnplayApp(App[int]):
+class RnnplayApp(SessionActions, App[int]):
     TITLE = "rnnplay"
 
     BINDINGS = [
@@ -118,18 +122,30 @@ class RnnplayApp(App[int]):
         Binding("f3", "clear_runs", "Clear runs", show=False),
         Binding("f1", "help", "Help"),
         Binding("escape", "focus_prompt", "Prompt", show=False),
+        # Not in the Footer (it is full at 80 columns); Help and the command palette list them.
+        # Priority: the setup pane's inputs must not swallow them.
+        Binding("ctrl+s", "save", "Save", show=False, priority=True),
+        Binding("f9", "save_as", "Save as", show=False),
+        Binding("ctrl+o", "load", "Load", show=False, priority=True),
     ]
 
     def __init__(self, engine: EnginePort | None = None, options: AppOptions | None = None):
         super().__init__()
         self.engine = engine or real_engine()
         self.options = options or AppOptions()
-        self.driver = TrainerDriver(self, self.engine, on_ready=self._attach_prompt_model)
+        self.driver = TrainerDriver(
+            self, self.engine, on_ready=self._attach_prompt_model, threads=self.options.threads
+        )
         self.completion = CompletionService(self, self.engine)
         self.runs: dict[int, RunInfo] = {}
         self.current_run: RunInfo | None = None
         self.state = "idle"
         self.last_lr: float | None = None
+        self._save_job: SaveJob | None = None
+        self._quitting = False
+        self._continue_after_load = False
+        # Printed by the launcher once the terminal is back (where the autosave went).
+        self.exit_notes: list[str] = []
 
     def get_default_screen(self) -> Screen:
         self.main = MainScreen(
@@ -153,18 +169,15 @@ class RnnplayApp(App[int]):
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, self._on_signal)
         self.main.check_size(*self.size)
-        if self.options.train:
+        if self.options.load:
+            self._continue_after_load = self.options.train
+            self.open_session(self.options.load)
+        elif self.options.train:
             self.action_start()
 
     # -- quitting ----------------------------------------------------------------------------
     def _on_signal(self) -> None:
         self.call_later(self.action_quit)
-
-    async def action_quit(self) -> None:
-        # Textual joins worker threads on exit: stop the trainer first so that is quick.
-        self.driver.shutdown()
-        self.completion.shutdown()
-        self.exit(0)
 
     def on_unmount(self) -> None:
         # Every way out (ctrl+q, a signal, a test ending) passes here; the threads must end
@@ -187,6 +200,8 @@ class RnnplayApp(App[int]):
         if values is None:
             self.notify(error, severity="error")
             return
+        if self.continue_loaded_if_unchanged(values):
+            return
         corpus = str(values.pop("corpus"))
         max_chars = int(str(values.pop("max_chars")))
         values["prefixes"] = ("分开", "不分开") if corpus == "jaychou" else ("def ", "import ")
@@ -194,7 +209,9 @@ class RnnplayApp(App[int]):
         self._set_state("loading")
 
     def action_pause_resume(self) -> None:
-        if self.state == "paused":
+        if self.state in PARKED:
+            self.continue_training()
+        elif self.state == "paused":
             if self.driver.resume():
                 self._set_state("running")
         elif self.state == "running" and self.driver.pause():
@@ -257,6 +274,19 @@ class RnnplayApp(App[int]):
         yield SystemCommand(
             "Clear old runs", "Remove finished runs from the plot (F3)", self.action_clear_runs
         )
+        yield SystemCommand(
+            "Save session",
+            "Save the run to its file, or a new one in saves/ (ctrl+s)",
+            self.action_save,
+        )
+        yield SystemCommand(
+            "Save session as", "Save the run to a path you choose (F9)", self.action_save_as
+        )
+        yield SystemCommand(
+            "Load session",
+            "Open a saved run: curves, samples, prompt; F5/F6 trains on (ctrl+o)",
+            self.action_load,
+        )
         yield SystemCommand("Help", "Panes and the book's terms (F1)", self.action_help)
 
     # -- state ---------------------------------------------------------------------------------
@@ -282,7 +312,10 @@ class RnnplayApp(App[int]):
     def on_run_refused(self, message: RunRefused) -> None:
         self.main.query_one(SetupPane).show_error(message.message, message.field_hint)
         self.notify(message.message, title="run refused", severity="error", timeout=8)
-        self._set_state("idle" if self.driver.active is None else self.state)
+        if self.driver.active is None:
+            # Back to the previous trainer's state: a parked one can still be saved or trained on.
+            current = self.driver.current
+            self._set_state(current.state if current is not None else "idle")
 
     def on_run_started(self, message: RunStarted) -> None:
         info = message.info

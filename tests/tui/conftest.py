@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fake_engine import Script, Trainer, fake_engine
@@ -21,10 +22,21 @@ def fake_script() -> Iterator[Script]:
     Trainer.script = Script()
 
 
-def make_app(train: bool = False, prompt: str = "", **setup: str) -> RnnplayApp:
+@pytest.fixture(autouse=True)
+def save_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Sessions (saves, autosaves on quit) go to a per-test folder, never the checkout's."""
+    folder = tmp_path / "saves"
+    monkeypatch.setenv("RNNPLAY_SAVE_DIR", str(folder))
+    return folder
+
+
+def make_app(
+    train: bool = False, prompt: str = "", load: str | None = None, **setup: str
+) -> RnnplayApp:
     setup.setdefault("epochs", "20")
     setup.setdefault("max_chars", "0")
-    return RnnplayApp(fake_engine(), AppOptions(train=train, setup=setup, prompt=prompt))
+    options = AppOptions(train=train, setup=setup, prompt=prompt, load=load)
+    return RnnplayApp(fake_engine(), options)
 
 
 async def wait_for(
@@ -37,3 +49,8 @@ async def wait_for(
             raise AssertionError(f"timed out waiting for {what or condition}")
         await pilot.pause(0.02)
     await asyncio.sleep(0)
+
+
+def notified(app: RnnplayApp, words: str) -> bool:
+    """Whether a toast containing `words` (in its title or message) was shown."""
+    return any(words in f"{n.title} {n.message}" for n in app._notifications)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.session import load_session
+
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 
@@ -35,6 +37,7 @@ class Tmux:
         self.socket = f"rnnplay-test-{os.getpid()}"
         self.session = "app"
         self.rc_file = tmp / "rc"
+        self.save_dir = tmp / "saves"  # autosaves on quit land here, never in the checkout
 
     def tmux(self, *args: str) -> str:
         out = subprocess.run(
@@ -48,6 +51,7 @@ class Tmux:
             "RNNPLAY_JAYCHOU_URL": os.environ.get("RNNPLAY_JAYCHOU_URL", ""),
             "TERM": "xterm-256color",
             "LANG": "C.UTF-8",
+            "RNNPLAY_SAVE_DIR": str(self.save_dir),
         }
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         cmd = " ".join(shlex.quote(a) for a in launch_command() + args)
@@ -127,14 +131,37 @@ def test_train_at_launch_shows_progress_completion_and_quits_fast(tmux: Tmux) ->
     tmux.tmux("send-keys", "-t", tmux.session, "C-q")
     seconds, rc = tmux.wait_exit(timeout=5)
     assert rc == "0" and seconds < 2.0, f"quit took {seconds:.2f}s (rc {rc})"
+    # Quitting saved the unsaved progress, prompt included.
+    (path,) = saved(tmux)
+    session = load_session(path)
+    assert session.epoch >= 1 and session.prompt == "分开"
 
 
-def test_sigterm_and_sighup_end_the_app_cleanly(tmux: Tmux) -> None:
+def saved(tmux: Tmux) -> list[Path]:
+    return sorted(tmux.save_dir.glob("*.rnnplay"))
+
+
+def test_sigterm_and_sighup_autosave_and_end_the_app_cleanly(tmux: Tmux) -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         tmux.rc_file.unlink(missing_ok=True)
+        before = saved(tmux)
         tmux.start(["--train"])
         tmux.wait_screen(r"epoch [1-9]\d*/250", timeout=20)
         os.kill(tmux.app_pid(), sig)
         seconds, rc = tmux.wait_exit(timeout=5)
         assert rc == "0" and seconds < 2.0, f"{sig.name}: {seconds:.2f}s (rc {rc})"
         tmux.tmux("kill-session", "-t", tmux.session)
+        # An SSH drop (SIGHUP) or a kill (SIGTERM) saved the run before exiting.
+        (path,) = set(saved(tmux)) - set(before)
+        # (Possibly mid-epoch: the session holds the in-epoch cursor, so count steps.)
+        assert load_session(path).state["step"] >= 1, sig.name
+
+    # --load opens the last autosave: its epoch on the status line, ready to train on.
+    tmux.rc_file.unlink(missing_ok=True)
+    epoch = load_session(path).epoch
+    tmux.start(["--load", str(path)])
+    tmux.wait_screen(rf"loaded\s+epoch {epoch}/250", timeout=20)
+    tmux.tmux("send-keys", "-t", tmux.session, "C-q")
+    seconds, rc = tmux.wait_exit(timeout=5)
+    assert rc == "0" and seconds < 2.0, f"quit after --load took {seconds:.2f}s (rc {rc})"
+    assert len(saved(tmux)) == 2, "nothing new was trained: quitting must not save again"

@@ -39,11 +39,18 @@ hidden state carries over (detached from the graph) between minibatches.
 **Greedy prediction**: feed the prefix to warm up the state, then repeatedly take the
 argmax character and feed it back in.
 
+## Sessions
+
+ctrl+s saves the run (weights, optimizer, curves, samples, prompt) to its file, the first
+time to a new one in saves/; F9 saves as. ctrl+o lists the saves and loads one: F5 (setup
+unchanged) or F6 trains it on exactly where it stopped; raise epochs to go further.
+Quitting (ctrl+q, or a dropped SSH connection) saves unsaved progress first.
+
 ## Keys
 
 F5 start · F6 pause/resume · F7 stop · F8 change lr while running · F2 plot view ·
-F3 clear old runs · Tab moves between panes · Esc back to the prompt · ctrl+p command palette ·
-ctrl+q quit
+F3 clear old runs · ctrl+s save · F9 save as · ctrl+o load · Tab moves between panes ·
+Esc back to the prompt · ctrl+p command palette · ctrl+q quit (saves first)
 """
 
 

@@ -1,0 +1,286 @@
+"""Sessions in the app, on the real engine with a tiny corpus: save, save as, the load screen,
+--load of a bad file, and the autosave on quit. Files are checked with engine.session itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import fake_engine as fake
+import pytest
+import torch
+from conftest import make_app, notified, wait_for
+from screen_text import screen_text
+from textual.widgets import DataTable, Input
+
+from engine.config import TrainConfig
+from engine.corpus import load_corpus
+from engine.session import load_session, save_session
+from engine.train import Trainer
+from tui.app import AppOptions, RnnplayApp
+from tui.engine_port import real_engine
+from tui.screens.load import LoadScreen
+from tui.screens.save_as import SaveAsScreen
+from tui.widgets.curves import CurvesPlot
+from tui.widgets.prompt import PromptPane
+from tui.widgets.samples import SamplesLog
+from tui.widgets.setup import SetupPane
+from tui.widgets.status import StatusPane
+
+SIZE = (100, 30)
+TINY = {
+    "corpus": "jaychou",
+    "max_chars": "2000",
+    "hidden": "32",
+    "batch_size": "8",
+    "num_steps": "10",
+    "epochs": "3",
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models: more intra-op threads only add contention with the UI thread.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def real_app(
+    train: bool = False, prompt: str = "", load: str | None = None, **setup: str
+) -> RnnplayApp:
+    options = AppOptions(train=train, setup={**TINY, **setup}, prompt=prompt, load=load)
+    return RnnplayApp(real_engine(), options)
+
+
+def saved_files(save_dir: Path) -> list[Path]:
+    return sorted(save_dir.glob("*.rnnplay"))
+
+
+def engine_session(path: Path, epochs_done: int, epochs: int, prompt: str) -> list[float]:
+    """Save a tiny trainer after `epochs_done` of `epochs` epochs (a sample every epoch);
+    returns the perplexities of the same run trained straight through, for comparison."""
+    corpus = load_corpus("jaychou", max_chars=2000)
+    cfg = TrainConfig(
+        hidden=32, batch_size=8, num_steps=10, epochs=epochs, device="cpu",
+        pred_period=1, pred_len=8, prefixes=("分开",),
+    )  # fmt: skip
+    reference = Trainer(corpus, cfg)
+    reference.run()
+    trainer = Trainer(corpus, cfg)
+    for _ in range(epochs_done):
+        trainer.run_epoch()
+    save_session(path, trainer, prompt=prompt)
+    return [e.perplexity for e in reference.history]
+
+
+async def test_save_while_idle_running_and_paused(save_dir: Path) -> None:
+    app = real_app(train=True, prompt="分开")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="tiny run")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "saved to"), what="first save")
+        (path,) = saved_files(save_dir)
+        session = load_session(path)
+        assert session.epoch == 3 and session.prompt == "分开"
+        assert session.config.hidden == 32 and session.config.batch_size == 8
+        assert app.driver.current is not None and app.driver.current.path == path
+        assert not app.driver.current.unsaved
+
+        # Train on (F6 with more epochs), save twice while it runs: the same file each time.
+        app.query_one("#epochs", Input).value = "100000"
+        await pilot.press("escape", "我")
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.state == "running", what="trains on")
+        await wait_for(pilot, lambda: app.driver.current.trainer.epoch >= 5, timeout=20)
+        app._notifications.clear()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "saved to"), what="save while running")
+        assert saved_files(save_dir) == [path]
+        session = load_session(path)
+        assert session.epoch >= 5 and session.prompt == "分开我"
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.state == "paused", what="paused")
+        app._notifications.clear()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "saved to"), what="save while paused")
+        paused_at = app.driver.current.trainer.epoch
+        assert load_session(path).epoch == paused_at
+        await pilot.press("f7")
+
+
+async def test_save_as_modal(save_dir: Path) -> None:
+    app = real_app(train=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="tiny run")
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveAsScreen), what="modal")
+        field = app.screen.query_one("#save-path", Input)
+        # Pre-filled with a suggested name in the save folder.
+        assert field.value.startswith(str(save_dir)) and field.value.endswith(".rnnplay")
+        field.value = "mine"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: notified(app, "saved to"), what="save as")
+        assert saved_files(save_dir) == [save_dir / "mine.rnnplay"]
+        assert load_session(save_dir / "mine.rnnplay").epoch == 3
+        # The session now lives there: save as offers it, ctrl+s writes it again.
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveAsScreen), what="modal")
+        assert app.screen.query_one("#save-path", Input).value == str(save_dir / "mine.rnnplay")
+        assert "will be replaced" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.5)
+        assert saved_files(save_dir) == [save_dir / "mine.rnnplay"]
+
+
+async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly(
+    save_dir: Path,
+) -> None:
+    straight = engine_session(save_dir / "three.rnnplay", 3, 6, prompt="我不")
+    app = real_app(model="gru", hidden="64", epochs="99", device="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        row = table.get_row_at(0)
+        assert row[1:5] == ["scratch", "3", f"{straight[2]:.2f}", "jaychou"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.state == "loaded", timeout=20, what="loaded")
+        plot = app.query_one(CurvesPlot)
+        assert plot.runs[-1].epochs == [1, 2, 3]
+        assert all(
+            math.isclose(a, b, rel_tol=1e-6)
+            for a, b in zip(plot.runs[-1].perplexity, straight, strict=False)
+        )
+        prompt = app.query_one(PromptPane)
+        assert prompt.text == "我不"
+        await wait_for(pilot, lambda: prompt.visible_completion() != "", timeout=10)
+        assert len(app.query_one(SamplesLog).lines) >= 4  # a note and a sample per epoch
+        setup = app.query_one(SetupPane)
+        assert setup.value("hidden") == "32" and setup.value("epochs") == "6"
+        assert setup.selected_device() == "cpu"
+        await pilot.pause(0.1)
+        assert "epoch 3/6" in screen_text(app)
+        # F5 with the setup unchanged trains the loaded run on, exactly as if never saved.
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="trained on")
+        assert len(plot.runs) == 1 and plot.runs[0].epochs == [1, 2, 3, 4, 5, 6]
+        for got, want in zip(plot.runs[0].perplexity, straight, strict=True):
+            assert math.isclose(got, want, rel_tol=1e-5), (got, want)
+        assert app.query_one(StatusPane).epoch == 6
+
+
+async def test_load_screen_when_empty_says_where_saves_go(save_dir: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        await wait_for(pilot, lambda: "no saves in" in screen_text(app), what="empty note")
+        assert str(save_dir) in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, LoadScreen)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Save session", "Save session as", "Load session"} <= titles
+
+
+async def test_corrupt_file_on_load_is_one_message_and_the_app_starts_fresh(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "broken.rnnplay"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header")
+    app = real_app(load=str(bad))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: notified(app, "load failed"), timeout=20, what="message")
+        (note,) = [n for n in app._notifications if n.title == "load failed"]
+        assert note.message.startswith(f"cannot load {bad}")
+        assert app.state == "idle"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="fresh run")
+
+
+async def test_quit_autosaves_unsaved_progress_while_training(save_dir: Path) -> None:
+    app = real_app(train=True, prompt="分开", epochs="100000")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.query_one(StatusPane).epoch >= 2, timeout=20)
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+    assert time.monotonic() - started < 2.0
+    (path,) = saved_files(save_dir)
+    session = load_session(path)
+    assert session.epoch >= 2 and session.prompt == "分开"
+    assert app.exit_notes == [f"rnnplay: session saved to {path}"]
+
+
+async def test_quit_with_nothing_new_saves_nothing(save_dir: Path) -> None:
+    app = make_app(train=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", what="fake run")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "saved to"), what="save")
+        first = saved_files(save_dir)
+        await pilot.press("ctrl+q")
+    assert saved_files(save_dir) == first and len(first) == 1
+    assert app.exit_notes == []
+
+
+async def test_save_failure_is_shown(save_dir: Path) -> None:
+    save_dir.parent.mkdir(parents=True, exist_ok=True)
+    save_dir.write_text("a file where the folder should be")
+    app = make_app(train=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", what="fake run")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "not saved"), what="error toast")
+        assert app.driver.current is not None and app.driver.current.unsaved
+
+
+async def test_f5_after_load_with_changed_settings_starts_a_new_run(save_dir: Path) -> None:
+    trainer = fake.Trainer(fake.load_corpus("jaychou", max_chars=0), fake.TrainConfig(epochs=20))
+    trainer.run()
+    path = fake.write_session(save_dir / "done.rnnplay", fake.session_bytes(trainer, "分"))
+    app = make_app(load=str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "loaded", what="loaded")
+        assert app.query_one(PromptPane).text == "分"
+        # Finished at 20/20: F6 explains how to go further instead of doing nothing.
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: notified(app, "raise epochs"), what="hint")
+        assert app.state == "loaded"
+        app.query_one("#hidden", Input).value = "128"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: notified(app, "settings changed (hidden)"), what="note")
+        plot = app.query_one(CurvesPlot)
+        await wait_for(pilot, lambda: app.state == "finished" and len(plot.runs) == 2)
+        assert plot.runs[0].epochs == list(range(1, 21)), "the loaded curve stays"
+
+
+@pytest.mark.parametrize("disk", ["full", "hung"])
+async def test_quit_never_waits_on_a_failing_save(save_dir: Path, disk: str) -> None:
+    engine = fake.fake_engine()
+    if disk == "full":
+        save_dir.parent.mkdir(parents=True, exist_ok=True)
+        save_dir.write_text("a file where the folder should be")
+    else:
+
+        def hung_write(path: str | Path, data: bytes) -> Path:
+            time.sleep(5)  # a stuck network disk
+            raise AssertionError("the app should be gone by now")
+
+        engine = dataclasses.replace(engine, write_session=hung_write)
+    fake.Trainer.script = fake.Script(batches=4, batch_delay=0.01)
+    app = RnnplayApp(engine, AppOptions(train=True, setup={"epochs": "100000", "max_chars": "0"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.query_one(StatusPane).epoch >= 1, what="training")
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+    assert time.monotonic() - started < 2.0
+    (note,) = app.exit_notes
+    assert ("autosave failed" if disk == "full" else "did not finish in time") in note

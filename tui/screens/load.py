@@ -1,0 +1,99 @@
+"""Load: the saves in the save folder (newest first), or any path typed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static
+
+from tui.sessions import local_time
+
+
+class LoadScreen(ModalScreen[str | None]):
+    """Dismisses with the path of the session to load, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    LoadScreen { align: center middle; }
+    LoadScreen > Vertical {
+        width: 90%; max-width: 120; height: 80%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    LoadScreen DataTable { height: 1fr; }
+    LoadScreen #load-empty { color: $text-muted; height: auto; }
+    LoadScreen #load-warning { color: $warning; height: auto; }
+    LoadScreen .hint { color: $text-muted; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, save_dir: Path, lister: Callable[[Path], list[Any]], warning: str = ""
+    ) -> None:
+        super().__init__()
+        self.save_dir = save_dir
+        self.lister = lister  # engine.session.list_sessions: reads headers only
+        self.warning = warning
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"load a session from {self.save_dir} (Enter loads, Esc cancels)")
+            yield Static(self.warning, id="load-warning")
+            table: DataTable[str] = DataTable(id="saves", cursor_type="row", zebra_stripes=True)
+            table.add_columns("saved", "model", "epoch", "ppl", "corpus", "file")
+            yield table
+            yield Static("reading the save folder...", id="load-empty")
+            yield Label("or a file anywhere:", classes="hint")
+            yield Input(placeholder="path to a .rnnplay file, Enter loads", id="load-path")
+
+    def on_mount(self) -> None:
+        self.query_one("#load-warning", Static).display = bool(self.warning)
+        self.list_saves()
+
+    @work(thread=True, exclusive=True, group="list-saves")
+    def list_saves(self) -> None:
+        # Off the UI thread: the folder may be large or on a slow network disk.
+        infos = self.lister(self.save_dir)
+        self.app.call_from_thread(self.show_saves, infos)
+
+    def show_saves(self, infos: list[Any]) -> None:
+        table = self.query_one("#saves", DataTable)
+        table.clear()
+        for info in infos:
+            ppl = f"{info.perplexity:.2f}" if info.perplexity is not None else "-"
+            table.add_row(
+                local_time(info.saved_at),
+                info.model,
+                str(info.epoch),
+                ppl,
+                Path(info.corpus).name or info.corpus,
+                info.path.name,
+                key=str(info.path),
+            )
+        empty = self.query_one("#load-empty", Static)
+        if infos:
+            empty.display = False
+            table.focus()
+        else:
+            empty.update(
+                f"no saves in {self.save_dir} yet: ctrl+s saves the current run there "
+                "(set RNNPLAY_SAVE_DIR to use another folder)"
+            )
+            self.query_one("#load-path", Input).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.dismiss(event.row_key.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(str(Path(event.value.strip()).expanduser()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,66 @@
+"""Save as: one path input, pre-filled with the session's path or a suggested one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from tui.sessions import resolve_save_path
+
+
+class SaveAsScreen(ModalScreen[Path | None]):
+    """Dismisses with the path to save to, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    SaveAsScreen { align: center middle; }
+    SaveAsScreen > Vertical {
+        width: 80%; max-width: 100; height: auto;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    SaveAsScreen #save-hint { color: $text-muted; }
+    SaveAsScreen #save-warning { color: $warning; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, initial: Path, save_dir: Path) -> None:
+        super().__init__()
+        self.initial = initial
+        self.save_dir = save_dir
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("save the session as (Enter saves, Esc cancels)")
+            yield Input(str(self.initial), id="save-path", select_on_focus=False)
+            yield Label(f"a bare name goes into {self.save_dir}", id="save-hint")
+            yield Label("", id="save-warning")
+
+    def on_mount(self) -> None:
+        self._warn(str(self.initial))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._warn(event.value)
+
+    def _warn(self, text: str) -> None:
+        warning = ""
+        if text.strip():
+            path = resolve_save_path(text, self.save_dir)
+            if path.is_dir():
+                warning = "that is a folder: add a file name"
+            elif path.exists():
+                warning = f"{path.name} exists and will be replaced"
+        self.query_one("#save-warning", Label).update(warning)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.query_one("#save-warning", Label).update("type a file name")
+            return
+        self.dismiss(resolve_save_path(event.value, self.save_dir))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
