@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.messages import LoadFailed, RunResumed, SaveDone, SessionLoaded
+from tui.runs import ActiveRun
 from tui.screens.load import LoadScreen
 from tui.screens.save_as import SaveAsScreen
 from tui.sessions import SaveJob, SaveOutcome, settings_differ, shown_path
-from tui.trainer_driver import ActiveRun
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
 from tui.widgets.samples import SamplesLog

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.engine_port import EnginePort
-from tui.trainer_driver import ActiveRun
+from tui.runs import ActiveRun
 
 SUFFIX = ".rnnplay"
 # The trainer reaches a batch boundary within one batch; much longer means it is stuck.

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,78 +23,27 @@ from textual.worker import Worker, get_current_worker
 
 from tui.engine_port import EnginePort
 from tui.messages import (
-    EpochPoint,
     HistoryPoint,
     LoadFailed,
-    Progress,
     RunEnded,
-    RunInfo,
     RunRefused,
     RunResumed,
     RunStarted,
-    SampleText,
     SessionLoaded,
-    StatusChange,
+)
+from tui.runs import (
+    ActiveRun,
+    ContinueRequest,
+    LoadRequest,
+    Quit,
+    Request,
+    RunRequest,
+    event_handler,
+    loaded_setup,
+    run_info,
 )
 
-# Per-batch updates are throttled on the trainer thread: posting every batch would flood the
-# UI's message queue at thousands of batches per second on small corpora.
-PROGRESS_INTERVAL_S = 0.1
-
-
-@dataclass
-class RunRequest:
-    corpus: str
-    max_chars: int
-    config: dict[str, Any]
-    label: str = ""
-
-
-@dataclass
-class LoadRequest:
-    path: str
-
-
-@dataclass
-class ContinueRequest:
-    run_id: int
-    epochs: int | None = None
-
-
-@dataclass
-class _Quit:
-    pass
-
-
-Request = RunRequest | LoadRequest | ContinueRequest | _Quit
-
-
-@dataclass
-class ActiveRun:
-    run_id: int
-    trainer: Any
-    corpus: Any
-    config: Any
-    info: RunInfo
-    epochs: int  # the target epoch count (changes when a parked run continues further)
-    path: Path | None = None  # the session file it was loaded from or last saved to
-    # Batches trained since this trainer was built or loaded, counted on the trainer thread; a
-    # save records the count it captured, so "unsaved progress" is a plain comparison.
-    progress: int = 0
-    saved_progress: int = 0
-    running: bool = False
-    state: str = "idle"  # "loaded" before a loaded session runs, else the last run status
-    setup: dict[str, str] | None = None  # a loaded session's settings, as setup-pane text
-
-    @property
-    def unsaved(self) -> bool:
-        return self.progress != self.saved_progress
-
-
-def setup_text(value: float) -> str:
-    """A number as the setup pane shows it: short, but never losing precision."""
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
+__all__ = ["ActiveRun", "ContinueRequest", "LoadRequest", "RunRequest", "TrainerDriver"]
 
 
 class TrainerDriver:
@@ -189,7 +136,7 @@ class TrainerDriver:
         """Stop training and let the thread end; Textual joins worker threads on exit."""
         self._closing = True
         self.stop()
-        self._queue.put(_Quit())
+        self._queue.put(Quit())
 
     # -- trainer thread --------------------------------------------------------------------
     def _loop(self) -> None:
@@ -199,7 +146,7 @@ class TrainerDriver:
                 request = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
-            if isinstance(request, _Quit):
+            if isinstance(request, Quit):
                 break
             if isinstance(request, RunRequest):
                 self._start(request, worker)
@@ -214,67 +161,9 @@ class TrainerDriver:
             self._corpus_cache[key] = self._engine.load_corpus(spec, max_chars=max_chars)
         return self._corpus_cache[key]
 
-    def _event_handler(self, run_id: int, worker: Worker, ref: list[ActiveRun]) -> Callable:
-        """The trainer's on_event: turns engine events into app messages (trainer thread)."""
-        last_post = 0.0
-        post = self._app.post_message
-
-        def on_event(event: Any) -> None:
-            # Runs on the trainer thread, once per batch at most: keep it cheap.
-            nonlocal last_post
-            if (worker.is_cancelled or self._closing) and ref:
-                ref[0].trainer.stop()
-            kind = type(event).__name__
-            if kind == "BatchEnd":
-                if ref:
-                    ref[0].progress += 1
-                now = time.monotonic()
-                if now - last_post < PROGRESS_INTERVAL_S and event.batch < event.batches:
-                    return
-                last_post = now
-                post(
-                    Progress(
-                        run_id,
-                        event.epoch,
-                        event.batch,
-                        event.batches,
-                        event.loss,
-                        event.chars_per_sec,
-                    )
-                )
-            elif kind == "EpochEnd":
-                post(
-                    EpochPoint(
-                        run_id,
-                        event.epoch,
-                        event.epochs,
-                        event.perplexity,
-                        event.seconds,
-                        event.chars_per_sec,
-                        event.grad_norm,
-                        event.lr,
-                    )
-                )
-            elif kind == "Sample":
-                post(SampleText(run_id, event.epoch, event.prefix, event.text))
-            elif kind == "StatusChanged":
-                post(StatusChange(run_id, event.status, event.message))
-
-        return on_event
-
-    def _run_info(self, run_id: int, label: str, config: Any, corpus: Any, trainer: Any) -> RunInfo:
-        return RunInfo(
-            run_id=run_id,
-            label=label or f"#{run_id} {config.model}·{config.sampling}",
-            model=config.model,
-            sampling=config.sampling,
-            epochs=config.epochs,
-            lr=config.learning_rate,
-            clip=config.clip,
-            vocab_size=len(corpus.vocab),
-            device=str(getattr(trainer, "device", config.device)),
-            corpus=getattr(corpus, "name", ""),
-            prefixes=tuple(config.prefixes),
+    def _handler(self, run_id: int, ref: list[ActiveRun], worker: Worker) -> Callable:
+        return event_handler(
+            self._app.post_message, run_id, ref, lambda: worker.is_cancelled or self._closing
         )
 
     def _start(self, request: RunRequest, worker: Worker) -> None:
@@ -298,7 +187,9 @@ class TrainerDriver:
         ref: list[ActiveRun] = []
         try:
             trainer = engine.Trainer(
-                corpus, config, on_event=self._event_handler(run_id, worker, ref)
+                corpus,
+                config,
+                on_event=self._handler(run_id, ref, worker),
             )
         except engine.ConfigError as exc:
             self._app.post_message(RunRefused(str(exc), getattr(exc, "field", None)))
@@ -307,7 +198,7 @@ class TrainerDriver:
             self._app.post_message(RunRefused(f"could not build the trainer: {exc}"))
             return
         self._run_counter = run_id
-        info = self._run_info(run_id, request.label, config, corpus, trainer)
+        info = run_info(run_id, request.label, config, corpus, trainer)
         active = ActiveRun(run_id, trainer, corpus, config, info, epochs=config.epochs)
         ref.append(active)
         with self._lock:
@@ -324,7 +215,9 @@ class TrainerDriver:
         try:
             session = engine.load_session(request.path)
             trainer = engine.restore_trainer(
-                session, self._event_handler(run_id, worker, ref), threads=self._threads
+                session,
+                self._handler(run_id, ref, worker),
+                threads=self._threads,
             )
         except engine.SessionError as exc:
             self._app.post_message(LoadFailed(str(exc), self._fallback_state()))
@@ -335,21 +228,8 @@ class TrainerDriver:
             return
         self._run_counter = run_id
         config, corpus = trainer.config, trainer.corpus
-        info = self._run_info(run_id, "", config, corpus, trainer)
-        setup = {
-            "corpus": str(session.corpus.name),
-            "max_chars": str(session.corpus.max_chars),
-            "model": config.model,
-            "sampling": config.sampling,
-            "layers": str(config.layers),
-            "hidden": str(config.hidden),
-            "lr": setup_text(config.learning_rate),
-            "clip": setup_text(config.clip),
-            "batch_size": str(config.batch_size),
-            "num_steps": str(config.num_steps),
-            "epochs": str(config.epochs),
-            "device": str(config.device),
-        }
+        info = run_info(run_id, "", config, corpus, trainer)
+        setup = loaded_setup(session.corpus, config)
         active = ActiveRun(
             run_id,
             trainer,
