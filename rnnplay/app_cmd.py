@@ -71,8 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--load",
         metavar="PATH",
-        help="open a saved session (settings, curves, samples, prompt); F5/F6 trains it on, "
-        "--train trains it on at once",
+        help="open a saved session (its settings, curves, samples and prompt); F5/F6 trains "
+        "it on, --train at once, --epochs N to epoch N (other setup options are ignored)",
     )
 
 

@@ -144,6 +144,7 @@ class RnnplayApp(SessionActions, App[int]):
         self._save_job: SaveJob | None = None
         self._quitting = False
         self._continue_after_load = False
+        self._launch_epochs: str | None = None
         # Printed by the launcher once the terminal is back (where the autosave went).
         self.exit_notes: list[str] = []
 
@@ -171,6 +172,7 @@ class RnnplayApp(SessionActions, App[int]):
         self.main.check_size(*self.size)
         if self.options.load:
             self._continue_after_load = self.options.train
+            self._launch_epochs = self.options.setup.get("epochs")
             self.open_session(self.options.load)
         elif self.options.train:
             self.action_start()

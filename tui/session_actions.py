@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.widgets import Input
+
 from tui.messages import LoadFailed, RunResumed, SaveDone, SessionLoaded
 from tui.runs import ActiveRun
 from tui.screens.load import LoadScreen
@@ -59,9 +61,9 @@ class SessionActions(_Base):
     def _saveable(self) -> ActiveRun | None:
         run = self.driver.current
         if run is None:
-            self.notify("nothing to save yet: start a run (F5) or load one (ctrl+o)")
+            self.notify("nothing to save yet: start a run (F5) or load one (ctrl+o)", markup=False)
         elif self._save_job is not None and not self._save_job.done.is_set():
-            self.notify("a save is already in progress")
+            self.notify("a save is already in progress", markup=False)
             return None
         return run
 
@@ -86,14 +88,16 @@ class SessionActions(_Base):
         run = self.driver.current
         if message.error is not None:
             if not message.quiet:
-                self.notify(message.error, title="not saved", severity="error", timeout=10)
+                self.notify(
+                    message.error, title="not saved", severity="error", timeout=10, markup=False
+                )
             self.main.query_one(SamplesLog).add_note(f"not saved: {message.error}", style="red")
             return
         if run is not None and run.run_id == message.run_id:
             run.path = Path(message.path)
             run.saved_progress = max(run.saved_progress, message.mark)
         if not message.quiet:
-            self.notify(f"saved to {shown_path(message.path)}", title="saved")
+            self.notify(f"saved to {shown_path(message.path)}", title="saved", markup=False)
             self.main.query_one(SamplesLog).add_note(f"saved to {shown_path(message.path)}")
 
     # -- loading -----------------------------------------------------------------------------
@@ -131,7 +135,12 @@ class SessionActions(_Base):
             status.epoch_end(
                 last.epoch, info.epochs, last.perplexity, last.seconds, last.chars_per_sec
             )
-        self.main.query_one(SetupPane).set_values(message.setup)
+        setup = self.main.query_one(SetupPane)
+        setup.set_values(message.setup)
+        if self._launch_epochs:
+            # `rnnplay --load FILE --epochs N`: train on to N, like `rnnplay train --resume`.
+            setup.query_one("#epochs", Input).value = self._launch_epochs
+            self._launch_epochs = None
         log = self.main.query_one(SamplesLog)
         ppl = f", ppl {message.history[-1].perplexity:.2f}" if message.history else ""
         log.add_note(
@@ -143,7 +152,7 @@ class SessionActions(_Base):
             log.add_sample(info.label, epoch, prefix, text)
         for note in message.notes:
             log.add_note(f"note: {note}", style="yellow")
-            self.notify(note, severity="warning", timeout=8)
+            self.notify(note, severity="warning", timeout=8, markup=False)
         prompt = self.main.query_one(PromptPane)
         prompt.set_note("")
         prompt.set_text(message.prompt)
@@ -151,6 +160,7 @@ class SessionActions(_Base):
         self.notify(
             f"epoch {message.epoch}/{info.epochs}: F5 or F6 trains on",
             title=f"loaded {Path(message.path).name}",
+            markup=False,
         )
         if self._continue_after_load:
             self._continue_after_load = False
@@ -158,7 +168,10 @@ class SessionActions(_Base):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self._continue_after_load = False
-        self.notify(message.message, title="load failed", severity="error", timeout=10)
+        self._launch_epochs = None
+        self.notify(
+            message.message, title="load failed", severity="error", timeout=10, markup=False
+        )
         self.main.query_one(SamplesLog).add_note(f"load failed: {message.message}", style="red")
         self._set_state(message.state)
 
@@ -173,7 +186,8 @@ class SessionActions(_Base):
         if changed:
             self.notify(
                 f"settings changed ({', '.join(changed)}): starting a new run instead of "
-                "training the loaded one on"
+                "training the loaded one on",
+                markup=False,
             )
             return False
         epochs = form.get("epochs")
@@ -190,7 +204,8 @@ class SessionActions(_Base):
         if done >= epochs:
             self.notify(
                 f"{run.info.label} has trained {done} epochs: raise epochs in the setup pane "
-                "to train on"
+                "to train on",
+                markup=False,
             )
             return
         if self.driver.continue_run(epochs):
@@ -223,7 +238,7 @@ class SessionActions(_Base):
         if self._save_job is not None and not self._save_job.done.is_set():
             # A save is under way (ctrl+s then ctrl+q): let it end rather than race it.
             await self._wait(self._save_job, deadline)
-        self.notify(f"saving to {shown_path(path)}...", title="quitting")
+        self.notify(f"saving to {shown_path(path)}...", title="quitting", markup=False)
         job = self._start_save(run, path, quiet=True)
         await self._wait(job, deadline)
         outcome = job.outcome

@@ -149,7 +149,7 @@ async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1, what="listed")
-        row = table.get_row_at(0)
+        row = [str(cell) for cell in table.get_row_at(0)]
         assert row[1:5] == ["scratch", "3", f"{straight[2]:.2f}", "jaychou"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.state == "loaded", timeout=20, what="loaded")
@@ -284,3 +284,26 @@ async def test_quit_never_waits_on_a_failing_save(save_dir: Path, disk: str) -> 
     assert time.monotonic() - started < 2.0
     (note,) = app.exit_notes
     assert ("autosave failed" if disk == "full" else "did not finish in time") in note
+
+
+async def test_launch_with_load_train_and_epochs_trains_on(save_dir: Path) -> None:
+    # `rnnplay --load FILE --train --epochs 30`; the name would be markup if read as such.
+    trainer = fake.Trainer(fake.load_corpus("jaychou", max_chars=0), fake.TrainConfig(epochs=20))
+    trainer.run()
+    name = "odd [bold]x.rnnplay"
+    path = fake.write_session(save_dir / name, fake.session_bytes(trainer, ""))
+    app = make_app(train=True, load=str(path), epochs="30")
+    async with app.run_test(size=SIZE) as pilot:
+        plot = app.query_one(CurvesPlot)
+        await wait_for(pilot, lambda: app.state == "finished", what="trained on")
+        assert plot.runs[0].epochs == list(range(1, 31))
+        assert app.query_one(StatusPane).epochs == 30
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        assert str(table.get_row_at(0)[-1]) == name
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.state == "loaded", what="loaded again")
+        # The file as saved (20 epochs), beside the curve trained on from it.
+        assert len(plot.runs) == 2 and plot.runs[1].epochs == list(range(1, 21))

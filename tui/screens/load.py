@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,12 +44,14 @@ class LoadScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"load a session from {self.save_dir} (Enter loads, Esc cancels)")
-            yield Static(self.warning, id="load-warning")
+            yield Label(
+                f"load a session from {self.save_dir} (Enter loads, Esc cancels)", markup=False
+            )
+            yield Static(self.warning, id="load-warning", markup=False)
             table: DataTable[str] = DataTable(id="saves", cursor_type="row", zebra_stripes=True)
             table.add_columns("saved", "model", "epoch", "ppl", "corpus", "file")
             yield table
-            yield Static("reading the save folder...", id="load-empty")
+            yield Static("reading the save folder...", id="load-empty", markup=False)
             yield Label("or a file anywhere:", classes="hint")
             yield Input(placeholder="path to a .rnnplay file, Enter loads", id="load-path")
 
@@ -67,15 +70,16 @@ class LoadScreen(ModalScreen[str | None]):
         table.clear()
         for info in infos:
             ppl = f"{info.perplexity:.2f}" if info.perplexity is not None else "-"
-            table.add_row(
+            # Text, not str: a DataTable reads str cells as markup, and names may hold "[".
+            cells = (
                 local_time(info.saved_at),
                 info.model,
                 str(info.epoch),
                 ppl,
                 Path(info.corpus).name or info.corpus,
                 info.path.name,
-                key=str(info.path),
             )
+            table.add_row(*(Text(c) for c in cells), key=str(info.path))
         empty = self.query_one("#load-empty", Static)
         if infos:
             empty.display = False

@@ -37,8 +37,8 @@ class SaveAsScreen(ModalScreen[Path | None]):
         with Vertical():
             yield Label("save the session as (Enter saves, Esc cancels)")
             yield Input(str(self.initial), id="save-path", select_on_focus=False)
-            yield Label(f"a bare name goes into {self.save_dir}", id="save-hint")
-            yield Label("", id="save-warning")
+            yield Label(f"a bare name goes into {self.save_dir}", id="save-hint", markup=False)
+            yield Label("", id="save-warning", markup=False)
 
     def on_mount(self) -> None:
         self._warn(str(self.initial))
