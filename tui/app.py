@@ -143,6 +143,7 @@ class RnnplayApp(SessionActions, App[int]):
         self.last_lr: float | None = None
         self._save_job: SaveJob | None = None
         self._quitting = False
+        self.terminal_gone = False  # set by SIGHUP: quit without writing to the terminal
         self._continue_after_load = False
         self._launch_epochs: str | None = None
         # Printed by the launcher once the terminal is back (where the autosave went).
@@ -168,7 +169,7 @@ class RnnplayApp(SessionActions, App[int]):
         if self.options.handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, self._on_signal)
+                loop.add_signal_handler(sig, self._on_signal, sig)
         self.main.check_size(*self.size)
         if self.options.load:
             self._continue_after_load = self.options.train
@@ -178,7 +179,9 @@ class RnnplayApp(SessionActions, App[int]):
             self.action_start()
 
     # -- quitting ----------------------------------------------------------------------------
-    def _on_signal(self) -> None:
+    def _on_signal(self, sig: signal.Signals) -> None:
+        # SIGHUP means the terminal is gone: after the autosave there is nothing to restore.
+        self.terminal_gone = self.terminal_gone or sig == signal.SIGHUP
         self.call_later(self.action_quit)
 
     def on_unmount(self) -> None:

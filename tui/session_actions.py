@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from tui import exit_guard
 from tui.messages import LoadFailed, RunResumed, SaveDone, SessionLoaded
 from tui.runs import ActiveRun
 from tui.screens.load import LoadScreen
@@ -224,12 +225,16 @@ class SessionActions(_Base):
         if self._quitting:
             return  # a second ctrl+q or signal while the autosave runs: it ends soon anyway
         self._quitting = True
+        if self.options.handle_signals:  # the real launcher; tests must never hit os._exit
+            exit_guard.arm(QUIT_SAVE_BUDGET_S + exit_guard.STUCK_AFTER_S)
         run = self.driver.current
         if run is not None and run.unsaved:
             await self._autosave(run)
         # Textual joins worker threads on exit: stop the trainer first so that is quick.
         self.driver.shutdown()
         self.completion.shutdown()
+        if self.options.handle_signals and self.terminal_gone:
+            exit_guard.leave_now(self.exit_notes)
         self.exit(0)
 
     async def _autosave(self, run: ActiveRun) -> None:
