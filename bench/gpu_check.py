@@ -119,8 +119,11 @@ def speed(
 
     indices: list[int] = corpus.indices.tolist()  # type: ignore[attr-defined]
     vocab = len(corpus.vocab)  # type: ignore[attr-defined]
-    cases = [(m, s) for m in models for s in (("random", "consecutive") if m == "scratch"
-                                               else ("consecutive",))]
+    cases = [
+        (m, s)
+        for m in models
+        for s in (("random", "consecutive") if m == "scratch" else ("consecutive",))
+    ]
     rows = []
     for model, sampling in cases:
         if model == "scratch":
@@ -146,36 +149,46 @@ def speed(
             for fn, times in pair if i % 2 == 0 else pair[::-1]:
                 times.append(_time_epoch(fn, device))
         row = Row(model, sampling, statistics.median(book_t), statistics.median(engine_t))
-        print(f"  {model}/{sampling}: book {row.book:.4f}s  engine {row.engine:.4f}s",
-              file=sys.stderr)
+        print(
+            f"  {model}/{sampling}: book {row.book:.4f}s  engine {row.engine:.4f}s", file=sys.stderr
+        )
         rows.append(row)
     return rows
 
 
 def print_table(rows: list[Row], device: torch.device, warmup: int, epochs: int) -> None:
-    print(f"\nspeed on {device}: median s/epoch over {epochs} epochs after {warmup} warm-up, "
-          "book and engine alternating")
+    print(
+        f"\nspeed on {device}: median s/epoch over {epochs} epochs after {warmup} warm-up, "
+        "book and engine alternating"
+    )
     print("| model | sampling | book s/epoch | engine s/epoch | book / engine |")
     print("|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r.model} | {r.sampling} | {r.book:.4f} | {r.engine:.4f} "
-              f"| {r.book / r.engine:.2f}x |")
+        print(
+            f"| {r.model} | {r.sampling} | {r.book:.4f} | {r.engine:.4f} "
+            f"| {r.book / r.engine:.2f}x |"
+        )
 
 
 def describe(device: torch.device) -> str:
     text = f"torch {torch.__version__}"
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
-        text += (f", CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, "
-                 f"{props.name} ({props.total_memory / 2**30:.0f} GiB)")
+        text += (
+            f", CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, "
+            f"{props.name} ({props.total_memory / 2**30:.0f} GiB)"
+        )
     else:
         text += f", CPU ({torch.get_num_threads()} threads)"
     return text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bash bench/gpu.sh", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bash bench/gpu.sh",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--device", default="cuda", help="cuda, cuda:N, or cpu for a self-test")
     parser.add_argument("--models", default="scratch,rnn,gru,lstm")
     parser.add_argument("--epochs", type=int, default=10, help="timed epochs per side and case")
@@ -187,12 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        why = ("this torch is a CPU-only build" if torch.version.cuda is None
-               else "no CUDA GPU is visible (driver missing or CUDA_VISIBLE_DEVICES empty)")
-        print(f"gpu check: CUDA is not available: {why} (torch {torch.__version__} "
-              f"in {sys.executable}).\nRun it on a machine with an NVIDIA GPU and a CUDA build "
-              "of torch (PYTHON=/path/to/python selects another interpreter), or pass "
-              "--device cpu to self-test this script on the CPU.", file=sys.stderr)
+        why = (
+            "this torch is a CPU-only build"
+            if torch.version.cuda is None
+            else "no CUDA GPU is visible (driver missing or CUDA_VISIBLE_DEVICES empty)"
+        )
+        print(
+            f"gpu check: CUDA is not available: {why} (torch {torch.__version__} "
+            f"in {sys.executable}).\nRun it on a machine with an NVIDIA GPU and a CUDA build "
+            "of torch (PYTHON=/path/to/python selects another interpreter), or pass "
+            "--device cpu to self-test this script on the CPU.",
+            file=sys.stderr,
+        )
         return NO_CUDA
     device = torch.device(args.device)
 
