@@ -438,7 +438,8 @@ def write_section(body: str, path: Path = RESULTS) -> None:
     if START in text and END in text:
         head, rest = text.split(START, 1)
         _, tail = rest.split(END, 1)
-        text = head + section + tail.lstrip("\n")
+        tail = tail.lstrip("\n")
+        text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
