@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.recurrence import TanhRecurrence
+from engine.softmax_output import SoftmaxCrossEntropy
 
 State = tuple[torch.Tensor, ...]
 
@@ -37,14 +38,25 @@ class ScratchRNN(nn.Module):
     def begin_state(self, batch: int, device: torch.device | str = "cpu") -> State:
         return (torch.zeros(batch, self.hidden, device=device),)
 
-    def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+    def hidden_states(self, X: torch.Tensor, state: State) -> torch.Tensor:
+        """H_1 .. H_T stacked (T, B, hidden)."""
         # one_hot(X_t) @ W_xh picks row X_t of W_xh, so the book's input product is a lookup,
         # done for all T steps at once; b_h is added here once instead of inside every step.
-        pre = F.embedding(X.t(), self.W_xh) + self.b_h  # (T, B, H)
-        hs = TanhRecurrence.apply(pre, state[0], self.W_hh)
+        pre = F.embedding(X.t(), self.W_xh).add_(self.b_h)  # (T, B, H)
+        return TanhRecurrence.apply(pre, state[0], self.W_hh)
+
+    def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        hs = self.hidden_states(X, state)
         # O_t = H_t W_hq + b_q for every step in one product over the stacked (T*B, H) states.
         logits = torch.addmm(self.b_q, hs.reshape(-1, self.hidden), self.W_hq)
         return logits, (hs[-1],)
+
+    def loss(self, X: torch.Tensor, Y: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """Mean cross-entropy of forward(X) against Y (B, T), the output layer fused into it."""
+        hs = self.hidden_states(X, state)
+        target = Y.t().reshape(-1)  # time-major rows, like the stacked states
+        h = hs.reshape(-1, self.hidden)
+        return SoftmaxCrossEntropy.apply(h, self.W_hq, self.b_q, target), (hs[-1],)
 
     def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         # One time step, literally the book's equations (with the one-hot product as a lookup).
@@ -67,13 +79,21 @@ class TorchRNN(nn.Module):
         return (zeros, zeros.clone()) if self.kind == "lstm" else (zeros,)
 
     def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        inputs = F.one_hot(X.t(), self.vocab_size).to(self.dense.weight.dtype)  # (T, B, V)
+        # The book's to_onehot, all steps at once: float ones scattered into zeros (T, B, V).
+        weight = self.dense.weight
+        inputs = torch.zeros(*X.t().shape, self.vocab_size, device=X.device, dtype=weight.dtype)
+        inputs.scatter_(2, X.t().unsqueeze(2), 1.0)
         outputs, new_state = self.rnn(inputs, state if self.kind == "lstm" else state[0])
         new_state = new_state if self.kind == "lstm" else (new_state,)
         return self.dense(outputs.reshape(-1, self.hidden)), tuple(new_state)
 
     def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         return self.forward(x.unsqueeze(1), state)
+
+    def loss(self, X: torch.Tensor, Y: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """Mean cross-entropy of forward(X) against Y (B, T), as the book computes it."""
+        logits, state = self.forward(X, state)
+        return F.cross_entropy(logits, Y.t().reshape(-1)), state
 
 
 CharRNN = ScratchRNN | TorchRNN

@@ -32,13 +32,15 @@ class TanhRecurrence(torch.autograd.Function):
         d_z = torch.empty_like(hs)  # gradient wrt the pre-activation Z_t = P_t + H_{t-1} W_hh
         tanh_grad = 1 - hs * hs  # tanh'(Z_t) = 1 - H_t^2, for all steps at once
         w_hh_t = w_hh.t()
-        d_h = d_hs[steps - 1]
+        d_h = d_hs[steps - 1].clone()  # dL/dH_t, one buffer re-written at every step
         for t in range(steps - 1, 0, -1):
             torch.mul(d_h, tanh_grad[t], out=d_z[t])
             # dL/dH_{t-1} = (its direct gradient) + dZ_t W_hh^T, fused into one addmm.
-            d_h = torch.addmm(d_hs[t - 1], d_z[t], w_hh_t)
+            torch.addmm(d_hs[t - 1], d_z[t], w_hh_t, out=d_h)
         torch.mul(d_h, tanh_grad[0], out=d_z[0])
-        h_prev = torch.cat((h0.unsqueeze(0), hs[:-1])).reshape(-1, hidden)
-        d_w_hh = h_prev.t() @ d_z.reshape(-1, hidden)  # sum_t H_{t-1}^T dZ_t
+        # sum_t H_{t-1}^T dZ_t: one product over steps 2..T, plus H_0's share for step 1.
+        d_w_hh = torch.addmm(
+            h0.t() @ d_z[0], hs[:-1].reshape(-1, hidden).t(), d_z[1:].reshape(-1, hidden)
+        )
         d_h0 = d_z[0] @ w_hh_t if ctx.needs_input_grad[1] else None
         return d_z, d_h0, d_w_hh

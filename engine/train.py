@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from engine.clipping import clip_gradients
 from engine.config import TrainConfig
@@ -202,8 +201,7 @@ class Trainer:
         else:
             # The sequence continues, but gradients stop at the batch boundary.
             state = detach_state(cursor.state)
-        logits, state = self.model(X, state)
-        loss = F.cross_entropy(logits, Y.t().reshape(-1))  # rows are time-major, like logits
+        loss, state = self.model.loss(X, Y, state)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = clip_gradients(self.params, cfg.clip)

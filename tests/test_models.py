@@ -64,3 +64,23 @@ def test_scratch_init_is_the_books() -> None:
     model = build_model("scratch", 1027, 256)
     assert abs(model.W_xh.std().item() - 0.01) < 5e-4
     assert model.b_h.abs().sum() == 0 and model.b_q.abs().sum() == 0
+
+
+@pytest.mark.parametrize("kind", ["scratch", "rnn"])
+def test_loss_equals_cross_entropy_of_forward_with_gradients(kind: str) -> None:
+    torch.manual_seed(0)
+    model = build_model(kind, 30, 16).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.3)
+    X, Y = torch.randint(0, 30, (4, 7)), torch.randint(0, 30, (4, 7))
+    state = tuple(s.double() for s in model.begin_state(4))
+    params = list(model.parameters())
+    fused, fused_state = model.loss(X, Y, state)
+    logits, plain_state = model(X, state)
+    plain = F.cross_entropy(logits, Y.t().reshape(-1))
+    torch.testing.assert_close(fused, plain)
+    torch.testing.assert_close(fused_state, plain_state)
+    for a, b in zip(torch.autograd.grad(fused, params), torch.autograd.grad(plain, params),
+                    strict=True):
+        torch.testing.assert_close(a, b)
