@@ -16,7 +16,7 @@ from torch import nn
 
 
 class SnapshotBox:
-    def __init__(self, min_interval: float = 0.2) -> None:
+    def __init__(self, min_interval: float = 0.5) -> None:
         self._lock = threading.Lock()
         self._version = 0
         self._state: dict[str, torch.Tensor] = {}
