@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from engine import safefile
 from engine.config import TrainConfig
@@ -26,14 +25,7 @@ from engine.train import Trainer
 CRASH_TRIALS = 40
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
-    # box). Trainers change the setting process-wide, so give the next module its own back.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _trainer(hidden: int) -> Trainer:

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,14 +34,7 @@ CASES = {
 TIMING = ("seconds", "chars_per_sec")  # wall-clock fields: the only ones allowed to differ
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
-    # box). Trainers change the setting process-wide, so give the next module its own back.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def train(*args: str) -> list[dict]:

@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "分开 \U0001f600 odd:\ud800 \\u0000 \x00 end"  # non-BMP, a lone surrogate, NUL
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
-    # box). Trainers change the setting process-wide, so give the next module its own back.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def small_trainer(model: str = "rnn", epochs: int = 1, hidden: int = 16) -> Trainer:

@@ -8,7 +8,6 @@ import copy
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,14 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEXT = "the quick brown fox jumps over the lazy dog. " * 20
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
-    # box). Trainers change the setting process-wide, so give the next module its own back.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def file_trainer(corpus_file: Path) -> Trainer:

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -53,14 +52,7 @@ def numbers(history: list[EpochEnd]) -> list[list[float]]:
     return [[e.epoch, e.epochs, e.perplexity, e.grad_norm, e.lr] for e in history]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models: a second intra-op thread only adds contention (40x slower on a busy 2-core
-    # box). Trainers change the setting process-wide, so give the next module its own back.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ----------------------------------------------------------------------------- worker

@@ -6,12 +6,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import fake_engine as fake
 import pytest
-import torch
 from conftest import make_app, notified, wait_for
 from screen_text import screen_text
 from textual.widgets import DataTable, Input
@@ -42,13 +40,7 @@ TINY = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models: more intra-op threads only add contention with the UI thread.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def real_app(
