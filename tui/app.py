@@ -124,9 +124,9 @@ class RnnplayApp(SessionActions, App[int]):
         Binding("escape", "focus_prompt", "Prompt", show=False),
         # Not in the Footer (it is full at 80 columns); Help and the command palette list them.
         # Priority: the setup pane's inputs must not swallow them.
-        Binding("ctrl+s", "save", "Save", show=False, priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
         Binding("f9", "save_as", "Save as", show=False),
-        Binding("ctrl+o", "load", "Load", show=False, priority=True),
+        Binding("ctrl+o", "load", "Load", priority=True),
     ]
 
     def __init__(self, engine: EnginePort | None = None, options: AppOptions | None = None):
