@@ -124,28 +124,6 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.text)
 
-    def check_fits(self, batch_size: int, num_steps: int) -> None:
-        """Raise CorpusError unless one full batch exists in both sampling modes."""
-        need = min_chars(batch_size, num_steps)
-        if len(self.text) < need:
-            raise CorpusError(
-                f"corpus {self.name!r} has {len(self.text):,} characters, but batch_size="
-                f"{batch_size} and num_steps={num_steps} need at least {need:,}; use a longer "
-                "text (or a larger --max-chars) or a smaller batch size / number of steps"
-            )
-
-
-def min_chars(batch_size: int, num_steps: int) -> int:
-    """Fewest characters giving one batch in both of the book's sampling modes.
-
-    random:      (len - 1) // num_steps >= batch_size      -> len >= batch_size * num_steps + 1
-    consecutive: (len // batch_size - 1) // num_steps >= 1 -> len >= batch_size * (num_steps + 1)
-    The second is never smaller for batch_size >= 1.
-    """
-    if batch_size < 1 or num_steps < 1:
-        raise ValueError("batch_size and num_steps must be >= 1")
-    return max(batch_size * num_steps + 1, batch_size * (num_steps + 1))
-
 
 def make_corpus(name: str, text: str) -> Corpus:
     """Validate `text` and build the Corpus (vocabulary, indices, hash)."""

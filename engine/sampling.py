@@ -25,7 +25,7 @@ def random_starts(
 def consecutive_starts(n: int, batch_size: int, num_steps: int) -> torch.Tensor:
     """The book's data_iter_consecutive: row r reads corpus[r*L : (r+1)*L], L = n // batch_size."""
     row_len = n // batch_size
-    batches = (row_len - 1) // num_steps
+    batches = max((row_len - 1) // num_steps, 0)
     rows = torch.arange(batch_size) * row_len
     steps = torch.arange(batches) * num_steps
     return steps[:, None] + rows[None, :]

@@ -21,7 +21,6 @@ from engine.corpus import (
     CorpusError,
     Vocab,
     load_corpus,
-    min_chars,
 )
 from engine.download import stderr_progress
 
@@ -227,27 +226,6 @@ def test_prefix_read_does_not_split_characters(tmp_path: Path) -> None:
     path.write_text("分开" * 1000 + "a", encoding="utf-8")
     for n in (2, 3, 7, 100):
         assert load_corpus(str(path), max_chars=n).text == ("分开" * 1000)[:n]
-
-
-def test_check_fits(tiny_corpus: Path) -> None:
-    corpus = load_corpus(str(tiny_corpus))
-    n = len(corpus.text)
-    corpus.check_fits(4, 10)
-    with pytest.raises(CorpusError, match=f"{n}"):
-        corpus.check_fits(32, 35)
-    assert min_chars(32, 35) == 32 * 36
-
-
-@pytest.mark.parametrize("batch_size", [1, 2, 3, 8])
-@pytest.mark.parametrize("num_steps", [1, 2, 5])
-def test_min_chars_matches_both_samplers(batch_size: int, num_steps: int) -> None:
-    def fits(n: int) -> bool:
-        random_ok = (n - 1) // num_steps >= batch_size
-        consecutive_ok = (n // batch_size - 1) // num_steps >= 1
-        return random_ok and consecutive_ok
-
-    need = min_chars(batch_size, num_steps)
-    assert fits(need) and not fits(need - 1)
 
 
 # --- bad corpora ---------------------------------------------------------------------------------

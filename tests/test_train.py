@@ -13,6 +13,7 @@ import torch
 from engine.config import ConfigError, TrainConfig
 from engine.corpus import load_corpus
 from engine.events import BatchEnd, EpochEnd, Sample, StatusChanged
+from engine.sampling import consecutive_starts, random_starts
 from engine.train import Trainer
 
 SMALL = dict(hidden=64, batch_size=8, num_steps=10, pred_len=10)
@@ -97,6 +98,23 @@ def test_invalid_settings_are_refused(small_corpus) -> None:
                 dict(model="scratch", layers=2), dict(clip=0.0)):
         with pytest.raises(ConfigError):
             Trainer(small_corpus, TrainConfig(**{**SMALL, **bad}))
+
+
+@pytest.mark.parametrize("sampling", ["random", "consecutive"])
+@pytest.mark.parametrize("batch_size,num_steps", [(1, 1), (2, 5), (3, 2), (8, 5)])
+def test_corpus_length_check_matches_the_samplers(sampling, batch_size, num_steps) -> None:
+    cfg = TrainConfig(sampling=sampling, batch_size=batch_size, num_steps=num_steps)
+    g = torch.Generator()
+    for n in range(2, 120):
+        if sampling == "random":
+            batches = len(random_starts(n, batch_size, num_steps, g))
+        else:
+            batches = len(consecutive_starts(n, batch_size, num_steps))
+        if batches:
+            cfg.check(n)
+        else:
+            with pytest.raises(ConfigError, match="too few"):
+                cfg.check(n)
 
 
 def test_engine_never_imports_textual() -> None:
