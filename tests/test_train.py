@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -115,10 +113,3 @@ def test_corpus_length_check_matches_the_samplers(sampling, batch_size, num_step
         else:
             with pytest.raises(ConfigError, match="too few"):
                 cfg.check(n)
-
-
-def test_engine_never_imports_textual() -> None:
-    code = ("import sys, engine.train, engine.generate, engine.corpus, engine.device; "
-            "import engine.session; "
-            "sys.exit('textual' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
