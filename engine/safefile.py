@@ -1,4 +1,4 @@
-"""A checksummed safetensors container, read with guards and written atomically.
+"""A checksummed safetensors container: its byte layout, its encoding, and reading it with guards.
 
 The layout is plain safetensors (any safetensors reader can open the tensors):
 
@@ -22,9 +22,7 @@ offsets are all checked against fixed limits and the real file size before anyth
 allocated or handed to safetensors.torch.load. Nothing here can execute code from a file: no
 pickle, no torch.load.
 
-Writing goes to a temporary file in the target directory, is fsynced, renamed over the target
-and the directory is fsynced, so a crash at any moment leaves either the old or the new file.
-Temporaries left by killed writers are removed on the next write to that directory.
+encode_container only builds the bytes; engine/atomic_write.py puts them on disk.
 """
 
 from __future__ import annotations
@@ -34,12 +32,9 @@ import hashlib
 import json
 import math
 import os
-import re
-import secrets
 import stat
 import struct
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,9 +46,6 @@ import torch
 MAX_HEADER_BYTES = 64 * 1024 * 1024
 MAX_TENSORS = 10_000
 MAX_RANK = 8
-# A temporary file whose writer is still alive is left alone unless it is older than this.
-STALE_TEMP_SECONDS = 3600
-FILE_MODE = 0o644
 
 DTYPES: dict[str, torch.dtype] = {
     "F64": torch.float64,
@@ -69,9 +61,6 @@ DTYPES: dict[str, torch.dtype] = {
 }
 DTYPE_NAMES: dict[torch.dtype, str] = {v: k for k, v in DTYPES.items()}
 ITEM_SIZES = {name: torch.empty(0, dtype=dt).element_size() for name, dt in DTYPES.items()}
-
-_TEMP_SUFFIX = ".tmp"
-_TEMP_RE = re.compile(r"^\..+\.rnnplay-(\d+)-[0-9a-f]+\.tmp$")
 
 
 class SafeFileError(ValueError):
@@ -89,7 +78,7 @@ class Header:
     data_length: int
 
 
-# ----------------------------------------------------------------------------- writing
+# ----------------------------------------------------------------------------- encoding
 
 
 def tensor_bytes(t: torch.Tensor) -> bytes:
@@ -138,88 +127,6 @@ def encode_container(
     head = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     head += b" " * (-len(head) % 8)
     return struct.pack("<Q", len(head)) + head + data
-
-
-def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Replace path with data so that a crash leaves either the old or the new file, whole.
-
-    Raises OSError (ENOSPC and friends) with the previous file untouched.
-    """
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(directory)
-    tmp = directory / f".{path.name}.rnnplay-{os.getpid()}-{secrets.token_hex(6)}{_TEMP_SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-    try:
-        try:
-            _write_all(fd, data)
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask; be explicit
-            os.fsync(fd)  # the data must be on disk before the rename makes it visible
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)  # make the rename itself durable
-
-
-def clean_stale_temps(directory: Path) -> list[Path]:
-    """Remove temporaries of writers that died (or are very old); returns what was removed."""
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        match = _TEMP_RE.match(entry.name)
-        if not match or not entry.is_file(follow_symlinks=False):
-            continue
-        try:
-            age = now - entry.stat(follow_symlinks=False).st_mtime
-        except OSError:
-            continue
-        if _pid_alive(int(match.group(1))) and age < STALE_TEMP_SECONDS:
-            continue  # another save in progress (this or another process): leave it
-        with contextlib.suppress(OSError):
-            os.unlink(entry.path)
-            removed.append(Path(entry.path))
-    return removed
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return  # platforms (Windows) that cannot open a directory: rename is all we get
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on directories; the file itself is synced
-    finally:
-        os.close(fd)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists but is not ours, or we cannot tell: keep its file
-    return True
 
 
 def _sha256(data: bytes | memoryview) -> str:

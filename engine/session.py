@@ -34,115 +34,50 @@ Tensors are named by their place in the state ("trainer/model/W_xh",
 "trainer/optimizer/state/0/exp_avg", ...), so `safetensors.safe_open` shows them readably.
 
 Nothing here ever unpickles: no pickle, no torch.load. A shared save is data, never code.
-Saves are atomic (temporary file, fsync, rename, fsync of the directory): a crash or a full disk
-while saving leaves the previous save as it was.
+Saves are atomic (engine/atomic_write.py: temporary file, fsync, rename, fsync of the directory):
+a crash or a full disk while saving leaves the previous save as it was.
+
+This module saves and loads; the shared types are in engine/session_types.py, the summary and
+environment parts of the meta in engine/session_meta.py, restoring a trainer in
+engine/session_restore.py, and the save directory and its listing in engine/session_dir.py.
+Every public name is importable from here.
 """
 
 from __future__ import annotations
 
-import copy
 import errno
-import os
-import platform
-import re
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from engine import safefile
+from engine.atomic_write import atomic_write
 from engine.config import ConfigError, TrainConfig
-from engine.corpus import Corpus, CorpusError, Vocab, load_corpus
-from engine.device import DeviceError, resolve_device
+from engine.corpus import Vocab
 from engine.events import EpochEnd, Event
-from engine.models import CharRNN, build_model
+from engine.models import build_model
 from engine.session_codec import CodecError, decode, encode
+from engine.session_dir import (
+    SAVE_DIR_ENV,
+    default_save_dir,
+    list_sessions,
+    session_info,
+    suggest_path,
+)
+from engine.session_meta import corpus_ref, environment, summary
+from engine.session_restore import restore_trainer
+from engine.session_types import (
+    FORMAT,
+    FORMAT_VERSION,
+    CorpusRef,
+    Session,
+    SessionError,
+    SessionInfo,
+)
 from engine.train import Trainer
-
-FORMAT = "rnnplay-session"
-FORMAT_VERSION = 1
-SUFFIX = ".rnnplay"
-SAVE_DIR_ENV = "RNNPLAY_SAVE_DIR"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class SessionError(Exception):
-    """A session cannot be saved or loaded; str(error) is a complete message for the user."""
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """What a load screen lists; read from the header only."""
-
-    path: Path
-    model: str
-    epoch: int
-    perplexity: float | None
-    corpus: str
-    saved_at: str
-
-
-@dataclass(frozen=True)
-class CorpusRef:
-    name: str  # "jaychou", "pysrc" or the absolute path of a text file
-    sha256: str  # of the normalised text the model was trained on
-    max_chars: int  # load_corpus(name, max_chars) gives that text again
-    vocab_size: int
-
-
-@dataclass
-class Session:
-    """A loaded, verified session (tensors on the CPU). Build a trainer with restore_trainer."""
-
-    path: Path
-    format_version: int
-    saved_at: str
-    config: TrainConfig
-    corpus: CorpusRef
-    vocab: Vocab
-    prompt: str
-    state: dict[str, Any]  # Trainer.state_dict() as saved
-    environment: dict[str, Any]
-    notes: list[str] = field(default_factory=list)  # things a user should know (device fallback)
-
-    @property
-    def epoch(self) -> int:
-        return int(self.state["epoch"])
-
-    @property
-    def perplexity(self) -> float | None:
-        history = self.state["history"]
-        return float(history[-1]["perplexity"]) if history else None
-
-    def build_model(self, device: torch.device | str = "cpu") -> CharRNN:
-        """A fresh copy of the saved model (for a Completer; never a training model)."""
-        cfg = self.config
-        model = build_model(cfg.model, len(self.vocab), cfg.hidden, cfg.layers)
-        model.load_state_dict(self.state["model"])
-        return model.to(device).eval()
-
-
-# ----------------------------------------------------------------------------- paths
-
-
-def default_save_dir() -> Path:
-    """$RNNPLAY_SAVE_DIR, else saves/ in the checkout."""
-    env = os.environ.get(SAVE_DIR_ENV)
-    return Path(env).expanduser() if env else REPO_ROOT / "saves"
-
-
-def suggest_path(trainer: Trainer, directory: Path | None = None) -> Path:
-    """A fresh file name such as saves/jaychou-scratch-e30-20260101-120000.rnnplay."""
-    corpus = re.sub(r"[^\w.-]+", "_", Path(trainer.corpus.name).stem)[:40] or "corpus"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    name = f"{corpus}-{trainer.config.model}-e{trainer.epoch}-{stamp}{SUFFIX}"
-    return (directory or default_save_dir()) / name
-
 
 # ----------------------------------------------------------------------------- saving
 
@@ -165,14 +100,14 @@ def session_bytes(trainer: Trainer, prompt: str = "") -> bytes:
         raise SessionError(f"cannot save this trainer: {e}") from None
     meta = {
         "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "summary": _summary(trainer),
-        "corpus": _corpus_ref(trainer.corpus),
+        "summary": summary(trainer),
+        "corpus": corpus_ref(trainer.corpus),
         "vocab": list(trainer.corpus.vocab.idx_to_char),
         "prompt": prompt,
         "trainer": doc,
         "tensors": {n: [safefile.DTYPE_NAMES.get(t.dtype, "?"), list(t.shape)]
                     for n, t in tensors.items()},
-        "environment": _environment(trainer.device),
+        "environment": environment(trainer.device),
     }
     try:
         # Copies every tensor's bytes now, so training may go on while the bytes are written.
@@ -187,7 +122,7 @@ def write_session(path: str | Path, data: bytes) -> Path:
     if target.is_dir():
         raise SessionError(f"cannot save to {target}: it is a directory")
     try:
-        safefile.atomic_write(target, data)
+        atomic_write(target, data)
     except OSError as e:
         raise SessionError(_write_error(target, e)) from None
     return target
@@ -198,51 +133,6 @@ def _write_error(target: Path, e: OSError) -> str:
     if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return f"cannot save to {target}: no space left on the device; {kept}"
     return f"cannot save to {target}: {e.strerror or e}; {kept}"
-
-
-def _summary(trainer: Trainer) -> dict[str, Any]:
-    last = trainer.history[-1].perplexity if trainer.history else None
-    return {
-        "model": trainer.config.model,
-        "epoch": trainer.epoch,
-        "perplexity": last if last is None or last < float("inf") else None,
-        "corpus": trainer.corpus.name,
-    }
-
-
-def _corpus_ref(corpus: Corpus) -> dict[str, Any]:
-    # len(text) as max_chars reproduces the same prefix whatever limit was asked for.
-    return {
-        "name": corpus.name,
-        "sha256": corpus.sha256,
-        "max_chars": len(corpus.text),
-        "vocab_size": len(corpus.vocab),
-    }
-
-
-def _environment(device: torch.device) -> dict[str, Any]:
-    name = None
-    if device.type == "cuda":
-        try:
-            name = torch.cuda.get_device_name(device)
-        except Exception:  # informative only; never let it stop a save
-            name = None
-    return {
-        "rnnplay": _version("rnnplay"),
-        "torch": torch.__version__,
-        "safetensors": _version("safetensors"),
-        "python": platform.python_version(),
-        "platform": sys.platform,
-        "device": str(device),
-        "device_name": name,
-    }
-
-
-def _version(package: str) -> str | None:
-    try:
-        return importlib_metadata.version(package)
-    except importlib_metadata.PackageNotFoundError:
-        return None
 
 
 class PeriodicSave:
@@ -387,163 +277,9 @@ def _list(d: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-# ----------------------------------------------------------------------------- restoring
-
-
-def restore_trainer(
-    session: Session,
-    on_event: Callable[[Event], None] | None = None,
-    device: str | torch.device | None = None,
-    *,
-    epochs: int | None = None,
-    threads: int | None = None,
-    corpus: Corpus | None = None,
-) -> Trainer:
-    """A trainer in exactly the saved state, on `device` (default: the saved device setting,
-    falling back to the CPU with a note when that device is missing here).
-
-    epochs: a new target epoch count (resume "to epoch N"); default the saved one.
-    threads: torch threads on this machine; default the saved setting.
-    corpus: the corpus, if already loaded or found elsewhere (a path corpus on another machine);
-    it must be the saved text (SHA-256 checked) in any case.
-    """
-    spec = _device_spec(session, device)
-    text = corpus if corpus is not None else _load_corpus(session)
-    _check_corpus(session, text)
-    cfg = replace(session.config, device=spec)
-    if epochs is not None:
-        cfg = replace(cfg, epochs=epochs)
-    if threads is not None:
-        cfg = replace(cfg, threads=threads)
-    target = resolve_device(spec)
-    state = copy.copy(session.state)  # shallow: the tensors are shared, never modified
-    state["config"] = {**state["config"], "epochs": cfg.epochs}
-    if state["rng"].get("cuda") is not None and target.type != "cuda":
-        session.notes.append("the CUDA random state was not restored (not training on CUDA)")
-    try:
-        trainer = Trainer(text, cfg, on_event)
-        _check_state_fits(trainer, state)
-        trainer.load_state_dict(state)
-    except (ConfigError, DeviceError) as e:
-        raise SessionError(f"cannot resume {session.path}: {e}") from None
-    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
-        raise SessionError(
-            f"cannot resume {session.path}: the saved training state does not fit ({e})"
-        ) from None
-    return trainer
-
-
-def _check_state_fits(trainer: Trainer, state: dict[str, Any]) -> None:
-    """Shapes and ranges the trainer would only trip over later, mid-training (the checksums
-    rule out damage, so this is about crafted files): raise ValueError naming the part."""
-    params = trainer.params
-    for index, slots in state["optimizer"]["state"].items():
-        if not (isinstance(index, int) and 0 <= index < len(params)):
-            raise ValueError("optimizer state for a parameter the model does not have")
-        for name, value in slots.items():
-            if not isinstance(value, torch.Tensor) or not value.dim():
-                continue  # step counters and the like
-            if value.shape != params[index].shape:
-                raise ValueError(f"optimizer {name} has the wrong shape")
-    cursor = state["cursor"]
-    if cursor is not None:
-        _check_cursor(trainer, cursor)
-
-
-def _check_cursor(trainer: Trainer, cursor: dict[str, Any]) -> None:
-    cfg, starts = trainer.config, cursor["starts"]
-    if not (isinstance(starts, torch.Tensor) and starts.dtype == torch.int64):
-        raise ValueError("the epoch in progress has no valid batch table")
-    if starts.dim() != 2 or starts.shape[1] != cfg.batch_size or not starts.numel():
-        raise ValueError("the epoch in progress has a batch table of the wrong shape")
-    if int(starts.min()) < 0 or int(starts.max()) + cfg.num_steps >= len(trainer.corpus.indices):
-        raise ValueError("the epoch in progress reads outside the corpus")
-    if not 0 <= int(cursor["batch"]) <= len(starts):
-        raise ValueError("the epoch in progress is past its end")
-    if cursor["state"] is not None:
-        want = [s.shape for s in trainer.model.begin_state(cfg.batch_size, "meta")]
-        if [s.shape for s in cursor["state"]] != want:
-            raise ValueError("the hidden state of the epoch in progress has the wrong shape")
-
-
-def _device_spec(session: Session, device: str | torch.device | None) -> str:
-    """The device setting to train with: the one asked for, else the saved one ("auto" stays
-    "auto", so a later save still follows the machine), else the CPU with a note."""
-    if device is not None:
-        try:
-            resolve_device(str(device))
-        except DeviceError as e:
-            raise SessionError(str(e)) from None
-        return str(device)
-    try:
-        resolve_device(session.config.device)
-    except DeviceError as e:
-        session.notes.append(f"training on the CPU instead: {e}")
-        return "cpu"
-    return session.config.device
-
-
-def _load_corpus(session: Session) -> Corpus:
-    ref = session.corpus
-    try:
-        return load_corpus(ref.name, max_chars=ref.max_chars)
-    except CorpusError as e:
-        raise SessionError(
-            f"cannot resume {session.path}: its corpus is unavailable: {e}"
-        ) from None
-
-
-def _check_corpus(session: Session, corpus: Corpus) -> None:
-    ref = session.corpus
-    if corpus.sha256 != ref.sha256:
-        raise SessionError(
-            f"cannot resume {session.path}: the corpus {ref.name!r} is not the text it was "
-            f"trained on (SHA-256 {corpus.sha256[:12]}... instead of {ref.sha256[:12]}...); "
-            "it changed since the save"
-        )
-    if corpus.vocab != session.vocab:
-        raise SessionError(f"cannot resume {session.path}: the corpus vocabulary differs")
-
-
-# ----------------------------------------------------------------------------- listing
-
-
-def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:
-    """Sessions in a directory, newest first; unreadable or foreign files are skipped.
-
-    Reads only headers (no tensor data, no checksum of the data), so it stays fast.
-    """
-    folder = Path(directory).expanduser() if directory is not None else default_save_dir()
-    try:
-        entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    except OSError:
-        return []
-    infos = [info for p in entries if (info := session_info(p)) is not None]
-    return sorted(infos, key=lambda i: i.saved_at, reverse=True)
-
-
-def session_info(path: Path) -> SessionInfo | None:
-    """The summary of one file, or None if it is not a readable session."""
-    try:
-        if not path.is_file():
-            return None
-        header = safefile.read_header(path, fmt=FORMAT, max_version=FORMAT_VERSION)
-        s = header.meta["summary"]
-        ppl = s.get("perplexity")
-        return SessionInfo(
-            path=path,
-            model=str(s["model"]),
-            epoch=int(s["epoch"]),
-            perplexity=float(ppl) if isinstance(ppl, int | float) else None,
-            corpus=str(s["corpus"]),
-            saved_at=str(header.meta.get("saved_at", "")),
-        )
-    except (safefile.SafeFileError, OSError, KeyError, TypeError, ValueError, AttributeError):
-        return None
-
-
 __all__ = [
     "FORMAT_VERSION",
+    "SAVE_DIR_ENV",
     "PeriodicSave",
     "Session",
     "SessionError",
@@ -554,6 +290,7 @@ __all__ = [
     "restore_trainer",
     "save_session",
     "session_bytes",
+    "session_info",
     "suggest_path",
     "write_session",
 ]

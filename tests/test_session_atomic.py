@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import safefile
+from engine import atomic_write
 from engine.config import TrainConfig
 from engine.corpus import load_corpus
 from engine.session import SessionError, load_session, save_session, session_bytes
@@ -54,7 +54,7 @@ def _save_forever(target: Path, versions: list[bytes]) -> None:
     try:
         i = 0
         while True:
-            safefile.atomic_write(target, versions[i % len(versions)])
+            atomic_write.atomic_write(target, versions[i % len(versions)])
             i += 1
     finally:
         os._exit(1)  # never return into pytest in the child
@@ -98,7 +98,7 @@ def test_stale_temporaries_of_live_writers_are_kept(tmp_path: Path, trainer: Tra
     unrelated = tmp_path / ".keep-me.tmp"
     for p in (stale, live, old_live, unrelated):
         p.write_bytes(b"partial")
-    long_ago = time.time() - safefile.STALE_TEMP_SECONDS - 60
+    long_ago = time.time() - atomic_write.STALE_TEMP_SECONDS - 60
     os.utime(old_live, (long_ago, long_ago))
     save_session(tmp_path / "s.rnnplay", trainer)
     assert temporaries(tmp_path) == sorted([live.name, unrelated.name])
@@ -162,7 +162,7 @@ def test_enospc_from_write_or_fsync_keeps_the_previous_save(
     def full(*args: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(safefile.os, failing, full)
+    monkeypatch.setattr(atomic_write.os, failing, full)
     with pytest.raises(SessionError, match="no space left"):
         save_session(target, trainer, prompt="new")
     monkeypatch.undo()
@@ -176,7 +176,7 @@ def test_first_save_failing_says_nothing_was_written(
     def denied(*args: object) -> None:
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(safefile.os, "fsync", denied)
+    monkeypatch.setattr(atomic_write.os, "fsync", denied)
     with pytest.raises(SessionError, match="nothing was written"):
         save_session(tmp_path / "new.rnnplay", trainer)
     monkeypatch.undo()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine import safefile
+from engine import atomic_write
 from engine.config import TrainConfig
 from engine.corpus import load_corpus
 from engine.session import PeriodicSave, SessionError, load_session
@@ -114,7 +114,7 @@ def test_a_failing_periodic_save_does_not_stop_training(
     def full(*args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(safefile.os, "fsync", full)
+    monkeypatch.setattr(atomic_write.os, "fsync", full)
     assert trainer.run() == "finished" and trainer.epoch == 3
     assert len(errors) == 3 and "no space left" in str(errors[0])
     monkeypatch.undo()

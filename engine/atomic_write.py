@@ -1,0 +1,106 @@
+"""Atomic file replacement: a crash or a full disk at any moment leaves the old file or the new.
+
+The data goes to a temporary file in the target directory, is fsynced, renamed over the target
+and the directory is fsynced. On any failure (ENOSPC and friends) the temporary is removed, so
+a failed save does not keep the space it took, and the OSError reaches the caller with the
+previous file untouched. Temporaries left by killed writers are removed on the next write to
+that directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+
+# A temporary file whose writer is still alive is left alone unless it is older than this.
+STALE_TEMP_SECONDS = 3600
+FILE_MODE = 0o644
+
+_TEMP_SUFFIX = ".tmp"
+_TEMP_RE = re.compile(r"^\..+\.rnnplay-(\d+)-[0-9a-f]+\.tmp$")
+
+
+def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Replace path with data so that a crash leaves either the old or the new file, whole.
+
+    Raises OSError (ENOSPC and friends) with the previous file untouched.
+    """
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(directory)
+    tmp = directory / f".{path.name}.rnnplay-{os.getpid()}-{secrets.token_hex(6)}{_TEMP_SUFFIX}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    try:
+        try:
+            _write_all(fd, data)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask; be explicit
+            os.fsync(fd)  # the data must be on disk before the rename makes it visible
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)  # make the rename itself durable
+
+
+def clean_stale_temps(directory: Path) -> list[Path]:
+    """Remove temporaries of writers that died (or are very old); returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMP_RE.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if _pid_alive(int(match.group(1))) and age < STALE_TEMP_SECONDS:
+            continue  # another save in progress (this or another process): leave it
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # platforms (Windows) that cannot open a directory: rename is all we get
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on directories; the file itself is synced
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but is not ours, or we cannot tell: keep its file
+    return True

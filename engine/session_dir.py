@@ -1,0 +1,63 @@
+"""Where sessions are saved, and what a directory of them holds (read from headers only)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from engine import safefile
+from engine.session_types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
+from engine.train import Trainer
+
+SAVE_DIR_ENV = "RNNPLAY_SAVE_DIR"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_save_dir() -> Path:
+    """$RNNPLAY_SAVE_DIR, else saves/ in the checkout."""
+    env = os.environ.get(SAVE_DIR_ENV)
+    return Path(env).expanduser() if env else REPO_ROOT / "saves"
+
+
+def suggest_path(trainer: Trainer, directory: Path | None = None) -> Path:
+    """A fresh file name such as saves/jaychou-scratch-e30-20260101-120000.rnnplay."""
+    corpus = re.sub(r"[^\w.-]+", "_", Path(trainer.corpus.name).stem)[:40] or "corpus"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = f"{corpus}-{trainer.config.model}-e{trainer.epoch}-{stamp}{SUFFIX}"
+    return (directory or default_save_dir()) / name
+
+
+def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:
+    """Sessions in a directory, newest first; unreadable or foreign files are skipped.
+
+    Reads only headers (no tensor data, no checksum of the data), so it stays fast.
+    """
+    folder = Path(directory).expanduser() if directory is not None else default_save_dir()
+    try:
+        entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError:
+        return []
+    infos = [info for p in entries if (info := session_info(p)) is not None]
+    return sorted(infos, key=lambda i: i.saved_at, reverse=True)
+
+
+def session_info(path: Path) -> SessionInfo | None:
+    """The summary of one file, or None if it is not a readable session."""
+    try:
+        if not path.is_file():
+            return None
+        header = safefile.read_header(path, fmt=FORMAT, max_version=FORMAT_VERSION)
+        s = header.meta["summary"]
+        ppl = s.get("perplexity")
+        return SessionInfo(
+            path=path,
+            model=str(s["model"]),
+            epoch=int(s["epoch"]),
+            perplexity=float(ppl) if isinstance(ppl, int | float) else None,
+            corpus=str(s["corpus"]),
+            saved_at=str(header.meta.get("saved_at", "")),
+        )
+    except (safefile.SafeFileError, OSError, KeyError, TypeError, ValueError, AttributeError):
+        return None

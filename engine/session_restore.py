@@ -1,0 +1,133 @@
+"""Turning a loaded session back into a trainer, with the checks that only make sense then: the
+device is available here, the corpus is the saved text, and the training state fits the model."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import torch
+
+from engine.config import ConfigError
+from engine.corpus import Corpus, CorpusError, load_corpus
+from engine.device import DeviceError, resolve_device
+from engine.events import Event
+from engine.session_types import Session, SessionError
+from engine.train import Trainer
+
+
+def restore_trainer(
+    session: Session,
+    on_event: Callable[[Event], None] | None = None,
+    device: str | torch.device | None = None,
+    *,
+    epochs: int | None = None,
+    threads: int | None = None,
+    corpus: Corpus | None = None,
+) -> Trainer:
+    """A trainer in exactly the saved state, on `device` (default: the saved device setting,
+    falling back to the CPU with a note when that device is missing here).
+
+    epochs: a new target epoch count (resume "to epoch N"); default the saved one.
+    threads: torch threads on this machine; default the saved setting.
+    corpus: the corpus, if already loaded or found elsewhere (a path corpus on another machine);
+    it must be the saved text (SHA-256 checked) in any case.
+    """
+    spec = _device_spec(session, device)
+    text = corpus if corpus is not None else _load_corpus(session)
+    _check_corpus(session, text)
+    cfg = replace(session.config, device=spec)
+    if epochs is not None:
+        cfg = replace(cfg, epochs=epochs)
+    if threads is not None:
+        cfg = replace(cfg, threads=threads)
+    target = resolve_device(spec)
+    state = copy.copy(session.state)  # shallow: the tensors are shared, never modified
+    state["config"] = {**state["config"], "epochs": cfg.epochs}
+    if state["rng"].get("cuda") is not None and target.type != "cuda":
+        session.notes.append("the CUDA random state was not restored (not training on CUDA)")
+    try:
+        trainer = Trainer(text, cfg, on_event)
+        _check_state_fits(trainer, state)
+        trainer.load_state_dict(state)
+    except (ConfigError, DeviceError) as e:
+        raise SessionError(f"cannot resume {session.path}: {e}") from None
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
+        raise SessionError(
+            f"cannot resume {session.path}: the saved training state does not fit ({e})"
+        ) from None
+    return trainer
+
+
+def _check_state_fits(trainer: Trainer, state: dict[str, Any]) -> None:
+    """Shapes and ranges the trainer would only trip over later, mid-training (the checksums
+    rule out damage, so this is about crafted files): raise ValueError naming the part."""
+    params = trainer.params
+    for index, slots in state["optimizer"]["state"].items():
+        if not (isinstance(index, int) and 0 <= index < len(params)):
+            raise ValueError("optimizer state for a parameter the model does not have")
+        for name, value in slots.items():
+            if not isinstance(value, torch.Tensor) or not value.dim():
+                continue  # step counters and the like
+            if value.shape != params[index].shape:
+                raise ValueError(f"optimizer {name} has the wrong shape")
+    cursor = state["cursor"]
+    if cursor is not None:
+        _check_cursor(trainer, cursor)
+
+
+def _check_cursor(trainer: Trainer, cursor: dict[str, Any]) -> None:
+    cfg, starts = trainer.config, cursor["starts"]
+    if not (isinstance(starts, torch.Tensor) and starts.dtype == torch.int64):
+        raise ValueError("the epoch in progress has no valid batch table")
+    if starts.dim() != 2 or starts.shape[1] != cfg.batch_size or not starts.numel():
+        raise ValueError("the epoch in progress has a batch table of the wrong shape")
+    if int(starts.min()) < 0 or int(starts.max()) + cfg.num_steps >= len(trainer.corpus.indices):
+        raise ValueError("the epoch in progress reads outside the corpus")
+    if not 0 <= int(cursor["batch"]) <= len(starts):
+        raise ValueError("the epoch in progress is past its end")
+    if cursor["state"] is not None:
+        want = [s.shape for s in trainer.model.begin_state(cfg.batch_size, "meta")]
+        if [s.shape for s in cursor["state"]] != want:
+            raise ValueError("the hidden state of the epoch in progress has the wrong shape")
+
+
+def _device_spec(session: Session, device: str | torch.device | None) -> str:
+    """The device setting to train with: the one asked for, else the saved one ("auto" stays
+    "auto", so a later save still follows the machine), else the CPU with a note."""
+    if device is not None:
+        try:
+            resolve_device(str(device))
+        except DeviceError as e:
+            raise SessionError(str(e)) from None
+        return str(device)
+    try:
+        resolve_device(session.config.device)
+    except DeviceError as e:
+        session.notes.append(f"training on the CPU instead: {e}")
+        return "cpu"
+    return session.config.device
+
+
+def _load_corpus(session: Session) -> Corpus:
+    ref = session.corpus
+    try:
+        return load_corpus(ref.name, max_chars=ref.max_chars)
+    except CorpusError as e:
+        raise SessionError(
+            f"cannot resume {session.path}: its corpus is unavailable: {e}"
+        ) from None
+
+
+def _check_corpus(session: Session, corpus: Corpus) -> None:
+    ref = session.corpus
+    if corpus.sha256 != ref.sha256:
+        raise SessionError(
+            f"cannot resume {session.path}: the corpus {ref.name!r} is not the text it was "
+            f"trained on (SHA-256 {corpus.sha256[:12]}... instead of {ref.sha256[:12]}...); "
+            "it changed since the save"
+        )
+    if corpus.vocab != session.vocab:
+        raise SessionError(f"cannot resume {session.path}: the corpus vocabulary differs")

@@ -1,0 +1,76 @@
+"""The session types and format constants, described with the file format in engine/session.py.
+
+They live apart so that the helper modules can use them without importing engine.session, which
+imports (and re-exports) those helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from engine.config import TrainConfig
+from engine.corpus import Vocab
+from engine.models import CharRNN, build_model
+
+FORMAT = "rnnplay-session"
+FORMAT_VERSION = 1
+SUFFIX = ".rnnplay"
+
+
+class SessionError(Exception):
+    """A session cannot be saved or loaded; str(error) is a complete message for the user."""
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What a load screen lists; read from the header only."""
+
+    path: Path
+    model: str
+    epoch: int
+    perplexity: float | None
+    corpus: str
+    saved_at: str
+
+
+@dataclass(frozen=True)
+class CorpusRef:
+    name: str  # "jaychou", "pysrc" or the absolute path of a text file
+    sha256: str  # of the normalised text the model was trained on
+    max_chars: int  # load_corpus(name, max_chars) gives that text again
+    vocab_size: int
+
+
+@dataclass
+class Session:
+    """A loaded, verified session (tensors on the CPU). Build a trainer with restore_trainer."""
+
+    path: Path
+    format_version: int
+    saved_at: str
+    config: TrainConfig
+    corpus: CorpusRef
+    vocab: Vocab
+    prompt: str
+    state: dict[str, Any]  # Trainer.state_dict() as saved
+    environment: dict[str, Any]
+    notes: list[str] = field(default_factory=list)  # things a user should know (device fallback)
+
+    @property
+    def epoch(self) -> int:
+        return int(self.state["epoch"])
+
+    @property
+    def perplexity(self) -> float | None:
+        history = self.state["history"]
+        return float(history[-1]["perplexity"]) if history else None
+
+    def build_model(self, device: torch.device | str = "cpu") -> CharRNN:
+        """A fresh copy of the saved model (for a Completer; never a training model)."""
+        cfg = self.config
+        model = build_model(cfg.model, len(self.vocab), cfg.hidden, cfg.layers)
+        model.load_state_dict(self.state["model"])
+        return model.to(device).eval()
