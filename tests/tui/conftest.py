@@ -40,9 +40,12 @@ def make_app(
 
 
 async def wait_for(
-    pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0, what: str = ""
+    pilot: Pilot, condition: Callable[[], bool], timeout: float = 15.0, what: str = ""
 ) -> None:
-    """Let the app run until `condition` holds (the threads post to it asynchronously)."""
+    """Let the app run until `condition` holds (the threads post to it asynchronously).
+
+    The timeout is generous: it only bounds a hang, and a busy 2-core CI box is slow.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
