@@ -95,7 +95,9 @@ class StatusPane(Vertical):
         style = STATE_STYLE.get(self.state, "bold")
         self.query_one("#state", Static).update(Text(f"● {self.state}", style=style))
         shown = current if current is not None else self.epoch
-        self.query_one("#epoch", Static).update(f"epoch {shown}/{self.epochs}")
+        # Before any run there is no target yet: say how to start rather than "epoch 0/0".
+        epoch = f"epoch {shown}/{self.epochs}" if self.epochs else "F5 starts training"
+        self.query_one("#epoch", Static).update(epoch)
         ppl = f"ppl {self.perplexity:.2f}" if self.perplexity is not None else "ppl -"
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
         self.query_one("#numbers", Static).update(
