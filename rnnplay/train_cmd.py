@@ -101,13 +101,13 @@ def run(args: argparse.Namespace) -> int:
     if args.jsonl != "-":
         print(_headline(trainer), flush=True)
     status = _train(trainer)
-    if saver is not None:
+    if saver is not None and status != "aborted":
         try:
             print(f"saved {saver.finish()}", file=sys.stderr)
         except SessionError as err:
             print(f"rnnplay train: {err}", file=sys.stderr)
             return 1
-    return 3 if status == "diverged" else 130 if status == "stopped" else 0
+    return {"diverged": 3, "stopped": 130, "aborted": 130}.get(status, 0)
 
 
 def _check_save_options(args: argparse.Namespace) -> None:
@@ -155,7 +155,7 @@ def _headline(trainer: Trainer) -> str:
 def _train(trainer: Trainer) -> str:
     """Run; the first Ctrl-C stops between batches (so a save is clean), a second aborts."""
 
-    def stop_gently(signum: int, frame: object) -> None:
+    def stop_gently(_signum: int, _frame: object) -> None:
         print("\nrnnplay train: stopping after this batch (Ctrl-C again to abort)",
               file=sys.stderr, flush=True)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -164,6 +164,9 @@ def _train(trainer: Trainer) -> str:
     previous = signal.signal(signal.SIGINT, stop_gently)
     try:
         return trainer.run()
+    except KeyboardInterrupt:  # the second Ctrl-C: possibly mid-step, so nothing is saved
+        print(f"rnnplay train: aborted in epoch {trainer.epoch + 1}", file=sys.stderr)
+        return "aborted"
     finally:
         signal.signal(signal.SIGINT, previous)
 

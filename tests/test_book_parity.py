@@ -98,3 +98,12 @@ def test_state_carries_across_calls_like_book() -> None:
             logits, state = model(w, state)
             outputs, book_state = book.rnn(book.to_onehot(w, vocab), book_state, book_params)
             torch.testing.assert_close(logits, torch.cat(outputs), atol=TOL, rtol=TOL)
+
+
+def test_jaychou_corpus_is_the_books(jaychou, shared_corpus_zip) -> None:
+    # The book's loader, literally: same text and characters; only the index order differs
+    # (sorted here, hash order there), which is why the engine sorts.
+    indices, idx_to_char, _, vocab_size = book.load_data_jay_lyrics(shared_corpus_zip)
+    assert vocab_size == len(jaychou.vocab) == 1027
+    assert set(idx_to_char) == set(jaychou.vocab.idx_to_char)
+    assert "".join(idx_to_char[i] for i in indices) == jaychou.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -57,3 +58,20 @@ def test_divergence_exits_with_a_message(jaychou) -> None:
     out = _train(*SMALL, "--epochs", "3", "--lr", "1e7")
     assert out.returncode == 3
     assert "training diverged" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path, jaychou) -> None:
+    from engine.session import load_session
+
+    path = tmp_path / "run.rnnplay"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rnnplay", "train", *SMALL, "--epochs", "100000", "--save",
+         str(path), "--jsonl", "-"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout.readline().startswith('{"type": "epoch"')  # training is under way
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopping after this batch" in err and "Traceback" not in err
+    assert load_session(path).state["step"] >= 1
