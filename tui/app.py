@@ -31,6 +31,7 @@ from tui.messages import (
     RunStarted,
     SampleText,
     StatusChange,
+    while_running,
 )
 from tui.screens.help import HelpScreen
 from tui.screens.lr import LrScreen
@@ -314,6 +315,7 @@ class RnnplayApp(SessionActions, App[int]):
         )
 
     # -- messages from the threads and panes -----------------------------------------------------
+    @while_running
     def on_run_refused(self, message: RunRefused) -> None:
         self.main.query_one(SetupPane).show_error(message.message, message.field_hint)
         self.notify(message.message, title="run refused", severity="error", timeout=8)
@@ -322,6 +324,7 @@ class RnnplayApp(SessionActions, App[int]):
             current = self.driver.current
             self._set_state(current.state if current is not None else "idle")
 
+    @while_running
     def on_run_started(self, message: RunStarted) -> None:
         info = message.info
         self.runs[info.run_id] = info
@@ -336,6 +339,7 @@ class RnnplayApp(SessionActions, App[int]):
         self.main.query_one(PromptPane).set_note("")
         self._set_state("running")
 
+    @while_running
     def on_run_ended(self, message: RunEnded) -> None:
         if self.current_run is not None and message.run_id == self.current_run.run_id:
             self._set_state(message.status)
@@ -343,12 +347,14 @@ class RnnplayApp(SessionActions, App[int]):
             self.notify(message.error, title="training failed", severity="error", timeout=10)
             self.main.query_one(SamplesLog).add_note(f"error: {message.error}", style="red")
 
+    @while_running
     def on_progress(self, message: Progress) -> None:
         if self.current_run and message.run_id == self.current_run.run_id:
             self.main.query_one(StatusPane).progress(
                 message.epoch, message.batch, message.batches, message.chars_per_sec
             )
 
+    @while_running
     def on_epoch_point(self, message: EpochPoint) -> None:
         self.main.query_one(CurvesPlot).add_point(
             message.run_id, message.epoch, message.perplexity, message.grad_norm, message.lr
@@ -362,6 +368,7 @@ class RnnplayApp(SessionActions, App[int]):
                 message.chars_per_sec,
             )
 
+    @while_running
     def on_sample_text(self, message: SampleText) -> None:
         info = self.runs.get(message.run_id)
         label = info.label if info else f"#{message.run_id}"
@@ -369,12 +376,14 @@ class RnnplayApp(SessionActions, App[int]):
             label, message.epoch, message.prefix, message.text
         )
 
+    @while_running
     def on_status_change(self, message: StatusChange) -> None:
         if self.current_run and message.run_id == self.current_run.run_id:
             self._set_state(message.status)
             if message.status == "diverged":
                 self.notify(message.message or "training diverged", severity="error")
 
+    @while_running
     def on_completion_ready(self, message: CompletionReady) -> None:
         if message.error:
             self.main.query_one(PromptPane).set_note(f"completion failed: {message.error}")

@@ -5,9 +5,30 @@ Posted with App.post_message, which is thread-safe and never blocks the trainer.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from textual.message import Message
+
+M = TypeVar("M", bound=Message)
+
+
+def while_running(handler: Callable[[Any, M], None]) -> Callable[[Any, M], None]:
+    """Drop a thread's message once the app is shutting down.
+
+    Messages queued by the trainer or completion threads can still be dispatched after Textual
+    has removed the screens (it drains the queue while closing); the panes they update are gone
+    by then, and querying them would end the app with a traceback.
+    """
+
+    @functools.wraps(handler)
+    def guarded(self: Any, message: M) -> None:
+        if self.is_running:
+            handler(self, message)
+
+    return guarded
 
 
 @dataclass(frozen=True)

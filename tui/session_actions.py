@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from tui import exit_guard
-from tui.messages import LoadFailed, RunResumed, SaveDone, SessionLoaded
+from tui.messages import LoadFailed, RunResumed, SaveDone, SessionLoaded, while_running
 from tui.runs import ActiveRun
 from tui.screens.load import LoadScreen
 from tui.screens.save_as import SaveAsScreen
@@ -85,6 +85,7 @@ class SessionActions(_Base):
         job.start()
         return job
 
+    @while_running
     def on_save_done(self, message: SaveDone) -> None:
         run = self.driver.current
         if message.error is not None:
@@ -120,6 +121,7 @@ class SessionActions(_Base):
         self.driver.load(path)
         self._set_state("loading")
 
+    @while_running
     def on_session_loaded(self, message: SessionLoaded) -> None:
         info = message.info
         self.runs[info.run_id] = info
@@ -167,6 +169,7 @@ class SessionActions(_Base):
             self._continue_after_load = False
             self.continue_training()
 
+    @while_running
     def on_load_failed(self, message: LoadFailed) -> None:
         self._continue_after_load = False
         self._launch_epochs = None
@@ -216,6 +219,7 @@ class SessionActions(_Base):
         raw = self.main.query_one(SetupPane).value("epochs")
         return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
+    @while_running
     def on_run_resumed(self, message: RunResumed) -> None:
         if self.current_run is not None and message.run_id == self.current_run.run_id:
             self.main.query_one(StatusPane).set_target(message.epochs)

@@ -10,6 +10,7 @@ from screen_text import screen_text
 from textual import events
 from textual.widgets import Input, RadioButton, Select, Static
 
+from tui.messages import CompletionReady, EpochPoint
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
 from tui.widgets.samples import SamplesLog
@@ -255,3 +256,13 @@ async def test_quit_while_training_is_prompt():
         await pilot.press("ctrl+q")
     assert time.monotonic() - started < 2.0
     assert app.return_value == 0
+
+
+async def test_thread_messages_after_shutdown_are_dropped():
+    # Textual drains queued messages after removing the screens; a late completion or epoch
+    # from a thread must not end the app with a traceback (seen once in CI).
+    app = make_app(train=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished")
+    app.on_completion_ready(CompletionReady("分开", "我想", (), version=9))
+    app.on_epoch_point(EpochPoint(1, 9, 9, 2.0, 0.1, 100.0, 0.5, 1.0))
