@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 
+from engine.events import EpochEnd
+
 M = TypeVar("M", bound=Message)
 
 
@@ -152,19 +154,6 @@ class CompletionReady(Message):
 
 
 # -- sessions ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class HistoryPoint:
-    """One finished epoch of a loaded session (the fields of engine.events.EpochEnd)."""
-
-    epoch: int
-    epochs: int
-    perplexity: float
-    seconds: float
-    chars_per_sec: float
-    grad_norm: float
-    lr: float
-
-
 class SessionLoaded(Message):
     """A session file became the current (not yet running) trainer.
 
@@ -178,7 +167,7 @@ class SessionLoaded(Message):
         path: str,
         setup: dict[str, str],
         epoch: int,
-        history: tuple[HistoryPoint, ...],
+        history: tuple[EpochEnd, ...],
         samples: tuple[tuple[int, str, str], ...],
         prompt: str,
         notes: tuple[str, ...] = (),

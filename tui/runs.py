@@ -13,6 +13,7 @@ from typing import Any
 
 from textual.message import Message
 
+from engine.events import BatchEnd, EpochEnd, Event, Sample, StatusChanged
 from tui.messages import EpochPoint, Progress, RunInfo, SampleText, StatusChange
 
 # Per-batch updates are throttled on the trainer thread: posting every batch would flood the
@@ -88,13 +89,12 @@ def event_handler(
     """
     last_post = 0.0
 
-    def on_event(event: Any) -> None:
+    def on_event(event: Event) -> None:
         # Once per batch at most: keep it cheap.
         nonlocal last_post
         if ref and closing():
             ref[0].trainer.stop()
-        kind = type(event).__name__
-        if kind == "BatchEnd":
+        if isinstance(event, BatchEnd):
             if ref:
                 ref[0].progress += 1
             now = time.monotonic()
@@ -107,16 +107,16 @@ def event_handler(
                     event.chars_per_sec,
                 )
             )  # fmt: skip
-        elif kind == "EpochEnd":
+        elif isinstance(event, EpochEnd):
             post(
                 EpochPoint(
                     run_id, event.epoch, event.epochs, event.perplexity, event.seconds,
                     event.chars_per_sec, event.grad_norm, event.lr,
                 )
             )  # fmt: skip
-        elif kind == "Sample":
+        elif isinstance(event, Sample):
             post(SampleText(run_id, event.epoch, event.prefix, event.text))
-        elif kind == "StatusChanged":
+        elif isinstance(event, StatusChanged):
             post(StatusChange(run_id, event.status, event.message))
 
     return on_event

@@ -23,7 +23,6 @@ from textual.worker import Worker, get_current_worker
 
 from tui.engine_port import EnginePort
 from tui.messages import (
-    HistoryPoint,
     LoadFailed,
     RunEnded,
     RunRefused,
@@ -244,12 +243,7 @@ class TrainerDriver:
         ref.append(active)
         with self._lock:
             self._current = active
-        history = tuple(
-            HistoryPoint(
-                e.epoch, e.epochs, e.perplexity, e.seconds, e.chars_per_sec, e.grad_norm, e.lr
-            )
-            for e in trainer.history
-        )
+        history = tuple(trainer.history)  # frozen EpochEnd records: safe to hand over
         samples = tuple((s.epoch, s.prefix, s.text) for s in trainer.samples)
         self._app.post_message(
             SessionLoaded(

@@ -16,40 +16,7 @@ from typing import Any
 from fake_corpus import TEXT, Corpus
 
 from engine.config import TrainConfig
-
-
-# -- events (same names and fields as engine.events) ----------------------------------------
-@dataclass(frozen=True)
-class BatchEnd:
-    epoch: int
-    batch: int
-    batches: int
-    loss: float
-    chars_per_sec: float
-
-
-@dataclass(frozen=True)
-class EpochEnd:
-    epoch: int
-    epochs: int
-    perplexity: float
-    seconds: float
-    chars_per_sec: float
-    grad_norm: float
-    lr: float
-
-
-@dataclass(frozen=True)
-class Sample:
-    epoch: int
-    prefix: str
-    text: str
-
-
-@dataclass(frozen=True)
-class StatusChanged:
-    status: str
-    message: str = ""
+from engine.events import BatchEnd, EpochEnd, Sample, StatusChanged
 
 
 class SnapshotBox:
