@@ -324,14 +324,18 @@ class RnnplayApp(SessionActions, App[int]):
             current = self.driver.current
             self._set_state(current.state if current is not None else "idle")
 
-    @while_running
-    def on_run_started(self, message: RunStarted) -> None:
-        info = message.info
+    def adopt_run(self, info: RunInfo) -> None:
+        """Make `info` the current run: its own curve on the plot, its target on the status."""
         self.runs[info.run_id] = info
         self.current_run = info
         self.last_lr = info.lr
         self.main.query_one(CurvesPlot).add_run(info.run_id, info.label, info.vocab_size, info.clip)
         self.main.query_one(StatusPane).start_run(info.label, info.epochs, info.device)
+
+    @while_running
+    def on_run_started(self, message: RunStarted) -> None:
+        info = message.info
+        self.adopt_run(info)
         self.main.query_one(SamplesLog).add_note(
             f"{info.label}: {info.corpus}, vocab {info.vocab_size}, lr {info.lr:g}, "
             f"clip {info.clip:g}, {info.device}"

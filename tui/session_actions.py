@@ -124,15 +124,11 @@ class SessionActions(_Base):
     @while_running
     def on_session_loaded(self, message: SessionLoaded) -> None:
         info = message.info
-        self.runs[info.run_id] = info
-        self.current_run = info
-        self.last_lr = info.lr
+        self.adopt_run(info)
         plot = self.main.query_one(CurvesPlot)
-        plot.add_run(info.run_id, info.label, info.vocab_size, info.clip)
         for p in message.history:
             plot.add_point(info.run_id, p.epoch, p.perplexity, p.grad_norm, p.lr)
         status = self.main.query_one(StatusPane)
-        status.start_run(info.label, info.epochs, info.device)
         if message.history:
             last = message.history[-1]
             status.epoch_end(
