@@ -17,7 +17,14 @@ import torch
 from engine.corpus import JAYCHOU_ZIP, Corpus, load_corpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+# Where the book's zip is looked for: CI's mirror in shared/ beside the clone, else the checkout's
+# corpus/ (where `make run` downloads it on a machine with internet).
+CORPUS_SOURCES = (REPO_ROOT.parent / "shared" / "corpus", REPO_ROOT / "corpus")
+
+
+def _source_zip() -> Path | None:
+    return next((d / JAYCHOU_ZIP for d in CORPUS_SOURCES if (d / JAYCHOU_ZIP).is_file()), None)
+
 # Port 9 (discard) is not listened on locally: connection refused, instantly.
 DEAD_URL = "http://127.0.0.1:9/jaychou_lyrics.txt.zip"
 
@@ -30,10 +37,11 @@ TINY_TEXT = (
 
 @pytest.fixture(scope="session")
 def shared_corpus_zip() -> Path:
-    """The book's jaychou_lyrics.txt.zip from shared/corpus/ (read-only; copy before writing)."""
-    path = SHARED_CORPUS_DIR / JAYCHOU_ZIP
-    if not path.is_file():
-        pytest.fail(f"test data missing: {path} (CI keeps shared/ beside the clone)")
+    """The book's jaychou_lyrics.txt.zip (CI's mirror or corpus/; read-only: copy it to write)."""
+    path = _source_zip()
+    if path is None:
+        pytest.fail(f"test data missing: {JAYCHOU_ZIP} is in none of "
+                    f"{', '.join(map(str, CORPUS_SOURCES))}; `make run` downloads it to corpus/")
     return path
 
 
@@ -41,8 +49,8 @@ def shared_corpus_zip() -> Path:
 def isolated_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """RNNPLAY_CORPUS_DIR -> a temp dir holding a copy of the zip (when shared/ has one)."""
     corpus_dir = tmp_path_factory.mktemp("corpus")
-    source = SHARED_CORPUS_DIR / JAYCHOU_ZIP
-    if source.is_file():
+    source = _source_zip()
+    if source is not None:
         shutil.copyfile(source, corpus_dir / JAYCHOU_ZIP)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RNNPLAY_CORPUS_DIR", str(corpus_dir))
