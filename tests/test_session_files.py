@@ -18,11 +18,13 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from engine import safefile
 from engine import session as sess
 from engine.config import TrainConfig
 from engine.corpus import load_corpus
-from engine.session import SessionError, list_sessions, load_session, save_session
+from engine.models import build_model
+from engine.session import SessionError, container, list_sessions, load_session, save_session
+from engine.session import save as session_save
+from engine.session.load import model_size
 from engine.train import Trainer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +56,10 @@ def saved(tmp_path: Path, trainer: Trainer) -> Path:
 
 def rewrite_meta(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
     """Re-encode a valid session with its meta document changed (checksums recomputed)."""
-    header, tensors = safefile.read_container(path, fmt=sess.FORMAT, max_version=99)
+    header, tensors = container.read_container(path, fmt=sess.FORMAT, max_version=99)
     meta = json.loads(json.dumps(header.meta))
     edit(meta)
-    data = safefile.encode_container(tensors, meta, fmt=sess.FORMAT, version=header.version)
+    data = container.encode_container(tensors, meta, fmt=sess.FORMAT, version=header.version)
     path.write_bytes(data)
 
 
@@ -231,9 +233,9 @@ def _raw_file(path: Path, header: dict, data: bytes = b"") -> None:
 
 
 def test_hostile_headers(tmp_path: Path, saved: Path) -> None:
-    meta = safefile.read_header(saved, fmt=sess.FORMAT, max_version=1)
+    meta = container.read_header(saved, fmt=sess.FORMAT, max_version=1)
     ok_meta = {"format": sess.FORMAT, "format_version": "1", "meta": "{}",
-               "meta_sha256": safefile._sha256(b"{}"), "data_sha256": safefile._sha256(b"")}
+               "meta_sha256": container._sha256(b"{}"), "data_sha256": container._sha256(b"")}
     bad = tmp_path / "bad.rnnplay"
     cases = [
         ({"__metadata__": ok_meta, **{f"t{i}": {} for i in range(20_000)}}, "tensors"),
@@ -265,9 +267,9 @@ def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
 def test_future_version_is_refused(
     tmp_path: Path, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sess, "FORMAT_VERSION", 2)
+    monkeypatch.setattr(session_save, "FORMAT_VERSION", 2)
     path = save_session(tmp_path / "future.rnnplay", trainer)
-    monkeypatch.setattr(sess, "FORMAT_VERSION", 1)
+    monkeypatch.undo()
     assert_refused(path, "version 2", "upgrade")
 
 
@@ -313,5 +315,5 @@ def test_cli_on_a_bad_file_prints_one_line_and_no_traceback(tmp_path: Path) -> N
 def test_model_size_matches_the_models(model: str, layers: int) -> None:
     # load_session counts parameters before building a model; the count must stay exact.
     cfg = TrainConfig(model=model, hidden=12, layers=layers)
-    built = sess.build_model(model, 37, 12, layers)
-    assert sess.model_size(cfg, 37) == sum(p.numel() for p in built.state_dict().values())
+    built = build_model(model, 37, 12, layers)
+    assert model_size(cfg, 37) == sum(p.numel() for p in built.state_dict().values())

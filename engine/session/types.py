@@ -1,7 +1,5 @@
-"""The session types and format constants, described with the file format in engine/session.py.
-
-They live apart so that the helper modules can use them without importing engine.session, which
-imports (and re-exports) those helpers."""
+"""The session types and format constants (the file format is described in
+engine/session/__init__.py), apart so every module of the package can use them."""
 
 from __future__ import annotations
 

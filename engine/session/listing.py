@@ -7,12 +7,12 @@ import re
 import time
 from pathlib import Path
 
-from engine import safefile
-from engine.session_types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
+from engine.session import container
+from engine.session.types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
 from engine.train import Trainer
 
 SAVE_DIR_ENV = "RNNPLAY_SAVE_DIR"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def default_save_dir() -> Path:
@@ -48,7 +48,7 @@ def session_info(path: Path) -> SessionInfo | None:
     try:
         if not path.is_file():
             return None
-        header = safefile.read_header(path, fmt=FORMAT, max_version=FORMAT_VERSION)
+        header = container.read_header(path, fmt=FORMAT, max_version=FORMAT_VERSION)
         s = header.meta["summary"]
         ppl = s.get("perplexity")
         return SessionInfo(
@@ -59,5 +59,5 @@ def session_info(path: Path) -> SessionInfo | None:
             corpus=str(s["corpus"]),
             saved_at=str(header.meta.get("saved_at", "")),
         )
-    except (safefile.SafeFileError, OSError, KeyError, TypeError, ValueError, AttributeError):
+    except (container.SafeFileError, OSError, KeyError, TypeError, ValueError, AttributeError):
         return None

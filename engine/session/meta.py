@@ -1,5 +1,5 @@
-"""The descriptive parts of a session's meta document (see engine/session.py): the summary a
-load screen shows, the reference to the corpus, and the environment that wrote the save."""
+"""The descriptive parts of a session's meta document (see engine/session/__init__.py): the
+summary a load screen shows, the reference to the corpus, and the environment that wrote it."""
 
 from __future__ import annotations
 

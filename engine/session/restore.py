@@ -14,7 +14,7 @@ from engine.config import ConfigError
 from engine.corpus import Corpus, CorpusError, load_corpus
 from engine.device import DeviceError, resolve_device
 from engine.events import Event
-from engine.session_types import Session, SessionError
+from engine.session.types import Session, SessionError
 from engine.train import Trainer
 
 

@@ -14,8 +14,8 @@ The layout is plain safetensors (any safetensors reader can open the tensors):
 
 Every byte that matters is covered: the tensor bytes by data_sha256, the meta document by
 meta_sha256, and the header's tensor index is checked against the manifest that the meta
-document carries (see engine/session.py). Safetensors itself checks neither, so a flipped bit in
-tensor data would otherwise load silently.
+document carries (see engine/session/__init__.py). Safetensors itself checks neither, so a
+flipped bit in tensor data would otherwise load silently.
 
 Reading never trusts the file: the header length, JSON, tensor count, ranks, shapes, dtypes and
 offsets are all checked against fixed limits and the real file size before anything is

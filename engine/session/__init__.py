@@ -1,0 +1,76 @@
+"""Sessions: save a trainer, load it anywhere, and carry on exactly where it stopped.
+
+File format (format version 1)
+==============================
+One file per session, a plain safetensors file (see engine/session/container.py for the
+byte layout and the checks made on reading). Its `__metadata__` holds:
+
+    format          "rnnplay-session"
+    format_version  "1"   (readers refuse larger numbers: a newer rnnplay wrote it)
+    meta            one JSON document, ASCII-only (\\u escapes), described below
+    meta_sha256     SHA-256 of the meta string
+    data_sha256     SHA-256 of all tensor bytes (safetensors checks neither)
+
+The meta document:
+
+    saved_at     "2026-01-01T12:00:00Z" (UTC)
+    summary      {"model", "epoch", "perplexity" (null before the first epoch), "corpus"}
+                 what a load screen shows, readable from the header alone
+    corpus       {"name": "jaychou" | "pysrc" | an absolute path, "sha256": of the normalised
+                 text (Corpus.sha256), "max_chars": characters used (reloading with it gives the
+                 same text), "vocab_size"}
+    vocab        the vocabulary in index order (the model's rows and columns mean these chars)
+    prompt       the prompt text typed in the app
+    trainer      Trainer.state_dict() as JSON, tensors replaced by {"__tensor__": name}; see
+                 engine/session/codec.py for the tags. Holds the config (TrainConfig.to_dict()),
+                 weights, optimizer state, epoch/step counters, perplexity/gradient-norm history,
+                 samples, the in-epoch cursor (consecutive sampling's hidden state) and the RNG
+                 states (sampling generator, torch, python, cuda).
+    tensors      {name: [dtype, shape]}: the manifest the safetensors index must match
+    environment  {"rnnplay", "torch", "safetensors", "python", "platform", "device",
+                  "device_name"} - informative only
+
+Tensors are named by their place in the state ("trainer/model/W_xh",
+"trainer/optimizer/state/0/exp_avg", ...), so `safetensors.safe_open` shows them readably.
+
+Nothing here ever unpickles: no pickle, no torch.load. A shared save is data, never code.
+Saves are atomic (engine/atomic_write.py: temporary file, fsync, rename, fsync of the directory):
+a crash or a full disk while saving leaves the previous save as it was.
+
+The package, one idea per module: types.py (format constants, Session, SessionError,
+SessionInfo), container.py (the checksummed safetensors container), codec.py (nested state <->
+JSON + tensors), meta.py (summary, corpus reference, environment), save.py (writing, periodic
+saves), load.py (reading and verifying), restore.py (a trainer from a session), listing.py (the
+save directory and its listing). Every public name is importable from engine.session.
+"""
+
+from engine.session.listing import (
+    SAVE_DIR_ENV,
+    default_save_dir,
+    list_sessions,
+    session_info,
+    suggest_path,
+)
+from engine.session.load import load_session
+from engine.session.restore import restore_trainer
+from engine.session.save import PeriodicSave, save_session, session_bytes, write_session
+from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError, SessionInfo
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "SAVE_DIR_ENV",
+    "PeriodicSave",
+    "Session",
+    "SessionError",
+    "SessionInfo",
+    "default_save_dir",
+    "list_sessions",
+    "load_session",
+    "restore_trainer",
+    "save_session",
+    "session_bytes",
+    "session_info",
+    "suggest_path",
+    "write_session",
+]

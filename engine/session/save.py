@@ -1,0 +1,121 @@
+"""Saving a trainer: the file's bytes, writing them atomically, and saving every N epochs."""
+
+from __future__ import annotations
+
+import errno
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.atomic_write import atomic_write
+from engine.events import EpochEnd, Event
+from engine.session import container
+from engine.session.codec import CodecError, encode
+from engine.session.meta import corpus_ref, environment, summary
+from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
+from engine.train import Trainer
+
+# ----------------------------------------------------------------------------- saving
+
+
+def save_session(path: str | Path, trainer: Trainer, prompt: str = "") -> Path:
+    """Write the trainer's full state to path atomically; returns the path written.
+
+    Call between batches or when the trainer is not running (e.g. through trainer.call_soon);
+    to keep file I/O off the trainer thread, call session_bytes there and write_session later.
+    """
+    return write_session(path, session_bytes(trainer, prompt))
+
+
+def session_bytes(trainer: Trainer, prompt: str = "") -> bytes:
+    """The complete file as bytes: a consistent snapshot, safe to write from another thread."""
+    state = trainer.state_dict()
+    try:
+        doc, tensors = encode(state, "trainer")
+    except CodecError as e:
+        raise SessionError(f"cannot save this trainer: {e}") from None
+    meta = {
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "summary": summary(trainer),
+        "corpus": corpus_ref(trainer.corpus),
+        "vocab": list(trainer.corpus.vocab.idx_to_char),
+        "prompt": prompt,
+        "trainer": doc,
+        "tensors": {n: [container.DTYPE_NAMES.get(t.dtype, "?"), list(t.shape)]
+                    for n, t in tensors.items()},
+        "environment": environment(trainer.device),
+    }
+    try:
+        # Copies every tensor's bytes now, so training may go on while the bytes are written.
+        return container.encode_container(tensors, meta, fmt=FORMAT, version=FORMAT_VERSION)
+    except (container.SafeFileError, ValueError) as e:
+        raise SessionError(f"cannot save this trainer: {e}") from None
+
+
+def write_session(path: str | Path, data: bytes) -> Path:
+    """Atomically replace path with data (from session_bytes); SessionError on any failure."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise SessionError(f"cannot save to {target}: it is a directory")
+    try:
+        atomic_write(target, data)
+    except OSError as e:
+        raise SessionError(_write_error(target, e)) from None
+    return target
+
+
+def _write_error(target: Path, e: OSError) -> str:
+    kept = "the previous save there is untouched" if target.exists() else "nothing was written"
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"cannot save to {target}: no space left on the device; {kept}"
+    return f"cannot save to {target}: {e.strerror or e}; {kept}"
+
+
+class PeriodicSave:
+    """Saves a trainer to one path every `every` epochs while it runs, and once more at finish().
+
+    It chains itself in front of the trainer's on_event (set up before trainer.run()). A save is
+    scheduled with trainer.call_soon at an epoch's end, so it runs on the trainer thread between
+    batches: after that epoch's samples, never inside an optimizer step. A failed periodic save
+    (full disk) does not stop training: on_error gets the SessionError and the previous save
+    stays as it was.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        path: str | Path,
+        every: int = 0,
+        prompt: str = "",
+        on_error: Callable[[SessionError], None] | None = None,
+    ) -> None:
+        if every < 0:
+            raise ValueError("the save period cannot be negative")
+        self.trainer, self.path, self.every, self.prompt = trainer, Path(path), every, prompt
+        self.on_error = on_error or (lambda err: None)
+        self.saves = 0  # successful saves so far
+        self._forward = trainer.on_event
+        trainer.on_event = self._on_event
+
+    def _on_event(self, event: Event) -> None:
+        self._forward(event)
+        if isinstance(event, EpochEnd) and self.every and event.epoch % self.every == 0:
+            self.trainer.call_soon(self._save_quietly)
+
+    def _save_quietly(self, trainer: Trainer) -> None:
+        try:
+            self.save()
+        except SessionError as err:
+            self.on_error(err)
+
+    def save(self) -> Path:
+        path = save_session(self.path, self.trainer, self.prompt)
+        self.saves += 1
+        return path
+
+    def finish(self) -> Path:
+        """The final save; SessionError on failure. Call it after run() returned, whatever the
+        status: a diverged trainer keeps the weights from before the bad step, and a stopped
+        one stopped between batches. (Not after a KeyboardInterrupt, which can land mid-step.)
+        """
+        return self.save()
