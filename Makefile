@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Installed before the project so pip keeps it: a CPU or CUDA build as the platform's index serves.
 TORCH ?= torch==2.13.0
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench install corpus
 
 $(BIN)/rnnplay: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,12 @@ install: $(BIN)/rnnplay
 run: install
 	$(BIN)/rnnplay $(ARGS)
 
-test: install
+# The tests train on the book's zip. CI keeps it in ../shared/corpus/; anywhere else the app's own
+# verified download puts it in corpus/ (or RNNPLAY_CORPUS_DIR) once; offline, it says where to put it.
+corpus: install
+	@test -f ../shared/corpus/jaychou_lyrics.txt.zip || $(BIN)/python -m engine.fetch_corpus
+
+test: install corpus
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

@@ -1,6 +1,6 @@
 """Shared fixtures. No test may touch the network or the checkout's corpus/ directory.
 
-The jaychou zip comes from shared/corpus/ beside the repository (CI keeps a copy there); a
+The jaychou zip is read from where `make test` makes sure one is (CORPUS_SOURCES); a
 session-wide RNNPLAY_CORPUS_DIR points at a temporary copy of it, and RNNPLAY_JAYCHOU_URL at a
 closed local port so an accidental download fails at once instead of going online.
 """
@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.corpus import JAYCHOU_ZIP, Corpus, load_corpus
+from engine.corpus import JAYCHOU_ZIP, Corpus, corpus_dir_path, load_corpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Where the book's zip is looked for: CI's mirror in shared/ beside the clone, else the checkout's
-# corpus/ (where `make run` downloads it on a machine with internet).
-CORPUS_SOURCES = (REPO_ROOT.parent / "shared" / "corpus", REPO_ROOT / "corpus")
+# Where the book's zip is looked for: CI's mirror in shared/ beside the clone, else where the app
+# keeps it and `make test` fetches it (engine.fetch_corpus): the user's RNNPLAY_CORPUS_DIR or
+# corpus/, resolved at import, before the fixtures below point RNNPLAY_CORPUS_DIR elsewhere.
+CORPUS_SOURCES = (REPO_ROOT.parent / "shared" / "corpus", corpus_dir_path())
 
 
 def _source_zip() -> Path | None:
@@ -41,13 +42,13 @@ def shared_corpus_zip() -> Path:
     path = _source_zip()
     if path is None:
         pytest.fail(f"test data missing: {JAYCHOU_ZIP} is in none of "
-                    f"{', '.join(map(str, CORPUS_SOURCES))}; `make run` downloads it to corpus/")
+                    f"{', '.join(map(str, CORPUS_SOURCES))}; `make corpus` fetches it")
     return path
 
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """RNNPLAY_CORPUS_DIR -> a temp dir holding a copy of the zip (when shared/ has one)."""
+    """RNNPLAY_CORPUS_DIR -> a temp dir holding a copy of the zip (when a source has one)."""
     corpus_dir = tmp_path_factory.mktemp("corpus")
     source = _source_zip()
     if source is not None:
