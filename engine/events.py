@@ -1,8 +1,39 @@
-"""What the trainer reports: small frozen records of plain values, safe to pass between threads."""
+"""What the engine reports: small frozen records of plain values, safe to pass between threads.
+
+The trainer emits the first four; the playground core (engine/playground.py) adds the rest and
+reports every one of them as `(run_id, event)` through a single callback.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.config import TrainConfig
+
+
+class RunState(StrEnum):
+    """Where a run is in its life; a StrEnum, so it reads and compares as its plain name."""
+
+    IDLE = "idle"  # built, never trained
+    LOADING = "loading"  # corpus and trainer being built, or a session being read
+    LOADED = "loaded"  # restored from a session file, not trained since
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"  # reached its target epoch count
+    STOPPED = "stopped"  # stopped by the user (or the app closing) before the target
+    DIVERGED = "diverged"  # a step would have made the weights non-finite; it was not taken
+    FAILED = "failed"  # an unexpected error ended training
+
+    @property
+    def parked(self) -> bool:
+        """A trainer that is not training and can be trained on."""
+        return self in (RunState.IDLE, RunState.LOADED, RunState.FINISHED, RunState.STOPPED)
+
+    @property
+    def active(self) -> bool:
+        """Training now (a paused run counts: it holds the trainer thread)."""
+        return self in (RunState.RUNNING, RunState.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -34,8 +65,85 @@ class Sample:
 
 @dataclass(frozen=True)
 class StatusChanged:
-    status: str  # "running", "paused", "finished", "stopped" or "diverged"
-    message: str = ""
+    status: RunState
+    message: str = ""  # why, for diverged/failed; what happened, for finished
+    epoch: int = 0  # epochs completed at that moment
 
 
-Event = BatchEnd | EpochEnd | Sample | StatusChanged
+# -- the playground core's own reports ---------------------------------------------------------
+@dataclass(frozen=True)
+class RunAdded:
+    """A run joined the registry: a new one (empty history) or one loaded from a session."""
+
+    label: str  # "#2 scratch·random": how every pane names the run
+    config: TrainConfig  # as it stands (a changed lr or epoch target folded in)
+    corpus: str  # the corpus spec: "jaychou", "pysrc" or a path
+    max_chars: int
+    vocab_size: int
+    device: str  # the device it trains on, resolved ("cpu", "cuda:0")
+    state: RunState
+    epoch: int = 0  # epochs completed
+    path: str | None = None  # the session file it came from
+    history: tuple[EpochEnd, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    prompt: str = ""  # the prompt saved with the session
+    notes: tuple[str, ...] = ()  # what the loader had to adapt (e.g. a CUDA save on a CPU)
+
+
+@dataclass(frozen=True)
+class RunRefused:
+    """A new run or a load could not begin; nothing changed. run_id is None for these."""
+
+    message: str
+    field: str | None = None  # the TrainConfig field (or "corpus") at fault, when one is
+
+
+@dataclass(frozen=True)
+class RunRemoved:
+    """A finished run left the registry (clear finished runs)."""
+
+
+@dataclass(frozen=True)
+class TargetChanged:
+    """The run trains towards a new epoch count, or with a new learning rate."""
+
+    epochs: int
+    lr: float
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: str
+    error: str | None = None  # None: written; else one line saying why not
+    quiet: bool = False  # an autosave on the way out
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The greedy continuation of `text` under the weights of the run the prompt follows."""
+
+    text: str
+    completion: str
+    unknown: tuple[str, ...] = ()  # characters of text not in the vocabulary (skipped)
+    version: int = 0  # the weights snapshot it was computed with
+    error: str | None = None
+    follows: int | None = None  # the run whose weights it used
+
+
+TrainerEvent = BatchEnd | EpochEnd | Sample | StatusChanged
+Event = TrainerEvent | RunAdded | RunRefused | RunRemoved | TargetChanged | Saved | Completion
+__all__ = [
+    "BatchEnd",
+    "Completion",
+    "EpochEnd",
+    "Event",
+    "RunAdded",
+    "RunRefused",
+    "RunRemoved",
+    "RunState",
+    "Sample",
+    "Saved",
+    "StatusChanged",
+    "TargetChanged",
+    "TrainerEvent",
+]

@@ -24,7 +24,7 @@ from engine.clipping import clip_gradients
 from engine.config import TrainConfig
 from engine.corpus import Corpus
 from engine.device import resolve_device
-from engine.events import BatchEnd, EpochEnd, Event, Sample, StatusChanged
+from engine.events import BatchEnd, EpochEnd, RunState, Sample, StatusChanged, TrainerEvent
 from engine.generate import predict
 from engine.models import State, build_model, detach_state
 from engine.sampling import batch_at, consecutive_starts, random_starts
@@ -57,7 +57,10 @@ def make_optimizer(cfg: TrainConfig, params: list[torch.nn.Parameter]) -> torch.
 
 class Trainer:
     def __init__(
-        self, corpus: Corpus, config: TrainConfig, on_event: Callable[[Event], None] | None = None
+        self,
+        corpus: Corpus,
+        config: TrainConfig,
+        on_event: Callable[[TrainerEvent], None] | None = None,
     ) -> None:
         config.check(len(corpus.indices))
         self.corpus, self.config = corpus, config
@@ -79,7 +82,7 @@ class Trainer:
         self.target_epochs = config.epochs
         self.history: list[EpochEnd] = []
         self.samples: list[Sample] = []
-        self.status = "idle"
+        self.status = RunState.IDLE
         self.cursor: EpochCursor | None = None
         self.snapshots = SnapshotBox()
         self.snapshots.publish(self.model, force=True)
@@ -117,41 +120,55 @@ class Trainer:
 
     def call_soon(self, fn: Callable[[Trainer], None]) -> None:
         """Run fn(trainer) on the trainer thread between batches, or now if it is not running."""
-        if self._running.acquire(blocking=False):
+        self._commands.put(fn)
+        self._drain_unless_running()
+
+    def _drain_unless_running(self) -> None:
+        # Whoever holds the lock drains the queue; whoever releases it looks once more. A
+        # command put while run() was between its last drain and its release is then run by
+        # run() itself (it finds the queue non-empty after releasing) or by the caller (who
+        # finds the lock free), never left in the queue.
+        while not self._commands.empty() and self._running.acquire(blocking=False):
             try:
-                fn(self)
+                self._drain_commands()
             finally:
                 self._running.release()
-        else:
-            self._commands.put(fn)
 
     def current_config(self) -> TrainConfig:
         """The configuration as it stands now, with a changed lr or epoch target folded in."""
         return replace(self.config, lr=self.lr, epochs=self.target_epochs)
 
     # -- training (the trainer's thread) ------------------------------------------------------
-    def run(self) -> str:
+    def run(self) -> RunState:
         """Train until the target epoch, a stop, or divergence; returns the final status."""
         with self._running:
             self._stop.clear()
-            self._set_status("running")
+            self._set_status(RunState.RUNNING)
             try:
                 while self.epoch < self.target_epochs and self._run_epoch_locked() is not None:
                     pass
             except Diverged as err:
-                self._set_status("diverged", str(err))
-                return self.status
-            self._drain_commands()
-            if self._stop.is_set():
-                self._set_status("stopped")
+                self._park(RunState.DIVERGED, str(err))
             else:
-                self._set_status("finished", f"trained {self.epoch} epochs")
+                self._drain_commands()
+                if self._stop.is_set():
+                    self._park(RunState.STOPPED)
+                else:
+                    self._park(RunState.FINISHED, f"trained {self.epoch} epochs")
+        self._drain_unless_running()
         return self.status
 
     def run_epoch(self) -> EpochEnd | None:
         """Train one whole epoch (or finish the one in progress); None if stopped mid-way."""
         with self._running:
-            return self._run_epoch_locked()
+            end = self._run_epoch_locked()
+        self._drain_unless_running()
+        return end
+
+    def _park(self, status: RunState, message: str = "") -> None:
+        # Readers (the prompt) must see exactly the weights a save taken now would hold.
+        self.snapshots.publish(self.model, force=True)
+        self._set_status(status, message)
 
     def _run_epoch_locked(self) -> EpochEnd | None:
         cursor = self.cursor or self._begin_epoch()
@@ -173,12 +190,12 @@ class Trainer:
     def _between_batches(self) -> bool:
         self._drain_commands()
         if not self._resume.is_set():
-            self._set_status("paused")
+            self._park(RunState.PAUSED)
             while not self._resume.wait(0.05):
                 self._drain_commands()
             self._drain_commands()
             if not self._stop.is_set():
-                self._set_status("running")
+                self._set_status(RunState.RUNNING)
         return not self._stop.is_set()
 
     def _drain_commands(self) -> None:
@@ -279,9 +296,9 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    def _set_status(self, status: str, message: str = "") -> None:
+    def _set_status(self, status: RunState, message: str = "") -> None:
         self.status = status
-        self.on_event(StatusChanged(status, message))
+        self.on_event(StatusChanged(status, message, self.epoch))
 
     # -- state for sessions (call between batches or when not running) ------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -113,3 +113,23 @@ def test_corpus_length_check_matches_the_samplers(sampling, batch_size, num_step
         else:
             with pytest.raises(ConfigError, match="too few"):
                 cfg.check(n)
+
+
+def test_a_command_queued_as_the_run_ends_is_never_lost(tiny_corpus) -> None:
+    """call_soon from another thread in the window after run()'s last drain (the trainer still
+    holds its lock, so the command is queued): run() must still carry it out."""
+    ran = threading.Event()
+
+    class LateCaller(Trainer):
+        def _park(self, status, message=""):  # type: ignore[no-untyped-def]
+            super()._park(status, message)
+            if status == "finished":
+                caller = threading.Thread(target=self.call_soon, args=(lambda t: ran.set(),))
+                caller.start()
+                caller.join()
+
+    corpus = load_corpus(str(tiny_corpus), max_chars=0)
+    cfg = TrainConfig(hidden=8, batch_size=2, num_steps=5, epochs=1, device="cpu")
+    trainer = LateCaller(corpus, cfg)
+    assert trainer.run() == "finished"
+    assert ran.is_set(), "the command was left in the queue"

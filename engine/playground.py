@@ -1,0 +1,492 @@
+"""The playground core: the runs of one session of rnnplay and the threads that serve them.
+
+What the design card calls the engine worker: it owns the trainer thread (one run trains at a
+time, in the order asked), the prompt's completion thread (engine.prompt_follower), and the save
+jobs (engine.save_job), plus the registry of runs with their RunState. Everything it learns it
+reports as `(run_id, event)` through the one callback it was given, with the engine's own
+records (engine.events); run_id is None for reports that concern no run (a refused start).
+
+Any thread may call its commands; none blocks on training. It knows nothing of Textual: a UI
+shows what it reports and forwards what the user asks (tui/ does exactly that), and its tests
+drive it directly.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.config import ConfigError, TrainConfig, default_prefixes
+from engine.corpus import Corpus, CorpusError, load_corpus
+from engine.events import (
+    BatchEnd,
+    Event,
+    RunAdded,
+    RunRefused,
+    RunRemoved,
+    RunState,
+    Saved,
+    StatusChanged,
+    TargetChanged,
+    TrainerEvent,
+)
+from engine.prompt_follower import PromptFollower, WeightsSource
+from engine.save_job import SaveJob, SaveOutcome
+from engine.session import (
+    SessionError,
+    default_save_dir,
+    load_session,
+    restore_trainer,
+    suggest_path,
+)
+from engine.train import Trainer
+
+Report = Callable[[int | None, Event], None]
+
+# Batch reports are coalesced to this pace: thousands of batches a second on a small corpus
+# would flood any reader, and only the newest one matters.
+PROGRESS_INTERVAL_S = 0.1
+
+
+@dataclass
+class Run:
+    """A run in the registry. Its fields change on the trainer thread; read them through
+    `Playground.summary`, which copies them under the registry lock."""
+
+    id: int
+    label: str
+    corpus: str  # the spec it was loaded with: "jaychou", "pysrc" or a path
+    max_chars: int
+    trainer: Trainer
+    state: RunState
+    path: Path | None = None  # the session file it came from or was last saved to
+    progress: int = 0  # batches trained since it was built or loaded (trainer thread)
+    saved_progress: int = 0  # `progress` as the newest save holds it
+    message: str = ""  # why it diverged or failed
+
+    @property
+    def unsaved(self) -> bool:
+        return self.progress != self.saved_progress
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as a table row would show it: plain values, taken under the lock."""
+
+    id: int
+    label: str
+    state: RunState
+    config: TrainConfig  # as it stands (lr and epoch target as changed while training)
+    epoch: int  # epochs completed
+    perplexity: float | None  # of the last completed epoch
+    best_perplexity: float | None
+    device: str
+    path: str | None
+    unsaved: bool
+    message: str
+
+
+# -- requests to the trainer thread -----------------------------------------------------------
+@dataclass(frozen=True)
+class _NewRun:
+    corpus: str
+    max_chars: int
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Load:
+    path: str
+    epochs: int | None  # train on to this many epochs once loaded (None: just open it)
+
+
+@dataclass(frozen=True)
+class _TrainOn:
+    run_id: int
+    epochs: int | None
+
+
+@dataclass(frozen=True)
+class _Quit:
+    pass
+
+
+_Request = _NewRun | _Load | _TrainOn | _Quit
+
+
+class Playground:
+    def __init__(
+        self, report: Report, *, threads: int | None = None, save_dir: Path | None = None
+    ) -> None:
+        self._report = report
+        self.threads = threads  # torch threads for restored trainers (None: as saved)
+        self.save_dir = save_dir
+        self._lock = threading.RLock()
+        self._runs: dict[int, Run] = {}
+        self._last_id = 0
+        self._selected: int | None = None
+        self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self._closing = threading.Event()
+        self._corpus_cache: dict[tuple[str, int], Corpus] = {}
+        self._saves: list[SaveJob] = []
+        self._thread = threading.Thread(target=self._loop, name="rnnplay-trainer", daemon=True)
+        self.prompt = PromptFollower(lambda c: self._report(c.follows, c))
+
+    # -- life -------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+        self.prompt.start()
+
+    def close(self, timeout: float = 1.5) -> None:
+        """Stop training and end the threads (a run in progress stops at its next batch)."""
+        self._closing.set()
+        self.stop()
+        self._requests.put(_Quit())
+        self.prompt.close(timeout)
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    # -- the registry -----------------------------------------------------------------------
+    @property
+    def selected(self) -> int | None:
+        """The run that save, train-on and the prompt act on (the newest unless chosen)."""
+        return self._selected
+
+    def summaries(self) -> list[RunSummary]:
+        with self._lock:
+            return [self._summary(run) for run in self._runs.values()]
+
+    def summary(self, run_id: int) -> RunSummary | None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            return self._summary(run) if run is not None else None
+
+    def _summary(self, run: Run) -> RunSummary:
+        trainer = run.trainer
+        history = list(trainer.history)
+        finite = [e.perplexity for e in history if e.perplexity == e.perplexity]
+        return RunSummary(
+            id=run.id,
+            label=run.label,
+            state=run.state,
+            config=trainer.current_config(),
+            epoch=trainer.epoch,
+            perplexity=history[-1].perplexity if history else None,
+            best_perplexity=min(finite) if finite else None,
+            device=str(trainer.device),
+            path=str(run.path) if run.path else None,
+            unsaved=run.unsaved,
+            message=run.message,
+        )
+
+    def select(self, run_id: int) -> bool:
+        """Make `run_id` the run that commands and the prompt act on."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return False
+            self._selected = run_id
+        self._follow(run)
+        return True
+
+    def _active(self) -> Run | None:
+        with self._lock:
+            return next((r for r in self._runs.values() if r.state.active), None)
+
+    def _chosen(self) -> Run | None:
+        with self._lock:
+            return self._runs.get(self._selected) if self._selected is not None else None
+
+    # -- commands on the training run ---------------------------------------------------------
+    def new_run(self, corpus: str, max_chars: int, settings: Mapping[str, Any]) -> None:
+        """Train a new run; one in progress is stopped first (it stays in the registry).
+
+        `settings` are TrainConfig fields by name; prefixes default to the corpus's own.
+        """
+        self.stop()
+        self._requests.put(_NewRun(corpus, max_chars, dict(settings)))
+
+    def load(self, path: str | Path, *, epochs: int | None = None) -> None:
+        """Open a session file as a new run; with `epochs`, train it on to that many."""
+        self.stop()
+        self._requests.put(_Load(str(path), epochs))
+
+    def train_on(self, epochs: int | None = None) -> str | None:
+        """Continue the selected run if it is parked; returns why not, or None."""
+        run = self._chosen()
+        if run is None:
+            return "no run yet: start one first"
+        if not run.state.parked:
+            return f"{run.label} is {run.state}"
+        target = epochs if epochs is not None else run.trainer.target_epochs
+        if run.trainer.epoch >= target:
+            return f"{run.label} has trained {run.trainer.epoch} epochs: raise epochs to train on"
+        self._requests.put(_TrainOn(run.id, target))
+        return None
+
+    def pause(self) -> bool:
+        run = self._active()
+        if run is not None:
+            run.trainer.pause()
+        return run is not None
+
+    def resume(self) -> bool:
+        run = self._active()
+        if run is not None:
+            run.trainer.resume()
+        return run is not None
+
+    def stop(self) -> bool:
+        run = self._active()
+        if run is not None:
+            run.trainer.stop()
+        return run is not None
+
+    def set_lr(self, lr: float) -> bool:
+        """Change the training run's learning rate at its next batch (TargetChanged follows)."""
+        run = self._active()
+        if run is None:
+            return False
+        run.trainer.set_lr(lr)
+        run.trainer.call_soon(lambda t: self._emit(run.id, self._target(t)))
+        return True
+
+    def clear_finished(self) -> list[int]:
+        """Drop runs that have ended, except the selected one; returns their ids."""
+        with self._lock:
+            gone = [
+                r.id
+                for r in self._runs.values()
+                if not r.state.active and r.state != RunState.LOADING and r.id != self._selected
+            ]
+            for run_id in gone:
+                del self._runs[run_id]
+        for run_id in gone:
+            self._emit(run_id, RunRemoved())
+        return gone
+
+    @staticmethod
+    def _target(trainer: Trainer) -> TargetChanged:
+        return TargetChanged(trainer.target_epochs, trainer.lr)
+
+    # -- the prompt ---------------------------------------------------------------------------
+    def complete(self, text: str, length: int) -> None:
+        """Ask for the greedy completion of `text` (a Completion report follows)."""
+        self.prompt.request(text, length)
+
+    def _follow(self, run: Run) -> None:
+        trainer, cfg = run.trainer, run.trainer.config
+        self.prompt.follow(
+            WeightsSource(
+                run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers
+            )
+        )
+
+    # -- sessions -----------------------------------------------------------------------------
+    def save(
+        self,
+        run_id: int | None = None,
+        path: str | Path | None = None,
+        prompt: str = "",
+        *,
+        quiet: bool = False,
+        stop_after: bool = False,
+    ) -> SaveJob | None:
+        """Save a run (the selected one by default) to `path` (its own file, or a new one in
+        the save folder); a Saved report follows. None when there is no such run."""
+        with self._lock:
+            run = self._runs.get(run_id if run_id is not None else self._selected or -1)
+        if run is None:
+            return None
+        target = Path(path) if path is not None else (run.path or self.suggested_path(run.id))
+
+        def done(outcome: SaveOutcome) -> None:
+            if outcome.error is None:
+                with self._lock:
+                    run.path = outcome.path
+                    run.saved_progress = max(run.saved_progress, outcome.mark)
+            self._emit(run.id, Saved(str(outcome.path), outcome.error, quiet))
+
+        job = SaveJob(
+            run.trainer, target, prompt, lambda: run.progress, done, stop_after=stop_after
+        )
+        with self._lock:
+            self._saves = [j for j in self._saves if not j.done.is_set()] + [job]
+        return job.start()
+
+    def suggested_path(self, run_id: int) -> Path:
+        with self._lock:
+            run = self._runs[run_id]
+        return Path(suggest_path(run.trainer, self._save_dir()))
+
+    def _save_dir(self) -> Path:
+        return Path(self.save_dir) if self.save_dir is not None else Path(default_save_dir())
+
+    def saving(self) -> bool:
+        with self._lock:
+            return any(not job.done.is_set() for job in self._saves)
+
+    def autosave(self, prompt: str = "") -> list[SaveJob]:
+        """On the way out: save every run with unsaved progress; training stops at the
+        snapshot, so nothing trains after what the file holds."""
+        with self._lock:
+            unsaved = [r for r in self._runs.values() if r.unsaved]
+        return [
+            job
+            for run in unsaved
+            if (job := self.save(run.id, prompt=prompt, quiet=True, stop_after=True)) is not None
+        ]
+
+    # -- the trainer thread -------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._closing.is_set():
+            request = self._requests.get()
+            if isinstance(request, _Quit):
+                return
+            try:
+                if isinstance(request, _NewRun):
+                    self._new_run(request)
+                elif isinstance(request, _Load):
+                    self._load(request)
+                elif isinstance(request, _TrainOn):
+                    self._train_on(request)
+            except Exception as exc:  # noqa: BLE001 - one bad request must not end the thread
+                self._emit(None, RunRefused(f"{type(exc).__name__}: {exc}"))
+
+    def _corpus(self, spec: str, max_chars: int) -> Corpus:
+        key = (spec, max_chars)
+        if key not in self._corpus_cache:
+            self._corpus_cache[key] = load_corpus(spec, max_chars=max_chars)
+        return self._corpus_cache[key]
+
+    def _new_run(self, request: _NewRun) -> None:
+        run_id = self._last_id + 1
+        handler = self._handler(run_id)
+        try:
+            corpus = self._corpus(request.corpus, request.max_chars)
+            settings = dict(request.settings)
+            settings.setdefault("prefixes", default_prefixes(request.corpus, corpus.text))
+            config = TrainConfig.from_dict(settings)
+            trainer = Trainer(corpus, config, on_event=handler)
+        except ConfigError as exc:
+            self._emit(None, RunRefused(str(exc), exc.field))
+            return
+        except CorpusError as exc:
+            self._emit(None, RunRefused(str(exc), "corpus"))
+            return
+        run = Run(run_id, _label(run_id, config), request.corpus, request.max_chars, trainer,
+                  RunState.IDLE)  # fmt: skip
+        self._adopt(run)
+        self._train(run)
+
+    def _load(self, request: _Load) -> None:
+        run_id = self._last_id + 1
+        try:
+            session = load_session(request.path)
+            trainer = restore_trainer(session, self._handler(run_id), threads=self.threads)
+        except SessionError as exc:
+            self._emit(None, RunRefused(str(exc)))
+            return
+        ref = session.corpus
+        run = Run(run_id, _label(run_id, trainer.config), ref.name, ref.max_chars, trainer,
+                  RunState.LOADED, path=Path(session.path))  # fmt: skip
+        self._adopt(run, prompt=session.prompt, notes=tuple(session.notes))
+        if request.epochs is not None:
+            self._train_on(_TrainOn(run_id, request.epochs))
+
+    def _adopt(self, run: Run, prompt: str = "", notes: tuple[str, ...] = ()) -> None:
+        trainer = run.trainer
+        with self._lock:
+            self._runs[run.id] = run
+            self._last_id = run.id
+            self._selected = run.id
+        self._emit(
+            run.id,
+            RunAdded(
+                label=run.label,
+                config=trainer.current_config(),
+                corpus=run.corpus,
+                max_chars=run.max_chars,
+                vocab_size=len(trainer.corpus.vocab),
+                device=str(trainer.device),
+                state=run.state,
+                epoch=trainer.epoch,
+                path=str(run.path) if run.path else None,
+                history=tuple(trainer.history),
+                samples=tuple(trainer.samples),
+                prompt=prompt,
+                notes=notes,
+            ),
+        )
+        self._follow(run)
+
+    def _train_on(self, request: _TrainOn) -> None:
+        with self._lock:
+            run = self._runs.get(request.run_id)
+        if run is None or not run.state.parked:
+            return  # cleared, or already training again, meanwhile
+        if request.epochs is not None:
+            run.trainer.set_epochs(request.epochs)  # not running: applies at once
+        self._emit(run.id, self._target(run.trainer))
+        self._train(run)
+
+    def _train(self, run: Run) -> None:
+        if self._closing.is_set():
+            return
+        try:
+            run.trainer.run()
+        except Exception as exc:  # noqa: BLE001 - a crash in one run must not end the thread
+            self._on_trainer_event(run.id, StatusChanged(RunState.FAILED,
+                                   f"{type(exc).__name__}: {exc}", run.trainer.epoch))  # fmt: skip
+
+    def _handler(self, run_id: int) -> Callable[[TrainerEvent], None]:
+        last_post = 0.0
+
+        def on_event(event: TrainerEvent) -> None:
+            # Runs on the trainer thread once per batch at least: keep it cheap.
+            nonlocal last_post
+            if self._closing.is_set():
+                run = self._runs.get(run_id)
+                if run is not None:
+                    run.trainer.stop()
+            if isinstance(event, BatchEnd):
+                run = self._runs.get(run_id)
+                if run is not None:
+                    run.progress += 1
+                now = time.monotonic()
+                if now - last_post < PROGRESS_INTERVAL_S and event.batch < event.batches:
+                    return
+                last_post = now
+            self._on_trainer_event(run_id, event)
+
+        return on_event
+
+    def _on_trainer_event(self, run_id: int, event: TrainerEvent) -> None:
+        if isinstance(event, StatusChanged):
+            with self._lock:
+                run = self._runs.get(run_id)
+                if run is not None:
+                    run.state = event.status
+                    run.message = event.message if event.status in _TROUBLE else ""
+            if not event.status.active and self.prompt.following == run_id:
+                # The trainer published its final weights: the prompt shows them at once.
+                self.prompt.weights_changed()
+        self._emit(run_id, event)
+
+    def _emit(self, run_id: int | None, event: Event) -> None:
+        self._report(run_id, event)
+
+
+_TROUBLE = (RunState.DIVERGED, RunState.FAILED)
+
+
+def _label(run_id: int, config: TrainConfig) -> str:
+    return f"#{run_id} {config.model}·{config.sampling}"
+
+
+__all__ = ["Playground", "Run", "RunSummary"]

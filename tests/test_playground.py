@@ -1,0 +1,239 @@
+"""The playground core on the real engine and a tiny corpus, without any UI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.events import (
+    BatchEnd,
+    Completion,
+    EpochEnd,
+    Event,
+    RunAdded,
+    RunRefused,
+    RunRemoved,
+    RunState,
+    Saved,
+    StatusChanged,
+    TargetChanged,
+)
+from engine.generate import Completer
+from engine.models import build_model
+from engine.playground import Playground
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+TINY = dict(hidden=16, batch_size=4, num_steps=6, lr=1.0, device="cpu", pred_period=0)
+
+
+class Recorder:
+    """Collects (run_id, event) reports and waits for one that matches."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[int | None, Event]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, run_id: int | None, event: Event) -> None:
+        with self._cond:
+            self.reports.append((run_id, event))
+            self._cond.notify_all()
+
+    def wait(self, match: Callable[[int | None, Event], bool], timeout: float = 30.0) -> Event:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for run_id, event in self.reports:
+                    if match(run_id, event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching report in {timeout} s: {self.reports[-5:]}")
+                self._cond.wait(left)
+
+    def of(self, kind: type, run_id: int | None = None) -> list:
+        with self._cond:
+            return [
+                e
+                for r, e in self.reports
+                if isinstance(e, kind) and (run_id is None or r == run_id)
+            ]
+
+    def status(self, run_id: int, status: RunState, timeout: float = 30.0) -> StatusChanged:
+        return self.wait(  # type: ignore[return-value]
+            lambda r, e: r == run_id and isinstance(e, StatusChanged) and e.status == status,
+            timeout,
+        )
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
+    p = Playground(rec, save_dir=tmp_path / "saves")
+    p.start()
+    yield p
+    p.close()
+
+
+def test_a_run_trains_to_the_end_and_reports_everything(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=5))
+    rec.status(1, RunState.FINISHED)
+    added = rec.of(RunAdded, 1)
+    assert len(added) == 1 and added[0].label == "#1 scratch·random"
+    assert added[0].vocab_size == len(set(tiny_corpus.read_text()))
+    assert [e.epoch for e in rec.of(EpochEnd, 1)] == [1, 2, 3, 4, 5]
+    assert rec.of(BatchEnd, 1), "in-epoch progress is reported"
+    summary = play.summary(1)
+    assert summary is not None and summary.state == RunState.FINISHED
+    assert summary.epoch == 5 and summary.unsaved and summary.perplexity is not None
+    assert play.selected == 1
+
+
+def test_refused_settings_name_the_field_and_change_nothing(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, batch_size=5000))
+    refused = rec.wait(lambda r, e: isinstance(e, RunRefused))
+    assert r_none(rec, refused) and refused.field == "batch_size"
+    play.new_run(str(tiny_corpus / "missing.txt"), 0, TINY)
+    missing = rec.wait(lambda r, e: isinstance(e, RunRefused) and e is not refused)
+    assert missing.field == "corpus"
+    assert play.summaries() == [] and play.selected is None
+
+
+def r_none(rec: Recorder, event: Event) -> bool:
+    return any(r is None and e is event for r, e in rec.reports)
+
+
+def test_pause_resume_stop_and_lr(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(1, RunState.RUNNING)
+    assert play.pause()
+    rec.status(1, RunState.PAUSED)
+    assert play.summary(1).state == RunState.PAUSED
+    assert play.set_lr(0.25)
+    target = rec.wait(lambda r, e: isinstance(e, TargetChanged))
+    assert target.lr == 0.25 and play.summary(1).config.lr == 0.25
+    assert play.resume()
+    rec.wait(lambda r, e: len([s for s in rec.of(StatusChanged, 1) if s.status == "running"]) > 1)
+    assert play.stop()
+    rec.status(1, RunState.STOPPED)
+    assert not play.pause() and not play.stop(), "nothing is training any more"
+
+
+def _completion_after(rec: Recorder, version: int, text: str) -> Completion:
+    return rec.wait(  # type: ignore[return-value]
+        lambda r, e: isinstance(e, Completion) and e.version >= version and e.text == text
+    )
+
+
+@pytest.mark.parametrize("how", ["pause", "stop"])
+def test_the_prompt_shows_the_latest_weights_once_training_parks(play, rec, tiny_corpus, how):
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(1, RunState.RUNNING)
+    play.complete("the qu", 20)
+    rec.wait(lambda r, e: isinstance(e, Completion))
+    time.sleep(0.3)  # mid-epoch: the trainer's throttled snapshots lag its weights
+    getattr(play, how)()
+    rec.status(1, RunState.PAUSED if how == "pause" else RunState.STOPPED)
+    trainer = play._runs[1].trainer
+    version, weights = trainer.snapshots.latest()
+    # What a save made now holds: the live model's weights, bit for bit.
+    live = trainer.model.state_dict()
+    assert all((weights[k] == live[k]).all() for k in live)
+    shown = _completion_after(rec, version, "the qu")
+    cfg = trainer.config
+    mine = Completer(
+        build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden), trainer.corpus.vocab
+    )
+    mine.load_weights(live)
+    mine.set_text("the qu")
+    assert shown.completion == mine.complete(20) and shown.follows == 1
+    play.stop()
+
+
+def test_clearing_finished_runs_keeps_the_live_one(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+    rec.status(1, RunState.FINISHED)
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(2, RunState.RUNNING)
+    assert play.clear_finished() == [1]
+    assert [s.id for s in play.summaries()] == [2]
+    assert rec.of(RunRemoved, 1) and not rec.of(RunRemoved, 2)
+    play.stop()
+    rec.status(2, RunState.STOPPED)
+    assert play.clear_finished() == [], "the selected run stays: F6 trains it on"
+    assert play.train_on() is None
+    rec.wait(lambda r, e: r == 2 and isinstance(e, TargetChanged))
+    play.stop()
+
+
+def test_a_new_run_keeps_the_finished_one_and_autosave_saves_both(play, rec, tiny_corpus):
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+    rec.status(1, RunState.FINISHED)
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=3, model="gru", lr=0.01))
+    rec.status(2, RunState.FINISHED)
+    assert [s.unsaved for s in play.summaries()] == [True, True]
+    jobs = play.autosave("the")
+    assert len(jobs) == 2
+    for job in jobs:
+        assert job.done.wait(30) and job.outcome.error is None
+    saved = rec.of(Saved)
+    assert len(saved) == 2 and all(s.quiet for s in saved)
+    assert [s.unsaved for s in play.summaries()] == [False, False]
+    assert len({s.path for s in play.summaries()}) == 2
+
+
+def test_save_and_load_continue_exactly(play, rec, tiny_corpus, tmp_path) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=3))
+    rec.status(1, RunState.FINISHED)
+    path = tmp_path / "one.rnnplay"
+    play.save(path=path, prompt="the").done.wait(30)
+    assert rec.of(Saved, 1)[-1].error is None and not play.summary(1).unsaved
+    play.load(path, epochs=6)
+    added = rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
+    assert added.state == RunState.LOADED and added.epoch == 3 and added.prompt == "the"
+    assert [e.epoch for e in added.history] == [1, 2, 3] and added.path == str(path)
+    rec.status(2, RunState.FINISHED)
+    loaded_ppl = [e.perplexity for e in rec.of(EpochEnd, 2)]
+    rec2 = Recorder()
+    other = Playground(rec2)
+    other.start()
+    try:
+        other.new_run(str(tiny_corpus), 0, dict(TINY, epochs=6))
+        rec2.status(1, RunState.FINISHED)
+        assert [e.perplexity for e in rec2.of(EpochEnd, 1)][3:] == loaded_ppl
+    finally:
+        other.close()
+
+
+def test_a_bad_session_file_is_refused_and_nothing_changes(play, rec, tmp_path) -> None:
+    bad = tmp_path / "bad.rnnplay"
+    bad.write_bytes(b"\x80\x04not a session at all")
+    play.load(bad)
+    refused = rec.wait(lambda r, e: isinstance(e, RunRefused))
+    assert "bad.rnnplay" in refused.message and play.summaries() == []
+
+
+def test_divergence_keeps_its_reason(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=50, lr=1e30, clip=1e30))
+    status = rec.status(1, RunState.DIVERGED)
+    assert "diverged" in status.message
+    assert play.summary(1).message == status.message
+
+
+def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None:
+    play = Playground(rec)
+    play.start()
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(1, RunState.RUNNING)
+    began = time.monotonic()
+    play.close()
+    assert time.monotonic() - began < 1.0
+    assert not play._thread.is_alive()
