@@ -370,7 +370,7 @@ class Playground:
         try:
             corpus = self._corpus(request.corpus, request.max_chars)
             settings = dict(request.settings)
-            settings.setdefault("prefixes", default_prefixes(request.corpus, corpus.text))
+            settings.setdefault("prefixes", default_prefixes(corpus))
             config = TrainConfig.from_dict(settings)
             trainer = Trainer(corpus, config, on_event=handler)
         except ConfigError as exc:
