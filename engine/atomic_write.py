@@ -4,7 +4,7 @@ The data goes to a temporary file in the target directory, is fsynced, renamed o
 and the directory is fsynced. On any failure (ENOSPC and friends) the temporary is removed, so
 a failed save does not keep the space it took, and the OSError reaches the caller with the
 previous file untouched. Temporaries left by killed writers are removed on the next write to
-that directory.
+that directory. Shared by the session writer and the corpus download.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 # A temporary file whose writer is still alive is left alone unless it is older than this.
 STALE_TEMP_SECONDS = 3600
@@ -29,19 +31,29 @@ def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
 
     Raises OSError (ENOSPC and friends) with the previous file untouched.
     """
+    with atomic_output(path, mode) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, mode: int = FILE_MODE) -> Iterator[BinaryIO]:
+    """A binary file to write path's new content into; it replaces path when the block ends.
+
+    For writers that stream (a download). An exception in the block (a failed checksum, Ctrl-C)
+    removes the temporary and leaves path as it was; so does an OSError while committing.
+    """
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(directory)
     tmp = directory / f".{path.name}.rnnplay-{os.getpid()}-{secrets.token_hex(6)}{_TEMP_SUFFIX}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
-        try:
-            _write_all(fd, data)
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask; be explicit
-            os.fsync(fd)  # the data must be on disk before the rename makes it visible
-        finally:
-            os.close(fd)
+                os.fchmod(out.fileno(), mode)  # O_CREAT's mode is filtered by the umask
+            os.fsync(out.fileno())  # the data must be on disk before the rename shows it
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -72,13 +84,6 @@ def clean_stale_temps(directory: Path) -> list[Path]:
             os.unlink(entry.path)
             removed.append(Path(entry.path))
     return removed
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
+
+from engine.atomic_write import atomic_output
 
 # progress(done_bytes, total_bytes or None when the server sends no Content-Length)
 Progress = Callable[[int, int | None], None]
@@ -52,33 +52,22 @@ def download_file(
 ) -> Path:
     """Download `url` to `dest`, verify its SHA-1, and move it into place atomically.
 
-    `dest` only ever appears complete and verified: the bytes go to a temporary file in the same
-    directory (so os.replace is a rename on one filesystem), which is deleted on any failure.
+    `dest` only ever appears complete and verified: the bytes go through the same atomic writer
+    as sessions (engine/atomic_write.py), whose temporary is deleted on any failure.
     Raises ChecksumError on a mismatch and DownloadError for everything else.
     """
     dest = Path(dest)
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    except OSError as exc:
-        raise DownloadError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
+        # An exception inside the block (a wrong checksum, Ctrl-C) removes the partial file.
+        with atomic_output(dest) as out:
             got = _fetch_into(url, out, progress, timeout)
-            out.flush()
-            os.fsync(out.fileno())
-        if got != sha1.lower():
-            raise ChecksumError(
-                f"the file downloaded from {url} is corrupt or not the expected one "
-                f"(SHA-1 {got}, expected {sha1.lower()}); it was not kept"
-            )
-        os.replace(tmp, dest)
-    except BaseException:
-        # Covers KeyboardInterrupt too: a half-written .part file must never linger.
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(dest.parent)
+            if got != sha1.lower():
+                raise ChecksumError(
+                    f"the file downloaded from {url} is corrupt or not the expected one "
+                    f"(SHA-1 {got}, expected {sha1.lower()}); it was not kept"
+                )
+    except OSError as exc:
+        raise DownloadError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     return dest
 
 
@@ -114,20 +103,6 @@ def _content_length(response: http.client.HTTPResponse) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable; not possible everywhere (Windows), so best effort."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def stderr_progress(label: str = "download", stream: IO[str] | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import random
 import shutil
@@ -162,7 +163,17 @@ def test_enospc_from_write_or_fsync_keeps_the_previous_save(
     def full(*args: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(atomic_write.os, failing, full)
+    if failing == "write":  # the temporary file object's write, as a full disk fails it
+        real_fdopen = os.fdopen
+
+        def fdopen(fd: int, mode: str) -> io.BufferedWriter:
+            out = real_fdopen(fd, mode)
+            out.write = full  # type: ignore[method-assign]
+            return out
+
+        monkeypatch.setattr(atomic_write.os, "fdopen", fdopen)
+    else:
+        monkeypatch.setattr(atomic_write.os, failing, full)
     with pytest.raises(SessionError, match="no space left"):
         save_session(target, trainer, prompt="new")
     monkeypatch.undo()
