@@ -1,16 +1,45 @@
-"""Training settings as one typed dataclass: the book's hyperparameters are the defaults."""
+"""Training settings as typed dataclasses: the book's hyper-parameters are the defaults.
+
+Each field is declared once, here, with everything the rest of the program needs to know about
+it (`setting(...)`): its help text, choices, bounds, the setup form's label, and whether it may
+change when a saved session trains on. Both commands' options (rnnplay/options.py) and the app's
+setup form (tui/widgets/setup.py) are built from these declarations, and `check` bounds every
+value, whether it came from the command line, the form or a session file. A new hyper-parameter
+is one field here plus its use.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+import re
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, get_args, get_type_hints
+
+if TYPE_CHECKING:
+    from engine.corpus import Corpus
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 SAMPLINGS = ("random", "consecutive")
 # The book trains its from-scratch model with plain SGD at lr 100 (the loss is a mean over
 # batch*steps, so gradients are tiny) and the nn.RNN model with Adam at 1e-3.
 BOOK_LR = {"scratch": 100.0, "rnn": 1e-3, "gru": 1e-3, "lstm": 1e-3}
+# The book's sample prompts for its lyrics; other corpora get prompts from their own text.
+BOOK_PREFIXES = ("分开", "不分开")
+
+# The models hold float32 weights: a larger lr or clip threshold is not a float32 number.
+FLOAT32_MAX = 3.4028234663852886e38
+# torch.manual_seed takes any value that fits an int64 or a uint64.
+SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
+# libgomp aborts somewhere past 30,000 threads and segfaults at 100,000; 1,024 threads start
+# and train on a 2-core machine (only slowly), so a session from a big machine still resumes.
+MAX_THREADS = 1024
+MAX_PREFIXES, MAX_PREFIX_CHARS = 16, 200
+MAX_TEXT_CHARS = 4096  # a corpus path or device name
+# Sample prompts from a corpus's own lines: this many lines, at most this many characters each.
+PREFIX_LINES = 3
+LINE_START = re.compile(r"\S{1,8}\s?")  # a line's first word (at most 8 characters) and a space
 
 
 class ConfigError(ValueError):
@@ -26,22 +55,259 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    model: str = "scratch"  # "scratch" (the book's explicit equations) or nn "rnn"/"gru"/"lstm"
-    hidden: int = 256  # hidden units per layer (the book's num_hiddens)
-    layers: int = 1  # stacked recurrent layers; the scratch model has exactly one
-    sampling: str = "random"  # minibatch sampling: "random" or "consecutive" (book 6.3)
-    epochs: int = 250  # train until this many epochs have completed
-    lr: float | None = None  # learning rate; None takes the book's default for the model
-    clip: float = 0.01  # gradients are rescaled when their global L2 norm exceeds this
-    batch_size: int = 32  # sequences per minibatch
-    num_steps: int = 35  # time steps per sequence (truncated BPTT length)
-    device: str = "auto"  # "auto", "cpu", "cuda" or "cuda:N"
-    seed: int = 0  # seeds weight init and sampling, so runs repeat
-    prefixes: tuple[str, ...] = ("分开", "不分开")  # prompts predicted every pred_period epochs
-    pred_period: int = 50  # epochs between sample predictions (0 = never)
-    pred_len: int = 50  # characters predicted after each prefix
-    threads: int | None = None  # torch intra-op threads; None leaves torch's choice
+class Setting:
+    """What the program knows about one field besides its type and default."""
+
+    help: str  # one line for --help and the form's error messages
+    label: str = ""  # the setup form's label; "" keeps the field off the form
+    noun: str = ""  # how messages name it ("learning rate"); default: the name, spaced
+    choices: tuple[str, ...] = ()
+    ge: int | None = None  # whole numbers: the least allowed
+    gt: float | None = None  # numbers: the value must be above this
+    le: float | None = None  # the most allowed (for prefixes: how many)
+    # Only changes what is shown (the samples), never the training arithmetic: free to change
+    # when a saved session trains on, which stays bit-exact.
+    shown_only: bool = False
+    # Says how far or where to train, not what: may change when a saved session trains on.
+    resumable: bool = False
+
+
+def setting(default: Any, help: str, **how: Any) -> Any:
+    """A dataclass field declared with its Setting (see the class for the keywords)."""
+    return field(default=default, metadata={"setting": Setting(help, **how)})
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A field as the command line and the form see it: name, kind, default and its Setting."""
+
+    name: str
+    kind: type  # int, float, str or tuple (of str)
+    optional: bool  # None is allowed (and means "the default of the moment")
+    default: Any
+    setting: Setting
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def noun(self) -> str:
+        return self.setting.noun or self.name.replace("_", " ")
+
+    @property
+    def may_change_on_resume(self) -> bool:
+        return self.setting.shown_only or self.setting.resumable
+
+    def parse(self, text: str) -> Any:
+        """The value a user typed (command line or form), as the field's type; ConfigError if it
+        is not one. Bounds are `check`'s job."""
+        text = text.strip()
+        if self.kind is tuple:
+            return tuple(part for part in text.split(",") if part)
+        if self.optional and text == "":
+            return None
+        try:
+            if self.kind is int:
+                return int(text)
+            if self.kind is float:
+                return float(text)
+        except ValueError:
+            kind = "a whole number" if self.kind is int else "a number"
+            raise ConfigError(f"{self.noun} must be {kind}, not {text!r}", self.name) from None
+        return text
+
+    def text(self, value: Any) -> str:
+        """The value as a user would type it back (parse(text(v)) == v)."""
+        if value is None:
+            return ""
+        if self.kind is tuple:
+            return ",".join(value)
+        if self.kind is float:
+            short = f"{value:g}"
+            return short if float(short) == value else repr(float(value))
+        return str(value)
+
+    def check(self, value: Any) -> None:
+        """Raise ConfigError unless value has the field's type and lies within its bounds."""
+        if value is None and self.optional:
+            return
+        kind, s = self.kind, self.setting
+        if kind is int:
+            self._check_int(value)
+        elif kind is float:
+            self._check_float(value)
+        elif kind is tuple:
+            self._check_strings(value)
+        elif not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
+            raise ConfigError(f"{self.noun} must be text, not {_show(value)}", self.name)
+        elif s.choices and value not in s.choices:
+            raise ConfigError(
+                f"{self.noun} must be one of {', '.join(s.choices)}, not {value!r}", self.name
+            )
+
+    def _check_int(self, value: Any) -> None:
+        s = self.setting
+        # bool is an int to Python, and 3.0 is not a count: both are refused, whatever their value.
+        if type(value) is not int or not (s.ge is None or value >= s.ge) or not (
+            s.le is None or value <= s.le
+        ):
+            raise ConfigError(
+                f"{self.noun} must be a whole number from {s.ge:,} to {s.le:,}, "
+                f"not {_show(value)}",
+                self.name,
+            )
+
+    def _check_float(self, value: Any) -> None:
+        s = self.setting
+        ok = type(value) in (int, float) and math.isfinite(value)
+        if not ok or not (s.gt is None or value > s.gt) or not (s.le is None or value <= s.le):
+            above = "a positive number" if s.gt == 0 else f"a number above {s.gt:g}"
+            raise ConfigError(
+                f"{self.noun} must be {above} (at most {s.le:.3g}), not {_show(value)}",
+                self.name,
+            )
+
+    def _check_strings(self, value: Any) -> None:
+        count = self.setting.le
+        if (
+            not isinstance(value, tuple)
+            or (count is not None and len(value) > count)
+            or not all(isinstance(v, str) and 0 < len(v) <= MAX_PREFIX_CHARS for v in value)
+        ):
+            raise ConfigError(
+                f"{self.noun} must be at most {count:g} pieces of text of 1 to "
+                f"{MAX_PREFIX_CHARS} characters, not {_show(value)}",
+                self.name,
+            )
+
+
+def _show(value: Any) -> str:
+    """A value inside a message: short, even when a hostile file made it huge."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@functools.cache
+def specs(cls: type) -> tuple[Spec, ...]:
+    """The settings of a config dataclass, in declaration order."""
+    hints = get_type_hints(cls)
+    out = []
+    for f in fields(cls):
+        hint = hints[f.name]
+        args = [a for a in get_args(hint) if a is not type(None)]
+        optional = type(None) in get_args(hint)
+        kind = (args[0] if optional else getattr(hint, "__origin__", hint)) if args else hint
+        default = f.default if f.default is not MISSING else None
+        out.append(Spec(f.name, kind, optional, default, f.metadata["setting"]))
+    return tuple(out)
+
+
+def spec_of(cls: type, name: str) -> Spec:
+    """One field's Spec (KeyError if the dataclass has no such field)."""
+    for spec in specs(cls):
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+class _Settings:
+    """Checking and (de)serialising shared by the config dataclasses."""
+
+    def check_values(self) -> None:
+        """Raise ConfigError naming the first field whose value has the wrong type or range."""
+        for spec in specs(type(self)):
+            spec.check(getattr(self, spec.name))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            spec.name: list(v) if isinstance(v := getattr(self, spec.name), tuple) else v
+            for spec in specs(type(self))
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Any:
+        """Build from to_dict()'s output (a session file), checking every value as strictly as
+        the command line does; anything else raises ConfigError, never TypeError."""
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"settings must be a mapping, not {type(d).__name__}")
+        table = {spec.name: spec for spec in specs(cls)}
+        unknown = set(d) - set(table)
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(map(str, unknown)))}")
+        values = dict(d)
+        for name, value in values.items():
+            spec = table[name]
+            if spec.kind is tuple and isinstance(value, list):
+                values[name] = tuple(value)
+            elif spec.kind is float and type(value) is int:
+                values[name] = float(value)
+        config = cls(**values)
+        config.check()
+        return config
+
+
+@dataclass(frozen=True)
+class TrainConfig(_Settings):
+    # the book's explicit equations ("scratch") or torch's nn.RNN/GRU/LSTM cells with Adam
+    model: str = setting(
+        "scratch", "the book's from-scratch RNN, or an nn model", choices=MODELS, label="model"
+    )
+    # minibatch sampling (book 6.3): random offsets, or consecutive with the state carried over
+    sampling: str = setting(
+        "random", "minibatch sampling", choices=SAMPLINGS, label="sampling"
+    )
+    # stacked recurrent layers; the scratch model has exactly one
+    layers: int = setting(1, "recurrent layers (nn models only)", ge=1, le=16, label="layers")
+    # hidden units per layer (the book's num_hiddens)
+    hidden: int = setting(256, "hidden units per layer", ge=1, le=8192, label="hidden")
+    # learning rate; None takes the book's default for the model (BOOK_LR)
+    lr: float | None = setting(
+        None,
+        f"learning rate (default: the book's, {BOOK_LR['scratch']:g} for scratch with SGD, "
+        f"{BOOK_LR['rnn']:g} for the nn models with Adam)",
+        noun="learning rate", gt=0, le=FLOAT32_MAX, label="lr",
+    )
+    # gradients are rescaled when their global L2 norm exceeds this
+    clip: float = setting(
+        0.01, "gradient-norm clipping threshold θ", noun="clip threshold", gt=0, le=FLOAT32_MAX,
+        label="clip θ",
+    )
+    # sequences per minibatch
+    batch_size: int = setting(32, "sequences per minibatch", ge=1, le=100_000, label="batch")
+    # time steps per sequence (truncated BPTT length)
+    num_steps: int = setting(
+        35, "time steps per sequence", noun="steps", ge=1, le=100_000, label="steps"
+    )
+    # train until this many epochs have completed
+    epochs: int = setting(
+        250, "train until this epoch", ge=0, le=10_000_000, label="epochs", resumable=True
+    )
+    # "auto" follows the machine a session is resumed on (CUDA when there is one)
+    device: str = setting("auto", "auto, cpu, cuda or cuda:N", label="device", resumable=True)
+    # seeds weight init and sampling, so runs repeat
+    seed: int = setting(0, "seeds the weights and the sampling order", ge=SEED_MIN, le=SEED_MAX)
+    # prompts predicted every pred_period epochs
+    prefixes: tuple[str, ...] = setting(
+        BOOK_PREFIXES,
+        "comma-separated sample prompts (default: 分开,不分开 for jaychou, else the starts of "
+        "the corpus's first lines)",
+        le=MAX_PREFIXES, shown_only=True,
+    )
+    # epochs between sample predictions (0 = never)
+    pred_period: int = setting(
+        50, "epochs between sample predictions (0 = never)", noun="prediction period", ge=0,
+        le=10_000_000, shown_only=True,
+    )
+    # characters predicted after each prefix
+    pred_len: int = setting(
+        50, "characters predicted after each prompt", noun="prediction length", ge=1,
+        le=10_000, shown_only=True,
+    )
+    # torch intra-op threads; None leaves torch's choice
+    threads: int | None = setting(
+        None, "torch intra-op threads", ge=1, le=MAX_THREADS, resumable=True
+    )
 
     @property
     def learning_rate(self) -> float:
@@ -51,54 +317,27 @@ class TrainConfig:
     def optimizer_name(self) -> str:
         return "sgd" if self.model == "scratch" else "adam"
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["prefixes"] = list(self.prefixes)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
-        values = dict(d)
-        if "prefixes" in values:
-            values["prefixes"] = tuple(values["prefixes"])
-        return cls(**values)
-
     def check(self, corpus_length: int | None = None) -> None:
         """Raise ConfigError naming the first setting that cannot work."""
-        if self.model not in MODELS:
-            raise ConfigError(
-                f"model must be one of {', '.join(MODELS)}, not {self.model!r}", "model"
-            )
-        if self.sampling not in SAMPLINGS:
-            raise ConfigError(
-                f"sampling must be random or consecutive, not {self.sampling!r}", "sampling"
-            )
+        self.check_values()
         if self.model == "scratch" and self.layers != 1:
             raise ConfigError(
                 "the scratch model has one layer; use rnn/gru/lstm for more", "layers"
             )
-        lr = self.learning_rate
-        if not (math.isfinite(lr) and lr > 0):
-            raise ConfigError(f"learning rate must be a positive number, not {lr}", "lr")
-        if not (math.isfinite(self.clip) and self.clip > 0):
-            raise ConfigError(f"clip threshold must be a positive number, not {self.clip}", "clip")
-        for name in ("hidden", "layers", "batch_size", "num_steps", "pred_len"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name.replace('_', ' ')} must be at least 1", name)
-        if self.hidden > 8192 or self.layers > 16:
-            field = "hidden" if self.hidden > 8192 else "layers"
-            raise ConfigError("hidden size is capped at 8192 and layers at 16", field)
-        if self.epochs < 0 or self.pred_period < 0:
-            field = "epochs" if self.epochs < 0 else "pred_period"
-            raise ConfigError("epochs and prediction period cannot be negative", field)
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError("threads must be at least 1", "threads")
         if corpus_length is not None:
             self._check_fits(corpus_length)
+
+    def with_shown(self, changes: Mapping[str, Any]) -> TrainConfig:
+        """This config with settings that only change what is shown replaced (a resumed run's
+        new sample prompts, say); anything else in `changes` is refused by name."""
+        shown = {spec.name for spec in specs(TrainConfig) if spec.setting.shown_only}
+        fixed = [name for name in changes if name not in shown]
+        if fixed:
+            raise ConfigError(f"{', '.join(fixed)} cannot change when a session trains on",
+                              fixed[0])
+        config = replace(self, **changes)
+        config.check_values()
+        return config
 
     def _check_fits(self, n: int) -> None:
         # Both samplers must yield at least one full batch, as the book's iterators define them.
@@ -112,3 +351,40 @@ class TrainConfig:
                 f"{self.num_steps} steps (needs about {need}); lower the batch size or steps",
                 "batch_size",
             )
+
+
+@dataclass(frozen=True)
+class CorpusConfig(_Settings):
+    """Which text to train on: passed to load_corpus, kept apart from how to train."""
+
+    # a built-in name wins over a file of the same name ("./jaychou" for the file)
+    corpus: str = setting(
+        "jaychou", "jaychou (the book's lyrics), pysrc (Python source) or a UTF-8 text file",
+        label="corpus",
+    )
+    # the book trains on the first 10,000 characters; 0 keeps the whole text
+    max_chars: int = setting(
+        10_000, "use the first N characters of the corpus (0 = all)", noun="max chars", ge=0,
+        le=100_000_000, label="max chars",
+    )
+
+    def check(self) -> None:
+        self.check_values()
+        if not self.corpus.strip():
+            raise ConfigError("corpus is empty: give jaychou, pysrc or a file", "corpus")
+
+
+def default_prefixes(corpus: Corpus) -> tuple[str, ...]:
+    """The sample prompts for a corpus: the book's 分开 / 不分开 for its lyrics; otherwise the
+    first word (up to 8 characters) of each of the text's first few non-empty
+    lines, so every prompt is made of characters the model knows."""
+    if corpus.name == "jaychou":
+        return BOOK_PREFIXES
+    starts: list[str] = []
+    for line in corpus.text.splitlines():
+        match = LINE_START.match(line.strip())
+        if match and match.group() not in starts:
+            starts.append(match.group())
+            if len(starts) == PREFIX_LINES:
+                break
+    return tuple(starts) or (corpus.text[:1],)
