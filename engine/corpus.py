@@ -11,11 +11,15 @@ import codecs
 import hashlib
 import importlib.util
 import os
+import stat
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
+import numpy as np
 import torch
 
 from engine.download import ChecksumError, DownloadError, Progress, download_file, sha1_of_file
@@ -41,6 +45,24 @@ MAX_VOCAB = 20_000
 MAX_FILE_BYTES = 256 * 1024 * 1024
 # One input/target pair is the least a language model can be trained on.
 MIN_TEXT_CHARS = 2
+# Unicode code points are below this; a table with one entry per code point costs 1-2 MiB and
+# turns building the vocabulary and the indices into array lookups instead of per-character Python.
+CODE_POINTS = 0x110000
+# Characters indexed per step: bounds the temporary copies (the UTF-32 bytes, numpy's index
+# casts) to about a MiB whatever the text's size, and lets Ctrl-C in between steps.
+CHUNK_CHARS = 1 << 16
+# Bytes read and decoded at a time: bounds the decoder's temporary buffers (up to 4 bytes per
+# input byte once a character past U+FFFF turns up) and lets Ctrl-C in between reads.
+READ_CHUNK = 1 << 20
+# Byte-order marks and the encoding each one names. UTF-32-LE's begins with UTF-16-LE's, so it
+# is tried first. Without a mark a file is read as UTF-8.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32LE"),
+    (codecs.BOM_UTF32_BE, "UTF-32BE"),
+    (codecs.BOM_UTF8, "UTF-8"),
+    (codecs.BOM_UTF16_LE, "UTF-16LE"),
+    (codecs.BOM_UTF16_BE, "UTF-16BE"),
+)
 
 
 class CorpusError(Exception):
@@ -61,7 +83,7 @@ class Vocab:
 
     @classmethod
     def from_text(cls, text: str) -> Vocab:
-        return cls(sorted(set(text)))
+        return cls([chr(c) for c in _distinct_code_points(text).tolist()])
 
     def __len__(self) -> int:
         return len(self.idx_to_char)
@@ -113,7 +135,12 @@ class Vocab:
 
 @dataclass(frozen=True, eq=False)
 class Corpus:
-    """A loaded corpus. eq=False: identity comparison, as comparing tensors has no single bool."""
+    """A loaded corpus. eq=False: identity comparison, as comparing tensors has no single bool.
+
+    `indices` is 1-D in the smallest integer dtype that holds the vocabulary (uint8, int16 or
+    int32): a 10 MB text costs 10-20 MB there instead of 80 MB as int64. Widen slices of it
+    before using them as indices (engine.sampling.batch_at does): torch reads uint8 as a mask.
+    """
 
     name: str
     text: str = field(repr=False)
@@ -125,25 +152,71 @@ class Corpus:
         return len(self.text)
 
 
+def _index_dtype(vocab_size: int) -> type[np.integer]:
+    """uint8, int16 or int32: the smallest that holds 0 .. vocab_size - 1.
+
+    int16 rather than uint16, which torch supports only partly (and not at all before 2.3).
+    """
+    for dtype in (np.uint8, np.int16, np.int32):
+        if vocab_size - 1 <= np.iinfo(dtype).max:
+            return dtype
+    raise ValueError(f"a vocabulary of {vocab_size} characters needs 64-bit indices")
+
+
+def _distinct_code_points(text: str) -> np.ndarray:
+    """The code points that occur in `text`, ascending: the order of sorted(set(text))."""
+    seen = np.zeros(CODE_POINTS, dtype=bool)
+    for _, points in _code_point_chunks(text):
+        seen[points] = True
+    return np.flatnonzero(seen)
+
+
+def _code_point_chunks(text: str) -> Iterator[tuple[str, np.ndarray]]:
+    """(piece, its code points as uint32) for consecutive pieces of CHUNK_CHARS characters."""
+    for start in range(0, len(text), CHUNK_CHARS):
+        piece = text[start : start + CHUNK_CHARS]
+        yield piece, np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32)
+
+
 def make_corpus(name: str, text: str) -> Corpus:
-    """Validate `text` and build the Corpus (vocabulary, indices, hash)."""
+    """Validate `text` and build the Corpus (vocabulary, indices, hash).
+
+    Memory stays a few bytes per character over the text itself (no per-character Python
+    objects): the indices are built piece by piece through a code point -> index table.
+    """
     if len(text) < MIN_TEXT_CHARS:
         what = "is empty" if not text else f"has only {len(text)} character"
         raise CorpusError(f"corpus {name!r} {what}; a corpus needs at least "
                           f"{MIN_TEXT_CHARS} characters")
-    vocab = Vocab.from_text(text)
-    if len(vocab) > MAX_VOCAB:
+    code_points = _distinct_code_points(text)
+    size = len(code_points)
+    if size > MAX_VOCAB:
         raise CorpusError(
-            f"corpus {name!r} has {len(vocab):,} distinct characters (more than {MAX_VOCAB:,}); "
+            f"corpus {name!r} has {size:,} distinct characters (more than {MAX_VOCAB:,}); "
             "is it really text? A smaller --max-chars may help"
         )
-    ids, _ = vocab.encode(text)
+    if size < 2:
+        # Nothing to predict: every guess is right, and the loss is 0 from the first step.
+        raise CorpusError(
+            f"corpus {name!r} is one character ({text[0]!r}) repeated; a corpus needs at least "
+            "two different characters to model"
+        )
+    dtype = _index_dtype(size)
+    lookup = np.zeros(CODE_POINTS, dtype=dtype)
+    lookup[code_points] = np.arange(size, dtype=dtype)
+    indices = np.empty(len(text), dtype=dtype)
+    digest = hashlib.sha256()
+    start = 0
+    for piece, points in _code_point_chunks(text):
+        indices[start : start + len(piece)] = lookup[points]
+        digest.update(piece.encode("utf-8"))
+        start += len(piece)
     return Corpus(
         name=name,
         text=text,
-        vocab=vocab,
-        indices=torch.tensor(ids, dtype=torch.long),
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        vocab=Vocab([chr(c) for c in code_points.tolist()]),
+        indices=torch.from_numpy(indices),
+        sha256=digest.hexdigest(),
     )
 
 
@@ -166,7 +239,7 @@ def load_corpus(
     if spec == "pysrc":
         return make_corpus("pysrc", _truncate(_pysrc_text(), max_chars))
     path = Path(spec).expanduser()
-    return make_corpus(str(path.resolve()), _truncate(_file_text(path, max_chars), max_chars))
+    return make_corpus(str(path.resolve()), _file_text(path, max_chars))
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -264,47 +337,107 @@ def _module_source(name: str) -> str | None:
 # --- text files ----------------------------------------------------------------------------------
 
 def _file_text(path: Path, max_chars: int) -> str:
-    """Decoded, newline-normalised text of a user file (only a prefix is read when possible).
+    """Decoded, newline-normalised text of a user file: all of it, or its first max_chars.
 
-    Newlines are kept (poems, code); CRLF/CR become LF so Windows files gain no '\\r' character.
+    UTF-8, or UTF-16/UTF-32 when the file starts with their byte-order mark (what Windows tools
+    write for "Unicode"): the mark says which, so there is nothing to guess. Newlines are kept
+    (poems, code); CRLF/CR become LF so Windows files gain no '\\r' character.
     """
-    data, truncated = _read_bytes(path, max_chars)
-    if not data:
+    with _open_regular_file(path) as fh:
+        if not max_chars and os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+            raise _too_big(path)
+        head = fh.read(4)
+        bom, encoding = next(((b, e) for b, e in BOMS if head.startswith(b)), (b"", "UTF-8"))
+        fh.seek(len(bom))
+        text = _read_text(path, fh, encoding, len(bom), max_chars)
+    if not text:
         raise CorpusError(f"{path} is empty")
-    if b"\x00" in data:
-        raise CorpusError(f"{path} looks like a binary file (it contains NUL bytes), not text")
-    # utf-8-sig drops a BOM; final=False keeps a character cut in half at the read limit from
-    # looking like invalid UTF-8.
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    return text
+
+
+def _read_text(path: Path, fh: BinaryIO, encoding: str, offset: int, max_chars: int) -> str:
+    """Read and decode from `offset` (just past the BOM) until EOF or max_chars characters.
+
+    Piece by piece: the file's bytes are never all in memory next to the text, nothing is read
+    past what max_chars needs, and the size cap holds even if the file grows meanwhile.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    parts: list[str] = []
+    chars = 0
+    after_cr = False  # the previous piece ended with CR, already turned into a newline
+    while not max_chars or chars < max_chars:
+        chunk = fh.read(READ_CHUNK)
+        if not max_chars and offset + len(chunk) > MAX_FILE_BYTES:
+            raise _too_big(path)
+        if encoding == "UTF-8" and b"\x00" in chunk:
+            raise CorpusError(
+                f"{path} looks like a binary file (it contains NUL bytes), not text; if it is "
+                f"UTF-16 text without a byte-order mark, convert it first: "
+                f"iconv -f UTF-16LE -t UTF-8 {path} > {path}.utf8.txt"
+            )
+        try:
+            piece = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            where = offset - len(decoder.getstate()[0]) + exc.start
+            raise CorpusError(
+                f"{path} is not {encoding} text (invalid byte at offset {where}); convert it to "
+                f"UTF-8 first, e.g. iconv -f <its encoding> -t UTF-8 {path} > {path}.utf8.txt"
+            ) from exc
+        offset += len(chunk)
+        if encoding != "UTF-8" and "\x00" in piece:
+            raise CorpusError(f"{path} starts like {encoding} text but contains NUL characters: "
+                              "it looks like a binary file, not text")
+        if after_cr and piece.startswith("\n"):
+            piece, after_cr = piece[1:], False
+        if piece:
+            after_cr = piece.endswith("\r")
+            parts.append(_normalise_newlines(piece))
+            chars += len(parts[-1])
+        if not chunk:
+            break
+    text = "".join(parts)
+    return text[:max_chars] if max_chars else text
+
+
+def _too_big(path: Path) -> CorpusError:
+    return CorpusError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
+                       "set max_chars to use its beginning")
+
+
+@contextmanager
+def _open_regular_file(path: Path) -> Iterator[BinaryIO]:
+    """`path` opened for reading, if it is a regular file (symlinks followed); OSError of the
+    caller's reads become CorpusError too.
+
+    Anything else is refused before it is opened: a FIFO would block the open (or the read)
+    until a writer comes, a device can be endless or have side effects on open.
+    """
     try:
-        text = decoder.decode(data, final=not truncated)
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{path} is not UTF-8 text (invalid byte at offset {exc.start}); "
-            "convert it to UTF-8 first"
-        ) from exc
-    return _normalise_newlines(text)
-
-
-def _read_bytes(path: Path, max_chars: int) -> tuple[bytes, bool]:
-    """The file's bytes, or enough of them for `max_chars` characters; and whether cut short."""
-    if not path.exists():
+        _check_regular(path, path.stat().st_mode)
+        # Not blocking: if a FIFO was put there since the check, opening it returns at once.
+        fh = open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")  # noqa: SIM115
+    except FileNotFoundError:
         raise CorpusError(f"corpus file {path} does not exist "
-                          f"(built-in corpora: {', '.join(BUILTIN)})")
-    if path.is_dir():
-        raise CorpusError(f"{path} is a directory; give a UTF-8 text file")
-    # 4 bytes per character at most in UTF-8, plus a BOM and a split CRLF.
-    limit = max_chars * 4 + 8 if max_chars else MAX_FILE_BYTES + 1
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit)
-            truncated = bool(fh.read(1))
+                          f"(built-in corpora: {', '.join(BUILTIN)})") from None
     except OSError as exc:
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if not max_chars and len(data) > MAX_FILE_BYTES:
-        raise CorpusError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
-                          "set max_chars to use its beginning")
-    return data, truncated
+    with fh:
+        _check_regular(path, os.fstat(fh.fileno()).st_mode)
+        try:
+            yield fh
+        except OSError as exc:
+            raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise CorpusError(f"{path} is a directory; give a UTF-8 text file")
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        raise CorpusError(f"{path} is {kind}, not a regular file; give a UTF-8 text file "
+                          "(save what it produces to a file first)")
 
 
 def _normalise_newlines(text: str) -> str:

@@ -34,6 +34,9 @@ def consecutive_starts(n: int, batch_size: int, num_steps: int) -> torch.Tensor:
 def batch_at(
     data: torch.Tensor, starts: torch.Tensor, num_steps: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """X, Y of shape (batch_size, num_steps) for one row of a start table."""
+    """X, Y of shape (batch_size, num_steps) for one row of a start table, as int64.
+
+    `data` may be held in a narrower integer type (Corpus.indices is); only the batch is widened.
+    """
     positions = starts[:, None] + torch.arange(num_steps, device=starts.device)
-    return data[positions], data[positions + 1]
+    return data[positions].long(), data[positions + 1].long()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import os
 import socket
 import threading
+import tracemalloc
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,9 +16,11 @@ from pathlib import Path
 import pytest
 import torch
 
+import engine.corpus as corpus_module
 from engine.corpus import (
     JAYCHOU_SHA1,
     JAYCHOU_ZIP,
+    MAX_FILE_BYTES,
     MAX_VOCAB,
     Corpus,
     CorpusError,
@@ -23,8 +28,9 @@ from engine.corpus import (
     load_corpus,
 )
 from engine.download import stderr_progress
+from engine.sampling import batch_at
 
-# --- a loopback mirror ---------------------------------------------------------------------------
+# --- a loopback mirror ----------------------------------------------------------------------------
 
 Mirror = Callable[..., str]
 
@@ -65,7 +71,7 @@ def zip_bytes(shared_corpus_zip: Path) -> bytes:
     return shared_corpus_zip.read_bytes()
 
 
-# --- download ------------------------------------------------------------------------------------
+# --- download -------------------------------------------------------------------------------------
 
 def test_download_into_empty_dir(tmp_path: Path, mirror: Mirror, zip_bytes: bytes) -> None:
     mirror(zip_bytes)
@@ -151,13 +157,13 @@ def test_stderr_progress_bar() -> None:
     assert out.getvalue().endswith("2 KiB")
 
 
-# --- jaychou -------------------------------------------------------------------------------------
+# --- jaychou --------------------------------------------------------------------------------------
 
 def test_jaychou_default(jaychou: Corpus) -> None:
     assert jaychou.name == "jaychou"
     assert len(jaychou.text) == 10_000 and len(jaychou.vocab) == 1027
     assert "\n" not in jaychou.text and "\r" not in jaychou.text
-    assert jaychou.indices.dtype == torch.long and jaychou.indices.shape == (10_000,)
+    assert jaychou.indices.dtype == torch.int16 and jaychou.indices.shape == (10_000,)
     assert jaychou.vocab.decode(jaychou.indices.tolist()) == jaychou.text
     assert jaychou.sha256 == hashlib.sha256(jaychou.text.encode()).hexdigest()
     assert jaychou.text.startswith("想要有直升机")
@@ -195,7 +201,7 @@ def test_vocab_rejects_unsorted() -> None:
     assert Vocab.from_text("banana").idx_to_char == ["a", "b", "n"]
 
 
-# --- pysrc and files -----------------------------------------------------------------------------
+# --- pysrc and files ------------------------------------------------------------------------------
 
 def test_pysrc_offline_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RNNPLAY_CORPUS_DIR", str(tmp_path / "nothing"))
@@ -228,7 +234,7 @@ def test_prefix_read_does_not_split_characters(tmp_path: Path) -> None:
         assert load_corpus(str(path), max_chars=n).text == ("分开" * 1000)[:n]
 
 
-# --- bad corpora ---------------------------------------------------------------------------------
+# --- bad corpora ----------------------------------------------------------------------------------
 
 def _write(tmp_path: Path, data: bytes) -> str:
     path = tmp_path / "bad.txt"
@@ -259,3 +265,187 @@ def test_bad_corpora(tmp_path: Path, make: Callable[[Path], str], match: str) ->
 def test_bad_max_chars() -> None:
     with pytest.raises(CorpusError, match="max_chars"):
         load_corpus("pysrc", max_chars=-1)
+
+
+# --- big corpora: small indices, bounded memory (issue 10) ----------------------------------------
+
+def _reference_indices(text: str) -> tuple[list[str], list[int]]:
+    """The definition the vocabulary and indices must keep: sorted(set(text)), char -> position."""
+    chars = sorted(set(text))
+    position = {c: i for i, c in enumerate(chars)}
+    return chars, [position[c] for c in text]
+
+
+def test_indices_bit_exact_with_the_definition(tmp_path: Path) -> None:
+    whole = load_corpus("jaychou", max_chars=0)
+    path = tmp_path / "mixed.txt"
+    path.write_text("分开 ab\tc🙂\u00e9\n𝄞z" * 50_000 + "末", encoding="utf-8")  # > one chunk
+    for corpus in (whole, load_corpus("pysrc", max_chars=0), load_corpus(str(path), max_chars=0)):
+        chars, ids = _reference_indices(corpus.text)
+        assert corpus.vocab.idx_to_char == chars and corpus.indices.tolist() == ids
+        assert corpus.sha256 == hashlib.sha256(corpus.text.encode()).hexdigest()
+    assert Vocab.from_text(path.read_text(encoding="utf-8")).idx_to_char == chars
+
+
+@pytest.mark.parametrize(("distinct", "dtype"), [(2, torch.uint8), (256, torch.uint8),
+                                                 (257, torch.int16), (MAX_VOCAB, torch.int16)])
+def test_indices_in_smallest_dtype(tmp_path: Path, distinct: int, dtype: torch.dtype) -> None:
+    path = tmp_path / "v.txt"
+    path.write_text("".join(map(chr, range(0x4E00, 0x4E00 + distinct))) * 2, encoding="utf-8")
+    corpus = load_corpus(str(path), max_chars=0)
+    assert len(corpus.vocab) == distinct and corpus.indices.dtype == dtype
+    assert corpus.indices.tolist() == list(range(distinct)) * 2
+
+
+def test_batches_of_small_indices_are_long(tmp_path: Path) -> None:
+    # Embedding lookups and one-hot scatters need int64, and torch reads a uint8 index as a mask.
+    corpus = load_corpus("pysrc")
+    assert corpus.indices.dtype == torch.uint8
+    X, Y = batch_at(corpus.indices, torch.tensor([0, 100]), 5)
+    assert X.dtype == Y.dtype == torch.long
+    assert X.tolist() == [corpus.indices[s : s + 5].tolist() for s in (0, 100)]
+    assert Y.tolist() == [corpus.indices[s + 1 : s + 6].tolist() for s in (0, 100)]
+
+
+def _traced_peak_bytes(load: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        load()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("kind", ["ascii", "cjk+emoji"])
+def test_big_corpus_peak_memory(tmp_path: Path, kind: str) -> None:
+    """At most 16 bytes per character over what was allocated before (issue 10's bar).
+
+    cjk+emoji is the costliest text: 4 bytes of UTF-8 per emoji, and one code point past U+FFFF
+    makes Python store the whole str at 4 bytes per character.
+    """
+    unit = "def f(x):\n    return x + 1\n" if kind == "ascii" else "分开，想要有直升机🙂\n"
+    text = unit * (1_000_000 // len(unit))
+    path = tmp_path / "big.txt"
+    path.write_text(text, encoding="utf-8")
+    peak = _traced_peak_bytes(lambda: load_corpus(str(path), max_chars=0))
+    assert peak / len(text) <= 16, f"{peak / len(text):.1f} bytes per character"
+
+
+# --- hostile inputs (issue 11: 8, 12, 13, 14) -----------------------------------------------------
+
+def test_huge_max_chars_reads_only_the_file(tiny_corpus: Path) -> None:
+    # Item 8: the read size came from max_chars: 4 * 10**10 bytes -> MemoryError.
+    for max_chars in (10_000_000_000, 2**62):
+        peak = _traced_peak_bytes(lambda n=max_chars: load_corpus(str(tiny_corpus), max_chars=n))
+        assert peak < 2**23  # the code point tables are 3 MiB; the old read was 40 GB
+    assert load_corpus(str(tiny_corpus), max_chars=10**12).text == tiny_corpus.read_text()
+
+
+def test_too_big_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "sparse.txt"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        with pytest.raises(CorpusError, match="larger than 256 MiB"):
+            load_corpus(str(path), max_chars=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**23  # the code point tables are 3 MiB; the old read was 40 GB
+
+
+@pytest.mark.parametrize("text", ["aaaaaaaa", "\n" * 100, "\r\n" * 100, "分" * 3])
+def test_one_distinct_character_is_refused(tmp_path: Path, text: str) -> None:
+    # Item 12: it trained and reported "diverged: the loss exploded to 0" (10 * log 1 = 0).
+    path = tmp_path / "one.txt"
+    path.write_bytes(text.encode())
+    with pytest.raises(CorpusError, match="at least two different characters to model"):
+        load_corpus(str(path), max_chars=0)
+    with pytest.raises(CorpusError, match="two different characters"):
+        load_corpus(str(tmp_path / "one.txt"), max_chars=1_000)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this OS")
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    # Item 13: opening a FIFO waits for a writer forever.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | Corpus] = []
+
+    def load() -> None:
+        try:
+            outcome.append(load_corpus(str(fifo)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(5)
+    if thread.is_alive():
+        # Release the blocked open (a writer appears and leaves) so the thread can end.
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("load_corpus blocked on a FIFO")
+    assert isinstance(outcome[0], CorpusError), outcome
+    assert "named pipe" in str(outcome[0]) and "not a regular file" in str(outcome[0])
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/zero"])
+def test_device_is_refused(device: str) -> None:
+    for max_chars in (0, 100):
+        with pytest.raises(CorpusError, match="is a device, not a regular file"):
+            load_corpus(device, max_chars=max_chars)
+
+
+def test_symlink_to_a_file_is_followed(tiny_corpus: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.txt"
+    link.symlink_to(tiny_corpus)
+    assert load_corpus(str(link)).text == tiny_corpus.read_text()
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_corpus(str(tmp_path / "dangling"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_bom_are_decoded(tmp_path: Path, encoding: str) -> None:
+    # Item 14: they were refused as "a binary file (NUL bytes)"; the mark names the encoding.
+    text = "分开 ab🙂\r\ncd\n" * 100
+    path = tmp_path / "wide.txt"
+    path.write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    normalised = text.replace("\r\n", "\n")
+    assert load_corpus(str(path), max_chars=0).text == normalised
+    for n in (2, 3, 4, 5, 7, 999):  # prefixes that cut a surrogate pair or a CRLF
+        assert load_corpus(str(path), max_chars=n).text == normalised[:n]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 4096])
+def test_text_read_in_pieces_equals_text_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # Files are read READ_CHUNK bytes at a time: pieces may end inside a character, between the
+    # CR and LF of a CRLF, or decode to nothing at all; none of it may show in the text.
+    monkeypatch.setattr(corpus_module, "READ_CHUNK", chunk)
+    text = "x\r\r\n分\rab🙂\r\n\n\r" * 7 + "末\r"
+    whole = text.replace("\r\n", "\n").replace("\r", "\n")
+    path = tmp_path / "t.txt"
+    for encoding, bom in [("utf-8", b""), ("utf-8", codecs.BOM_UTF8),
+                          ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-32-be", codecs.BOM_UTF32_BE)]:
+        path.write_bytes(bom + text.encode(encoding))
+        assert load_corpus(str(path), max_chars=0).text == whole, encoding
+        for n in (2, 3, 4, 9, len(whole) - 1, len(whole), len(whole) + 1):
+            assert load_corpus(str(path), max_chars=n).text == whole[:n], (encoding, n)
+
+
+def test_wide_text_messages(tmp_path: Path) -> None:
+    path = tmp_path / "w.txt"
+    path.write_bytes("no mark here".encode("utf-16-le"))
+    with pytest.raises(CorpusError, match="iconv -f UTF-16LE -t UTF-8"):
+        load_corpus(str(path))
+    path.write_bytes("odd".encode("utf-16-le").join([codecs.BOM_UTF16_LE, b"x"]))
+    odd = r"is not UTF-16LE text \(invalid byte at offset 8\).*iconv"
+    with pytest.raises(CorpusError, match=odd):
+        load_corpus(str(path))
+    path.write_bytes(codecs.BOM_UTF32_BE + "a\x00b".encode("utf-32-be"))
+    with pytest.raises(CorpusError, match="binary"):
+        load_corpus(str(path))
