@@ -45,15 +45,12 @@ MAX_VOCAB = 20_000
 MAX_FILE_BYTES = 256 * 1024 * 1024
 # One input/target pair is the least a language model can be trained on.
 MIN_TEXT_CHARS = 2
-# Unicode code points are below this; a table with one entry per code point costs 1-2 MiB and
-# turns building the vocabulary and the indices into array lookups instead of per-character Python.
-CODE_POINTS = 0x110000
 # Characters indexed per step: bounds the temporary copies (the UTF-32 bytes, numpy's index
 # casts) to about a MiB whatever the text's size, and lets Ctrl-C in between steps.
 CHUNK_CHARS = 1 << 16
-# Bytes read and decoded at a time: bounds the decoder's temporary buffers (up to 4 bytes per
+# Bytes read and decoded at a time: bounds the decoder's temporary buffers (up to 6 bytes per
 # input byte once a character past U+FFFF turns up) and lets Ctrl-C in between reads.
-READ_CHUNK = 1 << 20
+READ_CHUNK = 1 << 18
 # Byte-order marks and the encoding each one names. UTF-32-LE's begins with UTF-16-LE's, so it
 # is tried first. Without a mark a file is read as UTF-8.
 BOMS = (
@@ -164,9 +161,16 @@ def _index_dtype(vocab_size: int) -> type[np.integer]:
 
 
 def _distinct_code_points(text: str) -> np.ndarray:
-    """The code points that occur in `text`, ascending: the order of sorted(set(text))."""
-    seen = np.zeros(CODE_POINTS, dtype=bool)
+    """The code points that occur in `text`, ascending: the order of sorted(set(text)).
+
+    A flag per code point up to the largest one seen: array work instead of a Python set of
+    one-character strings, and a few KiB for most texts (1 MiB if an emoji turns up).
+    """
+    seen = np.zeros(0, dtype=bool)
     for _, points in _code_point_chunks(text):
+        top = int(points.max()) + 1
+        if top > len(seen):
+            seen = np.concatenate((seen, np.zeros(top - len(seen), dtype=bool)))
         seen[points] = True
     return np.flatnonzero(seen)
 
@@ -202,7 +206,7 @@ def make_corpus(name: str, text: str) -> Corpus:
             "two different characters to model"
         )
     dtype = _index_dtype(size)
-    lookup = np.zeros(CODE_POINTS, dtype=dtype)
+    lookup = np.zeros(int(code_points[-1]) + 1, dtype=dtype)
     lookup[code_points] = np.arange(size, dtype=dtype)
     indices = np.empty(len(text), dtype=dtype)
     digest = hashlib.sha256()
