@@ -238,12 +238,19 @@ def load_corpus(
     """
     if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
         raise CorpusError(f"max_chars must be a whole number >= 0 (0 = all), not {max_chars!r}")
-    if spec == "jaychou":
-        return make_corpus("jaychou", _truncate(_jaychou_text(corpus_dir, progress), max_chars))
-    if spec == "pysrc":
-        return make_corpus("pysrc", _truncate(_pysrc_text(), max_chars))
-    path = Path(spec).expanduser()
-    return make_corpus(str(path.resolve()), _file_text(path, max_chars))
+    try:
+        if spec == "jaychou":
+            text = _truncate(_jaychou_text(corpus_dir, progress), max_chars)
+            return make_corpus("jaychou", text)
+        if spec == "pysrc":
+            return make_corpus("pysrc", _truncate(_pysrc_text(), max_chars))
+        path = Path(spec).expanduser()
+        text = _file_text(path, max_chars)
+        return make_corpus(str(path.resolve()), text)
+    except MemoryError:
+        # Raised with an empty message; by now the partial text is freed and a line fits.
+        raise CorpusError(f"not enough memory to load the corpus {spec!r}; "
+                          "a smaller --max-chars needs less") from None
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -416,6 +423,8 @@ def _open_regular_file(path: Path) -> Iterator[BinaryIO]:
     Anything else is refused before it is opened: a FIFO would block the open (or the read)
     until a writer comes, a device can be endless or have side effects on open.
     """
+    if "\x00" in str(path):
+        raise CorpusError(f"{str(path)!r} is not a file name (it contains a NUL character)")
     try:
         _check_regular(path, path.stat().st_mode)
         # Not blocking: if a FIFO was put there since the check, opening it returns at once.

@@ -7,6 +7,8 @@ import hashlib
 import io
 import os
 import socket
+import subprocess
+import sys
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -246,6 +248,7 @@ def _write(tmp_path: Path, data: bytes) -> str:
     ("make", "match"),
     [
         (lambda p: str(p / "missing.txt"), "does not exist"),
+        (lambda p: str(p / "a\x00b.txt"), "not a file name"),
         (lambda p: str(p), "is a directory"),
         (lambda p: _write(p, b""), "is empty"),
         (lambda p: _write(p, "\ufeff".encode()), "is empty"),
@@ -255,7 +258,8 @@ def _write(tmp_path: Path, data: bytes) -> str:
         (lambda p: _write(p, "".join(map(chr, range(0x4E00, 0x4E00 + MAX_VOCAB + 1))).encode()),
          "distinct characters"),
     ],
-    ids=["missing", "directory", "empty", "bom-only", "one-char", "binary", "latin1", "huge-vocab"],
+    ids=["missing", "nul-in-name", "directory", "empty", "bom-only", "one-char", "binary",
+         "latin1", "huge-vocab"],
 )
 def test_bad_corpora(tmp_path: Path, make: Callable[[Path], str], match: str) -> None:
     with pytest.raises(CorpusError, match=match):
@@ -353,6 +357,32 @@ def test_too_big_file_is_refused_before_reading(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 2**20  # the old code read 256 MiB before refusing
+
+
+OUT_OF_MEMORY = """
+import resource, sys
+from engine.corpus import CorpusError, load_corpus
+with open("/proc/self/status") as f:
+    size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (size + 24 * 2**20, resource.RLIM_INFINITY))
+try:
+    load_corpus(sys.argv[1], max_chars=0)
+except CorpusError as err:
+    print(err)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_out_of_memory_is_one_line(tmp_path: Path) -> None:
+    # Item 8's second half: a MemoryError has an empty message (the app showed "trainer thread
+    # failed:" and nothing else). A text that needs more than the process may have is named.
+    path = tmp_path / "big.txt"
+    path.write_text("分开，想要有直升机🙂\n" * 2_000_000, encoding="utf-8")  # 64 MB of text in RAM
+    done = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY, str(path)], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert done.stderr == "" and done.returncode == 0
+    assert done.stdout == f"not enough memory to load the corpus {str(path)!r}; " \
+                          "a smaller --max-chars needs less\n"
 
 
 @pytest.mark.parametrize("text", ["aaaaaaaa", "\n" * 100, "\r\n" * 100, "分" * 3])
