@@ -62,6 +62,7 @@ class Setting:
     label: str = ""  # the setup form's label; "" keeps the field off the form
     noun: str = ""  # how messages name it ("learning rate"); default: the name, spaced
     choices: tuple[str, ...] = ()
+    suggest: tuple[str, ...] = ()  # values a form offers to complete (any other is allowed)
     ge: int | None = None  # whole numbers: the least allowed
     gt: float | None = None  # numbers: the value must be above this
     le: float | None = None  # the most allowed (for prefixes: how many)
@@ -160,7 +161,8 @@ class Spec:
 
     def _check_float(self, value: Any) -> None:
         s = self.setting
-        ok = type(value) in (int, float) and math.isfinite(value)
+        # An int is compared exactly (math.isfinite would overflow on 10**400).
+        ok = type(value) is int or (type(value) is float and math.isfinite(value))
         if not ok or not (s.gt is None or value > s.gt) or not (s.le is None or value <= s.le):
             above = "a positive number" if s.gt == 0 else f"a number above {s.gt:g}"
             raise ConfigError(
@@ -235,16 +237,16 @@ class _Settings:
         unknown = set(d) - set(table)
         if unknown:
             raise ConfigError(f"unknown settings: {', '.join(sorted(map(str, unknown)))}")
-        values = dict(d)
-        for name, value in values.items():
-            spec = table[name]
-            if spec.kind is tuple and isinstance(value, list):
-                values[name] = tuple(value)
-            elif spec.kind is float and type(value) is int:
-                values[name] = float(value)
+        values = {
+            name: tuple(value) if table[name].kind is tuple and isinstance(value, list) else value
+            for name, value in d.items()
+        }
         config = cls(**values)
         config.check()
-        return config
+        # JSON may write 100.0 as 100; only once checked is such an int known to fit a float.
+        floats = {spec.name: float(v) for spec in specs(cls)
+                  if spec.kind is float and type(v := getattr(config, spec.name)) is int}
+        return replace(config, **floats)
 
 
 @dataclass(frozen=True)
@@ -360,7 +362,7 @@ class CorpusConfig(_Settings):
     # a built-in name wins over a file of the same name ("./jaychou" for the file)
     corpus: str = setting(
         "jaychou", "jaychou (the book's lyrics), pysrc (Python source) or a UTF-8 text file",
-        label="corpus",
+        label="corpus", suggest=("jaychou", "pysrc"),
     )
     # the book trains on the first 10,000 characters; 0 keeps the whole text
     max_chars: int = setting(

@@ -1,4 +1,4 @@
-"""`rnnplay` (the interactive app): options and launch. rnnplay/cli.py dispatches here."""
+"""`rnnplay` (the interactive app): options and launch."""
 
 from __future__ import annotations
 
@@ -8,64 +8,29 @@ import signal
 import sys
 import time
 
+from engine.config import ConfigError, CorpusConfig, TrainConfig, spec_of
+from rnnplay.options import add_settings, given
+
 # Python hands the GIL between threads every 5 ms by default; while the trainer thread runs
 # Python between torch ops, the UI and completion threads wait that long for each hand-over, and a
 # 50-step greedy rollout hands over hundreds of times. 1 ms keeps keystrokes responsive.
 GIL_SWITCH_INTERVAL_S = 0.001
 
-# Setup-pane fields each option pre-fills (dest -> field id).
-SETUP_OPTIONS = {
-    "corpus": "corpus",
-    "max_chars": "max_chars",
-    "model": "model",
-    "layers": "layers",
-    "hidden": "hidden",
-    "sampling": "sampling",
-    "lr": "lr",
-    "clip": "clip",
-    "batch_size": "batch_size",
-    "num_steps": "num_steps",
-    "epochs": "epochs",
-    "device": "device",
-}
+APP_THREADS = 1  # more threads fight the UI for a small CPU and can run far slower
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the interactive app; each setup option only pre-fills the setup pane."""
+    """Options of the interactive app; each setting option only pre-fills the setup form."""
     parser.add_argument(
         "--train", action="store_true", help="start training at launch (the prompt has the focus)"
     )
-    parser.add_argument("--corpus", help="jaychou (default), pysrc or a text file path")
-    parser.add_argument(
-        "--max-chars",
-        type=int,
-        dest="max_chars",
-        help="use the first N characters of the corpus (0 = all; default 10000)",
-    )
-    parser.add_argument(
-        "--model",
-        choices=["scratch", "rnn", "gru", "lstm"],
-        help="scratch (the book's from-scratch RNN, default) or an nn model",
-    )
-    parser.add_argument("--layers", type=int, help="recurrent layers (default 1)")
-    parser.add_argument("--hidden", type=int, help="hidden units (default 256)")
-    parser.add_argument(
-        "--sampling", choices=["random", "consecutive"], help="minibatch sampling (default random)"
-    )
-    parser.add_argument(
-        "--lr", type=float, help="learning rate (default: 100 for scratch/SGD, 1e-3 for Adam)"
-    )
-    parser.add_argument("--clip", type=float, help="gradient clipping threshold (default 0.01)")
-    parser.add_argument("--batch-size", type=int, dest="batch_size", help="default 32")
-    parser.add_argument("--num-steps", type=int, dest="num_steps", help="default 35")
-    parser.add_argument("--epochs", type=int, help="default 250")
-    parser.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="torch intra-op threads for training (default 1: more threads "
-        "fight the UI for a small CPU and can run far slower)",
+    add_settings(parser, CorpusConfig)
+    add_settings(
+        parser,
+        TrainConfig,
+        lambda spec: bool(spec.setting.label) or spec.name == "threads",
+        notes={"threads": f"default {APP_THREADS}: more threads fight the UI for a small CPU "
+               "and can run far slower"},
     )
     parser.add_argument("--prompt", default="", help="text to put in the prompt at launch")
     parser.add_argument(
@@ -91,26 +56,31 @@ def _warm_torch(threads: int) -> None:
 
 
 def setup_values(args: argparse.Namespace) -> dict[str, str]:
+    """The setting options given, as the setup form's text (field name -> text)."""
     values = {}
-    for dest, field_id in SETUP_OPTIONS.items():
-        value = getattr(args, dest, None)
-        if value is not None:
-            values[field_id] = f"{value:g}" if isinstance(value, float) else str(value)
+    for cls in (CorpusConfig, TrainConfig):
+        for name, value in given(args, cls).items():
+            if spec_of(cls, name).setting.label:
+                values[name] = spec_of(cls, name).text(value)
     return values
 
 
 def run(args: argparse.Namespace) -> int:
     """Launch the app; returns the process exit status."""
-    threads = args.threads if getattr(args, "threads", None) else 1
+    try:  # the form would refuse them too, but threads are set before it exists
+        TrainConfig(**given(args, TrainConfig)).check_values()
+        CorpusConfig(**given(args, CorpusConfig)).check()
+    except ConfigError as err:
+        print(f"rnnplay: {err}", file=sys.stderr)
+        return 2
+    threads = getattr(args, "threads", APP_THREADS)
     started = time.monotonic()
     _warm_torch(threads)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
     from tui.app import AppOptions, RnnplayApp
-    from tui.engine_port import real_engine
 
     app = RnnplayApp(
-        real_engine(),
         AppOptions(
             train=bool(getattr(args, "train", False)),
             setup=setup_values(args),
@@ -140,13 +110,3 @@ def _print_exit_notes(notes: list[str]) -> None:
             print(note, file=sys.stderr)
         except OSError:
             return
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rnnplay")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

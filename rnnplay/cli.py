@@ -1,4 +1,4 @@
-"""`rnnplay` with no command opens the app; `rnnplay train` and `rnnplay complete` run headless."""
+"""`rnnplay` opens the app; `rnnplay train` and `rnnplay complete` run headless."""
 
 from __future__ import annotations
 
@@ -6,32 +6,35 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("train", "complete")
+from rnnplay import app_cmd, complete_cmd, train_cmd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rnnplay",
+        description="A terminal playground for character-level RNNs. With no command it opens "
+        "the app; its options pre-fill the setup form.",
+    )
+    app_cmd.add_arguments(parser)
+    parser.set_defaults(run=app_cmd.run)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name, module, summary in (
+        ("train", train_cmd, "train headless, printing the book's progress lines"),
+        ("complete", complete_cmd, "complete a prefix with a saved session's model"),
+    ):
+        command = commands.add_parser(name, help=summary, description=module.__doc__)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] in COMMANDS:
-        return _run_command(args_list[0], args_list[1:])
-    from rnnplay import app_cmd  # the app (and textual) load only when the app is wanted
-
-    parser = argparse.ArgumentParser(
-        prog="rnnplay",
-        description="A terminal playground for character-level RNNs. "
-        "Commands: `rnnplay train --help`, `rnnplay complete --help`.",
-    )
-    app_cmd.add_arguments(parser)
-    return app_cmd.run(parser.parse_args(args_list))
-
-
-def _run_command(name: str, argv: list[str]) -> int:
-    if name == "train":
-        from rnnplay import train_cmd as command
-    else:
-        from rnnplay import complete_cmd as command
-    parser = argparse.ArgumentParser(prog=f"rnnplay {name}", description=command.__doc__)
-    command.add_arguments(parser)
-    return command.run(parser.parse_args(argv))
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C while starting up, before a command handles it
+        print("rnnplay: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

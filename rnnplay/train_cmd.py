@@ -4,143 +4,164 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
+import os
 import sys
-from dataclasses import asdict
-from typing import IO
+import tempfile
+from dataclasses import asdict, replace
+from pathlib import Path
 
-from engine.config import MODELS, SAMPLINGS, ConfigError, TrainConfig
+from engine.config import ConfigError, CorpusConfig, TrainConfig, default_prefixes, specs
 from engine.corpus import CorpusError, load_corpus
 from engine.device import DeviceError, resolve_device
 from engine.download import stderr_progress
-from engine.events import EpochEnd, Event, Sample, StatusChanged
+from engine.events import EpochEnd, Event, RunState, Sample, StatusChanged
+from engine.memory_estimate import check_memory
 from engine.session import PeriodicSave, SessionError, load_session, restore_trainer
 from engine.train import Trainer
+from rnnplay.headless import Output, StopSignals, say
+from rnnplay.options import add_settings, flags, given
+
+EXIT_STATUS = {RunState.FINISHED: 0, RunState.DIVERGED: 3}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    d = TrainConfig()
+    add_settings(parser, CorpusConfig)
+    add_settings(parser, TrainConfig, notes={"threads": "default: torch's"})
     add = parser.add_argument
-    add("--corpus", default="jaychou", help="jaychou, pysrc or a UTF-8 text file (default jaychou)")
-    add("--max-chars", type=int, default=10_000, help="characters used; 0 = all (default 10000)")
-    add("--model", choices=MODELS, default=d.model, help="default scratch")
-    add("--sampling", choices=SAMPLINGS, default=d.sampling, help="default random")
-    add("--epochs", type=int, default=None, help=f"default {d.epochs}")
-    add("--lr", type=float, default=None, help="default: 100 for scratch (SGD), 1e-3 otherwise")
-    add("--clip", type=float, default=d.clip, help=f"gradient-norm threshold (default {d.clip})")
-    add("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
-    add("--num-steps", type=int, default=d.num_steps, help=f"default {d.num_steps}")
-    add("--hidden", type=int, default=d.hidden, help=f"default {d.hidden}")
-    add("--layers", type=int, default=d.layers, help="default 1 (nn models only)")
-    add("--device", default=None, help="auto, cpu, cuda or cuda:N (default auto)")
-    add("--seed", type=int, default=d.seed, help="default 0")
-    add("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    add("--prefixes", default=",".join(d.prefixes), help="comma-separated (default 分开,不分开)")
-    add("--pred-period", type=int, default=d.pred_period, help="epochs between predictions")
-    add("--pred-len", type=int, default=d.pred_len, help="characters predicted (default 50)")
     add("--jsonl", metavar="PATH", help="write one JSON object per epoch/prediction; - = stdout")
     add("--save", metavar="PATH", help="save the session here at the end (and with --save-every)")
     add("--save-every", type=int, default=0, metavar="N", help="also save every N epochs")
     add("--resume", metavar="PATH",
-        help="continue a saved session with its saved settings (to --epochs N); saves back to it")
+        help="continue a saved session with its saved settings (to --epochs N); saves back to it. "
+        f"Only {flags(_resumable())} and the saving options may be given with it")
 
 
-# Settings a resumed session keeps; only these may be given with --resume.
-RESUME_OPTIONS = {"resume", "epochs", "device", "threads", "jsonl", "save", "save_every"}
-
-
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    prefixes = tuple(p for p in args.prefixes.split(",") if p)
-    d = TrainConfig()
-    return TrainConfig(
-        model=args.model, hidden=args.hidden, layers=args.layers, sampling=args.sampling,
-        epochs=d.epochs if args.epochs is None else args.epochs, lr=args.lr, clip=args.clip,
-        batch_size=args.batch_size, num_steps=args.num_steps,
-        device=args.device or d.device, seed=args.seed, prefixes=prefixes,
-        pred_period=args.pred_period, pred_len=args.pred_len, threads=args.threads,
-    )
+def _resumable() -> set[str]:
+    return {spec.name for spec in specs(TrainConfig) if spec.may_change_on_resume}
 
 
 class Reporter:
     """Turns trainer events into the book's lines on stdout and/or JSON lines."""
 
-    def __init__(self, book: IO[str] | None, jsonl: IO[str] | None, pred_period: int) -> None:
-        self.book, self.jsonl, self.pred_period = book, jsonl, pred_period
+    def __init__(self, book: Output | None, jsonl: Output | None = None) -> None:
+        self.book, self.jsonl, self.pred_period = book, jsonl, 0
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, EpochEnd):
             self._json({"type": "epoch", **asdict(event)})
             last = event.epoch == event.epochs
             if self.book and (last or (self.pred_period and event.epoch % self.pred_period == 0)):
-                print(f"epoch {event.epoch}, perplexity {event.perplexity:.2f}, "
-                      f"time {event.seconds:.2f} sec", file=self.book, flush=True)
+                self.book.write(f"epoch {event.epoch}, perplexity {event.perplexity:.2f}, "
+                                f"time {event.seconds:.2f} sec")
         elif isinstance(event, Sample):
             self._json({"type": "prediction", **asdict(event)})
             if self.book:
-                print(f" - {event.text}", file=self.book, flush=True)
-        elif isinstance(event, StatusChanged) and event.status == "diverged":
-            print(f"rnnplay: {event.message}", file=sys.stderr, flush=True)
+                self.book.write(f" - {event.text}")
+        elif isinstance(event, StatusChanged) and event.status == RunState.DIVERGED:
+            say(f"rnnplay: {event.message}")
 
     def _json(self, obj: dict) -> None:
         if self.jsonl:
-            self.jsonl.write(json.dumps(obj, ensure_ascii=False) + "\n")
-            self.jsonl.flush()
+            self.jsonl.write(json.dumps(obj, ensure_ascii=False))
 
 
 def run(args: argparse.Namespace) -> int:
-    reporter = Reporter(None if args.jsonl == "-" else sys.stdout, None, 0)
+    with StopSignals() as signals:
+        try:
+            return _run(args, signals)
+        except KeyboardInterrupt:  # before training began: nothing to save
+            say("rnnplay train: interrupted before training began")
+            return signals.exit_status
+
+
+def _run(args: argparse.Namespace, signals: StopSignals) -> int:
+    stdout = Output(sys.stdout, "stdout", "training goes on without progress lines")
+    reporter = Reporter(None if args.jsonl == "-" else stdout)
     try:
-        _check_save_options(args)
-        trainer, save_path = _resumed(args, reporter) if args.resume else _fresh(args, reporter)
-        reporter.jsonl = _open_jsonl(args.jsonl)
+        save_path = _check_save_options(args)
+        trainer = _resumed(args, reporter) if args.resume else _fresh(args, reporter)
+        reporter.jsonl = _open_jsonl(args.jsonl, stdout)
     except (ConfigError, CorpusError, DeviceError, SessionError, OSError) as err:
-        print(f"rnnplay train: {err}", file=sys.stderr)
+        say(f"rnnplay train: {err}")
         return 2
     reporter.pred_period = trainer.config.pred_period
-    saver = PeriodicSave(trainer, save_path, args.save_every) if save_path else None
+    saver = None
+    if save_path:
+        saver = PeriodicSave(trainer, save_path, args.save_every,
+                             on_error=lambda err: say(f"rnnplay train: {err}; training goes on"))
     if args.jsonl != "-":
-        print(_headline(trainer), flush=True)
-    status = _train(trainer)
+        stdout.write(_headline(trainer))
+    status = signals.train(trainer)
+    if reporter.jsonl:
+        reporter.jsonl.close()
     if saver is not None and status != "aborted":
         try:
-            print(f"saved {saver.finish()}", file=sys.stderr)
+            say(f"saved {saver.finish()}")
         except SessionError as err:
-            print(f"rnnplay train: {err}", file=sys.stderr)
+            say(f"rnnplay train: {err}")
             return 1
-    return {"diverged": 3, "stopped": 130, "aborted": 130}.get(status, 0)
+    return EXIT_STATUS.get(status, signals.exit_status)
 
 
-def _check_save_options(args: argparse.Namespace) -> None:
+def _check_save_options(args: argparse.Namespace) -> str | None:
+    """Where the session will be saved (checked now, not after training), or None."""
     if args.save_every and not (args.save or args.resume):
         raise ConfigError("--save-every needs --save PATH (or --resume PATH)")
     if args.save_every < 0:
         raise ConfigError("--save-every cannot be negative")
     if args.resume:
-        defaults = argparse.ArgumentParser()
-        add_arguments(defaults)
-        changed = [name for name, value in vars(defaults.parse_args([])).items()
-                   if name not in RESUME_OPTIONS and getattr(args, name) != value]
-        if changed:
-            flags = ", ".join("--" + name.replace("_", "-") for name in changed)
-            raise ConfigError(f"a resumed session keeps its saved settings; drop {flags} "
-                              "(only --epochs, --device, --threads and saving may change)")
+        fixed = set(given(args, CorpusConfig)) | (set(given(args, TrainConfig)) - _resumable())
+        if fixed:
+            raise ConfigError(f"a resumed session keeps its saved settings; drop {flags(fixed)} "
+                              f"(only {flags(_resumable())} and saving may change)")
+    path = args.save or args.resume
+    if path:
+        check_writable(Path(path))
+    return path
 
 
-def _fresh(args: argparse.Namespace, reporter: Reporter) -> tuple[Trainer, str | None]:
-    config = config_from_args(args)
+def check_writable(path: Path) -> None:
+    """Raise OSError with a one-line reason unless a session can be saved at `path`: a file
+    written next to it (as the atomic save does) must be possible."""
+    if path.is_dir():
+        raise OSError(f"cannot save to {path}: it is a directory; give a file name")
+    if path.exists() and not path.is_file():
+        raise OSError(f"cannot save to {path}: it is not a regular file")
+    if not path.parent.is_dir():
+        raise OSError(f"cannot save to {path}: the folder {path.parent} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".rnnplay-check-")
+    except OSError as err:
+        raise OSError(f"cannot save to {path}: {err.strerror} ({path.parent})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _fresh(args: argparse.Namespace, reporter: Reporter) -> Trainer:
+    source = CorpusConfig(**given(args, CorpusConfig))
+    source.check()
+    settings = given(args, TrainConfig)
+    config = TrainConfig(**settings)
     config.check()
-    resolve_device(config.device)  # before a corpus download that would be wasted
-    corpus = load_corpus(args.corpus, args.max_chars, progress=stderr_progress("corpus"))
-    return Trainer(corpus, config, on_event=reporter), args.save
+    device = resolve_device(config.device)  # before a corpus download that would be wasted
+    corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"))
+    if "prefixes" not in settings:
+        config = replace(config, prefixes=default_prefixes(corpus))
+    check_memory(config, len(corpus.vocab), device)
+    return Trainer(corpus, config, on_event=reporter)
 
 
-def _resumed(args: argparse.Namespace, reporter: Reporter) -> tuple[Trainer, str]:
+def _resumed(args: argparse.Namespace, reporter: Reporter) -> Trainer:
     session = load_session(args.resume)
-    trainer = restore_trainer(session, reporter, args.device, epochs=args.epochs,
-                              threads=args.threads)
+    settings = given(args, TrainConfig)
+    shown = {spec.name: settings[spec.name] for spec in specs(TrainConfig)
+             if spec.setting.shown_only and spec.name in settings}
+    trainer = restore_trainer(session, reporter, settings.get("device"),
+                              epochs=settings.get("epochs"), threads=settings.get("threads"),
+                              shown=shown)
     for note in session.notes:
-        print(f"rnnplay train: note: {note}", file=sys.stderr)
-    return trainer, args.save or args.resume
+        say(f"rnnplay train: note: {note}")
+    return trainer
 
 
 def _headline(trainer: Trainer) -> str:
@@ -152,30 +173,11 @@ def _headline(trainer: Trainer) -> str:
             f"{cfg.sampling} sampling, lr {trainer.lr:g}")
 
 
-def _train(trainer: Trainer) -> str:
-    """Run; the first Ctrl-C stops between batches (so a save is clean), a second aborts."""
-
-    def stop_gently(_signum: int, _frame: object) -> None:
-        print("\nrnnplay train: stopping after this batch (Ctrl-C again to abort)",
-              file=sys.stderr, flush=True)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        trainer.stop()
-
-    previous = signal.signal(signal.SIGINT, stop_gently)
-    try:
-        return trainer.run()
-    except KeyboardInterrupt:  # the second Ctrl-C: possibly mid-step, so nothing is saved
-        print(f"rnnplay train: aborted in epoch {trainer.epoch + 1}", file=sys.stderr)
-        return "aborted"
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _open_jsonl(path: str | None) -> IO[str] | None:
+def _open_jsonl(path: str | None, stdout: Output) -> Output | None:
     if path is None:
         return None
     if path == "-":
-        return sys.stdout
-    return open(path, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
-
-
+        return stdout
+    # Lives as long as the run; Output closes it.
+    stream = open(path, "w", encoding="utf-8")  # noqa: SIM115
+    return Output(stream, path, "JSON lines stop here, training goes on")

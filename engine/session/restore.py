@@ -4,7 +4,7 @@ device is available here, the corpus is the saved text, and the training state f
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +14,7 @@ from engine.config import ConfigError
 from engine.corpus import Corpus, CorpusError, load_corpus
 from engine.device import DeviceError, resolve_device
 from engine.events import Event
+from engine.memory_estimate import check_memory
 from engine.session.types import Session, SessionError
 from engine.train import Trainer
 
@@ -25,6 +26,7 @@ def restore_trainer(
     *,
     epochs: int | None = None,
     threads: int | None = None,
+    shown: Mapping[str, Any] | None = None,
     corpus: Corpus | None = None,
 ) -> Trainer:
     """A trainer in exactly the saved state, on `device` (default: the saved device setting,
@@ -32,6 +34,8 @@ def restore_trainer(
 
     epochs: a new target epoch count (resume "to epoch N"); default the saved one.
     threads: torch threads on this machine; default the saved setting.
+    shown: new values for settings that only change what is shown (the sample prompts, their
+    period and length: TrainConfig.with_shown); training stays bit-exact.
     corpus: the corpus, if already loaded or found elsewhere (a path corpus on another machine);
     it must be the saved text (SHA-256 checked) in any case.
     """
@@ -49,6 +53,8 @@ def restore_trainer(
     if state["rng"].get("cuda") is not None and target.type != "cuda":
         session.notes.append("the CUDA random state was not restored (not training on CUDA)")
     try:
+        cfg = cfg.with_shown(shown or {})
+        check_memory(cfg, len(text.vocab), target)
         trainer = Trainer(text, cfg, on_event)
         _check_state_fits(trainer, state)
         trainer.load_state_dict(state)

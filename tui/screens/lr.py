@@ -8,7 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from tui.widgets.setup import PositiveNumber
+from engine.config import TrainConfig, spec_of
+from tui.widgets.setup import SettingValidator
 
 
 class LrScreen(ModalScreen[float | None]):
@@ -29,7 +30,8 @@ class LrScreen(ModalScreen[float | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"new learning rate (now {self.current:g}), Enter to apply")
-            yield Input(f"{self.current:g}", id="new-lr", validators=[PositiveNumber()])
+            validator = SettingValidator(spec_of(TrainConfig, "lr"), required=True)
+            yield Input(f"{self.current:g}", id="new-lr", validators=[validator])
             yield Label("", id="lr-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -1,66 +1,51 @@
-"""The run setup form: corpus, model and the book's hyper-parameters.
+"""The run setup form, built from the settings' declarations in engine/config.py.
 
-Each field refuses bad values itself (Textual validators); whatever needs the corpus (batch too
-large for the text, ...) is checked by TrainConfig.check when a run starts, and the message
-comes back here through `show_error`.
+Every setting with a form label gets a row: a drop-down when it has choices, the device as radio
+buttons (the machine decides which exist), any other as a text input. Each input refuses what
+the setting's own check refuses (type and bounds: `SettingValidator`); whatever needs the corpus
+(a batch too large for the text, ...) is checked when a run starts, and the message comes back
+here through `show_error`.
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.suggester import SuggestFromList
-from textual.validation import Function, ValidationResult, Validator
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-MODELS = ("scratch", "rnn", "gru", "lstm")
-SAMPLING = ("random", "consecutive")
-BOOK_LR = {"scratch": 100.0, "rnn": 1e-3, "gru": 1e-3, "lstm": 1e-3}
+from engine.config import BOOK_LR, ConfigError, CorpusConfig, Spec, TrainConfig, spec_of, specs
+
+# Form rows in order: the drop-downs, then the text inputs (corpus first), then the device.
+FORM = tuple(spec for spec in (*specs(CorpusConfig), *specs(TrainConfig)) if spec.setting.label)
+CHOICES = tuple(spec for spec in FORM if spec.setting.choices)
+INPUTS = tuple(spec for spec in FORM if not spec.setting.choices and spec.name != "device")
 
 
-class PositiveNumber(Validator):
-    def __init__(self, integer: bool = False, allow_zero: bool = False) -> None:
+class SettingValidator(Validator):
+    """Refuses the text a setting's own check would refuse, with its message; `required`
+    refuses an empty value even where the setting allows None ("the default")."""
+
+    def __init__(self, spec: Spec, required: bool = False) -> None:
         super().__init__()
-        self.integer = integer
-        self.allow_zero = allow_zero
+        self.spec, self.required = spec, required
 
     def validate(self, value: str) -> ValidationResult:
         try:
-            number = int(value) if self.integer else float(value)
-        except ValueError:
-            kind = "a whole number" if self.integer else "a number"
-            return self.failure(f"must be {kind}")
-        if not math.isfinite(number):
-            return self.failure("must be finite (not NaN or inf)")
-        if number < 0 or (number == 0 and not self.allow_zero):
-            return self.failure("must be positive" if not self.allow_zero else "must be >= 0")
+            parsed = self.spec.parse(value)
+            self.spec.check(parsed)
+        except ConfigError as err:
+            return self.failure(str(err))
+        if parsed is None and self.required:
+            return self.failure(f"give a {self.spec.noun}")
         return self.success()
 
 
-@dataclass(frozen=True)
-class Field:
-    id: str
-    label: str
-    default: str
-    validator: Validator | None = None
-
-
-FIELDS = (
-    Field("corpus", "corpus", "jaychou", Function(lambda v: bool(v.strip()), "corpus is empty")),
-    Field("max_chars", "max chars", "10000", PositiveNumber(integer=True, allow_zero=True)),
-    Field("layers", "layers", "1", PositiveNumber(integer=True)),
-    Field("hidden", "hidden", "256", PositiveNumber(integer=True)),
-    Field("lr", "lr", "100", PositiveNumber()),
-    Field("clip", "clip θ", "0.01", PositiveNumber()),
-    Field("batch_size", "batch", "32", PositiveNumber(integer=True)),
-    Field("num_steps", "steps", "35", PositiveNumber(integer=True)),
-    Field("epochs", "epochs", "250", PositiveNumber(integer=True)),
-)
-INT_FIELDS = {"max_chars", "layers", "hidden", "batch_size", "num_steps", "epochs"}
+def _book_lr(model: object) -> str | None:
+    lr = BOOK_LR.get(str(model))
+    return None if lr is None else spec_of(TrainConfig, "lr").text(lr)
 
 
 class SetupPane(VerticalScroll):
@@ -97,45 +82,36 @@ class SetupPane(VerticalScroll):
             devices = [("auto", None), *devices]
         self.devices = devices
         self.initial = dict(values or {})
+        model = self.initial.get("model", spec_of(TrainConfig, "model").default)
         # The lr the form filled in itself; any other value is the user's and is kept.
-        self._auto_lr = (
-            None if "lr" in self.initial else f"{BOOK_LR[self.initial.get('model', 'scratch')]:g}"
-        )
+        self._auto_lr = None if "lr" in self.initial else _book_lr(model)
         self.border_title = "setup · F5 start"
 
     def compose(self) -> ComposeResult:
-        model = self.initial.get("model", "scratch")
-        with Horizontal(classes="row"):
-            yield Label("model")
-            yield Select(
-                [(m, m) for m in MODELS],
-                value=model,
-                allow_blank=False,
-                compact=True,
-                id="model",
-            )
-        with Horizontal(classes="row"):
-            yield Label("sampling")
-            yield Select(
-                [(s, s) for s in SAMPLING],
-                value=self.initial.get("sampling", "random"),
-                allow_blank=False,
-                compact=True,
-                id="sampling",
-            )
-        for f in FIELDS:
-            default = f.default if f.id != "lr" else f"{BOOK_LR[model]:g}"
+        for spec in CHOICES:
             with Horizontal(classes="row"):
-                yield Label(f.label)
-                yield Input(
-                    self.initial.get(f.id, default),
-                    id=f.id,
+                yield Label(spec.setting.label)
+                yield Select(
+                    [(choice, choice) for choice in spec.setting.choices],
+                    value=self.initial.get(spec.name, spec.default),
+                    allow_blank=False,
                     compact=True,
-                    validators=[f.validator] if f.validator else None,
-                    suggester=SuggestFromList(["jaychou", "pysrc"]) if f.id == "corpus" else None,
+                    id=spec.name,
+                )
+        for spec in INPUTS:
+            default = self._auto_lr if spec.name == "lr" else spec.text(spec.default)
+            suggest = spec.setting.suggest
+            with Horizontal(classes="row"):
+                yield Label(spec.setting.label)
+                yield Input(
+                    self.initial.get(spec.name, default or ""),
+                    id=spec.name,
+                    compact=True,
+                    validators=[SettingValidator(spec)],
+                    suggester=SuggestFromList(list(suggest)) if suggest else None,
                     select_on_focus=False,
                 )
-        yield Label("device", id="devices-label")
+        yield Label(spec_of(TrainConfig, "device").setting.label, id="devices-label")
         wanted = self.initial.get("device", "auto")
         names = [n for n, reason in self.devices if reason is None]
         if wanted not in names:
@@ -157,14 +133,13 @@ class SetupPane(VerticalScroll):
         if event.select.id == "model" and lr.value.strip() == self._auto_lr:
             # The book trains the scratch model with SGD at lr 100 and the nn models with Adam
             # at 1e-3: carry the default along unless the user chose an lr.
-            self._auto_lr = f"{BOOK_LR[str(event.value)]:g}"
-            lr.value = self._auto_lr
+            self._auto_lr = _book_lr(event.value)
+            lr.value = self._auto_lr or ""
 
     def on_input_changed(self, event: Input.Changed) -> None:
         result = event.validation_result
         if result is not None and not result.is_valid:
-            label = next((f.label for f in FIELDS if f.id == event.input.id), event.input.id)
-            self.show_error(f"{label}: {'; '.join(result.failure_descriptions)}")
+            self.show_error("; ".join(result.failure_descriptions))
         else:
             self.show_error("")
 
@@ -180,23 +155,23 @@ class SetupPane(VerticalScroll):
             widget.focus()
 
     def set_values(self, values: dict[str, str]) -> None:
-        """Fill the form from a loaded session (field id -> text, as `read` would take it)."""
-        model = values.get("model")
-        if model in MODELS:
-            self.query_one("#model", Select).value = model
-        if values.get("sampling") in SAMPLING:
-            self.query_one("#sampling", Select).value = values["sampling"]
-        for f in FIELDS:
-            if f.id in values:
-                widget = self.query_one(f"#{f.id}", Input)
-                widget.value = values[f.id]
+        """Fill the form's fields named in `values` (field name -> text, as `read` would take
+        it), e.g. from a loaded session; the others keep what they show."""
+        for spec in CHOICES:
+            if values.get(spec.name) in spec.setting.choices:
+                self.query_one(f"#{spec.name}", Select).value = values[spec.name]
+        for spec in INPUTS:
+            if spec.name in values:
+                widget = self.query_one(f"#{spec.name}", Input)
+                widget.value = values[spec.name]
                 widget.remove_class("-invalid")
-        # The session's lr is the user's choice unless it is the book's default for its model;
-        # only then does a later model change carry the book's lr along.
-        lr = values.get("lr")
-        book = f"{BOOK_LR[model]:g}" if model in BOOK_LR else None
-        self._auto_lr = lr if lr is not None and lr == book else None
-        self.select_device(values.get("device", "auto"))
+        if "lr" in values:
+            # The lr is the user's choice unless it is the book's default for the model; only
+            # then does a later model change carry the book's lr along.
+            model = values.get("model", self.query_one("#model", Select).value)
+            self._auto_lr = values["lr"] if values["lr"] == _book_lr(model) else None
+        if "device" in values:
+            self.select_device(values["device"])
         self.show_error("")
 
     def select_device(self, name: str) -> None:
@@ -215,23 +190,21 @@ class SetupPane(VerticalScroll):
         return pressed.name if pressed is not None and pressed.name else "auto"
 
     def read(self) -> tuple[dict[str, object] | None, str]:
-        """The form as TrainConfig keyword arguments plus corpus/max_chars, or (None, error)."""
+        """The form as CorpusConfig and TrainConfig keyword arguments (typed values, by field
+        name), or (None, error) naming the first field its setting refuses."""
         values: dict[str, object] = {}
-        for f in FIELDS:
-            widget = self.query_one(f"#{f.id}", Input)
-            raw = widget.value.strip()
-            if f.validator is not None:
-                result = f.validator.validate(raw)
-                if not result.is_valid:
-                    message = f"{f.label}: {'; '.join(result.failure_descriptions)}"
-                    self.show_error(message)
-                    widget.focus()
-                    return None, message
-            values[f.id] = int(raw) if f.id in INT_FIELDS else raw
-        values["lr"] = float(str(values["lr"]))
-        values["clip"] = float(str(values["clip"]))
-        values["model"] = str(self.query_one("#model", Select).value)
-        values["sampling"] = str(self.query_one("#sampling", Select).value)
+        for spec in INPUTS:
+            widget = self.query_one(f"#{spec.name}", Input)
+            try:
+                value = spec.parse(widget.value)
+                spec.check(value)
+            except ConfigError as err:
+                self.show_error(str(err))
+                widget.focus()
+                return None, str(err)
+            values[spec.name] = value
+        for spec in CHOICES:
+            values[spec.name] = str(self.query_one(f"#{spec.name}", Select).value)
         values["device"] = self.selected_device()
         self.show_error("")
         return values, ""

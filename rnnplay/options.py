@@ -1,0 +1,65 @@
+"""Command-line options built from the settings' declarations in engine/config.py.
+
+Every setting option defaults to argparse.SUPPRESS: an option the user did not give is absent
+from the parsed namespace, so `given` knows exactly what was typed (a resumed session can refuse
+`--hidden 256` by name even when 256 is the default), and the dataclass defaults stay the only
+defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from engine.config import ConfigError, Spec, specs
+
+METAVARS = {int: "N", float: "X"}
+
+
+def add_settings(
+    parser: argparse.ArgumentParser,
+    cls: type,
+    include: Callable[[Spec], bool] = lambda spec: True,
+    notes: dict[str, str] | None = None,
+) -> None:
+    """An option per field of the config dataclass `cls` that `include` accepts; `notes` adds
+    a command's own words to a field's help."""
+    for spec in specs(cls):
+        if not include(spec):
+            continue
+        help_text = spec.setting.help
+        if spec.default is not None and spec.kind is not tuple:
+            help_text += f", default {spec.text(spec.default)}"
+        if notes and spec.name in notes:
+            help_text += f"; {notes[spec.name]}"
+        parser.add_argument(
+            spec.flag,
+            dest=spec.name,
+            type=_parser(spec),
+            choices=spec.setting.choices or None,
+            default=argparse.SUPPRESS,
+            metavar=None if spec.setting.choices else METAVARS.get(spec.kind, spec.name.upper()),
+            help=help_text.replace("%", "%%"),
+        )
+
+
+def _parser(spec: Spec) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return spec.parse(text)
+        except ConfigError as err:  # argparse prints it as a one-line usage error
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    parse.__name__ = spec.name
+    return parse
+
+
+def given(args: argparse.Namespace, cls: type) -> dict[str, Any]:
+    """The fields of `cls` the user gave on the command line, with their values."""
+    return {spec.name: getattr(args, spec.name) for spec in specs(cls) if hasattr(args, spec.name)}
+
+
+def flags(names: list[str] | set[str]) -> str:
+    """Option names as typed: ['batch_size'] -> '--batch-size'."""
+    return ", ".join("--" + name.replace("_", "-") for name in sorted(names))
