@@ -24,7 +24,7 @@ from engine.corpus import load_corpus
 from engine.models import build_model
 from engine.session import SessionError, container, list_sessions, load_session, save_session
 from engine.session import save as session_save
-from engine.session.load import model_size
+from engine.session.schema import model_size
 from engine.train import Trainer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,10 +56,10 @@ def saved(tmp_path: Path, trainer: Trainer) -> Path:
 
 def rewrite_meta(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
     """Re-encode a valid session with its meta document changed (checksums recomputed)."""
-    header, tensors = container.read_container(path, fmt=sess.FORMAT, max_version=99)
-    meta = json.loads(json.dumps(header.meta))
+    with container.open_container(path, fmt=sess.FORMAT, max_version=99) as c:
+        meta, tensors = json.loads(json.dumps(c.header.meta)), c.tensors()
     edit(meta)
-    data = container.encode_container(tensors, meta, fmt=sess.FORMAT, version=header.version)
+    data = container.encode_container(tensors, meta, fmt=sess.FORMAT, version=c.header.version)
     path.write_bytes(data)
 
 
@@ -101,25 +101,33 @@ def test_file_is_plain_safetensors_with_mode_0644(saved: Path) -> None:
         keys = list(f.keys())
         metadata = f.metadata()
     assert "trainer/model/dense.weight" in keys
-    assert metadata["format"] == "rnnplay-session" and metadata["format_version"] == "1"
+    assert metadata["format"] == "rnnplay-session"
+    assert metadata["format_version"] == str(sess.FORMAT_VERSION)
     assert metadata["meta"].isascii()
     header_len = struct.unpack("<Q", saved.read_bytes()[:8])[0]
     assert header_len % 8 == 0
 
 
-def test_list_sessions_reads_headers_and_skips_junk(tmp_path: Path, trainer: Trainer) -> None:
+def test_list_sessions_lists_bad_session_files_and_skips_others(
+    tmp_path: Path, trainer: Trainer
+) -> None:
     older = save_session(tmp_path / "a.rnnplay", trainer)
     (tmp_path / "junk.rnnplay").write_bytes(b"not a session at all")
-    (tmp_path / "empty.rnnplay").write_bytes(b"")
     save_file({"x": torch.zeros(2)}, str(tmp_path / "foreign.safetensors"))
-    (tmp_path / "sub").mkdir()
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "sub.rnnplay").mkdir()
     rewrite_meta(older, lambda m: m.update(saved_at="2000-01-01T00:00:00Z"))
     newer = save_session(tmp_path / "b.rnnplay", trainer)
     infos = list_sessions(tmp_path)
-    assert [i.path for i in infos] == [newer, older]  # newest first
-    info = infos[0]
-    assert (info.model, info.epoch, info.corpus) == ("rnn", 1, "jaychou")
+    readable = [i.path for i in infos if i.readable]
+    assert readable == [newer, older]  # newest first
+    info = infos[[i.path for i in infos].index(newer)]
+    assert (info.model, info.epoch, info.corpus, info.problem) == ("rnn", 1, "jaychou", None)
     assert info.perplexity == pytest.approx(trainer.history[-1].perplexity)
+    [junk] = [i for i in infos if not i.readable]  # foreign files without the suffix: skipped
+    assert junk.path.name == "junk.rnnplay"
+    assert junk.problem == "not a session file (no safetensors header)"
+    assert (junk.model, junk.epoch, junk.perplexity) == ("", 0, None) and junk.saved_at
     assert list_sessions(tmp_path / "missing") == []
 
 
@@ -148,7 +156,11 @@ def test_missing_empty_and_directory(tmp_path: Path) -> None:
         fifo = tmp_path / "fifo.rnnplay"
         os.mkfifo(fifo)
         assert_refused(fifo, "not a regular file")
-        assert list_sessions(tmp_path) == []
+    listed = {i.path.name: i.problem for i in list_sessions(tmp_path)}
+    assert listed.pop("empty.rnnplay") == "the file is empty (0 bytes)"
+    if hasattr(os, "mkfifo"):
+        assert listed.pop("fifo.rnnplay") == "it is not a regular file"
+    assert listed == {}
 
 
 def test_truncated_at_many_offsets(saved: Path, tmp_path: Path) -> None:
@@ -181,7 +193,7 @@ def test_any_flipped_byte_is_detected(saved: Path, tmp_path: Path) -> None:
 
 def test_trailing_bytes_are_refused(saved: Path) -> None:
     saved.write_bytes(saved.read_bytes() + b"\0")
-    assert_refused(saved, "unexpected bytes")
+    assert_refused(saved, "damaged")
 
 
 def _pickle_payload(marker: Path, protocol: int) -> bytes:
@@ -205,7 +217,9 @@ def test_pickle_is_refused_and_never_runs(tmp_path: Path, protocol: int) -> None
     evil = tmp_path / "evil.rnnplay"
     evil.write_bytes(_pickle_payload(marker, protocol))
     assert_refused(evil, "pickle")
-    assert list_sessions(tmp_path) == []
+    assert [i.problem for i in list_sessions(tmp_path)] == [
+        "it is a Python pickle, which rnnplay never loads (it can run code)"
+    ]
     assert not marker.exists()
 
 
@@ -232,30 +246,33 @@ def _raw_file(path: Path, header: dict, data: bytes = b"") -> None:
     path.write_bytes(struct.pack("<Q", len(head)) + head + data)
 
 
-def test_hostile_headers(tmp_path: Path, saved: Path) -> None:
-    meta = container.read_header(saved, fmt=sess.FORMAT, max_version=1)
-    ok_meta = {"format": sess.FORMAT, "format_version": "1", "meta": "{}",
+def test_hostile_headers(tmp_path: Path) -> None:
+    # safetensors' own reader refuses malformed indexes; rnnplay adds its caps and checksums.
+    ok_meta = {"format": sess.FORMAT, "format_version": str(sess.FORMAT_VERSION), "meta": "{}",
                "meta_sha256": container._sha256(b"{}"), "data_sha256": container._sha256(b"")}
+    empty = {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}
     bad = tmp_path / "bad.rnnplay"
     cases = [
-        ({"__metadata__": ok_meta, **{f"t{i}": {} for i in range(20_000)}}, "tensors"),
+        ({"__metadata__": ok_meta, **{f"t{i}": empty for i in range(20_000)}}, "limit"),
+        ({"__metadata__": ok_meta, **{f"t{i}": {} for i in range(20_000)}}, "damaged"),
         ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [2**40, 2**40],
-                                         "data_offsets": [0, 4]}}, "shape"),
-        ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [1] * 20,
-                                         "data_offsets": [0, 4]}}, "invalid"),
+                                         "data_offsets": [0, 4]}}, "damaged"),
         ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [-1],
-                                         "data_offsets": [0, 4]}}, "invalid"),
+                                         "data_offsets": [0, 4]}}, "damaged"),
         ({"__metadata__": ok_meta, "t": {"dtype": "OBJ", "shape": [1],
-                                         "data_offsets": [0, 4]}}, "invalid"),
+                                         "data_offsets": [0, 4]}}, "damaged"),
+        ({"__metadata__": ok_meta, "t": {"dtype": "F32", "shape": [2],
+                                         "data_offsets": [0, 4]}}, "damaged"),
         ({"__metadata__": {**ok_meta, "meta_sha256": "0" * 64}}, "metadata checksum"),
+        ({"__metadata__": {**ok_meta, "format_version": "1e9"}}, "format version"),
         ({"__metadata__": ok_meta}, "inconsistent"),  # valid container, empty meta document
     ]
     for header, word in cases:
-        _raw_file(bad, header, b"\0" * 4 if len(header) > 1 else b"")
+        _raw_file(bad, header, b"\0" * 4 if len(header) == 2 else b"")
         assert_refused(bad, word)
+        assert [i.problem for i in list_sessions(tmp_path)] != [None]
     bad.write_bytes(struct.pack("<Q", 16) + b'{"a":1, "a":2}  ')
-    assert_refused(bad, "JSON")
-    assert meta.version == 1
+    assert_refused(bad, "damaged")
 
 
 def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
@@ -267,10 +284,10 @@ def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
 def test_future_version_is_refused(
     tmp_path: Path, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(session_save, "FORMAT_VERSION", 2)
+    monkeypatch.setattr(session_save, "FORMAT_VERSION", sess.FORMAT_VERSION + 1)
     path = save_session(tmp_path / "future.rnnplay", trainer)
     monkeypatch.undo()
-    assert_refused(path, "version 2", "upgrade")
+    assert_refused(path, f"version {sess.FORMAT_VERSION + 1}", "upgrade")
 
 
 def test_crafted_config_cannot_force_a_huge_model(saved: Path) -> None:

@@ -1,15 +1,16 @@
 """Sessions: save a trainer, load it anywhere, and carry on exactly where it stopped.
 
-File format (format version 1)
+File format (format version 2)
 ==============================
 One file per session, a plain safetensors file (see engine/session/container.py for the
 byte layout and the checks made on reading). Its `__metadata__` holds:
 
     format          "rnnplay-session"
-    format_version  "1"   (readers refuse larger numbers: a newer rnnplay wrote it)
+    format_version  "2"   (readers refuse larger numbers: a newer rnnplay wrote it; version 1
+                          differs only in how data_sha256 is computed, and still loads)
     meta            one JSON document, ASCII-only (\\u escapes), described below
     meta_sha256     SHA-256 of the meta string
-    data_sha256     SHA-256 of all tensor bytes (safetensors checks neither)
+    data_sha256     SHA-256 of the tensor bytes (safetensors checks neither)
 
 The meta document:
 
@@ -39,9 +40,11 @@ a crash or a full disk while saving leaves the previous save as it was.
 
 The package, one idea per module: types.py (format constants, Session, SessionError,
 SessionInfo), container.py (the checksummed safetensors container), codec.py (nested state <->
-JSON + tensors), meta.py (summary, corpus reference, environment), save.py (writing, periodic
-saves), load.py (reading and verifying), restore.py (a trainer from a session), listing.py (the
-save directory and its listing). Every public name is importable from engine.session.
+JSON + tensors), meta.py (summary, corpus reference, environment), schema.py (what every field
+of the meta document may hold, checked before a tensor byte is read), save.py (writing,
+periodic saves), load.py (reading and verifying), restore.py (a trainer from a session),
+listing.py (the save directory and its listing). Every public name is importable from
+engine.session.
 """
 
 from engine.session.listing import (
@@ -53,7 +56,13 @@ from engine.session.listing import (
 )
 from engine.session.load import load_session
 from engine.session.restore import restore_trainer
-from engine.session.save import PeriodicSave, save_session, session_bytes, write_session
+from engine.session.save import (
+    PeriodicSave,
+    check_save_target,
+    save_session,
+    session_bytes,
+    write_session,
+)
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError, SessionInfo
 
 __all__ = [
@@ -64,6 +73,7 @@ __all__ = [
     "Session",
     "SessionError",
     "SessionInfo",
+    "check_save_target",
     "default_save_dir",
     "list_sessions",
     "load_session",

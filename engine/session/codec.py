@@ -15,6 +15,7 @@ so they are tagged (a tag is an object with exactly one key):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -33,8 +34,9 @@ def encode(value: Any, prefix: str = "") -> tuple[Any, dict[str, torch.Tensor]]:
     return _encode(value, prefix, tensors, 0), tensors
 
 
-def decode(doc: Any, tensors: dict[str, torch.Tensor]) -> tuple[Any, set[str]]:
-    """The value back, and the names of the tensors it used."""
+def decode(doc: Any, tensors: Mapping[str, Any]) -> tuple[Any, set[str]]:
+    """The value back, and the names of the tensors it used (tensors: the values to put in
+    place of each {"__tensor__": name}: tensors, or descriptions of unread ones)."""
     used: set[str] = set()
     return _decode(doc, tensors, used, 0), used
 
@@ -98,7 +100,7 @@ def _unique(name: str, taken: dict[str, torch.Tensor]) -> str:
     return f"{name}#{n}"
 
 
-def _decode(doc: Any, tensors: dict[str, torch.Tensor], used: set[str], depth: int) -> Any:
+def _decode(doc: Any, tensors: Mapping[str, Any], used: set[str], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise CodecError("state nested too deeply")
     if doc is None or isinstance(doc, bool | int | float | str):
@@ -113,7 +115,7 @@ def _decode(doc: Any, tensors: dict[str, torch.Tensor], used: set[str], depth: i
 
 
 def _decode_tag(
-    tag: str, body: Any, tensors: dict[str, torch.Tensor], used: set[str], depth: int
+    tag: str, body: Any, tensors: Mapping[str, Any], used: set[str], depth: int
 ) -> Any:
     if tag == "__tensor__":
         if not isinstance(body, str) or body not in tensors:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from engine.session import container
+from engine.session.schema import SchemaError, check_saved_at, check_summary
 from engine.session.types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
 from engine.train import Trainer
 
@@ -30,7 +31,8 @@ def suggest_path(trainer: Trainer, directory: Path | None = None) -> Path:
 
 
 def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:
-    """Sessions in a directory, newest first; unreadable or foreign files are skipped.
+    """Sessions in a directory, newest first. Never raises: a damaged or crafted file named
+    *.rnnplay is listed with `problem` set; other files that are not sessions are skipped.
 
     Reads only headers (no tensor data, no checksum of the data), so it stays fast.
     """
@@ -44,20 +46,30 @@ def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:
 
 
 def session_info(path: Path) -> SessionInfo | None:
-    """The summary of one file, or None if it is not a readable session."""
+    """The summary of one file; None for a folder, or a file that is not a session and is not
+    named like one."""
     try:
-        if not path.is_file():
+        if path.is_dir():
             return None
         header = container.read_header(path, fmt=FORMAT, max_version=FORMAT_VERSION)
-        s = header.meta["summary"]
-        ppl = s.get("perplexity")
+        summary = check_summary(header.meta.get("summary"))
         return SessionInfo(
             path=path,
-            model=str(s["model"]),
-            epoch=int(s["epoch"]),
-            perplexity=float(ppl) if isinstance(ppl, int | float) else None,
-            corpus=str(s["corpus"]),
-            saved_at=str(header.meta.get("saved_at", "")),
+            model=summary["model"],
+            epoch=summary["epoch"],
+            perplexity=None if summary["perplexity"] is None else float(summary["perplexity"]),
+            corpus=summary["corpus"],
+            saved_at=check_saved_at(header.meta.get("saved_at")),
         )
-    except (container.SafeFileError, OSError, KeyError, TypeError, ValueError, AttributeError):
-        return None
+    except (container.SafeFileError, SchemaError, OSError) as e:
+        if path.suffix != SUFFIX:
+            return None
+        return SessionInfo(path, "", 0, None, "", _modified(path), problem=str(e))
+
+
+def _modified(path: Path) -> str:
+    try:
+        mtime = path.lstat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +16,6 @@ from engine.session.codec import CodecError, encode
 from engine.session.meta import corpus_ref, environment, summary
 from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
 from engine.train import Trainer
-
-# ----------------------------------------------------------------------------- saving
 
 
 def save_session(path: str | Path, trainer: Trainer, prompt: str = "") -> Path:
@@ -54,14 +54,61 @@ def session_bytes(trainer: Trainer, prompt: str = "") -> bytes:
 
 def write_session(path: str | Path, data: bytes) -> Path:
     """Atomically replace path with data (from session_bytes); SessionError on any failure."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise SessionError(f"cannot save to {target}: it is a directory")
+    target = check_save_target(path)
     try:
         atomic_write(target, data)
     except OSError as e:
         raise SessionError(_write_error(target, e)) from None
     return target
+
+
+def check_save_target(path: str | Path) -> Path:
+    """The path a save would write, or SessionError saying why it cannot be saved there.
+
+    A save replaces regular files only: a directory, a FIFO, a device node (/dev/null) or a
+    socket is refused, and so is a symbolic link. Links are not written through, because the
+    rename that makes a save atomic would replace the link itself, and a link planted in a
+    shared folder could aim a save at any file. Cheap: call it before training to fail early.
+    """
+    target = Path(path).expanduser()
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        _check_folder(target)
+        return target
+    except OSError as e:
+        raise SessionError(f"cannot save to {target}: {e.strerror or e}") from None
+    if stat.S_ISLNK(mode):
+        raise SessionError(
+            f"cannot save to {target}: it is a symbolic link (to {os.readlink(target)}); saves "
+            "never write through links: give the link's target or another file name"
+        )
+    if stat.S_ISDIR(mode):
+        raise SessionError(f"cannot save to {target}: it is a directory")
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+        raise SessionError(
+            f"cannot save to {target}: it is {kind}, not a regular file; choose a file name"
+        )
+    _check_folder(target)
+    return target
+
+
+_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
+          stat.S_IFSOCK: "a socket"}
+
+
+def _check_folder(target: Path) -> None:
+    """The folder the save goes to must be one we can create a file in, or be creatable."""
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        if folder.is_symlink():  # a dangling link where a folder should be
+            break
+        folder = folder.parent
+    if not folder.is_dir():
+        raise SessionError(f"cannot save to {target}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SessionError(f"cannot save to {target}: no permission to write in {folder}")
 
 
 def _write_error(target: Path, e: OSError) -> str:

@@ -14,7 +14,7 @@ from engine.corpus import Vocab
 from engine.models import CharRNN, build_model
 
 FORMAT = "rnnplay-session"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: data_sha256 per tensor, written by safetensors itself (1 still loads)
 SUFFIX = ".rnnplay"
 
 
@@ -24,14 +24,24 @@ class SessionError(Exception):
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """What a load screen lists; read from the header only."""
+    """What a load screen lists; read from the header only.
+
+    A file that is not a readable session has `problem` set (why, in one line, for the user);
+    its other fields are then empty ("" / 0 / None) except path and saved_at (the file's
+    modification time), so it can be listed and sorted with the others.
+    """
 
     path: Path
     model: str
     epoch: int
     perplexity: float | None
     corpus: str
-    saved_at: str
+    saved_at: str  # "2026-01-01T12:00:00Z" (UTC)
+    problem: str | None = None  # None for a readable session
+
+    @property
+    def readable(self) -> bool:
+        return self.problem is None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,347 @@
+"""What a session's meta document may hold, checked field by field before anything is built.
+
+The checksums only prove a file is the one that was written; a crafted file can carry valid
+checksums and any values. So every field is checked for its type and range here, with tensors
+still unread (each one is a TensorSpec: dtype and shape from the header), and every tensor must
+sit where the state expects one, with a size the saved model implies. That bounds what loading
+reads and allocates, and no hostile value reaches torch, random or the trainer to fail there
+with an OverflowError, a TypeError or worse. The settings go through the same TrainConfig
+checks as the command line's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, get_type_hints
+
+import torch
+
+from engine.config import MODELS, ConfigError, TrainConfig
+from engine.corpus import Vocab
+from engine.events import EpochEnd, Sample
+from engine.session.types import CorpusRef
+from engine.train import make_optimizer
+
+MAX_COUNT = 2**53  # counters (epochs, steps, characters): exact in JSON, far beyond real runs
+MAX_TEXT = 1_000_000  # characters in a prompt, a sample or a corpus name
+MAX_ITEMS = 10_000_000  # history entries and samples
+MAX_RNG_BYTES = 65_536  # a CPU generator's state is 5,056 bytes
+FLOAT_DTYPES = ("F32",)  # the trainer keeps weights, moments and states in float32
+META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "tensors",
+               "environment")
+
+
+class SchemaError(ValueError):
+    """A field holds a value a session never has; the message names the field."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A tensor described by the header, not read yet."""
+
+    dtype: str
+    shape: tuple[int, ...]
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass(frozen=True)
+class MetaParts:
+    """The checked top-level fields of a meta document."""
+
+    saved_at: str
+    corpus: CorpusRef
+    vocab: Vocab
+    prompt: str
+    trainer: Any  # the encoded state (engine/session/codec.py), decoded by the caller
+    environment: dict[str, str | None]
+
+
+# ----------------------------------------------------------------------------- the meta document
+
+
+def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]]]) -> MetaParts:
+    """The top-level fields; the manifest must describe exactly the tensors in the header."""
+    _keys(meta, META_FIELDS, "the metadata")
+    check_summary(meta["summary"])
+    vocab = _vocab(meta["vocab"])
+    corpus = _corpus_ref(meta["corpus"], len(vocab))
+    if _manifest(meta["tensors"]) != index:
+        raise SchemaError("the tensor index does not match the manifest")
+    return MetaParts(
+        saved_at=check_saved_at(meta["saved_at"]),
+        corpus=corpus,
+        vocab=vocab,
+        prompt=_text(meta["prompt"], "prompt"),
+        trainer=meta["trainer"],
+        environment=_environment(meta["environment"]),
+    )
+
+
+def check_saved_at(value: Any) -> str:
+    return _text(value, "saved_at", limit=64)
+
+
+def check_summary(value: Any) -> dict[str, Any]:
+    """The part a load screen shows (the listing reads nothing else)."""
+    s = _keys(value, ("model", "epoch", "perplexity", "corpus"), "summary")
+    if s["model"] not in MODELS:
+        raise SchemaError(f"summary.model must be one of {', '.join(MODELS)}")
+    _int(s["epoch"], "summary.epoch")
+    if s["perplexity"] is not None:
+        _real(s["perplexity"], "summary.perplexity", low=0.0)
+    _text(s["corpus"], "summary.corpus")
+    return s
+
+
+def _vocab(value: Any) -> Vocab:
+    if not (isinstance(value, list) and 0 < len(value) <= 0x110000):
+        raise SchemaError("vocab must be a non-empty list of characters")
+    if not all(isinstance(c, str) for c in value):
+        raise SchemaError("vocab must hold characters only")
+    try:
+        return Vocab(value)
+    except ValueError as e:
+        raise SchemaError(f"vocab: {e}") from None
+
+
+def _corpus_ref(value: Any, vocab_size: int) -> CorpusRef:
+    c = _keys(value, ("name", "sha256", "max_chars", "vocab_size"), "corpus")
+    sha = c["sha256"]
+    if not (isinstance(sha, str) and len(sha) == 64 and all(x in "0123456789abcdef" for x in sha)):
+        raise SchemaError("corpus.sha256 must be 64 hexadecimal digits")
+    if c["vocab_size"] != vocab_size or type(c["vocab_size"]) is not int:
+        raise SchemaError("corpus.vocab_size does not match the vocabulary")
+    name = _text(c["name"], "corpus.name")
+    return CorpusRef(name, sha, _int(c["max_chars"], "corpus.max_chars", low=1), vocab_size)
+
+
+def _manifest(value: Any) -> dict[str, tuple[str, tuple[int, ...]]]:
+    if not isinstance(value, dict):
+        raise SchemaError("tensors must be an object")
+    out = {}
+    for name, entry in value.items():
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+                and isinstance(entry[1], list) and all(type(d) is int for d in entry[1])):
+            raise SchemaError(f"tensors[{name[:80]!r}] must be [dtype, shape]")
+        out[name] = (entry[0], tuple(entry[1]))
+    return out
+
+
+def _environment(value: Any) -> dict[str, str | None]:
+    if not (isinstance(value, dict) and len(value) <= 64):
+        raise SchemaError("environment must be an object")
+    for key, v in value.items():
+        if not (v is None or (isinstance(v, str) and len(v) <= 1000)):
+            raise SchemaError(f"environment.{key[:40]} must be a short text")
+    return value
+
+
+# ----------------------------------------------------------------------------- the trainer state
+
+
+def check_config(value: Any, corpus_chars: int) -> TrainConfig:
+    """The settings, through the command line's own checks (TrainConfig.from_dict + check)."""
+    if not isinstance(value, dict):
+        raise SchemaError("trainer.config must be an object")
+    try:
+        cfg = TrainConfig.from_dict(value)
+        cfg.check(corpus_length=corpus_chars)
+    except ConfigError as e:
+        raise SchemaError(f"the saved settings are invalid: {e}") from None
+    except (TypeError, ValueError, OverflowError, AttributeError) as e:
+        # A value of the wrong type trips a comparison inside the checks before they name it.
+        raise SchemaError(f"the saved settings are invalid: {e}") from None
+    return cfg
+
+
+def check_state(state: Any, cfg: TrainConfig, vocab_size: int, corpus_chars: int) -> None:
+    """Trainer.state_dict() as decoded with TensorSpecs in place of tensors."""
+    s = _keys(state, ("config", "epoch", "step", "model", "optimizer", "history", "samples",
+                      "cursor", "rng"), "trainer")
+    _int(s["epoch"], "trainer.epoch")
+    _int(s["step"], "trainer.step")
+    weights = _model(s["model"], cfg, vocab_size)
+    _optimizer(s["optimizer"], cfg, weights)
+    _records(s["history"], EpochEnd, "trainer.history", infinite={"perplexity"})
+    _records(s["samples"], Sample, "trainer.samples")
+    if s["cursor"] is not None:
+        _cursor(s["cursor"], cfg, corpus_chars)
+    _rng(s["rng"])
+
+
+def model_size(cfg: TrainConfig, vocab_size: int) -> int:
+    """Parameter count of build_model(cfg.model, vocab_size, cfg.hidden, cfg.layers)."""
+    v, h = vocab_size, cfg.hidden
+    output = h * v + v  # W_hq and b_q, or the dense layer
+    if cfg.model == "scratch":
+        return v * h + h * h + h + output
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[cfg.model]
+    layers = sum(gates * h * ((v if i == 0 else h) + h + 2) for i in range(cfg.layers))
+    return layers + output
+
+
+def _model(value: Any, cfg: TrainConfig, vocab_size: int) -> list[TensorSpec]:
+    # The exact shapes are checked when the model is built; the count bounds what is read.
+    if not (isinstance(value, dict) and value):
+        raise SchemaError("trainer.model must be an object of tensors")
+    weights = [_tensor(v, f"trainer.model.{k}", FLOAT_DTYPES) for k, v in value.items()]
+    if sum(w.numel for w in weights) != model_size(cfg, vocab_size):
+        raise SchemaError(f"the weights do not fit a {cfg.model} model of the saved size")
+    return weights
+
+
+def _optimizer(value: Any, cfg: TrainConfig, weights: list[TensorSpec]) -> None:
+    o = _keys(value, ("state", "param_groups"), "trainer.optimizer")
+    reference = make_optimizer(cfg, [torch.nn.Parameter(torch.zeros(1))]).param_groups[0]
+    groups = o["param_groups"]
+    if not (isinstance(groups, list) and len(groups) == 1 and isinstance(groups[0], dict)):
+        raise SchemaError("trainer.optimizer.param_groups must hold one group")
+    for key, v in groups[0].items():
+        where = f"trainer.optimizer.param_groups.{str(key)[:40]}"
+        if key == "params":
+            if v != list(range(len(weights))):
+                raise SchemaError(f"{where} must list the model's parameters in order")
+        elif key in ("lr", "initial_lr"):
+            _real(v, where, low=0.0)
+        elif key in reference:
+            # eps, betas, fused, capturable...: what this rnnplay sets, nothing a file chooses
+            if v != reference[key] or type(v) is not type(reference[key]):
+                raise SchemaError(f"{where} is not the setting rnnplay uses")
+        elif not (v is None or isinstance(v, bool | str) and len(str(v)) <= 64):
+            raise SchemaError(f"{where} has an unexpected value")  # from a newer torch
+    slots = o["state"]
+    if not isinstance(slots, dict):
+        raise SchemaError("trainer.optimizer.state must be an object")
+    total = 0
+    for index, entry in slots.items():
+        if not (type(index) is int and 0 <= index < len(weights) and isinstance(entry, dict)):
+            raise SchemaError("trainer.optimizer.state refers to a parameter the model lacks")
+        for name, v in entry.items():
+            where = f"trainer.optimizer.state.{index}.{str(name)[:40]}"
+            if isinstance(v, TensorSpec):
+                t = _tensor(v, where, FLOAT_DTYPES)
+                if t.numel not in (1, weights[index].numel):
+                    raise SchemaError(f"{where} does not fit its parameter")
+                total += t.numel
+            elif not (v is None or isinstance(v, bool)):
+                _real(v, where)
+    if total > 3 * sum(w.numel for w in weights) + len(weights):
+        raise SchemaError("trainer.optimizer.state is larger than the model implies")
+
+
+def _records(value: Any, record: type, where: str, infinite: frozenset[str] | set[str] = frozenset()
+             ) -> None:
+    """A list of dataclass records as plain dicts (EpochEnd, Sample), typed by the record."""
+    if not (isinstance(value, list) and len(value) <= MAX_ITEMS):
+        raise SchemaError(f"{where} must be a list")
+    hints = get_type_hints(record)
+    names = tuple(f.name for f in fields(record))
+    checks: dict[type, Callable[[Any, str], Any]] = {int: _int, str: _text}
+    for i, entry in enumerate(value):
+        item = _keys(entry, names, f"{where}[{i}]")
+        for name in names:
+            here = f"{where}[{i}].{name}"
+            if hints[name] is float:
+                _real(item[name], here, infinite=name in infinite)
+            else:
+                checks[hints[name]](item[name], here)
+
+
+def _cursor(value: Any, cfg: TrainConfig, corpus_chars: int) -> None:
+    c = _keys(value, ("starts", "batch", "loss_sum", "tokens", "norm_sum", "seconds", "state"),
+              "trainer.cursor")
+    starts = _tensor(c["starts"], "trainer.cursor.starts", ("I64",))
+    if not (len(starts.shape) == 2 and starts.shape[1] == cfg.batch_size and starts.shape[0]):
+        raise SchemaError("trainer.cursor.starts has the wrong shape")
+    if starts.numel * cfg.num_steps > corpus_chars:
+        raise SchemaError("trainer.cursor.starts holds more batches than the corpus has")
+    _int(c["batch"], "trainer.cursor.batch", high=starts.shape[0])
+    _int(c["tokens"], "trainer.cursor.tokens")
+    for name in ("loss_sum", "norm_sum", "seconds"):
+        _real(c[name], f"trainer.cursor.{name}", low=0.0)
+    hidden = c["state"]
+    if hidden is None:
+        return
+    if not (isinstance(hidden, list) and 1 <= len(hidden) <= 2):
+        raise SchemaError("trainer.cursor.state must be a list of tensors")
+    for i, h in enumerate(hidden):
+        t = _tensor(h, f"trainer.cursor.state[{i}]", FLOAT_DTYPES)
+        if t.numel != cfg.layers * cfg.batch_size * cfg.hidden:
+            raise SchemaError("trainer.cursor.state does not fit the model")
+
+
+def _rng(value: Any) -> None:
+    r = _keys(value, ("sampling", "torch", "python", "cuda"), "trainer.rng")
+    for name in ("sampling", "torch"):
+        _bytes_tensor(r[name], f"trainer.rng.{name}", MAX_RNG_BYTES)
+    py = r["python"]
+    # random.setstate's own form: version 3, 624 words of 32 bits and a position up to 624.
+    if not (isinstance(py, list) and len(py) == 3 and py[0] == 3 and type(py[0]) is int):
+        raise SchemaError("trainer.rng.python is not a random module state")
+    words = py[1]
+    if not (isinstance(words, list) and len(words) == 625
+            and all(type(w) is int and 0 <= w < 2**32 for w in words) and words[-1] <= 624):
+        raise SchemaError("trainer.rng.python is not a random module state")
+    if py[2] is not None:
+        _real(py[2], "trainer.rng.python.gauss")
+    cuda = r["cuda"]
+    if cuda is not None:
+        if not (isinstance(cuda, list) and len(cuda) <= 64):
+            raise SchemaError("trainer.rng.cuda must be a list of generator states")
+        for i, state in enumerate(cuda):
+            _bytes_tensor(state, f"trainer.rng.cuda[{i}]", 1024)
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def _keys(value: Any, names: tuple[str, ...], where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SchemaError(f"{where} must be an object")
+    if set(value) != set(names):
+        odd = sorted(map(str, set(value) ^ set(names)))[:3]
+        raise SchemaError(f"{where} has missing or unexpected fields ({', '.join(odd)})")
+    return value
+
+
+def _int(value: Any, where: str, low: int = 0, high: int = MAX_COUNT) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise SchemaError(f"{where} must be a whole number from {low} to {high}, "
+                          f"not {_show(value)}")
+    return value
+
+
+def _real(value: Any, where: str, low: float = -math.inf, infinite: bool = False) -> float:
+    ok = type(value) in (int, float) and (math.isfinite(value) or (infinite and value == math.inf))
+    if not ok or value < low:
+        bound = f" of at least {low:g}" if low > -math.inf else ""
+        raise SchemaError(f"{where} must be a finite number{bound}, not {_show(value)}")
+    return float(value)
+
+
+def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str:
+    if not (isinstance(value, str) and len(value) <= limit):
+        raise SchemaError(f"{where} must be a text of at most {limit} characters")
+    return value
+
+
+def _tensor(value: Any, where: str, dtypes: tuple[str, ...]) -> TensorSpec:
+    if not isinstance(value, TensorSpec) or value.dtype not in dtypes:
+        raise SchemaError(f"{where} must be a tensor of {' or '.join(dtypes)}")
+    return value
+
+
+def _bytes_tensor(value: Any, where: str, limit: int) -> None:
+    t = _tensor(value, where, ("U8",))
+    if len(t.shape) != 1 or t.numel > limit:
+        raise SchemaError(f"{where} is not a generator state")
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, TensorSpec) else "a tensor"
+    return text if len(text) <= 40 else text[:37] + "..."
