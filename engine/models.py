@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.gated_recurrence import GRURecurrence, LSTMRecurrence
 from engine.recurrence import TanhRecurrence
 from engine.softmax_output import SoftmaxCrossEntropy
 
@@ -65,7 +66,20 @@ class ScratchRNN(nn.Module):
 
 
 class TorchRNN(nn.Module):
-    """The book's RNNModel: a torch recurrent layer fed one-hot vectors, then a dense layer."""
+    """The book's RNNModel: a torch recurrent layer fed one-hot vectors, then a dense layer.
+
+    The parameters are those of nn.RNN/GRU/LSTM and nn.Linear (same names, so saves load in
+    either path), but on the CPU the one-hot input never exists: one_hot(x) W_ih^T is column x
+    of W_ih, so layer 0's input product becomes a lookup (a V x G*H product per character and
+    again for W_ih's gradient, gone), and the recurrence runs in engine.recurrence /
+    engine.gated_recurrence. The output layer and the loss share the scratch model's fused path.
+    """
+
+    # Which path computes the hidden states: "auto" picks torch's fused recurrent kernels
+    # (cuDNN) on CUDA, where one kernel runs every step and the one-hot product is a small GEMM
+    # on thousands of cores, and the lookup elsewhere; "lookup" and "one-hot" force one (the
+    # bench and the tests compare them).
+    path = "auto"
 
     def __init__(self, kind: str, vocab_size: int, hidden: int, layers: int = 1) -> None:
         super().__init__()
@@ -78,22 +92,67 @@ class TorchRNN(nn.Module):
         zeros = torch.zeros(self.layers, batch, self.hidden, device=device)
         return (zeros, zeros.clone()) if self.kind == "lstm" else (zeros,)
 
-    def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+    def hidden_states(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """The last layer's H_1 .. H_T (T, B, hidden) and the state after step T."""
+        path = self.path
+        if path == "auto":
+            path = "one-hot" if X.device.type == "cuda" else "lookup"
+        if path == "one-hot":
+            return self._one_hot_states(X, state)
+        return self._lookup_states(X, state)
+
+    def _one_hot_states(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         # The book's to_onehot, all steps at once: float ones scattered into zeros (T, B, V).
         weight = self.dense.weight
         inputs = torch.zeros(*X.t().shape, self.vocab_size, device=X.device, dtype=weight.dtype)
         inputs.scatter_(2, X.t().unsqueeze(2), 1.0)
         outputs, new_state = self.rnn(inputs, state if self.kind == "lstm" else state[0])
-        new_state = new_state if self.kind == "lstm" else (new_state,)
-        return self.dense(outputs.reshape(-1, self.hidden)), tuple(new_state)
+        return outputs, tuple(new_state) if self.kind == "lstm" else (new_state,)
+
+    def _lookup_states(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        hs = X
+        finals: list[list[torch.Tensor]] = [[] for _ in state]
+        for layer in range(self.layers):
+            w_ih, w_hh, b_ih, b_hh = (
+                getattr(self.rnn, f"{name}_l{layer}")
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            )
+            # Input side of the gates for all T steps at once (b_hh joins it where it is a plain
+            # sum; GRU keeps it inside the step, where r multiplies h W_hn^T + b_hn).
+            bias = b_ih if self.kind == "gru" else b_ih + b_hh
+            if layer == 0:
+                # one_hot(x_t) W_ih^T picks column x_t of W_ih: the same numbers as the book's
+                # product without its V x G*H multiply-adds, and the gradient is the same
+                # columns summed (index-add) instead of one_hot^T dG.
+                gx = F.embedding(X.t(), w_ih.t()).add_(bias)
+            else:
+                gx = torch.addmm(bias, hs.reshape(-1, self.hidden), w_ih.t()).view(
+                    hs.shape[0], hs.shape[1], -1
+                )
+            h0 = state[0][layer]
+            if self.kind == "rnn":
+                hs = TanhRecurrence.apply(gx, h0, w_hh.t())
+            elif self.kind == "gru":
+                hs = GRURecurrence.apply(gx, h0, w_hh, b_hh)
+            else:
+                hs, cs = LSTMRecurrence.apply(gx, h0, state[1][layer], w_hh)
+                finals[1].append(cs[-1])
+            finals[0].append(hs[-1])
+        return hs, tuple(torch.stack(f) for f in finals)
+
+    def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        hs, state = self.hidden_states(X, state)
+        return self.dense(hs.reshape(-1, self.hidden)), state
 
     def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         return self.forward(x.unsqueeze(1), state)
 
     def loss(self, X: torch.Tensor, Y: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        """Mean cross-entropy of forward(X) against Y (B, T), as the book computes it."""
-        logits, state = self.forward(X, state)
-        return F.cross_entropy(logits, Y.t().reshape(-1)), state
+        """Mean cross-entropy of forward(X) against Y (B, T), the output layer fused into it."""
+        hs, state = self.hidden_states(X, state)
+        h = hs.reshape(-1, self.hidden)
+        target = Y.t().reshape(-1)
+        return SoftmaxCrossEntropy.apply(h, self.dense.weight.t(), self.dense.bias, target), state
 
 
 CharRNN = ScratchRNN | TorchRNN

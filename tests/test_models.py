@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from engine.gated_recurrence import GRURecurrence, LSTMRecurrence
 from engine.models import build_model
 from engine.recurrence import TanhRecurrence
 
@@ -66,7 +67,7 @@ def test_scratch_init_is_the_books() -> None:
     assert model.b_h.abs().sum() == 0 and model.b_q.abs().sum() == 0
 
 
-@pytest.mark.parametrize("kind", ["scratch", "rnn"])
+@pytest.mark.parametrize("kind", ["scratch", "rnn", "gru", "lstm"])
 def test_loss_equals_cross_entropy_of_forward_with_gradients(kind: str) -> None:
     torch.manual_seed(0)
     model = build_model(kind, 30, 16).double()
@@ -84,3 +85,48 @@ def test_loss_equals_cross_entropy_of_forward_with_gradients(kind: str) -> None:
     for a, b in zip(torch.autograd.grad(fused, params), torch.autograd.grad(plain, params),
                     strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_lookup_equals_one_hot_torch_kernel_with_gradients(kind: str, layers: int) -> None:
+    """The lookup path computes what nn.RNN/GRU/LSTM fed one-hot vectors compute."""
+    torch.manual_seed(0)
+    model = build_model(kind, 13, 6, layers).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.5)  # well inside tanh/sigmoid's curved range, so errors would show
+    X, Y = torch.randint(0, 13, (3, 5)), torch.randint(0, 13, (3, 5))
+    state = tuple(torch.randn_like(s.double()) for s in model.begin_state(3))
+    params = list(model.parameters())
+    results = {}
+    for path in ("one-hot", "lookup"):
+        model.path = path
+        logits, end_state = model(X, state)
+        # A loss that reaches the weights through the logits and through every final state.
+        loss = F.cross_entropy(logits, Y.t().reshape(-1)) + sum((s * s).sum() for s in end_state)
+        results[path] = (logits, end_state, torch.autograd.grad(loss, params))
+    one_hot, lookup = results["one-hot"], results["lookup"]
+    torch.testing.assert_close(lookup[0], one_hot[0])
+    torch.testing.assert_close(lookup[1], one_hot[1])
+    for (name, _), a, b in zip(model.named_parameters(), lookup[2], one_hot[2], strict=True):
+        torch.testing.assert_close(a, b, msg=lambda m, name=name: f"{name}: {m}")
+
+
+def test_gru_bptt_passes_gradcheck() -> None:
+    torch.manual_seed(0)
+    gx = torch.randn(4, 3, 3 * 5, dtype=torch.double, requires_grad=True)
+    h0 = torch.randn(3, 5, dtype=torch.double, requires_grad=True)
+    w = (torch.randn(3 * 5, 5, dtype=torch.double) * 0.5).requires_grad_()
+    b = torch.randn(3 * 5, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(GRURecurrence.apply, (gx, h0, w, b))
+
+
+def test_lstm_bptt_passes_gradcheck() -> None:
+    torch.manual_seed(0)
+    gx = torch.randn(4, 3, 4 * 5, dtype=torch.double, requires_grad=True)
+    h0 = torch.randn(3, 5, dtype=torch.double, requires_grad=True)
+    c0 = torch.randn(3, 5, dtype=torch.double, requires_grad=True)
+    w = (torch.randn(4 * 5, 5, dtype=torch.double) * 0.5).requires_grad_()
+    # Both outputs (every H_t and every C_t) carry gradient here.
+    assert torch.autograd.gradcheck(LSTMRecurrence.apply, (gx, h0, c0, w))
