@@ -164,7 +164,7 @@ def main() -> int:
 def render(rows: list[dict], args: argparse.Namespace) -> str:
     python = os.path.relpath(sys.executable)
     lines = [
-        "## Corpus load time and memory (10 MB texts)",
+        "## Corpus load time and memory (1 MB and 10 MB texts)",
         "",
         f"- machine: {os.cpu_count()} logical CPUs; torch {torch.__version__}, "
         f"Python {sys.version.split()[0]}",
