@@ -53,12 +53,12 @@ def _check(header: container.Header) -> tuple[schema.MetaParts, TrainConfig, Any
     parts = schema.check_meta(header.meta, header.index)
     specs = {n: schema.TensorSpec(d, s) for n, (d, s) in header.index.items()}
     state, used = decode(parts.trainer, specs)
-    if used != set(specs):
-        raise schema.SchemaError("unreferenced tensors in the file")
     if not isinstance(state, dict):
         raise schema.SchemaError("the trainer state is not an object")
     config = schema.check_config(state.get("config"), parts.corpus.max_chars)
     schema.check_state(state, config, len(parts.vocab), parts.corpus.max_chars)
+    if used != set(specs):  # bytes nothing would read, so nothing would bound
+        raise schema.SchemaError("unreferenced tensors in the file")
     return parts, config, parts.trainer
 
 

@@ -73,7 +73,7 @@ def check_save_target(path: str | Path) -> Path:
     target = Path(path).expanduser()
     try:
         mode = target.lstat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         _check_folder(target)
         return target
     except OSError as e:

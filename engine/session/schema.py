@@ -12,13 +12,14 @@ checks as the command line's.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, get_type_hints
 
 import torch
 
-from engine.config import MODELS, ConfigError, TrainConfig
+from engine.config import MODELS, ConfigError, CorpusConfig, TrainConfig
 from engine.corpus import Vocab
 from engine.events import EpochEnd, Sample
 from engine.session.types import CorpusRef
@@ -116,8 +117,13 @@ def _corpus_ref(value: Any, vocab_size: int) -> CorpusRef:
         raise SchemaError("corpus.sha256 must be 64 hexadecimal digits")
     if c["vocab_size"] != vocab_size or type(c["vocab_size"]) is not int:
         raise SchemaError("corpus.vocab_size does not match the vocabulary")
-    name = _text(c["name"], "corpus.name")
-    return CorpusRef(name, sha, _int(c["max_chars"], "corpus.max_chars", low=1), vocab_size)
+    # The command line's corpus settings and bounds; a saved max_chars is the text's length.
+    try:
+        ref = CorpusConfig.from_dict({"corpus": c["name"], "max_chars": c["max_chars"]})
+    except ConfigError as e:
+        raise SchemaError(f"corpus: {e}") from None
+    _int(ref.max_chars, "corpus.max_chars", low=1)
+    return CorpusRef(ref.corpus, sha, ref.max_chars, vocab_size)
 
 
 def _manifest(value: Any) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -145,16 +151,14 @@ def _environment(value: Any) -> dict[str, str | None]:
 
 
 def check_config(value: Any, corpus_chars: int) -> TrainConfig:
-    """The settings, through the command line's own checks (TrainConfig.from_dict + check)."""
+    """The settings, through the command line's own checks (TrainConfig.from_dict, which
+    checks each value's type and range, then check against the corpus)."""
     if not isinstance(value, dict):
         raise SchemaError("trainer.config must be an object")
     try:
         cfg = TrainConfig.from_dict(value)
         cfg.check(corpus_length=corpus_chars)
     except ConfigError as e:
-        raise SchemaError(f"the saved settings are invalid: {e}") from None
-    except (TypeError, ValueError, OverflowError, AttributeError) as e:
-        # A value of the wrong type trips a comparison inside the checks before they name it.
         raise SchemaError(f"the saved settings are invalid: {e}") from None
     return cfg
 
@@ -201,6 +205,9 @@ def _optimizer(value: Any, cfg: TrainConfig, weights: list[TensorSpec]) -> None:
     groups = o["param_groups"]
     if not (isinstance(groups, list) and len(groups) == 1 and isinstance(groups[0], dict)):
         raise SchemaError("trainer.optimizer.param_groups must hold one group")
+    missing = sorted(set(reference) - set(groups[0]))
+    if missing:
+        raise SchemaError(f"trainer.optimizer.param_groups lacks {', '.join(missing)}")
     for key, v in groups[0].items():
         where = f"trainer.optimizer.param_groups.{str(key)[:40]}"
         if key == "params":
@@ -317,7 +324,10 @@ def _int(value: Any, where: str, low: int = 0, high: int = MAX_COUNT) -> int:
 
 
 def _real(value: Any, where: str, low: float = -math.inf, infinite: bool = False) -> float:
-    ok = type(value) in (int, float) and (math.isfinite(value) or (infinite and value == math.inf))
+    if type(value) is int:  # JSON integers have no size limit; math.isfinite would overflow
+        ok = abs(value) <= sys.float_info.max
+    else:
+        ok = type(value) is float and (math.isfinite(value) or (infinite and value == math.inf))
     if not ok or value < low:
         bound = f" of at least {low:g}" if low > -math.inf else ""
         raise SchemaError(f"{where} must be a finite number{bound}, not {_show(value)}")

@@ -1,0 +1,331 @@
+"""Session files that are hostile or from elsewhere: format version 1, sizes that lie, special
+files as save targets, and valid checksums around values no session holds (issue 11 items 2, 5,
+7, 10). The random header fuzz is in test_session_fuzz.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import socket
+import stat
+import struct
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from safetensors.torch import save
+
+from engine import session as sess
+from engine.config import TrainConfig
+from engine.corpus import load_corpus
+from engine.events import BatchEnd
+from engine.generate import predict
+from engine.session import (
+    SessionError,
+    check_save_target,
+    list_sessions,
+    load_session,
+    restore_trainer,
+    save_session,
+)
+from engine.session.container import MAX_FILE_BYTES
+from engine.train import Trainer
+
+V1_FILE = Path(__file__).resolve().parent / "data" / "session_v1.rnnplay"
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def trainer() -> Trainer:
+    cfg = TrainConfig(model="rnn", hidden=8, sampling="consecutive", epochs=1, batch_size=4,
+                      num_steps=5, pred_period=1, pred_len=5)
+    t = Trainer(load_corpus("jaychou", max_chars=300), cfg)
+    t.run_epoch()
+    return t
+
+
+@pytest.fixture
+def saved(tmp_path: Path, trainer: Trainer) -> Path:
+    return save_session(tmp_path / "s.rnnplay", trainer, prompt="分开")
+
+
+def header_of(path: Path) -> tuple[int, dict[str, Any]]:
+    """(header length, header JSON) of a safetensors file, read as any reader would."""
+    data = path.read_bytes()
+    (n,) = struct.unpack("<Q", data[:8])
+    return n, json.loads(data[8 : 8 + n])
+
+
+def write_with_meta(path: Path, source: Path, meta_text: str) -> None:
+    """`source`'s tensors and data checksum with another meta document (checksum recomputed):
+    a crafted file that every integrity check accepts."""
+    with sess.container.open_container(source, fmt=sess.FORMAT, max_version=99) as c:
+        tensors, data_sha = c.tensors(), c.header.data_sha256
+    metadata = {"format": sess.FORMAT, "format_version": str(sess.FORMAT_VERSION),
+                "meta": meta_text, "meta_sha256": hashlib.sha256(meta_text.encode()).hexdigest(),
+                "data_sha256": data_sha}
+    path.write_bytes(save(tensors, metadata=metadata))
+
+
+def meta_of(path: Path) -> dict[str, Any]:
+    return json.loads(header_of(path)[1]["__metadata__"]["meta"])
+
+
+def refused(path: Path, *words: str) -> str:
+    with pytest.raises(SessionError) as info:
+        load_session(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    for word in words:
+        assert word in message, message
+    return message
+
+
+# ----------------------------------------------------------------------------- format version 1
+
+
+def test_a_version_1_file_still_loads() -> None:
+    # Written by rnnplay before sessions moved onto safetensors' own writer (commit eef0950).
+    s = load_session(V1_FILE)
+    assert s.format_version == 1 and s.epoch == 1 and s.prompt == "分开 v1"
+    assert (s.config.model, s.config.hidden, s.config.sampling) == ("rnn", 8, "consecutive")
+    assert s.corpus.name == "jaychou" and s.corpus.max_chars == 300
+    text = predict(s.build_model(), s.vocab, "分开", 5, torch.device("cpu"))
+    assert text.startswith("分开") and len(text) == 7
+    assert [x["text"] for x in s.state["samples"]] == ["分开坏坏坏坏坏", "不分开坏坏坏坏坏"]
+
+
+def test_a_version_1_file_is_still_checksummed(tmp_path: Path) -> None:
+    data = bytearray(V1_FILE.read_bytes())
+    data[-3] ^= 0x10  # inside the last tensor's bytes
+    bad = tmp_path / "v1.rnnplay"
+    bad.write_bytes(bytes(data))
+    refused(bad, "checksum mismatch")
+
+
+def test_a_version_1_file_resumes_and_saves_as_the_current_version(tmp_path: Path) -> None:
+    trainer = restore_trainer(load_session(V1_FILE), device="cpu", epochs=2)
+    trainer.run_epoch()
+    again = load_session(save_session(tmp_path / "v2.rnnplay", trainer))
+    assert again.format_version == sess.FORMAT_VERSION and again.epoch == 2
+
+
+# ----------------------------------------------------------------------------- sizes that lie
+
+
+def _declare_extra_tensor(path: Path, source: Path, numel: int) -> int:
+    """A copy of source whose header (meta checksum valid) also declares a float32 weight of
+    numel elements past the real data; the file is extended sparsely to match. Returns the
+    declared data size."""
+    n, head = header_of(source)
+    data = source.read_bytes()[8 + n :]
+    meta = meta_of(source)
+    name = "trainer/model/extra"
+    meta["tensors"][name] = ["F32", [numel]]
+    meta["trainer"]["model"]["extra"] = {"__tensor__": name}
+    text = json.dumps(meta, ensure_ascii=True, separators=(",", ":"))
+    head["__metadata__"].update(meta=text, meta_sha256=hashlib.sha256(text.encode()).hexdigest())
+    head[name] = {"dtype": "F32", "shape": [numel], "data_offsets": [len(data),
+                                                                     len(data) + 4 * numel]}
+    raw = json.dumps(head).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)) + raw + data)
+        f.truncate(8 + len(raw) + len(data) + 4 * numel)  # a hole: no disk used, reads as 0
+    return len(data) + 4 * numel
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def test_a_declared_size_the_model_cannot_hold_is_refused_before_reading(
+    tmp_path: Path, saved: Path
+) -> None:
+    # 1 GiB declared (and present, as a hole) for a model of ~1,000 weights: the reader must
+    # refuse from the header alone, not read, hash or allocate the gigabyte.
+    big = tmp_path / "big.rnnplay"
+    _declare_extra_tensor(big, saved, 2**28)
+    assert big.stat().st_size > 2**30
+    before, start = _peak_rss_mib(), time.perf_counter()
+    refused(big, "do not fit")
+    assert time.perf_counter() - start < 2.0
+    assert _peak_rss_mib() - before < 200
+
+
+def test_a_file_over_the_size_cap_is_refused_without_mapping(tmp_path: Path, saved: Path) -> None:
+    huge = tmp_path / "huge.rnnplay"
+    _declare_extra_tensor(huge, saved, 30 * 2**28)  # 30 GiB, sparse
+    start = time.perf_counter()
+    refused(huge, f"over the {MAX_FILE_BYTES // 1024**3} GiB")
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_small_file_declaring_30_gb_is_one_clear_error(tmp_path: Path, saved: Path) -> None:
+    # The issue's case: a few KB on disk and in size, 30 GB in the header.
+    liar = tmp_path / "liar.rnnplay"
+    declared = _declare_extra_tensor(liar, saved, 30 * 2**28)
+    with open(liar, "r+b") as f:
+        f.truncate(liar.stat().st_size - declared + saved.stat().st_size // 2)
+    assert liar.stat().st_size < 64 * 1024
+    start = time.perf_counter()
+    refused(liar, "damaged or truncated")
+    assert time.perf_counter() - start < 2.0
+
+
+# ----------------------------------------------------------------------------- save targets
+
+
+def _special_targets(tmp_path: Path) -> dict[str, Path]:
+    targets = {}
+    fifo = tmp_path / "fifo.rnnplay"
+    os.mkfifo(fifo)
+    targets["FIFO"] = fifo
+    sock = tmp_path / "sock.rnnplay"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock))
+    server.close()
+    targets["socket"] = sock
+    device = tmp_path / "null.rnnplay"
+    try:  # /dev/null's twin, made here: the real one is never a test's target
+        os.mknod(device, stat.S_IFCHR | 0o666, os.stat("/dev/null").st_rdev)
+        targets["device"] = device
+    except (PermissionError, OSError):
+        pass  # not root: FIFO and socket stand for the class
+    return targets
+
+
+def test_saving_refuses_special_files_and_leaves_them_alone(
+    tmp_path: Path, trainer: Trainer
+) -> None:
+    for kind, target in _special_targets(tmp_path).items():
+        mode = target.lstat().st_mode
+        with pytest.raises(SessionError) as info:
+            save_session(target, trainer)
+        message = str(info.value)
+        assert kind in message and "not a regular file" in message and "\n" not in message
+        assert target.lstat().st_mode == mode  # still the FIFO / socket / device
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_saving_refuses_a_symlink_and_says_so(tmp_path: Path, trainer: Trainer) -> None:
+    real = save_session(tmp_path / "real.rnnplay", trainer, prompt="real")
+    link = tmp_path / "link.rnnplay"
+    link.symlink_to(real)
+    dangling = tmp_path / "dangling.rnnplay"
+    dangling.symlink_to(tmp_path / "elsewhere" / "x.rnnplay")
+    for target in (link, dangling):
+        with pytest.raises(SessionError, match="symbolic link.*never write through links"):
+            save_session(target, trainer, prompt="new")
+        assert target.is_symlink()
+    assert load_session(real).prompt == "real"
+    assert not (tmp_path / "elsewhere").exists()
+    assert load_session(link).prompt == "real"  # reading through a link is fine
+
+
+def test_check_save_target_before_training(tmp_path: Path) -> None:
+    assert check_save_target(tmp_path / "new" / "deep" / "s.rnnplay") == (
+        tmp_path / "new" / "deep" / "s.rnnplay"
+    )
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SessionError, match="is not a folder"):
+        check_save_target(tmp_path / "file" / "s.rnnplay")
+    with pytest.raises(SessionError, match="directory"):
+        check_save_target(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.geteuid() != 0:  # root may write anywhere
+        with pytest.raises(SessionError, match="no permission"):
+            check_save_target(locked / "s.rnnplay")
+
+
+# ----------------------------------------------------------------------------- hostile values
+
+
+INF = "1e999"  # what json.loads turns into float('inf'); json.dumps cannot write it
+
+
+def _with(saved: Path, tmp_path: Path, edit: Any, raw: dict[str, str] | None = None) -> Path:
+    """saved with its meta document edited (raw: placeholders replaced by raw JSON text)."""
+    meta = meta_of(saved)
+    edit(meta)
+    text = json.dumps(meta, ensure_ascii=True, separators=(",", ":"))
+    for placeholder, value in (raw or {}).items():
+        text = text.replace(json.dumps(placeholder), value)
+    out = tmp_path / f"crafted-{len(list(tmp_path.iterdir()))}.rnnplay"
+    write_with_meta(out, saved, text)
+    return out
+
+
+def test_listing_survives_an_infinite_epoch_and_marks_the_file(
+    tmp_path: Path, saved: Path
+) -> None:
+    # The issue's case: "epoch": 1e999 with the checksums recomputed crashed the load screen.
+    folder = tmp_path / "saves"
+    folder.mkdir()
+    good = shutil.copy(saved, folder / "good.rnnplay")
+    bad = _with(saved, folder, lambda m: m["summary"].update(epoch="@inf"), {"@inf": INF})
+    infos = {i.path: i for i in list_sessions(folder)}
+    assert infos[Path(good)].readable and infos[Path(good)].epoch == 1
+    assert not infos[bad].readable
+    assert infos[bad].problem == (
+        "summary.epoch must be a whole number from 0 to 9007199254740992, not inf"
+    )
+    refused(bad, "summary.epoch")
+
+
+@pytest.mark.parametrize(
+    ("edit", "raw", "words"),
+    [
+        (lambda m: m["trainer"]["config"].update(prefixes=[123]), None, "prefixes"),
+        (lambda m: m["corpus"].update(max_chars="@inf"), {"@inf": INF}, "max"),
+        (lambda m: m["trainer"]["config"].update(threads=100_000), None, "threads"),
+        (lambda m: m["trainer"]["config"].update(hidden=1e300), None, "hidden"),
+        (lambda m: m["trainer"]["config"].update(lr="@inf"), {"@inf": INF}, "learning rate"),
+        (lambda m: m["trainer"].update(epoch=2**64), None, "trainer.epoch"),
+        (lambda m: m["trainer"].update(step=-1), None, "trainer.step"),
+        (lambda m: m["trainer"]["history"][0].update(perplexity="x"), None, "perplexity"),
+        (lambda m: m["trainer"]["history"].append(5), None, "history[1]"),
+        (lambda m: m["trainer"]["samples"][0].update(text=None), None, "samples[0].text"),
+        (lambda m: m["trainer"]["rng"]["python"][1].__setitem__(0, 2**40), None, "python"),
+        (lambda m: m["trainer"]["rng"]["python"][1].pop(), None, "python"),
+        (lambda m: m["trainer"]["rng"].update(torch=[1, 2]), None, "rng.torch"),
+        (lambda m: m["trainer"]["optimizer"]["param_groups"][0].update(eps=-1.0), None, "eps"),
+        (lambda m: m["trainer"]["optimizer"]["param_groups"][0].update(capturable=True), None,
+         "capturable"),
+        (lambda m: m["trainer"]["optimizer"]["param_groups"][0].update(params=[0, 0]), None,
+         "params"),
+        (lambda m: m["trainer"]["optimizer"].update(state={"__dict__": [[99, {}]]}), None,
+         "optimizer.state"),
+        (lambda m: m.update(prompt=["分开"]), None, "prompt"),
+        (lambda m: m.update(vocab=["b", "a"]), None, "vocab"),
+        (lambda m: m.update(environment={"torch": 2.1}), None, "environment"),
+        (lambda m: m.update(extra=1), None, "extra"),
+    ],
+)
+def test_hostile_values_with_valid_checksums_are_refused_by_name(
+    tmp_path: Path, saved: Path, edit: Any, raw: dict[str, str] | None, words: str
+) -> None:
+    bad = _with(saved, tmp_path, edit, raw)
+    message = refused(bad, "inconsistent", words)
+    assert "Traceback" not in message
+
+
+def test_a_mid_epoch_cursor_out_of_shape_is_refused(tmp_path: Path, trainer: Trainer) -> None:
+    # Stop inside an epoch (consecutive sampling keeps a hidden state), then lie about its rows.
+    def stop_after_a_batch(event: object) -> None:
+        if isinstance(event, BatchEnd):
+            mid.stop()
+
+    mid = Trainer(trainer.corpus, trainer.config, stop_after_a_batch)
+    mid.run()
+    path = save_session(tmp_path / "mid.rnnplay", mid)
+    assert load_session(path).state["cursor"] is not None
+    bad = _with(path, tmp_path, lambda m: m["trainer"]["cursor"].update(batch=10**6))
+    refused(bad, "trainer.cursor.batch")
