@@ -307,6 +307,7 @@ def test_listing_survives_an_infinite_epoch_and_marks_the_file(
         (lambda m: m.update(vocab=["b", "a"]), None, "vocab"),
         (lambda m: m.update(environment={"torch": 2.1}), None, "environment"),
         (lambda m: m.update(extra=1), None, "extra"),
+        (lambda m: m.update(saved_at="yesterday"), None, "saved_at"),
     ],
 )
 def test_hostile_values_with_valid_checksums_are_refused_by_name(

@@ -12,6 +12,7 @@ checks as the command line's.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -30,6 +31,7 @@ MAX_TEXT = 1_000_000  # characters in a prompt, a sample or a corpus name
 MAX_ITEMS = 10_000_000  # history entries and samples
 MAX_RNG_BYTES = 65_536  # a CPU generator's state is 5,056 bytes
 FLOAT_DTYPES = ("F32",)  # the trainer keeps weights, moments and states in float32
+SAVED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "tensors",
                "environment")
 
@@ -84,7 +86,11 @@ def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]
 
 
 def check_saved_at(value: Any) -> str:
-    return _text(value, "saved_at", limit=64)
+    """The UTC time of the save, as "2026-01-01T12:00:00Z" (the listing sorts on it)."""
+    if not (isinstance(value, str) and SAVED_AT.fullmatch(value)):
+        raise SchemaError(f'saved_at must be a time like "2026-01-01T12:00:00Z", not '
+                          f'{_show(value)}')
+    return value
 
 
 def check_summary(value: Any) -> dict[str, Any]:
