@@ -102,7 +102,8 @@ class _NewRun:
 @dataclass(frozen=True)
 class _Load:
     path: str
-    epochs: int | None  # train on to this many epochs once loaded (None: just open it)
+    train: bool  # train on once loaded
+    epochs: int | None  # ... to this many epochs (None: the target it was saved with)
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,10 @@ class Playground:
         self._thread.start()
         self.prompt.start()
 
-    def close(self, timeout: float = 1.5) -> None:
-        """Stop training and end the threads (a run in progress stops at its next batch)."""
+    def close(self, timeout: float = 0.0) -> None:
+        """Stop training and end the threads (a run in progress stops at its next batch);
+        waits up to `timeout` seconds for them. They are daemons: a process that is leaving
+        need not wait."""
         self._closing.set()
         self.stop()
         self._requests.put(_Quit())
@@ -211,10 +214,10 @@ class Playground:
         self.stop()
         self._requests.put(_NewRun(corpus, max_chars, dict(settings)))
 
-    def load(self, path: str | Path, *, epochs: int | None = None) -> None:
-        """Open a session file as a new run; with `epochs`, train it on to that many."""
+    def load(self, path: str | Path, *, train: bool = False, epochs: int | None = None) -> None:
+        """Open a session file as a new run; with `train`, train it on (to `epochs`)."""
         self.stop()
-        self._requests.put(_Load(str(path), epochs))
+        self._requests.put(_Load(str(path), train, epochs))
 
     def train_on(self, epochs: int | None = None) -> str | None:
         """Continue the selected run if it is parked; returns why not, or None."""
@@ -396,7 +399,7 @@ class Playground:
         run = Run(run_id, _label(run_id, trainer.config), ref.name, ref.max_chars, trainer,
                   RunState.LOADED, path=Path(session.path))  # fmt: skip
         self._adopt(run, prompt=session.prompt, notes=tuple(session.notes))
-        if request.epochs is not None:
+        if request.train:
             self._train_on(_TrainOn(run_id, request.epochs))
 
     def _adopt(self, run: Run, prompt: str = "", notes: tuple[str, ...] = ()) -> None:

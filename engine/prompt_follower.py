@@ -53,7 +53,7 @@ class PromptFollower:
     def start(self) -> None:
         self._thread.start()
 
-    def close(self, timeout: float = 1.0) -> None:
+    def close(self, timeout: float = 0.0) -> None:
         with self._cond:
             self._closing = True
             self._cond.notify()

@@ -196,7 +196,7 @@ def test_save_and_load_continue_exactly(play, rec, tiny_corpus, tmp_path) -> Non
     path = tmp_path / "one.rnnplay"
     play.save(path=path, prompt="the").done.wait(30)
     assert rec.of(Saved, 1)[-1].error is None and not play.summary(1).unsaved
-    play.load(path, epochs=6)
+    play.load(path, train=True, epochs=6)
     added = rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
     assert added.state == RunState.LOADED and added.epoch == 3 and added.prompt == "the"
     assert [e.epoch for e in added.history] == [1, 2, 3] and added.path == str(path)
@@ -234,6 +234,6 @@ def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None
     play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
     rec.status(1, RunState.RUNNING)
     began = time.monotonic()
-    play.close()
+    play.close(timeout=5)
     assert time.monotonic() - began < 1.0
-    assert not play._thread.is_alive()
+    assert not play._thread.is_alive() and not play.prompt._thread.is_alive()

@@ -1,117 +1,58 @@
-"""rnnplay's main screen: setup, live curves, status, the prompt and the samples log.
+"""rnnplay's app: forwards what the user asks to the playground core and shows what it reports.
 
-Messages come up from the panes and the background threads; the app calls methods down on the
-panes. Tensor work happens only in engine/ calls made on the trainer and completion threads.
+Reports come up from the core's threads as EngineReport messages and go down to the main screen
+(`MainScreen.show`); keys and commands become calls on the core (engine.playground). The app holds
+no run logic of its own: what runs exist, which one is selected, what state each is in, all
+come from the core.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
 
-from tui.completion import CompletionService, ModelSource
-from tui.engine_port import EnginePort, real_engine
-from tui.messages import (
-    CompletionReady,
-    EpochPoint,
-    Progress,
-    RunEnded,
-    RunInfo,
-    RunRefused,
-    RunStarted,
-    SampleText,
-    StatusChange,
-    while_running,
-)
+from engine.device import available_devices
+from engine.events import Event, RunAdded, RunRefused, RunState, Saved, StatusChanged, TargetChanged
+from engine.playground import Playground
+from engine.save_job import SaveJob
+from engine.session import default_save_dir, list_sessions
+from tui import exit_guard
+from tui.form_text import config_form, lr_text, settings_differ
+from tui.main_screen import MainScreen
+from tui.messages import EngineReport, while_running
+from tui.paths import shown_path
+from tui.screens.autosave_failed import AutosaveFailedScreen
 from tui.screens.help import HelpScreen
+from tui.screens.load import LoadScreen
 from tui.screens.lr import LrScreen
-from tui.session_actions import PARKED, SessionActions
-from tui.sessions import SaveJob
-from tui.trainer_driver import ActiveRun, RunRequest, TrainerDriver
-from tui.widgets.curves import CurvesPlot
-from tui.widgets.prompt import PromptPane
-from tui.widgets.samples import SamplesLog
-from tui.widgets.setup import SetupPane
+from tui.screens.save_as import SaveAsScreen
 from tui.widgets.status import StatusPane
 
-# Below this the panes overlap; a note is clearer than a broken layout.
-MIN_WIDTH, MIN_HEIGHT = 60, 18
 PLOT_REFRESH_S = 0.25
+# Quit must end within 2 s even while training: the autosave gets this long, then the app
+# leaves anyway (save threads are daemons; an unfinished write leaves any old file intact).
+QUIT_SAVE_BUDGET_S = 1.2
 
 
 @dataclass
 class AppOptions:
     train: bool = False  # start training at launch (with `load`: train the session on)
-    setup: dict[str, str] = field(default_factory=dict)
+    setup: dict[str, str] = field(default_factory=dict)  # setup-form text by field name
     prompt: str = ""
-    handle_signals: bool = False
+    handle_signals: bool = False  # the real launcher: SIGTERM/SIGHUP save and quit
     load: str | None = None  # a session file to open at launch
     threads: int | None = None  # torch threads for a loaded session's trainer (None: saved)
 
 
-class MainScreen(Screen[None]):
-    """The one working screen; modal screens (help, lr) stack above it."""
-
-    AUTO_FOCUS = "#prompt"
-
-    DEFAULT_CSS = """
-    MainScreen #main { height: 1fr; }
-    MainScreen #right { width: 1fr; }
-    MainScreen #curves { height: 3fr; border: round $primary-darken-2; }
-    MainScreen #too-small { display: none; content-align: center middle; height: 1fr; }
-    MainScreen.-too-small #main { display: none; }
-    MainScreen.-too-small #too-small { display: block; }
-    """
-
-    def __init__(
-        self,
-        devices: list[tuple[str, str | None]],
-        setup: dict[str, str],
-        on_edit: Callable[[str, int], None],
-    ) -> None:
-        super().__init__()
-        self.on_edit = on_edit
-        self.devices = devices
-        self.setup_values = setup
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="main"):
-            yield SetupPane(self.devices, self.setup_values, id="setup")
-            with Vertical(id="right"):
-                yield StatusPane(id="status")
-                yield CurvesPlot(id="curves")
-                prompt = PromptPane(id="prompt")
-                # Wired before the first key can arrive (the prompt has focus at once).
-                prompt.on_edit = self.on_edit
-                yield prompt
-                yield SamplesLog(id="samples")
-        yield Static(
-            f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
-            id="too-small",
-        )
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.app.call_after_refresh(self.app.start_up)  # type: ignore[attr-defined]
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.check_size(event.size.width, event.size.height)
-
-    def check_size(self, width: int, height: int) -> None:
-        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
-
-
-class RnnplayApp(SessionActions, App[int]):
+class RnnplayApp(App[int]):
     TITLE = "rnnplay"
 
     BINDINGS = [
@@ -123,47 +64,41 @@ class RnnplayApp(SessionActions, App[int]):
         Binding("f3", "clear_runs", "Clear runs", show=False),
         Binding("f1", "help", "Help"),
         Binding("escape", "focus_prompt", "Prompt", show=False),
-        # Not in the Footer (it is full at 80 columns); Help and the command palette list them.
         # Priority: the setup pane's inputs must not swallow them.
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("f9", "save_as", "Save as", show=False),
         Binding("ctrl+o", "load", "Load", priority=True),
     ]
 
-    def __init__(self, engine: EnginePort | None = None, options: AppOptions | None = None):
+    def __init__(self, options: AppOptions | None = None) -> None:
         super().__init__()
-        self.engine = engine or real_engine()
         self.options = options or AppOptions()
-        self.driver = TrainerDriver(
-            self, self.engine, on_ready=self._attach_prompt_model, threads=self.options.threads
-        )
-        self.completion = CompletionService(self, self.engine)
-        self.runs: dict[int, RunInfo] = {}
-        self.current_run: RunInfo | None = None
-        self.state = "idle"
-        self.last_lr: float | None = None
-        self._save_job: SaveJob | None = None
+        self.playground = Playground(self._report, threads=self.options.threads)
+        self._asked = False  # a start or load was asked for and not yet reported on
+        self._pausing = False
+        self._loaded_form: dict[str, str] | None = None  # a just-loaded run's settings
+        self._launch_epochs: str | None = None  # `--load F --epochs N`: the form shows N
         self._quitting = False
+        self._quit_by_signal = False  # no one is there to answer a question
         self.terminal_gone = False  # set by SIGHUP: quit without writing to the terminal
-        self._continue_after_load = False
-        self._launch_epochs: str | None = None
-        # Printed by the launcher once the terminal is back (where the autosave went).
-        self.exit_notes: list[str] = []
+        self.exit_notes: list[str] = []  # printed by the launcher once the terminal is back
 
     def get_default_screen(self) -> Screen:
-        self.main = MainScreen(
-            self.engine.available_devices(), self.options.setup, self.completion.request
-        )
+        # Textual may ask more than once (the snapshot harness does): one screen, one view.
+        if not hasattr(self, "main"):
+            self.main = MainScreen(
+                available_devices(), self.options.setup, self.playground.complete
+            )
         return self.main
 
-    def start_up(self) -> None:
-        """Once the main screen is mounted: threads, timers, focus, `--train`."""
-        plot = self.main.query_one(CurvesPlot)
-        plot.border_title = plot.title_text()
-        self.driver.start_thread()
-        self.completion.start_thread()
-        self.set_interval(PLOT_REFRESH_S, plot.flush, name="plot-refresh")
-        prompt = self.main.query_one(PromptPane)
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._start_up)
+
+    def _start_up(self) -> None:
+        """Once the main screen is mounted: threads, timers, focus, `--load`, `--train`."""
+        self.playground.start()
+        self.set_interval(PLOT_REFRESH_S, self.main.plot.flush, name="plot-refresh")
+        prompt = self.main.prompt
         prompt.focus()
         if self.options.prompt:
             prompt.insert(self.options.prompt)
@@ -173,98 +108,224 @@ class RnnplayApp(SessionActions, App[int]):
                 loop.add_signal_handler(sig, self._on_signal, sig)
         self.main.check_size(*self.size)
         if self.options.load:
-            self._continue_after_load = self.options.train
-            self._launch_epochs = self.options.setup.get("epochs")
-            self.open_session(self.options.load)
+            epochs = self.options.setup.get("epochs")
+            self._launch_epochs = epochs
+            train_to = int(epochs) if self.options.train and epochs else None
+            self._open(self.options.load, train=self.options.train, epochs=train_to)
         elif self.options.train:
             self.action_start()
 
-    # -- quitting ----------------------------------------------------------------------------
-    def _on_signal(self, sig: signal.Signals) -> None:
-        # SIGHUP means the terminal is gone: after the autosave there is nothing to restore.
-        self.terminal_gone = self.terminal_gone or sig == signal.SIGHUP
-        self.call_later(self.action_quit)
+    @property
+    def state(self) -> str:
+        """What the status line says: the selected run's state, or what the app waits for."""
+        if self._asked:
+            return "loading"
+        shown = self.main.query(StatusPane)  # none until the screen is composed
+        return shown.first().state if shown else "idle"
 
-    def on_unmount(self) -> None:
-        # Every way out (ctrl+q, a signal, a test ending) passes here; the threads must end
-        # because the interpreter waits for them.
-        self.driver.shutdown()
-        self.completion.shutdown()
+    # -- reports from the core (any thread) --------------------------------------------------
+    def _report(self, run_id: int | None, event: Event) -> None:
+        self.post_message(EngineReport(run_id, event))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self.notify(
-                f"{event.worker.name} thread failed: {event.worker.error}",
-                severity="error",
-                timeout=10,
-            )
-            self._set_state("error")
+    @while_running
+    def on_engine_report(self, message: EngineReport) -> None:
+        run_id, event = message.run_id, message.event
+        if isinstance(event, RunAdded | RunRefused):
+            self._asked = False
+        if isinstance(event, StatusChanged) and event.status == RunState.PAUSED:
+            self._pausing = False
+        self.main.show(run_id, event, self.playground.selected)
+        if self._pausing and run_id == self.playground.selected:
+            self.main.status.set_state("pausing")
+        self._tell(event)
 
-    # -- actions -----------------------------------------------------------------------------
+    def _tell(self, event: Event) -> None:
+        """What deserves a toast besides the panes, and what follows a report."""
+        if isinstance(event, RunRefused):
+            self.notify(event.message, title="refused", severity="error", timeout=8, markup=False)
+            if not self.main.status.epochs:
+                self.main.status.set_state("idle")
+        elif isinstance(event, RunAdded):
+            self._run_added(event)
+        elif isinstance(event, StatusChanged) and event.status in (
+            RunState.DIVERGED,
+            RunState.FAILED,
+        ):
+            self.notify(event.message, title=str(event.status), severity="error", markup=False)
+        elif isinstance(event, TargetChanged):
+            # The setup form shows the lr now in force, so the next run starts from it too.
+            self.main.setup.set_values({"lr": lr_text(event.lr)})
+        elif isinstance(event, Saved) and not event.quiet:
+            if event.error:
+                self.notify(
+                    event.error, title="not saved", severity="error", timeout=10, markup=False
+                )
+            else:
+                self.notify(f"saved to {shown_path(event.path)}", title="saved", markup=False)
+
+    def _run_added(self, run: RunAdded) -> None:
+        if run.path is None:
+            self._loaded_form = None
+            return
+        form = config_form(run.corpus, run.max_chars, run.config)
+        self.main.setup.set_values(form)
+        self._loaded_form = form
+        self.notify(
+            f"epoch {run.epoch}/{run.config.epochs}: F5 or F6 trains on",
+            title=f"loaded {Path(run.path).name}",
+            markup=False,
+        )
+        for note in run.notes:
+            self.notify(note, severity="warning", timeout=8, markup=False)
+        if self._launch_epochs:
+            self.main.setup.set_values({"epochs": self._launch_epochs})
+            self._launch_epochs = None
+
+    # -- training -----------------------------------------------------------------------------
     def action_start(self) -> None:
-        values, error = self.main.query_one(SetupPane).read()
+        values, error = self.main.setup.read()
         if values is None:
-            self.notify(error, severity="error")
+            self.notify(error, severity="error", markup=False)
             return
-        if self.continue_loaded_if_unchanged(values):
+        if self._train_loaded_on(values):
             return
+        current = self.playground.summary(self.playground.selected or -1)
+        if current is not None and current.unsaved and not current.state.active:
+            self.notify(
+                f"{current.label} is kept, unsaved: quitting saves it (or ctrl+s now)",
+                markup=False,
+            )
         corpus = str(values.pop("corpus"))
         max_chars = int(str(values.pop("max_chars")))
-        values["prefixes"] = ("分开", "不分开") if corpus == "jaychou" else ("def ", "import ")
-        self.driver.submit(RunRequest(corpus, max_chars, values))
-        self._set_state("loading")
+        self.playground.new_run(corpus, max_chars, values)
+        self._asked = True
+        self.main.status.set_state("loading")
+
+    def _train_loaded_on(self, form: dict[str, object]) -> bool:
+        """F5 on a just-loaded session trains it on, unless the setup was changed (then F5
+        means what it always means: a new run with those settings)."""
+        if self._loaded_form is None or self.state != RunState.LOADED:
+            return False
+        changed = settings_differ(form, self._loaded_form)
+        if changed:
+            self.notify(
+                f"settings changed ({', '.join(changed)}): starting a new run instead of "
+                "training the loaded one on",
+                markup=False,
+            )
+            return False
+        epochs = form.get("epochs")
+        self._train_on(epochs if isinstance(epochs, int) else None)
+        return True
+
+    def _train_on(self, epochs: int | None) -> None:
+        why_not = self.playground.train_on(epochs)
+        if why_not:
+            self.notify(why_not, markup=False)
+        else:
+            self._loaded_form = None
+
+    def _form_epochs(self) -> int | None:
+        raw = self.main.setup.value("epochs")
+        return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
     def action_pause_resume(self) -> None:
-        if self.state in PARKED:
-            self.continue_training()
-        elif self.state == "paused":
-            if self.driver.resume():
-                self._set_state("running")
-        elif self.state == "running" and self.driver.pause():
-            self._set_state("pausing")
+        state = self.state
+        if state == RunState.PAUSED:
+            self.playground.resume()
+        elif state == RunState.RUNNING and self.playground.pause():
+            self._pausing = True
+            self.main.status.set_state("pausing")
+        elif state in ("loaded", "stopped", "finished", "idle"):
+            self._train_on(self._form_epochs())
 
     def action_pause(self) -> None:
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             self.action_pause_resume()
 
     def action_resume(self) -> None:
-        if self.state == "paused":
+        if self.state == RunState.PAUSED:
             self.action_pause_resume()
 
     def action_stop(self) -> None:
-        if not self.driver.stop():
+        if not self.playground.stop():
             self.notify("no run in progress")
 
     def action_change_lr(self) -> None:
-        active = self.driver.active
-        if active is None:
+        selected = self.playground.summary(self.playground.selected or -1)
+        if selected is None or not selected.state.active:
             self.notify("no run in progress: set lr in the setup pane")
             return
-        current = self.last_lr if self.last_lr is not None else active.info.lr
 
         def apply(lr: float | None) -> None:
-            if lr is not None and self.driver.set_lr(lr):
-                self.last_lr = lr
-                self.main.query_one(SamplesLog).add_note(f"lr -> {lr:g} (marked on the plot)")
+            if lr is not None and self.playground.set_lr(lr):
+                self.main.note(f"lr -> {lr:g} (marked on the plot)")
 
-        self.push_screen(LrScreen(current), apply)
+        self.push_screen(LrScreen(selected.config.learning_rate), apply)
 
     def action_toggle_plot(self) -> None:
-        self.main.query_one(CurvesPlot).toggle_view()
+        self.main.plot.toggle_view()
 
     def action_clear_runs(self) -> None:
-        plot = self.main.query_one(CurvesPlot)
-        keep = self.current_run if self.driver.active else None
-        runs = [r for r in plot.runs if keep is not None and r.run_id == keep.run_id]
-        plot.runs[:] = runs
-        plot.clear_runs()
+        gone = self.playground.clear_finished()
+        self.notify(f"cleared {len(gone)} finished run{'s' * (len(gone) != 1)}" if gone
+                    else "no finished runs to clear (the selected run stays)")  # fmt: skip
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
     def action_focus_prompt(self) -> None:
-        self.main.query_one(PromptPane).focus()
+        self.main.prompt.focus()
 
+    # -- sessions -----------------------------------------------------------------------------
+    def _selected_for_saving(self) -> int | None:
+        selected = self.playground.selected
+        if selected is None:
+            self.notify("nothing to save yet: start a run (F5) or load one (ctrl+o)")
+        elif self.playground.saving():
+            self.notify("a save is already in progress")
+            return None
+        return selected
+
+    def action_save(self) -> None:
+        run_id = self._selected_for_saving()
+        if run_id is not None:
+            self.playground.save(run_id, prompt=self.main.prompt.text)
+
+    def action_save_as(self) -> None:
+        run_id = self._selected_for_saving()
+        if run_id is None:
+            return
+        summary = self.playground.summary(run_id)
+        initial = Path(summary.path) if summary and summary.path else None
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.playground.save(run_id, path, prompt=self.main.prompt.text)
+
+        suggested = initial or self.playground.suggested_path(run_id)
+        self.push_screen(SaveAsScreen(suggested, Path(default_save_dir())), chosen)
+
+    def action_load(self) -> None:
+        unsaved = [s.label for s in self.playground.summaries() if s.unsaved]
+        warning = (
+            f"{', '.join(unsaved)} unsaved: loading keeps them, quitting saves them"
+            if unsaved
+            else ""
+        )
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._open(path)
+
+        self.push_screen(LoadScreen(Path(default_save_dir()), list_sessions, warning), chosen)
+
+    def _open(self, path: str, *, train: bool = False, epochs: int | None = None) -> None:
+        self.playground.load(path, train=train, epochs=epochs)
+        self._asked = True
+        self.main.status.set_state("loading")
+
+    # -- commands -----------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
@@ -278,120 +339,82 @@ class RnnplayApp(SessionActions, App[int]):
             "Toggle plot view", "Perplexity / gradient norm (F2)", self.action_toggle_plot
         )
         yield SystemCommand(
-            "Clear old runs", "Remove finished runs from the plot (F3)", self.action_clear_runs
+            "Clear finished runs", "Remove ended runs from the plot (F3)", self.action_clear_runs
         )
         yield SystemCommand(
-            "Save session",
-            "Save the run to its file, or a new one in saves/ (ctrl+s)",
+            "Save session", "Save the run to its file, or a new one in saves/ (ctrl+s)",
             self.action_save,
-        )
+        )  # fmt: skip
         yield SystemCommand(
             "Save session as", "Save the run to a path you choose (F9)", self.action_save_as
         )
         yield SystemCommand(
-            "Load session",
-            "Open a saved run: curves, samples, prompt; F5/F6 trains on (ctrl+o)",
+            "Load session", "Open a saved run: curves, samples, prompt; F5/F6 trains on (ctrl+o)",
             self.action_load,
-        )
-        yield SystemCommand("Help", "Panes and the book's terms (F1)", self.action_help)
+        )  # fmt: skip
+        yield SystemCommand("Help", "Keys, panes and the book's terms (F1)", self.action_help)
 
-    # -- state ---------------------------------------------------------------------------------
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self.main.query_one(StatusPane).set_state(state)
+    # -- quitting -----------------------------------------------------------------------------
+    def _on_signal(self, sig: signal.Signals) -> None:
+        # SIGHUP means the terminal is gone: after the autosave there is nothing to ask.
+        self.terminal_gone = self.terminal_gone or sig == signal.SIGHUP
+        self._quit_by_signal = True
+        self.call_later(self.action_quit)
 
-    def _attach_prompt_model(self, active: ActiveRun) -> None:
-        # Called on the trainer thread once the Trainer exists.
-        cfg, corpus = active.config, active.corpus
-        self.completion.attach(
-            ModelSource(
-                snapshots=active.trainer.snapshots,
-                kind=cfg.model,
-                vocab=corpus.vocab,
-                vocab_size=len(corpus.vocab),
-                hidden=cfg.hidden,
-                layers=cfg.layers,
-            )
-        )
+    def on_unmount(self) -> None:
+        # Every way out (ctrl+q, a signal, a test ending) passes here.
+        self.playground.close()
 
-    # -- messages from the threads and panes -----------------------------------------------------
-    @while_running
-    def on_run_refused(self, message: RunRefused) -> None:
-        self.main.query_one(SetupPane).show_error(message.message, message.field_hint)
-        self.notify(message.message, title="run refused", severity="error", timeout=8)
-        if self.driver.active is None:
-            # Back to the previous trainer's state: a parked one can still be saved or trained on.
-            current = self.driver.current
-            self._set_state(current.state if current is not None else "idle")
-
-    def adopt_run(self, info: RunInfo) -> None:
-        """Make `info` the current run: its own curve on the plot, its target on the status."""
-        self.runs[info.run_id] = info
-        self.current_run = info
-        self.last_lr = info.lr
-        self.main.query_one(CurvesPlot).add_run(info.run_id, info.label, info.vocab_size, info.clip)
-        self.main.query_one(StatusPane).start_run(info.label, info.epochs, info.device)
-
-    @while_running
-    def on_run_started(self, message: RunStarted) -> None:
-        info = message.info
-        self.adopt_run(info)
-        self.main.query_one(SamplesLog).add_note(
-            f"{info.label}: {info.corpus}, vocab {info.vocab_size}, lr {info.lr:g}, "
-            f"clip {info.clip:g}, {info.device}"
-        )
-        self.main.query_one(PromptPane).set_note("")
-        self._set_state("running")
-
-    @while_running
-    def on_run_ended(self, message: RunEnded) -> None:
-        if self.current_run is not None and message.run_id == self.current_run.run_id:
-            self._set_state(message.status)
-        if message.error:
-            self.notify(message.error, title="training failed", severity="error", timeout=10)
-            self.main.query_one(SamplesLog).add_note(f"error: {message.error}", style="red")
-
-    @while_running
-    def on_progress(self, message: Progress) -> None:
-        if self.current_run and message.run_id == self.current_run.run_id:
-            self.main.query_one(StatusPane).progress(
-                message.epoch, message.batch, message.batches, message.chars_per_sec
-            )
-
-    @while_running
-    def on_epoch_point(self, message: EpochPoint) -> None:
-        self.main.query_one(CurvesPlot).add_point(
-            message.run_id, message.epoch, message.perplexity, message.grad_norm, message.lr
-        )
-        if self.current_run and message.run_id == self.current_run.run_id:
-            self.main.query_one(StatusPane).epoch_end(
-                message.epoch,
-                message.epochs,
-                message.perplexity,
-                message.seconds,
-                message.chars_per_sec,
-            )
-
-    @while_running
-    def on_sample_text(self, message: SampleText) -> None:
-        info = self.runs.get(message.run_id)
-        label = info.label if info else f"#{message.run_id}"
-        self.main.query_one(SamplesLog).add_sample(
-            label, message.epoch, message.prefix, message.text
-        )
-
-    @while_running
-    def on_status_change(self, message: StatusChange) -> None:
-        if self.current_run and message.run_id == self.current_run.run_id:
-            self._set_state(message.status)
-            if message.status == "diverged":
-                self.notify(message.message or "training diverged", severity="error")
-
-    @while_running
-    def on_completion_ready(self, message: CompletionReady) -> None:
-        if message.error:
-            self.main.query_one(PromptPane).set_note(f"completion failed: {message.error}")
+    async def action_quit(self) -> None:
+        if self._quitting:
+            return  # a second ctrl+q or signal while the autosave runs: it ends soon anyway
+        self._quitting = True
+        if self.options.handle_signals:  # the real launcher; tests must never hit os._exit
+            exit_guard.arm(QUIT_SAVE_BUDGET_S + exit_guard.STUCK_AFTER_S)
+        failed = await self._autosave()
+        if failed and not self._quit_by_signal:
+            exit_guard.disarm()
+            self._quitting = False
+            self.push_screen(AutosaveFailedScreen(failed), self._after_failed_autosave)
             return
-        self.main.query_one(PromptPane).show_completion(
-            message.text, message.completion, message.unknown
-        )
+        self._leave()
+
+    def _leave(self) -> None:
+        self.playground.close()
+        if self.options.handle_signals and self.terminal_gone:
+            exit_guard.leave_now(self.exit_notes)
+        self.exit(0)
+
+    def _after_failed_autosave(self, choice: str | None) -> None:
+        if choice == "quit":
+            self._leave()
+        elif choice == "retry":
+            self.call_later(self.action_quit)
+        elif choice == "save_as":
+            self.action_save_as()
+
+    async def _autosave(self) -> list[str]:
+        """Save every run with unsaved progress, within the quit budget; returns the errors."""
+        deadline = time.monotonic() + QUIT_SAVE_BUDGET_S
+        while self.playground.saving() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # ctrl+s then ctrl+q: let that save end rather than race it
+        jobs = self.playground.autosave(self.main.prompt.text)
+        if jobs:
+            self.notify("saving unsaved runs...", title="quitting")
+        await _wait(jobs, deadline)
+        errors = []
+        for job in jobs:
+            if job.outcome is None:
+                errors.append(f"autosave to {job.path} did not finish in time")
+            elif job.outcome.error is not None:
+                errors.append(f"autosave failed: {job.outcome.error}")
+            else:
+                self.exit_notes.append(f"rnnplay: session saved to {job.outcome.path}")
+        self.exit_notes.extend(f"rnnplay: {e}" for e in errors)
+        return errors
+
+
+async def _wait(jobs: list[SaveJob], deadline: float) -> None:
+    # Polls instead of blocking on the jobs' events, so the UI keeps drawing meanwhile.
+    while any(not job.done.is_set() for job in jobs) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 
 # A normal shutdown takes a few tenths of a second; past this it is stuck.
 STUCK_AFTER_S = 3.0
@@ -29,11 +28,20 @@ def leave_now(notes: list[str]) -> None:
     os._exit(0)
 
 
+_disarmed = threading.Event()
+
+
 def arm(seconds: float) -> None:
-    """End the process in `seconds` unless it has ended by then (a daemon thread dies with it)."""
+    """End the process in `seconds` unless it has ended (or disarm() was called) by then."""
+    _disarmed.clear()
 
     def fire() -> None:
-        time.sleep(seconds)
-        os._exit(0)
+        if not _disarmed.wait(seconds):
+            os._exit(0)
 
     threading.Thread(target=fire, name="exit-guard", daemon=True).start()
+
+
+def disarm() -> None:
+    """The app stays after all (the user chose to, once the autosave failed)."""
+    _disarmed.set()

@@ -1,27 +1,35 @@
-"""Fixtures for the app's tests: a scripted fake engine and helpers to wait on the UI."""
+"""Fixtures for the app's tests: the real playground core on a tiny corpus, and UI waits."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from fake_engine import Script, Trainer, fake_engine
 from textual.pilot import Pilot
 
+import engine.train
 from tui.app import AppOptions, RnnplayApp
 
-
-@pytest.fixture(autouse=True)
-def fake_script() -> Iterator[Script]:
-    """Each test starts from the default script (fast, no failures)."""
-    Trainer.script = Script()
-    yield Trainer.script
-    Trainer.script = Script()
-
-
+# Small enough that an epoch takes milliseconds, long enough for the book's two prefixes. Kept
+# in the repository and named relative to the working directory, so snapshots show one path.
+TINY_FILE = Path(__file__).parent / "tiny_lyrics.txt"
+TINY_TEXT = TINY_FILE.read_text(encoding="utf-8")
+TINY_SETUP = {
+    "max_chars": "0",
+    "hidden": "16",
+    "batch_size": "4",
+    "num_steps": "8",
+    "lr": "30",
+    "epochs": "20",
+    "pred_period": "10",
+    "pred_len": "20",
+    "device": "cpu",
+}
 @pytest.fixture(autouse=True)
 def save_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Sessions (saves, autosaves on quit) go to a per-test folder, never the checkout's."""
@@ -30,13 +38,25 @@ def save_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread_each(one_torch_thread: None) -> None:
+    """Tiny models: a second torch thread only adds contention."""
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trainer's clock advances 1 ms per reading, so times and speeds on screen are the
+    same on every run (for snapshots); nothing else in the process is affected."""
+    ticks = iter(range(10**9))
+    clock = SimpleNamespace(perf_counter=lambda: next(ticks) / 1000)
+    monkeypatch.setattr(engine.train, "time", clock)
+
+
 def make_app(
     train: bool = False, prompt: str = "", load: str | None = None, **setup: str
 ) -> RnnplayApp:
-    setup.setdefault("epochs", "20")
-    setup.setdefault("max_chars", "0")
-    options = AppOptions(train=train, setup=setup, prompt=prompt, load=load)
-    return RnnplayApp(fake_engine(), options)
+    values = {"corpus": os.path.relpath(TINY_FILE), **TINY_SETUP, **setup}
+    return RnnplayApp(AppOptions(train=train, setup=values, prompt=prompt, load=load))
 
 
 async def wait_for(
@@ -57,3 +77,4 @@ async def wait_for(
 def notified(app: RnnplayApp, words: str) -> bool:
     """Whether a toast containing `words` (in its title or message) was shown."""
     return any(words in f"{n.title} {n.message}" for n in app._notifications)
+

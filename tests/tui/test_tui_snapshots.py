@@ -1,4 +1,5 @@
-"""Snapshots of the main screen after a finished fake run (fixed data: the frame is exact)."""
+"""Snapshots of the main screen after a finished run on the real engine (seeded, one torch thread,
+the trainer's clock frozen: the frame is exact)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,22 @@ from conftest import make_app, wait_for
 from textual.pilot import Pilot
 
 from tui.widgets.curves import CurvesPlot
-from tui.widgets.prompt import PromptPane
 from tui.widgets.samples import SamplesLog
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 async def finished_with_completion(pilot: Pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.state == "finished", what="finished")
-    prompt = app.query_one(PromptPane)
-    await wait_for(pilot, lambda: prompt.visible_completion() != "", what="completion")
+    trainer = app.playground._runs[1].trainer
+    final = trainer.snapshots.latest()[0]
+    # The prompt shows the completion under the final weights, not an earlier one.
+    await wait_for(
+        pilot,
+        lambda: app.main.last_completion is not None and app.main.last_completion.version == final,
+        what="final completion",
+    )
     plot = app.query_one(CurvesPlot)
     # The plot redraws from a timer: wait until the frame holds every point.
     await wait_for(pilot, lambda: plot._drawn_version == plot._version, what="plot drawn")
@@ -27,7 +35,7 @@ async def finished_with_completion(pilot: Pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_main_screen(snap_compare, size: tuple[int, int]) -> None:
-    app = make_app(train=True, prompt="分开", epochs="60")
+    app = make_app(train=True, prompt="分开", epochs="20")
     assert snap_compare(app, terminal_size=size, run_before=finished_with_completion)
 
 

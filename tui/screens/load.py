@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
-from tui.sessions import local_time
+from tui.paths import local_time
 
 
 class LoadScreen(ModalScreen[str | None]):

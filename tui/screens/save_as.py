@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from tui.sessions import resolve_save_path
+from tui.paths import resolve_save_path, save_target_note
 
 
 class SaveAsScreen(ModalScreen[Path | None]):
@@ -46,21 +46,21 @@ class SaveAsScreen(ModalScreen[Path | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._warn(event.value)
 
-    def _warn(self, text: str) -> None:
-        warning = ""
-        if text.strip():
-            path = resolve_save_path(text, self.save_dir)
-            if path.is_dir():
-                warning = "that is a folder: add a file name"
-            elif path.exists():
-                warning = f"{path.name} exists and will be replaced"
-        self.query_one("#save-warning", Label).update(warning)
+    def _note(self, text: str) -> tuple[str, bool]:
+        if not text.strip():
+            return "type a file name", False
+        if text.strip().endswith("/"):
+            return "that is a folder: add a file name", False
+        return save_target_note(resolve_save_path(text, self.save_dir))
+
+    def _warn(self, text: str) -> bool:
+        note, usable = self._note(text)
+        self.query_one("#save-warning", Label).update(note)
+        return usable
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
-            self.query_one("#save-warning", Label).update("type a file name")
-            return
-        self.dismiss(resolve_save_path(event.value, self.save_dir))
+        if self._warn(event.value):
+            self.dismiss(resolve_save_path(event.value, self.save_dir))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
+from engine.events import EpochEnd
+
 # Runs overlaid at once; older ones drop off so the legend stays readable.
 MAX_RUNS = 5
 COLORS = ("cyan", "orange", "green", "magenta", "yellow")
@@ -28,6 +30,7 @@ class RunSeries:
     perplexity: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    ended: str = ""  # "diverged in epoch 3": said on the plot when there is no curve to show
 
     def lr_changes(self) -> list[tuple[int, float]]:
         return [
@@ -104,26 +107,38 @@ class CurvesPlot(PlotextPlot):
         self._cache: Text | None = None
 
     # -- data, called by the app -------------------------------------------------------------
-    def add_run(self, run_id: int, label: str, vocab_size: int, clip: float) -> None:
+    def add_run(
+        self, run_id: int, label: str, vocab_size: int, clip: float, history: tuple[EpochEnd, ...]
+    ) -> None:
         self.runs.append(RunSeries(run_id, label, vocab_size, clip))
         del self.runs[:-MAX_RUNS]
-        self._version += 1
-        self._update_subtitle()
+        for point in history:
+            self.add_point(run_id, point)
+        self._changed()
 
-    def add_point(
-        self, run_id: int, epoch: int, perplexity: float, grad_norm: float, lr: float
-    ) -> None:
-        for run in self.runs:
-            if run.run_id == run_id:
-                run.epochs.append(epoch)
-                run.perplexity.append(perplexity)
-                run.grad_norm.append(grad_norm)
-                run.lr.append(lr)
-                self._version += 1
-                return
+    def add_point(self, run_id: int, point: EpochEnd) -> None:
+        run = self._run(run_id)
+        if run is not None:
+            run.epochs.append(point.epoch)
+            run.perplexity.append(point.perplexity)
+            run.grad_norm.append(point.grad_norm)
+            run.lr.append(point.lr)
+            self._version += 1
 
-    def clear_runs(self) -> None:
-        self.runs.clear()
+    def mark_ended(self, run_id: int, how: str) -> None:
+        run = self._run(run_id)
+        if run is not None:
+            run.ended = how
+            self._changed()
+
+    def remove_run(self, run_id: int) -> None:
+        self.runs[:] = [r for r in self.runs if r.run_id != run_id]
+        self._changed()
+
+    def _run(self, run_id: int) -> RunSeries | None:
+        return next((r for r in self.runs if r.run_id == run_id), None)
+
+    def _changed(self) -> None:
         self._version += 1
         self._update_subtitle()
         self.refresh()
@@ -217,6 +232,9 @@ class CurvesPlot(PlotextPlot):
             ticks = _spread(_log_ticks(lo, hi), lo, hi, rows=max(2, self.size.height - 4))
             plt.yticks([math.log10(t) for t in ticks], [_fmt(t) for t in ticks])
             plt.ylim(math.log10(lo), math.log10(hi))
-        else:
+        if not self.runs:
             plt.title("no runs yet: F5 starts training")
+        elif not any(run.epochs for run in self.runs):
+            last = self.runs[-1]
+            plt.title(f"{last.label}: {last.ended or 'no epoch finished yet'}")
         plt.xlabel("epoch")

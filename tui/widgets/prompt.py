@@ -157,7 +157,8 @@ class PromptPane(Widget, can_focus=True):
             else:
                 out.append(ch)
         out.append(" ", style="reverse" if self.has_focus else "underline")
-        out.append(self.visible_completion(), style="italic dim")
+        # A predicted line break would break the pane's layout: it is shown as a sign.
+        out.append(self.visible_completion().replace("\n", "↵"), style="italic dim")
         if self._unknown:
             out.append(f"  (not in vocabulary: {''.join(sorted(self._unknown))})", style="red")
         if self.note:

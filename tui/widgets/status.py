@@ -1,4 +1,8 @@
-"""One status line plus a progress bar: epoch i/N, perplexity, speed, device, state."""
+"""One status line plus a progress bar: state, epochs done/target, perplexity, speed, device.
+
+"epoch N/M" always counts completed epochs, whatever the state; the bar shows how far into the
+next one training is.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
+
+from engine.events import EpochEnd, RunAdded
 
 STATE_STYLE = {
     "idle": "dim",
@@ -17,7 +23,7 @@ STATE_STYLE = {
     "finished": "bold cyan",
     "stopped": "bold",
     "diverged": "bold red",
-    "error": "bold red",
+    "failed": "bold red",
 }
 
 
@@ -35,19 +41,19 @@ class StatusPane(Vertical):
     StatusPane #epoch { width: auto; padding-right: 1; }
     StatusPane ProgressBar { width: 1fr; }
     StatusPane ProgressBar Bar { width: 1fr; }
-    StatusPane #numbers { width: 1fr; height: 1; }
+    StatusPane #numbers { width: 1fr; height: 1; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.state = "idle"
-        self.epochs = 0
-        self.epoch = 0
+        self.reason = ""  # why the run diverged or failed
+        self.epochs = 0  # the target
+        self.epoch = 0  # completed
         self.perplexity: float | None = None
         self.chars_per_sec = 0.0
         self.seconds = 0.0
         self.device = "-"
-        self.label = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -59,47 +65,54 @@ class StatusPane(Vertical):
     def on_mount(self) -> None:
         self._redraw()
 
-    # -- called by the app -------------------------------------------------------------------
-    def start_run(self, label: str, epochs: int, device: str) -> None:
-        self.label, self.epochs, self.device = label, epochs, device
-        self.epoch, self.perplexity, self.chars_per_sec, self.seconds = 0, None, 0.0, 0.0
-        self.query_one(ProgressBar).update(total=max(1, epochs), progress=0)
-        self.set_state("running")
+    # -- called by the screen ----------------------------------------------------------------
+    def show_run(self, run: RunAdded, epochs: int) -> None:
+        """Follow a run from where it stands (a loaded one has epochs and a history)."""
+        last = run.history[-1] if run.history else None
+        self.epochs, self.epoch, self.device = epochs, run.epoch, run.device
+        self.perplexity = last.perplexity if last else None
+        self.seconds = last.seconds if last else 0.0
+        self.chars_per_sec = last.chars_per_sec if last else 0.0
+        self.query_one(ProgressBar).update(total=max(1, epochs), progress=run.epoch)
+        self.set_state(run.state)
 
     def set_target(self, epochs: int) -> None:
-        """A parked run continues towards a new epoch count."""
         self.epochs = epochs
         self.query_one(ProgressBar).update(total=max(1, epochs), progress=self.epoch)
         self._redraw()
 
-    def set_state(self, state: str) -> None:
-        self.state = state
+    def set_state(self, state: str, reason: str = "") -> None:
+        self.state, self.reason = str(state), reason
         self._redraw()
 
     def progress(self, epoch: int, batch: int, batches: int, chars_per_sec: float) -> None:
-        done = (epoch - 1) + (batch / batches if batches else 0)
-        self.query_one(ProgressBar).update(progress=done)
-        self.chars_per_sec = chars_per_sec
-        self.epoch = max(self.epoch, epoch - 1)
-        self._redraw(current=epoch)
-
-    def epoch_end(
-        self, epoch: int, epochs: int, perplexity: float, seconds: float, chars_per_sec: float
-    ) -> None:
-        self.epoch, self.epochs = epoch, epochs
-        self.perplexity, self.seconds, self.chars_per_sec = perplexity, seconds, chars_per_sec
-        self.query_one(ProgressBar).update(total=max(1, epochs), progress=epoch)
+        """In-epoch progress: `epoch` is the one in progress (1-based)."""
+        self.query_one(ProgressBar).update(progress=(epoch - 1) + batch / max(1, batches))
+        self.epoch, self.chars_per_sec = epoch - 1, chars_per_sec
         self._redraw()
 
-    def _redraw(self, current: int | None = None) -> None:
+    def epoch_end(self, end: EpochEnd) -> None:
+        self.epoch, self.epochs = end.epoch, end.epochs
+        self.perplexity, self.seconds, self.chars_per_sec = (
+            end.perplexity,
+            end.seconds,
+            end.chars_per_sec,
+        )
+        self.query_one(ProgressBar).update(total=max(1, end.epochs), progress=end.epoch)
+        self._redraw()
+
+    def _redraw(self) -> None:
         style = STATE_STYLE.get(self.state, "bold")
         self.query_one("#state", Static).update(Text(f"● {self.state}", style=style))
-        shown = current if current is not None else self.epoch
         # Before any run there is no target yet: say how to start rather than "epoch 0/0".
-        epoch = f"epoch {shown}/{self.epochs}" if self.epochs else "F5 starts training"
+        epoch = f"epoch {self.epoch}/{self.epochs}" if self.epochs else "F5 starts training"
         self.query_one("#epoch", Static).update(epoch)
+        numbers = self.query_one("#numbers", Static)
+        if self.reason:
+            numbers.update(Text(self.reason, style="red"))
+            return
         ppl = f"ppl {self.perplexity:.2f}" if self.perplexity is not None else "ppl -"
+        # A paused run makes no progress: its last speed would only mislead.
+        speed = "paused" if self.state == "paused" else _rate(self.chars_per_sec)
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
-        self.query_one("#numbers", Static).update(
-            f"{ppl} · {_rate(self.chars_per_sec)} · {per} · {self.device}"
-        )
+        numbers.update(f"{ppl} · {speed} · {per} · {self.device}")

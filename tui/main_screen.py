@@ -1,0 +1,188 @@
+"""The working screen: setup, status, curves, prompt and samples, showing what the core reports.
+
+`show(run_id, event)` is the one way engine reports reach the panes: each kind of record is
+handed to the panes that show it. The screen keeps no run logic; which run the status line and
+the prompt follow is the core's choice (Playground.selected), passed in with each report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from engine.events import (
+    BatchEnd,
+    Completion,
+    EpochEnd,
+    Event,
+    RunAdded,
+    RunRefused,
+    RunRemoved,
+    RunState,
+    Sample,
+    Saved,
+    StatusChanged,
+    TargetChanged,
+)
+from tui.paths import shown_path
+from tui.widgets.curves import CurvesPlot
+from tui.widgets.prompt import PromptPane
+from tui.widgets.samples import SamplesLog
+from tui.widgets.setup import SetupPane
+from tui.widgets.status import StatusPane
+
+# Below this the panes overlap; a note is clearer than a broken layout.
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+
+
+class MainScreen(Screen[None]):
+    """The one working screen; modal screens (help, lr, load, save as) stack above it."""
+
+    AUTO_FOCUS = "#prompt"
+
+    DEFAULT_CSS = """
+    MainScreen #main { height: 1fr; }
+    MainScreen #right { width: 1fr; }
+    MainScreen #curves { height: 3fr; border: round $primary-darken-2; }
+    MainScreen #too-small { display: none; content-align: center middle; height: 1fr; }
+    MainScreen.-too-small #main { display: none; }
+    MainScreen.-too-small #too-small { display: block; }
+    """
+
+    def __init__(
+        self,
+        devices: list[tuple[str, str | None]],
+        setup: dict[str, str],
+        on_edit: Callable[[str, int], None],
+    ) -> None:
+        super().__init__()
+        self.devices = devices
+        self.setup_values = setup
+        self.on_edit = on_edit
+        self.labels: dict[int, str] = {}  # run id -> label, for samples and notes
+        self.last_completion: Completion | None = None  # what the prompt shows
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield SetupPane(self.devices, self.setup_values, id="setup")
+            with Vertical(id="right"):
+                yield StatusPane(id="status")
+                yield CurvesPlot(id="curves")
+                prompt = PromptPane(id="prompt")
+                # Wired before the first key can arrive (the prompt has focus at once).
+                prompt.on_edit = self.on_edit
+                yield prompt
+                yield SamplesLog(id="samples")
+        yield Static(
+            f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+            id="too-small",
+        )
+        yield Footer(compact=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+
+    # -- panes --------------------------------------------------------------------------------
+    @property
+    def status(self) -> StatusPane:
+        return self.query_one(StatusPane)
+
+    @property
+    def plot(self) -> CurvesPlot:
+        return self.query_one(CurvesPlot)
+
+    @property
+    def prompt(self) -> PromptPane:
+        return self.query_one(PromptPane)
+
+    @property
+    def samples(self) -> SamplesLog:
+        return self.query_one(SamplesLog)
+
+    @property
+    def setup(self) -> SetupPane:
+        return self.query_one(SetupPane)
+
+    def note(self, text: str, style: str = "dim") -> None:
+        self.samples.add_note(text, style)
+
+    # -- reports ------------------------------------------------------------------------------
+    def show(self, run_id: int | None, event: Event, selected: int | None) -> None:
+        """Show one engine report; `selected` is the run the status line follows."""
+        mine = run_id is not None and run_id == selected
+        if isinstance(event, BatchEnd):
+            if mine:
+                self.status.progress(event.epoch, event.batch, event.batches, event.chars_per_sec)
+        elif isinstance(event, EpochEnd):
+            self.plot.add_point(run_id, event)
+            if mine:
+                self.status.epoch_end(event)
+        elif isinstance(event, Sample):
+            self.samples.add_sample(self._label(run_id), event.epoch, event.prefix, event.text)
+        elif isinstance(event, StatusChanged):
+            self._status_changed(run_id, event, mine)
+        elif isinstance(event, TargetChanged):
+            if mine:
+                self.status.set_target(event.epochs)
+        elif isinstance(event, RunAdded):
+            self._run_added(run_id, event)
+        elif isinstance(event, RunRemoved):
+            self.plot.remove_run(run_id)
+        elif isinstance(event, RunRefused):
+            self.setup.show_error(event.message, event.field)
+        elif isinstance(event, Saved):
+            self._saved(event)
+        elif isinstance(event, Completion):
+            self._completion(event)
+
+    def _label(self, run_id: int | None) -> str:
+        return self.labels.get(run_id, f"#{run_id}") if run_id is not None else ""
+
+    def _run_added(self, run_id: int | None, run: RunAdded) -> None:
+        assert run_id is not None
+        self.labels[run_id] = run.label
+        cfg = run.config
+        self.plot.add_run(run_id, run.label, run.vocab_size, cfg.clip, run.history)
+        self.status.show_run(run, cfg.epochs)
+        where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
+        self.note(
+            f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
+            f"lr {cfg.learning_rate:g}, clip {cfg.clip:g}, {run.device}"
+        )
+        for sample in run.samples:
+            self.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text)
+        for note in run.notes:
+            self.note(f"note: {note}", style="yellow")
+        self.prompt.set_note("")
+        if run.path is not None:
+            self.prompt.set_text(run.prompt)
+
+    def _status_changed(self, run_id: int | None, event: StatusChanged, mine: bool) -> None:
+        trouble = event.status in (RunState.DIVERGED, RunState.FAILED)
+        if mine:
+            self.status.set_state(event.status, event.message if trouble else "")
+        if trouble:
+            # The reason stays in the log; the status line has room for its start only.
+            self.note(f"{self._label(run_id)} {event.status}: {event.message}", style="red")
+            self.plot.mark_ended(run_id, f"{event.status} in epoch {event.epoch + 1}")
+
+    def _saved(self, event: Saved) -> None:
+        if event.error is not None:
+            self.note(f"not saved: {event.error}", style="red")
+        elif not event.quiet:
+            self.note(f"saved to {shown_path(event.path)}")
+
+    def _completion(self, event: Completion) -> None:
+        self.last_completion = event
+        if event.error:
+            self.prompt.set_note(f"completion failed: {event.error}")
+        else:
+            self.prompt.show_completion(event.text, event.completion, event.unknown)
