@@ -343,3 +343,21 @@ async def test_launch_with_load_train_and_epochs_trains_on(save_dir: Path) -> No
         await wait_for(pilot, lambda: app.state == "loaded", what="loaded again")
         # The file as saved (3 epochs), beside the curve trained on from it.
         assert len(plot.runs) == 2 and plot.runs[1].epochs == [1, 2, 3]
+
+
+async def test_a_hostile_file_in_the_save_folder_is_listed_as_unreadable(save_dir: Path) -> None:
+    finished_session(save_dir / "good.rnnplay", 2, "")
+    (save_dir / "bad.rnnplay").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, what="both listed")
+        rows = {str(table.get_row_at(i)[-1]): str(table.get_row_at(i)[1]) for i in range(2)}
+        assert rows == {"good.rnnplay": "scratch", "bad.rnnplay": "unreadable"}
+        bad_row = [i for i in range(2) if str(table.get_row_at(i)[-1]) == "bad.rnnplay"][0]
+        table.move_cursor(row=bad_row)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, LoadScreen) and "bad.rnnplay:" in screen_text(app)

@@ -41,6 +41,7 @@ class LoadScreen(ModalScreen[str | None]):
         self.save_dir = save_dir
         self.lister = lister  # engine.session.list_sessions: reads headers only
         self.warning = warning
+        self.problems: dict[str, str] = {}  # path -> why it cannot be loaded
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -68,18 +69,24 @@ class LoadScreen(ModalScreen[str | None]):
     def show_saves(self, infos: list[Any]) -> None:
         table = self.query_one("#saves", DataTable)
         table.clear()
+        self.problems = {str(info.path): info.problem for info in infos if info.problem}
         for info in infos:
             ppl = f"{info.perplexity:.2f}" if info.perplexity is not None else "-"
+            if info.problem:
+                # Listed, so the user sees why a file they expect is not offered.
+                cells = (local_time(info.saved_at), "unreadable", "-", "-", "-", info.path.name)
+            else:
+                cells = (
+                    local_time(info.saved_at),
+                    info.model,
+                    str(info.epoch),
+                    ppl,
+                    Path(info.corpus).name or info.corpus,
+                    info.path.name,
+                )
             # Text, not str: a DataTable reads str cells as markup, and names may hold "[".
-            cells = (
-                local_time(info.saved_at),
-                info.model,
-                str(info.epoch),
-                ppl,
-                Path(info.corpus).name or info.corpus,
-                info.path.name,
-            )
-            table.add_row(*(Text(c) for c in cells), key=str(info.path))
+            style = "dim" if info.problem else ""
+            table.add_row(*(Text(c, style=style) for c in cells), key=str(info.path))
         empty = self.query_one("#load-empty", Static)
         if infos:
             empty.display = False
@@ -92,8 +99,16 @@ class LoadScreen(ModalScreen[str | None]):
             self.query_one("#load-path", Input).focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.dismiss(event.row_key.value)
+        path = event.row_key.value
+        if path is None:
+            return
+        if path in self.problems:
+            self.query_one("#load-warning", Static).update(
+                f"{Path(path).name}: {self.problems[path]}"
+            )
+            self.query_one("#load-warning", Static).display = True
+            return
+        self.dismiss(path)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
