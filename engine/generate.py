@@ -1,8 +1,9 @@
-"""Greedy generation: the book's predict, and an incremental completer for a prompt pane.
+"""Generation: the book's predict, and an incremental completer for a prompt pane.
 
 The completer keeps the hidden state after every character typed so far, so a keystroke costs
-one model step and a backspace costs nothing; the completion is then decoded greedily (argmax).
-Characters the vocabulary lacks are skipped (the state is carried over unchanged) and reported.
+one model step and a backspace costs nothing; the completion is then decoded greedily (argmax,
+the default) or sampled (engine.decoding). Characters the vocabulary lacks are skipped (the
+state is carried over unchanged) and reported.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 import torch
 
 from engine.corpus import Vocab
+from engine.decoding import Decoding
 from engine.models import CharRNN, State
+
+GREEDY = Decoding()
+MAX_CHARS = 10_000  # one completion's length, as the trainer's prediction length allows
 
 
 class Completer:
@@ -54,19 +59,52 @@ class Completer:
             self._stack.pop()
             self.text = self.text[:-1]
 
-    def complete(self, n: int) -> str:
-        """The next n characters by argmax, from the current state; '' before any known char."""
+    def complete(self, n: int, decoding: Decoding = GREEDY) -> str:
+        """The next n characters from the current state; '' before any known char."""
+        return self.complete_with_probs(n, decoding)[0]
+
+    def complete_with_probs(
+        self, n: int, decoding: Decoding = GREEDY
+    ) -> tuple[str, list[float]]:
+        """The next n characters, and the probability the model gave each one (its softmax at
+        temperature 1 over all characters, whatever the decoding drew from). ('', []) before any
+        known character. A fresh generator per call: a seeded decoding repeats itself."""
+        if type(n) is not int or not 0 <= n <= MAX_CHARS:
+            raise ValueError(f"a completion is 0 to {MAX_CHARS} characters, not {n!r}")
+        decoding.check_vocab(len(self.vocab))
         state, logits = self._stack[-1]
-        if logits is None or n <= 0:
-            return ""
-        out: list[int] = []
+        if logits is None or n == 0:
+            return "", []
+        generator = decoding.generator()
+        out: list[torch.Tensor] = []
+        seen: list[torch.Tensor] = []
         with torch.inference_mode():
             for i in range(n):
-                x = logits.argmax(dim=-1)
-                out.append(int(x))
+                x = decoding.pick(logits, generator)
+                out.append(x)
+                seen.append(logits)
                 if i + 1 < n:  # the last character is never fed back, as in the book
                     logits, state = self.model.step(x, state)
-        return self.vocab.decode(out)
+            chosen = torch.cat(out)
+            # One softmax over all steps at the end rather than one per step.
+            probs = torch.softmax(torch.cat(seen).double(), dim=-1)
+            picked = probs.gather(1, chosen.unsqueeze(1)).squeeze(1)
+        return self.vocab.decode(chosen.tolist()), picked.tolist()
+
+    def next_char_probs(self, k: int) -> list[tuple[str, float]]:
+        """The k likeliest next characters after the current text, with the model's
+        probabilities, likeliest first; [] before any known character."""
+        if type(k) is not int or not 1 <= k <= len(self.vocab):
+            raise ValueError(
+                f"the number of next characters must be 1 to {len(self.vocab)} "
+                f"(the vocabulary size), not {k!r}"
+            )
+        logits = self._stack[-1][1]
+        if logits is None:
+            return []
+        with torch.inference_mode():
+            probs, index = torch.softmax(logits[0].double(), dim=0).topk(k)
+        return list(zip(self.vocab.decode(index.tolist()), probs.tolist(), strict=True))
 
     def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Adopt new weights and replay the text under them."""

@@ -1,11 +1,15 @@
-"""Greedy prediction and the incremental completer behind the prompt pane."""
+"""Prediction and the incremental completer behind the prompt pane: greedy and sampled."""
 
 from __future__ import annotations
 
+import math
+
+import pytest
 import torch
 
 from engine.corpus import Vocab
-from engine.generate import Completer, predict
+from engine.decoding import Decoding
+from engine.generate import MAX_CHARS, Completer, predict
 from engine.models import build_model
 
 VOCAB = Vocab.from_text("abcdefgh 分开")
@@ -73,3 +77,124 @@ def test_new_weights_replay_the_text() -> None:
     c.load_weights(other.state_dict())
     assert c.text == "bad"
     assert c.complete(12) == predict(other, VOCAB, "bad", 12)[3:]
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+def _untrained():
+    """The book's init (weights ~ N(0, 0.01)): odds close to uniform, so a draw at T 1 is
+    nowhere near the argmax for long."""
+    torch.manual_seed(0)
+    return build_model("scratch", len(VOCAB), 16)
+
+
+def _stepped_logits(model, text: str) -> torch.Tensor:
+    """The output after each character of `text` (row t: after text[: t + 1]), from the
+    model's forward pass over the whole text at once rather than step by step."""
+    x = torch.tensor([[VOCAB.char_to_idx[ch] for ch in text]])
+    with torch.no_grad():
+        logits, _ = model(x, model.begin_state(1))
+    return logits
+
+
+def _softmax(row: list[float]) -> list[float]:
+    top = max(row)
+    weights = [math.exp(v - top) for v in row]
+    return [w / sum(weights) for w in weights]
+
+
+def test_greedy_stays_the_default_and_the_books() -> None:
+    model = _model()
+    c = Completer(model, VOCAB)
+    c.set_text("bad cafe")
+    book = _book_predict(model, "bad cafe", 30)[8:]
+    assert c.complete(30) == book
+    for rule in (Decoding(), Decoding(temperature=0.0, top_k=4), Decoding(temperature=7, top_k=1)):
+        assert c.complete(30, rule) == book
+        assert c.complete_with_probs(30, rule)[0] == book
+
+
+def test_a_seed_repeats_the_completion_on_every_call() -> None:
+    model = _untrained()
+    rule = Decoding(temperature=1.0, top_k=0, seed=7)
+    c = Completer(model, VOCAB)
+    c.set_text("分开")
+    first = c.complete_with_probs(50, rule)
+    c.set_text("分开abc")
+    c.set_text("分开")
+    other = Completer(model, VOCAB)
+    other.set_text("分开")
+    assert c.complete_with_probs(50, rule) == first == other.complete_with_probs(50, rule)
+    assert c.complete(50, Decoding(temperature=1.0, seed=8)) != first[0]
+
+
+def test_sampling_at_temperature_one_is_not_greedy() -> None:
+    c = Completer(_untrained(), VOCAB)
+    c.set_text("a")
+    greedy = c.complete(50)
+    for seed in range(5):
+        sampled = c.complete(50, Decoding(temperature=1.0, seed=seed))
+        assert len(sampled) == 50 and sampled != greedy
+    # seed None: a new seed each call
+    assert c.complete(50, Decoding(temperature=1.0)) != c.complete(50, Decoding(temperature=1.0))
+
+
+def test_top_k_one_is_greedy_at_any_temperature() -> None:
+    c = Completer(_untrained(), VOCAB)
+    c.set_text("分")
+    greedy = c.complete(50)
+    for temperature in (0.5, 1.0, 100.0):
+        assert c.complete(50, Decoding(temperature, top_k=1, seed=3)) == greedy
+
+
+def test_probabilities_of_the_completion_are_the_models() -> None:
+    model = _model()
+    c = Completer(model, VOCAB)
+    c.set_text("ab")
+    for rule in (Decoding(), Decoding(temperature=1.5, top_k=3, seed=2)):
+        text, probs = c.complete_with_probs(40, rule)
+        assert len(text) == len(probs) == 40
+        logits = _stepped_logits(model, "ab" + text)
+        ranks = []
+        for t, ch in enumerate(text):
+            row = logits[t + 1].tolist()  # the output after "ab" + text[:t]
+            idx = VOCAB.char_to_idx[ch]
+            assert probs[t] == pytest.approx(_softmax(row)[idx], rel=1e-5)
+            ranks.append(sorted(row, reverse=True).index(row[idx]))
+        assert max(ranks) < (rule.top_k or 1)  # greedy takes the best; top-k one of the k best
+
+
+def test_next_char_probs_are_the_softmax_after_the_text() -> None:
+    model = _model()
+    c = Completer(model, VOCAB)
+    assert c.next_char_probs(3) == []  # nothing typed: nothing to predict from
+    c.set_text("分开 ab")
+    every = c.next_char_probs(len(VOCAB))
+    assert sum(p for _, p in every) == pytest.approx(1.0, abs=1e-9)
+    assert [p for _, p in every] == sorted((p for _, p in every), reverse=True)
+    want = dict(zip(VOCAB.idx_to_char, _softmax(_stepped_logits(model, "分开 ab")[-1].tolist()),
+                    strict=True))
+    assert sorted(ch for ch, _ in every) == sorted(want)
+    for ch, p in every:
+        assert p == pytest.approx(want[ch], rel=1e-5)
+    assert c.next_char_probs(3) == every[:3]
+    assert every[0][0] == c.complete(1)
+
+
+def test_invalid_requests_raise_one_line_value_errors() -> None:
+    c = Completer(_model(), VOCAB)
+    c.set_text("a")
+    bad = [
+        lambda: c.complete(-1),
+        lambda: c.complete(MAX_CHARS + 1),
+        lambda: c.complete(2.0),
+        lambda: c.complete(5, Decoding(temperature=1.0, top_k=len(VOCAB) + 1)),
+        lambda: c.next_char_probs(0),
+        lambda: c.next_char_probs(len(VOCAB) + 1),
+    ]
+    for call in bad:
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert "\n" not in str(caught.value)
+    assert c.complete(0) == "" and c.complete(5, Decoding(temperature=1.0, top_k=len(VOCAB)))
