@@ -152,12 +152,10 @@ class Corpus:
 def _index_dtype(vocab_size: int) -> type[np.integer]:
     """uint8, int16 or int32: the smallest that holds 0 .. vocab_size - 1.
 
-    int16 rather than uint16, which torch supports only partly (and not at all before 2.3).
+    int16 rather than uint16, which torch supports only partly (and not at all before 2.3);
+    int32 holds any vocabulary, as there are only 0x110000 code points.
     """
-    for dtype in (np.uint8, np.int16, np.int32):
-        if vocab_size - 1 <= np.iinfo(dtype).max:
-            return dtype
-    raise ValueError(f"a vocabulary of {vocab_size} characters needs 64-bit indices")
+    return np.uint8 if vocab_size <= 2**8 else np.int16 if vocab_size <= 2**15 else np.int32
 
 
 def _distinct_code_points(text: str) -> np.ndarray:
