@@ -301,8 +301,8 @@ def _download_jaychou(path: Path, progress: Progress | None) -> None:
         raise CorpusError(f"jaychou corpus: {exc}. Try again later, or use --corpus pysrc") from exc
     except DownloadError as exc:
         raise CorpusError(
-            f"the jaychou corpus is not in {path.parent} and could not be downloaded ({exc}).\n"
-            f"To work offline, put the book's {JAYCHOU_ZIP} (SHA-1 {JAYCHOU_SHA1}) at {path} "
+            f"the jaychou corpus is not in {path.parent} and could not be downloaded ({exc}); "
+            f"to work offline, put the book's {JAYCHOU_ZIP} (SHA-1 {JAYCHOU_SHA1}) at {path} "
             "(or set RNNPLAY_CORPUS_DIR), or use --corpus pysrc, which needs no download."
         ) from exc
 

@@ -119,6 +119,7 @@ def test_download_http_error_says_where_to_put_file(
         load_corpus("jaychou", corpus_dir=tmp_path)
     msg = str(err.value)
     assert str(tmp_path / JAYCHOU_ZIP) in msg and "pysrc" in msg and str(status) in msg
+    assert "\n" not in msg
     assert list(tmp_path.iterdir()) == []
 
 
