@@ -83,13 +83,16 @@ class StopSignals:
     While training, the first one stops it between batches, so the state is consistent and is
     saved; a second one aborts at once (possibly mid-step, so nothing is saved). Before training
     has begun, one aborts (nothing is lost: nothing was trained). Once training is over, they
-    are noted and ignored: the final save must finish.
+    are noted and ignored: the final save must finish. After one has arrived, leaving the
+    `with` ignores them instead of restoring the old handlers: the process is only finishing,
+    and Ctrl-C pressed again during the interpreter's shutdown must not print a traceback.
     """
 
     def __init__(self) -> None:
         self.trainer: Trainer | None = None
         self.first: int | None = None  # the signal that stopped training
         self.over = False
+        self.received = False
         self._previous: dict[int, Callable | int | None] = {}
 
     def __enter__(self) -> StopSignals:
@@ -99,7 +102,7 @@ class StopSignals:
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, signal.SIG_IGN if self.received else handler)
 
     @property
     def exit_status(self) -> int:
@@ -119,6 +122,7 @@ class StopSignals:
             self.over = True
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.received = True
         trainer = self.trainer
         status = trainer.status if trainer is not None else None
         if self.over or status in OVER:

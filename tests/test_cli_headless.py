@@ -1,0 +1,131 @@
+"""`rnnplay train` keeps its training when its outputs vanish or a signal arrives, whenever."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.session import load_session
+from rnnplay.cli import main
+
+SMALL = ("--max-chars", "2000", "--hidden", "32", "--batch-size", "8", "--num-steps", "10",
+         "--threads", "1", "--device", "cpu")
+
+
+def _popen(*args: str, **kwargs) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "rnnplay", "train", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _train(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rnnplay", "train", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_closed_stdout_still_saves(tmp_path: Path, jaychou) -> None:
+    # `rnnplay train ... --save s | head -1`: the reader goes away after one line.
+    path = tmp_path / "s.rnnplay"
+    proc = _popen(*SMALL, "--epochs", "30", "--pred-period", "1", "--save", str(path))
+    assert proc.stdout.readline().startswith("training scratch")
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert "cannot write to stdout" in err
+    assert load_session(path).state["epoch"] == 30
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_between_batches_and_save(sig, tmp_path: Path, jaychou) -> None:
+    path = tmp_path / "run.rnnplay"
+    proc = _popen(*SMALL, "--epochs", "100000", "--save", str(path), "--jsonl", "-")
+    assert proc.stdout.readline().startswith('{"type": "epoch"')  # training is under way
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, err
+    assert "stopping after this batch" in err and "Traceback" not in err, err
+    assert load_session(path).state["step"] >= 1
+
+
+def test_a_second_ctrl_c_during_the_final_save_neither_tracebacks_nor_loses_it(
+    tmp_path: Path, jaychou
+) -> None:
+    # Tiny batches of a big model: a batch takes about a millisecond, a save (tens of MB,
+    # hashed and fsynced) far longer, so Ctrl-C pressed again and again lands in the save.
+    path = tmp_path / "big.rnnplay"
+    proc = _popen("--max-chars", "2000", "--hidden", "1536", "--batch-size", "2", "--num-steps",
+                  "3", "--threads", "1", "--device", "cpu", "--epochs", "100000", "--save",
+                  str(path), "--jsonl", "-")
+    assert proc.stdout.readline().startswith('{"type": "epoch"')
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)  # the batch in progress ends: training stops, the save begins
+    while proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.005)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "finishing up" in err, err
+    assert load_session(path).state["step"] >= 1
+
+
+def test_an_unusable_save_path_is_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jaychou
+) -> None:
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    cases = [
+        (tmp_path / "no" / "such" / "dir" / "s.rnnplay", "does not exist"),
+        (a_file / "s.rnnplay", "does not exist"),
+        (tmp_path, "is a directory"),
+    ]
+    for path, needle in cases:
+        code = main(["train", *SMALL, "--epochs", "3", "--save", str(path)])
+        out = capsys.readouterr()
+        assert code == 2, (path, out.err)
+        assert needle in out.err and "Traceback" not in out.err, out.err
+        assert out.out == ""  # no epoch was trained
+
+
+@contextlib.contextmanager
+def tiny_tmpfs(size_kib: int) -> Iterator[Path]:
+    """A real, small tmpfs (root only), as tests/test_session_atomic.py mounts one."""
+    mount = shutil.which("mount")
+    if os.name != "posix" or os.geteuid() != 0 or mount is None:
+        pytest.skip("mounting a tmpfs needs root")
+    point = Path("/tmp") / f"rnnplay-jsonl-{uuid.uuid4().hex[:8]}"
+    point.mkdir()
+    proc = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(point)],
+                          capture_output=True)
+    if proc.returncode != 0:
+        point.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", str(point)], check=False)
+        point.rmdir()
+
+
+def test_jsonl_on_a_full_disk_keeps_training_and_saves(tmp_path: Path, jaychou) -> None:
+    path = tmp_path / "s.rnnplay"
+    with tiny_tmpfs(size_kib=64) as disk:
+        log = disk / "log.jsonl"
+        # Each epoch writes two 3,000-character predictions (~18 kB): the disk is full by the
+        # fourth epoch of twelve.
+        out = _train(*SMALL, "--epochs", "12", "--pred-period", "1", "--pred-len", "3000",
+                     "--jsonl", str(log), "--save", str(path))
+        assert out.returncode == 0, out.stderr
+        assert "No space left on device" in out.stderr and "Traceback" not in out.stderr
+        assert "Exception ignored" not in out.stderr, out.stderr
+    session = load_session(path)
+    assert session.state["epoch"] == 12 and len(session.state["history"]) == 12

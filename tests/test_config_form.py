@@ -1,0 +1,72 @@
+"""The app's setup form is built from the settings' declarations and refuses what they refuse."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Label, Select
+
+from engine.config import BOOK_LR, CorpusConfig, TrainConfig, specs
+from tui.widgets.setup import SetupPane
+
+FORM = [spec for spec in (*specs(CorpusConfig), *specs(TrainConfig)) if spec.setting.label]
+
+
+class FormApp(App):
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.values = values or {}
+
+    def compose(self) -> ComposeResult:
+        yield SetupPane([("cpu", None)], self.values, id="setup")
+
+
+async def test_a_row_per_declared_setting_and_read_gives_the_configs_defaults() -> None:
+    app = FormApp()
+    async with app.run_test():
+        pane = app.query_one(SetupPane)
+        labels = {str(label.render()) for label in pane.query(Label)}
+        for spec in FORM:
+            assert spec.setting.label in labels, spec.name
+            widget = pane.query_one(f"#{spec.name}")
+            if spec.setting.choices:
+                assert isinstance(widget, Select)
+        values, error = pane.read()
+        assert error == "" and values is not None
+        assert set(values) == {spec.name for spec in FORM}
+        # An empty lr and prefixes field mean the book's lr and the corpus's own prompts.
+        defaults = {**CorpusConfig().to_dict(), **TrainConfig().to_dict(),
+                    "lr": BOOK_LR["scratch"], "prefixes": ()}
+        assert values == {name: defaults[name] for name in values}
+        TrainConfig(**{k: v for k, v in values.items() if k in TrainConfig().to_dict()}).check()
+
+
+async def test_each_input_refuses_what_its_setting_refuses() -> None:
+    app = FormApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(SetupPane)
+        for name, text, needle in [
+            ("hidden", "0", "hidden must be a whole number from 1 to 8,192, not 0"),
+            ("lr", "1e39", "learning rate must be a positive number"),
+            ("max_chars", "10000000000", "max chars must be a whole number"),
+            ("epochs", "2.5", "epochs must be a whole number, not '2.5'"),
+        ]:
+            widget = pane.query_one(f"#{name}", Input)
+            widget.value = text
+            await pilot.pause()
+            values, error = pane.read()
+            assert values is None and needle in error, (name, error)
+            await pilot.pause()
+            assert app.focused is widget
+            widget.value = "1"
+
+
+async def test_set_values_changes_only_the_fields_named() -> None:
+    app = FormApp({"model": "gru", "device": "cpu", "hidden": "64"})
+    async with app.run_test() as pilot:
+        pane = app.query_one(SetupPane)
+        pane.set_values({"lr": "0.5"})
+        await pilot.pause()
+        values, _ = pane.read()
+        assert values is not None
+        assert (values["model"], values["device"], values["hidden"], values["lr"]) == \
+            ("gru", "cpu", 64, 0.5)

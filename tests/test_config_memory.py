@@ -1,0 +1,68 @@
+"""The memory estimate: close to what a real run takes, and the refusal says what would fit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from engine.config import ConfigError, TrainConfig
+from engine.memory_estimate import available_bytes, check_memory, estimate
+
+# Trains one epoch of a real model in a fresh process and reports the peak memory it added.
+MEASURE = """
+import json, resource, sys, torch
+from engine.config import TrainConfig
+from engine.corpus import make_corpus
+from engine.memory_estimate import estimate
+from engine.train import Trainer
+torch.set_num_threads(1)
+cfg = TrainConfig(**json.loads(sys.argv[1]))
+vocab = [chr(0x4E00 + i) for i in range(500)]
+text = "".join(vocab) * (cfg.batch_size * cfg.num_steps * 2 // len(vocab) + 2)
+corpus = make_corpus("x", text)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+est = estimate(cfg, len(corpus.vocab), torch.device("cpu"))
+Trainer(corpus, cfg).run_epoch()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"measured": peak - before, "state": est.state_bytes, "batch": est.batch_bytes,
+                  "total": est.total_bytes}))
+"""
+
+
+def test_the_estimate_covers_a_real_runs_peak() -> None:
+    # An lstm: Adam's state, gate activations and the output layer all weigh in.
+    cfg = {"model": "lstm", "hidden": 640, "layers": 2, "batch_size": 32, "num_steps": 35,
+           "epochs": 1, "pred_period": 0, "device": "cpu"}
+    out = subprocess.run([sys.executable, "-c", MEASURE, json.dumps(cfg)], capture_output=True,
+                         text=True, timeout=300, check=True)
+    m = json.loads(out.stdout)
+    # The measured peak includes torch's own start-up (~90 MB), which the total's overhead covers.
+    assert 0.6 * (m["state"] + m["batch"]) <= m["measured"] <= m["total"], m
+
+
+def test_the_refusal_names_what_fits_and_that_fits() -> None:
+    config = TrainConfig(model="lstm", layers=16, hidden=8192, device="cpu")
+    room = available_bytes(torch.device("cpu"))
+    assert room is not None and room < estimate(config, 1027, torch.device("cpu")).total_bytes
+    with pytest.raises(ConfigError) as caught:
+        check_memory(config, 1027)
+    message = str(caught.value)
+    assert caught.value.field == "hidden" and "\n" not in message
+    fits = int(message.split("; hidden ")[1].split()[0])
+    assert 1 <= fits < 8192
+    # Free memory moves while other programs run: compare with some slack.
+    room = available_bytes(torch.device("cpu"))
+    cpu = torch.device("cpu")
+    assert estimate(TrainConfig(model="lstm", layers=16, hidden=fits), 1027, cpu).total_bytes \
+        <= 1.1 * room
+    assert estimate(TrainConfig(model="lstm", layers=16, hidden=fits + 1), 1027, cpu).total_bytes \
+        > 0.9 * room
+
+
+def test_the_books_settings_fit() -> None:
+    check_memory(TrainConfig(device="cpu"), 1027)
+    check_memory(TrainConfig(model="rnn", device="cpu"), 1027)
