@@ -92,18 +92,17 @@ class Completer:
         return self.vocab.decode(chosen.tolist()), picked.tolist()
 
     def next_char_probs(self, k: int) -> list[tuple[str, float]]:
-        """The k likeliest next characters after the current text, with the model's
-        probabilities, likeliest first; [] before any known character."""
-        if type(k) is not int or not 1 <= k <= len(self.vocab):
-            raise ValueError(
-                f"the number of next characters must be 1 to {len(self.vocab)} "
-                f"(the vocabulary size), not {k!r}"
-            )
+        """The k likeliest next characters after the current text (all of them when the
+        vocabulary has fewer), with the model's probabilities, likeliest first; [] before any
+        known character."""
+        if type(k) is not int or k < 1:
+            raise ValueError(f"the number of next characters must be 1 or more, not {k!r}")
         logits = self._stack[-1][1]
         if logits is None:
             return []
         with torch.inference_mode():
-            probs, index = torch.softmax(logits[0].double(), dim=0).topk(k)
+            probs = torch.softmax(logits[0].double(), dim=0)
+            probs, index = probs.topk(min(k, len(self.vocab)))
         return list(zip(self.vocab.decode(index.tolist()), probs.tolist(), strict=True))
 
     def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:

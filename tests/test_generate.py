@@ -179,6 +179,7 @@ def test_next_char_probs_are_the_softmax_after_the_text() -> None:
     for ch, p in every:
         assert p == pytest.approx(want[ch], rel=1e-5)
     assert c.next_char_probs(3) == every[:3]
+    assert c.next_char_probs(len(VOCAB) + 5) == every  # a small vocabulary: all of it
     assert every[0][0] == c.complete(1)
 
 
@@ -191,7 +192,7 @@ def test_invalid_requests_raise_one_line_value_errors() -> None:
         lambda: c.complete(2.0),
         lambda: c.complete(5, Decoding(temperature=1.0, top_k=len(VOCAB) + 1)),
         lambda: c.next_char_probs(0),
-        lambda: c.next_char_probs(len(VOCAB) + 1),
+        lambda: c.next_char_probs(2.0),
     ]
     for call in bad:
         with pytest.raises(ValueError) as caught:

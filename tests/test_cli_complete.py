@@ -1,0 +1,153 @@
+"""`rnnplay complete` with its decoding flags and --probs, on a small saved session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.config import SEED_MAX, TrainConfig
+from engine.corpus import load_corpus
+from engine.decoding import Decoding
+from engine.generate import Completer
+from engine.session import load_session, save_session
+from engine.train import Trainer
+from rnnplay.cli import main
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEXT = "the quick brown fox jumps over the lazy dog.\npack my box with five dozen jugs!\n" * 4
+
+
+@pytest.fixture(scope="module")
+def session_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained model (the book's small init: near-uniform odds, so a draw at T 1 is far
+    from the argmax) on a text whose vocabulary holds a newline and a space."""
+    folder = tmp_path_factory.mktemp("complete")
+    corpus = folder / "tiny.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    cfg = TrainConfig(model="gru", hidden=16, batch_size=4, num_steps=5, epochs=1,
+                      pred_period=0, device="cpu")
+    return save_session(folder / "s.rnnplay", Trainer(load_corpus(str(corpus), max_chars=0), cfg),
+                        prompt="the ")
+
+
+def completer(path: Path, prefix: str) -> Completer:
+    session = load_session(path)
+    c = Completer(session.build_model("cpu"), session.vocab)
+    c.set_text(prefix)
+    return c
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["complete", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_no_flag_and_temperature_zero_are_todays_greedy(session_path: Path, capsys) -> None:
+    greedy = completer(session_path, "the q").complete(30)
+    want = (0, "the q" + greedy + "\n", "")
+    assert cli(capsys, str(session_path), "the q", "--chars", "30") == want
+    assert cli(capsys, str(session_path), "the q", "--chars", "30", "--temperature", "0") == want
+    assert cli(capsys, str(session_path), "the q", "--chars", "30", "--temperature", "3",
+               "--top-k", "1") == want
+
+
+def test_a_seeded_sample_is_the_same_on_every_call(session_path: Path, capsys) -> None:
+    args = (str(session_path), "the q", "--temperature", "1", "--top-k", "10", "--seed", "5")
+    code, first, err = cli(capsys, *args)
+    assert code == 0 and err == ""
+    assert cli(capsys, *args)[1] == first
+    c = completer(session_path, "the q")
+    assert first == "the q" + c.complete(50, Decoding(1.0, 10, 5)) + "\n"
+    assert first != "the q" + c.complete(50) + "\n"
+
+
+def test_samples_are_seeded_one_after_another(session_path: Path, capsys) -> None:
+    code, out, _ = cli(capsys, str(session_path), "fox", "--temperature", "1.5", "--seed", "9",
+                       "--samples", "3", "--chars", "20", "--completion-only")
+    c = completer(session_path, "fox")
+    want = [c.complete(20, Decoding(1.5, 0, 9 + i)) for i in range(3)]
+    assert code == 0 and out == "".join(line + "\n" for line in want)
+    assert len(set(want)) == 3
+    # Unseeded: a new seed each sample and each call.
+    _, a, _ = cli(capsys, str(session_path), "fox", "--temperature", "1", "--samples", "2")
+    _, b, _ = cli(capsys, str(session_path), "fox", "--temperature", "1", "--samples", "2")
+    assert len(set(a.split("\n")[:2] + b.split("\n")[:2])) == 4
+
+
+def test_probs_lists_the_likeliest_next_characters(session_path: Path, capsys) -> None:
+    odds = completer(session_path, "the ").next_char_probs(100)
+    code, out, err = cli(capsys, str(session_path), "the ", "--probs", "4")
+    assert (code, err) == (0, "")
+    assert out == "".join(f"{ch}\t{p:.6g}\n" for ch, p in odds[:4])
+    # All of a small vocabulary: one line each, control characters escaped, odds summing to 1.
+    code, out, _ = cli(capsys, str(session_path), "--probs", "1000")  # the saved prompt
+    lines = out.splitlines()
+    vocab = load_session(session_path).vocab
+    assert code == 0 and len(lines) == len(vocab)
+    chars = [line.rsplit("\t", 1)[0] for line in lines]
+    assert "\\n" in chars and " " in chars and "\n" not in "".join(chars)
+    probs = [float(line.rsplit("\t", 1)[1]) for line in lines]
+    assert probs == sorted(probs, reverse=True)
+    assert sum(probs) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (("--temperature", "-1"), "temperature"),
+        (("--temperature", "nan"), "temperature"),
+        (("--temperature", "inf"), "temperature"),
+        (("--temperature", "101"), "temperature"),
+        (("--temperature", "1", "--top-k", "-2"), "top-k"),
+        (("--temperature", "1", "--top-k", "32"), "vocabulary"),
+        (("--temperature", "1", "--seed", str(SEED_MAX + 1)), "seed"),
+        (("--temperature", "1", "--seed", str(SEED_MAX), "--samples", "2"), "--seed"),
+        (("--samples", "0"), "--samples"),
+        (("--samples", "1001"), "--samples"),
+        (("--chars", "-1"), "--chars"),
+        (("--chars", "10001"), "--chars"),
+        (("--probs", "0"), "--probs"),
+        (("--probs", "3", "--temperature", "1", "--chars", "4"), "drop --chars, --temperature"),
+    ],
+)
+def test_bad_values_are_one_line_and_exit_2(
+    session_path: Path, capsys, argv: tuple[str, ...], needle: str
+) -> None:
+    code, out, err = cli(capsys, str(session_path), "the ", *argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and needle in err and err.startswith("rnnplay complete: "), err
+
+
+def test_the_command_line_in_a_process(session_path: Path) -> None:
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rnnplay", "complete", str(session_path), *argv],
+            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
+        )
+
+    seeded = run("the ", "--temperature", "0.8", "--top-k", "5", "--seed", "1")
+    c = completer(session_path, "the ")
+    assert seeded.returncode == 0, seeded.stderr
+    assert seeded.stdout == "the " + c.complete(50, Decoding(0.8, 5, 1)) + "\n"
+    proc = run("the ", "--temperature", "hot")
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert "--temperature" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [("--temperature", "hot"), ("--top-k", "1.5"),
+                                  ("--seed", "x"), ("--probs", "all")])
+def test_values_that_are_not_numbers_are_usage_errors(
+    session_path: Path, capsys, argv: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["complete", str(session_path), "the ", *argv])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and f"argument {argv[0]}: invalid" in err, err
