@@ -16,7 +16,13 @@ from engine.device import DeviceError, resolve_device
 from engine.download import stderr_progress
 from engine.events import EpochEnd, Event, RunState, Sample, StatusChanged
 from engine.memory_estimate import check_memory
-from engine.session import PeriodicSave, SessionError, load_session, restore_trainer
+from engine.session import (
+    PeriodicSave,
+    SessionError,
+    check_save_target,
+    load_session,
+    restore_trainer,
+)
 from engine.train import Trainer
 from rnnplay.headless import Output, StopSignals, say
 from rnnplay.options import add_settings, flags, given
@@ -127,6 +133,10 @@ def check_writable(path: Path) -> None:
         raise OSError(f"cannot save to {path}: it is a directory; give a file name")
     if path.exists() and not path.is_file():
         raise OSError(f"cannot save to {path}: it is not a regular file")
+    try:
+        check_save_target(path)  # what the save itself refuses (a symbolic link, say)
+    except SessionError as err:
+        raise OSError(str(err)) from None
     if not path.parent.is_dir():
         raise OSError(f"cannot save to {path}: the folder {path.parent} does not exist")
     try:

@@ -120,3 +120,26 @@ def test_a_failing_periodic_save_does_not_stop_training(
     monkeypatch.undo()
     saver.finish()
     assert load_session(tmp_path / "p.rnnplay").epoch == 3
+
+
+def test_cli_refuses_special_save_targets_before_training(tmp_path: Path) -> None:
+    # A link would be refused by the save itself, after training: checked before the first
+    # epoch instead, like a FIFO (which the save would otherwise have replaced).
+    real = tmp_path / "real.rnnplay"
+    real.write_bytes(b"keep me")
+    link = tmp_path / "link.rnnplay"
+    link.symlink_to(real)
+    fifo = tmp_path / "fifo.rnnplay"
+    os.mkfifo(fifo)
+    for target, words in ((link, "symbolic link"), (fifo, "not a regular file")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "rnnplay", "train", *SMALL, "--epochs", "1",
+             "--save", str(target)],
+            capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
+        assert proc.returncode != 0 and "epoch 1" not in proc.stdout + proc.stderr
+        assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in proc.stderr
+    assert link.is_symlink() and real.read_bytes() == b"keep me"
+    assert fifo.is_fifo()
