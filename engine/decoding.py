@@ -104,9 +104,13 @@ class Decoding:
             index = torch.arange(scores.numel())
         # Subtracting the max before dividing keeps a tiny temperature from overflowing to inf
         # (inf - inf is nan): the best score becomes 0 / T = 0, the others -> -inf -> odds 0.
-        probs = torch.softmax((scores - scores.max()) / self.temperature, dim=0)
-        if not bool(torch.isfinite(probs).all()):
+        cumulative = torch.softmax((scores - scores.max()) / self.temperature, dim=0).cumsum(0)
+        total = float(cumulative[-1])  # 1 up to rounding; nan if any output was nan or inf
+        if not math.isfinite(total):
             raise ValueError("the model's outputs are not finite numbers (a diverged run?); "
                              "sampling needs finite odds, use greedy decoding")
-        drawn = torch.multinomial(probs, 1, generator=generator)
+        # Inverse CDF, half the time torch.multinomial takes on one row: the character whose
+        # cumulative odds first pass a uniform draw, so one of zero odds is never drawn.
+        u = torch.rand(1, generator=generator, dtype=torch.float64) * total
+        drawn = torch.searchsorted(cumulative[:-1], u, right=True)
         return index[drawn].to(logits.device)
