@@ -13,6 +13,7 @@ from torch import nn
 from engine.gated_recurrence import GRURecurrence, LSTMRecurrence
 from engine.recurrence import TanhRecurrence
 from engine.softmax_output import SoftmaxCrossEntropy
+from engine.tanh_rnn_loss import TanhRNNLoss
 
 State = tuple[torch.Tensor, ...]
 
@@ -53,11 +54,12 @@ class ScratchRNN(nn.Module):
         return logits, (hs[-1],)
 
     def loss(self, X: torch.Tensor, Y: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        """Mean cross-entropy of forward(X) against Y (B, T), the output layer fused into it."""
-        hs = self.hidden_states(X, state)
+        """Mean cross-entropy of forward(X) against Y (B, T): recurrence, output layer and loss
+        in one node (engine/tanh_rnn_loss.py), the same arithmetic as forward()."""
+        pre = F.embedding(X.t(), self.W_xh).add_(self.b_h)  # as in hidden_states
         target = Y.t().reshape(-1)  # time-major rows, like the stacked states
-        h = hs.reshape(-1, self.hidden)
-        return SoftmaxCrossEntropy.apply(h, self.W_hq, self.b_q, target), (hs[-1],)
+        loss, last = TanhRNNLoss.apply(pre, state[0], self.W_hh, self.W_hq, self.b_q, target)
+        return loss, (last,)
 
     def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         # One time step, literally the book's equations (with the one-hot product as a lookup).
@@ -94,12 +96,14 @@ class TorchRNN(nn.Module):
 
     def hidden_states(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         """The last layer's H_1 .. H_T (T, B, hidden) and the state after step T."""
-        path = self.path
-        if path == "auto":
-            path = "one-hot" if X.device.type == "cuda" else "lookup"
-        if path == "one-hot":
+        if self._path(X) == "one-hot":
             return self._one_hot_states(X, state)
         return self._lookup_states(X, state)
+
+    def _path(self, X: torch.Tensor) -> str:
+        if self.path == "auto":
+            return "one-hot" if X.device.type == "cuda" else "lookup"
+        return self.path
 
     def _one_hot_states(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         # The book's to_onehot, all steps at once: float ones scattered into zeros (T, B, V).
@@ -109,7 +113,10 @@ class TorchRNN(nn.Module):
         outputs, new_state = self.rnn(inputs, state if self.kind == "lstm" else state[0])
         return outputs, tuple(new_state) if self.kind == "lstm" else (new_state,)
 
-    def _lookup_states(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+    def _lookup_states(
+        self, X: torch.Tensor, state: State, target: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, State]:
+        """(H_1 .. H_T of the last layer, state); given a target, (mean cross-entropy, state)."""
         hs = X
         finals: list[list[torch.Tensor]] = [[] for _ in state]
         for layer in range(self.layers):
@@ -130,6 +137,13 @@ class TorchRNN(nn.Module):
                     hs.shape[0], hs.shape[1], -1
                 )
             h0 = state[0][layer]
+            last_layer = layer == self.layers - 1
+            if self.kind == "rnn" and target is not None and last_layer:
+                # The recurrence, output layer and loss as one node, like the scratch model's.
+                w_out = self.dense.weight.t()
+                loss, last = TanhRNNLoss.apply(gx, h0, w_hh.t(), w_out, self.dense.bias, target)
+                finals[0].append(last)
+                return loss, (torch.stack(finals[0]),)
             if self.kind == "rnn":
                 hs = TanhRecurrence.apply(gx, h0, w_hh.t())
             elif self.kind == "gru":
@@ -138,7 +152,12 @@ class TorchRNN(nn.Module):
                 hs, cs = LSTMRecurrence.apply(gx, h0, state[1][layer], w_hh)
                 finals[1].append(cs[-1])
             finals[0].append(hs[-1])
-        return hs, tuple(torch.stack(f) for f in finals)
+        new_state = tuple(torch.stack(f) for f in finals)
+        return (hs if target is None else self._output_loss(hs, target)), new_state
+
+    def _output_loss(self, hs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        h = hs.reshape(-1, self.hidden)
+        return SoftmaxCrossEntropy.apply(h, self.dense.weight.t(), self.dense.bias, target)
 
     def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         hs, state = self.hidden_states(X, state)
@@ -149,10 +168,11 @@ class TorchRNN(nn.Module):
 
     def loss(self, X: torch.Tensor, Y: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         """Mean cross-entropy of forward(X) against Y (B, T), the output layer fused into it."""
-        hs, state = self.hidden_states(X, state)
-        h = hs.reshape(-1, self.hidden)
         target = Y.t().reshape(-1)
-        return SoftmaxCrossEntropy.apply(h, self.dense.weight.t(), self.dense.bias, target), state
+        if self._path(X) == "lookup":
+            return self._lookup_states(X, state, target)
+        hs, state = self._one_hot_states(X, state)
+        return self._output_loss(hs, target), state
 
 
 CharRNN = ScratchRNN | TorchRNN

@@ -86,6 +86,36 @@ def test_scratch_matches_book_rnn(
         assert err < TOL, f"{name}: max relative gradient error {err:.2e}"
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("vocab", [97, 1027])
+def test_training_loss_matches_book_rnn(vocab: int, threads: int) -> None:
+    """model.loss (what the trainer calls: recurrence, padded output layer and loss fused, W_hq's
+    gradient on a second thread when there is one) against the book's rnn + cross-entropy."""
+    hidden, batch, steps = 256, 32, 35
+    model, book_params = _pair(vocab, hidden, seed=vocab)
+    gen = torch.Generator().manual_seed(2)
+    X = torch.randint(vocab, (batch, steps), generator=gen)
+    Y = torch.randint(vocab, (batch, steps), generator=gen)
+    state = (torch.randn(batch, hidden, generator=gen),)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        loss, (h_engine,) = model.loss(X, Y, state)
+        loss.backward()
+    finally:
+        torch.set_num_threads(before)
+    outputs, (h_book,) = book.rnn(book.to_onehot(X.float(), vocab), (state[0].clone(),),
+                                  book_params)
+    loss_book = nn.functional.cross_entropy(torch.cat(outputs), Y.t().reshape(-1))
+    loss_book.backward()
+    torch.testing.assert_close(loss, loss_book, atol=TOL, rtol=TOL)
+    torch.testing.assert_close(h_engine, h_book, atol=TOL, rtol=TOL)
+    engine_params = dict(model.named_parameters())
+    for name, p_book in zip(NAMES, book_params, strict=True):
+        err = _max_rel_err(engine_params[name].grad, p_book.grad)
+        assert err < TOL, f"{name}: max relative gradient error {err:.2e}"
+
+
 def test_state_carries_across_calls_like_book() -> None:
     """Two consecutive windows with the state passed on give the same as the book's loop."""
     vocab, hidden, batch, steps = 50, 24, 2, 6

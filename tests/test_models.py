@@ -67,8 +67,18 @@ def test_scratch_init_is_the_books() -> None:
     assert model.b_h.abs().sum() == 0 and model.b_q.abs().sum() == 0
 
 
+@pytest.mark.parametrize("threads", [1, 2])  # 2: W_hq's gradient on the side thread
 @pytest.mark.parametrize("kind", ["scratch", "rnn", "gru", "lstm"])
-def test_loss_equals_cross_entropy_of_forward_with_gradients(kind: str) -> None:
+def test_loss_equals_cross_entropy_of_forward_with_gradients(kind: str, threads: int) -> None:
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        _check_loss_against_forward(kind)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _check_loss_against_forward(kind: str) -> None:
     torch.manual_seed(0)
     model = build_model(kind, 30, 16).double()
     with torch.no_grad():
