@@ -103,9 +103,9 @@ class Spec:
     def parse(self, text: str) -> Any:
         """The value a user typed (command line or form), as the field's type; ConfigError if it
         is not one. Bounds are `check`'s job."""
-        text = text.strip()
-        if self.kind is tuple:
+        if self.kind is tuple:  # spaces are part of a prompt ("the "): only commas split
             return tuple(part for part in text.split(",") if part)
+        text = text.strip()
         if self.optional and text == "":
             return None
         try:
@@ -144,7 +144,7 @@ class Spec:
             raise ConfigError(f"{self.noun} must be text, not {_show(value)}", self.name)
         elif s.choices and value not in s.choices:
             raise ConfigError(
-                f"{self.noun} must be one of {', '.join(s.choices)}, not {value!r}", self.name
+                f"{self.noun} must be one of {', '.join(s.choices)}, not {_show(value)}", self.name
             )
 
     def _check_int(self, value: Any) -> None:
@@ -186,7 +186,10 @@ class Spec:
 
 def _show(value: Any) -> str:
     """A value inside a message: short, even when a hostile file made it huge."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's 4,300-digit conversion limit
+        return "a number too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

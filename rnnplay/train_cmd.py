@@ -188,6 +188,8 @@ def _open_jsonl(path: str | None, stdout: Output) -> Output | None:
         return None
     if path == "-":
         return stdout
-    # Lives as long as the run; Output closes it.
-    stream = open(path, "w", encoding="utf-8")  # noqa: SIM115
+    try:  # lives as long as the run; Output closes it
+        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as err:
+        raise OSError(f"cannot write JSON lines to {path}: {err.strerror}") from None
     return Output(stream, path, "JSON lines stop here, training goes on")
