@@ -3,6 +3,7 @@ too big for memory refused before anything is built."""
 
 from __future__ import annotations
 
+import json
 import resource
 import shutil
 import subprocess
@@ -127,3 +128,16 @@ def test_a_run_too_big_for_memory_is_refused_before_building(jaychou) -> None:
     assert "lstm with 16 x 8192 hidden units needs about" in out.stderr
     assert "or less would fit" in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_text_file_is_prompted_with_the_starts_of_its_lines(
+    tiny_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rule the app's core uses too (engine.config.default_prefixes); it used to be 分开.
+    code, out, err = _main(capsys, "train", "--corpus", str(tiny_corpus), "--hidden", "8",
+                           "--batch-size", "4", "--num-steps", "5", "--epochs", "1",
+                           "--pred-period", "1", "--pred-len", "4", "--jsonl", "-")
+    assert code == 0, err
+    prompts = [json.loads(line)["prefix"] for line in out.splitlines()
+               if json.loads(line)["type"] == "prediction"]
+    assert prompts == ["the ", "pack ", "how "]
