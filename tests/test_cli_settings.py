@@ -119,6 +119,10 @@ def _at_most_8_gb() -> None:
 
 
 def test_a_run_too_big_for_memory_is_refused_before_building(jaychou) -> None:
+    from engine.memory_estimate import available_bytes
+
+    if (available_bytes(torch.device("cpu")) or 0) > 300e9:
+        pytest.skip("this machine has room for 16 x 8192 lstm units")
     out = subprocess.run(
         [sys.executable, "-m", "rnnplay", "train", "--model", "lstm", "--layers", "16",
          "--hidden", "8192", "--device", "cpu"],

@@ -47,7 +47,9 @@ def test_the_estimate_covers_a_real_runs_peak() -> None:
 def test_the_refusal_names_what_fits_and_that_fits() -> None:
     config = TrainConfig(model="lstm", layers=16, hidden=8192, device="cpu")
     room = available_bytes(torch.device("cpu"))
-    assert room is not None and room < estimate(config, 1027, torch.device("cpu")).total_bytes
+    assert room is not None
+    if room > estimate(config, 1027, torch.device("cpu")).total_bytes:
+        pytest.skip("this machine has room for 16 x 8192 lstm units")
     with pytest.raises(ConfigError) as caught:
         check_memory(config, 1027)
     message = str(caught.value)
