@@ -85,7 +85,7 @@ def test_an_unusable_save_path_is_refused_before_training(
     a_file.write_text("x")
     cases = [
         (tmp_path / "no" / "such" / "dir" / "s.rnnplay", "does not exist"),
-        (a_file / "s.rnnplay", "does not exist"),
+        (a_file / "s.rnnplay", "is not a folder"),
         (tmp_path, "is a directory"),
     ]
     for path, needle in cases:
