@@ -291,23 +291,25 @@ class TrainConfig(_Settings):
     # "auto" follows the machine a session is resumed on (CUDA when there is one)
     device: str = setting("auto", "auto, cpu, cuda or cuda:N", label="device", resumable=True)
     # seeds weight init and sampling, so runs repeat
-    seed: int = setting(0, "seeds the weights and the sampling order", ge=SEED_MIN, le=SEED_MAX)
+    seed: int = setting(
+        0, "seeds the weights and the sampling order", ge=SEED_MIN, le=SEED_MAX, label="seed"
+    )
     # prompts predicted every pred_period epochs
     prefixes: tuple[str, ...] = setting(
         BOOK_PREFIXES,
         "comma-separated sample prompts (default: 分开,不分开 for jaychou, else the starts of "
         "the corpus's first lines)",
-        le=MAX_PREFIXES, shown_only=True,
+        le=MAX_PREFIXES, shown_only=True, label="prefixes",
     )
     # epochs between sample predictions (0 = never)
     pred_period: int = setting(
         50, "epochs between sample predictions (0 = never)", noun="prediction period", ge=0,
-        le=10_000_000, shown_only=True,
+        le=10_000_000, shown_only=True, label="pred each",
     )
     # characters predicted after each prefix
     pred_len: int = setting(
         50, "characters predicted after each prompt", noun="prediction length", ge=1,
-        le=10_000, shown_only=True,
+        le=10_000, shown_only=True, label="pred len",
     )
     # torch intra-op threads; None leaves torch's choice
     threads: int | None = setting(

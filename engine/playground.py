@@ -23,8 +23,10 @@ from typing import Any
 
 from engine.config import ConfigError, TrainConfig, default_prefixes
 from engine.corpus import Corpus, CorpusError, load_corpus
+from engine.decoding import Decoding
 from engine.events import (
     BatchEnd,
+    EpochEnd,
     Event,
     RunAdded,
     RunRefused,
@@ -35,6 +37,8 @@ from engine.events import (
     TargetChanged,
     TrainerEvent,
 )
+from engine.export import RunRecords, export_runs
+from engine.generate import GREEDY
 from engine.prompt_follower import PromptFollower, WeightsSource
 from engine.save_job import SaveJob, SaveOutcome
 from engine.session import (
@@ -83,12 +87,16 @@ class RunSummary:
     state: RunState
     config: TrainConfig  # as it stands (lr and epoch target as changed while training)
     epoch: int  # epochs completed
-    perplexity: float | None  # of the last completed epoch
+    last: EpochEnd | None  # the last completed epoch's numbers
     best_perplexity: float | None
     device: str
     path: str | None
     unsaved: bool
     message: str
+
+    @property
+    def perplexity(self) -> float | None:
+        return self.last.perplexity if self.last is not None else None
 
 
 # -- requests to the trainer thread -----------------------------------------------------------
@@ -179,7 +187,7 @@ class Playground:
             state=run.state,
             config=trainer.current_config(),
             epoch=trainer.epoch,
-            perplexity=history[-1].perplexity if history else None,
+            last=history[-1] if history else None,
             best_perplexity=min(finite) if finite else None,
             device=str(trainer.device),
             path=str(run.path) if run.path else None,
@@ -262,25 +270,39 @@ class Playground:
     def clear_finished(self) -> list[int]:
         """Drop runs that have ended, except the selected one; returns their ids."""
         with self._lock:
-            gone = [
-                r.id
-                for r in self._runs.values()
-                if not r.state.active and r.state != RunState.LOADING and r.id != self._selected
-            ]
-            for run_id in gone:
-                del self._runs[run_id]
-        for run_id in gone:
-            self._emit(run_id, RunRemoved())
-        return gone
+            ended = [r.id for r in self._runs.values() if not r.state.active]
+        return [run_id for run_id in ended if run_id != self._selected and not self.remove(run_id)]
+
+    def remove(self, run_id: int) -> str | None:
+        """Drop a run that is not training; returns why not, or None. If it was the selected
+        run, the newest one left is selected instead."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return f"no run #{run_id}"
+            if run.state.active:
+                return f"{run.label} is {run.state}: stop it first (F7)"
+            del self._runs[run_id]
+            successor = None
+            if self._selected == run_id:
+                self._selected = max(self._runs, default=None)
+                successor = self._runs.get(self._selected) if self._selected is not None else None
+        self._emit(run_id, RunRemoved())
+        if successor is not None:
+            self._follow(successor)
+        elif self._selected is None:
+            self.prompt.follow(None)
+        return None
 
     @staticmethod
     def _target(trainer: Trainer) -> TargetChanged:
         return TargetChanged(trainer.target_epochs, trainer.lr)
 
     # -- the prompt ---------------------------------------------------------------------------
-    def complete(self, text: str, length: int) -> None:
-        """Ask for the greedy completion of `text` (a Completion report follows)."""
-        self.prompt.request(text, length)
+    def complete(self, text: str, length: int, decoding: Decoding = GREEDY) -> None:
+        """Ask for the completion of `text` (a Completion report follows); greedy unless
+        `decoding` samples."""
+        self.prompt.request(text, length, decoding)
 
     def _follow(self, run: Run) -> None:
         trainer, cfg = run.trainer, run.trainer.config
@@ -334,6 +356,16 @@ class Playground:
         with self._lock:
             return any(not job.done.is_set() for job in self._saves)
 
+    def export(self, directory: Path | None = None) -> list[Path]:
+        """Every run's curves and samples as CSV and JSON lines in `directory` (the save folder
+        by default); returns the files written. OSError if they cannot be."""
+        with self._lock:
+            runs = [
+                RunRecords(run.label, tuple(run.trainer.history), tuple(run.trainer.samples))
+                for run in self._runs.values()
+            ]
+        return export_runs(runs, Path(directory) if directory is not None else self._save_dir())
+
     def autosave(self, prompt: str = "") -> list[SaveJob]:
         """On the way out: save every run with unsaved progress; training stops at the
         snapshot, so nothing trains after what the file holds."""
@@ -373,7 +405,8 @@ class Playground:
         try:
             corpus = self._corpus(request.corpus, request.max_chars)
             settings = dict(request.settings)
-            settings.setdefault("prefixes", default_prefixes(corpus))
+            if not settings.get("prefixes"):  # none given: the corpus's own
+                settings["prefixes"] = default_prefixes(corpus)
             config = TrainConfig.from_dict(settings)
             trainer = Trainer(corpus, config, on_event=handler)
         except ConfigError as exc:

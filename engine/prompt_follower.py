@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.corpus import Vocab
+from engine.decoding import Decoding
 from engine.events import Completion
-from engine.generate import Completer
+from engine.generate import GREEDY, Completer
 from engine.models import build_model
 from engine.snapshots import SnapshotBox
 
@@ -42,6 +43,7 @@ class PromptFollower:
         self._cond = threading.Condition()
         self._text = ""
         self._length = 50
+        self._decoding = GREEDY
         self._request_seq = 0
         self._source: WeightsSource | None = None
         self._source_seq = 0
@@ -60,10 +62,10 @@ class PromptFollower:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
-    def request(self, text: str, length: int) -> None:
+    def request(self, text: str, length: int, decoding: Decoding = GREEDY) -> None:
         """Complete `text` with `length` characters (the latest request wins)."""
         with self._cond:
-            self._text, self._length = text, length
+            self._text, self._length, self._decoding = text, length, decoding
             self._request_seq += 1
             self._cond.notify()
 
@@ -106,7 +108,7 @@ class PromptFollower:
                 )
                 if self._closing:
                     return
-                text, length = self._text, self._length
+                text, length, decoding = self._text, self._length, self._decoding
                 new_request = self._request_seq != seen_request
                 seen_request = self._request_seq
                 if self._poll_now:
@@ -138,7 +140,9 @@ class PromptFollower:
                         new_request = True
                 if new_request:
                     completer.set_text(text)
-                    completion = completer.complete(length)
+                    # A top-k past the vocabulary means "all of it", whatever corpus it meets.
+                    k = min(decoding.top_k, len(source.vocab))
+                    completion = completer.complete(length, replace(decoding, top_k=k))
                     unknown = tuple(dict.fromkeys(completer.unknown))
                     self._report(
                         Completion(text, completion, unknown, version, None, source.run_id)

@@ -237,3 +237,37 @@ def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None
     play.close(timeout=5)
     assert time.monotonic() - began < 1.0
     assert not play._thread.is_alive() and not play.prompt._thread.is_alive()
+
+
+def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
+    for run_id in (1, 2):
+        play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+        rec.status(run_id, RunState.FINISHED)
+    assert play.selected == 2
+    assert play.select(1) and play.prompt.following == 1
+    assert play.remove(1) is None
+    assert play.selected == 2 and play.prompt.following == 2
+    assert play.remove(1) == "no run #1"
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(3, RunState.RUNNING)
+    assert "stop it first" in play.remove(3)
+    play.stop()
+
+
+def test_export_writes_every_run_as_csv_and_the_cli_json_records(play, rec, tiny_corpus, tmp_path):
+    import csv
+    import json
+
+    for run_id in (1, 2):
+        play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=3, pred_period=3))
+        rec.status(run_id, RunState.FINISHED)
+    csv_path, jsonl_path = play.export(tmp_path / "out")
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert [(r["run"], r["epoch"]) for r in rows] == [
+        (f"#{i} scratch·random", str(e)) for i in (1, 2) for e in (1, 2, 3)
+    ]
+    records = [json.loads(line) for line in jsonl_path.read_text(encoding="utf-8").splitlines()]
+    epochs = [r for r in records if r["type"] == "epoch" and r["run"] == "#2 scratch·random"]
+    assert [r["perplexity"] for r in epochs] == [e.perplexity for e in rec.of(EpochEnd, 2)]
+    predictions = [r for r in records if r["type"] == "prediction"]
+    assert predictions and {"epoch", "prefix", "text"} <= set(predictions[0])

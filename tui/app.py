@@ -20,7 +20,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from engine.device import available_devices
-from engine.events import Event, RunAdded, RunRefused, RunState, Saved, StatusChanged, TargetChanged
+from engine.events import (
+    BatchEnd,
+    Completion,
+    Event,
+    RunAdded,
+    RunRefused,
+    RunState,
+    Saved,
+    StatusChanged,
+    TargetChanged,
+)
 from engine.playground import Playground
 from engine.save_job import SaveJob
 from engine.session import default_save_dir, list_sessions
@@ -34,6 +44,8 @@ from tui.screens.help import HelpScreen
 from tui.screens.load import LoadScreen
 from tui.screens.lr import LrScreen
 from tui.screens.save_as import SaveAsScreen
+from tui.widgets.curves import CurvesPlot
+from tui.widgets.runs_table import RunsTable
 from tui.widgets.status import StatusPane
 
 PLOT_REFRESH_S = 0.25
@@ -55,19 +67,24 @@ class AppOptions:
 class RnnplayApp(App[int]):
     TITLE = "rnnplay"
 
+    # The footer shows what fits at 80 columns; F2 and F3 are named on the plot's and the
+    # runs table's borders, and Help lists every key first.
     BINDINGS = [
-        Binding("f5", "start", "Start"),
-        Binding("f6", "pause_resume", "Pause/Go"),
-        Binding("f7", "stop", "Stop"),
-        Binding("f8", "change_lr", "lr"),
-        Binding("f2", "toggle_plot", "View"),
-        Binding("f3", "clear_runs", "Clear runs", show=False),
         Binding("f1", "help", "Help"),
+        Binding("f4", "toggle_setup", "Setup"),
+        Binding("f5", "start", "Start"),
+        Binding("f6", "pause_resume", "Pause"),
+        Binding("f7", "stop", "Stop"),
+        Binding("f8", "change_lr", "lr", show=False),  # named on the status line
+        Binding("f2", "toggle_plot", "View", show=False),
+        Binding("f3", "clear_runs", "Clear finished", show=False),
         Binding("escape", "focus_prompt", "Prompt", show=False),
         # Priority: the setup pane's inputs must not swallow them.
         Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("f9", "save_as", "Save as", show=False),
+        Binding("f9", "save_as", "Save as"),
         Binding("ctrl+o", "load", "Load", priority=True),
+        Binding("ctrl+e", "export", "Export curves", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, options: AppOptions | None = None) -> None:
@@ -76,6 +93,7 @@ class RnnplayApp(App[int]):
         self.playground = Playground(self._report, threads=self.options.threads)
         self._asked = False  # a start or load was asked for and not yet reported on
         self._pausing = False
+        self._runs_dirty = False  # the runs table is behind the reports
         self._loaded_form: dict[str, str] | None = None  # a just-loaded run's settings
         self._launch_epochs: str | None = None  # `--load F --epochs N`: the form shows N
         self._quitting = False
@@ -97,7 +115,7 @@ class RnnplayApp(App[int]):
     def _start_up(self) -> None:
         """Once the main screen is mounted: threads, timers, focus, `--load`, `--train`."""
         self.playground.start()
-        self.set_interval(PLOT_REFRESH_S, self.main.plot.flush, name="plot-refresh")
+        self.set_interval(PLOT_REFRESH_S, self._refresh_views, name="views-refresh")
         prompt = self.main.prompt
         prompt.focus()
         if self.options.prompt:
@@ -127,9 +145,19 @@ class RnnplayApp(App[int]):
     def _report(self, run_id: int | None, event: Event) -> None:
         self.post_message(EngineReport(run_id, event))
 
+    def _refresh_views(self) -> None:
+        """A few times a second: the plot and the runs table catch up with the reports."""
+        if not self.main.query(CurvesPlot):
+            return  # the app is closing: its panes are gone already
+        self.main.plot.flush()
+        if self._runs_dirty:
+            self._runs_dirty = False
+            self.main.show_runs(self.playground.summaries(), self.playground.selected)
+
     @while_running
     def on_engine_report(self, message: EngineReport) -> None:
         run_id, event = message.run_id, message.event
+        self._runs_dirty = self._runs_dirty or not isinstance(event, BatchEnd | Completion)
         if isinstance(event, RunAdded | RunRefused):
             self._asked = False
         if isinstance(event, StatusChanged) and event.status == RunState.PAUSED:
@@ -164,6 +192,8 @@ class RnnplayApp(App[int]):
                 self.notify(f"saved to {shown_path(event.path)}", title="saved", markup=False)
 
     def _run_added(self, run: RunAdded) -> None:
+        self.main.follow(self.playground.summary(self.playground.selected or -1))
+        self.main.hide_setup()
         if run.path is None:
             self._loaded_form = None
             return
@@ -275,7 +305,37 @@ class RnnplayApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_focus_prompt(self) -> None:
+        self.main.hide_setup()
         self.main.prompt.focus()
+
+    def action_toggle_setup(self) -> None:
+        self.main.toggle_setup()
+
+    # -- the runs table -----------------------------------------------------------------------
+    def on_runs_table_chosen(self, message: RunsTable.Chosen) -> None:
+        if self.playground.select(message.run_id):
+            self._show_selected()
+            self.notify(
+                f"the prompt, save and stop now act on {self.main.labels.get(message.run_id, '')}"
+            )
+
+    def on_runs_table_remove_asked(self, message: RunsTable.RemoveAsked) -> None:
+        why_not = self.playground.remove(message.run_id)
+        if why_not:
+            self.notify(why_not, markup=False)
+        else:
+            self._show_selected()
+
+    def on_runs_table_toggle_shown(self, message: RunsTable.ToggleShown) -> None:
+        if self.main.plot.toggle_hidden(message.run_id):
+            self.main.runs.hidden.add(message.run_id)
+        else:
+            self.main.runs.hidden.discard(message.run_id)
+        self._runs_dirty = True
+
+    def _show_selected(self) -> None:
+        self.main.follow(self.playground.summary(self.playground.selected or -1))
+        self._runs_dirty = True
 
     # -- sessions -----------------------------------------------------------------------------
     def _selected_for_saving(self) -> int | None:
@@ -320,6 +380,19 @@ class RnnplayApp(App[int]):
 
         self.push_screen(LoadScreen(Path(default_save_dir()), list_sessions, warning), chosen)
 
+    def action_export(self) -> None:
+        if not self.playground.summaries():
+            self.notify("no runs to export yet: start one (F5)")
+            return
+        try:
+            paths = self.playground.export()
+        except OSError as exc:
+            self.notify(f"cannot export: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        where = " and ".join(shown_path(p) for p in paths)
+        self.main.note(f"curves exported to {where}")
+        self.notify(f"curves of all runs: {where}", title="exported", markup=False)
+
     def _open(self, path: str, *, train: bool = False, epochs: int | None = None) -> None:
         self.playground.load(path, train=train, epochs=epochs)
         self._asked = True
@@ -351,6 +424,10 @@ class RnnplayApp(App[int]):
         yield SystemCommand(
             "Load session", "Open a saved run: curves, samples, prompt; F5/F6 trains on (ctrl+o)",
             self.action_load,
+        )  # fmt: skip
+        yield SystemCommand(
+            "Export curves", "All runs as CSV and JSON lines into saves/ (ctrl+e)",
+            self.action_export,
         )  # fmt: skip
         yield SystemCommand("Help", "Keys, panes and the book's terms (F1)", self.action_help)
 

@@ -1,8 +1,12 @@
-"""The working screen: setup, status, curves, prompt and samples, showing what the core reports.
+"""The working screen: setup, status, runs, curves, prompt and samples, showing what the core
+reports.
 
 `show(run_id, event)` is the one way engine reports reach the panes: each kind of record is
 handed to the panes that show it. The screen keeps no run logic; which run the status line and
 the prompt follow is the core's choice (Playground.selected), passed in with each report.
+
+Two layouts: from WIDE_FROM columns the setup form stays beside the rest; below, it is hidden
+until F4 shows it, so the plot, the prompt and the samples get the width.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from engine.decoding import Decoding
 from engine.events import (
     BatchEnd,
     Completion,
@@ -29,15 +34,18 @@ from engine.events import (
     StatusChanged,
     TargetChanged,
 )
+from engine.playground import RunSummary
 from tui.paths import shown_path
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
+from tui.widgets.runs_table import RunsTable
 from tui.widgets.samples import SamplesLog
 from tui.widgets.setup import SetupPane
 from tui.widgets.status import StatusPane
 
 # Below this the panes overlap; a note is clearer than a broken layout.
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+WIDE_FROM = 100  # columns from which the setup form stays on screen
 
 
 class MainScreen(Screen[None]):
@@ -49,6 +57,13 @@ class MainScreen(Screen[None]):
     MainScreen #main { height: 1fr; }
     MainScreen #right { width: 1fr; }
     MainScreen #curves { height: 3fr; border: round $primary-darken-2; }
+    MainScreen #runs { display: none; }
+    MainScreen.-has-runs #runs { display: block; }
+    MainScreen.-narrow #setup { display: none; }
+    MainScreen.-narrow.-setup-open #setup { display: block; }
+    MainScreen SetupPane Input:focus { background: $accent 35%; }
+    MainScreen SetupPane Select:focus-within { background: $accent 35%; }
+    MainScreen SamplesLog:focus { border: round $accent; }
     MainScreen #too-small { display: none; content-align: center middle; height: 1fr; }
     MainScreen.-too-small #main { display: none; }
     MainScreen.-too-small #too-small { display: block; }
@@ -58,7 +73,7 @@ class MainScreen(Screen[None]):
         self,
         devices: list[tuple[str, str | None]],
         setup: dict[str, str],
-        on_edit: Callable[[str, int], None],
+        on_edit: Callable[[str, int, Decoding], None],
     ) -> None:
         super().__init__()
         self.devices = devices
@@ -72,6 +87,7 @@ class MainScreen(Screen[None]):
             yield SetupPane(self.devices, self.setup_values, id="setup")
             with Vertical(id="right"):
                 yield StatusPane(id="status")
+                yield RunsTable(id="runs")
                 yield CurvesPlot(id="curves")
                 prompt = PromptPane(id="prompt")
                 # Wired before the first key can arrive (the prompt has focus at once).
@@ -82,13 +98,31 @@ class MainScreen(Screen[None]):
             f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
             id="too-small",
         )
-        yield Footer(compact=True)
+        # No palette hint: at 80 columns the keys need the room (ctrl+p still opens it).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_resize(self, event: events.Resize) -> None:
         self.check_size(event.size.width, event.size.height)
 
     def check_size(self, width: int, height: int) -> None:
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
+        self.set_class(width < WIDE_FROM, "-narrow")
+
+    @property
+    def narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def toggle_setup(self) -> None:
+        """F4: show the setup form (focused) or, in the narrow layout, hide it again."""
+        if self.narrow and self.has_class("-setup-open") and self.setup.has_focus_within:
+            self.remove_class("-setup-open")
+            self.prompt.focus()
+            return
+        self.add_class("-setup-open")
+        self.setup.query("Select, Input").first().focus()
+
+    def hide_setup(self) -> None:
+        self.remove_class("-setup-open")
 
     # -- panes --------------------------------------------------------------------------------
     @property
@@ -111,6 +145,21 @@ class MainScreen(Screen[None]):
     def setup(self) -> SetupPane:
         return self.query_one(SetupPane)
 
+    @property
+    def runs(self) -> RunsTable:
+        return self.query_one(RunsTable)
+
+    def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
+        self.set_class(bool(runs), "-has-runs")
+        self.runs.show_runs(runs, selected)
+
+    def follow(self, run: RunSummary | None) -> None:
+        """The status line and the prompt's title follow `run` (the selected one)."""
+        if run is not None:
+            self.status.show_run(run)
+            self.samples.show_period(run.config.pred_period)
+        self.prompt.show_model(run.label if run else "")
+
     def note(self, text: str, style: str = "dim") -> None:
         self.samples.add_note(text, style)
 
@@ -131,11 +180,12 @@ class MainScreen(Screen[None]):
             self._status_changed(run_id, event, mine)
         elif isinstance(event, TargetChanged):
             if mine:
-                self.status.set_target(event.epochs)
+                self.status.set_target(event.epochs, event.lr)
         elif isinstance(event, RunAdded):
             self._run_added(run_id, event)
         elif isinstance(event, RunRemoved):
             self.plot.remove_run(run_id)
+            self.labels.pop(run_id, None)
         elif isinstance(event, RunRefused):
             self.setup.show_error(event.message, event.field)
         elif isinstance(event, Saved):
@@ -150,8 +200,8 @@ class MainScreen(Screen[None]):
         assert run_id is not None
         self.labels[run_id] = run.label
         cfg = run.config
-        self.plot.add_run(run_id, run.label, run.vocab_size, cfg.clip, run.history)
-        self.status.show_run(run, cfg.epochs)
+        color = self.plot.add_run(run_id, run.label, run.vocab_size, cfg.clip, run.history)
+        self.runs.curve_colors[run_id] = color
         where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
         self.note(
             f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "

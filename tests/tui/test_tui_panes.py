@@ -199,12 +199,12 @@ async def test_help_screen_and_command_palette():
     app = make_app(epochs="3")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "F5 / F6 / F7" in screen_text(app), what="help drawn")
         text = screen_text(app)
-        assert "Perplexity" in text and "clipping" in text
+        assert "Keys" in text and "F5 / F6 / F7" in text and "ctrl+q" in text, "keys come first"
         await pilot.press("escape")
         await pilot.pause()
-        assert "Perplexity" not in screen_text(app)
+        assert "F5 / F6 / F7" not in screen_text(app)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Start training", "Pause training", "Stop training", "Help"} <= titles
         await pilot.press("ctrl+p")
@@ -220,7 +220,7 @@ async def test_footer_shows_keys_and_ctrl_c_hints_quit():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        for key in ("Start", "Pause/Go", "Stop", "lr", "View", "Help"):
+        for key in ("Help", "Setup", "Start", "Pause", "Stop", "Save", "Save as", "Load", "Quit"):
             assert key in text
         await pilot.press("ctrl+c")
         await pilot.pause(0.1)
@@ -281,3 +281,120 @@ async def test_thread_messages_after_shutdown_are_dropped():
         await wait_for(pilot, lambda: app.state == "finished")
     app.on_engine_report(EngineReport(1, Completion("分开", "我想", (), 9)))
     app.on_engine_report(EngineReport(1, EpochEnd(9, 9, 2.0, 0.1, 100.0, 0.5, 1.0)))
+
+
+async def test_prompt_line_editing_in_the_middle_and_the_end():
+    app = make_app(train=True, epochs="10")
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = prompt_of(app)
+        await wait_for(pilot, lambda: app.state == "finished")
+        await pilot.press(*"我不要再想")
+        await pilot.press("left", "left", "left")
+        assert prompt.cursor == 2
+        await pilot.press("delete")  # the 要 goes
+        assert prompt.text == "我不再想"
+        await pilot.press("能")
+        assert prompt.text == "我不能再想" and prompt.cursor == 3
+        await pilot.press("home", "分", "end", " ")
+        assert prompt.text == "分我不能再想 " and prompt.cursor == len(prompt.text)
+        await pilot.press("ctrl+w")  # the word before the cursor, and the space after it
+        assert prompt.text == ""
+        await pilot.press(*"分开 我")
+        await pilot.press("left", "left", "left", "backspace")
+        assert prompt.text == "开 我" and prompt.cursor == 0
+        # The completion always continues from the end of the text.
+        await wait_for(pilot, lambda: prompt._completed_for == "开 我", what="completion")
+        completion = prompt.visible_completion()
+        trainer = trainer_of(app)
+        assert completion and completion == _greedy(trainer, "开 我", prompt.length)
+
+
+def _greedy(trainer, text: str, n: int) -> str:
+    from engine.generate import Completer
+    from engine.models import build_model
+
+    cfg = trainer.config
+    model = build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers)
+    completer = Completer(model, trainer.corpus.vocab)
+    completer.load_weights(trainer.model.state_dict())
+    completer.set_text(text)
+    return completer.complete(n)
+
+
+async def test_decoding_switches_in_the_prompt_and_says_so():
+    app = make_app(train=True, epochs="10")
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = prompt_of(app)
+        await wait_for(pilot, lambda: app.state == "finished")
+        await pilot.press(*"分开")
+        await wait_for(pilot, lambda: prompt._completed_for == "分开", what="greedy")
+        greedy = prompt.visible_completion()
+        assert "greedy" in prompt.border_title
+        await pilot.press("ctrl+t", "ctrl+t", "ctrl+t")  # T 1.0
+        assert prompt.decoding.temperature == 1.0 and "T 1 · seed 0" in prompt.border_title
+        await wait_for(pilot, lambda: app.main.last_completion.completion != greedy, what="sampled")
+        sampled = prompt.visible_completion()
+        await pilot.press("ctrl+r")  # another seed: another draw
+        await wait_for(pilot, lambda: prompt.visible_completion() != sampled, what="rerolled")
+        await pilot.press("ctrl+k")  # top-5
+        assert "top-k 5" in prompt.border_title
+        await pilot.press("ctrl+t", "ctrl+t")  # back to greedy
+        assert prompt.decoding.greedy and "greedy" in prompt.border_title
+        await wait_for(pilot, lambda: prompt.visible_completion() == greedy, what="greedy again")
+
+
+async def test_the_prompt_follows_the_run_chosen_in_the_runs_table():
+    app = make_app(train=True, epochs="10")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished")
+        app.query_one("#model", Select).value = "gru"
+        app.query_one("#lr", Input).value = "0.05"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.playground.summaries()) == 2)
+        await wait_for(pilot, lambda: app.state == "finished", what="second run")
+        prompt = prompt_of(app)
+        assert "#2 gru·random" in prompt.border_title
+        await pilot.press(*"分开")
+        await wait_for(pilot, lambda: app.main.last_completion.follows == 2, what="gru completes")
+        table = app.main.runs
+        await wait_for(pilot, lambda: table.row_count == 2, what="table rows")
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.playground.selected == 1, what="chosen")
+        assert "#1 scratch·random" in prompt.border_title
+        await wait_for(
+            pilot, lambda: app.main.last_completion.follows == 1, what="scratch completes"
+        )
+        assert app.main.last_completion.completion == _greedy(trainer_of(app, 1), "分开", 50)
+        await pilot.pause(0.4)
+        assert "▶ ━━ #1 scratch·random" in screen_text(app)
+        # Space hides a curve, Delete removes a run that is not training.
+        await pilot.press("space")
+        assert app.main.plot.runs[0].hidden
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: [s.id for s in app.playground.summaries()] == [2])
+        assert app.playground.selected == 2 and "#2 gru·random" in prompt.border_title
+
+
+async def test_export_from_the_app(save_dir):
+    app = make_app(train=True, epochs="3")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished")
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: notified(app, "exported"), what="exported")
+        assert sorted(p.suffix for p in save_dir.glob("curves-*")) == [".csv", ".jsonl"]
+
+
+async def test_narrow_terminal_hides_setup_until_f4():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "model" not in screen_text(app).split("\n")[2], "setup hidden below 100 columns"
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.main.setup.display and app.focused in list(app.main.setup.query("*"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is prompt_of(app)
+        assert not app.main.has_class("-setup-open")

@@ -33,7 +33,9 @@ async def finished_with_completion(pilot: Pilot) -> None:
     await pilot.wait_for_scheduled_animations()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    "size", [(80, 24), (120, 40), (160, 50)], ids=["80x24", "120x40", "160x50"]
+)
 def test_main_screen(snap_compare, size: tuple[int, int]) -> None:
     app = make_app(train=True, prompt="分开", epochs="20")
     assert snap_compare(app, terminal_size=size, run_before=finished_with_completion)

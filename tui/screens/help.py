@@ -1,4 +1,4 @@
-"""Help: what each pane shows and the book's terms, two lines each."""
+"""Help: the keys first, then what each pane shows and the book's terms."""
 
 from __future__ import annotations
 
@@ -11,16 +11,37 @@ from textual.widgets import Markdown
 HELP = """\
 # rnnplay
 
-**Setup** (left): corpus, model and the book's hyper-parameters. F5 starts a run with them;
-a running run is stopped first and its curve stays on the plot for comparison.
+## Keys
 
-**Plot**: perplexity per epoch on a log axis, the red line is the uniform baseline (vocab size).
-F2 switches to the gradient norm before clipping, with the clip threshold θ in red.
+- **F5 / F6 / F7**: start a run / pause or resume (trains a stopped run on) / stop
+- **F8**: change the learning rate while training (marked ▾ on the plot)
+- **F4**: the setup form (below 100 columns it is hidden until F4; Esc goes back)
+- **F2 / Z**: perplexity or gradient-norm view / the last 50 epochs or all
+- **F3**: clear finished runs (the selected one stays)
+- **Tab**: move between panes: runs table, plot, prompt, samples
+- **Enter / Del / Space** in the runs table: follow that run / remove it / hide its curve
+- **← →** on the plot: move the cursor; the border reads the values under it
+- **ctrl+s / F9 / ctrl+o**: save the selected run / save it as / load a session
+- **ctrl+e**: export every run's curves as CSV and JSON lines into saves/
+- **PgUp / PgDn** in the prompt: a longer or shorter completion
+- **← → Home End, ctrl+w, Del** in the prompt: edit anywhere; the completion follows the end
+- **ctrl+p / F1 / ctrl+q**: command palette / this help / quit (unsaved runs are saved first)
 
-**Prompt**: type a prefix; the dim text after the cursor is the model's greedy continuation,
-recomputed on each keystroke and when training changes the weights. PgUp/PgDn: length.
+## Panes
 
-**Samples**: the book's predictions for the configured prefixes every pred_period epochs.
+**Setup**: corpus, model and the book's hyper-parameters. F5 starts a run with them; a
+running run is stopped first, and every run stays in the runs table and on the plot.
+
+**Runs**: one row per run, coloured as its curve. The marked run (▶) is the one the status
+line, the prompt, save and stop act on; Enter on another row follows it instead.
+
+**Plot**: perplexity per epoch on a log axis; the red line is the uniform baseline (the
+vocabulary size). F2 switches to the gradient norm before clipping, with the threshold θ in red.
+
+**Prompt**: type a prefix; the dim text after it is the followed run's continuation, recomputed
+on each keystroke and when training changes the weights.
+
+**Samples**: the book's predictions for the run's prefixes every `pred each` epochs.
 
 ## Terms
 
@@ -45,12 +66,6 @@ ctrl+s saves the run (weights, optimizer, curves, samples, prompt) to its file, 
 time to a new one in saves/; F9 saves as. ctrl+o lists the saves and loads one: F5 (setup
 unchanged) or F6 trains it on exactly where it stopped; raise epochs to go further.
 Quitting (ctrl+q, or a dropped SSH connection) saves unsaved progress first.
-
-## Keys
-
-F5 start · F6 pause/resume · F7 stop · F8 change lr while running · F2 plot view ·
-F3 clear old runs · ctrl+s save · F9 save as · ctrl+o load · Tab moves between panes ·
-Esc back to the prompt · ctrl+p command palette · ctrl+q quit (saves first)
 """
 
 

@@ -2,6 +2,10 @@
 
 plotext builds cost milliseconds on the UI thread, so points only mark the plot dirty; the app's
 timer calls `flush()` a few times a second and the built frame is cached between renders.
+
+The legend is the runs table (each run keeps its colour), so nothing is drawn over the curves;
+a learning-rate change is a mark on the top edge. With the plot focused, Left/Right move a
+cursor whose values the border shows, and Z switches between all epochs and the last 50.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.app import RenderResult
+from textual.binding import Binding
 from textual_plotext import PlotextPlot
 
 from engine.events import EpochEnd
 
-# Runs overlaid at once; older ones drop off so the legend stays readable.
+# Runs overlaid at once; older ones drop off the plot (they stay in the runs table).
 MAX_RUNS = 5
 COLORS = ("cyan", "orange", "green", "magenta", "yellow")
+ZOOM_EPOCHS = 50  # the "last N epochs" view
 
 
 @dataclass
@@ -30,7 +36,9 @@ class RunSeries:
     perplexity: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    color: str = "cyan"
     ended: str = ""  # "diverged in epoch 3": said on the plot when there is no curve to show
+    hidden: bool = False
 
     def lr_changes(self) -> list[tuple[int, float]]:
         return [
@@ -70,6 +78,19 @@ def _spread(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
     return kept
 
 
+def round_ticks(lo: int, hi: int, most: int) -> list[int]:
+    """At most `most` ticks between lo and hi (epochs) on multiples of 1, 2 or 5 x 10^k."""
+    span = max(1, hi - lo)
+    step = 1
+    for power in range(0, 10):
+        for m in (1, 2, 5):
+            step = m * 10**power
+            if span / step <= max(1, most):
+                first = -(-lo // step) * step
+                return list(range(max(step, first), hi + 1, step)) or [hi]
+    return [hi]
+
+
 def _fmt(v: float) -> str:
     if v >= 1000:
         return f"{v / 1000:.3g}k"
@@ -88,12 +109,19 @@ def _thin(xs: list[int], ys: list[float], width: int) -> tuple[list[int], list[f
     return [xs[i] for i in idx], [ys[i] for i in idx]
 
 
-class CurvesPlot(PlotextPlot):
+class CurvesPlot(PlotextPlot, can_focus=True):
     """Perplexity or gradient-norm curves of the session's runs."""
 
     DEFAULT_CSS = """
     CurvesPlot { height: 1fr; min-height: 6; }
+    CurvesPlot:focus { border: round $accent; }
     """
+
+    BINDINGS = [
+        Binding("left", "move_cursor(-1)", "Earlier", show=False),
+        Binding("right", "move_cursor(1)", "Later", show=False),
+        Binding("z", "zoom", "Last 50 / all", show=False),
+    ]
 
     VIEWS = ("perplexity", "grad norm")
 
@@ -101,20 +129,27 @@ class CurvesPlot(PlotextPlot):
         super().__init__(id=id)
         self.runs: list[RunSeries] = []
         self.view = "perplexity"
+        self.zoomed = False  # show only the last ZOOM_EPOCHS epochs
+        self.cursor: int | None = None  # an epoch, shown while the plot has focus
+        self._added = 0
         self._version = 0
         self._drawn_version = -1
         self._cache_key: tuple | None = None
         self._cache: Text | None = None
 
-    # -- data, called by the app -------------------------------------------------------------
+    # -- data, called by the screen ----------------------------------------------------------
     def add_run(
         self, run_id: int, label: str, vocab_size: int, clip: float, history: tuple[EpochEnd, ...]
-    ) -> None:
-        self.runs.append(RunSeries(run_id, label, vocab_size, clip))
+    ) -> str:
+        """A run's curve (with the epochs it already has); returns its colour."""
+        color = COLORS[self._added % len(COLORS)]
+        self._added += 1
+        self.runs.append(RunSeries(run_id, label, vocab_size, clip, color=color))
         del self.runs[:-MAX_RUNS]
         for point in history:
             self.add_point(run_id, point)
         self._changed()
+        return color
 
     def add_point(self, run_id: int, point: EpochEnd) -> None:
         run = self._run(run_id)
@@ -135,6 +170,15 @@ class CurvesPlot(PlotextPlot):
         self.runs[:] = [r for r in self.runs if r.run_id != run_id]
         self._changed()
 
+    def toggle_hidden(self, run_id: int) -> bool:
+        """Hide or show a run's curve; returns whether it is now hidden."""
+        run = self._run(run_id)
+        if run is None:
+            return False
+        run.hidden = not run.hidden
+        self._changed()
+        return run.hidden
+
     def _run(self, run_id: int) -> RunSeries | None:
         return next((r for r in self.runs if r.run_id == run_id), None)
 
@@ -146,20 +190,60 @@ class CurvesPlot(PlotextPlot):
     def toggle_view(self) -> str:
         self.view = self.VIEWS[(self.VIEWS.index(self.view) + 1) % len(self.VIEWS)]
         self.border_title = self.title_text()
-        self._update_subtitle()
-        self.refresh()
+        self._changed()
         return self.view
 
     def title_text(self) -> str:
+        span = f"last {ZOOM_EPOCHS} epochs" if self.zoomed else "per epoch"
         if self.view == "perplexity":
-            return "perplexity per epoch (log) · F2: grad norm"
-        return "grad norm before clipping (log) · F2: perplexity"
+            return f"perplexity {span} (log) · F2 grad norm · Z zoom"
+        return f"grad norm before clipping {span} (log) · F2 perplexity · Z zoom"
+
+    # -- the cursor and the zoom (keys while focused) --------------------------------------
+    def _last_epoch(self) -> int:
+        return max((r.epochs[-1] for r in self.runs if r.epochs and not r.hidden), default=0)
+
+    def action_move_cursor(self, step: int) -> None:
+        last = self._last_epoch()
+        if not last:
+            return
+        here = self.cursor if self.cursor is not None else last
+        self.cursor = min(last, max(1, here + step))
+        self._changed()
+
+    def action_zoom(self) -> None:
+        self.zoomed = not self.zoomed
+        self.border_title = self.title_text()
+        self._changed()
+
+    def on_mount(self) -> None:
+        self.border_title = self.title_text()
+
+    def on_focus(self) -> None:
+        self._changed()
+
+    def on_blur(self) -> None:
+        self._changed()
+
+    def cursor_text(self) -> str:
+        """The values at the cursor epoch, one per shown run."""
+        epoch = self.cursor if self.cursor is not None else self._last_epoch()
+        parts = [f"epoch {epoch}"]
+        for run in self.runs:
+            if run.hidden or epoch not in run.epochs:
+                continue
+            i = run.epochs.index(epoch)
+            value = run.perplexity[i] if self.view == "perplexity" else run.grad_norm[i]
+            parts.append(f"{run.label.split()[0]} {_fmt(value)}")
+        return " · ".join(parts)
 
     def _update_subtitle(self) -> None:
-        # The red reference line is named here: text inside the plot collides with the legend
-        # at 80 columns. Set outside render(), where a border change would need another frame.
+        # Reference lines and the cursor's values are named here: text inside the plot would
+        # cover the curves. Set outside render(), where a border change would need another frame.
         if not self.runs:
             self.border_subtitle = ""
+        elif self.has_focus and self._last_epoch():
+            self.border_subtitle = f"{self.cursor_text()} · ←/→"
         elif self.view == "perplexity":
             self.border_subtitle = f"red: uniform baseline = vocab {self.runs[-1].vocab_size}"
         else:
@@ -168,6 +252,8 @@ class CurvesPlot(PlotextPlot):
     def flush(self) -> None:
         """Redraw if new points arrived since the last frame (called from a timer)."""
         if self._version != self._drawn_version:
+            if self.has_focus:
+                self._update_subtitle()
             self.refresh()
 
     # -- drawing -----------------------------------------------------------------------------
@@ -186,55 +272,55 @@ class CurvesPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         width = max(10, self.size.width - 10)
+        last_epoch = self._last_epoch()
+        first_epoch = max(1, last_epoch - ZOOM_EPOCHS + 1) if self.zoomed else 1
         # Log axis done by hand (plot log10 values, label ticks with real ones): plotext's own
         # log scale re-applies itself on every build.
         values: list[float] = []
         is_ppl = self.view == "perplexity"
-        for i, run in enumerate(self.runs):
+        marks: list[tuple[int, str]] = []
+        for run in self.runs:
+            if run.hidden:
+                continue
             ys = run.perplexity if is_ppl else run.grad_norm
             pts = [
-                (x, y) for x, y in zip(run.epochs, ys, strict=False) if y > 0 and math.isfinite(y)
+                (x, y)
+                for x, y in zip(run.epochs, ys, strict=False)
+                if x >= first_epoch and y > 0 and math.isfinite(y)
             ]
             if not pts:
                 continue
             xs, yv = _thin([p[0] for p in pts], [p[1] for p in pts], width)
             values.extend(yv)
-            plt.plot(
-                xs,
-                [math.log10(y) for y in yv],
-                label=run.label,
-                color=COLORS[i % 5],
-                marker="braille",
+            plt.plot(xs, [math.log10(y) for y in yv], color=run.color, marker="braille")
+            marks.extend(
+                (epoch, run.color) for epoch, _ in run.lr_changes() if epoch >= first_epoch
             )
-            for epoch, lr in run.lr_changes():
-                plt.vline(epoch, color=COLORS[i % 5])
-                plt.text(f"lr {lr:g}", epoch, math.log10(yv[-1]), color=COLORS[i % 5])
-        refs = []
         if self.runs:
             last = self.runs[-1]
-            if is_ppl:
-                refs.append((last.vocab_size, f"uniform baseline = vocab {last.vocab_size}"))
-            else:
-                refs.append((last.clip, f"clip threshold θ = {last.clip:g}"))
-        for value, _label in refs:
-            if value > 0:
-                values.append(value)
-                plt.hline(math.log10(value), color="red")
-        last_epoch = max((r.epochs[-1] for r in self.runs if r.epochs), default=0)
+            reference = last.vocab_size if is_ppl else last.clip
+            if reference > 0:
+                values.append(reference)
+                plt.hline(math.log10(reference), color="red")
         if last_epoch:
-            step = max(1, math.ceil(last_epoch / max(2, width // 10)))
-            xticks = list(range(0, last_epoch + 1, step))[1:] or [last_epoch]
-            plt.xticks(xticks, [str(x) for x in xticks])
+            most = max(2, width // 8)
+            ticks = round_ticks(first_epoch if self.zoomed else 0, last_epoch, most)
+            plt.xticks(ticks, [str(x) for x in ticks])
+            plt.xlim(first_epoch - 0.5 if self.zoomed else 0.5, last_epoch + 0.5)
         if values:
             lo, hi = min(values), max(values)
             if hi / lo < 2:
                 lo, hi = lo / 1.5, hi * 1.5
             ticks = _spread(_log_ticks(lo, hi), lo, hi, rows=max(2, self.size.height - 4))
             plt.yticks([math.log10(t) for t in ticks], [_fmt(t) for t in ticks])
-            plt.ylim(math.log10(lo), math.log10(hi))
+            plt.ylim(math.log10(lo), math.log10(hi) + 0.04 * math.log10(hi / lo))
+            # lr changes: a mark on the top edge, clear of the curves.
+            for epoch, color in marks:
+                plt.text("▾", epoch, math.log10(hi) + 0.04 * math.log10(hi / lo), color=color)
+            if self.has_focus and last_epoch:
+                plt.vline(self.cursor or last_epoch, color="gray")
         if not self.runs:
             plt.title("no runs yet: F5 starts training")
         elif not any(run.epochs for run in self.runs):
             last = self.runs[-1]
             plt.title(f"{last.label}: {last.ended or 'no epoch finished yet'}")
-        plt.xlabel("epoch")

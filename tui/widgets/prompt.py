@@ -1,29 +1,42 @@
-"""The prompt: type a prefix, see the model's greedy continuation after the cursor.
+"""The prompt: type a prefix, see the model's continuation after it.
 
 Handles keys itself rather than wrapping an Input: Input.Changed costs about two frames per
-keystroke, a widget's own key handler about 2 ms. The completion itself is computed on another
-thread (tui.completion); this widget only shows the latest result that fits the typed text.
+keystroke, a widget's own key handler about 2 ms. The completion is computed on the core's
+prompt thread; this widget only shows the latest result that fits the typed text. The cursor
+may move anywhere in the text; the completion always continues from its end (the core replays
+the model only from the first changed character).
+
+The pane grows with what it shows, up to `max-height`; past that it shows the end (where the
+cursor and the completion usually are) under a line saying how much is above.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.message import Message
-from textual.reactive import reactive
+from textual.geometry import Size
 from textual.widget import Widget
 
+from engine.decoding import Decoding
+
 MIN_LENGTH, MAX_LENGTH = 5, 200
+# What ctrl+t and ctrl+k step through: greedy (the book's) first, then sampling.
+TEMPERATURES = (0.0, 0.5, 0.8, 1.0, 1.5)
+TOP_KS = (0, 5, 10, 40)
+# A pasted book chapter would cost a model step per character on every weights reload.
+MAX_PROMPT_CHARS = 2000
 
 
 class PromptPane(Widget, can_focus=True):
     DEFAULT_CSS = """
     PromptPane {
-        /* Fixed height: a completion never triggers a layout pass, only a repaint. */
-        height: 5;
+        height: auto;
+        min-height: 3;
+        max-height: 10;
         border: round $primary-darken-2;
         padding: 0 1;
     }
@@ -35,61 +48,128 @@ class PromptPane(Widget, can_focus=True):
         Binding("ctrl+up,pageup", "longer", "Longer", show=False),
         Binding("ctrl+down,pagedown", "shorter", "Shorter", show=False),
         Binding("ctrl+u", "clear", "Clear", show=False),
+        Binding("ctrl+w", "delete_word", "Delete word", show=False),
+        Binding("left", "cursor(-1)", show=False),
+        Binding("right", "cursor(1)", show=False),
+        Binding("home", "cursor_to(0)", show=False),
+        Binding("end", "cursor_to(-1)", show=False),
+        Binding("delete", "delete", show=False),
+        Binding("backspace", "backspace", show=False),
+        Binding("ctrl+t", "temperature", "Temperature", show=False),
+        Binding("ctrl+k", "top_k", "Top-k", show=False),
+        Binding("ctrl+r", "reroll", "New seed", show=False),
     ]
-
-    text: reactive[str] = reactive("")
-    length: reactive[int] = reactive(50)
-
-    class Changed(Message):
-        """The prefix or the wanted completion length changed."""
-
-        def __init__(self, text: str, length: int) -> None:
-            super().__init__()
-            self.text = text
-            self.length = length
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        # Set by the app: called synchronously on every edit. A Changed message alone would
-        # reach the app a couple of message-pump hops (~17 ms) later.
-        self.on_edit: Callable[[str, int], None] | None = None
+        # Set by the screen: called synchronously on every edit, with the text, the wanted
+        # length and the decoding. A message would reach the app a couple of message-pump
+        # hops (~17 ms) later.
+        self.on_edit: Callable[[str, int, Decoding], None] | None = None
+        # Sampling starts from a fixed seed, so a completion changes only when something does.
+        self.decoding = Decoding(seed=0)
+        self.text = ""
+        self.cursor = 0  # insertion point, 0..len(text)
+        self.length = 50  # characters of completion wanted
+        self.follows = ""  # the run whose model completes, as its label
         self._completion = ""
         self._completed_for = ""
         self._unknown: frozenset[str] = frozenset()
+        self._lines = 1
         self.note = "start training (F5) to see the model's completion"
 
     def on_mount(self) -> None:
         self._retitle()
 
     def _retitle(self) -> None:
-        self.border_title = f"prompt · greedy completion of {self.length} chars"
-        self.border_subtitle = "PgUp/PgDn length"
+        run = f" · {self.follows}" if self.follows else ""
+        self.border_title = f"prompt{run} · {self.decoding.label} · {self.length} chars"
+        reroll = " · ^r reroll" if not self.decoding.greedy else ""
+        self.border_subtitle = f"PgUp/PgDn length · ^t temp · ^k top-k{reroll}"
+
+    def show_model(self, follows: str) -> None:
+        """Which run completes the prompt, for the title."""
+        self.follows = follows
+        self._retitle()
+
+    def action_temperature(self) -> None:
+        now = (
+            TEMPERATURES.index(self.decoding.temperature)
+            if (self.decoding.temperature in TEMPERATURES)
+            else 0
+        )
+        self._decode(temperature=TEMPERATURES[(now + 1) % len(TEMPERATURES)])
+
+    def action_top_k(self) -> None:
+        now = TOP_KS.index(self.decoding.top_k) if self.decoding.top_k in TOP_KS else 0
+        self._decode(top_k=TOP_KS[(now + 1) % len(TOP_KS)])
+
+    def action_reroll(self) -> None:
+        if not self.decoding.greedy:
+            self._decode(seed=(self.decoding.seed or 0) + 1)
+
+    def _decode(self, **changes: float | int) -> None:
+        self.decoding = replace(self.decoding, **changes)
+        self._retitle()
+        self._changed()
 
     # -- editing ---------------------------------------------------------------------------
     def insert(self, chars: str) -> None:
-        # The corpora are single-line after normalisation: newlines from a paste become spaces.
-        chars = chars.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-        chars = "".join(c for c in chars if c.isprintable())
+        """Insert at the cursor. The corpora keep no tabs, and a line break in the prompt would
+        read as a new prompt: both become spaces."""
+        chars = "".join(c for c in chars.replace("\r\n", " ") if c.isprintable() or c in "\t\r\n")
+        chars = chars.translate({ord("\t"): " ", ord("\r"): " ", ord("\n"): " "})
+        room = MAX_PROMPT_CHARS - len(self.text)
+        if len(chars) > room:
+            self.note = f"the prompt holds at most {MAX_PROMPT_CHARS} characters"
+            chars = chars[: max(0, room)]
         if chars:
-            self.text += chars
+            self.text = self.text[: self.cursor] + chars + self.text[self.cursor :]
+            self.cursor += len(chars)
             self._changed()
 
     def set_text(self, text: str) -> None:
-        """Replace the whole prompt (a loaded session's text); asks for a fresh completion."""
-        self.text = ""
+        """Replace the whole prompt (a loaded session's text), cursor at the end."""
+        self.text, self.cursor = "", 0
         self.insert(text)
         if not self.text:
             self._changed()
 
-    def backspace(self) -> None:
-        if self.text:
-            self.text = self.text[:-1]
+    def action_backspace(self) -> None:
+        if self.cursor > 0:
+            self.text = self.text[: self.cursor - 1] + self.text[self.cursor :]
+            self.cursor -= 1
+            self._changed()
+
+    def action_delete(self) -> None:
+        if self.cursor < len(self.text):
+            self.text = self.text[: self.cursor] + self.text[self.cursor + 1 :]
+            self._changed()
+
+    def action_delete_word(self) -> None:
+        """Delete the word before the cursor (and the spaces after it), as shells do."""
+        start = self.cursor
+        while start > 0 and self.text[start - 1] == " ":
+            start -= 1
+        while start > 0 and self.text[start - 1] != " ":
+            start -= 1
+        if start < self.cursor:
+            self.text = self.text[:start] + self.text[self.cursor :]
+            self.cursor = start
             self._changed()
 
     def action_clear(self) -> None:
         if self.text:
-            self.text = ""
+            self.text, self.cursor = "", 0
             self._changed()
+
+    def action_cursor(self, step: int) -> None:
+        self.cursor = min(len(self.text), max(0, self.cursor + step))
+        self._repaint()
+
+    def action_cursor_to(self, where: int) -> None:
+        self.cursor = len(self.text) if where < 0 else 0
+        self._repaint()
 
     def action_longer(self) -> None:
         self.length = min(MAX_LENGTH, self.length + 10)
@@ -103,15 +183,11 @@ class PromptPane(Widget, can_focus=True):
 
     def _changed(self) -> None:
         if self.on_edit is not None:
-            self.on_edit(self.text, self.length)
-        self.post_message(self.Changed(self.text, self.length))
+            self.on_edit(self.text, self.length, self.decoding)
+        self._repaint()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "backspace":
-            event.stop()
-            event.prevent_default()
-            self.backspace()
-        elif event.is_printable and event.character:
+        if event.is_printable and event.character:
             event.stop()
             event.prevent_default()
             self.insert(event.character)
@@ -120,17 +196,17 @@ class PromptPane(Widget, can_focus=True):
         event.stop()
         self.insert(event.text)
 
-    # -- results from the completion thread ------------------------------------------------
+    # -- results from the core ------------------------------------------------------------
     def show_completion(self, text: str, completion: str, unknown: tuple[str, ...]) -> None:
         self._completed_for = text
         self._completion = completion
         self._unknown = frozenset(unknown)
         self.note = ""
-        self.refresh()
+        self._repaint()
 
     def set_note(self, note: str) -> None:
         self.note = note
-        self.refresh()
+        self._repaint()
 
     def visible_completion(self) -> str:
         """The completion that still fits what is typed now.
@@ -147,23 +223,50 @@ class PromptPane(Widget, can_focus=True):
                 return self._completion[len(typed) :]
         return ""
 
-    def render(self) -> Text:
+    # -- drawing ---------------------------------------------------------------------------
+    def _repaint(self) -> None:
+        # A layout pass only when the pane must grow or shrink: most keystrokes repaint alone.
+        lines = self._wrapped_count()
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
+
+    def _content(self) -> Text:
         out = Text(no_wrap=False, overflow="fold")
         out.append("› ", style="bold")
-        for ch in self.text:
-            if ch in self._unknown:
-                # Characters outside the vocabulary are skipped by the model: show that.
-                out.append(ch, style="bold red underline")
-            else:
-                out.append(ch)
-        out.append(" ", style="reverse" if self.has_focus else "underline")
+        caret = "reverse" if self.has_focus else "underline"
+        for i, ch in enumerate(self.text):
+            style = "bold red underline" if ch in self._unknown else ""
+            out.append(ch, style=f"{style} {caret}".strip() if i == self.cursor else style)
+        if self.cursor == len(self.text):
+            out.append(" ", style=caret)
         # A predicted line break would break the pane's layout: it is shown as a sign.
         out.append(self.visible_completion().replace("\n", "↵"), style="italic dim")
         if self._unknown:
+            # Characters outside the vocabulary are skipped by the model: say so at once.
             out.append(f"  (not in vocabulary: {''.join(sorted(self._unknown))})", style="red")
         if self.note:
             out.append(f"  {self.note}", style="dim")
         return out
+
+    def _wrapped(self, width: int) -> list[Text]:
+        return list(self._content().wrap(self.app.console, max(1, width)))
+
+    def _wrapped_count(self) -> int:
+        return len(self._wrapped(self.content_region.width or 1))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._wrapped(width))
+
+    def render(self) -> Text:
+        lines = self._wrapped(self.content_region.width)
+        room = self.content_region.height
+        if len(lines) > room > 1:
+            # Keep the end in view; say how much is hidden above it.
+            hidden = len(lines) - room + 1
+            lines = [Text(f"… {hidden} more line{'s' * (hidden > 1)} above", style="dim")] + lines[
+                -(room - 1) :
+            ]
+        return Text("\n").join(lines)
 
     def on_focus(self) -> None:
         self.refresh()

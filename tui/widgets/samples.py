@@ -11,7 +11,7 @@ class SamplesLog(RichLog):
     SamplesLog {
         height: 1fr;
         max-height: 10;
-        min-height: 3;
+        min-height: 4;
         border: round $primary-darken-2;
         padding: 0 1;
         scrollbar-size-vertical: 1;
@@ -20,7 +20,11 @@ class SamplesLog(RichLog):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, wrap=True, markup=False, max_lines=500)
-        self.border_title = "samples every pred_period epochs"
+        self.border_title = "samples"
+
+    def show_period(self, epochs: int) -> None:
+        """Say how often the followed run predicts (its pred_period setting)."""
+        self.border_title = f"samples every {epochs} epochs" if epochs else "samples (off)"
 
     def add_sample(self, label: str, epoch: int, prefix: str, text: str) -> None:
         line = Text()

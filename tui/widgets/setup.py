@@ -100,6 +100,8 @@ class SetupPane(VerticalScroll):
                 )
         for spec in INPUTS:
             default = self._auto_lr if spec.name == "lr" else spec.text(spec.default)
+            if spec.name == "prefixes":
+                default = ""  # empty: the corpus's own (engine.config.default_prefixes)
             suggest = spec.setting.suggest
             with Horizontal(classes="row"):
                 yield Label(spec.setting.label)
@@ -110,6 +112,7 @@ class SetupPane(VerticalScroll):
                     validators=[SettingValidator(spec)],
                     suggester=SuggestFromList(list(suggest)) if suggest else None,
                     select_on_focus=False,
+                    placeholder="from the corpus" if spec.name == "prefixes" else "",
                 )
         yield Label(spec_of(TrainConfig, "device").setting.label, id="devices-label")
         wanted = self.initial.get("device", "auto")

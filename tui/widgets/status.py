@@ -11,7 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from engine.events import EpochEnd, RunAdded
+from engine.events import EpochEnd
+from engine.playground import RunSummary
 
 STATE_STYLE = {
     "idle": "dim",
@@ -54,6 +55,7 @@ class StatusPane(Vertical):
         self.chars_per_sec = 0.0
         self.seconds = 0.0
         self.device = "-"
+        self.lr: float | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -66,18 +68,19 @@ class StatusPane(Vertical):
         self._redraw()
 
     # -- called by the screen ----------------------------------------------------------------
-    def show_run(self, run: RunAdded, epochs: int) -> None:
-        """Follow a run from where it stands (a loaded one has epochs and a history)."""
-        last = run.history[-1] if run.history else None
-        self.epochs, self.epoch, self.device = epochs, run.epoch, run.device
+    def show_run(self, run: RunSummary) -> None:
+        """Follow a run from where it stands now (the core's summary of it)."""
+        last = run.last
+        self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
+        self.lr = run.config.learning_rate
         self.perplexity = last.perplexity if last else None
         self.seconds = last.seconds if last else 0.0
         self.chars_per_sec = last.chars_per_sec if last else 0.0
-        self.query_one(ProgressBar).update(total=max(1, epochs), progress=run.epoch)
-        self.set_state(run.state)
+        self.query_one(ProgressBar).update(total=max(1, self.epochs), progress=run.epoch)
+        self.set_state(run.state, run.message)
 
-    def set_target(self, epochs: int) -> None:
-        self.epochs = epochs
+    def set_target(self, epochs: int, lr: float) -> None:
+        self.epochs, self.lr = epochs, lr
         self.query_one(ProgressBar).update(total=max(1, epochs), progress=self.epoch)
         self._redraw()
 
@@ -115,4 +118,5 @@ class StatusPane(Vertical):
         # A paused run makes no progress: its last speed would only mislead.
         speed = "paused" if self.state == "paused" else _rate(self.chars_per_sec)
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
-        numbers.update(f"{ppl} · {speed} · {per} · {self.device}")
+        lr = f" · lr {self.lr:g} (F8)" if self.lr is not None else ""
+        numbers.update(f"{ppl} · {speed} · {per} · {self.device}{lr}")

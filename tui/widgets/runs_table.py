@@ -1,0 +1,123 @@
+"""The runs of this session, one row each: where a run is chosen, and the plot's legend.
+
+Rows are redrawn from the core's summaries (engine.playground.RunSummary) by the screen, a few
+times a second at most. Enter on a row asks the app to make it the selected run (the one the
+status line, the prompt, save and stop act on); Delete asks to remove it; Space hides or shows
+its curve.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from engine.playground import RunSummary
+
+# The first header names the keys that act on the table (Tab reaches it).
+COLUMNS = (
+    "run · Enter follow · F3 clear",
+    "status",
+    "epoch",
+    "ppl",
+    "best",
+    "lr",
+    "device",
+    "saved",
+)
+
+
+def _ppl(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}" if value < 1000 else f"{value:.3g}"
+
+
+class RunsTable(DataTable[Text]):
+    DEFAULT_CSS = """
+    RunsTable { height: auto; max-height: 6; }
+    RunsTable:focus { background-tint: $accent 10%; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "choose", "Follow", show=False),
+        Binding("delete", "remove", "Remove", show=False),
+        Binding("space", "toggle_shown", "Hide/show", show=False),
+    ]
+
+    class Chosen(Message):
+        """The user picked a run to follow (Enter)."""
+
+        def __init__(self, run_id: int) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class RemoveAsked(Message):
+        def __init__(self, run_id: int) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class ToggleShown(Message):
+        def __init__(self, run_id: int) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
+        self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
+        self.hidden: set[int] = set()  # runs whose curve is hidden
+
+    def on_mount(self) -> None:
+        self.add_columns(*COLUMNS)
+
+    # -- called by the screen ----------------------------------------------------------------
+    def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
+        """Redraw every row (a handful at most) from the core's summaries."""
+        keep = self.cursor_row
+        self.clear()
+        for run in runs:
+            self.add_row(*self._cells(run, run.id == selected), key=str(run.id))
+        if runs:
+            self.move_cursor(row=min(keep, len(runs) - 1), animate=False)
+
+    def _cells(self, run: RunSummary, selected: bool) -> list[Text]:
+        color = self.curve_colors.get(run.id, "white")
+        mark = "▶ " if selected else "  "
+        label = Text(mark, style="bold")
+        label.append("━━ " if run.id not in self.hidden else "   ", style=color)
+        label.append(run.label, style="bold" if selected else "")
+        cfg = run.config
+        # "changed": saved once, trained since.
+        saved = "no" if run.path is None else ("changed" if run.unsaved else "yes")
+        cells = [
+            str(run.state),
+            f"{run.epoch}/{cfg.epochs}",
+            _ppl(run.perplexity),
+            _ppl(run.best_perplexity),
+            f"{cfg.learning_rate:g}",
+            run.device,
+            saved,
+        ]
+        state_style = "red" if run.message else ""
+        return [label, *(Text(c, style=state_style if i == 0 else "") for i, c in enumerate(cells))]
+
+    def _run_at_cursor(self) -> int | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    # -- keys --------------------------------------------------------------------------------
+    def action_choose(self) -> None:
+        run_id = self._run_at_cursor()
+        if run_id is not None:
+            self.post_message(self.Chosen(run_id))
+
+    def action_remove(self) -> None:
+        run_id = self._run_at_cursor()
+        if run_id is not None:
+            self.post_message(self.RemoveAsked(run_id))
+
+    def action_toggle_shown(self) -> None:
+        run_id = self._run_at_cursor()
+        if run_id is not None:
+            self.post_message(self.ToggleShown(run_id))
