@@ -57,7 +57,9 @@ def csv_text(runs: Iterable[RunRecords]) -> str:
     return out.getvalue()
 
 
-def export_runs(runs: list[RunRecords], directory: Path, stamp: datetime | None = None) -> list[Path]:
+def export_runs(
+    runs: list[RunRecords], directory: Path, stamp: datetime | None = None
+) -> list[Path]:
     """Write curves-<time>.csv and curves-<time>.jsonl into `directory` (atomically); returns
     their paths. OSError reaches the caller with nothing half-written."""
     name = f"curves-{(stamp or datetime.now()).strftime('%Y%m%d-%H%M%S')}"
