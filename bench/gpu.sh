@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# GPU check for the engine: CPU-vs-CUDA parity of the scratch model, then seconds per epoch of
-# every model on CUDA against the book's code. Usage, from anywhere:
+# GPU check for the engine: CPU-vs-CUDA parity of the scratch model, seconds per epoch of every
+# model on CUDA against the book's code (and the nn models on their other input path), the app's
+# keystroke path on the CUDA-trained models, and their saves loaded on the CPU. Usage:
 #   bash bench/gpu.sh [--epochs N] [--models scratch,rnn,gru,lstm] [--device cuda:1] ...
 #   bash bench/gpu.sh --device cpu       # self-test of the script on a machine without CUDA
+#   bash bench/gpu.sh --device cpu --max-chars 2000 --epochs 1 --warmup 1 --keystrokes 5  # quick
 # Python: $PYTHON if set, else the checkout's .venv if it has one, else python3 (needs torch).
 # The jaychou zip is looked up in $RNNPLAY_CORPUS_DIR, else corpus/ (downloaded if missing).
-# Exit status: 0 ok, 1 parity failed, 2 no CUDA (or no corpus), 3 no usable Python/torch.
+# Exit status: 0 ok, 1 a check failed (parity, save/load), 2 no CUDA (or no corpus), 3 no usable
+# Python/torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,13 +1,21 @@
 """GPU check: the engine's scratch model on CUDA against the CPU, and epoch times on CUDA.
 
-Run through bench/gpu.sh (or `python -m bench.gpu_check`). Two parts:
+Run through bench/gpu.sh (or `python -m bench.gpu_check`). Four parts:
 
 1. Parity: the same seeded scratch model (identical initial weights) and the same batch go through
    one forward + backward on the CPU and on CUDA; the relative errors of logits, final state,
    loss and every gradient are printed and must be below --tol.
 2. Speed: one epoch at a time, alternating book and engine, for scratch (random and consecutive
    sampling) and the nn models rnn, gru, lstm (consecutive, like the book) on CUDA; the median
-   seconds per epoch and book / engine ratios are printed as a table.
+   seconds per epoch and book / engine ratios are printed as a table. The nn models are also
+   timed on the engine's other input path (TorchRNN.path: one-hot + torch's fused kernels is
+   the CUDA default, the lookup + hand-written loops the CPU one), to show the choice holds.
+3. Keystrokes: the engine models trained in part 2 answer a prompt typed one character at a
+   time (engine.generate.Completer: push + a 50-character completion, as the app's prompt
+   does), on the device; p50/p99 milliseconds per keystroke.
+4. Save on the device, load on the CPU: each trained model is saved as a session, loaded and
+   restored on the CPU; the weights must be bit-identical, the CPU trainer must train on, and
+   the greedy completions of both are compared.
 
 `--device cpu` runs the same code with the CPU standing in for the GPU: a self-test of this
 script on machines without CUDA (the parity errors are then exactly zero).
@@ -28,9 +36,12 @@ import torch
 import torch.nn.functional as F
 
 from bench import book
+from bench.gpu_usage import keystrokes, save_here_load_on_cpu
+from engine.config import TrainConfig
+from engine.train import Trainer
 
 NO_CUDA = 2
-PARITY_FAILED = 1
+CHECK_FAILED = 1
 
 
 @dataclass
@@ -39,6 +50,8 @@ class Row:
     sampling: str
     book: float
     engine: float
+    other: float | None = None  # the engine on its other input path (nn models)
+    other_path: str = ""
 
 
 def _rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -63,7 +76,7 @@ def _forward_backward(
     return out
 
 
-def parity(corpus: object, device: torch.device, seed: int, tol: float) -> bool:
+def parity(corpus: object, device: torch.device, seed: int, tol: float, hidden: int) -> bool:
     """Engine scratch model: CPU vs `device` on the same weights and batch; prints errors."""
     from engine.models import build_model
     from engine.sampling import batch_at, random_starts
@@ -71,13 +84,13 @@ def parity(corpus: object, device: torch.device, seed: int, tol: float) -> bool:
     indices = corpus.indices  # type: ignore[attr-defined]
     vocab = len(corpus.vocab)  # type: ignore[attr-defined]
     torch.manual_seed(seed)
-    cpu_model = build_model("scratch", vocab, book.NUM_HIDDENS)
+    cpu_model = build_model("scratch", vocab, hidden)
     # deepcopy then .to(): bit-identical initial weights on both devices.
     dev_model = copy.deepcopy(cpu_model).to(device)
     starts = random_starts(len(indices), book.BATCH_SIZE, book.NUM_STEPS, torch.Generator())
     X, Y = batch_at(indices, starts[0], book.NUM_STEPS)
     # A non-zero incoming state, as in consecutive sampling, so the h0 path is covered too.
-    h0 = 0.5 * torch.randn(book.BATCH_SIZE, book.NUM_HIDDENS, generator=torch.Generator())
+    h0 = 0.5 * torch.randn(book.BATCH_SIZE, hidden, generator=torch.Generator())
     ref = _forward_backward(cpu_model, X, Y, (h0,))
     got = _forward_backward(dev_model, X.to(device), Y.to(device), (h0.to(device),))
 
@@ -111,12 +124,11 @@ def _time_epoch(fn: Callable[[], object], device: torch.device) -> float:
 
 
 def speed(
-    corpus: object, device: torch.device, models: list[str], warmup: int, epochs: int
-) -> list[Row]:
-    """Median seconds per epoch, book vs engine on `device`, alternating epochs (ABBA)."""
-    from engine.config import TrainConfig
-    from engine.train import Trainer
-
+    corpus: object, device: torch.device, models: list[str], warmup: int, epochs: int,
+    hidden: int = book.NUM_HIDDENS,
+) -> tuple[list[Row], dict[str, Trainer]]:
+    """Median seconds per epoch, book vs engine on `device`, alternating epochs (ABBA); also
+    the trained engine trainers, one per model (the last sampling timed)."""
     indices: list[int] = corpus.indices.tolist()  # type: ignore[attr-defined]
     vocab = len(corpus.vocab)  # type: ignore[attr-defined]
     cases = [
@@ -124,36 +136,48 @@ def speed(
         for m in models
         for s in (("random", "consecutive") if m == "scratch" else ("consecutive",))
     ]
-    rows = []
+    rows, trained = [], {}
     for model, sampling in cases:
         if model == "scratch":
             book_epoch = book.BookScratchTrainer(
-                indices, vocab, is_random_iter=sampling == "random", device=device
+                indices, vocab, is_random_iter=sampling == "random", device=device,
+                num_hiddens=hidden,
             ).train_epoch
         else:
             book_epoch = book.BookModelTrainer(
-                indices, vocab, cell=model, device=device
+                indices, vocab, cell=model, device=device, num_hiddens=hidden
             ).train_epoch
-        trainer = Trainer(
-            corpus,  # type: ignore[arg-type]
-            TrainConfig(model=model, sampling=sampling, device=str(device), pred_period=0),
-        )
-        engine_epoch = trainer.run_epoch
+        config = TrainConfig(model=model, sampling=sampling, device=str(device), pred_period=0,
+                             hidden=hidden)
+        trainer = Trainer(corpus, config)  # type: ignore[arg-type]
+        sides: list[tuple[Callable[[], object], list[float]]] = [
+            (book_epoch, []),
+            (trainer.run_epoch, []),
+        ]
+        other_path = ""
+        if model != "scratch":
+            other = Trainer(corpus, config)  # type: ignore[arg-type]
+            auto = "one-hot" if device.type == "cuda" else "lookup"
+            other_path = "lookup" if auto == "one-hot" else "one-hot"
+            other.model.path = other_path  # type: ignore[union-attr]
+            sides.append((other.run_epoch, []))
         for _ in range(warmup):
-            book_epoch()
-            engine_epoch()
-        book_t: list[float] = []
-        engine_t: list[float] = []
+            for fn, _times in sides:
+                fn()
         for i in range(epochs):
-            pair = [(book_epoch, book_t), (engine_epoch, engine_t)]
-            for fn, times in pair if i % 2 == 0 else pair[::-1]:
+            for fn, times in sides if i % 2 == 0 else sides[::-1]:
                 times.append(_time_epoch(fn, device))
-        row = Row(model, sampling, statistics.median(book_t), statistics.median(engine_t))
+        medians = [statistics.median(times) for _fn, times in sides]
+        row = Row(model, sampling, medians[0], medians[1],
+                  medians[2] if len(medians) > 2 else None, other_path)
         print(
-            f"  {model}/{sampling}: book {row.book:.4f}s  engine {row.engine:.4f}s", file=sys.stderr
+            f"  {model}/{sampling}: book {row.book:.4f}s  engine {row.engine:.4f}s"
+            + (f"  engine {other_path} path {row.other:.4f}s" if row.other else ""),
+            file=sys.stderr,
         )
         rows.append(row)
-    return rows
+        trained[model] = trainer
+    return rows, trained
 
 
 def print_table(rows: list[Row], device: torch.device, warmup: int, epochs: int) -> None:
@@ -161,12 +185,18 @@ def print_table(rows: list[Row], device: torch.device, warmup: int, epochs: int)
         f"\nspeed on {device}: median s/epoch over {epochs} epochs after {warmup} warm-up, "
         "book and engine alternating"
     )
-    print("| model | sampling | book s/epoch | engine s/epoch | book / engine |")
-    print("|---|---|---|---|---|")
+    print("| model | sampling | book s/epoch | engine s/epoch | book / engine "
+          "| engine, other path s/epoch | other path / engine |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
+        other = (
+            f"{r.other:.4f} ({r.other_path}) | {r.other / r.engine:.2f}x"
+            if r.other is not None
+            else "- | -"
+        )
         print(
             f"| {r.model} | {r.sampling} | {r.book:.4f} | {r.engine:.4f} "
-            f"| {r.book / r.engine:.2f}x |"
+            f"| {r.book / r.engine:.2f}x | {other} |"
         )
 
 
@@ -196,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tol", type=float, default=1e-4, help="largest relative error allowed")
     parser.add_argument("--corpus-dir", default=None, help="directory holding the jaychou zip")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-chars", type=int, default=10_000,
+                        help="corpus characters (the book's 10,000; fewer for a quick self-test)")
+    parser.add_argument("--hidden", type=int, default=book.NUM_HIDDENS,
+                        help="hidden units (the book's 256; fewer for a quick self-test)")
+    parser.add_argument("--keystrokes", type=int, default=40,
+                        help="prompt characters typed in the keystroke check")
     parser.add_argument("--skip-speed", action="store_true", help="parity check only")
     args = parser.parse_args(argv)
 
@@ -218,18 +254,20 @@ def main(argv: list[str] | None = None) -> int:
     from engine.corpus import CorpusError, load_corpus
 
     try:
-        corpus = load_corpus("jaychou", corpus_dir=args.corpus_dir)
+        corpus = load_corpus("jaychou", args.max_chars, corpus_dir=args.corpus_dir)
     except CorpusError as err:
         print(f"gpu check: {err}", file=sys.stderr)
         return NO_CUDA
     print(f"gpu check on {device}: {describe(device)}; corpus jaychou, vocab {len(corpus.vocab)}")
 
-    ok = parity(corpus, device, args.seed, args.tol)
+    ok = parity(corpus, device, args.seed, args.tol, args.hidden)
     if not args.skip_speed:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
-        rows = speed(corpus, device, models, args.warmup, args.epochs)
+        rows, trained = speed(corpus, device, models, args.warmup, args.epochs, args.hidden)
         print_table(rows, device, args.warmup, args.epochs)
-    return 0 if ok else PARITY_FAILED
+        keystrokes(trained, corpus, device, args.keystrokes)
+        ok &= save_here_load_on_cpu(trained, corpus)
+    return 0 if ok else CHECK_FAILED
 
 
 if __name__ == "__main__":
