@@ -127,22 +127,21 @@ def _check_save_options(args: argparse.Namespace) -> str | None:
 
 
 def check_writable(path: Path) -> None:
-    """Raise OSError with a one-line reason unless a session can be saved at `path`: a file
-    written next to it (as the atomic save does) must be possible."""
-    if path.is_dir():
-        raise OSError(f"cannot save to {path}: it is a directory; give a file name")
-    if path.exists() and not path.is_file():
-        raise OSError(f"cannot save to {path}: it is not a regular file")
+    """Raise OSError with a one-line reason unless a session can be saved at `path`: what the
+    save itself refuses (engine.session.check_save_target: a directory, a special file, a link,
+    a folder without write permission), and a folder that refuses a new file even to root
+    (/proc, a read-only mount), found by creating one there as the atomic save would."""
     try:
-        check_save_target(path)  # what the save itself refuses (a symbolic link, say)
+        target = check_save_target(path)
     except SessionError as err:
         raise OSError(str(err)) from None
-    if not path.parent.is_dir():
-        raise OSError(f"cannot save to {path}: the folder {path.parent} does not exist")
+    if not target.parent.is_dir():
+        return  # the save creates the missing folders, inside one check_save_target approved
     try:
-        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".rnnplay-check-")
+        fd, probe = tempfile.mkstemp(dir=target.parent, prefix=".rnnplay-check-")
     except OSError as err:
-        raise OSError(f"cannot save to {path}: {err.strerror} ({path.parent})") from None
+        raise OSError(f"cannot save to {path}: cannot create a file in {target.parent} "
+                      f"({err.strerror})") from None
     os.close(fd)
     os.unlink(probe)
 

@@ -84,7 +84,7 @@ def test_an_unusable_save_path_is_refused_before_training(
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     cases = [
-        (tmp_path / "no" / "such" / "dir" / "s.rnnplay", "does not exist"),
+        (Path("/proc/s.rnnplay"), "cannot save to /proc/s.rnnplay"),  # even root cannot
         (a_file / "s.rnnplay", "is not a folder"),
         (tmp_path, "is a directory"),
     ]
