@@ -14,6 +14,7 @@ drive it directly.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -138,6 +139,7 @@ class Playground:
         self._lock = threading.RLock()
         self._runs: dict[int, Run] = {}
         self._last_id = 0
+        self._last_number = 0  # the highest "#N" a run's label has used
         self._selected: int | None = None
         self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._closing = threading.Event()
@@ -338,8 +340,9 @@ class Playground:
             self._emit(run.id, Saved(str(outcome.path), outcome.error, quiet))
 
         job = SaveJob(
-            run.trainer, target, prompt, lambda: run.progress, done, stop_after=stop_after
-        )
+            run.trainer, target, prompt, run.label, lambda: run.progress, done,
+            stop_after=stop_after,
+        )  # fmt: skip
         with self._lock:
             self._saves = [j for j in self._saves if not j.done.is_set()] + [job]
         return job.start()
@@ -415,7 +418,7 @@ class Playground:
         except CorpusError as exc:
             self._emit(None, RunRefused(str(exc), "corpus"))
             return
-        run = Run(run_id, _label(run_id, config), request.corpus, request.max_chars, trainer,
+        run = Run(run_id, self._new_label(config), request.corpus, request.max_chars, trainer,
                   RunState.IDLE)  # fmt: skip
         self._adopt(run)
         self._train(run)
@@ -429,11 +432,26 @@ class Playground:
             self._emit(None, RunRefused(str(exc)))
             return
         ref = session.corpus
-        run = Run(run_id, _label(run_id, trainer.config), ref.name, ref.max_chars, trainer,
-                  RunState.LOADED, path=Path(session.path))  # fmt: skip
+        run = Run(run_id, self._loaded_label(session.label, trainer.config), ref.name,
+                  ref.max_chars, trainer, RunState.LOADED, path=Path(session.path))  # fmt: skip
         self._adopt(run, prompt=session.prompt, notes=tuple(session.notes))
         if request.train:
             self._train_on(_TrainOn(run_id, request.epochs))
+
+    def _new_label(self, config: TrainConfig) -> str:
+        self._last_number += 1
+        return f"#{self._last_number} {config.model}·{config.sampling}"
+
+    def _loaded_label(self, saved: str, config: TrainConfig) -> str:
+        """A loaded run keeps the name it was saved under (its samples say it), unless a run
+        here already has that name; later runs are numbered past it."""
+        with self._lock:
+            taken = {run.label for run in self._runs.values()}
+        number = re.match(r"#(\d+) ", saved)
+        if not number or saved in taken:
+            return self._new_label(config)
+        self._last_number = max(self._last_number, int(number.group(1)))
+        return saved
 
     def _adopt(self, run: Run, prompt: str = "", notes: tuple[str, ...] = ()) -> None:
         trainer = run.trainer
@@ -519,10 +537,6 @@ class Playground:
 
 
 _TROUBLE = (RunState.DIVERGED, RunState.FAILED)
-
-
-def _label(run_id: int, config: TrainConfig) -> str:
-    return f"#{run_id} {config.model}·{config.sampling}"
 
 
 __all__ = ["Playground", "Run", "RunSummary"]

@@ -40,13 +40,14 @@ class SaveJob:
         trainer: Trainer,
         path: Path,
         prompt: str,
+        label: str,
         progress: Callable[[], int],
         on_done: Callable[[SaveOutcome], None],
         *,
         stop_after: bool = False,
         timeout: float = CAPTURE_TIMEOUT_S,
     ) -> None:
-        self.trainer, self.path, self.prompt = trainer, path, prompt
+        self.trainer, self.path, self.prompt, self.label = trainer, path, prompt, label
         self.progress, self.on_done = progress, on_done
         self.stop_after, self.timeout = stop_after, timeout
         self.done = threading.Event()
@@ -77,7 +78,7 @@ class SaveJob:
 
         def snapshot(trainer: Trainer) -> None:
             try:
-                result.append((session_bytes(trainer, self.prompt), self.progress()))
+                result.append((session_bytes(trainer, self.prompt, self.label), self.progress()))
             except BaseException as exc:  # noqa: BLE001 - handed over to the save thread
                 result.append(exc)
             finally:

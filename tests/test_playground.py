@@ -271,3 +271,29 @@ def test_export_writes_every_run_as_csv_and_the_cli_json_records(play, rec, tiny
     assert [r["perplexity"] for r in epochs] == [e.perplexity for e in rec.of(EpochEnd, 2)]
     predictions = [r for r in records if r["type"] == "prediction"]
     assert predictions and {"epoch", "prefix", "text"} <= set(predictions[0])
+
+
+def test_a_loaded_run_keeps_its_label_and_later_runs_count_past_it(rec, tiny_corpus, tmp_path):
+    first = Playground(rec)
+    first.start()
+    try:
+        for run_id in (1, 2):
+            first.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2, pred_period=1))
+            rec.status(run_id, RunState.FINISHED)
+        first.save(2, tmp_path / "two.rnnplay").done.wait(30)
+    finally:
+        first.close()
+    rec2 = Recorder()
+    second = Playground(rec2)
+    second.start()
+    try:
+        second.load(tmp_path / "two.rnnplay")
+        assert rec2.wait(lambda r, e: isinstance(e, RunAdded)).label == "#2 scratch·random"
+        second.new_run(str(tiny_corpus), 0, dict(TINY, epochs=1))
+        third = rec2.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
+        assert third.label == "#3 scratch·random"
+        second.load(tmp_path / "two.rnnplay")  # the same name is taken now: a new one
+        again = rec2.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
+        assert again.label == "#4 scratch·random"
+    finally:
+        second.close()

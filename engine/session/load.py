@@ -43,6 +43,7 @@ def load_session(path: str | Path) -> Session:
         corpus=parts.corpus,
         vocab=parts.vocab,
         prompt=parts.prompt,
+        label=parts.label,
         state=state,
         environment=parts.environment,
     )

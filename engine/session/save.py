@@ -18,17 +18,18 @@ from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
 from engine.train import Trainer
 
 
-def save_session(path: str | Path, trainer: Trainer, prompt: str = "") -> Path:
+def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: str = "") -> Path:
     """Write the trainer's full state to path atomically; returns the path written.
 
     Call between batches or when the trainer is not running (e.g. through trainer.call_soon);
     to keep file I/O off the trainer thread, call session_bytes there and write_session later.
     """
-    return write_session(path, session_bytes(trainer, prompt))
+    return write_session(path, session_bytes(trainer, prompt, label))
 
 
-def session_bytes(trainer: Trainer, prompt: str = "") -> bytes:
-    """The complete file as bytes: a consistent snapshot, safe to write from another thread."""
+def session_bytes(trainer: Trainer, prompt: str = "", label: str = "") -> bytes:
+    """The complete file as bytes: a consistent snapshot, safe to write from another thread.
+    `label` is the run's name in the app, so a loaded run keeps it."""
     state = trainer.state_dict()
     try:
         doc, tensors = encode(state, "trainer")
@@ -40,6 +41,7 @@ def session_bytes(trainer: Trainer, prompt: str = "") -> bytes:
         "corpus": corpus_ref(trainer.corpus),
         "vocab": list(trainer.corpus.vocab.idx_to_char),
         "prompt": prompt,
+        "label": label,
         "trainer": doc,
         "tensors": {n: [container.DTYPE_NAMES.get(t.dtype, "?"), list(t.shape)]
                     for n, t in tensors.items()},

@@ -34,6 +34,9 @@ FLOAT_DTYPES = ("F32",)  # the trainer keeps weights, moments and states in floa
 SAVED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "tensors",
                "environment")
+# Written since the app names its runs; files from before have none.
+OPTIONAL_META_FIELDS = ("label",)
+MAX_LABEL = 200  # characters in a run's label
 
 
 class SchemaError(ValueError):
@@ -60,6 +63,7 @@ class MetaParts:
     corpus: CorpusRef
     vocab: Vocab
     prompt: str
+    label: str  # the run's name in the app ("#2 scratch·random"); "" when saved without one
     trainer: Any  # the encoded state (engine/session/codec.py), decoded by the caller
     environment: dict[str, str | None]
 
@@ -69,7 +73,7 @@ class MetaParts:
 
 def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]]]) -> MetaParts:
     """The top-level fields; the manifest must describe exactly the tensors in the header."""
-    _keys(meta, META_FIELDS, "the metadata")
+    _keys(meta, META_FIELDS, "the metadata", optional=OPTIONAL_META_FIELDS)
     check_summary(meta["summary"])
     vocab = _vocab(meta["vocab"])
     corpus = _corpus_ref(meta["corpus"], len(vocab))
@@ -80,6 +84,7 @@ def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]
         corpus=corpus,
         vocab=vocab,
         prompt=_text(meta["prompt"], "prompt"),
+        label=_text(meta.get("label", ""), "label", MAX_LABEL),
         trainer=meta["trainer"],
         environment=_environment(meta["environment"]),
     )
@@ -313,11 +318,13 @@ def _rng(value: Any) -> None:
 # ----------------------------------------------------------------------------- values
 
 
-def _keys(value: Any, names: tuple[str, ...], where: str) -> dict[str, Any]:
+def _keys(
+    value: Any, names: tuple[str, ...], where: str, optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SchemaError(f"{where} must be an object")
-    if set(value) != set(names):
-        odd = sorted(map(str, set(value) ^ set(names)))[:3]
+    if set(value) - set(optional) != set(names):
+        odd = sorted(map(str, (set(value) - set(optional)) ^ set(names)))[:3]
         raise SchemaError(f"{where} has missing or unexpected fields ({', '.join(odd)})")
     return value
 

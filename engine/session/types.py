@@ -66,6 +66,7 @@ class Session:
     state: dict[str, Any]  # Trainer.state_dict() as saved
     environment: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # things a user should know (device fallback)
+    label: str = ""  # the run's name in the app when it was saved ("" from the command line)
 
     @property
     def epoch(self) -> int:
