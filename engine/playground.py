@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, TrainConfig, default_prefixes
+from engine.config import ConfigError, TrainConfig, default_prefixes, spec_of
 from engine.corpus import Corpus, CorpusError, load_corpus
 from engine.decoding import Decoding
 from engine.events import (
@@ -40,6 +40,7 @@ from engine.events import (
 )
 from engine.export import RunRecords, export_runs
 from engine.generate import GREEDY
+from engine.memory_estimate import check_memory
 from engine.prompt_follower import PromptFollower, WeightsSource
 from engine.save_job import SaveJob, SaveOutcome
 from engine.session import (
@@ -261,7 +262,9 @@ class Playground:
         return run is not None
 
     def set_lr(self, lr: float) -> bool:
-        """Change the training run's learning rate at its next batch (TargetChanged follows)."""
+        """Change the training run's learning rate at its next batch (TargetChanged follows);
+        ConfigError if the setting's own bounds refuse `lr`."""
+        spec_of(TrainConfig, "lr").check(lr)
         run = self._active()
         if run is None:
             return False
@@ -411,6 +414,8 @@ class Playground:
             if not settings.get("prefixes"):  # none given: the corpus's own
                 settings["prefixes"] = default_prefixes(corpus)
             config = TrainConfig.from_dict(settings)
+            # Refused here, with what would fit, rather than by the allocator mid-build.
+            check_memory(config, len(corpus.vocab))
             trainer = Trainer(corpus, config, on_event=handler)
         except ConfigError as exc:
             self._emit(None, RunRefused(str(exc), exc.field))

@@ -297,3 +297,20 @@ def test_a_loaded_run_keeps_its_label_and_later_runs_count_past_it(rec, tiny_cor
         assert again.label == "#4 scratch·random"
     finally:
         second.close()
+
+
+def test_a_model_too_big_for_memory_is_refused_before_it_is_built(play, rec, tiny_corpus):
+    play.new_run(str(tiny_corpus), 0, dict(TINY, model="lstm", layers=16, hidden=8192))
+    refused = rec.wait(lambda r, e: isinstance(e, RunRefused))
+    assert "would fit" in refused.message and refused.field == "hidden"
+    assert play.summaries() == []
+
+
+def test_an_lr_past_float32_is_refused_by_the_setting(play, rec, tiny_corpus) -> None:
+    from engine.config import ConfigError
+
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(1, RunState.RUNNING)
+    with pytest.raises(ConfigError):
+        play.set_lr(1e39)
+    play.stop()
