@@ -26,6 +26,7 @@ from engine.events import (
     Event,
     RunAdded,
     RunRefused,
+    RunRemoved,
     RunState,
     Saved,
     StatusChanged,
@@ -151,8 +152,11 @@ class RnnplayApp(App[int]):
             return  # the app is closing: its panes are gone already
         self.main.plot.flush()
         if self._runs_dirty:
-            self._runs_dirty = False
-            self.main.show_runs(self.playground.summaries(), self.playground.selected)
+            self._show_runs()
+
+    def _show_runs(self) -> None:
+        self._runs_dirty = False
+        self.main.show_runs(self.playground.summaries(), self.playground.selected)
 
     @while_running
     def on_engine_report(self, message: EngineReport) -> None:
@@ -163,6 +167,9 @@ class RnnplayApp(App[int]):
         if isinstance(event, StatusChanged) and event.status == RunState.PAUSED:
             self._pausing = False
         self.main.show(run_id, event, self.playground.selected)
+        if isinstance(event, StatusChanged | RunAdded | RunRemoved | TargetChanged | Saved):
+            # Rare and worth seeing at once; epochs and batches wait for the timer.
+            self._show_runs()
         if self._pausing and run_id == self.playground.selected:
             self.main.status.set_state("pausing")
         self._tell(event)

@@ -152,6 +152,9 @@ class MainScreen(Screen[None]):
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
         self.set_class(bool(runs), "-has-runs")
         self.runs.show_runs(runs, selected)
+        shown = next((run for run in runs if run.id == selected), None)
+        if shown is not None:
+            self.status.show_numbers(shown)
 
     def follow(self, run: RunSummary | None) -> None:
         """The status line and the prompt's title follow `run` (the selected one)."""
@@ -171,9 +174,9 @@ class MainScreen(Screen[None]):
             if mine:
                 self.status.progress(event.epoch, event.batch, event.batches, event.chars_per_sec)
         elif isinstance(event, EpochEnd):
+            # The status line's numbers follow with the runs table's, from one summary
+            # (App._refresh_views), so the two never disagree.
             self.plot.add_point(run_id, event)
-            if mine:
-                self.status.epoch_end(event)
         elif isinstance(event, Sample):
             self.samples.add_sample(self._label(run_id), event.epoch, event.prefix, event.text)
         elif isinstance(event, StatusChanged):

@@ -368,7 +368,7 @@ async def test_the_prompt_follows_the_run_chosen_in_the_runs_table():
         )
         assert app.main.last_completion.completion == _greedy(trainer_of(app, 1), "分开", 50)
         await pilot.pause(0.4)
-        assert "▶ ━━ #1 scratch·random" in screen_text(app)
+        assert "▶ #1 scratch·random" in screen_text(app)
         # Space hides a curve, Delete removes a run that is not training.
         await pilot.press("space")
         assert app.main.plot.runs[0].hidden

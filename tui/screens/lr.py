@@ -16,9 +16,11 @@ class LrScreen(ModalScreen[float | None]):
     DEFAULT_CSS = """
     LrScreen { align: center middle; }
     LrScreen > Vertical {
-        width: 44; height: auto; border: round $accent; background: $surface; padding: 0 1;
+        width: 60; max-width: 95%; height: auto;
+        border: round $accent; background: $surface; padding: 0 1;
     }
-    LrScreen #lr-error { color: $error; }
+    LrScreen .hint { color: $text-muted; }
+    LrScreen #lr-error { color: $error; height: auto; }
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -29,9 +31,10 @@ class LrScreen(ModalScreen[float | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"new learning rate (now {self.current:g}), Enter to apply")
+            yield Label(f"new learning rate (now {self.current:g})")
             validator = SettingValidator(spec_of(TrainConfig, "lr"), required=True)
             yield Input(f"{self.current:g}", id="new-lr", validators=[validator])
+            yield Label("Enter applies it at the next batch · Esc cancels", classes="hint")
             yield Label("", id="lr-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -246,6 +246,8 @@ class PromptPane(Widget, can_focus=True):
             out.append(f"  (not in vocabulary: {''.join(sorted(self._unknown))})", style="red")
         if self.note:
             out.append(f"  {self.note}", style="dim")
+        elif not self.text:
+            out.append("type a prefix: the model continues it", style="dim")
         return out
 
     def _wrapped(self, width: int) -> list[Text]:

@@ -15,17 +15,9 @@ from textual.widgets import DataTable
 
 from engine.playground import RunSummary
 
-# The first header names the keys that act on the table (Tab reaches it).
-COLUMNS = (
-    "run · Enter follow · F3 clear",
-    "status",
-    "epoch",
-    "ppl",
-    "best",
-    "lr",
-    "device",
-    "saved",
-)
+# Fits 80 columns with the longest label ("▶ #12 scratch·consecutive"); the first header names
+# the key that clears the table (Tab reaches it; Help lists the others).
+COLUMNS = ("run · F3 clears", "status", "epoch", "ppl", "best", "lr", "device", "saved")
 
 
 def _ppl(value: float | None) -> str:
@@ -80,11 +72,10 @@ class RunsTable(DataTable[Text]):
             self.move_cursor(row=min(keep, len(runs) - 1), animate=False)
 
     def _cells(self, run: RunSummary, selected: bool) -> list[Text]:
-        color = self.curve_colors.get(run.id, "white")
-        mark = "▶ " if selected else "  "
-        label = Text(mark, style="bold")
-        label.append("━━ " if run.id not in self.hidden else "   ", style=color)
-        label.append(run.label, style="bold" if selected else "")
+        # The label in its curve's colour is the plot's legend; a hidden curve's is dimmed.
+        color = "dim" if run.id in self.hidden else self.curve_colors.get(run.id, "")
+        label = Text("▶ " if selected else "  ", style="bold")
+        label.append(run.label, style=f"{color} bold" if selected else color)
         cfg = run.config
         # "changed": saved once, trained since.
         saved = "no" if run.path is None else ("changed" if run.unsaved else "yes")

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from engine.events import EpochEnd
 from engine.playground import RunSummary
 
 STATE_STYLE = {
@@ -70,14 +69,22 @@ class StatusPane(Vertical):
     # -- called by the screen ----------------------------------------------------------------
     def show_run(self, run: RunSummary) -> None:
         """Follow a run from where it stands now (the core's summary of it)."""
+        self.query_one(ProgressBar).update(total=max(1, run.config.epochs), progress=run.epoch)
+        self.show_numbers(run)
+        self.set_state(run.state, run.message)
+
+    def show_numbers(self, run: RunSummary) -> None:
+        """The run's completed epochs and their numbers, as the runs table shows them."""
         last = run.last
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
         self.lr = run.config.learning_rate
         self.perplexity = last.perplexity if last else None
         self.seconds = last.seconds if last else 0.0
-        self.chars_per_sec = last.chars_per_sec if last else 0.0
-        self.query_one(ProgressBar).update(total=max(1, self.epochs), progress=run.epoch)
-        self.set_state(run.state, run.message)
+        if self.state != "running" or not self.chars_per_sec:
+            self.chars_per_sec = last.chars_per_sec if last else 0.0
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(1, self.epochs), progress=max(bar.progress, run.epoch))
+        self._redraw()
 
     def set_target(self, epochs: int, lr: float) -> None:
         self.epochs, self.lr = epochs, lr
@@ -89,19 +96,10 @@ class StatusPane(Vertical):
         self._redraw()
 
     def progress(self, epoch: int, batch: int, batches: int, chars_per_sec: float) -> None:
-        """In-epoch progress: `epoch` is the one in progress (1-based)."""
+        """In-epoch progress (`epoch` is the one in progress, 1-based): the bar and the speed
+        move within an epoch; the epoch count moves with the summaries."""
         self.query_one(ProgressBar).update(progress=(epoch - 1) + batch / max(1, batches))
-        self.epoch, self.chars_per_sec = epoch - 1, chars_per_sec
-        self._redraw()
-
-    def epoch_end(self, end: EpochEnd) -> None:
-        self.epoch, self.epochs = end.epoch, end.epochs
-        self.perplexity, self.seconds, self.chars_per_sec = (
-            end.perplexity,
-            end.seconds,
-            end.chars_per_sec,
-        )
-        self.query_one(ProgressBar).update(total=max(1, end.epochs), progress=end.epoch)
+        self.chars_per_sec = chars_per_sec
         self._redraw()
 
     def _redraw(self) -> None:
