@@ -1,0 +1,196 @@
+"""Hidden units over a text: the state a model holds after each character, and which units
+are worth looking at (Karpathy et al. 2015 colour text by one cell's activation; LSTMVis ranks
+cells by how they follow a pattern).
+
+The activation at position j is the model's state right after it read text[j]: the same state
+engine.generate.Completer keeps there. Characters outside the vocabulary are skipped by the
+model (the state carries over unchanged), so they have no activation of their own: None at
+their position, and they take no part in the rankings.
+
+Ranges: the state h is bounded in (-1, 1) for every model (tanh for the scratch model and
+nn.RNN; GRU's h mixes tanh values and the zero start; LSTM's h is o * tanh(c)). LSTM's cell c
+is not: |c_t| < t, as c_t = f c_{t-1} + i g with |f|, |i g| < 1; the heatmap scales it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from engine.corpus import Vocab
+from engine.models import CharRNN
+
+STATES = ("h", "c")
+RANKINGS = ("variance", "in word", "since space")
+DEFAULT_HEATMAP_UNITS = 16
+
+
+@dataclass(frozen=True)
+class UnitRanking:
+    """Units ordered by how much they tell, most first (ties: the lower unit first).
+
+    "variance": the unit's variance over the text's characters. "in word": its correlation
+    with 1 at a letter, digit or '_' (CJK characters count as letters) and 0 at a space,
+    newline or punctuation. "since space": its correlation with the number of characters since
+    the last space or newline (0 on it): the position in the lyric line for the book's lyrics,
+    whose lines are joined by spaces, and in the word or token for code. Correlations are
+    Pearson's, signed, ordered by their size; 0.0 where the unit or the feature is constant.
+    """
+
+    name: str
+    units: tuple[int, ...]
+    scores: tuple[float, ...]  # scores[i] belongs to units[i]
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """The top units of one ranking by character: rows[i][j] is units[i] at text[j] divided
+    by `scale` (so in [-1, 1]); None at a character the model skipped. `scale` is 1.0 for h and
+    the largest |c| in the map for LSTM's c (1.0 if that is 0)."""
+
+    ranking: str
+    units: tuple[int, ...]
+    rows: tuple[tuple[float | None, ...], ...]
+    scale: float
+
+
+@dataclass(frozen=True)
+class HiddenUnits:
+    text: str  # what was fed: the prompt, then its completion
+    prompt_length: int  # text[:prompt_length] is the prompt
+    layer: int  # 0-based; the model's last layer by default
+    state: str  # "h" or "c" (LSTM's cell)
+    bounded: bool  # True: every value is in (-1, 1); False: LSTM's c, unbounded
+    activations: tuple[tuple[float, ...] | None, ...]  # per character, one value per unit
+    rankings: tuple[UnitRanking, ...]  # in RANKINGS order
+    heatmap: Heatmap
+
+    def unit(self, index: int) -> tuple[float | None, ...]:
+        """One unit over the text (None where a character was skipped)."""
+        return tuple(None if row is None else row[index] for row in self.activations)
+
+    def ranking(self, name: str) -> UnitRanking:
+        return self.rankings[RANKINGS.index(name)]
+
+
+def check_view(model: CharRNN, layer: int | None, state: str) -> int:
+    """The layer to show (0-based; None = the last); ValueError names a choice the model lacks."""
+    if state not in STATES:
+        raise ValueError(f"the state shown is 'h' or 'c', not {state!r}")
+    if state == "c" and model.kind != "lstm":
+        raise ValueError(f"only an LSTM has a cell state c; this model is {model.kind!r}: "
+                         "show 'h'")
+    if layer is None:
+        return model.layers - 1
+    if type(layer) is not int or not 0 <= layer < model.layers:
+        raise ValueError(f"the layer must be 0 to {model.layers - 1} (0-based), not {layer!r}")
+    return layer
+
+
+def _states(
+    model: CharRNN, vocab: Vocab, text: str, layer: int, state: str
+) -> tuple[list[int], torch.Tensor]:
+    """The positions of the characters the model reads, and its chosen state after each of
+    them, (len(positions), hidden) on the CPU."""
+    ids = [vocab.char_to_idx.get(ch) for ch in text]
+    at = [j for j, i in enumerate(ids) if i is not None]
+    if not at:
+        return at, torch.zeros(0, model.hidden)
+    weight = next(model.parameters())
+    X = torch.tensor([[ids[j] for j in at]], device=weight.device)
+    start = tuple(s.to(weight.dtype) for s in model.begin_state(1, weight.device))
+    with torch.inference_mode():
+        if state == "h" and layer == model.layers - 1:
+            # What the models expose for a whole sequence in one call: the last layer's h for
+            # every step. ScratchRNN returns the states alone, TorchRNN (states, final state).
+            out = model.hidden_states(X, start)
+            stacked = (out[0] if isinstance(out, tuple) else out)[:, 0]
+        else:
+            # Lower layers and LSTM's c exist only inside the step: one model step per
+            # character, keeping the state each step returns.
+            which, s, rows = STATES.index(state), start, []
+            for i in range(len(at)):
+                s = model.step(X[:, i], s)[1]
+                rows.append(s[which].reshape(-1, model.hidden)[layer])
+            stacked = torch.stack(rows)
+    return at, stacked.cpu()
+
+
+def features(text: str) -> dict[str, list[float]]:
+    """The simple per-character features the units are correlated with (see UnitRanking)."""
+    in_word, since_space, run = [], [], 0
+    for ch in text:
+        in_word.append(1.0 if ch.isalnum() or ch == "_" else 0.0)
+        run = 0 if ch.isspace() else run + 1
+        since_space.append(float(run))
+    return {"in word": in_word, "since space": since_space}
+
+
+def hidden_units(
+    model: CharRNN,
+    vocab: Vocab,
+    text: str,
+    *,
+    prompt_length: int | None = None,
+    layer: int | None = None,
+    state: str = "h",
+    heatmap_units: int = DEFAULT_HEATMAP_UNITS,
+    heatmap_ranking: str = "variance",
+) -> HiddenUnits:
+    """The hidden-unit view of `text` (a prompt and its completion; prompt_length says where
+    the completion starts, default: all prompt). The heatmap shows the top `heatmap_units`
+    units of one ranking (all of them in a smaller model). ValueError names a bad choice."""
+    layer = check_view(model, layer, state)
+    if type(heatmap_units) is not int or heatmap_units < 1:
+        raise ValueError(f"the heatmap shows 1 unit or more, not {heatmap_units!r}")
+    if heatmap_ranking not in RANKINGS:
+        raise ValueError(f"units are ranked by {', '.join(RANKINGS)}; not {heatmap_ranking!r}")
+    prompt_length = len(text) if prompt_length is None else prompt_length
+    if not 0 <= prompt_length <= len(text):
+        raise ValueError(f"the prompt length must be 0 to {len(text)}, not {prompt_length}")
+    at, states = _states(model, vocab, text, layer, state)
+    activations: list[tuple[float, ...] | None] = [None] * len(text)
+    for j, row in zip(at, states.tolist(), strict=True):
+        activations[j] = tuple(row)
+    rankings = _rankings(states, at, text)
+    units = rankings[RANKINGS.index(heatmap_ranking)].units[:heatmap_units]
+    shown = [[a[u] for u in units] for a in activations if a is not None]
+    scale = (max(abs(v) for row in shown for v in row) or 1.0) if state == "c" and at else 1.0
+    rows = tuple(
+        tuple(None if a is None else a[u] / scale for a in activations) for u in units
+    )
+    return HiddenUnits(
+        text=text,
+        prompt_length=prompt_length,
+        layer=layer,
+        state=state,
+        bounded=state == "h",
+        activations=tuple(activations),
+        rankings=rankings,
+        heatmap=Heatmap(heatmap_ranking, units, rows, scale),
+    )
+
+
+def _rankings(states: torch.Tensor, at: list[int], text: str) -> tuple[UnitRanking, ...]:
+    """Every unit under each ranking, from the states (known chars, hidden) at positions `at`."""
+    if not at:  # nothing read, nothing to rank: the units in order, scored 0
+        order = tuple(range(states.shape[1]))
+        return tuple(UnitRanking(name, order, (0.0,) * len(order)) for name in RANKINGS)
+    H = states.double()
+    centred = H - H.mean(0)
+    spread = centred.pow(2).mean(0)  # the population variance of each unit
+    scores = [spread]
+    for values in features(text).values():
+        f = torch.tensor([values[j] for j in at], dtype=torch.float64)
+        f = f - f.mean()
+        denominator = (spread * f.pow(2).mean()).sqrt() * len(at)
+        corr = (f @ centred) / denominator
+        # A constant unit or feature has no correlation to speak of: 0, not nan.
+        scores.append(torch.where(denominator > 0, corr, 0.0).clamp(-1.0, 1.0))
+    return tuple(_ranked(name, s.tolist()) for name, s in zip(RANKINGS, scores, strict=True))
+
+
+def _ranked(name: str, scores: list[float]) -> UnitRanking:
+    order = sorted(range(len(scores)), key=lambda u: (-abs(scores[u]), u))
+    return UnitRanking(name, tuple(order), tuple(scores[u] for u in order))

@@ -1,0 +1,99 @@
+"""See inside the prompt model (issue 9's views): what it expects next, how sure it was of its
+completion, what its hidden units hold over the text, and what its next prediction looks at.
+
+`inspect_prompt` computes all of it for the prompt thread after a keystroke, from the same
+Completer that completes the prompt, and returns frozen records of plain Python values (no
+tensors), safe to hand to another thread. The hidden-unit and saliency views live in
+engine/hidden_units.py and engine/saliency.py; each can also be computed on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from engine.decoding import Decoding
+from engine.generate import GREEDY, Completer
+from engine.hidden_units import DEFAULT_HEATMAP_UNITS, HiddenUnits, hidden_units
+from engine.saliency import Saliency, saliency
+
+DEFAULT_TOP_K = 10
+
+
+@dataclass(frozen=True)
+class NextCharOdds:
+    """The model's odds for the character after the text."""
+
+    top: tuple[tuple[str, float], ...]  # the k likeliest characters, likeliest first
+    entropy: float  # of the whole distribution, in nats
+    effective_choices: float  # exp(entropy): as unsure as a fair pick among this many
+
+
+@dataclass(frozen=True)
+class CompletionConfidence:
+    text: str  # the completion
+    probs: tuple[float, ...]  # probs[i]: the model's probability of text[i] where it wrote it
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Every view of one prompt under one set of weights."""
+
+    prompt: str
+    odds: NextCharOdds | None  # None before any known character
+    completion: CompletionConfidence
+    hidden: HiddenUnits  # over the prompt, then the completion
+    saliency: Saliency | None  # of the likeliest next character; None like odds
+
+
+def next_char_odds(completer: Completer, k: int = DEFAULT_TOP_K) -> NextCharOdds | None:
+    """The odds after the completer's text (characters it does not know are skipped, as it
+    skips them); None before any known character. ValueError for k below 1."""
+    if type(k) is not int or k < 1:
+        raise ValueError(f"the number of next characters must be 1 or more, not {k!r}")
+    every = completer.next_char_probs(len(completer.vocab))
+    if not every:
+        return None
+    # A zero probability adds nothing to the entropy (p log p -> 0).
+    entropy = -math.fsum(p * math.log(p) for _, p in every if p > 0)
+    return NextCharOdds(tuple(every[:k]), entropy, math.exp(entropy))
+
+
+def completion_confidence(
+    completer: Completer, n: int, decoding: Decoding = GREEDY
+) -> CompletionConfidence:
+    """n characters after the completer's text and the probability of each; empty before any
+    known character."""
+    text, probs = completer.complete_with_probs(n, decoding)
+    return CompletionConfidence(text, tuple(probs))
+
+
+def inspect_prompt(
+    completer: Completer,
+    length: int,
+    decoding: Decoding = GREEDY,
+    *,
+    k: int = DEFAULT_TOP_K,
+    layer: int | None = None,
+    state: str = "h",
+    heatmap_units: int = DEFAULT_HEATMAP_UNITS,
+    heatmap_ranking: str = "variance",
+) -> Inspection:
+    """All the views for the completer's current text (call completer.set_text first) with a
+    completion of `length` characters under `decoding`. Runs on the thread that owns the
+    completer. ValueError names a bad choice (k, layer, state, heatmap size or ranking)."""
+    prompt = completer.text
+    odds = next_char_odds(completer, k)
+    completion = completion_confidence(completer, length, decoding)
+    hidden = hidden_units(
+        completer.model,
+        completer.vocab,
+        prompt + completion.text,
+        prompt_length=len(prompt),
+        layer=layer,
+        state=state,
+        heatmap_units=heatmap_units,
+        heatmap_ranking=heatmap_ranking,
+    )
+    looks_at = saliency(completer.model, completer.vocab, prompt)
+    return Inspection(prompt, odds, completion, hidden, looks_at)
