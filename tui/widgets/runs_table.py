@@ -15,13 +15,25 @@ from textual.widgets import DataTable
 
 from engine.playground import RunSummary
 
-# Fits 80 columns with the longest label ("▶ #12 scratch·consecutive"); the first header names
-# the key that clears the table (Tab reaches it; Help lists the others).
-COLUMNS = ("run · F3 clears", "status", "epoch", "ppl", "best", "lr", "device", "saved")
+# Fixed widths (each with a space to spare), so the table fits 80 columns with the longest label
+# ("▶ #12 scratch·consecutive") and looks the same whatever values passed through it. The first
+# header names the key that clears the table (Tab reaches it; Help lists the others).
+COLUMNS = (
+    ("run · F3 clears", 26),
+    ("status", 9),
+    ("epoch", 10),
+    ("ppl", 7),
+    ("best", 7),
+    ("lr", 6),
+    ("device", 7),
+    ("saved", 7),
+)
 
 
 def _ppl(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}" if value < 1000 else f"{value:.3g}"
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if value < 1000 else f"{value / 1000:.1f}k"
 
 
 class RunsTable(DataTable[Text]):
@@ -54,12 +66,15 @@ class RunsTable(DataTable[Text]):
             self.run_id = run_id
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
+        super().__init__(
+            id=id, cursor_type="row", zebra_stripes=False, show_cursor=True, cell_padding=0
+        )
         self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
         self.hidden: set[int] = set()  # runs whose curve is hidden
 
     def on_mount(self) -> None:
-        self.add_columns(*COLUMNS)
+        for label, width in COLUMNS:
+            self.add_column(label, width=width)
 
     # -- called by the screen ----------------------------------------------------------------
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
