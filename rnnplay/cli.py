@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rnnplay import app_cmd, bench_device_cmd, complete_cmd, train_cmd
+from rnnplay import app_cmd, bench_device_cmd, complete_cmd, inspect_cmd, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module, summary in (
         ("train", train_cmd, "train headless, printing the book's progress lines"),
         ("complete", complete_cmd, "complete a prefix with a saved session's model"),
+        ("inspect", inspect_cmd, "a saved session's hidden units, saliency and next-char odds"),
         ("bench-device", bench_device_cmd, "time batches on each device, epoch estimates"),
     ):
         command = commands.add_parser(name, help=summary, description=module.__doc__)
