@@ -7,14 +7,12 @@ C++ but record ~10 autograd nodes per step; here the forward records nothing and
 first computes, for all steps at once, every factor that does not depend on the incoming
 gradient, so each backward step is one elementwise product per gate group and one product by
 W_hh. The arithmetic is nn.GRU's and nn.LSTM's (tests/test_models.py compares both, and runs
-gradcheck). The step loops run on one CPU thread (engine/cpu_threads.py says why).
+gradcheck).
 """
 
 from __future__ import annotations
 
 import torch
-
-from engine.cpu_threads import one_thread
 
 
 def _previous(first: torch.Tensor, seq: torch.Tensor) -> torch.Tensor:
@@ -41,15 +39,13 @@ class GRURecurrence(torch.autograd.Function):
         ns = gx.new_empty(steps, batch, hidden)
         w_t = w_hh.t()
         h = h0
-        with one_thread(gx.device):
-            for t in range(steps):
-                torch.addmm(b_hh, h, w_t, out=gh[t])
-                torch.add(gx[t, :, : 2 * hidden], gh[t, :, : 2 * hidden], out=rz[t]).sigmoid_()
-                r, z = rz[t, :, :hidden], rz[t, :, hidden:]
-                torch.addcmul(gx[t, :, 2 * hidden :], r, gh[t, :, 2 * hidden :], out=ns[t])
-                ns[t].tanh_()
-                # lerp(n, h, z) = n + z ⊙ (h - n) = (1 - z) ⊙ n + z ⊙ h, in one pass.
-                h = torch.lerp(ns[t], h, z, out=hs[t])
+        for t in range(steps):
+            torch.addmm(b_hh, h, w_t, out=gh[t])
+            torch.add(gx[t, :, : 2 * hidden], gh[t, :, : 2 * hidden], out=rz[t]).sigmoid_()
+            r, z = rz[t, :, :hidden], rz[t, :, hidden:]
+            torch.addcmul(gx[t, :, 2 * hidden :], r, gh[t, :, 2 * hidden :], out=ns[t]).tanh_()
+            # lerp(n, h, z) = n + z ⊙ (h - n) = (1 - z) ⊙ n + z ⊙ h, in one pass.
+            h = torch.lerp(ns[t], h, z, out=hs[t])
         ctx.save_for_backward(h0, w_hh, hs, gh, rz, ns)
         return hs
 
@@ -73,12 +69,11 @@ class GRURecurrence(torch.autograd.Function):
         d_gh3 = d_gh.view(steps, batch, 3, hidden)
         d_h = torch.empty_like(hs)  # d_h[t]: total gradient reaching H_t
         d_h[steps - 1] = d_hs[steps - 1]
-        with one_thread(hs.device):
-            for t in range(steps - 1, 0, -1):
-                torch.mul(d_h[t].unsqueeze(1), factors[t], out=d_gh3[t])
-                carried = torch.addcmul(d_hs[t - 1], d_h[t], z[t])
-                torch.addmm(carried, d_gh[t], w_hh, out=d_h[t - 1])
-            torch.mul(d_h[0].unsqueeze(1), factors[0], out=d_gh3[0])
+        for t in range(steps - 1, 0, -1):
+            torch.mul(d_h[t].unsqueeze(1), factors[t], out=d_gh3[t])
+            carried = torch.addcmul(d_hs[t - 1], d_h[t], z[t])
+            torch.addmm(carried, d_gh[t], w_hh, out=d_h[t - 1])
+        torch.mul(d_h[0].unsqueeze(1), factors[0], out=d_gh3[0])
         d_gx = d_gh.clone()
         torch.mul(d_h, a, out=d_gx[..., 2 * hidden :])  # gx_n is outside r's product
         flat = d_gh.view(-1, 3 * hidden)
@@ -108,16 +103,15 @@ class LSTMRecurrence(torch.autograd.Function):
         tanh_cs = torch.empty_like(hs)
         w_t = w_hh.t()
         h, c = h0, c0
-        with one_thread(gx.device):
-            for t in range(steps):
-                a = torch.addmm(gx[t], h, w_t, out=acts[t])
-                a[:, : 2 * hidden].sigmoid_()
-                a[:, 2 * hidden : 3 * hidden].tanh_()
-                a[:, 3 * hidden :].sigmoid_()
-                c = torch.mul(a[:, hidden : 2 * hidden], c, out=cs[t])
-                c.addcmul_(a[:, :hidden], a[:, 2 * hidden : 3 * hidden])
-                torch.tanh(c, out=tanh_cs[t])
-                h = torch.mul(a[:, 3 * hidden :], tanh_cs[t], out=hs[t])
+        for t in range(steps):
+            a = torch.addmm(gx[t], h, w_t, out=acts[t])
+            a[:, : 2 * hidden].sigmoid_()
+            a[:, 2 * hidden : 3 * hidden].tanh_()
+            a[:, 3 * hidden :].sigmoid_()
+            c = torch.mul(a[:, hidden : 2 * hidden], c, out=cs[t])
+            c.addcmul_(a[:, :hidden], a[:, 2 * hidden : 3 * hidden])
+            torch.tanh(c, out=tanh_cs[t])
+            h = torch.mul(a[:, 3 * hidden :], tanh_cs[t], out=hs[t])
         ctx.save_for_backward(h0, c0, w_hh, acts, cs, tanh_cs, hs)
         ctx.set_materialize_grads(False)
         return hs, cs
@@ -145,16 +139,15 @@ class LSTMRecurrence(torch.autograd.Function):
         d_acts4 = d_acts.view(steps, batch, 4, hidden)
         d_h = d_hs[steps - 1].clone()
         d_c = torch.zeros_like(hs[0]) if d_cs is None else d_cs[steps - 1].clone()
-        with one_thread(hs.device):
-            for t in range(steps - 1, -1, -1):
-                d_c.addcmul_(d_h, through_c[t])
-                torch.mul(d_c.unsqueeze(1), factors[t], out=d_acts4[t, :, :3])
-                torch.mul(d_h, factor_o[t], out=d_acts4[t, :, 3])
-                d_c.mul_(f[t])  # now the gradient reaching C_{t-1}
-                if t > 0:
-                    if d_cs is not None:
-                        d_c.add_(d_cs[t - 1])
-                    torch.addmm(d_hs[t - 1], d_acts[t], w_hh, out=d_h)
+        for t in range(steps - 1, -1, -1):
+            d_c.addcmul_(d_h, through_c[t])
+            torch.mul(d_c.unsqueeze(1), factors[t], out=d_acts4[t, :, :3])
+            torch.mul(d_h, factor_o[t], out=d_acts4[t, :, 3])
+            d_c.mul_(f[t])  # now the gradient reaching C_{t-1}
+            if t > 0:
+                if d_cs is not None:
+                    d_c.add_(d_cs[t - 1])
+                torch.addmm(d_hs[t - 1], d_acts[t], w_hh, out=d_h)
         flat = d_acts.view(-1, 4 * hidden)
         d_w_hh = flat.t() @ _previous(h0, hs).reshape(-1, hidden)
         d_h0 = d_acts[0] @ w_hh if ctx.needs_input_grad[1] else None

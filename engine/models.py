@@ -13,7 +13,6 @@ from torch import nn
 from engine.gated_recurrence import GRURecurrence, LSTMRecurrence
 from engine.recurrence import TanhRecurrence
 from engine.softmax_output import SoftmaxCrossEntropy
-from engine.tanh_rnn_loss import TanhRNNLoss
 
 State = tuple[torch.Tensor, ...]
 
@@ -54,12 +53,11 @@ class ScratchRNN(nn.Module):
         return logits, (hs[-1],)
 
     def loss(self, X: torch.Tensor, Y: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        """Mean cross-entropy of forward(X) against Y (B, T): recurrence, output layer and loss
-        in one node (engine/tanh_rnn_loss.py), the same arithmetic as forward()."""
-        pre = F.embedding(X.t(), self.W_xh).add_(self.b_h)  # as in hidden_states
+        """Mean cross-entropy of forward(X) against Y (B, T), the output layer fused into it."""
+        hs = self.hidden_states(X, state)
         target = Y.t().reshape(-1)  # time-major rows, like the stacked states
-        loss, last = TanhRNNLoss.apply(pre, state[0], self.W_hh, self.W_hq, self.b_q, target)
-        return loss, (last,)
+        h = hs.reshape(-1, self.hidden)
+        return SoftmaxCrossEntropy.apply(h, self.W_hq, self.b_q, target), (hs[-1],)
 
     def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         # One time step, literally the book's equations (with the one-hot product as a lookup).
@@ -137,13 +135,6 @@ class TorchRNN(nn.Module):
                     hs.shape[0], hs.shape[1], -1
                 )
             h0 = state[0][layer]
-            last_layer = layer == self.layers - 1
-            if self.kind == "rnn" and target is not None and last_layer:
-                # The recurrence, output layer and loss as one node, like the scratch model's.
-                w_out = self.dense.weight.t()
-                loss, last = TanhRNNLoss.apply(gx, h0, w_hh.t(), w_out, self.dense.bias, target)
-                finals[0].append(last)
-                return loss, (torch.stack(finals[0]),)
             if self.kind == "rnn":
                 hs = TanhRecurrence.apply(gx, h0, w_hh.t())
             elif self.kind == "gru":

@@ -3,55 +3,12 @@
 The book lets autograd record every time step. Here the forward loop runs without recording and
 the backward pass is the book's BPTT (section 6.6) written out: the same gradients, with two
 kernels per step instead of a graph of ~8 nodes per step, and W_hh's gradient as one matrix
-product over all steps instead of one per step. Both loops run on one CPU thread
-(engine/cpu_threads.py says why).
+product over all steps instead of one per step.
 """
 
 from __future__ import annotations
 
 import torch
-
-from engine.cpu_threads import one_thread
-
-
-def tanh_forward(pre: torch.Tensor, h0: torch.Tensor, w_hh: torch.Tensor) -> torch.Tensor:
-    """Hs = [H_1 .. H_T] (T, B, H) for P (T, B, H) already holding X_t W_xh + b_h."""
-    hs = torch.empty_like(pre)
-    h = h0
-    with one_thread(pre.device):
-        for t in range(pre.shape[0]):
-            # addmm writes P_t + H_{t-1} W_hh straight into its slot; tanh then runs in place.
-            h = torch.addmm(pre[t], h, w_hh, out=hs[t]).tanh_()
-    return hs
-
-
-def tanh_backward_steps(
-    d_hs: torch.Tensor, w_hh: torch.Tensor, hs: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """dL/dZ_t for every step (Z_t = P_t + H_{t-1} W_hh), and dL/dH_0 / W_hh^T = dZ_1.
-
-    Run inside one_thread: this is the sequential chain.
-    """
-    steps = hs.shape[0]
-    d_hs = d_hs.contiguous()
-    d_z = torch.empty_like(hs)
-    tanh_grad = 1 - hs * hs  # tanh'(Z_t) = 1 - H_t^2, for all steps at once
-    w_hh_t = w_hh.t()
-    d_h = d_hs[steps - 1].clone()  # dL/dH_t, one buffer re-written at every step
-    for t in range(steps - 1, 0, -1):
-        torch.mul(d_h, tanh_grad[t], out=d_z[t])
-        # dL/dH_{t-1} = (its direct gradient) + dZ_t W_hh^T, fused into one addmm.
-        torch.addmm(d_hs[t - 1], d_z[t], w_hh_t, out=d_h)
-    torch.mul(d_h, tanh_grad[0], out=d_z[0])
-    return d_z, d_z[0]
-
-
-def w_hh_grad(d_z: torch.Tensor, h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
-    """sum_t H_{t-1}^T dZ_t: one product over steps 2..T, plus H_0's share for step 1."""
-    hidden = hs.shape[2]
-    return torch.addmm(
-        h0.t() @ d_z[0], hs[:-1].reshape(-1, hidden).t(), d_z[1:].reshape(-1, hidden)
-    )
 
 
 class TanhRecurrence(torch.autograd.Function):
@@ -59,15 +16,31 @@ class TanhRecurrence(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, pre: torch.Tensor, h0: torch.Tensor, w_hh: torch.Tensor) -> torch.Tensor:
-        hs = tanh_forward(pre, h0, w_hh)
+        hs = torch.empty_like(pre)
+        h = h0
+        for t in range(pre.shape[0]):
+            # addmm writes P_t + H_{t-1} W_hh straight into its slot; tanh then runs in place.
+            h = torch.addmm(pre[t], h, w_hh, out=hs[t]).tanh_()
         ctx.save_for_backward(h0, w_hh, hs)
         return hs
 
     @staticmethod
     def backward(ctx, d_hs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         h0, w_hh, hs = ctx.saved_tensors
-        with one_thread(hs.device):
-            d_z, d_z1 = tanh_backward_steps(d_hs, w_hh, hs)
-        d_w_hh = w_hh_grad(d_z, h0, hs)
-        d_h0 = d_z1 @ w_hh.t() if ctx.needs_input_grad[1] else None
+        steps, _, hidden = hs.shape
+        d_hs = d_hs.contiguous()
+        d_z = torch.empty_like(hs)  # gradient wrt the pre-activation Z_t = P_t + H_{t-1} W_hh
+        tanh_grad = 1 - hs * hs  # tanh'(Z_t) = 1 - H_t^2, for all steps at once
+        w_hh_t = w_hh.t()
+        d_h = d_hs[steps - 1].clone()  # dL/dH_t, one buffer re-written at every step
+        for t in range(steps - 1, 0, -1):
+            torch.mul(d_h, tanh_grad[t], out=d_z[t])
+            # dL/dH_{t-1} = (its direct gradient) + dZ_t W_hh^T, fused into one addmm.
+            torch.addmm(d_hs[t - 1], d_z[t], w_hh_t, out=d_h)
+        torch.mul(d_h, tanh_grad[0], out=d_z[0])
+        # sum_t H_{t-1}^T dZ_t: one product over steps 2..T, plus H_0's share for step 1.
+        d_w_hh = torch.addmm(
+            h0.t() @ d_z[0], hs[:-1].reshape(-1, hidden).t(), d_z[1:].reshape(-1, hidden)
+        )
+        d_h0 = d_z[0] @ w_hh_t if ctx.needs_input_grad[1] else None
         return d_z, d_h0, d_w_hh
