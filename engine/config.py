@@ -37,6 +37,7 @@ SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
 MAX_THREADS = 1024
 MAX_PREFIXES, MAX_PREFIX_CHARS = 16, 200
 MAX_TEXT_CHARS = 4096  # a corpus path or device name
+MAX_VAL_CHARS = 10_000_000  # held out after the training text; evaluated on a bounded sample
 # Sample prompts from a corpus's own lines: this many lines, at most this many characters each.
 PREFIX_LINES = 3
 LINE_START = re.compile(r"\S{1,8}\s?")  # a line's first word (at most 8 characters) and a space
@@ -314,6 +315,25 @@ class TrainConfig(_Settings):
     # torch intra-op threads; None leaves torch's choice
     threads: int | None = setting(
         None, "torch intra-op threads", ge=1, le=MAX_THREADS, resumable=True
+    )
+    # held-out characters for the validation perplexity (engine/validation.py)
+    val_chars: int = setting(
+        1_000,
+        "held-out characters for a validation perplexity: the ones right after the training "
+        "text when the corpus has that many, else the last tenth of the text (training then "
+        "uses the rest); 0 = off. On the book's settings it shows the memorization a training "
+        "perplexity near 1.0 hides",
+        noun="validation characters", ge=0, le=MAX_VAL_CHARS, label="val chars",
+    )
+    # a long epoch is cut to this many batches (engine/train.py says which)
+    epoch_batches: int = setting(
+        0, "at most N batches per epoch, so a big corpus gives frequent epochs (0 = all)",
+        noun="batches per epoch", ge=0, le=100_000_000, label="epoch cap",
+    )
+    # seconds of training between extra sample predictions (besides pred_period's)
+    pred_seconds: int = setting(
+        0, "also predict samples after every N seconds of training (0 = only by epochs)",
+        noun="prediction interval", ge=0, le=10_000_000, shown_only=True, label="pred secs",
     )
 
     @property

@@ -13,7 +13,7 @@ import importlib.util
 import os
 import stat
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +144,9 @@ class Corpus:
     vocab: Vocab
     indices: torch.Tensor = field(repr=False)
     sha256: str
+    # following(n): up to n characters that come right after `text` in its source (a held-out
+    # split, engine/validation.py); None when the text is all of its source.
+    following: Callable[[int], str] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.text)
@@ -180,7 +183,9 @@ def _code_point_chunks(text: str) -> Iterator[tuple[str, np.ndarray]]:
         yield piece, np.frombuffer(piece.encode("utf-32-le"), dtype=np.uint32)
 
 
-def make_corpus(name: str, text: str) -> Corpus:
+def make_corpus(
+    name: str, text: str, following: Callable[[int], str] | None = None
+) -> Corpus:
     """Validate `text` and build the Corpus (vocabulary, indices, hash).
 
     Memory stays a few bytes per character over the text itself (no per-character Python
@@ -219,6 +224,7 @@ def make_corpus(name: str, text: str) -> Corpus:
         vocab=Vocab([chr(c) for c in code_points.tolist()]),
         indices=torch.from_numpy(indices),
         sha256=digest.hexdigest(),
+        following=following,
     )
 
 
@@ -238,13 +244,16 @@ def load_corpus(
         raise CorpusError(f"max_chars must be a whole number >= 0 (0 = all), not {max_chars!r}")
     try:
         if spec == "jaychou":
-            text = _truncate(_jaychou_text(corpus_dir, progress), max_chars)
-            return make_corpus("jaychou", text)
+            full = _jaychou_text(corpus_dir, progress)
+            return make_corpus("jaychou", _truncate(full, max_chars), _after(full, max_chars))
         if spec == "pysrc":
-            return make_corpus("pysrc", _truncate(_pysrc_text(), max_chars))
+            full = _pysrc_text()
+            return make_corpus("pysrc", _truncate(full, max_chars), _after(full, max_chars))
         path = Path(spec).expanduser()
         text = _file_text(path, max_chars)
-        return make_corpus(str(path.resolve()), text)
+        cut = bool(max_chars) and len(text) == max_chars
+        following = _file_after(path.resolve(), max_chars) if cut else None
+        return make_corpus(str(path.resolve()), text, following)
     except MemoryError:
         # Raised with an empty message; by now the partial text is freed and a line fits.
         raise CorpusError(f"not enough memory to load the corpus {spec!r}; "
@@ -253,6 +262,25 @@ def load_corpus(
 
 def _truncate(text: str, max_chars: int) -> str:
     return text[:max_chars] if max_chars else text
+
+
+def _after(full: str, max_chars: int) -> Callable[[int], str] | None:
+    """Corpus.following for a built-in text (kept whole: a few hundred KB at most)."""
+    if not max_chars or len(full) <= max_chars:
+        return None
+    return lambda n: full[max_chars : max_chars + n]
+
+
+def _file_after(path: Path, start: int) -> Callable[[int], str]:
+    """Corpus.following for a file: read again when asked, "" if it can no longer be read."""
+
+    def following(n: int) -> str:
+        try:
+            return _file_text(path, start + n)[start:]
+        except CorpusError:
+            return ""
+
+    return following
 
 
 def corpus_dir_path(corpus_dir: str | Path | None = None) -> Path:

@@ -43,6 +43,7 @@ class BatchEnd:
     batches: int  # batches in one epoch
     loss: float  # mean cross-entropy of this batch
     chars_per_sec: float  # throughput so far in this epoch
+    step: int = 0  # optimizer steps taken so far, this batch's included
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,20 @@ class EpochEnd:
     chars_per_sec: float  # predicted characters per second
     grad_norm: float  # mean global gradient L2 norm before clipping
     lr: float  # learning rate used in this epoch
+    # exp(mean cross-entropy) on the held-out characters (engine/validation.py); None when off
+    val_perplexity: float | None = None
+    # |dloss/dH_t| for t = 1 .. num_steps on the epoch's last batch (engine/grad_flow.py)
+    grad_through_time: tuple[float, ...] = ()
+    clipped_share: float | None = None  # share of the epoch's steps whose norm exceeded clip θ
+    step: int = 0  # optimizer steps taken when the epoch ended
 
 
 @dataclass(frozen=True)
 class Sample:
-    epoch: int
+    epoch: int  # epochs completed when it was predicted
     prefix: str
     text: str  # prefix followed by the greedy continuation
+    step: int = 0  # optimizer steps taken when it was predicted (places a mid-epoch sample)
 
 
 @dataclass(frozen=True)

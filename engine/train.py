@@ -5,6 +5,10 @@ state, forward, mean cross-entropy, backward, clip, step; perplexity is exp(mean
 epoch. Everything a UI needs arrives as events through `on_event`, and the controls (pause,
 resume, stop, set_lr, set_epochs, call_soon) are safe to call from any thread: they take effect
 between batches, on the trainer's thread, so the model is never touched mid-step.
+
+After each epoch it also measures what training alone does not show: the perplexity on held-out
+text (engine/validation.py) and the gradient's flow through time on the epoch's last batch
+(engine/grad_flow.py). Neither draws a random number, so a run is the same with them or without.
 """
 
 from __future__ import annotations
@@ -21,14 +25,16 @@ from typing import Any
 import torch
 
 from engine.clipping import clip_gradients
-from engine.config import TrainConfig
+from engine.config import ConfigError, TrainConfig
 from engine.corpus import Corpus
 from engine.device import resolve_device
 from engine.events import BatchEnd, EpochEnd, RunState, Sample, StatusChanged, TrainerEvent
 from engine.generate import predict
+from engine.grad_flow import grad_through_time
 from engine.models import State, build_model, detach_state
 from engine.sampling import batch_at, consecutive_starts, random_starts
 from engine.snapshots import SnapshotBox
+from engine.validation import HeldOut, perplexity, split
 
 
 class Diverged(RuntimeError):
@@ -44,6 +50,7 @@ class EpochCursor:
     loss_sum: float = 0.0  # sum of per-token cross-entropy so far
     tokens: int = 0  # predicted characters so far
     norm_sum: float = 0.0  # sum of pre-clipping gradient norms so far
+    clipped: int = 0  # steps whose gradient norm exceeded the clip threshold
     seconds: float = 0.0  # training time so far (pauses excluded)
     state: State | None = None  # consecutive sampling carries the hidden state across batches
 
@@ -61,10 +68,15 @@ class Trainer:
         corpus: Corpus,
         config: TrainConfig,
         on_event: Callable[[TrainerEvent], None] | None = None,
+        *,
+        train_chars: int | None = None,
     ) -> None:
-        config.check(len(corpus.indices))
+        """train_chars: how much of the corpus a saved session trained on (its state's
+        "train_chars"), so the split it was trained with is kept; default: engine.validation's."""
+        config.check()
         self.corpus, self.config = corpus, config
         self.device = resolve_device(config.device)
+        self._split(train_chars)
         if config.threads:
             torch.set_num_threads(config.threads)
         self.on_event = on_event or (lambda event: None)
@@ -76,7 +88,6 @@ class Trainer:
         self.params = list(self.model.parameters())
         self.optimizer = make_optimizer(config, self.params)
         self.generator = torch.Generator().manual_seed(config.seed)  # sampling order only
-        self.data = corpus.indices.to(self.device)
         self.epoch = 0  # epochs completed
         self.step = 0  # optimizer steps taken
         self.target_epochs = config.epochs
@@ -84,6 +95,9 @@ class Trainer:
         self.samples: list[Sample] = []
         self.status = RunState.IDLE
         self.cursor: EpochCursor | None = None
+        # The epoch's latest batch (X, Y, the state it started from), for the gradient flow.
+        self._latest: tuple[torch.Tensor, torch.Tensor, State] | None = None
+        self._unsampled = 0.0  # training seconds since the last sample predictions
         self.snapshots = SnapshotBox()
         self.snapshots.publish(self.model, force=True)
         self._commands: queue.SimpleQueue[Callable[[Trainer], None]] = queue.SimpleQueue()
@@ -94,6 +108,21 @@ class Trainer:
         # Uniform guessing scores log(V); ten times that (perplexity V^10) only happens when the
         # steps have blown the weights up, and soon after the loss would overflow to inf/NaN.
         self._loss_ceiling = 10 * math.log(len(corpus.vocab))
+
+    def _split(self, train_chars: int | None) -> None:
+        """Choose the training text and the held-out one (train_chars: a saved session's)."""
+        cfg = self.config
+        self.held_out: HeldOut | None = split(self.corpus, cfg.val_chars, train_chars)
+        n = self.held_out.train_chars if self.held_out else len(self.corpus.indices)
+        try:
+            cfg.check(n)
+        except ConfigError as err:
+            if self.held_out is None or self.held_out.after:
+                raise
+            raise ConfigError(f"{err} (the last 10% is held out for validation; "
+                              "val chars 0 trains on all of it)", err.field) from None
+        self.data = self.corpus.indices[:n].to(self.device)
+        self._val_ids = None if self.held_out is None else self.held_out.ids.to(self.device)
 
     # -- controls (any thread) --------------------------------------------------------------
     @property
@@ -184,6 +213,13 @@ class Trainer:
             starts = random_starts(n, cfg.batch_size, cfg.num_steps, self.generator)
         else:
             starts = consecutive_starts(n, cfg.batch_size, cfg.num_steps)
+        cap = cfg.epoch_batches
+        if cap and cap < len(starts):
+            # Random sampling: a fresh shuffle's first batches (the shuffle draws as many
+            # numbers as a whole epoch's would). Consecutive: the next part of the text in
+            # turn, so every part is read; each part starts from a zero state.
+            part = self.epoch % -(-len(starts) // cap) if cfg.sampling == "consecutive" else 0
+            starts = starts[part * cap : (part + 1) * cap]
         self.cursor = EpochCursor(starts=starts.to(self.device))
         return self.cursor
 
@@ -218,6 +254,7 @@ class Trainer:
         else:
             # The sequence continues, but gradients stop at the batch boundary.
             state = detach_state(cursor.state)
+        self._latest = (X, Y, state)
         loss, state = self.model.loss(X, Y, state)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -234,7 +271,10 @@ class Trainer:
         cursor.loss_sum += loss_value * tokens
         cursor.tokens += tokens
         cursor.norm_sum += norm_value
-        cursor.seconds += time.perf_counter() - began
+        cursor.clipped += norm_value > cfg.clip  # clip_gradients rescaled this step
+        seconds = time.perf_counter() - began
+        cursor.seconds += seconds
+        self._unsampled += seconds
         self.snapshots.publish(self.model)
         self.on_event(
             BatchEnd(
@@ -243,8 +283,11 @@ class Trainer:
                 len(cursor.starts),
                 loss_value,
                 cursor.tokens / max(cursor.seconds, 1e-9),
+                step=self.step,
             )
         )
+        if cursor.batch < len(cursor.starts) and self._samples_due(epoch_end=False):
+            self._emit_samples()
 
     def _divergence_message(self, loss: float, cursor: EpochCursor) -> str:
         what = (
@@ -271,15 +314,43 @@ class Trainer:
             chars_per_sec=cursor.tokens / max(cursor.seconds, 1e-9),
             grad_norm=cursor.norm_sum / len(cursor.starts),
             lr=self.lr,
+            val_perplexity=self.val_perplexity(),
+            grad_through_time=self._grad_flow(),
+            clipped_share=cursor.clipped / len(cursor.starts),
+            step=self.step,
         )
+        self._latest = None
         self.history.append(end)
         self.snapshots.publish(self.model, force=True)
         self.on_event(end)
-        if self.config.pred_period and self.epoch % self.config.pred_period == 0:
-            for sample in self.predict_samples():
-                self.samples.append(sample)
-                self.on_event(sample)
+        if self._samples_due(epoch_end=True):
+            self._emit_samples()
         return end
+
+    def val_perplexity(self) -> float | None:
+        """Perplexity on the held-out characters under the current weights (None: none)."""
+        if self._val_ids is None:
+            return None
+        cfg = self.config
+        return perplexity(self.model, self._val_ids, cfg.num_steps,
+                          carry_state=cfg.sampling == "consecutive", rows=cfg.batch_size)
+
+    def _grad_flow(self) -> tuple[float, ...]:
+        if self._latest is None:  # resumed with the epoch's batches all done
+            return ()
+        X, Y, state = self._latest
+        return grad_through_time(self.model, X, Y, state)
+
+    def _samples_due(self, epoch_end: bool) -> bool:
+        cfg = self.config
+        by_epoch = epoch_end and cfg.pred_period and self.epoch % cfg.pred_period == 0
+        return bool(by_epoch or (cfg.pred_seconds and self._unsampled >= cfg.pred_seconds))
+
+    def _emit_samples(self) -> None:
+        self._unsampled = 0.0
+        for sample in self.predict_samples():
+            self.samples.append(sample)
+            self.on_event(sample)
 
     def predict_samples(self) -> list[Sample]:
         cfg = self.config
@@ -288,6 +359,7 @@ class Trainer:
                 self.epoch,
                 prefix,
                 predict(self.model, self.corpus.vocab, prefix, cfg.pred_len, self.device),
+                step=self.step,
             )
             for prefix in cfg.prefixes
         ]
@@ -312,6 +384,7 @@ class Trainer:
                 "loss_sum": c.loss_sum,
                 "tokens": c.tokens,
                 "norm_sum": c.norm_sum,
+                "clipped": c.clipped,
                 "seconds": c.seconds,
                 "state": None if c.state is None else [s.cpu() for s in c.state],
             }
@@ -319,6 +392,9 @@ class Trainer:
             "config": self.current_config().to_dict(),
             "epoch": self.epoch,
             "step": self.step,
+            # the characters training uses (the rest of the corpus is held out): the split is
+            # kept even if the text after the corpus changes
+            "train_chars": len(self.data),
             "model": {k: v.cpu() for k, v in self.model.state_dict().items()},
             "optimizer": self.optimizer.state_dict(),
             "history": [asdict(e) for e in self.history],
@@ -339,7 +415,14 @@ class Trainer:
         self.epoch, self.step = int(d["epoch"]), int(d["step"])
         self.target_epochs = int(d["config"]["epochs"])
         self._apply_lr(float(d["config"]["lr"]))
-        self.history = [EpochEnd(**e) for e in d["history"]]
+        # Sessions from before held-out text trained on all of their corpus.
+        train_chars = int(d.get("train_chars", len(self.corpus.indices)))
+        if train_chars != len(self.data):
+            self._split(train_chars)
+        self.history = [
+            EpochEnd(**{**e, "grad_through_time": tuple(e.get("grad_through_time", ()))})
+            for e in d["history"]
+        ]
         self.samples = [Sample(**s) for s in d["samples"]]
         c = d["cursor"]
         self.cursor = (
@@ -351,6 +434,7 @@ class Trainer:
                 loss_sum=c["loss_sum"],
                 tokens=c["tokens"],
                 norm_sum=c["norm_sum"],
+                clipped=c.get("clipped", 0),
                 seconds=c["seconds"],
                 state=None if c["state"] is None else tuple(s.to(self.device) for s in c["state"]),
             )

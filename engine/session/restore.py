@@ -55,7 +55,7 @@ def restore_trainer(
     try:
         cfg = cfg.with_shown(shown or {})
         check_memory(cfg, len(text.vocab), target)
-        trainer = Trainer(text, cfg, on_event)
+        trainer = Trainer(text, cfg, on_event, train_chars=state.get("train_chars"))
         _check_state_fits(trainer, state)
         trainer.load_state_dict(state)
     except (ConfigError, DeviceError) as e:
@@ -90,7 +90,7 @@ def _check_cursor(trainer: Trainer, cursor: dict[str, Any]) -> None:
         raise ValueError("the epoch in progress has no valid batch table")
     if starts.dim() != 2 or starts.shape[1] != cfg.batch_size or not starts.numel():
         raise ValueError("the epoch in progress has a batch table of the wrong shape")
-    if int(starts.min()) < 0 or int(starts.max()) + cfg.num_steps >= len(trainer.corpus.indices):
+    if int(starts.min()) < 0 or int(starts.max()) + cfg.num_steps >= len(trainer.data):
         raise ValueError("the epoch in progress reads outside the corpus")
     if not 0 <= int(cursor["batch"]) <= len(starts):
         raise ValueError("the epoch in progress is past its end")

@@ -15,7 +15,7 @@ import math
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, get_type_hints
 
 import torch
@@ -37,6 +37,7 @@ META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "t
 # Written since the app names its runs; files from before have none.
 OPTIONAL_META_FIELDS = ("label",)
 MAX_LABEL = 200  # characters in a run's label
+MAX_STEPS = 100_000  # the num_steps setting's bound: values per epoch of the gradient flow
 
 
 class SchemaError(ValueError):
@@ -166,6 +167,8 @@ def check_config(value: Any, corpus_chars: int) -> TrainConfig:
     checks each value's type and range, then check against the corpus)."""
     if not isinstance(value, dict):
         raise SchemaError("trainer.config must be an object")
+    # Sessions from before held-out validation trained on all of their text: keep it so.
+    value = {"val_chars": 0, **value}
     try:
         cfg = TrainConfig.from_dict(value)
         cfg.check(corpus_length=corpus_chars)
@@ -177,12 +180,15 @@ def check_config(value: Any, corpus_chars: int) -> TrainConfig:
 def check_state(state: Any, cfg: TrainConfig, vocab_size: int, corpus_chars: int) -> None:
     """Trainer.state_dict() as decoded with TensorSpecs in place of tensors."""
     s = _keys(state, ("config", "epoch", "step", "model", "optimizer", "history", "samples",
-                      "cursor", "rng"), "trainer")
+                      "cursor", "rng"), "trainer", optional=("train_chars",))
     _int(s["epoch"], "trainer.epoch")
     _int(s["step"], "trainer.step")
+    if "train_chars" in s:  # written since held-out validation
+        _int(s["train_chars"], "trainer.train_chars", low=2, high=corpus_chars)
     weights = _model(s["model"], cfg, vocab_size)
     _optimizer(s["optimizer"], cfg, weights)
-    _records(s["history"], EpochEnd, "trainer.history", infinite={"perplexity"})
+    _records(s["history"], EpochEnd, "trainer.history",
+             infinite={"perplexity", "val_perplexity", "grad_through_time"})
     _records(s["samples"], Sample, "trainer.samples")
     if s["cursor"] is not None:
         _cursor(s["cursor"], cfg, corpus_chars)
@@ -254,25 +260,34 @@ def _optimizer(value: Any, cfg: TrainConfig, weights: list[TensorSpec]) -> None:
 
 def _records(value: Any, record: type, where: str, infinite: frozenset[str] | set[str] = frozenset()
              ) -> None:
-    """A list of dataclass records as plain dicts (EpochEnd, Sample), typed by the record."""
+    """A list of dataclass records as plain dicts (EpochEnd, Sample), typed by the record.
+    Fields with a default were added later: older files lack them."""
     if not (isinstance(value, list) and len(value) <= MAX_ITEMS):
         raise SchemaError(f"{where} must be a list")
     hints = get_type_hints(record)
-    names = tuple(f.name for f in fields(record))
-    checks: dict[type, Callable[[Any, str], Any]] = {int: _int, str: _text}
+    names = tuple(f.name for f in fields(record) if f.default is MISSING)
+    later = tuple(f.name for f in fields(record) if f.default is not MISSING)
+    checks: dict[Any, Callable[[Any, str], Any]] = {int: _int, str: _text}
     for i, entry in enumerate(value):
-        item = _keys(entry, names, f"{where}[{i}]")
-        for name in names:
-            here = f"{where}[{i}].{name}"
-            if hints[name] is float:
-                _real(item[name], here, infinite=name in infinite)
+        item = _keys(entry, names, f"{where}[{i}]", optional=later)
+        for name in (n for n in names + later if n in item):
+            here, v, hint = f"{where}[{i}].{name}", item[name], hints[name]
+            if hint == float | None and v is None:
+                continue
+            if hint in (float, float | None):
+                _real(v, here, infinite=name in infinite)
+            elif hint == tuple[float, ...]:
+                if not (isinstance(v, tuple | list) and len(v) <= MAX_STEPS):
+                    raise SchemaError(f"{here} must be a list of at most {MAX_STEPS} numbers")
+                for x in v:
+                    _real(x, here, infinite=name in infinite)
             else:
-                checks[hints[name]](item[name], here)
+                checks[hint](v, here)
 
 
 def _cursor(value: Any, cfg: TrainConfig, corpus_chars: int) -> None:
     c = _keys(value, ("starts", "batch", "loss_sum", "tokens", "norm_sum", "seconds", "state"),
-              "trainer.cursor")
+              "trainer.cursor", optional=("clipped",))
     starts = _tensor(c["starts"], "trainer.cursor.starts", ("I64",))
     if not (len(starts.shape) == 2 and starts.shape[1] == cfg.batch_size and starts.shape[0]):
         raise SchemaError("trainer.cursor.starts has the wrong shape")
@@ -280,6 +295,7 @@ def _cursor(value: Any, cfg: TrainConfig, corpus_chars: int) -> None:
         raise SchemaError("trainer.cursor.starts holds more batches than the corpus has")
     _int(c["batch"], "trainer.cursor.batch", high=starts.shape[0])
     _int(c["tokens"], "trainer.cursor.tokens")
+    _int(c.get("clipped", 0), "trainer.cursor.clipped", high=int(c["batch"]))
     for name in ("loss_sum", "norm_sum", "seconds"):
         _real(c[name], f"trainer.cursor.{name}", low=0.0)
     hidden = c["state"]

@@ -1,0 +1,107 @@
+"""Gradient flow through time: |dloss/dH_t| for t = 1 .. num_steps on one batch.
+
+The chapter clips gradients because backprop through time multiplies by the recurrent Jacobian
+once per step: the gradient reaching H_t from the loss of later steps shrinks or grows
+geometrically with the distance. This shows it for the batch a trainer trained last.
+
+It is computed apart from training, with plain autograd ops one time step at a time (the
+equations as the book and torch's documentation write them: the scratch model's
+tanh(X_t W_xh + H_{t-1} W_hh + b_h), torch's RNN/GRU/LSTM cells), so it does not depend on the
+fused kernels training runs. torch.autograd.grad asks for the gradients of the hidden states
+only: the parameters' .grad stay as they are, and no random number is drawn.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from engine.models import CharRNN, State
+
+# Sequences of the batch used. dloss/dH_t for sequence b depends on sequence b alone (the loss
+# is a mean over independent rows), so the rows used give their part of the batch's gradient
+# exactly and the norm over all rows is estimated from them; exact for batches up to this size.
+# Fewer rows keep it to a small share of an epoch (measured in bench/RESULTS.md).
+ROWS = 8
+
+
+def grad_through_time(
+    model: CharRNN, X: torch.Tensor, Y: torch.Tensor, state: State, rows: int = ROWS
+) -> tuple[float, ...]:
+    """|dloss/dH_t| for t = 1 .. T, where loss is the batch's mean cross-entropy (what training
+    minimizes) and H_t the hidden state after step t (every layer's h; an LSTM's cell c is not
+    included). X, Y (B, T); state: the state the batch started from, as the model's own."""
+    batch, steps = X.shape
+    used = min(rows, batch)
+    h, c = _first_rows(model, state, used)
+    hidden_states: list[torch.Tensor] = []
+    tops: list[torch.Tensor] = []
+    with torch.enable_grad():
+        for t in range(steps):
+            h, c = _step(model, X[:used, t], h, c)
+            hidden_states.append(h)
+            tops.append(h[-1])
+        weight, bias = _output(model)
+        logits = torch.addmm(bias, torch.cat(tops), weight)  # time-major rows
+        target = Y[:used].t().reshape(-1)
+        # These rows' share of the batch's mean: the same per-row gradients as the whole batch.
+        loss = F.cross_entropy(logits, target, reduction="sum") / (batch * steps)
+        grads = torch.autograd.grad(loss, hidden_states)
+    norms = torch.stack([g.norm() for g in grads]) * math.sqrt(batch / used)
+    return tuple(norms.tolist())
+
+
+def _first_rows(
+    model: CharRNN, state: State, used: int
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(h, c) as (layers, rows, hidden), detached: the batch's first `used` rows."""
+    if model.kind == "scratch":
+        h = state[0][:used].unsqueeze(0)  # the scratch state is (B, hidden)
+        return h.detach(), None
+    c = state[1][:, :used].detach() if model.kind == "lstm" else None
+    return state[0][:, :used].detach(), c
+
+
+def _output(model: CharRNN) -> tuple[torch.Tensor, torch.Tensor]:
+    """O = H W + b: the output layer's W (hidden, V) and b."""
+    if model.kind == "scratch":
+        return model.W_hq, model.b_q
+    return model.dense.weight.t(), model.dense.bias
+
+
+def _step(
+    model: CharRNN, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One time step of every layer: x (rows,) character ids; h, c (layers, rows, hidden)."""
+    if model.kind == "scratch":
+        # The book: H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h), the one-hot product as a row.
+        return torch.tanh(model.W_xh[x] + h[0] @ model.W_hh + model.b_h).unsqueeze(0), None
+    new_h, new_c = [], []
+    below = None
+    for layer in range(model.layers):
+        w_ih, w_hh, b_ih, b_hh = (
+            getattr(model.rnn, f"{name}_l{layer}")
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        )
+        # one_hot(x) W_ih^T is column x of W_ih; an upper layer reads the layer below.
+        gx = (w_ih.t()[x] if below is None else below @ w_ih.t()) + b_ih
+        gh = h[layer] @ w_hh.t() + b_hh
+        if model.kind == "rnn":
+            below = torch.tanh(gx + gh)
+        elif model.kind == "gru":
+            # torch.nn.GRU: gates r, z, n; r scales the recurrent part of n, bias included.
+            xr, xz, xn = gx.chunk(3, dim=1)
+            hr, hz, hn = gh.chunk(3, dim=1)
+            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+            n = torch.tanh(xn + r * hn)
+            below = (1 - z) * n + z * h[layer]
+        else:
+            # torch.nn.LSTM: gates i, f, g, o; c' = f c + i g, h' = o tanh(c').
+            i, f, g, o = (gx + gh).chunk(4, dim=1)
+            cell = torch.sigmoid(f) * c[layer] + torch.sigmoid(i) * torch.tanh(g)
+            below = torch.sigmoid(o) * torch.tanh(cell)
+            new_c.append(cell)
+        new_h.append(below)
+    return torch.stack(new_h), (torch.stack(new_c) if new_c else None)
