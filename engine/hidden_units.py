@@ -150,16 +150,15 @@ def hidden_units(
     if not 0 <= prompt_length <= len(text):
         raise ValueError(f"the prompt length must be 0 to {len(text)}, not {prompt_length}")
     at, states = _states(model, vocab, text, layer, state)
+    rankings = _rankings(states, at, text)
+    units = rankings[RANKINGS.index(heatmap_ranking)].units[:heatmap_units]
+    shown = states[:, list(units)]
+    scale = (float(shown.abs().max()) or 1.0) if state == "c" and at else 1.0
     activations: list[tuple[float, ...] | None] = [None] * len(text)
     for j, row in zip(at, states.tolist(), strict=True):
         activations[j] = tuple(row)
-    rankings = _rankings(states, at, text)
-    units = rankings[RANKINGS.index(heatmap_ranking)].units[:heatmap_units]
-    shown = [[a[u] for u in units] for a in activations if a is not None]
-    scale = (max(abs(v) for row in shown for v in row) or 1.0) if state == "c" and at else 1.0
-    rows = tuple(
-        tuple(None if a is None else a[u] / scale for a in activations) for u in units
-    )
+    # One row per unit: a column of the states, over the text.
+    rows = tuple(_over_text(r, at, len(text)) for r in (shown / scale).t().tolist())
     return HiddenUnits(
         text=text,
         prompt_length=prompt_length,
@@ -170,6 +169,16 @@ def hidden_units(
         rankings=rankings,
         heatmap=Heatmap(heatmap_ranking, units, rows, scale),
     )
+
+
+def _over_text(values: list[float], at: list[int], length: int) -> tuple[float | None, ...]:
+    """Values of the known characters at positions `at`, None at the skipped ones."""
+    if len(at) == length:
+        return tuple(values)
+    row: list[float | None] = [None] * length
+    for j, v in zip(at, values, strict=True):
+        row[j] = v
+    return tuple(row)
 
 
 def _rankings(states: torch.Tensor, at: list[int], text: str) -> tuple[UnitRanking, ...]:

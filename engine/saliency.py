@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 from torch.func import functional_call
 
 from engine.corpus import Vocab
@@ -34,6 +36,28 @@ class Saliency:
     shown: tuple[float | None, ...]  # raw / max(raw), in [0, 1] (all 0.0 when max is 0)
 
 
+class _Recurrence(nn.Module):
+    """A model's hidden_states (the last layer's H_t for every step) as a module's forward, so
+    functional_call can run it with other input rows swapped in."""
+
+    def __init__(self, model: CharRNN) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, X: torch.Tensor, state: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        out = self.model.hidden_states(X, state)
+        # ScratchRNN returns the states alone, TorchRNN (states, final state).
+        return out[0] if isinstance(out, tuple) else out
+
+
+def _output(model: CharRNN, h: torch.Tensor) -> torch.Tensor:
+    """O = H W_hq + b_q for one state: the output layer's product for the one prediction
+    asked about, where the model's forward would make it for every position."""
+    if isinstance(model, ScratchRNN):
+        return torch.addmm(model.b_q.detach(), h, model.W_hq.detach())
+    return F.linear(h, model.dense.weight.detach(), model.dense.bias.detach())
+
+
 def saliency(
     model: CharRNN,
     vocab: Vocab,
@@ -46,8 +70,9 @@ def saliency(
     the next character after the text) of `target` (default: the model's likeliest). None
     when no known character comes before `position`: the model predicts nothing there.
 
-    Runs the model's own forward pass once over the known characters, with their input rows
-    swapped in as a differentiable tensor (torch.func.functional_call), and one backward pass.
+    Runs the model's own recurrence once over the known characters, with their input rows
+    swapped in as a differentiable tensor (torch.func.functional_call), its output layer for
+    the one prediction, and one backward pass.
     The model must be on the CPU (its row-lookup path) and not in use on another thread: its
     parameters are swapped for the call. ValueError names a bad position or target."""
     position = len(text) if position is None else position
@@ -64,20 +89,22 @@ def saliency(
         return None
     # Autograd on, even when called inside inference mode.
     with torch.inference_mode(False), torch.enable_grad():
-        params = {name: p.detach() for name, p in model.named_parameters()}
+        # Detached: the gradient is wanted for the input rows only, and the model's own
+        # parameters must not collect one.
+        params = {f"model.{name}": p.detach() for name, p in model.named_parameters()}
         index = torch.tensor([ids[j] for j in at])
         # One row per position, not per character: a character read twice gets two rows, and each
         # row's gradient is that position's alone. The input indices become 0 .. n-1.
         if isinstance(model, ScratchRNN):
-            rows = params["W_xh"][index].clone().requires_grad_()
-            params["W_xh"] = rows
+            rows = params["model.W_xh"][index].clone().requires_grad_()
+            params["model.W_xh"] = rows
         else:
-            rows = params["rnn.weight_ih_l0"].t()[index].clone().requires_grad_()
-            params["rnn.weight_ih_l0"] = rows.t()
+            rows = params["model.rnn.weight_ih_l0"].t()[index].clone().requires_grad_()
+            params["model.rnn.weight_ih_l0"] = rows.t()
         steps = torch.arange(len(at)).unsqueeze(0)
         start = tuple(s.to(rows.dtype) for s in model.begin_state(1))
-        logits, _ = functional_call(model, params, (steps, start))
-        log_probs = torch.log_softmax(logits[fed - 1].double(), dim=0)
+        hs = functional_call(_Recurrence(model), params, (steps, start))
+        log_probs = torch.log_softmax(_output(model, hs[fed - 1]).double()[0], dim=0)
         y = int(log_probs.argmax()) if target is None else vocab.char_to_idx[target]
         (grad,) = torch.autograd.grad(log_probs[y], rows)
     norms = grad.double().norm(dim=1).tolist()
