@@ -237,11 +237,20 @@ class Playground:
             return "no run yet: start one first"
         if not run.state.parked:
             return f"{run.label} is {run.state}"
+        training = self._active()
+        if training is not None:
+            return f"{training.label} is training: one run trains at a time, stop it first (F7)"
         target = epochs if epochs is not None else run.trainer.target_epochs
         if run.trainer.epoch >= target:
             return f"{run.label} has trained {run.trainer.epoch} epochs: raise epochs to train on"
         self._requests.put(_TrainOn(run.id, target))
         return None
+
+    @property
+    def training(self) -> int | None:
+        """The run that holds the trainer thread (running or paused), if any."""
+        run = self._active()
+        return run.id if run is not None else None
 
     def pause(self) -> bool:
         run = self._active()

@@ -314,3 +314,15 @@ def test_an_lr_past_float32_is_refused_by_the_setting(play, rec, tiny_corpus) ->
     with pytest.raises(ConfigError):
         play.set_lr(1e39)
     play.stop()
+
+
+def test_one_run_trains_at_a_time(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))  # stops #1 first
+    rec.status(2, RunState.RUNNING)
+    assert play.summary(1).state == RunState.STOPPED and play.training == 2
+    assert play.select(1)
+    assert "#2 scratch·random is training" in play.train_on()
+    assert play.pause() and rec.status(2, RunState.PAUSED), "pause acts on the training run"
+    play.stop()

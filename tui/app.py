@@ -266,22 +266,30 @@ class RnnplayApp(App[int]):
         raw = self.main.setup.value("epochs")
         return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
+    def _training_state(self) -> RunState | None:
+        training = self.playground.training
+        summary = self.playground.summary(training) if training is not None else None
+        return summary.state if summary is not None else None
+
     def action_pause_resume(self) -> None:
-        state = self.state
+        """F6 acts on the run that is training, whichever is selected; with none training it
+        trains the selected run on."""
+        state = self._training_state()
         if state == RunState.PAUSED:
             self.playground.resume()
         elif state == RunState.RUNNING and self.playground.pause():
-            self._pausing = True
-            self.main.status.set_state("pausing")
-        elif state in ("loaded", "stopped", "finished", "idle"):
+            self._pausing = self.playground.training == self.playground.selected
+            if self._pausing:
+                self.main.status.set_state("pausing")
+        elif state is None:
             self._train_on(self._form_epochs())
 
     def action_pause(self) -> None:
-        if self.state == RunState.RUNNING:
+        if self._training_state() == RunState.RUNNING:
             self.action_pause_resume()
 
     def action_resume(self) -> None:
-        if self.state == RunState.PAUSED:
+        if self._training_state() == RunState.PAUSED:
             self.action_pause_resume()
 
     def action_stop(self) -> None:
@@ -322,9 +330,8 @@ class RnnplayApp(App[int]):
     def on_runs_table_chosen(self, message: RunsTable.Chosen) -> None:
         if self.playground.select(message.run_id):
             self._show_selected()
-            self.notify(
-                f"the prompt, save and stop now act on {self.main.labels.get(message.run_id, '')}"
-            )
+            label = self.main.labels.get(message.run_id, "")
+            self.notify(f"the status line, the prompt and save now follow {label}", markup=False)
 
     def on_runs_table_remove_asked(self, message: RunsTable.RemoveAsked) -> None:
         why_not = self.playground.remove(message.run_id)
