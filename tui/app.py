@@ -207,8 +207,10 @@ class RnnplayApp(App[int]):
         form = config_form(run.corpus, run.max_chars, run.config)
         self.main.setup.set_values(form)
         self._loaded_form = form
+        done = run.epoch >= run.config.epochs
         self.notify(
-            f"epoch {run.epoch}/{run.config.epochs}: F5 or F6 trains on",
+            f"epoch {run.epoch}/{run.config.epochs}: "
+            + ("raise epochs in setup (F4), then F6 trains on" if done else "F5 or F6 trains on"),
             title=f"loaded {Path(run.path).name}",
             markup=False,
         )
