@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from engine.config import TrainConfig
+
+if TYPE_CHECKING:
+    from engine.inspect import Inspection
 
 
 class RunState(StrEnum):
@@ -136,6 +140,8 @@ class Completion:
     version: int = 0  # the weights snapshot it was computed with
     error: str | None = None
     follows: int | None = None  # the run whose weights it used
+    probs: tuple[float, ...] = ()  # the model's probability of each completed character
+    inspection: Inspection | None = None  # what the model holds and looks at, when asked for
 
 
 TrainerEvent = BatchEnd | EpochEnd | Sample | StatusChanged

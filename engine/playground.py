@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from engine.events import (
 from engine.export import RunRecords, export_runs
 from engine.generate import GREEDY
 from engine.memory_estimate import check_memory
-from engine.prompt_follower import PromptFollower, WeightsSource
+from engine.prompt_follower import PromptFollower, Views, WeightsSource
 from engine.save_job import SaveJob, SaveOutcome
 from engine.session import (
     SessionError,
@@ -313,10 +313,12 @@ class Playground:
         return TargetChanged(trainer.target_epochs, trainer.lr)
 
     # -- the prompt ---------------------------------------------------------------------------
-    def complete(self, text: str, length: int, decoding: Decoding = GREEDY) -> None:
-        """Ask for the completion of `text` (a Completion report follows); greedy unless
-        `decoding` samples."""
-        self.prompt.request(text, length, decoding)
+    def complete(
+        self, text: str, length: int, decoding: Decoding = GREEDY, views: Views | None = None
+    ) -> None:
+        """Ask for the completion of `text` (a Completion report follows, with the `views`
+        inside the model when asked for); greedy unless `decoding` samples."""
+        self.prompt.request(text, length, decoding, views)
 
     def _follow(self, run: Run) -> None:
         trainer, cfg = run.trainer, run.trainer.config
@@ -514,10 +516,12 @@ class Playground:
 
     def _handler(self, run_id: int) -> Callable[[TrainerEvent], None]:
         last_post = 0.0
+        losses = 0.0  # batch losses since the last BatchEnd reported, and how many
+        count = 0
 
         def on_event(event: TrainerEvent) -> None:
             # Runs on the trainer thread once per batch at least: keep it cheap.
-            nonlocal last_post
+            nonlocal last_post, losses, count
             if self._closing.is_set():
                 run = self._runs.get(run_id)
                 if run is not None:
@@ -526,10 +530,14 @@ class Playground:
                 run = self._runs.get(run_id)
                 if run is not None:
                     run.progress += 1
+                losses, count = losses + event.loss, count + 1
                 now = time.monotonic()
                 if now - last_post < PROGRESS_INTERVAL_S and event.batch < event.batches:
                     return
-                last_post = now
+                # One report stands for the batches since the last: its loss is their mean,
+                # so a per-step curve drawn from the reports is not one batch's noise.
+                event = replace(event, loss=losses / count)
+                last_post, losses, count = now, 0.0, 0
             self._on_trainer_event(run_id, event)
 
         return on_event

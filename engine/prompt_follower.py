@@ -17,12 +17,21 @@ from engine.corpus import Vocab
 from engine.decoding import Decoding
 from engine.events import Completion
 from engine.generate import GREEDY, Completer
+from engine.inspect import inspect_prompt
 from engine.models import build_model
 from engine.snapshots import SnapshotBox
 
 # How often to look for new weights. A reload replays the prompt text and re-rolls the
 # completion; doing that for every published snapshot would steal CPU from training.
 WEIGHTS_POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Views:
+    """Which views inside the model to compute with each completion (engine.inspect)."""
+
+    state: str = "h"  # the hidden state shown: "h", or LSTM's cell "c"
+    ranking: str = "variance"  # how the heatmap picks its units
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class PromptFollower:
         self._text = ""
         self._length = 50
         self._decoding = GREEDY
+        self._views: Views | None = None
         self._request_seq = 0
         self._source: WeightsSource | None = None
         self._source_seq = 0
@@ -62,10 +72,14 @@ class PromptFollower:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
-    def request(self, text: str, length: int, decoding: Decoding = GREEDY) -> None:
-        """Complete `text` with `length` characters (the latest request wins)."""
+    def request(
+        self, text: str, length: int, decoding: Decoding = GREEDY, views: Views | None = None
+    ) -> None:
+        """Complete `text` with `length` characters, and compute `views` of it (the latest
+        request wins)."""
         with self._cond:
             self._text, self._length, self._decoding = text, length, decoding
+            self._views = views
             self._request_seq += 1
             self._cond.notify()
 
@@ -109,6 +123,7 @@ class PromptFollower:
                 if self._closing:
                     return
                 text, length, decoding = self._text, self._length, self._decoding
+                views = self._views
                 new_request = self._request_seq != seen_request
                 seen_request = self._request_seq
                 if self._poll_now:
@@ -139,13 +154,8 @@ class PromptFollower:
                         completer.load_weights(weights)
                         new_request = True
                 if new_request:
-                    completer.set_text(text)
-                    # A top-k past the vocabulary means "all of it", whatever corpus it meets.
-                    k = min(decoding.top_k, len(source.vocab))
-                    completion = completer.complete(length, replace(decoding, top_k=k))
-                    unknown = tuple(dict.fromkeys(completer.unknown))
                     self._report(
-                        Completion(text, completion, unknown, version, None, source.run_id)
+                        _complete(completer, source, text, length, decoding, views, version)
                     )
             except Exception as exc:  # noqa: BLE001 - shown in the prompt; typing goes on
                 # Retried on the next keystroke or run followed, not in a loop.
@@ -153,3 +163,31 @@ class PromptFollower:
                 self._report(
                     Completion(text, "", (), version, f"{type(exc).__name__}: {exc}", source.run_id)
                 )
+
+
+def _complete(
+    completer: Completer,
+    source: WeightsSource,
+    text: str,
+    length: int,
+    decoding: Decoding,
+    views: Views | None,
+    version: int,
+) -> Completion:
+    """The completion of `text` with each character's probability, and the views if asked."""
+    completer.set_text(text)
+    # A top-k past the vocabulary means "all of it", whatever corpus it meets.
+    decoding = replace(decoding, top_k=min(decoding.top_k, len(source.vocab)))
+    inspection = None
+    if views is None:
+        completion, probs = completer.complete_with_probs(length, decoding)
+    else:
+        state = views.state if source.kind == "lstm" else "h"
+        inspection = inspect_prompt(
+            completer, length, decoding, state=state, heatmap_ranking=views.ranking
+        )
+        completion, probs = inspection.completion.text, list(inspection.completion.probs)
+    unknown = tuple(dict.fromkeys(completer.unknown))
+    return Completion(
+        text, completion, unknown, version, None, source.run_id, tuple(probs), inspection
+    )
