@@ -107,12 +107,13 @@ def _states(
             out = model.hidden_states(X, start)
             stacked = (out[0] if isinstance(out, tuple) else out)[:, 0]
         else:
-            # Lower layers and LSTM's c exist only inside the step: one model step per
-            # character, keeping the state each step returns.
+            # Lower layers and LSTM's c exist only in the state a step returns: one step per
+            # character. Only an nn model gets here (the scratch model has one layer and no
+            # c), and its hidden_states steps without the output layer that step() adds.
             which, s, rows = STATES.index(state), start, []
             for i in range(len(at)):
-                s = model.step(X[:, i], s)[1]
-                rows.append(s[which].reshape(-1, model.hidden)[layer])
+                s = model.hidden_states(X[:, i : i + 1], s)[1]
+                rows.append(s[which][layer, 0])
             stacked = torch.stack(rows)
     return at, stacked.cpu()
 
