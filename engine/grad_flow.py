@@ -36,32 +36,31 @@ def grad_through_time(
     batch, steps = X.shape
     used = min(rows, batch)
     h, c = _first_rows(model, state, used)
-    hidden_states: list[torch.Tensor] = []
-    tops: list[torch.Tensor] = []
+    hidden_states: list[torch.Tensor] = []  # every layer's h at every step, step-major
     with torch.enable_grad():
         for t in range(steps):
+            # Each h feeds its own next step and the layer above: its gradient is the total.
             h, c = _step(model, X[:used, t], h, c)
-            hidden_states.append(h)
-            tops.append(h[-1])
+            hidden_states += h
         weight, bias = _output(model)
+        tops = hidden_states[len(h) - 1 :: len(h)]  # the last layer's, which the output reads
         logits = torch.addmm(bias, torch.cat(tops), weight)  # time-major rows
         target = Y[:used].t().reshape(-1)
         # These rows' share of the batch's mean: the same per-row gradients as the whole batch.
         loss = F.cross_entropy(logits, target, reduction="sum") / (batch * steps)
         grads = torch.autograd.grad(loss, hidden_states)
-    norms = torch.stack([g.norm() for g in grads]) * math.sqrt(batch / used)
-    return tuple(norms.tolist())
+    squares = torch.stack([g.square().sum() for g in grads]).view(steps, len(h)).sum(dim=1)
+    return tuple((squares.sqrt() * math.sqrt(batch / used)).tolist())
 
 
 def _first_rows(
     model: CharRNN, state: State, used: int
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(h, c) as (layers, rows, hidden), detached: the batch's first `used` rows."""
+) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+    """Each layer's (h, c) (rows, hidden), detached: the batch's first `used` rows."""
     if model.kind == "scratch":
-        h = state[0][:used].unsqueeze(0)  # the scratch state is (B, hidden)
-        return h.detach(), None
-    c = state[1][:, :used].detach() if model.kind == "lstm" else None
-    return state[0][:, :used].detach(), c
+        return [state[0][:used].detach()], None  # the scratch state is (B, hidden)
+    c = list(state[1][:, :used].detach()) if model.kind == "lstm" else None
+    return list(state[0][:, :used].detach()), c
 
 
 def _output(model: CharRNN) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,12 +71,12 @@ def _output(model: CharRNN) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _step(
-    model: CharRNN, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """One time step of every layer: x (rows,) character ids; h, c (layers, rows, hidden)."""
+    model: CharRNN, x: torch.Tensor, h: list[torch.Tensor], c: list[torch.Tensor] | None
+) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+    """One time step of every layer: x (rows,) character ids; h, c: each layer's (rows, hidden)."""
     if model.kind == "scratch":
         # The book: H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h), the one-hot product as a row.
-        return torch.tanh(model.W_xh[x] + h[0] @ model.W_hh + model.b_h).unsqueeze(0), None
+        return [torch.tanh(model.W_xh[x] + h[0] @ model.W_hh + model.b_h)], None
     new_h, new_c = [], []
     below = None
     for layer in range(model.layers):
@@ -104,4 +103,4 @@ def _step(
             below = torch.sigmoid(o) * torch.tanh(cell)
             new_c.append(cell)
         new_h.append(below)
-    return torch.stack(new_h), (torch.stack(new_c) if new_c else None)
+    return new_h, (new_c if c is not None else None)

@@ -7,14 +7,16 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig, default_prefixes, specs
 from engine.corpus import CorpusError, load_corpus
 from engine.device import DeviceError, resolve_device
 from engine.download import stderr_progress
 from engine.events import EpochEnd, Event, RunState, Sample, StatusChanged
+from engine.export import event_record
 from engine.memory_estimate import check_memory
 from engine.session import (
     PeriodicSave,
@@ -47,27 +49,50 @@ def _resumable() -> set[str]:
 
 
 class Reporter:
-    """Turns trainer events into the book's lines on stdout and/or JSON lines."""
+    """Turns trainer events into the book's lines on stdout and/or JSON lines.
+
+    The book prints an epoch's line with its samples (every pred_period epochs) and after the
+    last epoch; samples taken by time (pred_seconds) within an epoch get a line of their own
+    saying where training is."""
 
     def __init__(self, book: Output | None, jsonl: Output | None = None) -> None:
         self.book, self.jsonl, self.pred_period = book, jsonl, 0
+        self._end: EpochEnd | None = None  # the latest epoch, until its line is printed
+        self._placed = -1  # the step the latest printed line stands for
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, EpochEnd):
-            self._json({"type": "epoch", **asdict(event)})
+            self._json(event_record(event))
+            self._end = event
             last = event.epoch == event.epochs
-            if self.book and (last or (self.pred_period and event.epoch % self.pred_period == 0)):
-                self.book.write(f"epoch {event.epoch}, perplexity {event.perplexity:.2f}, "
-                                f"time {event.seconds:.2f} sec")
+            if last or (self.pred_period and event.epoch % self.pred_period == 0):
+                self._epoch_line()
         elif isinstance(event, Sample):
-            self._json({"type": "prediction", **asdict(event)})
-            if self.book:
-                self.book.write(f" - {event.text}")
+            self._json(event_record(event))
+            if self._end is not None and self._end.step == event.step:
+                self._epoch_line()  # an epoch's samples, taken by time: its line first
+            elif event.step != self._placed:
+                self._write(f"step {event.step} (in epoch {event.epoch + 1})")
+                self._placed = event.step
+            self._write(f" - {event.text}")
         elif isinstance(event, StatusChanged) and event.status == RunState.DIVERGED:
             say(f"rnnplay: {event.message}")
 
-    def _json(self, obj: dict) -> None:
-        if self.jsonl:
+    def _epoch_line(self) -> None:
+        end, self._end = self._end, None
+        if end is None:
+            return
+        val = "" if end.val_perplexity is None else f", val perplexity {end.val_perplexity:.2f}"
+        self._write(f"epoch {end.epoch}, perplexity {end.perplexity:.2f}{val}, "
+                    f"time {end.seconds:.2f} sec")
+        self._placed = end.step
+
+    def _write(self, line: str) -> None:
+        if self.book:
+            self.book.write(line)
+
+    def _json(self, obj: dict[str, Any] | None) -> None:
+        if self.jsonl and obj is not None:
             self.jsonl.write(json.dumps(obj, ensure_ascii=False))
 
 
@@ -177,9 +202,12 @@ def _headline(trainer: Trainer) -> str:
     cfg, corpus = trainer.config, trainer.corpus
     what = (f"resuming {cfg.model} at epoch {trainer.epoch}" if trainer.epoch or trainer.cursor
             else f"training {cfg.model}")
+    held_out = trainer.held_out
     return (f"{what} on {corpus.name} ({len(corpus.text)} characters, vocabulary "
             f"{len(corpus.vocab)}) on {trainer.device}: {trainer.target_epochs} epochs, "
-            f"{cfg.sampling} sampling, lr {trainer.lr:g}")
+            f"{cfg.sampling} sampling, lr {trainer.lr:g}"
+            + (f", at most {cfg.epoch_batches:,} batches an epoch" if cfg.epoch_batches else "")
+            + (f"; validation on {held_out.describe()}" if held_out else ""))
 
 
 def _open_jsonl(path: str | None, stdout: Output) -> Output | None:

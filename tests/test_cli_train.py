@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from types import SimpleNamespace
 
 
 def _train(*args: str) -> subprocess.CompletedProcess[str]:
@@ -75,3 +76,53 @@ def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path, jaychou) -> None
     assert proc.returncode == 130, err
     assert "stopping after this batch" in err and "Traceback" not in err
     assert load_session(path).state["step"] >= 1
+
+
+def test_validation_and_the_epoch_cap_in_the_lines_and_the_records(jaychou) -> None:
+    out = _train(*SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3",
+                 "--jsonl", "-")
+    assert out.returncode == 0, out.stderr
+    epochs = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["step"] for r in epochs] == [3, 6]
+    for r in epochs:
+        assert r["val_perplexity"] > 1 and 0 <= r["clipped_share"] <= 1
+        assert len(r["grad_through_time"]) == 10 and all(g > 0 for g in r["grad_through_time"])
+    book = _train(*SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3")
+    lines = book.stdout.splitlines()
+    assert "at most 3 batches an epoch" in lines[0]
+    assert "validation on the 1,000 characters after the training text" in lines[0]
+    assert lines[1].startswith("epoch 2, perplexity ") and ", val perplexity " in lines[1]
+    off = _train(*SMALL, "--epochs", "1", "--val-chars", "0").stdout.splitlines()
+    assert "validation" not in off[0] and "val perplexity" not in off[1]
+
+
+def test_a_whole_file_says_what_training_gives_up(tiny_corpus) -> None:
+    out = _train("--corpus", str(tiny_corpus), "--max-chars", "0", "--hidden", "8",
+                 "--batch-size", "2", "--num-steps", "5", "--epochs", "1", "--threads", "1")
+    assert out.returncode == 0, out.stderr
+    n = len(tiny_corpus.read_text(encoding="utf-8"))
+    assert (f"validation on the last {n // 10:,} characters (10%); training uses the first "
+            f"{n - n // 10:,}") in out.stdout.splitlines()[0]
+
+
+def test_samples_by_time_are_placed_by_their_step() -> None:
+    from engine.events import EpochEnd, Sample
+    from rnnplay.train_cmd import Reporter
+
+    lines: list[str] = []
+    book = SimpleNamespace(write=lines.append)
+    reporter = Reporter(book)  # type: ignore[arg-type]
+    reporter.pred_period = 10
+
+    def end(epoch: int, step: int) -> EpochEnd:
+        return EpochEnd(epoch, 20, 9.5, 0.5, 100.0, 0.1, 1.0, val_perplexity=12.25, step=step)
+
+    for event in (Sample(0, "a", "ab", step=7), Sample(0, "b", "bc", step=7),  # mid-epoch
+                  end(1, 24), Sample(1, "a", "ac", step=24),  # at an epoch end, by time
+                  end(10, 240), Sample(10, "a", "ad", step=240)):  # every pred_period epochs
+        reporter(event)
+    assert lines == [
+        "step 7 (in epoch 1)", " - ab", " - bc",
+        "epoch 1, perplexity 9.50, val perplexity 12.25, time 0.50 sec", " - ac",
+        "epoch 10, perplexity 9.50, val perplexity 12.25, time 0.50 sec", " - ad",
+    ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import threading
+from types import SimpleNamespace
 
 import pytest
 import torch
 
+import engine.train
 from engine.config import ConfigError, TrainConfig
 from engine.corpus import load_corpus
 from engine.events import BatchEnd, EpochEnd, Sample, StatusChanged
@@ -15,6 +17,7 @@ from engine.sampling import consecutive_starts, random_starts
 from engine.train import Trainer
 
 SMALL = dict(hidden=64, batch_size=8, num_steps=10, pred_len=10)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small models: one thread is faster
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +136,79 @@ def test_a_command_queued_as_the_run_ends_is_never_lost(tiny_corpus) -> None:
     trainer = LateCaller(corpus, cfg)
     assert trainer.run() == "finished"
     assert ran.is_set(), "the command was left in the queue"
+
+
+# -- long epochs: progress within an epoch, an epoch cap, samples by time ----------------------
+
+
+def test_a_long_epoch_reports_progress_before_it_ends(jaychou) -> None:
+    """The whole lyrics (~64,000 characters) at 2 sequences of 5: thousands of batches an
+    epoch; each one reports the step, the batch's loss and the throughput so far."""
+    corpus = load_corpus("jaychou", max_chars=0)
+    seen: list[BatchEnd] = []
+    trainer = Trainer(corpus, TrainConfig(hidden=8, batch_size=2, num_steps=5, epochs=1,
+                                          val_chars=0, device="cpu"))
+
+    def on_event(event) -> None:
+        if isinstance(event, BatchEnd):
+            seen.append(event)
+            if len(seen) == 20:
+                trainer.stop()
+
+    trainer.on_event = on_event
+    assert trainer.run() == "stopped" and trainer.epoch == 0
+    assert [e.step for e in seen] == list(range(1, 21)) == [e.batch for e in seen]
+    assert all(e.batches > 5000 and e.epoch == 1 for e in seen)
+    assert all(math.isfinite(e.loss) and e.loss > 0 and e.chars_per_sec > 0 for e in seen)
+
+
+@pytest.mark.parametrize("sampling", ["random", "consecutive"])
+def test_an_epoch_cap_trains_that_many_batches(small_corpus, sampling: str) -> None:
+    batches: list[int] = []
+    starts: list[torch.Tensor] = []
+    cfg = TrainConfig(sampling=sampling, epochs=5, epoch_batches=7, **SMALL)
+    trainer = Trainer(small_corpus, cfg)
+
+    def on_event(event) -> None:
+        if isinstance(event, BatchEnd):
+            batches.append(event.batches)
+            if event.batch == 1:
+                starts.append(trainer.cursor.starts.clone())
+
+    trainer.on_event = on_event
+    assert trainer.run() == "finished"
+    steps = [e.step for e in trainer.history]
+    if sampling == "random":  # a new shuffle's first 7 batches each epoch
+        assert set(batches) == {7} and steps == [7, 14, 21, 28, 35]
+    else:  # the epochs read on through the text in parts of 7 batches, then start over
+        whole = consecutive_starts(len(trainer.data), 8, 10)  # 24 batches: 7, 7, 7, 3
+        expected = [whole[0:7], whole[7:14], whole[14:21], whole[21:24], whole[0:7]]
+        assert all(torch.equal(a, b) for a, b in zip(starts, expected, strict=True))
+        assert steps == [7, 14, 21, 24, 31]
+
+
+def test_samples_by_time_arrive_within_an_epoch(small_corpus, monkeypatch) -> None:
+    """A clock that moves one second per reading: a batch takes a second of training (two
+    readings), so with pred_seconds=5 samples come after every fifth batch, mid-epoch."""
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(engine.train, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    events: list = []
+    cfg = TrainConfig(epochs=1, pred_seconds=5, **{**SMALL, "pred_period": 0})
+    trainer = Trainer(small_corpus, cfg, on_event=events.append)
+    assert trainer.run() == "finished"
+    steps = [e.step for e in events if isinstance(e, Sample) and e.prefix == "分开"]
+    assert steps == [5, 10, 15, 20]  # the epoch has 24 batches
+    sample = next(i for i, e in enumerate(events) if isinstance(e, Sample))
+    assert isinstance(events[sample - 1], BatchEnd) and events[sample - 1].batch == 5
+    assert all(s.epoch == 0 for s in trainer.samples)  # none completed yet
+    assert isinstance(events[-2], EpochEnd)
+
+
+def test_samples_by_time_leave_training_as_it_was(small_corpus) -> None:
+    base = dict(SMALL, pred_period=0, epochs=2)
+    timed = Trainer(small_corpus, TrainConfig(pred_seconds=1, **base))
+    plain = Trainer(small_corpus, TrainConfig(**base))
+    timed._unsampled = 10.0  # due at once: a sample after the first batch
+    timed.run(), plain.run()
+    assert timed.samples and timed.samples[0].step == 1
+    assert [e.perplexity for e in timed.history] == [e.perplexity for e in plain.history]
