@@ -7,7 +7,7 @@ engine.generate.Completer keeps there. Characters outside the vocabulary are ski
 model (the state carries over unchanged), so they have no activation of their own: None at
 their position, and they take no part in the rankings.
 
-Ranges: the state h is bounded in (-1, 1) for every model (tanh for the scratch model and
+Ranges: the state h is bounded in [-1, 1] for every model (tanh for the scratch model and
 nn.RNN; GRU's h mixes tanh values and the zero start; LSTM's h is o * tanh(c)). LSTM's cell c
 is not: |c_t| < t, as c_t = f c_{t-1} + i g with |f|, |i g| < 1; the heatmap scales it.
 """
@@ -61,7 +61,7 @@ class HiddenUnits:
     prompt_length: int  # text[:prompt_length] is the prompt
     layer: int  # 0-based; the model's last layer by default
     state: str  # "h" or "c" (LSTM's cell)
-    bounded: bool  # True: every value is in (-1, 1); False: LSTM's c, unbounded
+    bounded: bool  # True: every value is in [-1, 1] (tanh's range); False: LSTM's c
     activations: tuple[tuple[float, ...] | None, ...]  # per character, one value per unit
     rankings: tuple[UnitRanking, ...]  # in RANKINGS order
     heatmap: Heatmap

@@ -123,7 +123,7 @@ def _odds_lines(seen: Inspection) -> list[str]:
 
 def _table_lines(seen: Inspection, completer: Completer, args: argparse.Namespace) -> list[str]:
     hidden, model = seen.hidden, completer.model
-    bounds = "in (-1, 1)" if hidden.bounded else "unbounded"
+    bounds = "in [-1, 1]" if hidden.bounded else "unbounded"
     lines = [
         f"# {model.kind} model, layer {hidden.layer + 1} of {model.layers}, state {hidden.state} "
         f"({bounds}); the top {len(hidden.heatmap.units)} of {model.hidden} units by "

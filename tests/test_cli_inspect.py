@@ -72,7 +72,7 @@ def test_the_table_is_the_top_units_activations_per_character(gru: Path, capsys)
     model, vocab = _model(gru)
     view = hidden_units(model, vocab, "a fox\njumps", heatmap_units=5)
     assert comments == [
-        "# gru model, layer 1 of 1, state h (in (-1, 1)); the top 5 of 12 units by variance"
+        "# gru model, layer 1 of 1, state h (in [-1, 1]); the top 5 of 12 units by variance"
     ]
     assert header == ["pos", "char", *(f"u{u}" for u in view.heatmap.units)]
     assert [row[1] for row in rows] == ["a", " ", "f", "o", "x", "\\n", "j", "u", "m", "p", "s"]
@@ -101,7 +101,7 @@ def test_layer_state_and_ranking_choose_what_is_shown(lstm: Path, capsys) -> Non
     code, out, _ = cli(capsys, str(lstm))
     comments, header, rows = _table(out)
     assert code == 0 and [row[1] for row in rows] == ["t", "h", "e", " "]
-    assert comments[0].startswith("# lstm model, layer 2 of 2, state h (in (-1, 1)); the top 8")
+    assert comments[0].startswith("# lstm model, layer 2 of 2, state h (in [-1, 1]); the top 8")
 
 
 def test_saliency_column_is_the_gradient_norm_per_character(lstm: Path, capsys) -> None:
