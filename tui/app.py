@@ -19,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from engine.decoding import Decoding
 from engine.device import available_devices
 from engine.events import (
     BatchEnd,
@@ -33,6 +34,7 @@ from engine.events import (
     TargetChanged,
 )
 from engine.playground import Playground
+from engine.prompt_follower import Views
 from engine.save_job import SaveJob
 from engine.session import default_save_dir, list_sessions
 from tui import exit_guard
@@ -46,6 +48,7 @@ from tui.screens.load import LoadScreen
 from tui.screens.lr import LrScreen
 from tui.screens.save_as import SaveAsScreen
 from tui.widgets.curves import CurvesPlot
+from tui.widgets.inside import InsidePane
 from tui.widgets.runs_table import RunsTable
 from tui.widgets.status import StatusPane
 
@@ -78,6 +81,7 @@ class RnnplayApp(App[int]):
         Binding("f7", "stop", "Stop"),
         Binding("f8", "change_lr", "lr", show=False),  # named on the status line
         Binding("f2", "toggle_plot", "View", show=False),
+        Binding("f10", "inside", "Inside the model", show=False),
         Binding("f3", "clear_runs", "Clear finished", show=False),
         Binding("escape", "focus_prompt", "Prompt", show=False),
         # Priority: the setup pane's inputs must not swallow them.
@@ -105,9 +109,7 @@ class RnnplayApp(App[int]):
     def get_default_screen(self) -> Screen:
         # Textual may ask more than once (the snapshot harness does): one screen, one view.
         if not hasattr(self, "main"):
-            self.main = MainScreen(
-                available_devices(), self.options.setup, self.playground.complete
-            )
+            self.main = MainScreen(available_devices(), self.options.setup, self._complete)
         return self.main
 
     def on_mount(self) -> None:
@@ -309,6 +311,23 @@ class RnnplayApp(App[int]):
                 self.main.note(f"lr -> {lr:g} (marked on the plot)")
 
         self.push_screen(LrScreen(selected.config.learning_rate), apply)
+
+    def _complete(self, text: str, length: int, decoding: Decoding) -> None:
+        """What the prompt shows: the completion, and the views inside the model when open."""
+        views = Views(self.main.inside.state, self.main.inside.ranking) if (
+            self.main.wants_views) else None  # fmt: skip
+        self.playground.complete(text, length, decoding, views)
+
+    def _complete_again(self) -> None:
+        prompt = self.main.prompt
+        self._complete(prompt.text, prompt.length, prompt.decoding)
+
+    def action_inside(self) -> None:
+        self.main.toggle_inside()
+        self._complete_again()
+
+    def on_inside_pane_views_changed(self, message: InsidePane.ViewsChanged) -> None:
+        self._complete_again()
 
     def action_toggle_plot(self) -> None:
         self.main.plot.toggle_view()

@@ -37,6 +37,7 @@ from engine.events import (
 from engine.playground import RunSummary
 from tui.paths import shown_path
 from tui.widgets.curves import CurvesPlot
+from tui.widgets.inside import VIEWS, InsidePane
 from tui.widgets.prompt import PromptPane
 from tui.widgets.runs_table import RunsTable
 from tui.widgets.samples import SamplesLog
@@ -58,6 +59,8 @@ class MainScreen(Screen[None]):
     MainScreen #right { width: 1fr; }
     MainScreen #curves { height: 3fr; border: round $primary-darken-2; }
     MainScreen #runs { display: none; }
+    MainScreen #inside { display: none; }
+    MainScreen.-inside #inside { display: block; }
     MainScreen.-has-runs #runs { display: block; }
     MainScreen.-narrow #setup { display: none; }
     MainScreen.-narrow.-setup-open #setup { display: block; }
@@ -80,6 +83,7 @@ class MainScreen(Screen[None]):
         self.setup_values = setup
         self.on_edit = on_edit
         self.labels: dict[int, str] = {}  # run id -> label, for samples and notes
+        self.clips: dict[int, float] = {}  # run id -> its clip threshold θ
         self.last_completion: Completion | None = None  # what the prompt shows
 
     def compose(self) -> ComposeResult:
@@ -93,6 +97,7 @@ class MainScreen(Screen[None]):
                 # Wired before the first key can arrive (the prompt has focus at once).
                 prompt.on_edit = self.on_edit
                 yield prompt
+                yield InsidePane(id="inside")
                 yield SamplesLog(id="samples")
         yield Static(
             f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
@@ -107,6 +112,7 @@ class MainScreen(Screen[None]):
     def check_size(self, width: int, height: int) -> None:
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width < WIDE_FROM, "-narrow")
+        self.runs.set_narrow(width < WIDE_FROM)
 
     @property
     def narrow(self) -> bool:
@@ -149,6 +155,24 @@ class MainScreen(Screen[None]):
     def runs(self) -> RunsTable:
         return self.query_one(RunsTable)
 
+    @property
+    def inside(self) -> InsidePane:
+        return self.query_one(InsidePane)
+
+    def toggle_inside(self) -> bool:
+        """F10: show the views inside the model, step to the next one, and after the last hide
+        them again; returns whether the core should compute the prompt's views."""
+        pane = self.inside
+        if not self.has_class("-inside"):
+            self.add_class("-inside")
+        elif pane.next_view() == VIEWS[0]:
+            self.remove_class("-inside")
+        return self.wants_views
+
+    @property
+    def wants_views(self) -> bool:
+        return self.has_class("-inside") and self.inside.wants_inspection
+
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
         self.set_class(bool(runs), "-has-runs")
         self.runs.show_runs(runs, selected)
@@ -161,6 +185,8 @@ class MainScreen(Screen[None]):
         if run is not None:
             self.status.show_run(run)
             self.samples.show_period(run.config.pred_period)
+            if run.last is not None:
+                self.inside.show_flow(run.last, run.config.clip)
         self.prompt.show_model(run.label if run else "")
 
     def note(self, text: str, style: str = "dim") -> None:
@@ -171,12 +197,15 @@ class MainScreen(Screen[None]):
         """Show one engine report; `selected` is the run the status line follows."""
         mine = run_id is not None and run_id == selected
         if isinstance(event, BatchEnd):
+            self.plot.add_batch(run_id, event.step, event.loss)
             if mine:
                 self.status.progress(event.epoch, event.batch, event.batches, event.chars_per_sec)
         elif isinstance(event, EpochEnd):
             # The status line's numbers follow with the runs table's, from one summary
             # (App._refresh_views), so the two never disagree.
             self.plot.add_point(run_id, event)
+            if mine:
+                self.inside.show_flow(event, self.clips.get(run_id, 0.0))
         elif isinstance(event, Sample):
             self.samples.add_sample(self._label(run_id), event.epoch, event.prefix, event.text)
         elif isinstance(event, StatusChanged):
@@ -203,6 +232,7 @@ class MainScreen(Screen[None]):
         assert run_id is not None
         self.labels[run_id] = run.label
         cfg = run.config
+        self.clips[run_id] = cfg.clip
         color = self.plot.add_run(run_id, run.label, run.vocab_size, cfg.clip, run.history)
         self.runs.curve_colors[run_id] = color
         where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
@@ -238,4 +268,6 @@ class MainScreen(Screen[None]):
         if event.error:
             self.prompt.set_note(f"completion failed: {event.error}")
         else:
-            self.prompt.show_completion(event.text, event.completion, event.unknown)
+            self.prompt.show_completion(event.text, event.completion, event.unknown, event.probs)
+            if event.inspection is not None:
+                self.inside.show_inspection(event.inspection)

@@ -22,6 +22,8 @@ HELP = """\
 - **Enter / Del / Space** in the runs table: follow that run / remove it / hide its curve
 - **← →** on the plot: move the cursor; the border reads the values under it
 - **ctrl+s / F9 / ctrl+o**: save the selected run / save it as / load a session
+- **F10**: inside the model: next-character odds / hidden units / what the prediction looks
+  at / gradient flow through time / closed
 - **ctrl+e**: export every run's curves as CSV and JSON lines into saves/
 - **PgUp / PgDn** in the prompt: a longer or shorter completion
 - **← → Home End, ctrl+w, Del** in the prompt: edit anywhere; the completion follows the end
@@ -40,6 +42,18 @@ vocabulary size). F2 switches to the gradient norm before clipping, with the thr
 
 **Prompt**: type a prefix; the dim text after it is the followed run's continuation, recomputed
 on each keystroke and when training changes the weights.
+
+**Held-out perplexity** (dots on the plot, `val` in the runs table): measured on text the
+model never trains on. On the book's settings the training perplexity falls to about 1 while
+the held-out one stays far above it: the model memorizes its 10,000 characters rather than
+learning the language.
+
+**Inside the model** (F10): the odds it gives each next character and how unsure it is
+(entropy), its hidden units coloured over the prompt and completion (blue -1, red +1; Tab there,
+←/→ steps through the units ranked by how much they vary or follow a word), how strongly the
+next prediction depends on each earlier character, and |∂loss/∂H_t| back through the time steps
+of the latest batch. The completion itself is shaded: the brighter a character, the surer the
+model was of it.
 
 **Samples**: the book's predictions for the run's prefixes every `pred each` epochs.
 

@@ -24,6 +24,10 @@ from engine.events import EpochEnd
 MAX_RUNS = 5
 COLORS = ("cyan", "orange", "green", "magenta", "yellow")
 ZOOM_EPOCHS = 50  # the "last N epochs" view
+# Epochs this long (or a first epoch not over yet after this long) leave the per-epoch curve too
+# sparse to watch: the plot switches to perplexity per optimizer step on its own.
+LONG_EPOCH_S = 5.0
+SMOOTHING = 0.2  # weight of the newest batch report in the per-step curve's moving average
 
 
 @dataclass
@@ -36,6 +40,10 @@ class RunSeries:
     perplexity: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    val: list[float | None] = field(default_factory=list)  # held-out perplexity per epoch
+    steps: list[int] = field(default_factory=list)  # optimizer step of each batch report
+    step_loss: list[float] = field(default_factory=list)  # mean loss of the batches it covers
+    long_epochs: bool = False  # an epoch took LONG_EPOCH_S or more: per-step view by default
     color: str = "cyan"
     ended: str = ""  # "diverged in epoch 3": said on the plot when there is no curve to show
     hidden: bool = False
@@ -123,12 +131,13 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         Binding("z", "zoom", "Last 50 / all", show=False),
     ]
 
-    VIEWS = ("perplexity", "grad norm")
+    VIEWS = ("perplexity", "grad norm", "per step")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runs: list[RunSeries] = []
         self.view = "perplexity"
+        self.view_chosen = False  # F2 was pressed: no more switching views on its own
         self.zoomed = False  # show only the last ZOOM_EPOCHS epochs
         self.cursor: int | None = None  # an epoch, shown while the plot has focus
         self._added = 0
@@ -158,7 +167,33 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             run.perplexity.append(point.perplexity)
             run.grad_norm.append(point.grad_norm)
             run.lr.append(point.lr)
+            run.val.append(point.val_perplexity)
+            run.long_epochs = point.seconds >= LONG_EPOCH_S
             self._version += 1
+            self._auto_view()
+
+    def add_batch(self, run_id: int, step: int, loss: float) -> None:
+        """A batch report (the mean loss since the last one), for the per-step curve."""
+        run = self._run(run_id)
+        if run is not None and math.isfinite(loss):
+            run.steps.append(step)
+            run.step_loss.append(loss)
+            if not run.epochs and not run.long_epochs and len(run.steps) > 1:
+                # No epoch done yet: long if the reports already span LONG_EPOCH_S (they come
+                # every 0.1 s at most, so 50 of them do).
+                run.long_epochs = len(run.steps) >= LONG_EPOCH_S / 0.1
+                self._auto_view()
+            self._version += 1
+
+    def _auto_view(self) -> None:
+        """Per-step view while the newest run's epochs are long, unless the user chose a view."""
+        if self.view_chosen or not self.runs:
+            return
+        wanted = "per step" if self.runs[-1].long_epochs else "perplexity"
+        if wanted != self.view:
+            self.view = wanted
+            self.border_title = self.title_text()
+            self._changed()
 
     def mark_ended(self, run_id: int, how: str) -> None:
         run = self._run(run_id)
@@ -188,6 +223,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self.refresh()
 
     def toggle_view(self) -> str:
+        self.view_chosen = True
         self.view = self.VIEWS[(self.VIEWS.index(self.view) + 1) % len(self.VIEWS)]
         self.border_title = self.title_text()
         self._changed()
@@ -196,8 +232,10 @@ class CurvesPlot(PlotextPlot, can_focus=True):
     def title_text(self) -> str:
         span = f"last {ZOOM_EPOCHS} epochs" if self.zoomed else "per epoch"
         if self.view == "perplexity":
-            return f"perplexity {span} (log) · F2 grad norm · Z zoom"
-        return f"grad norm before clipping {span} (log) · F2 perplexity · Z zoom"
+            return f"perplexity {span} (log; dots: held-out) · F2 grad norm · Z zoom"
+        if self.view == "grad norm":
+            return f"grad norm before clipping {span} (log) · F2 per step · Z zoom"
+        return "perplexity per optimizer step (log, smoothed) · F2 per epoch"
 
     # -- the cursor and the zoom (keys while focused) --------------------------------------
     def _last_epoch(self) -> int:
@@ -267,60 +305,79 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self._cache_key = key
         return self._cache
 
+    def _lines(self, run: RunSeries) -> list[tuple[list[int], list[float], str]]:
+        """The run's lines in the current view, as (x, y, marker)."""
+        if self.view == "per step":
+            smooth, ys = None, []
+            for loss in run.step_loss:
+                smooth = loss if smooth is None else SMOOTHING * loss + (1 - SMOOTHING) * smooth
+                ys.append(math.exp(min(smooth, 700.0)))
+            return [(run.steps, ys, "braille")]
+        if self.view == "grad norm":
+            return [(run.epochs, run.grad_norm, "braille")]
+        val = [(x, y) for x, y in zip(run.epochs, run.val, strict=False) if y is not None]
+        lines = [(run.epochs, run.perplexity, "braille")]
+        if val:
+            lines.append(([x for x, _ in val], [y for _, y in val], "dot"))
+        return lines
+
     def _build(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         width = max(10, self.size.width - 10)
-        last_epoch = self._last_epoch()
-        first_epoch = max(1, last_epoch - ZOOM_EPOCHS + 1) if self.zoomed else 1
+        per_step = self.view == "per step"
+        last_x = max(
+            (max(run.steps if per_step else run.epochs, default=0) for run in self.runs
+             if not run.hidden), default=0,
+        )  # fmt: skip
+        first_x = max(1, last_x - ZOOM_EPOCHS + 1) if self.zoomed and not per_step else 1
         # Log axis done by hand (plot log10 values, label ticks with real ones): plotext's own
         # log scale re-applies itself on every build.
         values: list[float] = []
-        is_ppl = self.view == "perplexity"
         marks: list[tuple[int, str]] = []
         for run in self.runs:
             if run.hidden:
                 continue
-            ys = run.perplexity if is_ppl else run.grad_norm
-            pts = [
-                (x, y)
-                for x, y in zip(run.epochs, ys, strict=False)
-                if x >= first_epoch and y > 0 and math.isfinite(y)
-            ]
-            if not pts:
-                continue
-            xs, yv = _thin([p[0] for p in pts], [p[1] for p in pts], width)
-            values.extend(yv)
-            plt.plot(xs, [math.log10(y) for y in yv], color=run.color, marker="braille")
-            marks.extend(
-                (epoch, run.color) for epoch, _ in run.lr_changes() if epoch >= first_epoch
-            )
+            for xs_all, ys_all, marker in self._lines(run):
+                pts = [
+                    (x, y)
+                    for x, y in zip(xs_all, ys_all, strict=False)
+                    if x >= first_x and y > 0 and math.isfinite(y)
+                ]
+                if not pts:
+                    continue
+                xs, yv = _thin([p[0] for p in pts], [p[1] for p in pts], width)
+                values.extend(yv)
+                plt.plot(xs, [math.log10(y) for y in yv], color=run.color, marker=marker)
+            if not per_step:
+                marks.extend((e, run.color) for e, _ in run.lr_changes() if e >= first_x)
         if self.runs:
             last = self.runs[-1]
-            reference = last.vocab_size if is_ppl else last.clip
+            reference = last.clip if self.view == "grad norm" else last.vocab_size
             if reference > 0:
                 values.append(reference)
                 plt.hline(math.log10(reference), color="red")
-        if last_epoch:
+        if last_x:
             most = max(2, width // 8)
-            ticks = round_ticks(first_epoch if self.zoomed else 0, last_epoch, most)
+            ticks = round_ticks(first_x if self.zoomed and not per_step else 0, last_x, most)
             plt.xticks(ticks, [str(x) for x in ticks])
-            plt.xlim(first_epoch - 0.5 if self.zoomed else 0.5, last_epoch + 0.5)
+            plt.xlim(first_x - 0.5 if self.zoomed and not per_step else 0.5, last_x + 0.5)
         if values:
             lo, hi = min(values), max(values)
             if hi / lo < 2:
                 lo, hi = lo / 1.5, hi * 1.5
             ticks = _spread(_log_ticks(lo, hi), lo, hi, rows=max(2, self.size.height - 4))
             plt.yticks([math.log10(t) for t in ticks], [_fmt(t) for t in ticks])
-            plt.ylim(math.log10(lo), math.log10(hi) + 0.04 * math.log10(hi / lo))
+            top = math.log10(hi) + 0.04 * math.log10(hi / lo)
+            plt.ylim(math.log10(lo), top)
             # lr changes: a mark on the top edge, clear of the curves.
             for epoch, color in marks:
-                plt.text("▾", epoch, math.log10(hi) + 0.04 * math.log10(hi / lo), color=color)
-            if self.has_focus and last_epoch:
-                plt.vline(self.cursor or last_epoch, color="gray")
+                plt.text("▾", epoch, top, color=color)
+            if self.has_focus and last_x and not per_step:
+                plt.vline(self.cursor or last_x, color="gray")
         if not self.runs:
             plt.title("no runs yet: F5 starts training")
-        elif not any(run.epochs for run in self.runs):
+        elif not values or len(values) == 1:
             last = self.runs[-1]
-            plt.title(f"{last.label}: {last.ended or 'no epoch finished yet'}")
+            plt.title(f"{last.label}: {last.ended or 'nothing to draw yet'}")

@@ -31,6 +31,14 @@ TOP_KS = (0, 5, 10, 40)
 MAX_PROMPT_CHARS = 2000
 
 
+def confidence_style(prob: float | None) -> str:
+    """A completed character's look: the surer the model was of it, the brighter."""
+    if prob is None:
+        return "italic dim"
+    level = int(90 + 165 * max(0.0, min(1.0, prob)))
+    return f"italic rgb({level},{level},{level})"
+
+
 class PromptPane(Widget, can_focus=True):
     DEFAULT_CSS = """
     PromptPane {
@@ -73,6 +81,7 @@ class PromptPane(Widget, can_focus=True):
         self.length = 50  # characters of completion wanted
         self.follows = ""  # the run whose model completes, as its label
         self._completion = ""
+        self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
         self._completed_for = ""
         self._unknown: frozenset[str] = frozenset()
         self._lines = 1
@@ -197,9 +206,12 @@ class PromptPane(Widget, can_focus=True):
         self.insert(event.text)
 
     # -- results from the core ------------------------------------------------------------
-    def show_completion(self, text: str, completion: str, unknown: tuple[str, ...]) -> None:
+    def show_completion(
+        self, text: str, completion: str, unknown: tuple[str, ...], probs: tuple[float, ...] = ()
+    ) -> None:
         self._completed_for = text
         self._completion = completion
+        self._probs = probs
         self._unknown = frozenset(unknown)
         self.note = ""
         self._repaint()
@@ -239,8 +251,14 @@ class PromptPane(Widget, can_focus=True):
             out.append(ch, style=f"{style} {caret}".strip() if i == self.cursor else style)
         if self.cursor == len(self.text):
             out.append(" ", style=caret)
-        # A predicted line break would break the pane's layout: it is shown as a sign.
-        out.append(self.visible_completion().replace("\n", "↵"), style="italic dim")
+        shown = self.visible_completion()
+        probs = self._probs[len(self._completion) - len(shown) :]
+        for i, ch in enumerate(shown):
+            # A predicted line break would break the pane's layout: it is shown as a sign.
+            out.append(
+                "↵" if ch == "\n" else ch,
+                style=confidence_style(probs[i] if i < len(probs) else None),
+            )
         if self._unknown:
             # Characters outside the vocabulary are skipped by the model: say so at once.
             out.append(f"  (not in vocabulary: {''.join(sorted(self._unknown))})", style="red")

@@ -15,19 +15,21 @@ from textual.widgets import DataTable
 
 from engine.playground import RunSummary
 
-# Fixed widths (each with a space to spare), so the table fits 80 columns with the longest label
-# ("▶ #12 scratch·consecutive") and looks the same whatever values passed through it. The first
-# header names the key that clears the table (Tab reaches it; Help lists the others).
+# Fixed widths (each with a space to spare), so the table looks the same whatever values passed
+# through it. The first header names the key that clears the table (Tab reaches it; Help lists
+# the others). Below 100 columns, best and device give way (the status line shows the device).
 COLUMNS = (
     ("run · F3 clears", 26),
     ("status", 9),
     ("epoch", 10),
     ("ppl", 7),
+    ("val", 7),
     ("best", 7),
     ("lr", 6),
     ("device", 7),
     ("saved", 7),
 )
+NARROW_LEAVES = ("best", "device")
 
 
 def _ppl(value: float | None) -> str:
@@ -71,10 +73,20 @@ class RunsTable(DataTable[Text]):
         )
         self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
         self.hidden: set[int] = set()  # runs whose curve is hidden
+        self.narrow = False
 
     def on_mount(self) -> None:
+        self.set_narrow(False)
+
+    def set_narrow(self, narrow: bool) -> None:
+        """The columns for the screen's width (rows come back with the next show_runs)."""
+        if self.columns and narrow == self.narrow:
+            return
+        self.narrow = narrow
+        self.clear(columns=True)
         for label, width in COLUMNS:
-            self.add_column(label, width=width)
+            if not (narrow and label in NARROW_LEAVES):
+                self.add_column(label, width=width, key=label)
 
     # -- called by the screen ----------------------------------------------------------------
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
@@ -94,17 +106,18 @@ class RunsTable(DataTable[Text]):
         cfg = run.config
         # "changed": saved once, trained since.
         saved = "no" if run.path is None else ("changed" if run.unsaved else "yes")
-        cells = [
-            str(run.state),
-            f"{run.epoch}/{cfg.epochs}",
-            _ppl(run.perplexity),
-            _ppl(run.best_perplexity),
-            f"{cfg.learning_rate:g}",
-            run.device,
-            saved,
-        ]
-        state_style = "red" if run.message else ""
-        return [label, *(Text(c, style=state_style if i == 0 else "") for i, c in enumerate(cells))]
+        last = run.last
+        cells = {
+            "status": Text(str(run.state), style="red" if run.message else ""),
+            "epoch": Text(f"{run.epoch}/{cfg.epochs}"),
+            "ppl": Text(_ppl(run.perplexity)),
+            "val": Text(_ppl(last.val_perplexity if last else None)),
+            "best": Text(_ppl(run.best_perplexity)),
+            "lr": Text(f"{cfg.learning_rate:g}"),
+            "device": Text(run.device),
+            "saved": Text(saved),
+        }
+        return [label, *(cells[str(key.value)] for key in list(self.columns)[1:])]
 
     def _run_at_cursor(self) -> int | None:
         if not self.row_count:

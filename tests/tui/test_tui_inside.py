@@ -1,0 +1,124 @@
+"""The views inside the model (F10), on the real core: each shows what engine.inspect computed
+for the prompt, and follows typing and the weights."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import make_app, wait_for
+from screen_text import screen_text
+from textual.pilot import Pilot
+
+from tui.widgets.inside import InsidePane
+from tui.widgets.prompt import PromptPane
+
+SIZE = (120, 40)
+
+
+async def trained_with_views(pilot: Pilot, views: int) -> None:
+    """Train the tiny run to its end, type a prompt, open the views and step to one."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.state == "finished", what="finished")
+    for _ in range(views):
+        await pilot.press("f10")
+    final = app.playground._runs[1].trainer.snapshots.latest()[0]
+    await wait_for(
+        pilot,
+        lambda: (c := app.main.last_completion) is not None
+        and c.inspection is not None
+        and c.version == final
+        and c.text == app.main.prompt.text,
+        what="inspection under the final weights",
+    )
+    await pilot.pause(0.3)
+
+
+def inside(app) -> InsidePane:
+    return app.query_one(InsidePane)
+
+
+async def test_next_character_odds_follow_the_prompt():
+    app = make_app(train=True, prompt="分开", epochs="20")
+    async with app.run_test(size=SIZE) as pilot:
+        await trained_with_views(pilot, 1)
+        odds = app.main.last_completion.inspection.odds
+        assert inside(app).view == "odds" and odds is not None
+        assert math.isclose(sum(p for _, p in odds.top), 1.0, abs_tol=0.2) or len(odds.top) == 10
+        text = screen_text(app)
+        assert "inside: odds" in text and "entropy" in text
+        top_char, top_p = odds.top[0]
+        assert f"{top_p:.3f}" in text
+        # The greedy completion's first character is the likeliest next one.
+        assert app.main.prompt.visible_completion().startswith(top_char)
+        await pilot.press("我")
+        await wait_for(pilot, lambda: app.main.last_completion.inspection.prompt == "分开我")
+
+
+async def test_completion_confidence_shades_each_character():
+    app = make_app(train=True, prompt="分开", epochs="20")
+    async with app.run_test(size=SIZE) as pilot:
+        await trained_with_views(pilot, 1)
+        prompt = app.query_one(PromptPane)
+        completion = app.main.last_completion
+        assert len(completion.probs) == len(completion.completion) == prompt.length
+        assert all(0.0 < p <= 1.0 for p in completion.probs)
+        assert completion.probs == completion.inspection.completion.probs
+
+
+async def test_hidden_units_colour_the_text_and_step_through_units():
+    app = make_app(train=True, prompt="分开", epochs="20")
+    async with app.run_test(size=SIZE) as pilot:
+        await trained_with_views(pilot, 2)
+        pane = inside(app)
+        assert pane.view == "units"
+        hidden = app.main.last_completion.inspection.hidden
+        top = hidden.ranking("variance").units[0]
+        assert f"unit {top} of h (#1 by variance" in screen_text(app)
+        pane.focus()
+        await pilot.press("right")
+        second = hidden.ranking("variance").units[1]
+        await wait_for(pilot, lambda: f"unit {second} of h (#2" in screen_text(app))
+        await pilot.press("r")  # the next ranking: asked of the core again
+        await wait_for(pilot, lambda: "by in word" in screen_text(app), what="in-word ranking")
+
+
+async def test_what_the_prediction_looks_at():
+    app = make_app(train=True, prompt="我不能再", epochs="20")
+    async with app.run_test(size=SIZE) as pilot:
+        await trained_with_views(pilot, 3)
+        looks = app.main.last_completion.inspection.saliency
+        assert inside(app).view == "looks at" and looks is not None
+        assert "predicting" in screen_text(app)
+        assert max(v for v in looks.shown if v is not None) == 1.0
+
+
+async def test_gradient_flow_through_time_and_closing_the_views():
+    app = make_app(train=True, prompt="分开", epochs="20")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished")
+        for _ in range(4):
+            await pilot.press("f10")
+        await pilot.pause(0.3)
+        assert inside(app).view == "gradient flow"
+        text = screen_text(app)
+        assert "∂loss/∂H_t" in text and "clipped in" in text
+        await pilot.press("f10")  # past the last view: closed, and no views asked of the core
+        await pilot.pause(0.1)
+        assert not app.main.has_class("-inside") and not app.main.wants_views
+
+
+@pytest.mark.parametrize("views", [1, 2, 3, 4], ids=["odds", "units", "looks-at", "flow"])
+def test_inside_views_snapshot(snap_compare, frozen_clock, views: int) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        if views == 4:
+            await wait_for(pilot, lambda: pilot.app.state == "finished")
+            for _ in range(4):
+                await pilot.press("f10")
+            await pilot.pause(0.3)
+        else:
+            await trained_with_views(pilot, views)
+        await pilot.wait_for_scheduled_animations()
+
+    app = make_app(train=True, prompt="分开", epochs="20")
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
