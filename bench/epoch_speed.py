@@ -30,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed epochs per side first")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--corpus-dir", default=None, help="directory holding the jaychou zip")
-    parser.add_argument("--cases", default="scratch-random,scratch-consecutive,rnn-consecutive")
+    parser.add_argument(
+        "--cases",
+        default="scratch-random,scratch-consecutive,rnn-consecutive,rnn-consecutive-onehot,"
+        "gru-consecutive-onehot,lstm-consecutive-onehot",
+        help="MODEL-SAMPLING against the book's code, MODEL-SAMPLING-onehot against the "
+        "engine's model fed one-hot vectors (nn models)",
+    )
     parser.add_argument(
         "--quiet-load",
         type=float,
@@ -62,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
 
     cases = []
     for spec in args.cases.split(","):
-        model, sampling = spec.strip().split("-")
+        model, sampling, *onehot = spec.strip().split("-")
+        if onehot:
+            cases.append(Case(f"{model} + {sampling} (engine fed one-hot vs engine)", model,
+                              sampling, baseline="one-hot"))
+            continue
         book_name = "book scratch" if model == "scratch" else f"book RNNModel(nn.{model.upper()})"
         cases.append(Case(f"{model} + {sampling} ({book_name} vs engine)", model, sampling))
 

@@ -20,11 +20,17 @@ from bench.load_meter import LoadMeter, wait_for_quiet
 
 @dataclass
 class Case:
-    """One comparison: a book trainer and an engine trainer with the same math and settings."""
+    """One comparison: a baseline and an engine trainer with the same math and settings.
+
+    The baseline is the book's code ("book") or, for the nn models, the engine's own model fed
+    one-hot vectors into torch's recurrent kernels ("one-hot": TorchRNN.path), which shows what
+    the lookup and the hand-written loops buy by themselves. book_* fields hold the baseline's.
+    """
 
     label: str
     model: str  # engine model kind
     sampling: str
+    baseline: str = "book"
     book_times: list[float] = field(default_factory=list)
     engine_times: list[float] = field(default_factory=list)
     # CPUs' worth of time other processes used during each round (book + engine epoch).
@@ -72,7 +78,9 @@ class Case:
         return min(self.book_times) / min(self.engine_times)
 
 
-def _engine_trainer(corpus: object, case: Case, seed: int) -> tuple[Callable[[], float], Case]:
+def _engine_trainer(
+    corpus: object, case: Case, seed: int, path: str | None = None
+) -> tuple[Callable[[], float], Case]:
     from engine.config import TrainConfig
     from engine.events import BatchEnd
     from engine.train import Trainer
@@ -81,11 +89,16 @@ def _engine_trainer(corpus: object, case: Case, seed: int) -> tuple[Callable[[],
         if isinstance(event, BatchEnd):
             case.engine_batches = event.batches
 
-    # pred_period=0: sample predictions are not training (the book's are left out too).
+    # pred_period=0, val_chars=0: sample predictions and the held-out perplexity are not
+    # training (the book's predictions are left out too); the gradient-flow measure the
+    # trainer makes after each epoch has no switch and stays in the engine's time.
     cfg = TrainConfig(
-        model=case.model, sampling=case.sampling, device="cpu", seed=seed, pred_period=0
+        model=case.model, sampling=case.sampling, device="cpu", seed=seed, pred_period=0,
+        val_chars=0,
     )
     trainer = Trainer(corpus, cfg, on_event=on_event)  # type: ignore[arg-type]
+    if path is not None:
+        trainer.model.path = path  # type: ignore[union-attr]
 
     def epoch() -> float:
         end = trainer.run_epoch()
@@ -95,7 +108,11 @@ def _engine_trainer(corpus: object, case: Case, seed: int) -> tuple[Callable[[],
     return epoch, case
 
 
-def _book_trainer(indices: list[int], vocab: int, case: Case, seed: int) -> Callable[[], float]:
+def _book_trainer(
+    corpus: object, indices: list[int], vocab: int, case: Case, seed: int
+) -> Callable[[], float]:
+    if case.baseline == "one-hot":
+        return _engine_trainer(corpus, case, seed, path="one-hot")[0]
     if case.model == "scratch":
         trainer = book.BookScratchTrainer(
             indices, vocab, is_random_iter=case.sampling == "random", seed=seed
@@ -120,7 +137,7 @@ def time_case(
     quiet_load: float = 0.2,
     wait: float = 0.0,
 ) -> Case:
-    book_epoch = _book_trainer(indices, vocab, case, seed=0)
+    book_epoch = _book_trainer(corpus, indices, vocab, case, seed=0)
     engine_epoch, _ = _engine_trainer(corpus, case, seed=0)
     for _ in range(warmup):
         book_epoch()
@@ -141,7 +158,7 @@ def time_case(
                 case.engine_ppl = ppl
         case.other_load.append(meter.other_cpus())
         print(
-            f"  {case.label}: epoch {i + 1}/{epochs}  book {case.book_times[-1]:.3f}s"
+            f"  {case.label}: epoch {i + 1}/{epochs}  {case.baseline} {case.book_times[-1]:.3f}s"
             f"  engine {case.engine_times[-1]:.3f}s  other load {case.other_load[-1]:.2f} CPUs",
             file=sys.stderr,
         )
