@@ -18,7 +18,6 @@ from bench.epoch_timing import Case
 from bench.flops import shape_aware_seconds
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- epoch_speed:start -->", "<!-- epoch_speed:end -->"
 # The issue's bar, as book seconds / engine seconds per epoch (none against a one-hot engine).
 BAR = {"scratch": 3.0, "rnn": 1.5}
 
@@ -159,13 +158,15 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_section(body: str, path: Path = RESULTS) -> None:
-    """Replace the text between the markers (or append it), keeping every other section."""
-    section = f"{START}\n{body}{END}\n"
+def write_section(body: str, path: Path = RESULTS, name: str = "epoch_speed") -> None:
+    """Replace the text between the markers `<!-- name:start -->` and `<!-- name:end -->` (or
+    append it), keeping every other section."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body}{end}\n"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
         tail = tail.lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
     else:
