@@ -147,8 +147,9 @@ def speed(
             book_epoch = book.BookModelTrainer(
                 indices, vocab, cell=model, device=device, num_hiddens=hidden
             ).train_epoch
+        # Without predictions and held-out perplexity: the book's epochs have neither.
         config = TrainConfig(model=model, sampling=sampling, device=str(device), pred_period=0,
-                             hidden=hidden)
+                             val_chars=0, hidden=hidden)
         trainer = Trainer(corpus, config)  # type: ignore[arg-type]
         sides: list[tuple[Callable[[], object], list[float]]] = [
             (book_epoch, []),
