@@ -14,6 +14,8 @@ only: the parameters' .grad stay as they are, and no random number is drawn.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -37,10 +39,12 @@ def grad_through_time(
     used = min(rows, batch)
     h, c = _first_rows(model, state, used)
     hidden_states: list[torch.Tensor] = []  # every layer's h at every step, step-major
-    with torch.enable_grad():
+    with torch.enable_grad(), _one_cpu_thread(X.device):
+        # The input side of the first layer for every step at once: it does not depend on h.
+        inputs = _first_inputs(model, X[:used])
         for t in range(steps):
             # Each h feeds its own next step and the layer above: its gradient is the total.
-            h, c = _step(model, X[:used, t], h, c)
+            h, c = _step(model, inputs[t], h, c)
             hidden_states += h
         weight, bias = _output(model)
         tops = hidden_states[len(h) - 1 :: len(h)]  # the last layer's, which the output reads
@@ -49,8 +53,23 @@ def grad_through_time(
         # These rows' share of the batch's mean: the same per-row gradients as the whole batch.
         loss = F.cross_entropy(logits, target, reduction="sum") / (batch * steps)
         grads = torch.autograd.grad(loss, hidden_states)
-    squares = torch.stack([g.square().sum() for g in grads]).view(steps, len(h)).sum(dim=1)
+    squares = torch.stack(grads).view(steps, -1).square().sum(dim=1)
     return tuple((squares.sqrt() * math.sqrt(batch / used)).tolist())
+
+
+@contextmanager
+def _one_cpu_thread(device: torch.device) -> Iterator[None]:
+    """Products of a few rows are far too small to share: on the CPU, a second thread only
+    adds its hand-over to each of the ~100 small steps (measured 2-3x slower on two cores)."""
+    threads = torch.get_num_threads()
+    if device.type != "cpu" or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _first_rows(
@@ -63,6 +82,14 @@ def _first_rows(
     return list(state[0][:, :used].detach()), c
 
 
+def _first_inputs(model: CharRNN, X: torch.Tensor) -> torch.Tensor:
+    """(T, rows, G*hidden): the first layer's input product and bias, one step per row."""
+    # one_hot(x) W is row x of W: the book's product, without the multiply-adds.
+    if model.kind == "scratch":
+        return model.W_xh[X.t()] + model.b_h
+    return model.rnn.weight_ih_l0.t()[X.t()] + model.rnn.bias_ih_l0
+
+
 def _output(model: CharRNN) -> tuple[torch.Tensor, torch.Tensor]:
     """O = H W + b: the output layer's W (hidden, V) and b."""
     if model.kind == "scratch":
@@ -71,36 +98,34 @@ def _output(model: CharRNN) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _step(
-    model: CharRNN, x: torch.Tensor, h: list[torch.Tensor], c: list[torch.Tensor] | None
+    model: CharRNN, gx: torch.Tensor, h: list[torch.Tensor], c: list[torch.Tensor] | None
 ) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
-    """One time step of every layer: x (rows,) character ids; h, c: each layer's (rows, hidden)."""
+    """One time step of every layer: gx the first layer's input side (rows, G*hidden); h, c:
+    each layer's (rows, hidden)."""
     if model.kind == "scratch":
-        # The book: H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h), the one-hot product as a row.
-        return [torch.tanh(model.W_xh[x] + h[0] @ model.W_hh + model.b_h)], None
+        # The book: H_t = tanh(X_t W_xh + b_h + H_{t-1} W_hh).
+        return [torch.addmm(gx, h[0], model.W_hh).tanh()], None
     new_h, new_c = [], []
-    below = None
     for layer in range(model.layers):
         w_ih, w_hh, b_ih, b_hh = (
             getattr(model.rnn, f"{name}_l{layer}")
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         )
-        # one_hot(x) W_ih^T is column x of W_ih; an upper layer reads the layer below.
-        gx = (w_ih.t()[x] if below is None else below @ w_ih.t()) + b_ih
-        gh = h[layer] @ w_hh.t() + b_hh
+        if layer:  # an upper layer reads the one below at the same step
+            gx = torch.addmm(b_ih, new_h[-1], w_ih.t())
+        gh = torch.addmm(b_hh, h[layer], w_hh.t())
         if model.kind == "rnn":
-            below = torch.tanh(gx + gh)
+            new_h.append(torch.tanh(gx + gh))
         elif model.kind == "gru":
-            # torch.nn.GRU: gates r, z, n; r scales the recurrent part of n, bias included.
-            xr, xz, xn = gx.chunk(3, dim=1)
-            hr, hz, hn = gh.chunk(3, dim=1)
-            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-            n = torch.tanh(xn + r * hn)
-            below = (1 - z) * n + z * h[layer]
+            # torch.nn.GRU: gates r, z, n; r scales the recurrent part of n, its bias included.
+            hidden = model.hidden
+            r, z = torch.sigmoid(gx[:, : 2 * hidden] + gh[:, : 2 * hidden]).chunk(2, dim=1)
+            n = torch.tanh(torch.addcmul(gx[:, 2 * hidden :], r, gh[:, 2 * hidden :]))
+            new_h.append(torch.lerp(n, h[layer], z))  # (1 - z) n + z h
         else:
             # torch.nn.LSTM: gates i, f, g, o; c' = f c + i g, h' = o tanh(c').
             i, f, g, o = (gx + gh).chunk(4, dim=1)
             cell = torch.sigmoid(f) * c[layer] + torch.sigmoid(i) * torch.tanh(g)
-            below = torch.sigmoid(o) * torch.tanh(cell)
+            new_h.append(torch.sigmoid(o) * torch.tanh(cell))
             new_c.append(cell)
-        new_h.append(below)
     return new_h, (new_c if c is not None else None)
