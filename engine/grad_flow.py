@@ -25,8 +25,9 @@ from engine.models import CharRNN, State
 # Sequences of the batch used. dloss/dH_t for sequence b depends on sequence b alone (the loss
 # is a mean over independent rows), so the rows used give their part of the batch's gradient
 # exactly and the norm over all rows is estimated from them; exact for batches up to this size.
-# Fewer rows keep it to a small share of an epoch (measured in bench/RESULTS.md).
-ROWS = 8
+# The pass is ~100 small sequential products whatever the rows: 4 rows cost about a fifth of a
+# training batch at the book's settings (2-3% of its 8-batch epoch), 8 rows about twice that.
+ROWS = 4
 
 
 def grad_through_time(
