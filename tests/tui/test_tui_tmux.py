@@ -45,7 +45,8 @@ class Tmux:
         )
         return out.stdout
 
-    def start(self, args: list[str]) -> None:
+    def start(self, args: list[str], size: tuple[int, int] = (120, 40)) -> None:
+        width, height = (str(n) for n in size)
         env = {
             "RNNPLAY_CORPUS_DIR": os.environ["RNNPLAY_CORPUS_DIR"],
             "RNNPLAY_JAYCHOU_URL": os.environ.get("RNNPLAY_JAYCHOU_URL", ""),
@@ -64,14 +65,14 @@ class Tmux:
             "-s",
             self.session,
             "-x",
-            "120",
+            width,
             "-y",
-            "40",
+            height,
             shell,
         )
         # A detached session may ignore -x/-y (default-size wins): size the window explicitly.
         self.tmux("set-option", "-t", self.session, "window-size", "manual")
-        self.tmux("resize-window", "-t", self.session, "-x", "120", "-y", "40")
+        self.tmux("resize-window", "-t", self.session, "-x", width, "-y", height)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.session)
@@ -194,3 +195,24 @@ def test_a_vanished_terminal_still_autosaves_and_ends_the_process(tmux: Tmux) ->
             raise AssertionError(f"attempt {attempt}: the app outlived its terminal by 4 s")
         assert len(saved(tmux)) == attempt + 1
     assert all(load_session(path).state["step"] >= 1 for path in saved(tmux))
+
+
+def test_at_80x24_train_edit_the_prompt_with_cursor_moves_and_quit(tmux: Tmux) -> None:
+    tmux.start(["--train"], size=(80, 24))
+    wait_training(tmux)
+    screen = tmux.screen()
+    assert len(screen.splitlines()) == 24
+    assert "setup" not in screen, "below 100 columns the setup form waits behind F4"
+    assert "^q Quit" in screen and "f9 Save as" in screen
+    tmux.tmux("send-keys", "-t", tmux.session, "-l", "我想")
+    tmux.tmux("send-keys", "-t", tmux.session, "Home")
+    tmux.tmux("send-keys", "-t", tmux.session, "-l", "分开")
+    tmux.tmux("send-keys", "-t", tmux.session, "End", "BSpace")
+    # The text is now 分开我: typed at the start after Home, the last character deleted at End.
+    tmux.wait_screen(r"› 分开我[^想]", timeout=10)
+    tmux.tmux("send-keys", "-t", tmux.session, "C-q")
+    seconds, rc = tmux.wait_exit(timeout=5)
+    assert rc == "0", f"quit took {seconds:.2f}s (rc {rc})"
+    (path,) = saved(tmux)
+    assert load_session(path).prompt == "分开我"
+
