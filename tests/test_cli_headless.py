@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmpfs import tiny_tmpfs
 
 from engine.session import load_session
 from rnnplay.cli import main
@@ -94,26 +90,6 @@ def test_an_unusable_save_path_is_refused_before_training(
         assert code == 2, (path, out.err)
         assert needle in out.err and "Traceback" not in out.err, out.err
         assert out.out == ""  # no epoch was trained
-
-
-@contextlib.contextmanager
-def tiny_tmpfs(size_kib: int) -> Iterator[Path]:
-    """A real, small tmpfs (root only), as tests/test_session_atomic.py mounts one."""
-    mount = shutil.which("mount")
-    if os.name != "posix" or os.geteuid() != 0 or mount is None:
-        pytest.skip("mounting a tmpfs needs root")
-    point = Path("/tmp") / f"rnnplay-jsonl-{uuid.uuid4().hex[:8]}"
-    point.mkdir()
-    proc = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(point)],
-                          capture_output=True)
-    if proc.returncode != 0:
-        point.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", str(point)], check=False)
-        point.rmdir()
 
 
 def test_jsonl_on_a_full_disk_keeps_training_and_saves(tmp_path: Path, jaychou) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
 import os
 import random
-import shutil
 import signal
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmpfs import tiny_tmpfs
 
 from engine import atomic_write
 from engine.config import TrainConfig
@@ -115,26 +112,6 @@ def test_mode_is_0644_whatever_the_umask(tmp_path: Path, trainer: Trainer) -> No
 
 
 # ----------------------------------------------------------------------------- full disk
-
-
-@contextlib.contextmanager
-def tiny_tmpfs(size_kib: int) -> Iterator[Path]:
-    """A real, small tmpfs (root only); skips the test where it cannot be mounted."""
-    mount = shutil.which("mount")
-    if os.name != "posix" or os.geteuid() != 0 or mount is None:
-        pytest.skip("mounting a tmpfs needs root")
-    point = Path("/tmp") / f"rnnplay-enospc-{uuid.uuid4().hex[:8]}"
-    point.mkdir()
-    proc = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(point)],
-                          capture_output=True)
-    if proc.returncode != 0:
-        point.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", str(point)], check=False)
-        point.rmdir()
 
 
 def test_real_full_disk_keeps_the_previous_save(trainer: Trainer) -> None:
