@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
-from tests.conftest import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 QUICK = ["--max-chars", "1500", "--hidden", "16", "--epochs", "1", "--warmup", "1",
          "--keystrokes", "3", "--models", "scratch,gru"]
