@@ -144,11 +144,30 @@ class Completion:
     inspection: Inspection | None = None  # what the model holds and looks at, when asked for
 
 
+@dataclass(frozen=True)
+class DevicesTimed:
+    """A run's setup timed on every device of this machine (engine.device_bench)."""
+
+    # (device setting's name, seconds per epoch or None, why it was not timed or None)
+    rows: tuple[tuple[str, float | None, str | None], ...]
+    verdict: str  # what a GPU buys for this model size, in a sentence
+
+
 TrainerEvent = BatchEnd | EpochEnd | Sample | StatusChanged
-Event = TrainerEvent | RunAdded | RunRefused | RunRemoved | TargetChanged | Saved | Completion
+Event = (
+    TrainerEvent
+    | RunAdded
+    | RunRefused
+    | RunRemoved
+    | TargetChanged
+    | Saved
+    | Completion
+    | DevicesTimed
+)
 __all__ = [
     "BatchEnd",
     "Completion",
+    "DevicesTimed",
     "EpochEnd",
     "Event",
     "RunAdded",

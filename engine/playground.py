@@ -25,8 +25,10 @@ from typing import Any
 from engine.config import ConfigError, TrainConfig, default_prefixes, spec_of
 from engine.corpus import Corpus, CorpusError, load_corpus
 from engine.decoding import Decoding
+from engine.device_bench import bench_devices, verdict
 from engine.events import (
     BatchEnd,
+    DevicesTimed,
     EpochEnd,
     Event,
     RunAdded,
@@ -123,11 +125,16 @@ class _TrainOn:
 
 
 @dataclass(frozen=True)
+class _TimeDevices:
+    run_id: int
+
+
+@dataclass(frozen=True)
 class _Quit:
     pass
 
 
-_Request = _NewRun | _Load | _TrainOn | _Quit
+_Request = _NewRun | _Load | _TrainOn | _TimeDevices | _Quit
 
 
 class Playground:
@@ -251,6 +258,19 @@ class Playground:
         """The run that holds the trainer thread (running or paused), if any."""
         run = self._active()
         return run.id if run is not None else None
+
+    def time_devices(self) -> str | None:
+        """Time a few batches of the selected run's setup on every device of this machine (a
+        DevicesTimed report follows); returns why not, or None. Needs the trainer thread and
+        the CPU to itself, so not while a run trains."""
+        run = self._chosen()
+        if run is None:
+            return "no run yet: start one first"
+        training = self._active()
+        if training is not None:
+            return f"{training.label} is training: timing devices needs the machine to itself"
+        self._requests.put(_TimeDevices(run.id))
+        return None
 
     def pause(self) -> bool:
         run = self._active()
@@ -407,6 +427,8 @@ class Playground:
                     self._load(request)
                 elif isinstance(request, _TrainOn):
                     self._train_on(request)
+                elif isinstance(request, _TimeDevices):
+                    self._time_devices(request)
             except Exception as exc:  # noqa: BLE001 - one bad request must not end the thread
                 self._emit(None, RunRefused(f"{type(exc).__name__}: {exc}"))
 
@@ -504,6 +526,16 @@ class Playground:
             run.trainer.set_epochs(request.epochs)  # not running: applies at once
         self._emit(run.id, self._target(run.trainer))
         self._train(run)
+
+    def _time_devices(self, request: _TimeDevices) -> None:
+        with self._lock:
+            run = self._runs.get(request.run_id)
+        if run is None:
+            return
+        trainer = run.trainer
+        timings = bench_devices(trainer.corpus, trainer.current_config())
+        rows = tuple((t.name, None if t.error else t.epoch_seconds, t.error) for t in timings)
+        self._emit(run.id, DevicesTimed(rows, verdict(timings)))
 
     def _train(self, run: Run) -> None:
         if self._closing.is_set():

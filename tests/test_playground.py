@@ -326,3 +326,16 @@ def test_one_run_trains_at_a_time(play, rec, tiny_corpus) -> None:
     assert "#2 scratch·random is training" in play.train_on()
     assert play.pause() and rec.status(2, RunState.PAUSED), "pause acts on the training run"
     play.stop()
+
+
+def test_timing_the_selected_run_on_each_device(play, rec, tiny_corpus) -> None:
+    from engine.events import DevicesTimed
+
+    assert play.time_devices() == "no run yet: start one first"
+    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+    rec.status(1, RunState.FINISHED)
+    assert play.time_devices() is None
+    timed = rec.wait(lambda r, e: isinstance(e, DevicesTimed))
+    names = [name for name, _, _ in timed.rows]
+    assert names[0] == "CPU, 1 thread" and all(s is None or s > 0 for _, s, _ in timed.rows)
+    assert timed.verdict

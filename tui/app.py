@@ -89,6 +89,7 @@ class RnnplayApp(App[int]):
         Binding("f9", "save_as", "Save as"),
         Binding("ctrl+o", "load", "Load", priority=True),
         Binding("ctrl+e", "export", "Export curves", show=False, priority=True),
+        Binding("ctrl+d", "time_devices", "Time devices", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -415,6 +416,13 @@ class RnnplayApp(App[int]):
 
         self.push_screen(LoadScreen(Path(default_save_dir()), list_sessions, warning), chosen)
 
+    def action_time_devices(self) -> None:
+        why_not = self.playground.time_devices()
+        if why_not:
+            self.notify(why_not, markup=False)
+        else:
+            self.main.note("timing a few batches of the selected run on each device...")
+
     def action_export(self) -> None:
         if not self.playground.summaries():
             self.notify("no runs to export yet: start one (F5)")
@@ -463,6 +471,10 @@ class RnnplayApp(App[int]):
         yield SystemCommand(
             "Export curves", "All runs as CSV and JSON lines into saves/ (ctrl+e)",
             self.action_export,
+        )  # fmt: skip
+        yield SystemCommand(
+            "Time devices", "The selected run's epoch on each CPU/GPU setting here (ctrl+d)",
+            self.action_time_devices,
         )  # fmt: skip
         yield SystemCommand("Help", "Keys, panes and the book's terms (F1)", self.action_help)
 

@@ -23,6 +23,7 @@ from engine.decoding import Decoding
 from engine.events import (
     BatchEnd,
     Completion,
+    DevicesTimed,
     EpochEnd,
     Event,
     RunAdded,
@@ -224,6 +225,8 @@ class MainScreen(Screen[None]):
             self._saved(event)
         elif isinstance(event, Completion):
             self._completion(event)
+        elif isinstance(event, DevicesTimed):
+            self._devices_timed(run_id, event)
 
     def _label(self, run_id: int | None) -> str:
         return self.labels.get(run_id, f"#{run_id}") if run_id is not None else ""
@@ -262,6 +265,12 @@ class MainScreen(Screen[None]):
             self.note(f"not saved: {event.error}", style="red")
         elif not event.quiet:
             self.note(f"saved to {shown_path(event.path)}")
+
+    def _devices_timed(self, run_id: int | None, event: DevicesTimed) -> None:
+        self.note(f"{self._label(run_id)}, seconds per epoch by device:", style="bold")
+        for name, seconds, error in event.rows:
+            self.note(f"  {name}: " + (f"{seconds:.3g} s" if seconds is not None else error or "-"))
+        self.note(event.verdict, style="bold")
 
     def _completion(self, event: Completion) -> None:
         self.last_completion = event

@@ -398,3 +398,12 @@ async def test_narrow_terminal_hides_setup_until_f4():
         await pilot.pause()
         assert app.focused is prompt_of(app)
         assert not app.main.has_class("-setup-open")
+
+
+async def test_time_devices_from_the_app():
+    app = make_app(train=True, epochs="3")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished")
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: "CPU, 1 thread:" in screen_text(app), timeout=30)
+        assert "GPU" in screen_text(app), "the verdict says what a GPU buys (or that there is none)"
