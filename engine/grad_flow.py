@@ -14,8 +14,6 @@ only: the parameters' .grad stay as they are, and no random number is drawn.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -25,9 +23,9 @@ from engine.models import CharRNN, State
 # Sequences of the batch used. dloss/dH_t for sequence b depends on sequence b alone (the loss
 # is a mean over independent rows), so the rows used give their part of the batch's gradient
 # exactly and the norm over all rows is estimated from them; exact for batches up to this size.
-# The pass is ~100 small sequential products whatever the rows: 4 rows cost about a fifth of a
-# training batch at the book's settings (2-3% of its 8-batch epoch), 8 rows about twice that.
-ROWS = 4
+# The pass is ~70 small products one after the other, so its time is mostly per step: at the
+# book's settings 2 rows take ~2.5 ms (2% of an epoch on two cores), 4 rows ~3.5 ms, 8 ~6.
+ROWS = 2
 
 
 def grad_through_time(
@@ -40,7 +38,7 @@ def grad_through_time(
     used = min(rows, batch)
     h, c = _first_rows(model, state, used)
     hidden_states: list[torch.Tensor] = []  # every layer's h at every step, step-major
-    with torch.enable_grad(), _one_cpu_thread(X.device):
+    with torch.enable_grad():
         # The input side of the first layer for every step at once: it does not depend on h.
         inputs = _first_inputs(model, X[:used])
         for t in range(steps):
@@ -56,21 +54,6 @@ def grad_through_time(
         grads = torch.autograd.grad(loss, hidden_states)
     squares = torch.stack(grads).view(steps, -1).square().sum(dim=1)
     return tuple((squares.sqrt() * math.sqrt(batch / used)).tolist())
-
-
-@contextmanager
-def _one_cpu_thread(device: torch.device) -> Iterator[None]:
-    """Products of a few rows are far too small to share: on the CPU, a second thread only
-    adds its hand-over to each of the ~100 small steps (measured 2-3x slower on two cores)."""
-    threads = torch.get_num_threads()
-    if device.type != "cpu" or threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _first_rows(
