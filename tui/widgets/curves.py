@@ -183,7 +183,8 @@ class CurvesPlot(PlotextPlot, can_focus=True):
                 # every 0.1 s at most, so 50 of them do).
                 run.long_epochs = len(run.steps) >= LONG_EPOCH_S / 0.1
                 self._auto_view()
-            self._version += 1
+            if self.view == "per step":  # the other views do not draw batches: no rebuild
+                self._version += 1
 
     def _auto_view(self) -> None:
         """Per-step view while the newest run's epochs are long, unless the user chose a view."""

@@ -237,12 +237,16 @@ class PromptPane(Widget, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
     def _repaint(self) -> None:
-        # A layout pass only when the pane must grow or shrink: most keystrokes repaint alone.
+        # A layout pass (tens of ms for the whole screen) only when the pane must grow or
+        # shrink: the height is sized for the last whole completion, not the part still shown,
+        # so a keystroke that hides it until the new one comes repaints alone.
         lines = self._wrapped_count()
         self.refresh(layout=lines != self._lines)
         self._lines = lines
 
-    def _content(self) -> Text:
+    def _content(self, sizing: bool = False) -> Text:
+        """The pane's text; with `sizing`, the last whole completion in place of what is
+        shown of it (what the height is measured on)."""
         out = Text(no_wrap=False, overflow="fold")
         out.append("› ", style="bold")
         caret = "reverse" if self.has_focus else "underline"
@@ -251,7 +255,7 @@ class PromptPane(Widget, can_focus=True):
             out.append(ch, style=f"{style} {caret}".strip() if i == self.cursor else style)
         if self.cursor == len(self.text):
             out.append(" ", style=caret)
-        shown = self.visible_completion()
+        shown = self._completion if sizing else self.visible_completion()
         probs = self._probs[len(self._completion) - len(shown) :]
         for i, ch in enumerate(shown):
             # A predicted line break would break the pane's layout: it is shown as a sign.
@@ -268,14 +272,14 @@ class PromptPane(Widget, can_focus=True):
             out.append("type a prefix: the model continues it", style="dim")
         return out
 
-    def _wrapped(self, width: int) -> list[Text]:
-        return list(self._content().wrap(self.app.console, max(1, width)))
+    def _wrapped(self, width: int, sizing: bool = False) -> list[Text]:
+        return list(self._content(sizing).wrap(self.app.console, max(1, width)))
 
     def _wrapped_count(self) -> int:
-        return len(self._wrapped(self.content_region.width or 1))
+        return len(self._wrapped(self.content_region.width or 1, sizing=True))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._wrapped(width))
+        return len(self._wrapped(width, sizing=True))
 
     def render(self) -> Text:
         lines = self._wrapped(self.content_region.width)

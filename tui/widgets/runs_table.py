@@ -90,11 +90,19 @@ class RunsTable(DataTable[Text]):
 
     # -- called by the screen ----------------------------------------------------------------
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
-        """Redraw every row (a handful at most) from the core's summaries."""
+        """Show the core's summaries. While the same runs are listed only their cells change
+        (a repaint); a run added or removed rebuilds the rows (a layout pass)."""
+        keys = [str(run.id) for run in runs]
+        if keys == [str(row.value) for row in self.rows]:
+            columns = list(self.columns)
+            for run in runs:
+                for column, cell in zip(columns, self._cells(run, run.id == selected), strict=True):
+                    self.update_cell(str(run.id), column, cell)
+            return
         keep = self.cursor_row
         self.clear()
-        for run in runs:
-            self.add_row(*self._cells(run, run.id == selected), key=str(run.id))
+        for run, key in zip(runs, keys, strict=True):
+            self.add_row(*self._cells(run, run.id == selected), key=key)
         if runs:
             self.move_cursor(row=min(keep, len(runs) - 1), animate=False)
 
