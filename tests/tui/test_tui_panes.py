@@ -407,3 +407,17 @@ async def test_time_devices_from_the_app():
         await pilot.press("ctrl+d")
         await wait_for(pilot, lambda: "CPU, 1 thread:" in screen_text(app), timeout=30)
         assert "GPU" in screen_text(app), "the verdict says what a GPU buys (or that there is none)"
+
+
+async def test_a_long_epoch_shows_progress_within_it_and_a_per_step_curve():
+    # One character per sequence, two steps: hundreds of batches in one epoch of the tiny text.
+    app = make_app(train=True, epochs=LONG, batch_size="1", num_steps="2")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "into 1" in screen_text(app), what="in-epoch progress")
+        await pilot.press("f2", "f2")  # perplexity -> grad norm -> per step
+        plot = app.query_one(CurvesPlot)
+        assert plot.view == "per step"
+        await wait_for(pilot, lambda: len(plot.runs[0].steps) > 3, what="batch reports")
+        await pilot.pause(0.4)
+        assert "per optimizer step" in screen_text(app)
+        await pilot.press("f7")

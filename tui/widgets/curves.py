@@ -283,10 +283,10 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             self.border_subtitle = ""
         elif self.has_focus and self._last_epoch():
             self.border_subtitle = f"{self.cursor_text()} · ←/→"
-        elif self.view == "perplexity":
-            self.border_subtitle = f"red: uniform baseline = vocab {self.runs[-1].vocab_size}"
-        else:
+        elif self.view == "grad norm":
             self.border_subtitle = f"red: clip threshold θ = {self.runs[-1].clip:g}"
+        else:
+            self.border_subtitle = f"red: uniform baseline = vocab {self.runs[-1].vocab_size}"
 
     def flush(self) -> None:
         """Redraw if new points arrived since the last frame (called from a timer)."""

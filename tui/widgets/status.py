@@ -27,6 +27,9 @@ STATE_STYLE = {
 }
 
 
+LONG_EPOCH = 200  # batches from which the status line says how far into the epoch it is
+
+
 def _rate(chars_per_sec: float) -> str:
     if chars_per_sec >= 1000:
         return f"{chars_per_sec / 1000:.1f}k chars/s"
@@ -55,6 +58,7 @@ class StatusPane(Vertical):
         self.seconds = 0.0
         self.device = "-"
         self.lr: float | None = None
+        self.into = ""  # how far into a long epoch training is
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -100,6 +104,8 @@ class StatusPane(Vertical):
         move within an epoch; the epoch count moves with the summaries."""
         self.query_one(ProgressBar).update(progress=(epoch - 1) + batch / max(1, batches))
         self.chars_per_sec = chars_per_sec
+        # A long epoch barely moves a bar spanning every epoch: say how far into it training is.
+        self.into = f" · {batch / batches:.0%} into {epoch}" if batches >= LONG_EPOCH else ""
         self._redraw()
 
     def _redraw(self) -> None:
@@ -107,6 +113,8 @@ class StatusPane(Vertical):
         self.query_one("#state", Static).update(Text(f"● {self.state}", style=style))
         # Before any run there is no target yet: say how to start rather than "epoch 0/0".
         epoch = f"epoch {self.epoch}/{self.epochs}" if self.epochs else "F5 starts training"
+        if self.state == "running":
+            epoch += self.into
         self.query_one("#epoch", Static).update(epoch)
         numbers = self.query_one("#numbers", Static)
         if self.reason:
