@@ -410,8 +410,8 @@ async def test_time_devices_from_the_app():
 
 
 async def test_a_long_epoch_shows_progress_within_it_and_a_per_step_curve():
-    # One character per sequence, two steps: hundreds of batches in one epoch of the tiny text.
-    app = make_app(train=True, epochs=LONG, batch_size="1", num_steps="2")
+    # One character a batch: hundreds of batches in one epoch of the tiny text.
+    app = make_app(train=True, epochs=LONG, batch_size="1", num_steps="1")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "into 1" in screen_text(app), what="in-epoch progress")
         await pilot.press("f2", "f2")  # perplexity -> grad norm -> per step
