@@ -53,7 +53,7 @@ def csv_text(runs: Iterable[RunRecords]) -> str:
     writer.writerow(["run", *columns])
     for run in runs:
         for end in run.history:
-            writer.writerow([run.label, *(getattr(end, name) for name in columns)])
+            writer.writerow([run.label, *(_cell(getattr(end, name)) for name in columns)])
     return out.getvalue()
 
 
@@ -68,3 +68,9 @@ def export_runs(
     atomic_write(paths[0], csv_text(runs).encode("utf-8"))
     atomic_write(paths[1], jsonl_text(runs).encode("utf-8"))
     return paths
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: a per-step tuple (grad_through_time) as numbers joined by spaces."""
+    return " ".join(f"{v:.6g}" for v in value) if isinstance(value, tuple) else value
+
