@@ -42,8 +42,8 @@ class Inspection:
     prompt: str
     odds: NextCharOdds | None  # None before any known character
     completion: CompletionConfidence
-    hidden: HiddenUnits  # over the prompt, then the completion
-    saliency: Saliency | None  # of the likeliest next character; None like odds
+    hidden: HiddenUnits | None  # over the prompt, then the completion (None: not asked for)
+    saliency: Saliency | None  # of the likeliest next character; None like odds, or not asked
 
 
 def next_char_odds(completer: Completer, k: int = DEFAULT_TOP_K) -> NextCharOdds | None:
@@ -78,6 +78,7 @@ def inspect_prompt(
     state: str = "h",
     heatmap_units: int = DEFAULT_HEATMAP_UNITS,
     heatmap_ranking: str = "variance",
+    views: tuple[str, ...] = ("odds", "units", "looks at"),
 ) -> Inspection:
     """All the views for the completer's current text (call completer.set_text first) with a
     completion of `length` characters under `decoding`. Runs on the thread that owns the
@@ -85,15 +86,19 @@ def inspect_prompt(
     prompt = completer.text
     odds = next_char_odds(completer, k)
     completion = completion_confidence(completer, length, decoding)
-    hidden = hidden_units(
-        completer.model,
-        completer.vocab,
-        prompt + completion.text,
-        prompt_length=len(prompt),
-        layer=layer,
-        state=state,
-        heatmap_units=heatmap_units,
-        heatmap_ranking=heatmap_ranking,
-    )
-    looks_at = saliency(completer.model, completer.vocab, prompt)
+    # Each view costs a pass over the text: only the ones asked for are computed.
+    hidden = looks_at = None
+    if "units" in views:
+        hidden = hidden_units(
+            completer.model,
+            completer.vocab,
+            prompt + completion.text,
+            prompt_length=len(prompt),
+            layer=layer,
+            state=state,
+            heatmap_units=heatmap_units,
+            heatmap_ranking=heatmap_ranking,
+        )
+    if "looks at" in views:
+        looks_at = saliency(completer.model, completer.vocab, prompt)
     return Inspection(prompt, odds, completion, hidden, looks_at)

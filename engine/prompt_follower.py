@@ -32,6 +32,7 @@ class Views:
 
     state: str = "h"  # the hidden state shown: "h", or LSTM's cell "c"
     ranking: str = "variance"  # how the heatmap picks its units
+    shown: tuple[str, ...] = ("odds", "units", "looks at")  # the views to compute
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,9 @@ def _complete(
     else:
         state = views.state if source.kind == "lstm" else "h"
         inspection = inspect_prompt(
-            completer, length, decoding, state=state, heatmap_ranking=views.ranking
-        )
+            completer, length, decoding, state=state, heatmap_ranking=views.ranking,
+            views=views.shown,
+        )  # fmt: skip
         completion, probs = inspection.completion.text, list(inspection.completion.probs)
     unknown = tuple(dict.fromkeys(completer.unknown))
     return Completion(

@@ -315,7 +315,8 @@ class RnnplayApp(App[int]):
 
     def _complete(self, text: str, length: int, decoding: Decoding) -> None:
         """What the prompt shows: the completion, and the views inside the model when open."""
-        views = Views(self.main.inside.state, self.main.inside.ranking) if (
+        inside = self.main.inside
+        views = Views(inside.state, inside.ranking, (inside.view,)) if (
             self.main.wants_views) else None  # fmt: skip
         self.playground.complete(text, length, decoding, views)
 
