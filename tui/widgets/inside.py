@@ -69,6 +69,7 @@ class InsidePane(Widget, can_focus=True):
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
         self.state = "h"
+        self._lines = 0  # the height last laid out
 
     # -- called by the screen ----------------------------------------------------------------
     def next_view(self) -> str:
@@ -83,17 +84,17 @@ class InsidePane(Widget, can_focus=True):
 
     def show_inspection(self, inspection: Inspection | None) -> None:
         self.inspection = inspection
-        self.refresh(layout=True)
+        self._repaint()
 
     def show_flow(self, end: EpochEnd, clip: float) -> None:
         self.flow, self.clip = end, clip
         if self.view == "gradient flow":
-            self.refresh(layout=True)
+            self._repaint()
 
     # -- keys while focused ------------------------------------------------------------------
     def action_unit(self, step: int) -> None:
         self.unit_rank = max(0, self.unit_rank + step)
-        self.refresh(layout=True)
+        self._repaint()
 
     def action_ranking(self) -> None:
         self.ranking = RANKINGS[(RANKINGS.index(self.ranking) + 1) % len(RANKINGS)]
@@ -122,6 +123,14 @@ class InsidePane(Widget, can_focus=True):
         self.border_title = f"inside: {self.view} · F10 next view{keys}"
 
     # -- drawing -----------------------------------------------------------------------------
+    def _repaint(self) -> None:
+        # A layout pass (tens of ms for the whole screen) only when the height changes: most
+        # keystrokes change the numbers, not how many lines they take.
+        width = self.content_region.width or 1
+        lines = len(self.render().wrap(self.app.console, width)) if self.is_mounted else 0
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
+
     def render(self) -> Text:
         if self.view == "gradient flow":
             return self._flow()
