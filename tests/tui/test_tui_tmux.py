@@ -204,10 +204,11 @@ def test_at_80x24_train_edit_the_prompt_with_cursor_moves_and_quit(tmux: Tmux) -
     assert len(screen.splitlines()) == 24
     assert "setup" not in screen, "below 100 columns the setup form waits behind F4"
     assert "^q Quit" in screen and "f9 Save as" in screen
-    tmux.tmux("send-keys", "-t", tmux.session, "-l", "我想")
-    tmux.tmux("send-keys", "-t", tmux.session, "Home")
-    tmux.tmux("send-keys", "-t", tmux.session, "-l", "分开")
-    tmux.tmux("send-keys", "-t", tmux.session, "End", "BSpace")
+    # A pause between keys, as a person types: on a busy machine an escape sequence sent in
+    # one burst with others can reach the app split.
+    for keys in (["-l", "我想"], ["Home"], ["-l", "分开"], ["End"], ["BSpace"]):
+        tmux.tmux("send-keys", "-t", tmux.session, *keys)
+        time.sleep(0.3)
     # The text is now 分开我: typed at the start after Home, the last character deleted at End.
     tmux.wait_screen(r"› 分开我[^想]", timeout=10)
     tmux.tmux("send-keys", "-t", tmux.session, "C-q")
