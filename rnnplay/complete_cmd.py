@@ -9,9 +9,9 @@ from dataclasses import replace
 
 from engine.config import SEED_MAX, ConfigError
 from engine.decoding import Decoding
-from engine.generate import MAX_CHARS, Completer
-from engine.session import SessionError, load_session
+from engine.generate import MAX_CHARS
 from rnnplay.options import flags
+from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_CHARS = 50  # the app prompt's default completion length
 MAX_SAMPLES = 1000
@@ -72,14 +72,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(f"rnnplay complete: {err}", file=sys.stderr)
         return 2
-    try:
-        session = load_session(args.path)
-    except SessionError as err:
-        print(f"rnnplay complete: {err}", file=sys.stderr)
+    opened = open_prompt_model(args.path, "complete")
+    if opened is None:
         return 1
+    session, completer = opened
     prefix = session.prompt if args.prefix is None else args.prefix
-    # The app's computation: a CPU copy of the weights in a Completer, set_text(prefix).
-    completer = Completer(session.build_model("cpu"), session.vocab)
     completer.set_text(prefix)
     if completer.unknown:
         skipped = "".join(dict.fromkeys(completer.unknown))

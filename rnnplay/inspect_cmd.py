@@ -11,8 +11,8 @@ import sys
 from engine.generate import Completer
 from engine.hidden_units import RANKINGS
 from engine.inspect import Inspection, inspect_prompt
-from engine.session import SessionError, load_session
 from rnnplay.complete_cmd import shown_char
+from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_UNITS = 8
 RANK_CHOICES = tuple(name.replace(" ", "-") for name in RANKINGS)
@@ -53,14 +53,11 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as err:
         print(f"rnnplay inspect: {err}", file=sys.stderr)
         return 2
-    try:
-        session = load_session(args.path)
-    except SessionError as err:
-        print(f"rnnplay inspect: {err}", file=sys.stderr)
+    opened = open_prompt_model(args.path, "inspect")
+    if opened is None:
         return 1
+    session, completer = opened
     text = session.prompt if args.text is None else args.text
-    # The app's computation: a CPU copy of the weights in a Completer, set_text(text).
-    completer = Completer(session.build_model("cpu"), session.vocab)
     try:
         seen = _inspect(completer, text, args)
     except UsageError as err:
