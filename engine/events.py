@@ -61,7 +61,8 @@ class EpochEnd:
     lr: float  # learning rate used in this epoch
     # exp(mean cross-entropy) on the held-out characters (engine/validation.py); None when off
     val_perplexity: float | None = None
-    # |dloss/dH_t| for t = 1 .. num_steps on the epoch's last batch (engine/grad_flow.py)
+    # |dloss/dH_t| for t = 1 .. num_steps on the epoch's last batch (engine/grad_flow.py); ()
+    # on epochs where it was not measured (it may take only engine.train.FLOW_SHARE of the time)
     grad_through_time: tuple[float, ...] = ()
     clipped_share: float | None = None  # share of the epoch's steps whose norm exceeded clip θ
     step: int = 0  # optimizer steps taken when the epoch ended

@@ -92,6 +92,7 @@ class RunSummary:
     config: TrainConfig  # as it stands (lr and epoch target as changed while training)
     epoch: int  # epochs completed
     last: EpochEnd | None  # the last completed epoch's numbers
+    flow: EpochEnd | None  # the last epoch that measured the gradient flow through time
     best_perplexity: float | None
     device: str
     path: str | None
@@ -198,6 +199,7 @@ class Playground:
             config=trainer.current_config(),
             epoch=trainer.epoch,
             last=history[-1] if history else None,
+            flow=next((e for e in reversed(history) if e.grad_through_time), None),
             best_perplexity=min(finite) if finite else None,
             device=str(trainer.device),
             path=str(run.path) if run.path else None,

@@ -36,6 +36,12 @@ from engine.sampling import batch_at, consecutive_starts, random_starts
 from engine.snapshots import SnapshotBox
 from engine.validation import HeldOut, perplexity, split
 
+# The gradient-flow probe may take at most this share of training time. Its pass is a few hundred
+# small ops one after another, so its cost is mostly per op: on the CPU at the book's sizes it is
+# ~2% of an epoch and runs every epoch; on a GPU, where the epoch itself is a few dozen fused
+# kernels, it cost a third of every epoch (bench/RESULTS.md) and now runs about once a second.
+FLOW_SHARE = 0.02
+
 
 class Diverged(RuntimeError):
     """The loss or gradient went non-finite; the weights were left as they were before."""
@@ -98,6 +104,8 @@ class Trainer:
         # The epoch's latest batch (X, Y, the state it started from), for the gradient flow.
         self._latest: tuple[torch.Tensor, torch.Tensor, State] | None = None
         self._unsampled = 0.0  # training seconds since the last sample predictions
+        self._unflowed = math.inf  # training seconds since the gradient flow was last measured
+        self._flow_cost = 0.0  # seconds that measurement took
         self.snapshots = SnapshotBox()
         self.snapshots.publish(self.model, force=True)
         self._commands: queue.SimpleQueue[Callable[[Trainer], None]] = queue.SimpleQueue()
@@ -275,6 +283,7 @@ class Trainer:
         seconds = time.perf_counter() - began
         cursor.seconds += seconds
         self._unsampled += seconds
+        self._unflowed += seconds
         self.snapshots.publish(self.model)
         self.on_event(
             BatchEnd(
@@ -336,10 +345,16 @@ class Trainer:
                           carry_state=cfg.sampling == "consecutive", rows=cfg.batch_size)
 
     def _grad_flow(self) -> tuple[float, ...]:
-        if self._latest is None:  # resumed with the epoch's batches all done
+        """The flow on the epoch's last batch, or () when it is not due (FLOW_SHARE) or there is
+        no batch (resumed with the epoch's batches all done). The run's last epoch always has it."""
+        due = self._unflowed * FLOW_SHARE >= self._flow_cost or self.epoch >= self.target_epochs
+        if self._latest is None or not due:
             return ()
-        X, Y, state = self._latest
-        return grad_through_time(self.model, X, Y, state)
+        began = time.perf_counter()
+        flow = grad_through_time(self.model, *self._latest)  # ends in a host sync: timed fully
+        self._flow_cost = time.perf_counter() - began
+        self._unflowed = 0.0
+        return flow
 
     def _samples_due(self, epoch_end: bool) -> bool:
         cfg = self.config

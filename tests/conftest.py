@@ -82,3 +82,11 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def flow_every_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gradient-flow probe runs at every epoch's end whatever it costs (engine.train
+    otherwise skips it on epochs where it would take more than FLOW_SHARE of the time, which
+    depends on the machine's speed)."""
+    monkeypatch.setattr("engine.train.FLOW_SHARE", 1e12)

@@ -147,6 +147,7 @@ def test_leaves_the_gradients_and_the_random_streams_alone() -> None:
     assert all(torch.equal(p.grad, torch.full_like(p, 0.5)) for p in model.parameters())
 
 
+@pytest.mark.usefixtures("flow_every_epoch")
 def test_every_epoch_reports_the_flow_and_the_clipped_share(jaychou) -> None:
     corpus = load_corpus("jaychou", max_chars=2000)
     small = dict(hidden=16, batch_size=8, num_steps=10, epochs=2, pred_period=0, device="cpu")
@@ -158,3 +159,16 @@ def test_every_epoch_reports_the_flow_and_the_clipped_share(jaychou) -> None:
         assert all(g > 0 and math.isfinite(g) for g in end.grad_through_time)
     assert [e.clipped_share for e in clipped.history] == [1.0, 1.0]
     assert [e.clipped_share for e in free.history] == [0.0, 0.0]
+
+
+def test_the_flow_is_skipped_where_it_would_cost_too_much_but_not_on_the_last_epoch(
+    jaychou, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("engine.train.FLOW_SHARE", 1e-12)  # any measurement costs too much
+    corpus = load_corpus("jaychou", max_chars=2000)
+    trainer = Trainer(corpus, TrainConfig(hidden=16, batch_size=8, num_steps=10, epochs=4,
+                                          pred_period=0, device="cpu"))
+    trainer.run()
+    # The first epoch measures it (nothing is known of its cost yet), the run's last one too.
+    assert [len(e.grad_through_time) for e in trainer.history] == [10, 0, 0, 10]
+    assert all(e.clipped_share is not None for e in trainer.history)

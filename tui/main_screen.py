@@ -186,8 +186,7 @@ class MainScreen(Screen[None]):
         if run is not None:
             self.status.show_run(run)
             self.samples.show_period(run.config.pred_period)
-            if run.last is not None:
-                self.inside.show_flow(run.last, run.config.clip)
+            self.inside.follow_run(run.last, run.flow, run.config.clip)
         self.prompt.show_model(run.label if run else "")
 
     def note(self, text: str, style: str = "dim") -> None:
@@ -206,7 +205,7 @@ class MainScreen(Screen[None]):
             # (App._refresh_views), so the two never disagree.
             self.plot.add_point(run_id, event)
             if mine:
-                self.inside.show_flow(event, self.clips.get(run_id, 0.0))
+                self.inside.show_epoch(event, self.clips.get(run_id, 0.0))
         elif isinstance(event, Sample):
             self.samples.add_sample(self._label(run_id), event.epoch, event.prefix, event.text)
         elif isinstance(event, StatusChanged):

@@ -108,6 +108,25 @@ async def test_gradient_flow_through_time_and_closing_the_views():
         assert not app.main.has_class("-inside") and not app.main.wants_views
 
 
+async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.MonkeyPatch):
+    # Any measurement costs too much: only the first epoch (and a run's last) measures the flow.
+    # Stopped before its last epoch, the run shows epoch 1's flow beside its latest clipped share.
+    monkeypatch.setattr("engine.train.FLOW_SHARE", 1e-12)
+    app = make_app(train=True, epochs="1000")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            await pilot.press("f10")
+        await wait_for(pilot, lambda: app.playground.summary(1).epoch >= 3, what="epoch 3")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.state == "stopped", what="stopped")
+        await pilot.pause(0.2)
+        summary = app.playground.summary(1)
+        assert summary.flow is not None and summary.flow.epoch == 1
+        text = screen_text(app)
+        assert "on epoch 1's last batch" in text
+        assert f"of epoch {summary.last.epoch}'s steps" in text
+
+
 @pytest.mark.parametrize("views", [1, 2, 3, 4], ids=["odds", "units", "looks-at", "flow"])
 def test_inside_views_snapshot(snap_compare, frozen_clock, views: int) -> None:
     async def run_before(pilot: Pilot) -> None:

@@ -64,7 +64,8 @@ class InsidePane(Widget, can_focus=True):
         super().__init__(id=id)
         self.view = VIEWS[0]
         self.inspection: Inspection | None = None
-        self.flow: EpochEnd | None = None  # the followed run's last epoch
+        self.last: EpochEnd | None = None  # the followed run's last epoch
+        self.flow: EpochEnd | None = None  # its last epoch that measured the gradient flow
         self.clip = 0.0
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
@@ -86,8 +87,12 @@ class InsidePane(Widget, can_focus=True):
         self.inspection = inspection
         self._repaint()
 
-    def show_flow(self, end: EpochEnd, clip: float) -> None:
-        self.flow, self.clip = end, clip
+    def show_epoch(self, end: EpochEnd, clip: float) -> None:
+        """The followed run finished an epoch (which may not have measured the flow)."""
+        self.follow_run(end, end if end.grad_through_time else self.flow, clip)
+
+    def follow_run(self, last: EpochEnd | None, flow: EpochEnd | None, clip: float) -> None:
+        self.last, self.flow, self.clip = last, flow, clip
         if self.view == "gradient flow":
             self._repaint()
 
@@ -208,8 +213,8 @@ class InsidePane(Widget, can_focus=True):
         return out
 
     def _flow(self) -> Text:
-        end = self.flow
-        if end is None or not end.grad_through_time:
+        end, last = self.flow, self.last
+        if end is None or last is None:
             return Text("gradient flow appears after the first epoch of the followed run",
                         style="dim")  # fmt: skip
         norms = end.grad_through_time
@@ -224,11 +229,12 @@ class InsidePane(Widget, can_focus=True):
         for n in norms:
             level = 0 if n <= 0 or hi == lo else round((math.log10(n) - lo) / (hi - lo) * 8)
             out.append(BARS[max(1, level)] if n > 0 else BARS[0], style="magenta")
-        last = f"t={len(norms)}"
-        out.append("\n" + "t=1".ljust(max(4, len(norms) - len(last))) + last + "\n", style="dim")
-        if end.clipped_share is not None:
+        t_end = f"t={len(norms)}"
+        out.append("\n" + "t=1".ljust(max(4, len(norms) - len(t_end))) + t_end + "\n", style="dim")
+        if last.clipped_share is not None:
             out.append(
-                f"clipped in {end.clipped_share:.0%} of this epoch's steps (θ = {self.clip:g}). "
+                f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
+                f"(θ = {self.clip:g}). "
                 "Bars shrinking towards t=1 show the gradient vanishing back through time; "
                 "growing ones, exploding (what clipping is for)",
                 style="dim",
