@@ -180,10 +180,11 @@ def main() -> int:
     if "RNNPLAY_CORPUS_DIR" not in os.environ and (REPO.parent / "shared/corpus").is_dir():
         os.environ["RNNPLAY_CORPUS_DIR"] = str(REPO.parent / "shared/corpus")
     torch.set_num_threads(1)
-    from rnnplay.app_cmd import GIL_SWITCH_INTERVAL_S, _warm_torch
+    from rnnplay.app_cmd import prepare_process
 
-    _warm_torch(1)
-    sys.setswitchinterval(args.switch_interval or GIL_SWITCH_INTERVAL_S)
+    prepare_process(1)  # as the app's launch does
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     headless = headless_chars_per_sec(args.epochs // 2)
     ui = asyncio.run(app_session(args.epochs, args.keys, args.views))
     headless_after = headless_chars_per_sec(args.epochs // 2)

@@ -16,6 +16,11 @@ from rnnplay.options import add_settings, given
 # 50-step greedy rollout hands over hundreds of times. 1 ms keeps keystrokes responsive.
 GIL_SWITCH_INTERVAL_S = 0.001
 
+# Textual draws a changed screen at the next tick of its frame timer, 60 a second by default.
+# A completion waited ~22 ms (p50) for that tick here while training ran; at 120 ~8 ms, for the
+# same number of frames drawn (frames follow changes, not the clock). TEXTUAL_FPS, if set, wins.
+FRAMES_PER_SECOND = 120
+
 APP_THREADS = 1  # more threads fight the UI for a small CPU and can run far slower
 
 
@@ -39,6 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="open a saved session (its settings, curves, samples and prompt); F5/F6 trains "
         "it on, --train at once, --epochs N to epoch N (other setup options are ignored)",
     )
+
+
+def prepare_process(threads: int) -> None:
+    """What the app's process needs before Textual is imported: torch warm, the GIL handed
+    over often, the frame rate."""
+    _warm_torch(threads)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))  # read when textual loads
 
 
 def _warm_torch(threads: int) -> None:
@@ -75,8 +88,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     threads = getattr(args, "threads", APP_THREADS)
     started = time.monotonic()
-    _warm_torch(threads)
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    prepare_process(threads)
 
     from tui.app import AppOptions, RnnplayApp
 

@@ -6,6 +6,7 @@ next one training is.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -59,6 +60,8 @@ class StatusPane(Vertical):
         self.device = "-"
         self.lr: float | None = None
         self.into = ""  # how far into a long epoch training is
+        # what each part shows now, by selector: (text, style, spans)
+        self._shown: dict[str, tuple[str, str, tuple]] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -110,19 +113,32 @@ class StatusPane(Vertical):
 
     def _redraw(self) -> None:
         style = STATE_STYLE.get(self.state, "bold")
-        self.query_one("#state", Static).update(Text(f"● {self.state}", style=style))
+        self._show("#state", Text(f"● {self.state}", style=style))
         # Before any run there is no target yet: say how to start rather than "epoch 0/0".
         epoch = f"epoch {self.epoch}/{self.epochs}" if self.epochs else "F5 starts training"
         if self.state == "running":
             epoch += self.into
-        self.query_one("#epoch", Static).update(epoch)
-        numbers = self.query_one("#numbers", Static)
+        self._show("#epoch", Text(epoch))
         if self.reason:
-            numbers.update(Text(self.reason, style="red"))
+            self._show("#numbers", Text(self.reason, style="red"))
             return
         ppl = f"ppl {self.perplexity:.2f}" if self.perplexity is not None else "ppl -"
         # A paused run makes no progress: its last speed would only mislead.
         speed = "paused" if self.state == "paused" else _rate(self.chars_per_sec)
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
         lr = f" · lr {self.lr:g} (F8)" if self.lr is not None else ""
-        numbers.update(f"{ppl} · {speed} · {per} · {self.device}{lr}")
+        self._show("#numbers", Text(f"{ppl} · {speed} · {per} · {self.device}{lr}"))
+
+    def _show(self, selector: str, text: Text) -> None:
+        """Update one part only when its text changes, and lay the screen out again only when
+        its width does: the speed changes ten times a second while training, and a layout pass
+        of the whole screen each time took CPU from training."""
+        key = (text.plain, str(text.style), tuple(text.spans))  # Text's == ignores its style
+        shown = self._shown.get(selector)
+        if shown == key:
+            return
+        # The numbers take the rest of the line whatever they say; the others are as wide as
+        # their text.
+        resized = selector != "#numbers" and (shown is None or cell_len(shown[0]) != text.cell_len)
+        self._shown[selector] = key
+        self.query_one(selector, Static).update(text, layout=resized)
