@@ -9,6 +9,7 @@ come from the core.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import time
 from collections.abc import Iterable
@@ -118,6 +119,10 @@ class RnnplayApp(App[int]):
 
     def _start_up(self) -> None:
         """Once the main screen is mounted: threads, timers, focus, `--load`, `--train`."""
+        # torch, Textual and the mounted screen are hundreds of thousands of objects that live as
+        # long as the app: a full garbage collection walked them all, 150-230 ms with the
+        # screen frozen (bench/RESULTS.md). Frozen, they are left out of every collection.
+        gc.freeze()
         self.playground.start()
         self.set_interval(PLOT_REFRESH_S, self._refresh_views, name="views-refresh")
         prompt = self.main.prompt
@@ -489,6 +494,7 @@ class RnnplayApp(App[int]):
     def on_unmount(self) -> None:
         # Every way out (ctrl+q, a signal, a test ending) passes here.
         self.playground.close()
+        gc.unfreeze()  # what the app held can be collected again once it is gone
 
     async def action_quit(self) -> None:
         if self._quitting:
