@@ -53,7 +53,10 @@ from tui.widgets.inside import InsidePane
 from tui.widgets.runs_table import RunsTable
 from tui.widgets.status import StatusPane
 
-PLOT_REFRESH_S = 0.25
+# How often the plot and the runs table catch up with the reports. Each plot redraw is ~12 ms of
+# Python holding the GIL that the trainer thread also needs: twice a second keeps the curve
+# moving visibly and costs training half as much as at four (bench/RESULTS.md).
+PLOT_REFRESH_S = 0.5
 # Quit must end within 2 s even while training: the autosave gets this long, then the app
 # leaves anyway (save threads are daemons; an unfinished write leaves any old file intact).
 QUIT_SAVE_BUDGET_S = 1.2
