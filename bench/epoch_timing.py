@@ -91,7 +91,8 @@ def _engine_trainer(
 
     # pred_period=0, val_chars=0: sample predictions and the held-out perplexity are not
     # training (the book's predictions are left out too); the gradient-flow measure the
-    # trainer makes after each epoch has no switch and stays in the engine's time.
+    # trainer makes at epochs' ends (engine.train.FLOW_SHARE) has no switch and stays in the
+    # engine's time.
     cfg = TrainConfig(
         model=case.model, sampling=case.sampling, device="cpu", seed=seed, pred_period=0,
         val_chars=0,

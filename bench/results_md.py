@@ -89,7 +89,8 @@ def render(
         f"{args.vocab_size}, 35 steps, batch 32, 256 hidden, "
         "clip 0.01; scratch: SGD lr 100; nn models: Adam lr 1e-3, consecutive. The engine "
         "trains as `rnnplay train` does, without sample predictions and held-out perplexity "
-        "(--pred-period 0 --val-chars 0), with its per-epoch gradient-flow measure.",
+        "(--pred-period 0 --val-chars 0), with its gradient-flow measure (at an epoch's end "
+        "when it costs at most 2% of the training time since it last ran: most epochs here).",
         "- the CPUs are shared with other work: absolute times are noisy, the ratio within "
         f"one run is what counts (1-minute load average {args.load_before} at the start, "
         f"{args.load_after} at the end, on {os.cpu_count()} CPUs).",
