@@ -48,6 +48,9 @@ from tui.widgets.status import StatusPane
 # Below this the panes overlap; a note is clearer than a broken layout.
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_FROM = 100  # columns from which the setup form stays on screen
+# Rows below which the screen is short: the views inside the model (F10) take the samples'
+# place and the prompt and the views grow less, so the plot keeps its rows (80x24 is common).
+SHORT_BELOW = 32
 
 
 class MainScreen(Screen[None]):
@@ -58,10 +61,13 @@ class MainScreen(Screen[None]):
     DEFAULT_CSS = """
     MainScreen #main { height: 1fr; }
     MainScreen #right { width: 1fr; }
-    MainScreen #curves { height: 3fr; border: round $primary-darken-2; }
+    MainScreen #curves { height: 3fr; min-height: 5; border: round $primary-darken-2; }
     MainScreen #runs { display: none; }
     MainScreen #inside { display: none; }
     MainScreen.-inside #inside { display: block; }
+    MainScreen.-short #inside { max-height: 9; }
+    MainScreen.-short #prompt { max-height: 6; }
+    MainScreen.-short.-inside #samples { display: none; }
     MainScreen.-has-runs #runs { display: block; }
     MainScreen.-narrow #setup { display: none; }
     MainScreen.-narrow.-setup-open #setup { display: block; }
@@ -113,6 +119,7 @@ class MainScreen(Screen[None]):
     def check_size(self, width: int, height: int) -> None:
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width < WIDE_FROM, "-narrow")
+        self.set_class(height < SHORT_BELOW, "-short")
         self.runs.set_narrow(width < WIDE_FROM)
 
     @property

@@ -141,3 +141,36 @@ def test_inside_views_snapshot(snap_compare, frozen_clock, views: int) -> None:
 
     app = make_app(train=True, prompt="分开", epochs="20")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("views", [1, 2, 3, 4], ids=["odds", "units", "looks-at", "flow"])
+async def test_every_view_fits_a_short_terminal(views: int):
+    # At 80x24 the views take the samples' place and fit their rows: nothing is pushed off
+    # the screen and the plot keeps its rows.
+    app = make_app(train=True, prompt="分开", epochs="20")
+    async with app.run_test(size=(80, 24)) as pilot:
+        if views == 4:  # the gradient flow asks nothing of the prompt
+            await wait_for(pilot, lambda: app.state == "finished")
+            for _ in range(4):
+                await pilot.press("f10")
+            await pilot.pause(0.3)
+        else:
+            await trained_with_views(pilot, views)
+        panes = {w.id: w.region for w in app.main.query("#right > *") if w.display}
+        assert "samples" not in panes and panes["inside"].height >= 5
+        assert all(region.bottom <= 23 for region in panes.values())  # the footer's row below
+        assert panes["curves"].height >= 5
+        text = screen_text(app)
+        if views == 1:  # the likeliest characters that fit, then the entropy
+            assert "entropy" in text and text.count(" 0.") >= 5
+        if views == 4:
+            assert "∂loss/∂H_t" in text and "clipped in" in text
+
+
+def test_odds_view_snapshot_at_80x24(snap_compare, frozen_clock) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await trained_with_views(pilot, 1)
+        await pilot.wait_for_scheduled_animations()
+
+    app = make_app(train=True, prompt="分开", epochs="20")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -23,7 +23,7 @@ HELP = """\
 - **← →** on the plot: move the cursor; the border reads the values under it
 - **ctrl+s / F9 / ctrl+o**: save the selected run / save it as / load a session
 - **F10**: inside the model: next-character odds / hidden units / what the prediction looks
-  at / gradient flow through time / closed
+  at / gradient flow through time / closed (below 32 rows they take the samples' place)
 - **ctrl+d**: time the selected run's epoch on each device here (CPU threads, every GPU)
 - **ctrl+e**: export every run's curves as CSV and JSON lines into saves/
 - **PgUp / PgDn** in the prompt: a longer or shorter completion

@@ -121,7 +121,7 @@ class InsidePane(Widget, can_focus=True):
     def _retitle(self) -> None:
         keys = {
             "odds": "",
-            "units": " · Tab here: ←/→ unit, r ranking, s h/c (LSTM)",
+            "units": " · Tab: ←/→ unit, r rank, s h/c (LSTM)",
             "looks at": "",
             "gradient flow": "",
         }[self.view]
@@ -143,13 +143,20 @@ class InsidePane(Widget, can_focus=True):
             return Text("type in the prompt: the views follow what you type", style="dim")
         return {"odds": self._odds, "units": self._units, "looks at": self._looks_at}[self.view]()
 
+    def _room(self) -> int:
+        """Lines of content the pane may grow to: its max-height (the screen lowers it on
+        short terminals) less the border. The views fit their rows to it."""
+        max_height = self.styles.max_height
+        return max(2, int(max_height.value) - 2) if max_height is not None else 12
+
     def _odds(self) -> Text:
         odds = self.inspection.odds if self.inspection else None
         if odds is None:
             return Text("no known character yet: nothing to predict from", style="dim")
         out = Text()
         width = max(10, self.content_region.width - 16)
-        for ch, p in odds.top:
+        # As many of the likeliest as fit above the entropy line.
+        for ch, p in odds.top[: self._room() - 1]:
             out.append(f"{shown_char(ch):>2} ", style="bold")
             out.append("█" * max(1, round(p * width)), style="cyan")
             out.append(f" {p:.3f}\n")
@@ -188,7 +195,7 @@ class InsidePane(Widget, can_focus=True):
                 style += " italic"
             out.append(shown_char(ch), style=style)
         heat = hidden.heatmap
-        rows = max(0, min(len(heat.units), self.content_region.height - 3))
+        rows = max(0, min(len(heat.units), self._room() - 3))
         if rows:
             out.append(f"\ntop units by {heat.ranking}:", style="dim")
         for unit_id, row in zip(heat.units[:rows], heat.rows[:rows], strict=False):
