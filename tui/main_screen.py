@@ -61,11 +61,11 @@ class MainScreen(Screen[None]):
     DEFAULT_CSS = """
     MainScreen #main { height: 1fr; }
     MainScreen #right { width: 1fr; }
-    MainScreen #curves { height: 3fr; min-height: 5; border: round $primary-darken-2; }
+    MainScreen #curves { height: 3fr; min-height: 8; border: round $primary-darken-2; }
     MainScreen #runs { display: none; }
     MainScreen #inside { display: none; }
     MainScreen.-inside #inside { display: block; }
-    MainScreen.-short #inside { max-height: 9; }
+    MainScreen.-short #inside { height: 2fr; min-height: 5; max-height: 9; }
     MainScreen.-short #prompt { max-height: 6; }
     MainScreen.-short.-inside #samples { display: none; }
     MainScreen.-has-runs #runs { display: block; }

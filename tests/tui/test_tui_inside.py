@@ -123,7 +123,7 @@ async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.M
         summary = app.playground.summary(1)
         assert summary.flow is not None and summary.flow.epoch == 1
         text = screen_text(app)
-        assert "on epoch 1's last batch" in text
+        assert "epoch 1's last batch" in text
         assert f"of epoch {summary.last.epoch}'s steps" in text
 
 

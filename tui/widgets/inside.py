@@ -144,8 +144,11 @@ class InsidePane(Widget, can_focus=True):
         return {"odds": self._odds, "units": self._units, "looks at": self._looks_at}[self.view]()
 
     def _room(self) -> int:
-        """Lines of content the pane may grow to: its max-height (the screen lowers it on
-        short terminals) less the border. The views fit their rows to it."""
+        """Lines of content the views fit their rows to: as many as the pane may grow to (its
+        max-height less the border), or on short terminals, where the screen sizes the pane
+        beside the plot, as many as it has."""
+        if not self.styles.height or not self.styles.height.is_auto:
+            return max(2, self.content_region.height)
         max_height = self.styles.max_height
         return max(2, int(max_height.value) - 2) if max_height is not None else 12
 
@@ -229,8 +232,8 @@ class InsidePane(Widget, can_focus=True):
         lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
         out = Text()
         out.append(
-            f"|∂loss/∂H_t| for t = 1 … {len(norms)} on epoch {end.epoch}'s last batch "
-            f"(log scale, {min(norms):.2g} … {max(norms):.2g})\n",
+            f"|∂loss/∂H_t| at t = 1…{len(norms)} of epoch {end.epoch}'s last batch, "
+            f"log scale {min(norms):.2g}…{max(norms):.2g}\n",
             style="dim",
         )
         for n in norms:
@@ -239,9 +242,10 @@ class InsidePane(Widget, can_focus=True):
         t_end = f"t={len(norms)}"
         out.append("\n" + "t=1".ljust(max(4, len(norms) - len(t_end))) + t_end + "\n", style="dim")
         if last.clipped_share is not None:
+            # Its own line, before the explanation: on a short screen it is what still fits.
             out.append(
                 f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
-                f"(θ = {self.clip:g}). "
+                f"(θ = {self.clip:g})\n"
                 "Bars shrinking towards t=1 show the gradient vanishing back through time; "
                 "growing ones, exploding (what clipping is for)",
                 style="dim",
