@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual_plotext import PlotextPlot
 
 from engine.events import EpochEnd
+from tui.numbers import tick_text
 
 # Runs overlaid at once; older ones drop off the plot (they stay in the runs table).
 MAX_RUNS = 5
@@ -97,12 +98,6 @@ def round_ticks(lo: int, hi: int, most: int) -> list[int]:
                 first = -(-lo // step) * step
                 return list(range(max(step, first), hi + 1, step)) or [hi]
     return [hi]
-
-
-def _fmt(v: float) -> str:
-    if v >= 1000:
-        return f"{v / 1000:.3g}k"
-    return f"{v:.3g}"
 
 
 def _thin(xs: list[int], ys: list[float], width: int) -> tuple[list[int], list[float]]:
@@ -273,7 +268,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
                 continue
             i = run.epochs.index(epoch)
             value = run.perplexity[i] if self.view == "perplexity" else run.grad_norm[i]
-            parts.append(f"{run.label.split()[0]} {_fmt(value)}")
+            parts.append(f"{run.label.split()[0]} {tick_text(value)}")
         return " · ".join(parts)
 
     def _update_subtitle(self) -> None:
@@ -369,7 +364,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             if hi / lo < 2:
                 lo, hi = lo / 1.5, hi * 1.5
             ticks = _spread(_log_ticks(lo, hi), lo, hi, rows=max(2, self.size.height - 4))
-            plt.yticks([math.log10(t) for t in ticks], [_fmt(t) for t in ticks])
+            plt.yticks([math.log10(t) for t in ticks], [tick_text(t) for t in ticks])
             top = math.log10(hi) + 0.04 * math.log10(hi / lo)
             plt.ylim(math.log10(lo), top)
             # lr changes: a mark on the top edge, clear of the curves.

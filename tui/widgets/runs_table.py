@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from engine.playground import RunSummary
+from tui.numbers import perplexity_text
 
 # Fixed widths (each with a space to spare), so the table looks the same whatever values passed
 # through it. The first header names the key that clears the table (Tab reaches it; Help lists
@@ -33,9 +34,7 @@ NARROW_LEAVES = ("best", "device")
 
 
 def _ppl(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.2f}" if value < 1000 else f"{value / 1000:.1f}k"
+    return "-" if value is None else perplexity_text(value)
 
 
 class RunsTable(DataTable[Text]):

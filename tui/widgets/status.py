@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from engine.playground import RunSummary
+from tui.numbers import perplexity_text
 
 STATE_STYLE = {
     "idle": "dim",
@@ -122,7 +123,7 @@ class StatusPane(Vertical):
         if self.reason:
             self._show("#numbers", Text(self.reason, style="red"))
             return
-        ppl = f"ppl {self.perplexity:.2f}" if self.perplexity is not None else "ppl -"
+        ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
         # A paused run makes no progress: its last speed would only mislead.
         speed = "paused" if self.state == "paused" else _rate(self.chars_per_sec)
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
