@@ -70,7 +70,8 @@ class MainScreen(Screen[None]):
     MainScreen.-short.-inside #samples { display: none; }
     MainScreen.-has-runs #runs { display: block; }
     MainScreen.-narrow #setup { display: none; }
-    MainScreen.-narrow.-setup-open #setup { display: block; }
+    MainScreen.-narrow.-setup-open #setup { display: block; width: 1fr; }
+    MainScreen.-narrow.-setup-open #right { display: none; }
     MainScreen SetupPane Input:focus { background: $accent 35%; }
     MainScreen SetupPane Select:focus-within { background: $accent 35%; }
     MainScreen SamplesLog:focus { border: round $accent; }
@@ -119,6 +120,7 @@ class MainScreen(Screen[None]):
     def check_size(self, width: int, height: int) -> None:
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width < WIDE_FROM, "-narrow")
+        self.setup.border_title = "setup · F5 start" + (" · F4 back" if width < WIDE_FROM else "")
         self.set_class(height < SHORT_BELOW, "-short")
         self.runs.set_narrow(width < WIDE_FROM)
 
@@ -129,14 +131,18 @@ class MainScreen(Screen[None]):
     def toggle_setup(self) -> None:
         """F4: show the setup form (focused) or, in the narrow layout, hide it again."""
         if self.narrow and self.has_class("-setup-open") and self.setup.has_focus_within:
-            self.remove_class("-setup-open")
-            self.prompt.focus()
+            self.hide_setup()
             return
         self.add_class("-setup-open")
         self.setup.query("Select, Input").first().focus()
 
     def hide_setup(self) -> None:
+        """Close the narrow layout's setup form (it takes the whole width while open, so the
+        runs table and the plot are never squeezed beside it); the prompt gets the focus."""
+        had_focus = self.setup.has_focus_within
         self.remove_class("-setup-open")
+        if self.narrow and had_focus:
+            self.prompt.focus()
 
     # -- panes --------------------------------------------------------------------------------
     @property

@@ -168,6 +168,23 @@ async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly
         assert app.query_one(StatusPane).epoch == 6
 
 
+async def test_load_screen_at_80x24_shortens_long_file_names_instead_of_cutting_them(
+    save_dir: Path,
+) -> None:
+    long_name = "jaychou-scratch-e34-20261129-222520.rnnplay"  # as ctrl+s names them
+    engine_session(save_dir / long_name, 1, 2, prompt="")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        await pilot.pause(0.1)
+        shown = str(table.get_row_at(0)[-1])
+        assert "…" in shown and shown.startswith("jay") and shown.endswith("-222520")
+        assert shown in screen_text(app)  # all of it on screen: shortened, not cut
+
+
 async def test_load_screen_when_empty_says_where_saves_go(save_dir: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -338,7 +355,7 @@ async def test_launch_with_load_train_and_epochs_trains_on(save_dir: Path) -> No
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1, what="listed")
-        assert str(table.get_row_at(0)[-1]) == name
+        assert str(table.get_row_at(0)[-1]) == "odd [bold]x"  # the header says .rnnplay
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.state == "loaded", what="loaded again")
         # The file as saved (3 epochs), beside the curve trained on from it.
@@ -355,8 +372,8 @@ async def test_a_hostile_file_in_the_save_folder_is_listed_as_unreadable(save_di
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2, what="both listed")
         rows = {str(table.get_row_at(i)[-1]): str(table.get_row_at(i)[1]) for i in range(2)}
-        assert rows == {"good.rnnplay": "scratch", "bad.rnnplay": "unreadable"}
-        bad_row = [i for i in range(2) if str(table.get_row_at(i)[-1]) == "bad.rnnplay"][0]
+        assert rows == {"good": "scratch", "bad": "unreadable"}
+        bad_row = [i for i in range(2) if str(table.get_row_at(i)[-1]) == "bad"][0]
         table.move_cursor(row=bad_row)
         await pilot.press("enter")
         await pilot.pause(0.1)

@@ -46,7 +46,7 @@ class StatusPane(Vertical):
     StatusPane #epoch { width: auto; padding-right: 1; }
     StatusPane ProgressBar { width: 1fr; }
     StatusPane ProgressBar Bar { width: 1fr; }
-    StatusPane #numbers { width: 1fr; height: 1; text-overflow: ellipsis; }
+    StatusPane #numbers { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
