@@ -431,3 +431,18 @@ async def test_the_running_app_keeps_its_objects_out_of_garbage_collections():
         await pilot.pause()
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0  # given back when the app goes
+
+
+async def test_a_completion_of_only_spaces_is_shown_not_blank():
+    # An early model often predicts nothing but spaces: the pane says so instead of looking empty.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(PromptPane)
+        prompt.insert("我想")
+        prompt.show_completion("我想", " " * 5, ())
+        await pilot.pause()
+        assert "我想 ·····  (only spaces so far)" in screen_text(app)
+        prompt.show_completion("我想", "要 你 ", ())
+        await pilot.pause()
+        text = screen_text(app)
+        assert "我想 要 你" in text and "我想 ·" not in text and "only spaces" not in text

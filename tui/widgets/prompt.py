@@ -257,12 +257,17 @@ class PromptPane(Widget, can_focus=True):
             out.append(" ", style=caret)
         shown = self._completion if sizing else self.visible_completion()
         probs = self._probs[len(self._completion) - len(shown) :]
+        # A completion of nothing but spaces (what an early model often predicts) looked like no
+        # completion at all: its spaces are shown as signs, as the views inside the model do.
+        blank = bool(shown) and not shown.strip()
         for i, ch in enumerate(shown):
             # A predicted line break would break the pane's layout: it is shown as a sign.
             out.append(
-                "↵" if ch == "\n" else ch,
+                "↵" if ch == "\n" else "·" if blank and ch == " " else ch,
                 style=confidence_style(probs[i] if i < len(probs) else None),
             )
+        if blank:
+            out.append("  (only spaces so far)", style="dim")
         if self._unknown:
             # Characters outside the vocabulary are skipped by the model: say so at once.
             out.append(f"  (not in vocabulary: {''.join(sorted(self._unknown))})", style="red")
