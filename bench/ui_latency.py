@@ -4,8 +4,9 @@ Run from the repo root:  python -m bench.ui_latency   (RNNPLAY_CORPUS_DIR may po
 
 Measures, with the real engine and one intra-op torch thread (the app's default):
   * keystroke -> the 50-character greedy completion for the new text rendered by the prompt
-    (with --views, the views inside the model open too: every keystroke also computes the
-    next-character odds, the hidden units and the saliency),
+    (with --views or --view NAME, the views inside the model open on one view: every keystroke
+    also computes the next-character odds, and the hidden units or the saliency when that view
+    is the one on screen, as the app does),
   * lateness of a 20 Hz UI timer (how long the event loop was busy when it should have run),
   * training chars/s with the app attached against a headless Trainer (same config, same epochs),
   * launch -> first frame in a real terminal (tmux, 120x40, polled every 10 ms).
@@ -29,6 +30,7 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+VIEWS = ("odds", "units", "looks-at")  # those computed per keystroke, in F10's order
 TYPED = "分开我想就这样牵着你的手不放开爱能不能够永远单纯没有悲哀"
 
 
@@ -49,7 +51,7 @@ def headless_chars_per_sec(epochs: int) -> float:
 
 
 async def app_session(
-    epochs: int, keystrokes: int, views: bool
+    epochs: int, keystrokes: int, views: int
 ) -> dict[str, float | list[float]]:
     from tui.app import AppOptions, RnnplayApp
     from tui.widgets.prompt import PromptPane
@@ -63,7 +65,7 @@ async def app_session(
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.query(PromptPane) or app.state != "running":
             await asyncio.sleep(0.05)
-        if views:
+        for _ in range(views):  # F10 steps through the views: 1 odds, 2 units, 3 looks at
             await pilot.press("f10")
         prompt = app.query_one(PromptPane)
         original_render = prompt.render
@@ -171,6 +173,10 @@ def main() -> int:
     parser.add_argument("--launches", type=int, default=3)
     parser.add_argument("--views", action="store_true", help="with the views inside the model")
     parser.add_argument(
+        "--view", choices=VIEWS, default=None,
+        help="which view (implies --views; default: the first, the odds)",
+    )
+    parser.add_argument(
         "--switch-interval",
         type=float,
         default=None,
@@ -186,7 +192,8 @@ def main() -> int:
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     headless = headless_chars_per_sec(args.epochs // 2)
-    ui = asyncio.run(app_session(args.epochs, args.keys, args.views))
+    view = args.view or (VIEWS[0] if args.views else None)
+    ui = asyncio.run(app_session(args.epochs, args.keys, VIEWS.index(view) + 1 if view else 0))
     headless_after = headless_chars_per_sec(args.epochs // 2)
     base = statistics.mean([headless, headless_after])
     attached = statistics.mean(ui["rates"])  # type: ignore[arg-type]
@@ -194,7 +201,7 @@ def main() -> int:
     late = [x * 1000 for x in ui["lateness"]]  # type: ignore[union-attr]
     with tempfile.TemporaryDirectory():
         frames = first_frame_seconds(args.launches)
-    views = ", views inside the model open" if args.views else ""
+    views = f", views inside the model open ({view})" if view else ""
     print(f"cpu cores: {os.cpu_count()}, torch threads 1, scratch on jaychou (10k chars){views}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(
