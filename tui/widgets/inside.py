@@ -8,8 +8,10 @@ no arithmetic of its own beyond choosing colours.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -23,21 +25,40 @@ VIEWS = ("odds", "units", "looks at", "gradient flow")
 BARS = " ▁▂▃▄▅▆▇█"
 
 
-def diverging(value: float | None) -> str:
+# Colour scales in 41 steps, each a Style made once: the units view colours hundreds of cells
+# per keystroke, and a style string per cell (parsed by rich each time) made it a 25 ms render.
+LEVELS = 40
+NO_VALUE = Style.parse("on grey11")
+HEAT_STEP = 0.125  # the heatmap's coarser steps (17 colours): a glance, not a reading
+ITALIC = Style(italic=True)
+
+
+@lru_cache(maxsize=2 * LEVELS + 1)
+def _diverging_style(level: int) -> Style:
+    strength = 40 + 200 * abs(level) // LEVELS
+    return Style.parse(
+        f"on rgb({strength},40,40)" if level >= 0 else f"on rgb(40,40,{strength})"
+    )
+
+
+@lru_cache(maxsize=LEVELS + 1)
+def _intensity_style(level: int) -> Style:
+    shade = 30 + 200 * level // LEVELS
+    return Style.parse(f"on rgb({shade},{shade},40)")
+
+
+def diverging(value: float | None) -> Style:
     """A background for an activation in [-1, 1]: blue below 0, red above, dark at 0."""
     if value is None:
-        return "on grey11"
-    v = max(-1.0, min(1.0, value))
-    strength = int(40 + 200 * abs(v))
-    return f"on rgb({strength},40,40)" if v >= 0 else f"on rgb(40,40,{strength})"
+        return NO_VALUE
+    return _diverging_style(round(max(-1.0, min(1.0, value)) * LEVELS))
 
 
-def intensity(value: float | None) -> str:
+def intensity(value: float | None) -> Style:
     """A background for a share in [0, 1] (saliency): brighter is more."""
     if value is None:
-        return "on grey11"
-    level = int(30 + 200 * max(0.0, min(1.0, value)))
-    return f"on rgb({level},{level},40)"
+        return NO_VALUE
+    return _intensity_style(round(max(0.0, min(1.0, value)) * LEVELS))
 
 
 def shown_char(ch: str) -> str:
@@ -71,6 +92,8 @@ class InsidePane(Widget, can_focus=True):
         self.ranking = RANKINGS[0]
         self.state = "h"
         self._lines = 0  # the height last laid out
+        # (what it showed, the text, the records it was built from), last built
+        self._drawn: tuple[tuple, Text, tuple] | None = None
 
     # -- called by the screen ----------------------------------------------------------------
     def next_view(self) -> str:
@@ -137,6 +160,19 @@ class InsidePane(Widget, can_focus=True):
         self._lines = lines
 
     def render(self) -> Text:
+        # Built once per change: _repaint measures the text that the frame then draws. The
+        # records are compared by identity (a new one arrives with every change; the cache holds
+        # the old ones, so their ids are not reused).
+        shown = (self.inspection, self.flow, self.last)
+        key = (
+            self.view, *map(id, shown), self.clip, self.unit_rank, self.ranking, self.state,
+            self.content_region.size,
+        )  # fmt: skip
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = (key, self._view_text(), shown)
+        return self._drawn[1]
+
+    def _view_text(self) -> Text:
         if self.view == "gradient flow":
             return self._flow()
         if self.inspection is None:
@@ -195,17 +231,25 @@ class InsidePane(Widget, can_focus=True):
         for i, (ch, v) in enumerate(zip(hidden.text, values, strict=True)):
             style = diverging(None if v is None else v / (scale or 1.0))
             if i >= hidden.prompt_length:
-                style += " italic"
+                style += ITALIC
             out.append(shown_char(ch), style=style)
         heat = hidden.heatmap
         rows = max(0, min(len(heat.units), self._room() - 3))
         if rows:
             out.append(f"\ntop units by {heat.ranking}:", style="dim")
+        # Each cell as wide as the character above it (CJK takes two), so columns align.
+        widths = [cell_len(shown_char(ch)) for ch in hidden.text]
         for unit_id, row in zip(heat.units[:rows], heat.rows[:rows], strict=False):
             out.append(f"\n{unit_id:>4} ", style="dim")
-            for ch, v in zip(hidden.text, row, strict=True):
-                # As wide as the character above it (CJK takes two cells), so columns align.
-                out.append(" " * cell_len(shown_char(ch)), style=diverging(v))
+            # Neighbouring cells of one colour as one run: every styled run is work for each
+            # frame, and a heatmap is most of this view's cells.
+            cells = [(w, diverging(HEAT_STEP * round(v / HEAT_STEP) if v is not None else None))
+                     for w, v in zip(widths, row, strict=True)]  # fmt: skip
+            start = 0
+            for i in range(1, len(cells) + 1):
+                if i == len(cells) or cells[i][1] is not cells[start][1]:
+                    out.append(" " * sum(w for w, _ in cells[start:i]), style=cells[start][1])
+                    start = i
         return out
 
     def _looks_at(self) -> Text:
