@@ -29,7 +29,6 @@ BARS = " ▁▂▃▄▅▆▇█"
 # per keystroke, and a style string per cell (parsed by rich each time) made it a 25 ms render.
 LEVELS = 40
 NO_VALUE = Style.parse("on grey11")
-HEAT_STEP = 0.125  # the heatmap's coarser steps (17 colours): a glance, not a reading
 ITALIC = Style(italic=True)
 
 
@@ -237,19 +236,11 @@ class InsidePane(Widget, can_focus=True):
         rows = max(0, min(len(heat.units), self._room() - 3))
         if rows:
             out.append(f"\ntop units by {heat.ranking}:", style="dim")
-        # Each cell as wide as the character above it (CJK takes two), so columns align.
-        widths = [cell_len(shown_char(ch)) for ch in hidden.text]
         for unit_id, row in zip(heat.units[:rows], heat.rows[:rows], strict=False):
             out.append(f"\n{unit_id:>4} ", style="dim")
-            # Neighbouring cells of one colour as one run: every styled run is work for each
-            # frame, and a heatmap is most of this view's cells.
-            cells = [(w, diverging(HEAT_STEP * round(v / HEAT_STEP) if v is not None else None))
-                     for w, v in zip(widths, row, strict=True)]  # fmt: skip
-            start = 0
-            for i in range(1, len(cells) + 1):
-                if i == len(cells) or cells[i][1] is not cells[start][1]:
-                    out.append(" " * sum(w for w, _ in cells[start:i]), style=cells[start][1])
-                    start = i
+            for ch, v in zip(hidden.text, row, strict=True):
+                # As wide as the character above it (CJK takes two cells), so columns align.
+                out.append(" " * cell_len(shown_char(ch)), style=diverging(v))
         return out
 
     def _looks_at(self) -> Text:
