@@ -29,7 +29,6 @@ from engine.device_bench import bench_devices, verdict
 from engine.events import (
     BatchEnd,
     DevicesTimed,
-    EpochEnd,
     Event,
     RunAdded,
     RunRefused,
@@ -44,6 +43,7 @@ from engine.export import RunRecords, export_runs
 from engine.generate import GREEDY
 from engine.memory_estimate import check_memory
 from engine.prompt_follower import PromptFollower, Views, WeightsSource
+from engine.runs import Run, RunSummary, summarize
 from engine.save_job import SaveJob, SaveOutcome
 from engine.session import (
     SessionError,
@@ -59,49 +59,6 @@ Report = Callable[[int | None, Event], None]
 # Batch reports are coalesced to this pace: thousands of batches a second on a small corpus
 # would flood any reader, and only the newest one matters.
 PROGRESS_INTERVAL_S = 0.1
-
-
-@dataclass
-class Run:
-    """A run in the registry. Its fields change on the trainer thread; read them through
-    `Playground.summary`, which copies them under the registry lock."""
-
-    id: int
-    label: str
-    corpus: str  # the spec it was loaded with: "jaychou", "pysrc" or a path
-    max_chars: int
-    trainer: Trainer
-    state: RunState
-    path: Path | None = None  # the session file it came from or was last saved to
-    progress: int = 0  # batches trained since it was built or loaded (trainer thread)
-    saved_progress: int = 0  # `progress` as the newest save holds it
-    message: str = ""  # why it diverged or failed
-
-    @property
-    def unsaved(self) -> bool:
-        return self.progress != self.saved_progress
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One run as a table row would show it: plain values, taken under the lock."""
-
-    id: int
-    label: str
-    state: RunState
-    config: TrainConfig  # as it stands (lr and epoch target as changed while training)
-    epoch: int  # epochs completed
-    last: EpochEnd | None  # the last completed epoch's numbers
-    flow: EpochEnd | None  # the last epoch that measured the gradient flow through time
-    best_perplexity: float | None
-    device: str
-    path: str | None
-    unsaved: bool
-    message: str
-
-    @property
-    def perplexity(self) -> float | None:
-        return self.last.perplexity if self.last is not None else None
 
 
 # -- requests to the trainer thread -----------------------------------------------------------
@@ -181,31 +138,12 @@ class Playground:
 
     def summaries(self) -> list[RunSummary]:
         with self._lock:
-            return [self._summary(run) for run in self._runs.values()]
+            return [summarize(run) for run in self._runs.values()]
 
     def summary(self, run_id: int) -> RunSummary | None:
         with self._lock:
             run = self._runs.get(run_id)
-            return self._summary(run) if run is not None else None
-
-    def _summary(self, run: Run) -> RunSummary:
-        trainer = run.trainer
-        history = list(trainer.history)
-        finite = [e.perplexity for e in history if e.perplexity == e.perplexity]
-        return RunSummary(
-            id=run.id,
-            label=run.label,
-            state=run.state,
-            config=trainer.current_config(),
-            epoch=trainer.epoch,
-            last=history[-1] if history else None,
-            flow=next((e for e in reversed(history) if e.grad_through_time), None),
-            best_perplexity=min(finite) if finite else None,
-            device=str(trainer.device),
-            path=str(run.path) if run.path else None,
-            unsaved=run.unsaved,
-            message=run.message,
-        )
+            return summarize(run) if run is not None else None
 
     def select(self, run_id: int) -> bool:
         """Make `run_id` the run that commands and the prompt act on."""

@@ -35,7 +35,7 @@ from engine.events import (
     StatusChanged,
     TargetChanged,
 )
-from engine.playground import RunSummary
+from engine.runs import RunSummary
 from tui.paths import shown_path
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane

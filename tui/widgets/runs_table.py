@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from engine.playground import RunSummary
+from engine.runs import RunSummary
 from tui.numbers import perplexity_text
 
 # Fixed widths (each with a space to spare), so the table looks the same whatever values passed

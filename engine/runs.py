@@ -1,0 +1,74 @@
+"""A run in the playground's registry, and the plain summary of it that a UI shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.config import TrainConfig
+from engine.events import EpochEnd, RunState
+from engine.train import Trainer
+
+
+@dataclass
+class Run:
+    """A run in the registry. Its fields change on the trainer thread; read them through
+    `Playground.summary`, which copies them under the registry lock."""
+
+    id: int
+    label: str
+    corpus: str  # the spec it was loaded with: "jaychou", "pysrc" or a path
+    max_chars: int
+    trainer: Trainer
+    state: RunState
+    path: Path | None = None  # the session file it came from or was last saved to
+    progress: int = 0  # batches trained since it was built or loaded (trainer thread)
+    saved_progress: int = 0  # `progress` as the newest save holds it
+    message: str = ""  # why it diverged or failed
+
+    @property
+    def unsaved(self) -> bool:
+        return self.progress != self.saved_progress
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as a table row would show it: plain values, taken under the lock."""
+
+    id: int
+    label: str
+    state: RunState
+    config: TrainConfig  # as it stands (lr and epoch target as changed while training)
+    epoch: int  # epochs completed
+    last: EpochEnd | None  # the last completed epoch's numbers
+    flow: EpochEnd | None  # the last epoch that measured the gradient flow through time
+    best_perplexity: float | None
+    device: str
+    path: str | None
+    unsaved: bool
+    message: str
+
+    @property
+    def perplexity(self) -> float | None:
+        return self.last.perplexity if self.last is not None else None
+
+
+def summarize(run: Run) -> RunSummary:
+    """The run as it stands now (call it under the registry's lock)."""
+    trainer = run.trainer
+    history = list(trainer.history)
+    finite = [e.perplexity for e in history if e.perplexity == e.perplexity]
+    return RunSummary(
+        id=run.id,
+        label=run.label,
+        state=run.state,
+        config=trainer.current_config(),
+        epoch=trainer.epoch,
+        last=history[-1] if history else None,
+        flow=next((e for e in reversed(history) if e.grad_through_time), None),
+        best_perplexity=min(finite) if finite else None,
+        device=str(trainer.device),
+        path=str(run.path) if run.path else None,
+        unsaved=run.unsaved,
+        message=run.message,
+    )
