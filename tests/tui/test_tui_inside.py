@@ -31,6 +31,8 @@ async def trained_with_views(pilot: Pilot, views: int) -> None:
         and c.text == app.main.prompt.text,
         what="inspection under the final weights",
     )
+    # The prompt shrinks to what its text needs once typing (here: completions) pauses.
+    await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt height settled")
     await pilot.pause(0.3)
 
 

@@ -446,3 +446,28 @@ async def test_a_completion_of_only_spaces_is_shown_not_blank():
         await pilot.pause()
         text = screen_text(app)
         assert "我想 要 你" in text and "我想 ·" not in text and "only spaces" not in text
+
+
+async def test_the_prompt_keeps_its_height_until_typing_pauses(monkeypatch):
+    # Clearing a long prompt shrank the pane at once, and the plot above it jumped (and drew
+    # itself again: 20-40 ms of the screen while training) as the next keystrokes grew it back.
+    monkeypatch.setattr("tui.widgets.prompt.SHRINK_AFTER_S", 0.5)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = prompt_of(app)
+        prompt.insert("我" * 80)  # three lines at 100 columns
+        await pilot.pause()
+        tall = prompt.region.height
+        assert tall >= 5
+        prompt.action_clear()
+        await pilot.pause(0.2)
+        prompt.insert("分")  # still typing: the height stays
+        await pilot.pause(0.2)
+        assert prompt.region.height == tall and "分" in screen_text(app)
+
+        def completed() -> bool:  # training's completions keep coming: they do not postpone it
+            prompt.show_completion("分", "开", ())
+            return prompt.region.height < tall
+
+        await wait_for(pilot, completed, timeout=3.0, what="the pause's shrink")
+        assert prompt.region.height == 3  # one line and the border

@@ -24,6 +24,8 @@ async def finished_with_completion(pilot: Pilot) -> None:
         lambda: app.main.last_completion is not None and app.main.last_completion.version == final,
         what="final completion",
     )
+    # The prompt shrinks to what its text needs once typing (here: completions) pauses.
+    await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt height settled")
     plot = app.query_one(CurvesPlot)
     # The plot redraws from a timer: wait until the frame holds every point.
     await wait_for(pilot, lambda: plot._drawn_version == plot._version, what="plot drawn")

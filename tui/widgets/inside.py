@@ -7,61 +7,18 @@ no arithmetic of its own beyond choosing colours.
 
 from __future__ import annotations
 
-import math
-from functools import lru_cache
-
-from rich.cells import cell_len
-from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from engine.events import EpochEnd
 from engine.hidden_units import RANKINGS, HiddenUnits
 from engine.inspect import Inspection
+from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
 
 VIEWS = ("odds", "units", "looks at", "gradient flow")
-BARS = " ▁▂▃▄▅▆▇█"
-
-
-# Colour scales in 41 steps, each a Style made once: the units view colours hundreds of cells
-# per keystroke, and a style string per cell (parsed by rich each time) made it a 25 ms render.
-LEVELS = 40
-NO_VALUE = Style.parse("on grey11")
-ITALIC = Style(italic=True)
-
-
-@lru_cache(maxsize=2 * LEVELS + 1)
-def _diverging_style(level: int) -> Style:
-    strength = 40 + 200 * abs(level) // LEVELS
-    return Style.parse(
-        f"on rgb({strength},40,40)" if level >= 0 else f"on rgb(40,40,{strength})"
-    )
-
-
-@lru_cache(maxsize=LEVELS + 1)
-def _intensity_style(level: int) -> Style:
-    shade = 30 + 200 * level // LEVELS
-    return Style.parse(f"on rgb({shade},{shade},40)")
-
-
-def diverging(value: float | None) -> Style:
-    """A background for an activation in [-1, 1]: blue below 0, red above, dark at 0."""
-    if value is None:
-        return NO_VALUE
-    return _diverging_style(round(max(-1.0, min(1.0, value)) * LEVELS))
-
-
-def intensity(value: float | None) -> Style:
-    """A background for a share in [0, 1] (saliency): brighter is more."""
-    if value is None:
-        return NO_VALUE
-    return _intensity_style(round(max(0.0, min(1.0, value)) * LEVELS))
-
-
-def shown_char(ch: str) -> str:
-    return {"\n": "↵", " ": "·", "\t": "→"}.get(ch, ch)
 
 
 class InsidePane(Widget, can_focus=True):
@@ -91,8 +48,8 @@ class InsidePane(Widget, can_focus=True):
         self.ranking = RANKINGS[0]
         self.state = "h"
         self._lines = 0  # the height last laid out
-        # (what it showed, the text, the records it was built from), last built
-        self._drawn: tuple[tuple, Text, tuple] | None = None
+        # (what it showed, its lines, the records they were built from), last built
+        self._drawn: tuple[tuple, list[Strip], tuple] | None = None
 
     # -- called by the screen ----------------------------------------------------------------
     def next_view(self) -> str:
@@ -153,30 +110,53 @@ class InsidePane(Widget, can_focus=True):
     def _repaint(self) -> None:
         # A layout pass (tens of ms for the whole screen) only when the height changes: most
         # keystrokes change the numbers, not how many lines they take.
-        width = self.content_region.width or 1
-        lines = len(self.render().wrap(self.app.console, width)) if self.is_mounted else 0
+        lines = len(self._view_lines(self.content_region.width)) if self.is_mounted else 0
         self.refresh(layout=lines != self._lines)
         self._lines = lines
 
-    def render(self) -> Text:
-        # Built once per change: _repaint measures the text that the frame then draws. The
-        # records are compared by identity (a new one arrives with every change; the cache holds
-        # the old ones, so their ids are not reused).
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._view_lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        lines = self._view_lines(width)
+        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+
+    def _view_lines(self, width: int) -> list[Strip]:
+        # Built once per change and width. The records are compared by identity (a new one
+        # arrives with every change; the cache holds the old ones, so their ids are not reused).
         shown = (self.inspection, self.flow, self.last)
+        base = self.rich_style
         key = (
             self.view, *map(id, shown), self.clip, self.unit_rank, self.ranking, self.state,
-            self.content_region.size,
+            width, self._room(), base,
         )  # fmt: skip
         if self._drawn is None or self._drawn[0] != key:
-            self._drawn = (key, self._view_text(), shown)
+            lines = Lines(max(1, width), base, self.app.console)
+            self._draw(lines)
+            self._drawn = (key, lines.strips, shown)
         return self._drawn[1]
 
-    def _view_text(self) -> Text:
+    def _draw(self, lines: Lines) -> None:
         if self.view == "gradient flow":
-            return self._flow()
-        if self.inspection is None:
-            return Text("type in the prompt: the views follow what you type", style="dim")
-        return {"odds": self._odds, "units": self._units, "looks at": self._looks_at}[self.view]()
+            if self.flow is None or self.last is None:
+                lines.dim("gradient flow appears after the first epoch of the followed run")
+            else:
+                flow_lines(lines, self.flow, self.last, self.clip)
+            return
+        inspection = self.inspection
+        if inspection is None:
+            lines.dim("type in the prompt: the views follow what you type")
+        elif self.view == "units":
+            self._units(lines, inspection.hidden)
+        else:
+            found = inspection.odds if self.view == "odds" else inspection.saliency
+            if found is None:
+                lines.dim("no known character yet: nothing to predict from")
+            elif self.view == "odds":
+                odds_lines(lines, found, self._room())
+            else:
+                looks_at_lines(lines, found)
 
     def _room(self) -> int:
         """Lines of content the views fit their rows to: as many as the pane may grow to (its
@@ -187,102 +167,17 @@ class InsidePane(Widget, can_focus=True):
         max_height = self.styles.max_height
         return max(2, int(max_height.value) - 2) if max_height is not None else 12
 
-    def _odds(self) -> Text:
-        odds = self.inspection.odds if self.inspection else None
-        if odds is None:
-            return Text("no known character yet: nothing to predict from", style="dim")
-        out = Text()
-        width = max(10, self.content_region.width - 16)
-        # As many of the likeliest as fit above the entropy line.
-        for ch, p in odds.top[: self._room() - 1]:
-            out.append(f"{shown_char(ch):>2} ", style="bold")
-            out.append("█" * max(1, round(p * width)), style="cyan")
-            out.append(f" {p:.3f}\n")
-        out.append(
-            f"entropy {odds.entropy:.2f} nats: as unsure as a fair pick among "
-            f"{odds.effective_choices:.1f} characters",
-            style="dim",
-        )
-        return out
-
-    def _ranked_units(self, hidden: HiddenUnits) -> tuple[int, float, str]:
-        ranking = hidden.ranking(self.ranking)
-        i = min(self.unit_rank, len(ranking.units) - 1)
-        self.unit_rank = i
-        return ranking.units[i], ranking.scores[i], ranking.name
-
-    def _units(self) -> Text:
-        hidden = self.inspection.hidden if self.inspection else None
+    def _units(self, lines: Lines, hidden: HiddenUnits | None) -> None:
         if hidden is None or not hidden.text:
-            return Text("no text yet", style="dim")
-        unit, score, name = self._ranked_units(hidden)
-        out = Text()
+            lines.dim("no text yet")
+            lines.fill(self._room())  # the height the units will take: no layout pass then
+            return
+        ranking = hidden.ranking(self.ranking)
+        self.unit_rank = min(self.unit_rank, len(ranking.units) - 1)
+        unit, score = ranking.units[self.unit_rank], ranking.scores[self.unit_rank]
         state = "cell c" if hidden.state == "c" else "h"
-        out.append(
-            f"unit {unit} of {state} (#{self.unit_rank + 1} by {name}, "
-            f"{score:+.2f}) · blue -1 … red +1\n",
-            style="dim",
+        header = (
+            f"unit {unit} of {state} (#{self.unit_rank + 1} by {ranking.name}, {score:+.2f}), "
+            "then the top units · blue -1 … red +1"
         )
-        values = hidden.unit(unit)
-        scale = (
-            1.0 if hidden.bounded else max((abs(v) for v in values if v is not None), default=1.0)
-        )
-        for i, (ch, v) in enumerate(zip(hidden.text, values, strict=True)):
-            style = diverging(None if v is None else v / (scale or 1.0))
-            if i >= hidden.prompt_length:
-                style += ITALIC
-            out.append(shown_char(ch), style=style)
-        heat = hidden.heatmap
-        rows = max(0, min(len(heat.units), self._room() - 3))
-        if rows:
-            out.append(f"\ntop units by {heat.ranking}:", style="dim")
-        for unit_id, row in zip(heat.units[:rows], heat.rows[:rows], strict=False):
-            out.append(f"\n{unit_id:>4} ", style="dim")
-            for ch, v in zip(hidden.text, row, strict=True):
-                # As wide as the character above it (CJK takes two cells), so columns align.
-                out.append(" " * cell_len(shown_char(ch)), style=diverging(v))
-        return out
-
-    def _looks_at(self) -> Text:
-        looks = self.inspection.saliency if self.inspection else None
-        if looks is None:
-            return Text("no known character yet: nothing to predict from", style="dim")
-        out = Text()
-        out.append(
-            f"predicting {shown_char(looks.target)!r} (p {math.exp(looks.log_prob):.2f}): "
-            "brighter = the prediction's log-probability moves more with that character\n",
-            style="dim",
-        )
-        for ch, v in zip(looks.text, looks.shown, strict=True):
-            out.append(shown_char(ch), style=intensity(v))
-        return out
-
-    def _flow(self) -> Text:
-        end, last = self.flow, self.last
-        if end is None or last is None:
-            return Text("gradient flow appears after the first epoch of the followed run",
-                        style="dim")  # fmt: skip
-        norms = end.grad_through_time
-        logs = [math.log10(n) for n in norms if n > 0]
-        lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
-        out = Text()
-        out.append(
-            f"|∂loss/∂H_t| at t = 1…{len(norms)} of epoch {end.epoch}'s last batch, "
-            f"log scale {min(norms):.2g}…{max(norms):.2g}\n",
-            style="dim",
-        )
-        for n in norms:
-            level = 0 if n <= 0 or hi == lo else round((math.log10(n) - lo) / (hi - lo) * 8)
-            out.append(BARS[max(1, level)] if n > 0 else BARS[0], style="magenta")
-        t_end = f"t={len(norms)}"
-        out.append("\n" + "t=1".ljust(max(4, len(norms) - len(t_end))) + t_end + "\n", style="dim")
-        if last.clipped_share is not None:
-            # Its own line, before the explanation: on a short screen it is what still fits.
-            out.append(
-                f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
-                f"(θ = {self.clip:g})\n"
-                "Bars shrinking towards t=1 show the gradient vanishing back through time; "
-                "growing ones, exploding (what clipping is for)",
-                style="dim",
-            )
-        return out
+        units_lines(lines, hidden, unit, header, self._room())

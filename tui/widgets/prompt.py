@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.timer import Timer
 from textual.widget import Widget
 
 from engine.decoding import Decoding
@@ -29,6 +30,8 @@ TEMPERATURES = (0.0, 0.5, 0.8, 1.0, 1.5)
 TOP_KS = (0, 5, 10, 40)
 # A pasted book chapter would cost a model step per character on every weights reload.
 MAX_PROMPT_CHARS = 2000
+# How long the pane keeps a height its text no longer needs: until typing pauses.
+SHRINK_AFTER_S = 1.0
 
 
 def confidence_style(prob: float | None) -> str:
@@ -84,7 +87,8 @@ class PromptPane(Widget, can_focus=True):
         self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
         self._completed_for = ""
         self._unknown: frozenset[str] = frozenset()
-        self._lines = 1
+        self._lines = 1  # the height laid out, in lines of content
+        self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
         self.note = "start training (F5) to see the model's completion"
 
     def on_mount(self) -> None:
@@ -193,6 +197,8 @@ class PromptPane(Widget, can_focus=True):
     def _changed(self) -> None:
         if self.on_edit is not None:
             self.on_edit(self.text, self.length, self.decoding)
+        if self._shrink is not None:  # still typing: the shrink waits for the pause
+            self._shrink.reset()
         self._repaint()
 
     def on_key(self, event: events.Key) -> None:
@@ -237,12 +243,24 @@ class PromptPane(Widget, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
     def _repaint(self) -> None:
-        # A layout pass (tens of ms for the whole screen) only when the pane must grow or
-        # shrink: the height is sized for the last whole completion, not the part still shown,
-        # so a keystroke that hides it until the new one comes repaints alone.
+        # A layout pass (20-40 ms for the whole screen while training: the plot redraws at its
+        # new size) only when the pane must grow, or shrink once typing pauses: the height is
+        # sized for the last whole completion, not the part still shown, so a keystroke that
+        # hides it until the new one comes repaints alone; and clearing the prompt or deleting
+        # back over a line break does not make the pane, and the plot above it, jump.
         lines = self._wrapped_count()
+        if lines < self._lines:
+            if self._shrink is None:
+                self._shrink = self.set_timer(SHRINK_AFTER_S, self._shrink_now)
+            self.refresh()
+            return
         self.refresh(layout=lines != self._lines)
         self._lines = lines
+
+    def _shrink_now(self) -> None:
+        self._shrink = None
+        self._lines = self._wrapped_count()
+        self.refresh(layout=True)
 
     def _content(self, sizing: bool = False) -> Text:
         """The pane's text; with `sizing`, the last whole completion in place of what is
@@ -284,7 +302,11 @@ class PromptPane(Widget, can_focus=True):
         return len(self._wrapped(self.content_region.width or 1, sizing=True))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._wrapped(width, sizing=True))
+        needed = len(self._wrapped(width, sizing=True))
+        # While a shrink waits, the height laid out stays (at this width: a resized terminal
+        # lays out what the text needs).
+        kept = self._lines if self._shrink is not None and width == self.content_region.width else 0
+        return max(needed, kept)
 
     def render(self) -> Text:
         lines = self._wrapped(self.content_region.width)

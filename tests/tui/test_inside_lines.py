@@ -1,0 +1,122 @@
+"""The views' lines, drawn from the engine's real records of a small model: every character
+appears once in its unit's colour, the heatmap's rows sit under the characters they describe,
+and the rows fit the width and the room."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from rich.cells import cell_len
+from rich.console import Console
+from rich.style import Style
+
+from engine.corpus import Vocab
+from engine.hidden_units import hidden_units
+from engine.models import build_model
+from engine.saliency import saliency
+from tui.widgets.inside_lines import (
+    LABEL,
+    Lines,
+    breaks,
+    diverging,
+    intensity,
+    looks_at_lines,
+    shown_char,
+    units_lines,
+)
+
+VOCAB = Vocab.from_text("abcdefgh ij_.\n分开不我想")
+TEXT = "abc 分开 fed_g.\nhab 我想 不 ij 分开 abcdefgh 我想我想我想 hij 分开不"
+
+
+def _model(kind: str = "scratch"):
+    torch.manual_seed(5)
+    model = build_model(kind, len(VOCAB), 12, 1)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.5)
+    return model
+
+
+def _lines(width: int) -> Lines:
+    return Lines(width, Style(), Console(width=200))
+
+
+def _cells(strip) -> list[tuple[str, Style]]:
+    """A strip's segments after the label, as (text, style)."""
+    return [(s.text, s.style) for s in list(strip)[1:]]
+
+
+def test_breaks_keep_wide_characters_whole_and_cover_the_text_once():
+    text = "ab分开cd不\n"
+    for width in (1, 2, 3, 5, 40):
+        runs = breaks(text, width)
+        assert [i for run in runs for i in run] == list(range(len(text)))
+        for run in runs:
+            cells = sum(cell_len(shown_char(text[i])) for i in run)
+            assert cells <= width or len(run) == 1
+
+
+@pytest.mark.parametrize("width", [30, 60, 120])
+def test_each_character_in_its_units_colour_with_the_heatmap_beneath(width: int):
+    hidden = hidden_units(_model(), VOCAB, TEXT, prompt_length=10, heatmap_units=5)
+    unit = hidden.ranking("variance").units[0]
+    lines = _lines(width)
+    units_lines(lines, hidden, unit, "header", room=40)
+    strips = lines.strips
+    assert strips[0].text.strip() == "header" and len(strips) == 40  # filled to the room
+    stretches = breaks(hidden.text, width - LABEL)
+    block = 1 + len(hidden.heatmap.units)
+    values = hidden.unit(unit)
+    for b, stretch in enumerate(stretches):
+        text_row = strips[1 + b * block]
+        assert text_row.text[:LABEL].strip() == str(unit)
+        cells = _cells(text_row)
+        assert "".join(t for t, _ in cells) == "".join(shown_char(hidden.text[i]) for i in stretch)
+        for (_, style), i in zip(cells, stretch, strict=True):
+            expected = diverging(values[i])
+            assert style.bgcolor == expected.bgcolor
+            assert bool(style.italic) == (i >= hidden.prompt_length)  # the completion's
+        for r, unit_id in enumerate(hidden.heatmap.units):
+            row = strips[2 + b * block + r]
+            assert row.text[:LABEL].strip() == str(unit_id)
+            assert row.cell_length == text_row.cell_length <= width  # column under column
+            for (_, style), i in zip(_cells(row), stretch, strict=True):
+                assert style.bgcolor == diverging(hidden.heatmap.rows[r][i]).bgcolor
+
+
+def test_a_short_room_keeps_the_text_first_then_its_latest_stretches():
+    hidden = hidden_units(_model(), VOCAB, TEXT, heatmap_units=8)
+    stretches = breaks(hidden.text, 24 - LABEL)
+    unit = hidden.ranking("variance").units[0]
+    text = ["".join(shown_char(hidden.text[i]) for i in run) for run in stretches]
+    for room, rows in ((1 + 2 * len(stretches), 1), (1 + len(stretches), 0), (3, 0)):
+        lines = _lines(24)  # stretches of at most 19 cells
+        units_lines(lines, hidden, unit, "header", room=room)
+        assert len(lines.strips) == room
+        shown = [s.text[LABEL:].rstrip() for s in lines.strips[1:] if s.text[LABEL:].strip()]
+        assert shown == text[-(room - 1):]
+        assert len(lines.strips) - 1 == len(shown) * (1 + rows)
+
+
+def test_lstm_cell_state_is_scaled_into_the_colours():
+    hidden = hidden_units(_model("lstm"), VOCAB, TEXT, state="c")
+    unit = hidden.ranking("variance").units[0]
+    lines = _lines(200)
+    units_lines(lines, hidden, unit, "header", room=3)
+    values = [v for v in hidden.unit(unit) if v is not None]
+    scale = max(abs(v) for v in values)
+    styles = [style for _, style in _cells(lines.strips[1])]
+    top = max(range(len(values)), key=lambda i: abs(values[i]))
+    assert styles[top].bgcolor == diverging(values[top] / scale).bgcolor
+    assert abs(values[top] / scale) == 1.0
+
+
+def test_what_the_prediction_looks_at_is_shaded_by_its_share():
+    looks = saliency(_model(), VOCAB, TEXT[:20])
+    lines = _lines(16)
+    looks_at_lines(lines, looks)
+    rows = lines.strips[-len(breaks(looks.text, 16)):]  # under the header, as it wraps
+    cells = [(s.text, s.style) for strip in rows for s in strip]
+    assert "".join(t for t, _ in cells) == "".join(map(shown_char, looks.text))
+    assert [s.bgcolor for _, s in cells] == [intensity(v).bgcolor for v in looks.shown]

@@ -1,0 +1,205 @@
+"""The views inside the model as terminal lines: colour scales, and text drawn as coloured cells.
+
+The units view colours every character of the prompt and its completion once per unit shown:
+hundreds of cells a keystroke. Built as rich Text, Textual converted, wrapped and restyled them
+on every frame (30-45 ms of the UI thread while training), so the views are built here directly
+as Strips of prebuilt styles, wrapped by this module: each view's text rows and the heatmap rows
+beneath them break at the same characters, so a column is one character all the way down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from engine.events import EpochEnd
+from engine.hidden_units import HiddenUnits
+from engine.inspect import NextCharOdds
+from engine.saliency import Saliency
+
+BARS = " ▁▂▃▄▅▆▇█"
+LABEL = 5  # cells before a row of the units view: the unit's number, right-aligned, and a gap
+
+# Colour scales in 41 steps, each a Style made once (a style string per cell, parsed by rich
+# each time, made the units view a 25 ms render).
+LEVELS = 40
+NO_VALUE = Style.parse("on grey11")
+DIM = Style(dim=True)
+BOLD = Style(bold=True)
+ITALIC = Style(italic=True)
+BAR = Style(color="cyan")
+
+
+@lru_cache(maxsize=2 * LEVELS + 1)
+def _diverging_style(level: int) -> Style:
+    strength = 40 + 200 * abs(level) // LEVELS
+    return Style.parse(
+        f"on rgb({strength},40,40)" if level >= 0 else f"on rgb(40,40,{strength})"
+    )
+
+
+@lru_cache(maxsize=LEVELS + 1)
+def _intensity_style(level: int) -> Style:
+    shade = 30 + 200 * level // LEVELS
+    return Style.parse(f"on rgb({shade},{shade},40)")
+
+
+def diverging(value: float | None) -> Style:
+    """A background for an activation in [-1, 1]: blue below 0, red above, dark at 0."""
+    if value is None:
+        return NO_VALUE
+    return _diverging_style(round(max(-1.0, min(1.0, value)) * LEVELS))
+
+
+def intensity(value: float | None) -> Style:
+    """A background for a share in [0, 1] (saliency): brighter is more."""
+    if value is None:
+        return NO_VALUE
+    return _intensity_style(round(max(0.0, min(1.0, value)) * LEVELS))
+
+
+def shown_char(ch: str) -> str:
+    return {"\n": "↵", " ": "·", "\t": "→"}.get(ch, ch)
+
+
+def breaks(text: str, width: int) -> list[range]:
+    """The text's characters in runs of at most `width` cells (a wide character is never split;
+    each run holds at least one character)."""
+    runs, start, used = [], 0, 0
+    for i, ch in enumerate(text):
+        cells = cell_len(shown_char(ch))
+        if used + cells > width and i > start:
+            runs.append(range(start, i))
+            start, used = i, 0
+        used += cells
+    if start < len(text):
+        runs.append(range(start, len(text)))
+    return runs
+
+
+class Lines:
+    """Lines of one view for a content width, each segment's style on top of the widget's."""
+
+    def __init__(self, width: int, base: Style, console: Console) -> None:
+        self.width, self.base, self.console = width, base, console
+        self.strips: list[Strip] = []
+
+    def text(self, text: Text) -> None:
+        """Text that wraps at spaces like a paragraph (the views' headers and explanations)."""
+        text.end = ""
+        options = self.console.options.update_width(self.width)
+        for line in self.console.render_lines(text, options, style=self.base, pad=False):
+            self.strips.append(Strip(line))
+
+    def dim(self, sentence: str) -> None:
+        self.text(Text(sentence, style="dim"))
+
+    def cells(self, label: Segment | None, cells: Sequence[tuple[str, Style]]) -> None:
+        """One row of (text, style) cells as given: the caller fits them to the width."""
+        base = self.base
+        segments = [label] if label is not None else []
+        segments += [Segment(text, base + style) for text, style in cells]
+        self.strips.append(Strip(segments))
+
+    def fill(self, room: int) -> None:
+        """Blank lines up to `room`: a height that stays as the text grows saves the screen a
+        layout pass (15 ms of the UI thread while training) on the keystrokes that add a row."""
+        self.strips += [Strip.blank(self.width, self.base)] * (room - len(self.strips))
+
+    def label(self, text: str, style: Style = DIM) -> Segment:
+        return Segment(f"{text:>{LABEL - 1}} ", self.base + style)
+
+
+def odds_lines(lines: Lines, odds: NextCharOdds, room: int) -> None:
+    bar_width = max(10, lines.width - 16)
+    # As many of the likeliest as fit above the entropy line.
+    for ch, p in odds.top[: room - 1]:
+        lines.cells(None, [
+            (f"{shown_char(ch):>2} ", BOLD),
+            ("█" * max(1, round(p * bar_width)), BAR),
+            (f" {p:.3f}", Style()),
+        ])  # fmt: skip
+    lines.dim(
+        f"entropy {odds.entropy:.2f} nats: as unsure as a fair pick among "
+        f"{odds.effective_choices:.1f} characters"
+    )
+
+
+def units_lines(
+    lines: Lines, hidden: HiddenUnits, unit: int, header: str, room: int
+) -> None:
+    """The text coloured by one unit (its completion in italics), and under each stretch of it
+    the heatmap's top units over the same characters: as many heatmap rows as the room leaves
+    under every stretch. When not even the text fits, its latest stretches."""
+    lines.dim(header)
+    values = hidden.unit(unit)
+    scale = 1.0 if hidden.bounded else max((abs(v) for v in values if v is not None), default=1.0)
+    text_cells = [
+        (
+            shown_char(ch),
+            diverging(None if v is None else v / (scale or 1.0))
+            + (ITALIC if i >= hidden.prompt_length else Style()),
+        )
+        for i, (ch, v) in enumerate(zip(hidden.text, values, strict=True))
+    ]
+    # As wide as the character above it (CJK takes two cells), so columns align.
+    blanks = [" " * cell_len(text) for text, _ in text_cells]
+    stretches = breaks(hidden.text, max(1, lines.width - LABEL))
+    left = max(1, room - len(lines.strips))
+    shown = stretches[-left:]
+    heat = hidden.heatmap
+    rows = max(0, min(len(heat.units), left // len(shown) - 1))
+    for stretch in shown:
+        lines.cells(lines.label(str(unit), BOLD), text_cells[stretch.start:stretch.stop])
+        for unit_id, row in zip(heat.units[:rows], heat.rows[:rows], strict=False):
+            lines.cells(lines.label(str(unit_id)), [
+                (blanks[j], diverging(row[j])) for j in stretch
+            ])  # fmt: skip
+    lines.fill(room)
+
+
+def looks_at_lines(lines: Lines, looks: Saliency) -> None:
+    lines.dim(
+        f"predicting {shown_char(looks.target)!r} (p {math.exp(looks.log_prob):.2f}): "
+        "brighter = the prediction's log-probability moves more with that character"
+    )
+    cells = [
+        (shown_char(ch), intensity(v)) for ch, v in zip(looks.text, looks.shown, strict=True)
+    ]
+    for stretch in breaks(looks.text, lines.width):
+        lines.cells(None, cells[stretch.start:stretch.stop])
+
+
+def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float) -> None:
+    norms = flow.grad_through_time
+    logs = [math.log10(n) for n in norms if n > 0]
+    lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
+    lines.dim(
+        f"|∂loss/∂H_t| at t = 1…{len(norms)} of epoch {flow.epoch}'s last batch, "
+        f"log scale {min(norms):.2g}…{max(norms):.2g}"
+    )
+    bars = "".join(
+        BARS[max(1, 0 if hi == lo else round((math.log10(n) - lo) / (hi - lo) * 8))]
+        if n > 0 else BARS[0]
+        for n in norms
+    )  # fmt: skip
+    lines.text(Text(bars, style="magenta"))
+    t_end = f"t={len(norms)}"
+    lines.dim("t=1".ljust(max(4, len(norms) - len(t_end))) + t_end)
+    if last.clipped_share is not None:
+        # Its own line, before the explanation: on a short screen it is what still fits.
+        lines.dim(
+            f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps (θ = {clip:g})"
+        )
+        lines.dim(
+            "Bars shrinking towards t=1 show the gradient vanishing back through time; "
+            "growing ones, exploding (what clipping is for)"
+        )
