@@ -133,9 +133,11 @@ async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.M
 def test_inside_views_snapshot(snap_compare, frozen_clock, views: int) -> None:
     async def run_before(pilot: Pilot) -> None:
         if views == 4:
-            await wait_for(pilot, lambda: pilot.app.state == "finished")
+            app = pilot.app
+            await wait_for(pilot, lambda: app.state == "finished")
             for _ in range(4):
                 await pilot.press("f10")
+            await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt settled")
             await pilot.pause(0.3)
         else:
             await trained_with_views(pilot, views)
