@@ -122,7 +122,6 @@ class MainScreen(Screen[None]):
         self.set_class(width < WIDE_FROM, "-narrow")
         self.setup.border_title = "setup · F5 start" + (" · F4 back" if width < WIDE_FROM else "")
         self.set_class(height < SHORT_BELOW, "-short")
-        self.runs.set_narrow(width < WIDE_FROM)
 
     @property
     def narrow(self) -> bool:
@@ -270,6 +269,12 @@ class MainScreen(Screen[None]):
         if trouble:
             # The reason stays in the log; the status line has room for its start only.
             self.note(f"{self._label(run_id)} {event.status}: {event.message}", style="red")
+            if event.status == RunState.DIVERGED:
+                # Training it on would meet the same batch with the same weights: a new run.
+                self.note(
+                    "a lower lr in the setup (F4), then F5 starts a new run; this one stays",
+                    style="yellow",
+                )
             self.plot.mark_ended(run_id, f"{event.status} in epoch {event.epoch + 1}")
 
     def _saved(self, event: Saved) -> None:

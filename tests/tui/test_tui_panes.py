@@ -248,6 +248,12 @@ async def test_divergence_keeps_its_reason_on_screen():
         assert "training diverged" in text, "the reason stays on the status line"
         assert "diverged in epoch 1" in text, "the plot says why it is empty"
         assert "no runs yet" not in text
+        assert "F5 starts a new run" in text, "what to do about it"
+        # Its row's numbers stay apart, however big (ppl 3.8e+09 and val 6.0e+12 once ran
+        # together in their 7-wide columns).
+        row = next(line for line in text.splitlines() if "#1" in line and "diverged" in line)
+        values = row.split("diverged", 1)[1].split()
+        assert "1e+30" in values and all(len(v) <= 7 for v in values), row
 
 
 async def test_quit_while_training_is_prompt():
@@ -471,3 +477,20 @@ async def test_the_prompt_keeps_its_height_until_typing_pauses(monkeypatch):
 
         await wait_for(pilot, completed, timeout=3.0, what="the pause's shrink")
         assert prompt.region.height == 3  # one line and the border
+
+
+async def test_the_runs_table_fits_its_columns_to_its_room_and_keeps_its_rows():
+    # From 100 to ~114 columns the setup form beside the table left it too little room: its
+    # last columns were cut off. And a resize after training had ended left it empty.
+    app = make_app(train=True, epochs="3")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", what="finished")
+        await pilot.pause(0.6)
+        for width, device_shown in ((120, True), (100, False), (80, False), (120, True)):
+            await pilot.resize_terminal(width, 30)
+            await pilot.pause(0.3)
+            row = next(
+                (line for line in screen_text(app).splitlines() if "#1" in line), "(no row)"
+            )
+            assert "finished" in row and row.rstrip(" │").endswith(" no"), (width, row)
+            assert (" cpu " in row) == device_shown, (width, row)

@@ -9,16 +9,18 @@ its curve.
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
 from engine.runs import RunSummary
-from tui.numbers import perplexity_text
+from tui.numbers import perplexity_text, rate_text
 
 # Fixed widths (each with a space to spare), so the table looks the same whatever values passed
 # through it. The first header names the key that clears the table (Tab reaches it; Help lists
-# the others). Below 100 columns, best and device give way (the status line shows the device).
+# the others). Where the table has less room than they take, best and device give way (the status
+# line shows the device).
 COLUMNS = (
     ("run · F3 clears", 26),
     ("status", 9),
@@ -73,12 +75,19 @@ class RunsTable(DataTable[Text]):
         self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
         self.hidden: set[int] = set()  # runs whose curve is hidden
         self.narrow = False
+        self._shown: tuple[list[RunSummary], int | None] = ([], None)  # the last show_runs
 
     def on_mount(self) -> None:
-        self.set_narrow(False)
+        self._set_columns(narrow=False)
 
-    def set_narrow(self, narrow: bool) -> None:
-        """The columns for the screen's width (rows come back with the next show_runs)."""
+    def on_resize(self, event: events.Resize) -> None:
+        # The table's own width decides, not the screen's: from 100 to ~114 columns the setup
+        # form beside it left the table too little room for every column, and the last ones
+        # were cut off.
+        self._set_columns(narrow=event.size.width < sum(width for _, width in COLUMNS))
+
+    def _set_columns(self, narrow: bool) -> None:
+        """The columns that fit, and the rows again in them."""
         if self.columns and narrow == self.narrow:
             return
         self.narrow = narrow
@@ -86,11 +95,13 @@ class RunsTable(DataTable[Text]):
         for label, width in COLUMNS:
             if not (narrow and label in NARROW_LEAVES):
                 self.add_column(label, width=width, key=label)
+        self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
         """Show the core's summaries. While the same runs are listed only their cells change
         (a repaint); a run added or removed rebuilds the rows (a layout pass)."""
+        self._shown = (runs, selected)
         keys = [str(run.id) for run in runs]
         if keys == [str(row.value) for row in self.rows]:
             columns = list(self.columns)
@@ -120,7 +131,7 @@ class RunsTable(DataTable[Text]):
             "ppl": Text(_ppl(run.perplexity)),
             "val": Text(_ppl(last.val_perplexity if last else None)),
             "best": Text(_ppl(run.best_perplexity)),
-            "lr": Text(f"{cfg.learning_rate:g}"),
+            "lr": Text(rate_text(cfg.learning_rate)),
             "device": Text(run.device),
             "saved": Text(saved),
         }
