@@ -64,7 +64,7 @@ class MainScreen(Screen[None]):
     MainScreen #curves { height: 3fr; min-height: 8; border: round $primary-darken-2; }
     MainScreen #runs { display: none; }
     MainScreen #inside { display: none; }
-    MainScreen.-inside #inside { display: block; }
+    MainScreen.-inside #inside { display: block; height: 3fr; min-height: 5; max-height: 14; }
     MainScreen.-short #inside { height: 2fr; min-height: 5; max-height: 9; }
     MainScreen.-short #prompt { max-height: 6; }
     MainScreen.-short.-inside #samples { display: none; }

@@ -178,3 +178,17 @@ def test_odds_view_snapshot_at_80x24(snap_compare, frozen_clock) -> None:
 
     app = make_app(train=True, prompt="分开", epochs="20")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(100, 32), (110, 34), (120, 40)])
+async def test_the_views_share_a_tall_screen_with_the_plot(size: tuple[int, int]):
+    # At 110x34 the units view's 14 rows, the plot's and the samples' least heights added up to
+    # more than the column had: the plot took 30 rows and pushed everything under it off the
+    # screen. The views now share the room left with the plot and the samples.
+    app = make_app(train=True, prompt="分开" * 20, epochs="20")
+    async with app.run_test(size=size) as pilot:
+        await trained_with_views(pilot, 2)
+        panes = {w.id: w.region for w in app.main.query("#right > *") if w.display}
+        assert all(region.bottom <= size[1] - 1 for region in panes.values()), panes
+        assert panes["curves"].height >= 8 and panes["inside"].height >= 5
+        assert "unit " in screen_text(app)
