@@ -254,6 +254,9 @@ class PromptPane(Widget, can_focus=True):
                 self._shrink = self.set_timer(SHRINK_AFTER_S, self._shrink_now)
             self.refresh()
             return
+        if self._shrink is not None:  # the text needs the height again: nothing to shrink
+            self._shrink.stop()
+            self._shrink = None
         self.refresh(layout=lines != self._lines)
         self._lines = lines
 
