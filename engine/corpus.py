@@ -7,22 +7,19 @@ hashing is randomised per process).
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import importlib.util
 import os
-import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import torch
 
 from engine.download import ChecksumError, DownloadError, Progress, download_file, sha1_of_file
+from engine.text_file import MissingFile, TextFileError, normalise_newlines, read_text_file
 
 JAYCHOU_URL = "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/jaychou_lyrics.txt.zip"
 JAYCHOU_ZIP = "jaychou_lyrics.txt.zip"
@@ -41,25 +38,11 @@ PYSRC_MODULES = (
 # A character RNN's embedding/output layers grow with the vocabulary; beyond this the file is
 # almost certainly not text meant for a char model (or it is a CJK dump far too big to train here).
 MAX_VOCAB = 20_000
-# Reading a whole file is refused past this size (max_chars=0); a prefix is always fine.
-MAX_FILE_BYTES = 256 * 1024 * 1024
 # One input/target pair is the least a language model can be trained on.
 MIN_TEXT_CHARS = 2
 # Characters indexed per step: bounds the temporary copies (the UTF-32 bytes, numpy's index
 # casts) to about a MiB whatever the text's size, and lets Ctrl-C in between steps.
 CHUNK_CHARS = 1 << 16
-# Bytes read and decoded at a time: bounds the decoder's temporary buffers (up to 6 bytes per
-# input byte once a character past U+FFFF turns up) and lets Ctrl-C in between reads.
-READ_CHUNK = 1 << 18
-# Byte-order marks and the encoding each one names. UTF-32-LE's begins with UTF-16-LE's, so it
-# is tried first. Without a mark a file is read as UTF-8.
-BOMS = (
-    (codecs.BOM_UTF32_LE, "UTF-32LE"),
-    (codecs.BOM_UTF32_BE, "UTF-32BE"),
-    (codecs.BOM_UTF8, "UTF-8"),
-    (codecs.BOM_UTF16_LE, "UTF-16LE"),
-    (codecs.BOM_UTF16_BE, "UTF-16BE"),
-)
 
 
 class CorpusError(Exception):
@@ -250,7 +233,7 @@ def load_corpus(
             full = _pysrc_text()
             return make_corpus("pysrc", _truncate(full, max_chars), _after(full, max_chars))
         path = Path(spec).expanduser()
-        text = _file_text(path, max_chars)
+        text = _corpus_file_text(path, max_chars)
         cut = bool(max_chars) and len(text) == max_chars
         following = _file_after(path.resolve(), max_chars) if cut else None
         return make_corpus(str(path.resolve()), text, following)
@@ -271,13 +254,23 @@ def _after(full: str, max_chars: int) -> Callable[[int], str] | None:
     return lambda n: full[max_chars : max_chars + n]
 
 
+def _corpus_file_text(path: Path, max_chars: int) -> str:
+    try:
+        return read_text_file(path, max_chars)
+    except MissingFile:
+        raise CorpusError(f"corpus file {path} does not exist "
+                          f"(built-in corpora: {', '.join(BUILTIN)})") from None
+    except TextFileError as exc:
+        raise CorpusError(str(exc)) from exc
+
+
 def _file_after(path: Path, start: int) -> Callable[[int], str]:
     """Corpus.following for a file: read again when asked, "" if it can no longer be read."""
 
     def following(n: int) -> str:
         try:
-            return _file_text(path, start + n)[start:]
-        except CorpusError:
+            return read_text_file(path, start + n)[start:]
+        except TextFileError:
             return ""
 
     return following
@@ -356,7 +349,7 @@ def _pysrc_text() -> str:
     parts = [src for name in PYSRC_MODULES if (src := _module_source(name))]
     if not parts:
         raise CorpusError("pysrc: this Python installation ships no standard-library source files")
-    return _normalise_newlines("\n\n".join(parts))
+    return normalise_newlines("\n\n".join(parts))
 
 
 def _module_source(name: str) -> str | None:
@@ -369,115 +362,3 @@ def _module_source(name: str) -> str | None:
         return Path(origin).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-
-
-# --- text files ----------------------------------------------------------------------------------
-
-def _file_text(path: Path, max_chars: int) -> str:
-    """Decoded, newline-normalised text of a user file: all of it, or its first max_chars.
-
-    UTF-8, or UTF-16/UTF-32 when the file starts with their byte-order mark (what Windows tools
-    write for "Unicode"): the mark says which, so there is nothing to guess. Newlines are kept
-    (poems, code); CRLF/CR become LF so Windows files gain no '\\r' character.
-    """
-    with _open_regular_file(path) as fh:
-        if not max_chars and os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
-            raise _too_big(path)
-        head = fh.read(4)
-        bom, encoding = next(((b, e) for b, e in BOMS if head.startswith(b)), (b"", "UTF-8"))
-        fh.seek(len(bom))
-        text = _read_text(path, fh, encoding, len(bom), max_chars)
-    if not text:
-        raise CorpusError(f"{path} is empty")
-    return text
-
-
-def _read_text(path: Path, fh: BinaryIO, encoding: str, offset: int, max_chars: int) -> str:
-    """Read and decode from `offset` (just past the BOM) until EOF or max_chars characters.
-
-    Piece by piece: the file's bytes are never all in memory next to the text, nothing is read
-    past what max_chars needs, and the size cap holds even if the file grows meanwhile.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)()
-    parts: list[str] = []
-    chars = 0
-    after_cr = False  # the previous piece ended with CR, already turned into a newline
-    while not max_chars or chars < max_chars:
-        chunk = fh.read(READ_CHUNK)
-        if not max_chars and offset + len(chunk) > MAX_FILE_BYTES:
-            raise _too_big(path)
-        if encoding == "UTF-8" and b"\x00" in chunk:
-            raise CorpusError(
-                f"{path} looks like a binary file (it contains NUL bytes), not text; if it is "
-                f"UTF-16 text without a byte-order mark, convert it first: "
-                f"iconv -f UTF-16LE -t UTF-8 {path} > {path}.utf8.txt"
-            )
-        try:
-            piece = decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            where = offset - len(decoder.getstate()[0]) + exc.start
-            raise CorpusError(
-                f"{path} is not {encoding} text (invalid byte at offset {where}); convert it to "
-                f"UTF-8 first, e.g. iconv -f <its encoding> -t UTF-8 {path} > {path}.utf8.txt"
-            ) from exc
-        offset += len(chunk)
-        if encoding != "UTF-8" and "\x00" in piece:
-            raise CorpusError(f"{path} starts like {encoding} text but contains NUL characters: "
-                              "it looks like a binary file, not text")
-        if after_cr and piece.startswith("\n"):
-            piece, after_cr = piece[1:], False
-        if piece:
-            after_cr = piece.endswith("\r")
-            parts.append(_normalise_newlines(piece))
-            chars += len(parts[-1])
-        if not chunk:
-            break
-    text = "".join(parts)
-    return text[:max_chars] if max_chars else text
-
-
-def _too_big(path: Path) -> CorpusError:
-    return CorpusError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
-                       "set max_chars to use its beginning")
-
-
-@contextmanager
-def _open_regular_file(path: Path) -> Iterator[BinaryIO]:
-    """`path` opened for reading, if it is a regular file (symlinks followed); OSError of the
-    caller's reads become CorpusError too.
-
-    Anything else is refused before it is opened: a FIFO would block the open (or the read)
-    until a writer comes, a device can be endless or have side effects on open.
-    """
-    if "\x00" in str(path):
-        raise CorpusError(f"{str(path)!r} is not a file name (it contains a NUL character)")
-    try:
-        _check_regular(path, path.stat().st_mode)
-        # Not blocking: if a FIFO was put there since the check, opening it returns at once.
-        fh = open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")  # noqa: SIM115
-    except FileNotFoundError:
-        raise CorpusError(f"corpus file {path} does not exist "
-                          f"(built-in corpora: {', '.join(BUILTIN)})") from None
-    except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    with fh:
-        _check_regular(path, os.fstat(fh.fileno()).st_mode)
-        try:
-            yield fh
-        except OSError as exc:
-            raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def _check_regular(path: Path, mode: int) -> None:
-    if stat.S_ISDIR(mode):
-        raise CorpusError(f"{path} is a directory; give a UTF-8 text file")
-    if not stat.S_ISREG(mode):
-        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "not a file")
-        raise CorpusError(f"{path} is {kind}, not a regular file; give a UTF-8 text file "
-                          "(save what it produces to a file first)")
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")

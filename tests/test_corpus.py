@@ -1,4 +1,4 @@
-"""engine.corpus and engine.download, on real files and a real loopback HTTP server."""
+"""engine.corpus, engine.text_file, engine.download: real files, a real loopback HTTP server."""
 
 from __future__ import annotations
 
@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import engine.corpus as corpus_module
+import engine.text_file as text_file
 from engine.corpus import (
     JAYCHOU_SHA1,
     JAYCHOU_ZIP,
-    MAX_FILE_BYTES,
     MAX_VOCAB,
     Corpus,
     CorpusError,
@@ -31,6 +30,7 @@ from engine.corpus import (
 )
 from engine.download import stderr_progress
 from engine.sampling import batch_at
+from engine.text_file import MAX_FILE_BYTES
 
 # --- a loopback mirror ----------------------------------------------------------------------------
 
@@ -456,7 +456,7 @@ def test_text_read_in_pieces_equals_text_read_whole(
 ) -> None:
     # Files are read READ_CHUNK bytes at a time: pieces may end inside a character, between the
     # CR and LF of a CRLF, or decode to nothing at all; none of it may show in the text.
-    monkeypatch.setattr(corpus_module, "READ_CHUNK", chunk)
+    monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
     text = "x\r\r\n分\rab🙂\r\n\n\r" * 7 + "末\r"
     whole = text.replace("\r\n", "\n").replace("\r", "\n")
     path = tmp_path / "t.txt"
