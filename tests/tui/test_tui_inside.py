@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from tui.widgets.inside import InsidePane
 from tui.widgets.prompt import PromptPane
+from tui.widgets.samples import SamplesLog
 
 SIZE = (120, 40)
 
@@ -141,6 +142,9 @@ def test_inside_views_snapshot(snap_compare, frozen_clock, views: int) -> None:
             await pilot.pause(0.3)
         else:
             await trained_with_views(pilot, views)
+        # RichLog follows new lines with a deferred scroll whose timing varies: pin it to the end.
+        pilot.app.query_one(SamplesLog).scroll_end(animate=False, immediate=True)
+        await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()
 
     app = make_app(train=True, prompt="分开", epochs="20")
