@@ -64,7 +64,7 @@ def test_each_character_in_its_units_colour_with_the_heatmap_beneath(width: int)
     lines = _lines(width)
     units_lines(lines, hidden, unit, "header", room=40)
     strips = lines.strips
-    assert strips[0].text.strip() == "header" and len(strips) == 40  # filled to the room
+    assert strips[0].text.strip() == "header" and len(strips) <= 40
     stretches = breaks(hidden.text, width - LABEL)
     block = 1 + len(hidden.heatmap.units)
     values = hidden.unit(unit)
@@ -93,7 +93,7 @@ def test_a_short_room_keeps_the_text_first_then_its_latest_stretches():
     for room, rows in ((1 + 2 * len(stretches), 1), (1 + len(stretches), 0), (3, 0)):
         lines = _lines(24)  # stretches of at most 19 cells
         units_lines(lines, hidden, unit, "header", room=room)
-        assert len(lines.strips) == room
+        assert len(lines.strips) <= room
         shown = [s.text[LABEL:].rstrip() for s in lines.strips[1:] if s.text[LABEL:].strip()]
         assert shown == text[-(room - 1):]
         assert len(lines.strips) - 1 == len(shown) * (1 + rows)

@@ -8,7 +8,6 @@ no arithmetic of its own beyond choosing colours.
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -24,7 +23,7 @@ VIEWS = ("odds", "units", "looks at", "gradient flow")
 class InsidePane(Widget, can_focus=True):
     DEFAULT_CSS = """
     InsidePane {
-        height: auto; min-height: 4; max-height: 14;
+        height: 1fr; min-height: 5; max-height: 14;
         border: round $primary-darken-2; padding: 0 1;
     }
     InsidePane:focus { border: round $accent; }
@@ -47,7 +46,6 @@ class InsidePane(Widget, can_focus=True):
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
         self.state = "h"
-        self._lines = 0  # the height last laid out
         # (what it showed, its lines, the records they were built from), last built
         self._drawn: tuple[tuple, list[Strip], tuple] | None = None
 
@@ -108,14 +106,8 @@ class InsidePane(Widget, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------------
     def _repaint(self) -> None:
-        # A layout pass (tens of ms for the whole screen) only when the height changes: most
-        # keystrokes change the numbers, not how many lines they take.
-        lines = len(self._view_lines(self.content_region.width)) if self.is_mounted else 0
-        self.refresh(layout=lines != self._lines)
-        self._lines = lines
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._view_lines(width))
+        # No layout pass: the pane's height is its share of the screen, whatever it shows.
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
@@ -159,18 +151,12 @@ class InsidePane(Widget, can_focus=True):
                 looks_at_lines(lines, found)
 
     def _room(self) -> int:
-        """Lines of content the views fit their rows to: as many as the pane may grow to (its
-        max-height less the border), or on short terminals, where the screen sizes the pane
-        beside the plot, as many as it has."""
-        if not self.styles.height or not self.styles.height.is_auto:
-            return max(2, self.content_region.height)
-        max_height = self.styles.max_height
-        return max(2, int(max_height.value) - 2) if max_height is not None else 12
+        """Lines of content the views fit their rows to: the pane's, a share of the screen."""
+        return max(2, self.content_region.height)
 
     def _units(self, lines: Lines, hidden: HiddenUnits | None) -> None:
         if hidden is None or not hidden.text:
             lines.dim("no text yet")
-            lines.fill(self._room())  # the height the units will take: no layout pass then
             return
         ranking = hidden.ranking(self.ranking)
         self.unit_rank = min(self.unit_rank, len(ranking.units) - 1)

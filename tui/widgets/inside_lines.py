@@ -109,11 +109,6 @@ class Lines:
         segments += [Segment(text, base + style) for text, style in cells]
         self.strips.append(Strip(segments))
 
-    def fill(self, room: int) -> None:
-        """Blank lines up to `room`: a height that stays as the text grows saves the screen a
-        layout pass (15 ms of the UI thread while training) on the keystrokes that add a row."""
-        self.strips += [Strip.blank(self.width, self.base)] * (room - len(self.strips))
-
     def label(self, text: str, style: Style = DIM) -> Segment:
         return Segment(f"{text:>{LABEL - 1}} ", self.base + style)
 
@@ -163,7 +158,6 @@ def units_lines(
             lines.cells(lines.label(str(unit_id)), [
                 (blanks[j], diverging(row[j])) for j in stretch
             ])  # fmt: skip
-    lines.fill(room)
 
 
 def looks_at_lines(lines: Lines, looks: Saliency) -> None:
