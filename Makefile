@@ -21,7 +21,7 @@ run: install
 # The tests train on the book's zip. CI keeps it in ../shared/corpus/; anywhere else the app's own
 # verified download puts it in corpus/ (or RNNPLAY_CORPUS_DIR) once; offline, it says where to put it.
 corpus: install
-	@test -f ../shared/corpus/jaychou_lyrics.txt.zip || $(BIN)/python -m engine.fetch_corpus
+	@test -f ../shared/corpus/jaychou_lyrics.txt.zip || $(BIN)/python -m engine.data.fetch_corpus
 
 test: install corpus
 	$(BIN)/ruff check .

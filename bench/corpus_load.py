@@ -1,4 +1,4 @@
-"""Load time and peak memory of engine.corpus.load_corpus on big UTF-8 texts.
+"""Load time and peak memory of engine.data.corpus.load_corpus on big UTF-8 texts.
 
 Run from the repo root:  python -m bench.corpus_load   (prints a markdown section for RESULTS.md)
 
@@ -9,7 +9,7 @@ Texts, written to a temporary directory at 1 MB and 10 MB of UTF-8 (the sizes ar
   * cjk+emoji: the same with 1 in 100 characters an emoji; one code point past U+FFFF makes
     Python store the whole str at 4 bytes per character, the worst case for the text itself.
 
-Each load runs in a fresh interpreter, after `import engine.corpus` (torch and numpy loaded):
+Each load runs in a fresh interpreter, after `import engine.data.corpus` (torch and numpy loaded):
   * peak RSS over the RSS just before the call (Linux: the high-water mark is reset through
     /proc/self/clear_refs first, so the import's own peak does not count), in bytes per character,
   * the tracemalloc peak of the same call in a second interpreter (Python and numpy allocations;
@@ -41,7 +41,7 @@ KINDS = ("python", "cjk", "cjk+emoji")
 # Runs in the child: everything before the marked line is the baseline.
 CHILD = r"""
 import json, sys, time, tracemalloc
-import engine.corpus as corpus_mod
+import engine.data.corpus as corpus_mod
 
 def status(field):
     with open("/proc/self/status") as f:
@@ -171,7 +171,7 @@ def render(rows: list[dict], args: argparse.Namespace) -> str:
         f"- command: `{python} -m bench.corpus_load --sizes {args.sizes} --runs {args.runs}`",
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "- method: `load_corpus(path, max_chars=0)` in a fresh interpreter after `import "
-        "engine.corpus`; peak RSS over the RSS just before the call (high-water mark reset "
+        "engine.data.corpus`; peak RSS over the RSS just before the call (high-water mark reset "
         "through /proc/self/clear_refs"
         + ("" if all(r["hwm_reset"] for r in rows) else ", NOT available here: includes import")
         + "), worst of the runs; tracemalloc peak of the call in one more interpreter; median "

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from engine.corpus import load_corpus
+    from engine.data.corpus import load_corpus
 
     torch.set_num_threads(args.threads)
     corpus = load_corpus("jaychou", corpus_dir=args.corpus_dir)

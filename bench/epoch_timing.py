@@ -82,8 +82,8 @@ def _engine_trainer(
     corpus: object, case: Case, seed: int, path: str | None = None
 ) -> tuple[Callable[[], float], Case]:
     from engine.config import TrainConfig
-    from engine.events import BatchEnd
-    from engine.train import Trainer
+    from engine.training.events import BatchEnd
+    from engine.training.trainer import Trainer
 
     def on_event(event: object) -> None:
         if isinstance(event, BatchEnd):
@@ -91,7 +91,8 @@ def _engine_trainer(
 
     # pred_period=0, val_chars=0: sample predictions and the held-out perplexity are not
     # training (the book's predictions are left out too); the gradient-flow measure the
-    # trainer makes at epochs' ends (engine.train.FLOW_SHARE) has no switch and stays in the
+    # trainer makes at epochs' ends (engine.training.trainer.FLOW_SHARE) has no switch and stays
+    # in the
     # engine's time.
     cfg = TrainConfig(
         model=case.model, sampling=case.sampling, device="cpu", seed=seed, pred_period=0,

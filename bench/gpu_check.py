@@ -11,7 +11,7 @@ Run through bench/gpu.sh (or `python -m bench.gpu_check`). Four parts:
    timed on the engine's other input path (TorchRNN.path: one-hot + torch's fused kernels is
    the CUDA default, the lookup + hand-written loops the CPU one), to show the choice holds.
 3. Keystrokes: the engine models trained in part 2 answer a prompt typed one character at a
-   time (engine.generate.Completer: push + a 50-character completion, as the app's prompt
+   time (engine.generation.generate.Completer: push + a 50-character completion, as the app's prompt
    does), on the device; p50/p99 milliseconds per keystroke.
 4. Save on the device, load on the CPU: each trained model is saved as a session, loaded and
    restored on the CPU; the weights must be bit-identical, the CPU trainer must train on, and
@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from bench import book
 from bench.gpu_usage import keystrokes, save_here_load_on_cpu
 from engine.config import TrainConfig
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 
 NO_CUDA = 2
 CHECK_FAILED = 1
@@ -78,8 +78,8 @@ def _forward_backward(
 
 def parity(corpus: object, device: torch.device, seed: int, tol: float, hidden: int) -> bool:
     """Engine scratch model: CPU vs `device` on the same weights and batch; prints errors."""
-    from engine.models import build_model
-    from engine.sampling import batch_at, random_starts
+    from engine.data.sampling import batch_at, random_starts
+    from engine.models.char_rnn import build_model
 
     indices = corpus.indices  # type: ignore[attr-defined]
     vocab = len(corpus.vocab)  # type: ignore[attr-defined]
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         return NO_CUDA
     device = torch.device(args.device)
 
-    from engine.corpus import CorpusError, load_corpus
+    from engine.data.corpus import CorpusError, load_corpus
 
     try:
         corpus = load_corpus("jaychou", args.max_chars, corpus_dir=args.corpus_dir)

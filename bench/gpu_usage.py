@@ -13,11 +13,11 @@ from pathlib import Path
 
 import torch
 
-from engine.corpus import Corpus
-from engine.generate import Completer
-from engine.models import CharRNN, build_model
+from engine.data.corpus import Corpus
+from engine.generation.generate import Completer
+from engine.models.char_rnn import CharRNN, build_model
 from engine.session import load_session, restore_trainer, save_session
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 
 COMPLETION_CHARS = 50  # what the app's prompt pane shows after each keystroke
 

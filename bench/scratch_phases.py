@@ -2,12 +2,12 @@
 
 Run from the repo root:  python -m bench.scratch_phases   (RNNPLAY_CORPUS_DIR may point at the zip)
 
-Every phase calls the engine's own code (engine.models, recurrence, softmax_output, clipping) on
-one batch at the book's settings, repeated in rounds that visit the phases in alternating order;
-the whole batch (model.loss, backward, clipping, SGD step) is timed the same way, so the phases'
-sum can be checked against it. Matrix products are also put against the machine's sgemm rate
-for their own shape: the difference is what is left to win in that phase.
-Results replace the scratch-phases section of bench/RESULTS.md.
+Every phase calls the engine's own code (engine.models.char_rnn, recurrence, softmax_output,
+clipping) on one batch at the book's settings, repeated in rounds that visit the phases in
+alternating order; the whole batch (model.loss, backward, clipping, SGD step) is timed the same way,
+so the phases' sum can be checked against it. Matrix products are also put against the machine's
+sgemm rate for their own shape: the difference is what is left to win in that phase. Results replace
+the scratch-phases section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from bench.results_md import cpu_model, write_section
 
 def phases(vocab: int, seed: int = 0) -> tuple[dict[str, Callable[[], object]], dict[str, float]]:
     """name -> a function running that phase; name -> its matrix-product seconds at sgemm rate."""
-    from engine.clipping import clip_gradients
-    from engine.models import build_model
-    from engine.recurrence import TanhRecurrence
-    from engine.softmax_output import input_grad, logits_grad, loss_forward, weight_grads
+    from engine.models.char_rnn import build_model
+    from engine.models.recurrence import TanhRecurrence
+    from engine.models.softmax_output import input_grad, logits_grad, loss_forward, weight_grads
+    from engine.training.clipping import clip_gradients
 
     B, T, H, V = book.BATCH_SIZE, book.NUM_STEPS, book.NUM_HIDDENS, vocab
     n = B * T
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
-    from engine.corpus import load_corpus
+    from engine.data.corpus import load_corpus
 
     torch.set_num_threads(args.threads)
     vocab = len(load_corpus("jaychou", corpus_dir=args.corpus_dir).vocab)

@@ -41,8 +41,8 @@ def pct(values: list[float], q: float) -> float:
 
 def headless_chars_per_sec(epochs: int) -> float:
     from engine.config import TrainConfig
-    from engine.corpus import load_corpus
-    from engine.train import Trainer
+    from engine.data.corpus import load_corpus
+    from engine.training.trainer import Trainer
 
     trainer = Trainer(load_corpus("jaychou"), TrainConfig(model="scratch", epochs=epochs))
     trainer.run()

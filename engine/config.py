@@ -18,7 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, get_args, get_type_hints
 
 if TYPE_CHECKING:
-    from engine.corpus import Corpus
+    from engine.data.corpus import Corpus
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 SAMPLINGS = ("random", "consecutive")
@@ -316,7 +316,7 @@ class TrainConfig(_Settings):
     threads: int | None = setting(
         None, "torch intra-op threads", ge=1, le=MAX_THREADS, resumable=True
     )
-    # held-out characters for the validation perplexity (engine/validation.py)
+    # held-out characters for the validation perplexity (engine/data/validation.py)
     val_chars: int = setting(
         1_000,
         "held-out characters for a validation perplexity: the ones right after the training "
@@ -325,7 +325,7 @@ class TrainConfig(_Settings):
         "perplexity near 1.0 hides",
         noun="validation characters", ge=0, le=MAX_VAL_CHARS, label="val chars",
     )
-    # a long epoch is cut to this many batches (engine/train.py says which)
+    # a long epoch is cut to this many batches (engine/training/trainer.py says which)
     epoch_batches: int = setting(
         0, "at most N batches per epoch, so a big corpus gives frequent epochs (0 = all)",
         noun="batches per epoch", ge=0, le=100_000_000, label="epoch cap",

@@ -7,9 +7,9 @@ import argparse
 import math
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig
-from engine.corpus import CorpusError, load_corpus
-from engine.device_bench import DeviceTiming, bench_devices, verdict
-from engine.download import stderr_progress
+from engine.data.corpus import CorpusError, load_corpus
+from engine.data.download import stderr_progress
+from engine.training.device_bench import DeviceTiming, bench_devices, verdict
 from rnnplay.headless import say
 from rnnplay.options import add_settings, given
 

@@ -8,8 +8,8 @@ import sys
 from dataclasses import replace
 
 from engine.config import SEED_MAX, ConfigError
-from engine.decoding import Decoding
-from engine.generate import MAX_CHARS
+from engine.generation.decoding import Decoding
+from engine.generation.generate import MAX_CHARS
 from rnnplay.options import flags
 from rnnplay.prompt_model import open_prompt_model
 

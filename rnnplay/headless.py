@@ -14,8 +14,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import IO
 
-from engine.events import RunState
-from engine.train import Trainer
+from engine.training.events import RunState
+from engine.training.trainer import Trainer
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 OVER = (RunState.FINISHED, RunState.STOPPED, RunState.DIVERGED, RunState.FAILED)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.generate import Completer
-from engine.hidden_units import RANKINGS
-from engine.inspect import Inspection, inspect_prompt
+from engine.generation.generate import Completer
+from engine.inspect.hidden_units import RANKINGS
+from engine.inspect.inspection import Inspection, inspect_prompt
 from rnnplay.complete_cmd import shown_char
 from rnnplay.prompt_model import open_prompt_model
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from engine.generate import Completer
+from engine.generation.generate import Completer
 from engine.session import Session, SessionError, load_session
 
 

@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig, default_prefixes, specs
-from engine.corpus import CorpusError, load_corpus
-from engine.device import DeviceError, resolve_device
-from engine.download import stderr_progress
-from engine.events import EpochEnd, Event, RunState, Sample, StatusChanged
-from engine.export import event_record
-from engine.memory_estimate import check_memory
+from engine.data.corpus import CorpusError, load_corpus
+from engine.data.download import stderr_progress
+from engine.models.memory_estimate import check_memory
+from engine.playground.events import Event
 from engine.session import (
     PeriodicSave,
     SessionError,
@@ -25,7 +23,10 @@ from engine.session import (
     load_session,
     restore_trainer,
 )
-from engine.train import Trainer
+from engine.session.export import event_record
+from engine.training.device import DeviceError, resolve_device
+from engine.training.events import EpochEnd, RunState, Sample, StatusChanged
+from engine.training.trainer import Trainer
 from rnnplay.headless import Output, StopSignals, say
 from rnnplay.options import add_settings, flags, given
 

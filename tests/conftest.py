@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.corpus import JAYCHOU_ZIP, Corpus, corpus_dir_path, load_corpus
+from engine.data.corpus import JAYCHOU_ZIP, Corpus, corpus_dir_path, load_corpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Where the book's zip is looked for: CI's mirror in shared/ beside the clone, else where the app
-# keeps it and `make test` fetches it (engine.fetch_corpus): the user's RNNPLAY_CORPUS_DIR or
+# keeps it and `make test` fetches it (engine.data.fetch_corpus): the user's RNNPLAY_CORPUS_DIR or
 # corpus/, resolved at import, before the fixtures below point RNNPLAY_CORPUS_DIR elsewhere.
 CORPUS_SOURCES = (REPO_ROOT.parent / "shared" / "corpus", corpus_dir_path())
 
@@ -86,7 +86,7 @@ def one_torch_thread() -> Iterator[None]:
 
 @pytest.fixture
 def flow_every_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The gradient-flow probe runs at every epoch's end whatever it costs (engine.train
+    """The gradient-flow probe runs at every epoch's end whatever it costs (engine.training.trainer
     otherwise skips it on epochs where it would take more than FLOW_SHARE of the time, which
     depends on the machine's speed)."""
-    monkeypatch.setattr("engine.train.FLOW_SHARE", 1e12)
+    monkeypatch.setattr("engine.training.trainer.FLOW_SHARE", 1e12)

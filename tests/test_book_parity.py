@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from bench import book
-from engine.models import build_model
+from engine.models.char_rnn import build_model
 
 NAMES = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 TOL = 1e-5

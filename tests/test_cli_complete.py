@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from engine.config import SEED_MAX, TrainConfig
-from engine.corpus import load_corpus
-from engine.decoding import Decoding
-from engine.generate import Completer
+from engine.data.corpus import load_corpus
+from engine.generation.decoding import Decoding
+from engine.generation.generate import Completer
 from engine.session import load_session, save_session
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 from rnnplay.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.generate import Completer
-from engine.hidden_units import hidden_units
-from engine.inspect import next_char_odds
-from engine.saliency import saliency
+from engine.data.corpus import load_corpus
+from engine.generation.generate import Completer
+from engine.inspect.hidden_units import hidden_units
+from engine.inspect.inspection import next_char_odds
+from engine.inspect.saliency import saliency
 from engine.session import load_session, save_session
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 from rnnplay.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

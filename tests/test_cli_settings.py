@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
+from engine.data.corpus import load_corpus
 from engine.session import load_session, save_session
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 from rnnplay.cli import main
 
 SMALL = ["--max-chars", "2000", "--hidden", "32", "--batch-size", "8", "--num-steps", "10",
@@ -119,7 +119,7 @@ def _at_most_8_gb() -> None:
 
 
 def test_a_run_too_big_for_memory_is_refused_before_building(jaychou) -> None:
-    from engine.memory_estimate import available_bytes
+    from engine.models.memory_estimate import available_bytes
 
     if (available_bytes(torch.device("cpu")) or 0) > 300e9:
         pytest.skip("this machine has room for 16 x 8192 lstm units")

@@ -106,7 +106,7 @@ def test_a_whole_file_says_what_training_gives_up(tiny_corpus) -> None:
 
 
 def test_samples_by_time_are_placed_by_their_step() -> None:
-    from engine.events import EpochEnd, Sample
+    from engine.training.events import EpochEnd, Sample
     from rnnplay.train_cmd import Reporter
 
     lines: list[str] = []

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from engine.clipping import clip_gradients
+from engine.training.clipping import clip_gradients
 
 
 def _params(*grads: list[float]) -> list[torch.nn.Parameter]:

@@ -18,7 +18,7 @@ from engine.config import (
     spec_of,
     specs,
 )
-from engine.corpus import load_corpus, make_corpus
+from engine.data.corpus import load_corpus, make_corpus
 from rnnplay import app_cmd, train_cmd
 
 HOSTILE = [

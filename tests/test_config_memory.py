@@ -10,15 +10,15 @@ import pytest
 import torch
 
 from engine.config import ConfigError, TrainConfig
-from engine.memory_estimate import available_bytes, check_memory, estimate
+from engine.models.memory_estimate import available_bytes, check_memory, estimate
 
 # Trains one epoch of a real model in a fresh process and reports the peak memory it added.
 MEASURE = """
 import json, resource, sys, torch
 from engine.config import TrainConfig
-from engine.corpus import make_corpus
-from engine.memory_estimate import estimate
-from engine.train import Trainer
+from engine.data.corpus import make_corpus
+from engine.models.memory_estimate import estimate
+from engine.training.trainer import Trainer
 torch.set_num_threads(1)
 cfg = TrainConfig(**json.loads(sys.argv[1]))
 vocab = [chr(0x4E00 + i) for i in range(500)]
@@ -41,8 +41,9 @@ def test_the_estimate_covers_a_real_runs_peak() -> None:
                          text=True, timeout=300, check=True)
     m = json.loads(out.stdout)
     # The estimate must cover the peak, and not be so far above it that it refuses runs that
-    # would fit. The nn models' lookup input and hand-written recurrences (engine/models.py)
-    # keep fewer activations than the estimate counts, so it runs high, by about 2x here.
+    # would fit. The nn models' lookup input and hand-written recurrences
+    # (engine/models/char_rnn.py) keep fewer activations than the estimate counts, so it runs high,
+    # by about 2x here.
     assert 0.3 * (m["state"] + m["batch"]) <= m["measured"] <= m["total"], m
 
 

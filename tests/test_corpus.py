@@ -1,4 +1,4 @@
-"""engine.corpus, engine.text_file, engine.download: real files, a real loopback HTTP server."""
+"""engine.data.corpus, text_file and download: real files, a real loopback HTTP server."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import torch
 
-import engine.text_file as text_file
-from engine.corpus import (
+import engine.data.text_file as text_file
+from engine.data.corpus import (
     JAYCHOU_SHA1,
     JAYCHOU_ZIP,
     MAX_VOCAB,
@@ -28,9 +28,9 @@ from engine.corpus import (
     Vocab,
     load_corpus,
 )
-from engine.download import stderr_progress
-from engine.sampling import batch_at
-from engine.text_file import MAX_FILE_BYTES
+from engine.data.download import stderr_progress
+from engine.data.sampling import batch_at
+from engine.data.text_file import MAX_FILE_BYTES
 
 # --- a loopback mirror ----------------------------------------------------------------------------
 
@@ -362,7 +362,7 @@ def test_too_big_file_is_refused_before_reading(tmp_path: Path) -> None:
 
 OUT_OF_MEMORY = """
 import resource, sys
-from engine.corpus import CorpusError, load_corpus
+from engine.data.corpus import CorpusError, load_corpus
 with open("/proc/self/status") as f:
     size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
 resource.setrlimit(resource.RLIMIT_AS, (size + 24 * 2**20, resource.RLIM_INFINITY))

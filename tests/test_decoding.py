@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from engine.config import SEED_MAX, SEED_MIN, ConfigError
-from engine.decoding import Decoding
+from engine.generation.decoding import Decoding
 
 LOGITS = torch.tensor([[2.0, 1.0, 0.5, 0.0, -1.0, 3.0]])
 

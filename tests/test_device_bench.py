@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.device_bench import DeviceTiming, bench_devices, time_device, verdict
+from engine.data.corpus import load_corpus
+from engine.training.device_bench import DeviceTiming, bench_devices, time_device, verdict
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.corpus import JAYCHOU_SHA1, JAYCHOU_ZIP
+from engine.data.corpus import JAYCHOU_SHA1, JAYCHOU_ZIP
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The Makefile runs "$(BIN)/python" + FETCH_ARGS; the first test checks that it still does.
-FETCH_ARGS = ("-m", "engine.fetch_corpus")
+FETCH_ARGS = ("-m", "engine.data.fetch_corpus")
 
 
 def _fetch(repo: Path, url: str) -> subprocess.CompletedProcess[str]:

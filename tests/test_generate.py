@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from engine.corpus import Vocab
-from engine.decoding import Decoding
-from engine.generate import MAX_CHARS, Completer, predict
-from engine.models import build_model
+from engine.data.corpus import Vocab
+from engine.generation.decoding import Decoding
+from engine.generation.generate import MAX_CHARS, Completer, predict
+from engine.models.char_rnn import build_model
 
 VOCAB = Vocab.from_text("abcdefgh 分开")
 

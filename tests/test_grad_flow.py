@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.grad_flow import grad_through_time
-from engine.models import build_model
-from engine.train import Trainer
+from engine.data.corpus import load_corpus
+from engine.inspect.grad_flow import grad_through_time
+from engine.models.char_rnn import build_model
+from engine.training.trainer import Trainer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -164,7 +164,8 @@ def test_every_epoch_reports_the_flow_and_the_clipped_share(jaychou) -> None:
 def test_the_flow_is_skipped_where_it_would_cost_too_much_but_not_on_the_last_epoch(
     jaychou, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("engine.train.FLOW_SHARE", 1e-12)  # any measurement costs too much
+    # any measurement costs too much
+    monkeypatch.setattr("engine.training.trainer.FLOW_SHARE", 1e-12)
     corpus = load_corpus("jaychou", max_chars=2000)
     trainer = Trainer(corpus, TrainConfig(hidden=16, batch_size=8, num_steps=10, epochs=4,
                                           pred_period=0, device="cpu"))

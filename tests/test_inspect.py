@@ -12,13 +12,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.corpus import Vocab
-from engine.decoding import Decoding
-from engine.generate import Completer
-from engine.hidden_units import RANKINGS, features, hidden_units
-from engine.inspect import completion_confidence, inspect_prompt, next_char_odds
-from engine.models import build_model
-from engine.saliency import saliency
+from engine.data.corpus import Vocab
+from engine.generation.decoding import Decoding
+from engine.generation.generate import Completer
+from engine.inspect.hidden_units import RANKINGS, features, hidden_units
+from engine.inspect.inspection import completion_confidence, inspect_prompt, next_char_odds
+from engine.inspect.saliency import saliency
+from engine.models.char_rnn import build_model
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

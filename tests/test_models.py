@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.gated_recurrence import GRURecurrence, LSTMRecurrence
-from engine.models import build_model
-from engine.recurrence import TanhRecurrence
+from engine.models.char_rnn import build_model
+from engine.models.gated_recurrence import GRURecurrence, LSTMRecurrence
+from engine.models.recurrence import TanhRecurrence
 
 
 @pytest.mark.parametrize("kind", ["scratch", "rnn", "gru", "lstm"])

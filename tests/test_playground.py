@@ -9,22 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import (
-    BatchEnd,
+from engine.generation.generate import Completer
+from engine.models.char_rnn import build_model
+from engine.playground import Playground
+from engine.playground.events import (
     Completion,
-    EpochEnd,
     Event,
     RunAdded,
     RunRefused,
     RunRemoved,
-    RunState,
     Saved,
-    StatusChanged,
     TargetChanged,
 )
-from engine.generate import Completer
-from engine.models import build_model
-from engine.playground import Playground
+from engine.training.events import BatchEnd, EpochEnd, RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -329,7 +326,7 @@ def test_one_run_trains_at_a_time(play, rec, tiny_corpus) -> None:
 
 
 def test_timing_the_selected_run_on_each_device(play, rec, tiny_corpus) -> None:
-    from engine.events import DevicesTimed
+    from engine.playground.events import DevicesTimed
 
     assert play.time_devices() == "no run yet: start one first"
     play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from engine.sampling import batch_at, consecutive_starts, random_starts
+from engine.data.sampling import batch_at, consecutive_starts, random_starts
 
 
 def test_consecutive_matches_the_book_layout() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from engine.config import TrainConfig
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 
 BOOK = {  # (model, sampling): (final perplexity bound, book's epoch-100 perplexity)
     ("scratch", "random"): (1.45, 9.79),

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from tmpfs import tiny_tmpfs
 
-from engine import atomic_write
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.session import SessionError, load_session, save_session, session_bytes
-from engine.train import Trainer
+from engine.data.corpus import load_corpus
+from engine.session import SessionError, atomic_write, load_session, save_session, session_bytes
+from engine.training.trainer import Trainer
 
 CRASH_TRIALS = 40
 

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine import atomic_write
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.session import PeriodicSave, SessionError, load_session
-from engine.train import Trainer
+from engine.data.corpus import load_corpus
+from engine.session import PeriodicSave, SessionError, atomic_write, load_session
+from engine.training.trainer import Trainer
 from rnnplay import train_cmd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +50,7 @@ def train(*args: str) -> list[dict]:
 
 def _untargeted(record: dict) -> dict:
     # "epochs" is the target at the time; the gradient flow is measured on the epochs where it
-    # is cheap enough (engine.train.FLOW_SHARE), which depends on timing: compared apart.
+    # is cheap enough (engine.training.trainer.FLOW_SHARE), which depends on timing: compared apart.
     return {k: v for k, v in record.items() if k not in ("epochs", "grad_through_time")}
 
 

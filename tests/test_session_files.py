@@ -20,12 +20,12 @@ from safetensors.torch import save_file
 
 from engine import session as sess
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.models import build_model
+from engine.data.corpus import load_corpus
+from engine.models.char_rnn import build_model
 from engine.session import SessionError, container, list_sessions, load_session, save_session
 from engine.session import save as session_save
 from engine.session.schema import model_size
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "分开 \U0001f600 odd:\ud800 \\u0000 \x00 end"  # non-BMP, a lone surrogate, NUL

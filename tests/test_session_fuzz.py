@@ -29,12 +29,12 @@ from safetensors.torch import save
 
 from engine import session as sess
 from engine.config import TrainConfig
-from engine.corpus import Corpus, load_corpus
-from engine.events import BatchEnd
-from engine.generate import predict
+from engine.data.corpus import Corpus, load_corpus
+from engine.generation.generate import predict
 from engine.session import SessionError, list_sessions, load_session, restore_trainer
 from engine.session.container import open_container
-from engine.train import Trainer
+from engine.training.events import BatchEnd
+from engine.training.trainer import Trainer
 
 SECONDS = float(os.environ.get("RNNPLAY_FUZZ_SECONDS", "3"))
 SEED = int(os.environ.get("RNNPLAY_FUZZ_SEED", "0"))

@@ -22,9 +22,8 @@ from safetensors.torch import save
 
 from engine import session as sess
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.events import BatchEnd
-from engine.generate import predict
+from engine.data.corpus import load_corpus
+from engine.generation.generate import predict
 from engine.session import (
     SessionError,
     check_save_target,
@@ -34,7 +33,8 @@ from engine.session import (
     save_session,
 )
 from engine.session.container import MAX_FILE_BYTES
-from engine.train import Trainer
+from engine.training.events import BatchEnd
+from engine.training.trainer import Trainer
 
 V1_FILE = Path(__file__).resolve().parent / "data" / "session_v1.rnnplay"
 

@@ -15,12 +15,12 @@ import pytest
 import torch
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.events import BatchEnd
-from engine.generate import Completer
-from engine.models import build_model
+from engine.data.corpus import load_corpus
+from engine.generation.generate import Completer
+from engine.models.char_rnn import build_model
 from engine.session import SessionError, load_session, restore_trainer, save_session
-from engine.train import Trainer
+from engine.training.events import BatchEnd
+from engine.training.trainer import Trainer
 from rnnplay import complete_cmd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

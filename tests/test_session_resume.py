@@ -24,10 +24,10 @@ if __name__ == "__main__":  # run as a worker script: make the checkout importab
     sys.path.insert(0, str(REPO_ROOT))
 
 from engine.config import TrainConfig  # noqa: E402
-from engine.corpus import load_corpus  # noqa: E402
-from engine.events import BatchEnd, EpochEnd  # noqa: E402
+from engine.data.corpus import load_corpus  # noqa: E402
 from engine.session import Session, load_session, restore_trainer, save_session  # noqa: E402
-from engine.train import Trainer  # noqa: E402
+from engine.training.events import BatchEnd, EpochEnd  # noqa: E402
+from engine.training.trainer import Trainer  # noqa: E402
 
 N = 4  # epochs before the save; the runs go to 2N
 MID_BATCH = 7  # a second save point: after this batch of epoch N+1 (an epoch in progress)

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-import engine.train
+import engine.training.trainer
 from engine.config import ConfigError, TrainConfig
-from engine.corpus import load_corpus
-from engine.events import BatchEnd, EpochEnd, Sample, StatusChanged
-from engine.sampling import consecutive_starts, random_starts
-from engine.train import Trainer
+from engine.data.corpus import load_corpus
+from engine.data.sampling import consecutive_starts, random_starts
+from engine.training.events import BatchEnd, EpochEnd, Sample, StatusChanged
+from engine.training.trainer import Trainer
 
 SMALL = dict(hidden=64, batch_size=8, num_steps=10, pred_len=10)
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small models: one thread is faster
@@ -191,7 +191,8 @@ def test_samples_by_time_arrive_within_an_epoch(small_corpus, monkeypatch) -> No
     """A clock that moves one second per reading: a batch takes a second of training (two
     readings), so with pred_seconds=5 samples come after every fifth batch, mid-epoch."""
     ticks = iter(range(10**9))
-    monkeypatch.setattr(engine.train, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    clock = SimpleNamespace(perf_counter=lambda: next(ticks))
+    monkeypatch.setattr(engine.training.trainer, "time", clock)
     events: list = []
     cfg = TrainConfig(epochs=1, pred_seconds=5, **{**SMALL, "pred_period": 0})
     trainer = Trainer(small_corpus, cfg, on_event=events.append)

@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
-from engine.models import build_model
+from engine.data.corpus import load_corpus
+from engine.data.validation import MAX_SCORED, perplexity, split, stretches
+from engine.models.char_rnn import build_model
 from engine.session import load_session, restore_trainer, save_session
-from engine.train import Trainer
-from engine.validation import MAX_SCORED, perplexity, split, stretches
+from engine.training.trainer import Trainer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

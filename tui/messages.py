@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 
-from engine.events import BatchEnd, Completion, Event
+from engine.playground.events import Completion, Event
+from engine.training.events import BatchEnd
 
 M = TypeVar("M", bound=Message)
 
@@ -34,7 +35,7 @@ def while_running(handler: Callable[[Any, M], None]) -> Callable[[Any, M], None]
 
 
 class EngineReport(Message):
-    """`event` (an engine.events record) about run `run_id` (None: about no run)."""
+    """`event` (an engine.training.events record) about run `run_id` (None: about no run)."""
 
     def __init__(self, run_id: int | None, event: Event) -> None:
         super().__init__()

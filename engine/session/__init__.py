@@ -1,9 +1,8 @@
 """Sessions: save a trainer, load it anywhere, and carry on exactly where it stopped.
 
-File format (format version 2)
-==============================
-One file per session, a plain safetensors file (see engine/session/container.py for the
-byte layout and the checks made on reading). Its `__metadata__` holds:
+File format (format version 2) ============================== One file per session, a plain
+safetensors file (see engine/session/container.py for the byte layout and the checks made on
+reading). Its `__metadata__` holds:
 
     format          "rnnplay-session"
     format_version  "2"   (readers refuse larger numbers: a newer rnnplay wrote it; version 1
@@ -34,17 +33,17 @@ The meta document:
 Tensors are named by their place in the state ("trainer/model/W_xh",
 "trainer/optimizer/state/0/exp_avg", ...), so `safetensors.safe_open` shows them readably.
 
-Nothing here ever unpickles: no pickle, no torch.load. A shared save is data, never code.
-Saves are atomic (engine/atomic_write.py: temporary file, fsync, rename, fsync of the directory):
-a crash or a full disk while saving leaves the previous save as it was.
+Nothing here ever unpickles: no pickle, no torch.load. A shared save is data, never code. Saves are
+atomic (engine/data/atomic_write.py: temporary file, fsync, rename, fsync of the directory): a crash
+or a full disk while saving leaves the previous save as it was.
 
-The package, one idea per module: types.py (format constants, Session, SessionError,
-SessionInfo), container.py (the checksummed safetensors container), codec.py (nested state <->
-JSON + tensors), meta.py (summary, corpus reference, environment), schema.py (what every field
-of the meta document may hold, checked before a tensor byte is read), save.py (writing,
-periodic saves), load.py (reading and verifying), restore.py (a trainer from a session),
-listing.py (the save directory and its listing). Every public name is importable from
-engine.session.
+The package, one idea per module: types.py (format constants, Session, SessionError, SessionInfo),
+container.py (the checksummed safetensors container), codec.py (nested state <-> JSON + tensors),
+meta.py (summary, corpus reference, environment), schema.py (what every field of the meta document
+may hold, checked before a tensor byte is read), save.py (writing, periodic saves), load.py (reading
+and verifying), restore.py (a trainer from a session), listing.py (the save directory and its
+listing), save_job.py (a snapshot on the trainer's thread, the write on its own), export.py (curves
+as CSV and JSON lines). The public names of the first nine are importable from engine.session.
 """
 
 from engine.session.listing import (

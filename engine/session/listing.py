@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.session import container
 from engine.session.schema import SchemaError, check_saved_at, check_summary
 from engine.session.types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 
 SAVE_DIR_ENV = "RNNPLAY_SAVE_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]

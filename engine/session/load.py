@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import TrainConfig
-from engine.models import build_model
+from engine.models.char_rnn import build_model
 from engine.session import container, schema
 from engine.session.codec import CodecError, decode
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError

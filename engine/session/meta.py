@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from engine.corpus import Corpus
-from engine.train import Trainer
+from engine.data.corpus import Corpus
+from engine.training.trainer import Trainer
 
 
 def summary(trainer: Trainer) -> dict[str, Any]:

@@ -11,17 +11,17 @@ from typing import Any
 import torch
 
 from engine.config import ConfigError
-from engine.corpus import Corpus, CorpusError, load_corpus
-from engine.device import DeviceError, resolve_device
-from engine.events import Event
-from engine.memory_estimate import check_memory
+from engine.data.corpus import Corpus, CorpusError, load_corpus
+from engine.models.memory_estimate import check_memory
 from engine.session.types import Session, SessionError
-from engine.train import Trainer
+from engine.training.device import DeviceError, resolve_device
+from engine.training.events import TrainerEvent
+from engine.training.trainer import Trainer
 
 
 def restore_trainer(
     session: Session,
-    on_event: Callable[[Event], None] | None = None,
+    on_event: Callable[[TrainerEvent], None] | None = None,
     device: str | torch.device | None = None,
     *,
     epochs: int | None = None,

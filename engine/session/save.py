@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.atomic_write import atomic_write
-from engine.events import EpochEnd, Event
+from engine.data.atomic_write import atomic_write
 from engine.session import container
 from engine.session.codec import CodecError, encode
 from engine.session.meta import corpus_ref, environment, summary
 from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
-from engine.train import Trainer
+from engine.training.events import EpochEnd, TrainerEvent
+from engine.training.trainer import Trainer
 
 
 def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: str = "") -> Path:
@@ -146,7 +146,7 @@ class PeriodicSave:
         self._forward = trainer.on_event
         trainer.on_event = self._on_event
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: TrainerEvent) -> None:
         self._forward(event)
         if isinstance(event, EpochEnd) and self.every and event.epoch % self.every == 0:
             self.trainer.call_soon(self._save_quietly)

@@ -21,10 +21,10 @@ from typing import Any, get_type_hints
 import torch
 
 from engine.config import MODELS, ConfigError, CorpusConfig, TrainConfig
-from engine.corpus import Vocab
-from engine.events import EpochEnd, Sample
+from engine.data.corpus import Vocab
 from engine.session.types import CorpusRef
-from engine.train import make_optimizer
+from engine.training.events import EpochEnd, Sample
+from engine.training.trainer import make_optimizer
 
 MAX_COUNT = 2**53  # counters (epochs, steps, characters): exact in JSON, far beyond real runs
 MAX_TEXT = 1_000_000  # characters in a prompt, a sample or a corpus name

@@ -10,8 +10,8 @@ from typing import Any
 import torch
 
 from engine.config import TrainConfig
-from engine.corpus import Vocab
-from engine.models import CharRNN, build_model
+from engine.data.corpus import Vocab
+from engine.models.char_rnn import CharRNN, build_model
 
 FORMAT = "rnnplay-session"
 FORMAT_VERSION = 2  # 2: data_sha256 per tensor, written by safetensors itself (1 still loads)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from textual.pilot import Pilot
 
-import engine.train
+import engine.training.trainer
 from tui.app import AppOptions, RnnplayApp
 
 # Small enough that an epoch takes milliseconds, long enough for the book's two prefixes. Kept
@@ -49,7 +49,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     same on every run (for snapshots); nothing else in the process is affected."""
     ticks = iter(range(10**9))
     clock = SimpleNamespace(perf_counter=lambda: next(ticks) / 1000)
-    monkeypatch.setattr(engine.train, "time", clock)
+    monkeypatch.setattr(engine.training.trainer, "time", clock)
 
 
 def make_app(

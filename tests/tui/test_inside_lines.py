@@ -10,10 +10,10 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 
-from engine.corpus import Vocab
-from engine.hidden_units import hidden_units
-from engine.models import build_model
-from engine.saliency import saliency
+from engine.data.corpus import Vocab
+from engine.inspect.hidden_units import hidden_units
+from engine.inspect.saliency import saliency
+from engine.models.char_rnn import build_model
 from tui.widgets.inside_lines import (
     LABEL,
     Lines,

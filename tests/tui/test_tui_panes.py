@@ -10,7 +10,8 @@ from screen_text import screen_text
 from textual import events
 from textual.widgets import Input, Select
 
-from engine.events import Completion, EpochEnd
+from engine.playground.events import Completion
+from engine.training.events import EpochEnd
 from tui.messages import EngineReport
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
@@ -317,8 +318,8 @@ async def test_prompt_line_editing_in_the_middle_and_the_end():
 
 
 def _greedy(trainer, text: str, n: int) -> str:
-    from engine.generate import Completer
-    from engine.models import build_model
+    from engine.generation.generate import Completer
+    from engine.models.char_rnn import build_model
 
     cfg = trainer.config
     model = build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers)

@@ -14,9 +14,9 @@ from screen_text import screen_text
 from textual.widgets import DataTable, Input
 
 from engine.config import TrainConfig
-from engine.corpus import load_corpus
+from engine.data.corpus import load_corpus
 from engine.session import load_session, save_session
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 from tui.app import AppOptions, RnnplayApp
 from tui.screens.autosave_failed import AutosaveFailedScreen
 from tui.screens.load import LoadScreen
@@ -278,13 +278,13 @@ async def test_f5_after_load_with_changed_settings_starts_a_new_run(save_dir: Pa
 
 
 async def test_quit_never_waits_on_a_failing_save(save_dir: Path, monkeypatch) -> None:
-    import engine.save_job
+    import engine.session.save_job
 
     def hung_write(path: str | Path, data: bytes) -> Path:
         time.sleep(5)  # a stuck network disk
         raise AssertionError("the app should be gone by now")
 
-    monkeypatch.setattr(engine.save_job, "write_session", hung_write)
+    monkeypatch.setattr(engine.session.save_job, "write_session", hung_write)
     app = make_app(train=True, epochs="100000")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.query_one(StatusPane).epoch >= 1, what="training")

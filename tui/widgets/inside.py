@@ -1,8 +1,8 @@
 """Inside the model: what it expects next, what its hidden units hold, what its prediction looks
 at, and how the gradient flows back through time. F10 steps through the views.
 
-It draws what the core computed (engine.inspect's records, EpochEnd's gradient norms) and does
-no arithmetic of its own beyond choosing colours.
+It draws what the core computed (engine.inspect.inspection's records, EpochEnd's gradient norms) and
+does no arithmetic of its own beyond choosing colours.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from engine.events import EpochEnd
-from engine.hidden_units import RANKINGS, HiddenUnits
-from engine.inspect import Inspection
+from engine.inspect.hidden_units import RANKINGS, HiddenUnits
+from engine.inspect.inspection import Inspection
+from engine.training.events import EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
 
 VIEWS = ("odds", "units", "looks at", "gradient flow")

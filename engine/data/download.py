@@ -1,6 +1,6 @@
 """Fetch one file over HTTP(S) into a directory, verified by SHA-1 and written atomically.
 
-Generic on purpose (URL, destination, checksum): engine.corpus decides what to fetch and turns
+Generic on purpose (URL, destination, checksum): engine.data.corpus decides what to fetch and turns
 `DownloadError` into a user-facing `CorpusError`. urllib only, so nothing beyond the standard
 library is needed to get the book's corpus.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from engine.atomic_write import atomic_output
+from engine.data.atomic_write import atomic_output
 
 # progress(done_bytes, total_bytes or None when the server sends no Content-Length)
 Progress = Callable[[int, int | None], None]
@@ -53,7 +53,7 @@ def download_file(
     """Download `url` to `dest`, verify its SHA-1, and move it into place atomically.
 
     `dest` only ever appears complete and verified: the bytes go through the same atomic writer
-    as sessions (engine/atomic_write.py), whose temporary is deleted on any failure.
+    as sessions (engine/data/atomic_write.py), whose temporary is deleted on any failure.
     Raises ChecksumError on a mismatch and DownloadError for everything else.
     """
     dest = Path(dest)

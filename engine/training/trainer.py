@@ -7,8 +7,9 @@ resume, stop, set_lr, set_epochs, call_soon) are safe to call from any thread: t
 between batches, on the trainer's thread, so the model is never touched mid-step.
 
 After each epoch it also measures what training alone does not show: the perplexity on held-out
-text (engine/validation.py) and the gradient's flow through time on the epoch's last batch
-(engine/grad_flow.py). Neither draws a random number, so a run is the same with them or without.
+text (engine/data/validation.py) and the gradient's flow through time on the epoch's last batch
+(engine/inspect/grad_flow.py). Neither draws a random number, so a run is the same with them or
+without.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from typing import Any
 
 import torch
 
-from engine.clipping import clip_gradients
 from engine.config import ConfigError, TrainConfig
-from engine.corpus import Corpus
-from engine.device import resolve_device
-from engine.events import BatchEnd, EpochEnd, RunState, Sample, StatusChanged, TrainerEvent
-from engine.generate import predict
-from engine.grad_flow import grad_through_time
-from engine.models import State, build_model, detach_state
-from engine.sampling import batch_at, consecutive_starts, random_starts
-from engine.snapshots import SnapshotBox
-from engine.validation import HeldOut, perplexity, split
+from engine.data.corpus import Corpus
+from engine.data.sampling import batch_at, consecutive_starts, random_starts
+from engine.data.validation import HeldOut, perplexity, split
+from engine.generation.generate import predict
+from engine.inspect.grad_flow import grad_through_time
+from engine.models.char_rnn import State, build_model, detach_state
+from engine.training.clipping import clip_gradients
+from engine.training.device import resolve_device
+from engine.training.events import BatchEnd, EpochEnd, RunState, Sample, StatusChanged, TrainerEvent
+from engine.training.snapshots import SnapshotBox
 
 # The gradient-flow probe may take at most this share of training time. Its pass is a few hundred
 # small ops one after another, so its cost is mostly per op: on the CPU at the book's sizes it is
@@ -78,7 +79,8 @@ class Trainer:
         train_chars: int | None = None,
     ) -> None:
         """train_chars: how much of the corpus a saved session trained on (its state's
-        "train_chars"), so the split it was trained with is kept; default: engine.validation's."""
+        "train_chars"), so the split it was trained with is kept; default:
+        engine.data.validation's."""
         config.check()
         self.corpus, self.config = corpus, config
         self.device = resolve_device(config.device)

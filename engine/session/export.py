@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.atomic_write import atomic_write
-from engine.events import EpochEnd, Event, Sample
+from engine.data.atomic_write import atomic_write
+from engine.training.events import EpochEnd, Sample, TrainerEvent
 
 
-def event_record(event: Event) -> dict[str, Any] | None:
+def event_record(event: TrainerEvent) -> dict[str, Any] | None:
     """One epoch or prediction as its JSON record (None for events that have none)."""
     if isinstance(event, EpochEnd):
         return {"type": "epoch", **asdict(event)}

@@ -1,4 +1,4 @@
-"""`python -m engine.fetch_corpus`: put the book's zip where the app and the tests look for it.
+"""`python -m engine.data.fetch_corpus`: put the book's zip where the app and the tests look for it.
 
 The Makefile runs this before the tests on a machine without CI's ../shared/corpus/ mirror. It
 goes through `load_corpus("jaychou")`, the app's own first-use path, so the file is downloaded,
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from engine.corpus import JAYCHOU_ZIP, CorpusError, corpus_dir_path, load_corpus
-from engine.download import stderr_progress
+from engine.data.corpus import JAYCHOU_ZIP, CorpusError, corpus_dir_path, load_corpus
+from engine.data.download import stderr_progress
 
 
 def main() -> int:

@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.gated_recurrence import GRURecurrence, LSTMRecurrence
-from engine.recurrence import TanhRecurrence
-from engine.softmax_output import SoftmaxCrossEntropy
+from engine.models.gated_recurrence import GRURecurrence, LSTMRecurrence
+from engine.models.recurrence import TanhRecurrence
+from engine.models.softmax_output import SoftmaxCrossEntropy
 
 State = tuple[torch.Tensor, ...]
 
@@ -71,8 +71,9 @@ class TorchRNN(nn.Module):
     The parameters are those of nn.RNN/GRU/LSTM and nn.Linear (same names, so saves load in
     either path), but on the CPU the one-hot input never exists: one_hot(x) W_ih^T is column x
     of W_ih, so layer 0's input product becomes a lookup (a V x G*H product per character and
-    again for W_ih's gradient, gone), and the recurrence runs in engine.recurrence /
-    engine.gated_recurrence. The output layer and the loss share the scratch model's fused path.
+    again for W_ih's gradient, gone), and the recurrence runs in engine.models.recurrence /
+    engine.models.gated_recurrence. The output layer and the loss share the scratch model's fused
+    path.
     """
 
     # Which path computes the hidden states: "auto" picks torch's fused recurrent kernels

@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from engine.corpus import Vocab
-from engine.models import CharRNN, ScratchRNN
+from engine.data.corpus import Vocab
+from engine.models.char_rnn import CharRNN, ScratchRNN
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 import torch
 
 from engine.config import ConfigError, TrainConfig
-from engine.corpus import Corpus
-from engine.device import DeviceError, cuda_unavailable_reason
-from engine.events import BatchEnd, Event
-from engine.train import Trainer
+from engine.data.corpus import Corpus
+from engine.training.device import DeviceError, cuda_unavailable_reason
+from engine.training.events import BatchEnd, TrainerEvent
+from engine.training.trainer import Trainer
 
 # Below this speed-up over the best CPU setting a GPU is not worth the trouble for a model.
 WORTH_A_GPU = 1.5
@@ -71,7 +71,7 @@ def time_device(
     per_epoch = 0
     trainer: Trainer | None = None
 
-    def on_event(event: Event) -> None:
+    def on_event(event: TrainerEvent) -> None:
         nonlocal per_epoch
         if isinstance(event, BatchEnd):
             marks.append(time.perf_counter())

@@ -2,17 +2,17 @@
 
 The completer keeps the hidden state after every character typed so far, so a keystroke costs
 one model step and a backspace costs nothing; the completion is then decoded greedily (argmax,
-the default) or sampled (engine.decoding). Characters the vocabulary lacks are skipped (the
-state is carried over unchanged) and reported.
+the default) or sampled (engine.generation.decoding). Characters the vocabulary lacks are skipped
+(the state is carried over unchanged) and reported.
 """
 
 from __future__ import annotations
 
 import torch
 
-from engine.corpus import Vocab
-from engine.decoding import Decoding
-from engine.models import CharRNN, State
+from engine.data.corpus import Vocab
+from engine.generation.decoding import Decoding
+from engine.models.char_rnn import CharRNN, State
 
 GREEDY = Decoding()
 MAX_CHARS = 10_000  # one completion's length, as the trainer's prediction length allows

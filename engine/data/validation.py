@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.corpus import Corpus
-from engine.models import CharRNN
+from engine.data.corpus import Corpus
+from engine.models.char_rnn import CharRNN
 
 TAIL_SHARE = 10  # the last 1/10 of the text is held out when nothing follows it
 # Characters scored per evaluation: a big held-out text is sampled (the same stretches each

@@ -3,9 +3,9 @@ are worth looking at (Karpathy et al. 2015 colour text by one cell's activation;
 cells by how they follow a pattern).
 
 The activation at position j is the model's state right after it read text[j]: the same state
-engine.generate.Completer keeps there. Characters outside the vocabulary are skipped by the
-model (the state carries over unchanged), so they have no activation of their own: None at
-their position, and they take no part in the rankings.
+engine.generation.generate.Completer keeps there. Characters outside the vocabulary are skipped by
+the model (the state carries over unchanged), so they have no activation of their own: None at their
+position, and they take no part in the rankings.
 
 Ranges: the state h is bounded in [-1, 1] for every model (tanh for the scratch model and
 nn.RNN; GRU's h mixes tanh values and the zero start; LSTM's h is o * tanh(c)). LSTM's cell c
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.corpus import Vocab
-from engine.models import CharRNN
+from engine.data.corpus import Vocab
+from engine.models.char_rnn import CharRNN
 
 STATES = ("h", "c")
 RANKINGS = ("variance", "in word", "since space")

@@ -18,7 +18,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from engine.models import CharRNN, State
+from engine.models.char_rnn import CharRNN, State
 
 # Sequences of the batch used. dloss/dH_t for sequence b depends on sequence b alone (the loss
 # is a mean over independent rows), so the rows used give their part of the batch's gradient

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.download import ChecksumError, DownloadError, Progress, download_file, sha1_of_file
-from engine.text_file import MissingFile, TextFileError, normalise_newlines, read_text_file
+from engine.data.download import ChecksumError, DownloadError, Progress, download_file, sha1_of_file
+from engine.data.text_file import MissingFile, TextFileError, normalise_newlines, read_text_file
 
 JAYCHOU_URL = "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/jaychou_lyrics.txt.zip"
 JAYCHOU_ZIP = "jaychou_lyrics.txt.zip"
@@ -119,7 +119,7 @@ class Corpus:
 
     `indices` is 1-D in the smallest integer dtype that holds the vocabulary (uint8, int16 or
     int32): a 10 MB text costs 10-20 MB there instead of 80 MB as int64. Widen slices of it
-    before using them as indices (engine.sampling.batch_at does): torch reads uint8 as a mask.
+    before using them as indices (engine.data.sampling.batch_at does): torch reads uint8 as a mask.
     """
 
     name: str
@@ -128,7 +128,7 @@ class Corpus:
     indices: torch.Tensor = field(repr=False)
     sha256: str
     # following(n): up to n characters that come right after `text` in its source (a held-out
-    # split, engine/validation.py); None when the text is all of its source.
+    # split, engine/data/validation.py); None when the text is all of its source.
     following: Callable[[int], str] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.session import SessionError, session_bytes, write_session
-from engine.train import Trainer
+from engine.training.trainer import Trainer
 
 # A trainer reaches a batch boundary within one batch; much longer means it is stuck.
 CAPTURE_TIMEOUT_S = 30.0

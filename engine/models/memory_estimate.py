@@ -26,8 +26,8 @@ from pathlib import Path
 import torch
 
 from engine.config import ConfigError, TrainConfig, spec_of
-from engine.device import resolve_device
-from engine.models import build_model
+from engine.models.char_rnn import build_model
+from engine.training.device import resolve_device
 
 FLOAT_BYTES = 4
 # Numbers per parameter while training (CPU; see above).

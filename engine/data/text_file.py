@@ -1,7 +1,7 @@
 """Reading a user's text file: regular files only, UTF-8 (or the Unicode encoding a byte-order
 mark names), newlines normalised, read piece by piece within a size cap.
 
-engine.corpus turns what this returns into a corpus, and its errors into CorpusError.
+engine.data.corpus turns what this returns into a corpus, and its errors into CorpusError.
 """
 
 from __future__ import annotations

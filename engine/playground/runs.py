@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import TrainConfig
-from engine.events import EpochEnd, RunState
-from engine.train import Trainer
+from engine.training.events import EpochEnd, RunState
+from engine.training.trainer import Trainer
 
 
 @dataclass

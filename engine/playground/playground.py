@@ -1,10 +1,11 @@
 """The playground core: the runs of one session of rnnplay and the threads that serve them.
 
 What the design card calls the engine worker: it owns the trainer thread (one run trains at a
-time, in the order asked), the prompt's completion thread (engine.prompt_follower), and the save
-jobs (engine.save_job), plus the registry of runs with their RunState. Everything it learns it
-reports as `(run_id, event)` through the one callback it was given, with the engine's own
-records (engine.events); run_id is None for reports that concern no run (a refused start).
+time, in the order asked), the prompt's completion thread (engine.generation.prompt_follower), and
+the save jobs (engine.session.save_job), plus the registry of runs with their RunState. Everything
+it learns it reports as `(run_id, event)` through the one callback it was given, with the engine's
+own records (engine.training.events); run_id is None for reports that concern no run (a refused
+start).
 
 Any thread may call its commands; none blocks on training. It knows nothing of Textual: a UI
 shows what it reports and forwards what the user asks (tui/ does exactly that), and its tests
@@ -23,28 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigError, TrainConfig, default_prefixes, spec_of
-from engine.corpus import Corpus, CorpusError, load_corpus
-from engine.decoding import Decoding
-from engine.device_bench import bench_devices, verdict
-from engine.events import (
-    BatchEnd,
+from engine.data.corpus import Corpus, CorpusError, load_corpus
+from engine.generation.decoding import Decoding
+from engine.generation.generate import GREEDY
+from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
+from engine.models.memory_estimate import check_memory
+from engine.playground.events import (
     DevicesTimed,
     Event,
     RunAdded,
     RunRefused,
     RunRemoved,
-    RunState,
     Saved,
-    StatusChanged,
     TargetChanged,
-    TrainerEvent,
 )
-from engine.export import RunRecords, export_runs
-from engine.generate import GREEDY
-from engine.memory_estimate import check_memory
-from engine.prompt_follower import PromptFollower, Views, WeightsSource
-from engine.runs import Run, RunSummary, summarize
-from engine.save_job import SaveJob, SaveOutcome
+from engine.playground.runs import Run, RunSummary, summarize
 from engine.session import (
     SessionError,
     default_save_dir,
@@ -52,7 +46,11 @@ from engine.session import (
     restore_trainer,
     suggest_path,
 )
-from engine.train import Trainer
+from engine.session.export import RunRecords, export_runs
+from engine.session.save_job import SaveJob, SaveOutcome
+from engine.training.device_bench import bench_devices, verdict
+from engine.training.events import BatchEnd, RunState, StatusChanged, TrainerEvent
+from engine.training.trainer import Trainer
 
 Report = Callable[[int | None, Event], None]
 
@@ -533,4 +531,4 @@ class Playground:
 _TROUBLE = (RunState.DIVERGED, RunState.FAILED)
 
 
-__all__ = ["Playground", "Run", "RunSummary"]
+

@@ -1,6 +1,6 @@
 """The prompt's completions, computed on a thread of their own from one run's published weights.
 
-The prompt model is a separate copy (engine.models.build_model) fed the snapshots a trainer
+The prompt model is a separate copy (engine.models.char_rnn.build_model) fed the snapshots a trainer
 publishes between batches, never the live training model. A keystroke only records the wanted
 text and wakes this thread, so typing never waits for a rollout, and training never waits for
 typing.
@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from engine.corpus import Vocab
-from engine.decoding import Decoding
-from engine.events import Completion
-from engine.generate import GREEDY, Completer
-from engine.inspect import inspect_prompt
-from engine.models import build_model
-from engine.snapshots import SnapshotBox
+from engine.data.corpus import Vocab
+from engine.generation.completion import Completion
+from engine.generation.decoding import Decoding
+from engine.generation.generate import GREEDY, Completer
+from engine.inspect.inspection import inspect_prompt
+from engine.models.char_rnn import build_model
+from engine.training.snapshots import SnapshotBox
 
 # How often to look for new weights. A reload replays the prompt text and re-rolls the
 # completion; doing that for every published snapshot would steal CPU from training.
@@ -28,7 +28,7 @@ WEIGHTS_POLL_S = 0.5
 
 @dataclass(frozen=True)
 class Views:
-    """Which views inside the model to compute with each completion (engine.inspect)."""
+    """Which views inside the model to compute with each completion (engine.inspect.inspection)."""
 
     state: str = "h"  # the hidden state shown: "h", or LSTM's cell "c"
     ranking: str = "variance"  # how the heatmap picks its units

@@ -4,7 +4,7 @@ completion, what its hidden units hold over the text, and what its next predicti
 `inspect_prompt` computes all of it for the prompt thread after a keystroke, from the same
 Completer that completes the prompt, and returns frozen records of plain Python values (no
 tensors), safe to hand to another thread. The hidden-unit and saliency views live in
-engine/hidden_units.py and engine/saliency.py; each can also be computed on its own.
+engine/inspect/hidden_units.py and engine/inspect/saliency.py; each can also be computed on its own.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from engine.decoding import Decoding
-from engine.generate import GREEDY, Completer
-from engine.hidden_units import DEFAULT_HEATMAP_UNITS, HiddenUnits, hidden_units
-from engine.saliency import Saliency, saliency
+from engine.generation.decoding import Decoding
+from engine.generation.generate import GREEDY, Completer
+from engine.inspect.hidden_units import DEFAULT_HEATMAP_UNITS, HiddenUnits, hidden_units
+from engine.inspect.saliency import Saliency, saliency
 
 DEFAULT_TOP_K = 10
 

@@ -1,0 +1,9 @@
+"""The text a model learns from, and how it is cut into minibatches.
+
+corpus.py (a Corpus: its text, vocabulary and indices; the named corpora), text_file.py (reading a
+user's text file: regular files only, BOM-named encodings, a size cap), download.py (the book's zip,
+fetched once and checked by SHA-1), fetch_corpus.py (`python -m engine.data.fetch_corpus`, what
+`make corpus` runs), sampling.py (the book's random and consecutive minibatches as tables of start
+offsets), validation.py (the held-out characters and perplexity on them), atomic_write.py (a file
+replaced whole or not at all: downloads and session saves).
+"""

@@ -1,0 +1,6 @@
+"""What a model holds and looks at, for the views inside the model and `rnnplay inspect`.
+
+inspection.py (the odds of the next character and the views together: `inspect_prompt`),
+hidden_units.py (hidden units per character and their rankings), saliency.py (how much the next
+prediction depends on each earlier character), grad_flow.py (|dloss/dH_t| back through time).
+"""
