@@ -15,8 +15,9 @@ import pytest
 from tmpfs import tiny_tmpfs
 
 from engine.config import TrainConfig
+from engine.data import atomic_write
 from engine.data.corpus import load_corpus
-from engine.session import SessionError, atomic_write, load_session, save_session, session_bytes
+from engine.session import SessionError, load_session, save_session, session_bytes
 from engine.training.trainer import Trainer
 
 CRASH_TRIALS = 40

@@ -16,8 +16,9 @@ import pytest
 import torch
 
 from engine.config import TrainConfig
+from engine.data import atomic_write
 from engine.data.corpus import load_corpus
-from engine.session import PeriodicSave, SessionError, atomic_write, load_session
+from engine.session import PeriodicSave, SessionError, load_session
 from engine.training.trainer import Trainer
 from rnnplay import train_cmd
 
