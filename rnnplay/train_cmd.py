@@ -7,14 +7,12 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, CorpusConfig, TrainConfig, default_prefixes, specs
+from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
 from engine.data.corpus import CorpusError, load_corpus
 from engine.data.download import stderr_progress
-from engine.models.memory_estimate import check_memory
 from engine.playground.events import Event
 from engine.session import (
     PeriodicSave,
@@ -24,6 +22,7 @@ from engine.session import (
     restore_trainer,
 )
 from engine.session.export import event_record
+from engine.training.build import build_trainer
 from engine.training.device import DeviceError, resolve_device
 from engine.training.events import EpochEnd, RunState, Sample, StatusChanged
 from engine.training.trainer import Trainer
@@ -176,14 +175,10 @@ def _fresh(args: argparse.Namespace, reporter: Reporter) -> Trainer:
     source = CorpusConfig(**given(args, CorpusConfig))
     source.check()
     settings = given(args, TrainConfig)
-    config = TrainConfig(**settings)
-    config.check()
-    device = resolve_device(config.device)  # before a corpus download that would be wasted
+    # Refused before a corpus download that would be wasted.
+    resolve_device(TrainConfig.from_dict(settings).device)
     corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"))
-    if "prefixes" not in settings:
-        config = replace(config, prefixes=default_prefixes(corpus))
-    check_memory(config, len(corpus.vocab), device)
-    return Trainer(corpus, config, on_event=reporter)
+    return build_trainer(corpus, settings, reporter)
 
 
 def _resumed(args: argparse.Namespace, reporter: Reporter) -> Trainer:

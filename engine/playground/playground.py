@@ -23,12 +23,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, TrainConfig, default_prefixes, spec_of
+from engine.config import ConfigError, TrainConfig, spec_of
 from engine.data.corpus import Corpus, CorpusError, load_corpus
 from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY
 from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
-from engine.models.memory_estimate import check_memory
 from engine.playground.events import (
     DevicesTimed,
     Event,
@@ -48,6 +47,7 @@ from engine.session import (
 )
 from engine.session.export import RunRecords, export_runs
 from engine.session.save_job import SaveJob, SaveOutcome
+from engine.training.build import build_trainer
 from engine.training.device_bench import bench_devices, verdict
 from engine.training.events import BatchEnd, RunState, StatusChanged, TrainerEvent
 from engine.training.trainer import Trainer
@@ -381,21 +381,15 @@ class Playground:
         handler = self._handler(run_id)
         try:
             corpus = self._corpus(request.corpus, request.max_chars)
-            settings = dict(request.settings)
-            if not settings.get("prefixes"):  # none given: the corpus's own
-                settings["prefixes"] = default_prefixes(corpus)
-            config = TrainConfig.from_dict(settings)
-            # Refused here, with what would fit, rather than by the allocator mid-build.
-            check_memory(config, len(corpus.vocab))
-            trainer = Trainer(corpus, config, on_event=handler)
+            trainer = build_trainer(corpus, request.settings, handler)
         except ConfigError as exc:
             self._emit(None, RunRefused(str(exc), exc.field))
             return
         except CorpusError as exc:
             self._emit(None, RunRefused(str(exc), "corpus"))
             return
-        run = Run(run_id, self._new_label(config), request.corpus, request.max_chars, trainer,
-                  RunState.IDLE)  # fmt: skip
+        label = self._new_label(trainer.config)
+        run = Run(run_id, label, request.corpus, request.max_chars, trainer, RunState.IDLE)
         self._adopt(run)
         self._train(run)
 

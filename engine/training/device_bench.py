@@ -20,6 +20,7 @@ import torch
 
 from engine.config import ConfigError, TrainConfig
 from engine.data.corpus import Corpus
+from engine.training.build import build_trainer
 from engine.training.device import DeviceError, cuda_unavailable_reason
 from engine.training.events import BatchEnd, TrainerEvent
 from engine.training.trainer import Trainer
@@ -81,7 +82,7 @@ def time_device(
 
     threads_before = torch.get_num_threads()
     try:
-        trainer = Trainer(corpus, cfg, on_event=on_event)
+        trainer = build_trainer(corpus, cfg.to_dict(), on_event)
         marks.append(time.perf_counter())
         # Short epochs end before enough batches are done: train on into the next one.
         while len(marks) <= warmup + batches and trainer.run_epoch() is not None:
