@@ -1,35 +1,15 @@
-"""Fixtures for the app's tests: the real playground core on a tiny corpus, and UI waits."""
+"""Fixtures for the app's tests: a per-test save folder, one torch thread, a frozen clock."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from textual.pilot import Pilot
 
 import engine.training.trainer
-from tui.app import AppOptions, RnnplayApp
 
-# Small enough that an epoch takes milliseconds, long enough for the book's two prefixes. Kept
-# in the repository and named relative to the working directory, so snapshots show one path.
-TINY_FILE = Path(__file__).parent / "tiny_lyrics.txt"
-TINY_TEXT = TINY_FILE.read_text(encoding="utf-8")
-TINY_SETUP = {
-    "max_chars": "0",
-    "hidden": "16",
-    "batch_size": "4",
-    "num_steps": "8",
-    "lr": "30",
-    "epochs": "20",
-    "pred_period": "10",
-    "pred_len": "20",
-    "device": "cpu",
-}
+
 @pytest.fixture(autouse=True)
 def save_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Sessions (saves, autosaves on quit) go to a per-test folder, never the checkout's."""
@@ -50,31 +30,3 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     ticks = iter(range(10**9))
     clock = SimpleNamespace(perf_counter=lambda: next(ticks) / 1000)
     monkeypatch.setattr(engine.training.trainer, "time", clock)
-
-
-def make_app(
-    train: bool = False, prompt: str = "", load: str | None = None, **setup: str
-) -> RnnplayApp:
-    values = {"corpus": os.path.relpath(TINY_FILE), **TINY_SETUP, **setup}
-    return RnnplayApp(AppOptions(train=train, setup=values, prompt=prompt, load=load))
-
-
-async def wait_for(
-    pilot: Pilot, condition: Callable[[], bool], timeout: float = 15.0, what: str = ""
-) -> None:
-    """Let the app run until `condition` holds (the threads post to it asynchronously).
-
-    The timeout is generous: it only bounds a hang, and a busy 2-core CI box is slow.
-    """
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await pilot.pause(0.02)
-    await asyncio.sleep(0)
-
-
-def notified(app: RnnplayApp, words: str) -> bool:
-    """Whether a toast containing `words` (in its title or message) was shown."""
-    return any(words in f"{n.title} {n.message}" for n in app._notifications)
-

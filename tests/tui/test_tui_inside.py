@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import make_app, wait_for
+from helpers import make_app, wait_for
 from screen_text import screen_text
 from textual.pilot import Pilot
 

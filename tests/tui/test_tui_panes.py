@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 
-from conftest import TINY_TEXT, make_app, notified, wait_for
+from helpers import TINY_TEXT, make_app, notified, wait_for
 from screen_text import screen_text
 from textual import events
 from textual.widgets import Input, Select

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_app, notified, wait_for
+from helpers import make_app, notified, wait_for
 from screen_text import screen_text
 from textual.widgets import DataTable, Input
 

@@ -4,7 +4,7 @@ the trainer's clock frozen: the frame is exact)."""
 from __future__ import annotations
 
 import pytest
-from conftest import make_app, wait_for
+from helpers import make_app, wait_for
 from textual.pilot import Pilot
 
 from tui.widgets.curves import CurvesPlot
