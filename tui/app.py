@@ -20,22 +20,27 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from engine.generation.decoding import Decoding
-from engine.generation.prompt_follower import Views
-from engine.playground import Playground
+from engine.playground import (
+    Decoding,
+    Playground,
+    SaveJob,
+    Views,
+    available_devices,
+    default_save_dir,
+    list_sessions,
+)
 from engine.playground.events import (
+    BatchEnd,
     Completion,
     Event,
     RunAdded,
     RunRefused,
     RunRemoved,
+    RunState,
     Saved,
+    StatusChanged,
     TargetChanged,
 )
-from engine.session import default_save_dir, list_sessions
-from engine.session.save_job import SaveJob
-from engine.training.device import available_devices
-from engine.training.events import BatchEnd, RunState, StatusChanged
 from tui import exit_guard
 from tui.form_text import config_form, lr_text, settings_differ
 from tui.main_screen import MainScreen

@@ -19,19 +19,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from engine.generation.decoding import Decoding
+from engine.playground import Decoding, RunSummary
 from engine.playground.events import (
+    BatchEnd,
     Completion,
     DevicesTimed,
+    EpochEnd,
     Event,
     RunAdded,
     RunRefused,
     RunRemoved,
+    RunState,
+    Sample,
     Saved,
+    StatusChanged,
     TargetChanged,
 )
-from engine.playground.runs import RunSummary
-from engine.training.events import BatchEnd, EpochEnd, RunState, Sample, StatusChanged
 from tui.paths import shown_path
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane

@@ -12,8 +12,7 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 
-from engine.playground.events import Completion, Event
-from engine.training.events import BatchEnd
+from engine.playground.events import BatchEnd, Completion, Event
 
 M = TypeVar("M", bound=Message)
 

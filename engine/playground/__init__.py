@@ -1,11 +1,36 @@
 """The playground core a UI drives: the runs of one session of rnnplay and the threads that
-serve them. A UI imports this package (and engine.config) only; tests/test_layering.py checks it.
+serve them. A UI imports this package, its events and engine.config, nothing below them
+(tests/test_layering.py checks tui/ does): what it needs of the lower layers is named here.
 
 playground.py (the facade: commands and reports), runs.py (a run in the registry and its summary),
-events.py (the core's own reports; the trainer's are in engine/training/events.py).
+events.py (every record the core reports: the trainer's, re-exported, and the core's own).
 """
 
+from engine.generation.decoding import Decoding
+from engine.generation.prompt_follower import Views
+from engine.inspect.hidden_units import RANKINGS, HiddenUnits
+from engine.inspect.inspection import Inspection, NextCharOdds
+from engine.inspect.saliency import Saliency
 from engine.playground.playground import Playground
 from engine.playground.runs import Run, RunSummary
+from engine.session import SessionInfo, default_save_dir, list_sessions
+from engine.session.save_job import SaveJob
+from engine.training.device import available_devices
 
-__all__ = ["Playground", "Run", "RunSummary"]
+__all__ = [
+    "RANKINGS",
+    "Decoding",
+    "HiddenUnits",
+    "Inspection",
+    "NextCharOdds",
+    "Playground",
+    "Run",
+    "RunSummary",
+    "Saliency",
+    "SaveJob",
+    "SessionInfo",
+    "Views",
+    "available_devices",
+    "default_save_dir",
+    "list_sessions",
+]

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 
 from engine.config import TrainConfig
 from engine.generation.completion import Completion  # re-exported: a UI imports it from here
-from engine.training.events import EpochEnd, RunState, Sample, TrainerEvent
+
+# The trainer's records, re-exported: a UI takes every record from here.
+from engine.training.events import (  # noqa: F401
+    BatchEnd,
+    EpochEnd,
+    RunState,
+    Sample,
+    StatusChanged,
+    TrainerEvent,
+)
 
 
 @dataclass(frozen=True)

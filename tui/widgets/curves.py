@@ -18,7 +18,7 @@ from textual.app import RenderResult
 from textual.binding import Binding
 from textual_plotext import PlotextPlot
 
-from engine.training.events import EpochEnd
+from engine.playground.events import EpochEnd
 from tui.numbers import tick_text
 
 # Runs overlaid at once; older ones drop off the plot (they stay in the runs table).

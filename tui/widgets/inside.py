@@ -12,9 +12,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from engine.inspect.hidden_units import RANKINGS, HiddenUnits
-from engine.inspect.inspection import Inspection
-from engine.training.events import EpochEnd
+from engine.playground import RANKINGS, HiddenUnits, Inspection
+from engine.playground.events import EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
 
 VIEWS = ("odds", "units", "looks at", "gradient flow")

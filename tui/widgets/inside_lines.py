@@ -20,10 +20,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from engine.inspect.hidden_units import HiddenUnits
-from engine.inspect.inspection import NextCharOdds
-from engine.inspect.saliency import Saliency
-from engine.training.events import EpochEnd
+from engine.playground import HiddenUnits, NextCharOdds, Saliency
+from engine.playground.events import EpochEnd
 
 BARS = " ▁▂▃▄▅▆▇█"
 LABEL = 5  # cells before a row of the units view: the unit's number, right-aligned, and a gap

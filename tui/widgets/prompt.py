@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.timer import Timer
 from textual.widget import Widget
 
-from engine.generation.decoding import Decoding
+from engine.playground import Decoding
 
 MIN_LENGTH, MAX_LENGTH = 5, 200
 # What ctrl+t and ctrl+k step through: greedy (the book's) first, then sampling.

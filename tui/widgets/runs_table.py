@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from engine.playground.runs import RunSummary
+from engine.playground import RunSummary
 from tui.numbers import perplexity_text, rate_text
 
 # Fixed widths (each with a space to spare), so the table looks the same whatever values passed

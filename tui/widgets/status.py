@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from engine.playground.runs import RunSummary
+from engine.playground import RunSummary
 from tui.numbers import perplexity_text
 
 STATE_STYLE = {
