@@ -26,7 +26,7 @@ JAYCHOU_ZIP = "jaychou_lyrics.txt.zip"
 JAYCHOU_MEMBER = "jaychou_lyrics.txt"
 JAYCHOU_SHA1 = "9529987e701a4f37048ab778270a5dde9a762a0b"
 BUILTIN = ("jaychou", "pysrc")
-DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+DEFAULT_CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
 # Pure-Python stdlib modules (no C-only ones, which have no source). The order is part of the
 # corpus: changing it changes the text, its vocabulary and its sha256.
