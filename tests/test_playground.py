@@ -11,7 +11,7 @@ import pytest
 
 from engine.generation.generate import Completer
 from engine.models.char_rnn import build_model
-from engine.playground import Playground
+from engine.playground import ClearPlan, Playground, UnsavedPolicy
 from engine.playground.events import (
     Completion,
     Event,
@@ -160,12 +160,14 @@ def test_clearing_finished_runs_keeps_the_live_one(play, rec, tiny_corpus) -> No
     rec.status(1, RunState.FINISHED)
     play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
     rec.status(2, RunState.RUNNING)
-    assert play.clear_finished() == [1]
+    plan = play.clear_plan()
+    assert plan.saved == () and [s.id for s in plan.unsaved] == [1]
+    assert play.clear(UnsavedPolicy.DISCARD) == []
     assert [s.id for s in play.summaries()] == [2]
     assert rec.of(RunRemoved, 1) and not rec.of(RunRemoved, 2)
     play.stop()
     rec.status(2, RunState.STOPPED)
-    assert play.clear_finished() == [], "the selected run stays: F6 trains it on"
+    assert play.clear_plan() == ClearPlan((), ()), "the selected run stays: it trains on"
     assert play.train_on() is None
     rec.wait(lambda r, e: r == 2 and isinstance(e, TargetChanged))
     play.stop()
@@ -233,7 +235,7 @@ def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None
     began = time.monotonic()
     play.close(timeout=5)
     assert time.monotonic() - began < 1.0
-    assert not play._thread.is_alive() and not play.prompt._thread.is_alive()
+    assert not play.worker.thread.is_alive() and not play.prompt._thread.is_alive()
 
 
 def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
@@ -242,7 +244,9 @@ def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
         rec.status(run_id, RunState.FINISHED)
     assert play.selected == 2
     assert play.select(1) and play.prompt.following == 1
-    assert play.remove(1) is None
+    assert "#1 scratch·random has training no file holds" in play.remove(1)
+    assert play.selected == 1 and not rec.of(RunRemoved), "refused: nothing changed"
+    assert play.remove(1, unsaved=UnsavedPolicy.DISCARD) is None
     assert play.selected == 2 and play.prompt.following == 2
     assert play.remove(1) == "no run #1"
     play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))

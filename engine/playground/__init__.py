@@ -2,8 +2,12 @@
 serve them. A UI imports this package, its events and engine.config, nothing below them
 (tests/test_layering.py checks tui/ does): what it needs of the lower layers is named here.
 
-playground.py (the facade: commands and reports), runs.py (a run in the registry and its summary),
-events.py (every record the core reports: the trainer's, re-exported, and the core's own).
+playground.py (the facade a UI drives: commands and reports), lifecycle.py (what each run state
+allows, and what removing does with unsaved training), registry.py (the runs, their unique labels,
+the selection), runs.py (a run and its summary), reporter.py (a run's trainer records on their way
+out), worker.py (the trainer thread), loader.py (loads on threads of their own), saving.py (save
+jobs, autosave, export, file names), events.py (every record the core reports: the trainer's,
+re-exported, and the core's own).
 """
 
 from engine.generation.decoding import Decoding
@@ -11,7 +15,9 @@ from engine.generation.prompt_follower import Views
 from engine.inspect.hidden_units import RANKINGS, HiddenUnits
 from engine.inspect.inspection import Inspection, NextCharOdds
 from engine.inspect.saliency import Saliency
+from engine.playground.lifecycle import Action, UnsavedPolicy, allowed
 from engine.playground.playground import Playground
+from engine.playground.registry import ClearPlan
 from engine.playground.runs import Run, RunSummary
 from engine.session import SessionInfo, default_save_dir, list_sessions
 from engine.session.save_job import SaveJob
@@ -19,6 +25,8 @@ from engine.training.device import available_devices
 
 __all__ = [
     "RANKINGS",
+    "Action",
+    "ClearPlan",
     "Decoding",
     "HiddenUnits",
     "Inspection",
@@ -29,7 +37,9 @@ __all__ = [
     "Saliency",
     "SaveJob",
     "SessionInfo",
+    "UnsavedPolicy",
     "Views",
+    "allowed",
     "available_devices",
     "default_save_dir",
     "list_sessions",

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.config import TrainConfig
+from engine.playground.lifecycle import Action, allowed
 from engine.training.events import EpochEnd, RunState
 from engine.training.trainer import Trainer
+
+if TYPE_CHECKING:
+    from engine.playground.reporter import RunReporter
 
 
 @dataclass
 class Run:
     """A run in the registry. Its fields change on the trainer thread; read them through
-    `Playground.summary`, which copies them under the registry lock."""
+    `Playground.summary`, which copies them under the registry lock. The registry gives it its
+    id and label when it joins (0 and "" until then)."""
 
-    id: int
-    label: str
     corpus: str  # the spec it was loaded with: "jaychou", "pysrc" or a path
     max_chars: int
     trainer: Trainer
@@ -25,10 +29,16 @@ class Run:
     progress: int = 0  # batches trained since it was built or loaded (trainer thread)
     saved_progress: int = 0  # `progress` as the newest save holds it
     message: str = ""  # why it diverged or failed
+    reporter: RunReporter | None = None  # its trainer's on_event, for a crash it cannot report
+    id: int = 0
+    label: str = ""
 
     @property
     def unsaved(self) -> bool:
         return self.progress != self.saved_progress
+
+    def allows(self, action: Action) -> bool:
+        return action in allowed(self.state)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,10 @@ class RunSummary:
     @property
     def perplexity(self) -> float | None:
         return self.last.perplexity if self.last is not None else None
+
+    def allows(self, action: Action) -> bool:
+        """Whether the run's state allows `action` (engine.playground.lifecycle's table)."""
+        return action in allowed(self.state)
 
 
 def summarize(run: Run) -> RunSummary:

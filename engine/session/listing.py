@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from engine.session import container
@@ -22,12 +23,24 @@ def default_save_dir() -> Path:
     return Path(env).expanduser() if env else REPO_ROOT / "saves"
 
 
-def suggest_path(trainer: Trainer, directory: Path | None = None) -> Path:
-    """A fresh file name such as saves/jaychou-scratch-e30-20260101-120000.rnnplay."""
+def suggest_path(
+    trainer: Trainer, directory: Path | None = None, taken: Collection[Path] = ()
+) -> Path:
+    """A fresh file name such as saves/jaychou-scratch-random-20260101-120000.rnnplay: neither
+    on disk nor in `taken` (names already given to saves in progress).
+
+    It names no epoch: a run keeps its file for later saves, and the epoch it holds then is
+    not the one it held when named (the load dialog reads the epoch from the file's header).
+    """
+    cfg = trainer.config
     corpus = re.sub(r"[^\w.-]+", "_", Path(trainer.corpus.name).stem)[:40] or "corpus"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    name = f"{corpus}-{trainer.config.model}-e{trainer.epoch}-{stamp}{SUFFIX}"
-    return (directory or default_save_dir()) / name
+    stem = f"{corpus}-{cfg.model}-{cfg.sampling}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder = directory or default_save_dir()
+    path, n = folder / f"{stem}{SUFFIX}", 1
+    while path in taken or path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{SUFFIX}"
+    return path
 
 
 def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:

@@ -1,0 +1,72 @@
+"""Opening a session file as a new run, on a thread of its own: reading, checking and restoring
+take seconds for a big model, and neither the run that trains nor a UI waits for them. A load
+touches no other run; a refused one changes nothing and says why (RunRefused).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.playground.events import RunRefused
+from engine.playground.registry import Registry
+from engine.playground.reporter import Report, RunReporter
+from engine.playground.runs import Run
+from engine.playground.worker import Adopt, TrainerWorker
+from engine.session import SessionError, load_session, restore_trainer
+from engine.training.events import RunState
+
+
+class Loader:
+    def __init__(
+        self,
+        registry: Registry,
+        report: Report,
+        new_reporter: Callable[[], RunReporter],
+        adopt: Adopt,
+        worker: TrainerWorker,
+        closing: threading.Event,
+        threads: int | None,
+    ) -> None:
+        self._registry, self._report = registry, report
+        self._new_reporter, self._adopt, self._worker = new_reporter, adopt, worker
+        self._closing = closing
+        self._threads = threads  # torch threads for restored trainers (None: as saved)
+
+    def load(self, path: str | Path, train: bool, epochs: int | None) -> threading.Thread:
+        """Start reading `path`; the new run joins the registry selected and LOADED (RunAdded),
+        or RunRefused says why not. With `train` it trains on to `epochs` unless another run
+        trains (one at a time): then its notes say so."""
+        thread = threading.Thread(
+            target=self._load, args=(str(path), train, epochs), name="rnnplay-load", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _load(self, path: str, train: bool, epochs: int | None) -> None:
+        reporter = self._new_reporter()
+        try:
+            session = load_session(path)
+            trainer = restore_trainer(session, reporter, threads=self._threads)
+        except SessionError as exc:
+            self._report(None, RunRefused(str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001 - a load must never take the app down
+            self._report(None, RunRefused(f"cannot load {path}: {type(exc).__name__}: {exc}"))
+            return
+        if self._closing.is_set():
+            return
+        notes = list(session.notes)
+        training = self._registry.active() if train else None
+        if training is not None:
+            notes.append(
+                f"loaded without training on: {training.label} is training and one run trains "
+                "at a time; train this one on once it stops"
+            )
+        ref = session.corpus
+        run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
+                  reporter=reporter)  # fmt: skip
+        self._adopt(run, reporter, session.label, session.prompt, tuple(notes))
+        if train and training is None:
+            self._worker.train_on(run.id, epochs)

@@ -1,0 +1,139 @@
+"""The runs of one session of rnnplay: who they are (ids, unique labels), which one is selected,
+and what each may do now (engine.playground.lifecycle's table), all under one lock, since the
+trainer thread, the loader, save jobs and a UI reach them at once.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from engine.playground.lifecycle import Action, UnsavedPolicy
+from engine.playground.runs import Run, RunSummary, summarize
+from engine.training.events import RunState
+
+_TROUBLE = (RunState.DIVERGED, RunState.FAILED)
+
+
+@dataclass(frozen=True)
+class ClearPlan:
+    """The runs that clearing would remove (those done for good, except the selected one),
+    split by whether a file holds all of their training."""
+
+    saved: tuple[RunSummary, ...]
+    unsaved: tuple[RunSummary, ...]
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.runs: dict[int, Run] = {}
+        self.selected: int | None = None  # what save, train-on and the prompt act on
+        self._last_id = 0
+        # Every "#N" a label has used in this session: a number is never given twice, also
+        # after its run is removed, so "#1" always means the same run.
+        self._numbers: set[int] = set()
+
+    # -- joining and leaving ----------------------------------------------------------------
+    def add(self, run: Run, saved_label: str = "") -> None:
+        """Give `run` its id and a unique label, and select it. A loaded run keeps the label
+        it was saved under (its samples say it) unless a run here has used its number."""
+        with self.lock:
+            self._last_id += 1
+            run.id = self._last_id
+            run.label = self._label(saved_label, run)
+            self.runs[run.id] = run
+            self.selected = run.id
+
+    def _label(self, saved: str, run: Run) -> str:
+        kept = re.match(r"#(\d+) ", saved)
+        if kept and int(kept.group(1)) not in self._numbers:
+            self._numbers.add(int(kept.group(1)))
+            return saved
+        number = max(self._numbers, default=0) + 1
+        self._numbers.add(number)
+        cfg = run.trainer.config
+        return f"#{number} {cfg.model}·{cfg.sampling}"
+
+    def take(self, run_id: int, unsaved: UnsavedPolicy) -> tuple[str | None, Run | None]:
+        """Drop a run if its state allows and, with unsaved training, only under DISCARD.
+        Returns (why not, None) or (None, the run selected now, if the selection moved to the
+        newest one left)."""
+        with self.lock:
+            run = self.runs.get(run_id)
+            if run is None:
+                return f"no run #{run_id}", None
+            why_not = self.why_not(run, Action.REMOVE)
+            if why_not is None and run.unsaved and unsaved != UnsavedPolicy.DISCARD:
+                why_not = f"{run.label} has training no file holds: save it first, or discard it"
+            if why_not is not None:
+                return why_not, None
+            del self.runs[run_id]
+            if self.selected != run_id:
+                return None, None
+            self.selected = max(self.runs, default=None)
+            return None, self.runs.get(self.selected) if self.selected is not None else None
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, run_id: int | None) -> Run | None:
+        with self.lock:
+            return self.runs.get(run_id) if run_id is not None else None
+
+    def chosen(self) -> Run | None:
+        """The selected run."""
+        return self.get(self.selected)
+
+    def active(self) -> Run | None:
+        """The run holding the trainer thread (running or paused), if any."""
+        with self.lock:
+            return next((r for r in self.runs.values() if r.state.active), None)
+
+    def summaries(self) -> list[RunSummary]:
+        with self.lock:
+            return [summarize(run) for run in self.runs.values()]
+
+    def summary(self, run_id: int) -> RunSummary | None:
+        with self.lock:
+            run = self.runs.get(run_id)
+            return summarize(run) if run is not None else None
+
+    def clear_plan(self) -> ClearPlan:
+        with self.lock:
+            done = [
+                summarize(r)
+                for r in self.runs.values()
+                if r.allows(Action.CLEAR) and r.id != self.selected
+            ]
+        return ClearPlan(
+            saved=tuple(s for s in done if not s.unsaved),
+            unsaved=tuple(s for s in done if s.unsaved),
+        )
+
+    # -- the lifecycle ------------------------------------------------------------------------
+    @staticmethod
+    def why_not(run: Run, action: Action) -> str | None:
+        """None if the run's state allows `action`, else why not in a line."""
+        if run.allows(action):
+            return None
+        if run.state.active:
+            done = action == Action.TRAIN_ON
+            return f"{run.label} is {run.state}" + (" already" if done else ": stop it first")
+        return f"{run.label} is {run.state}: it cannot {action}"
+
+    def claim(self, run_id: int) -> Run | None:
+        """Mark a run as training, if it is still here and may train on (the trainer thread
+        calls this just before training it, so a remove meanwhile cannot pull it away)."""
+        with self.lock:
+            run = self.runs.get(run_id)
+            if run is None or not run.allows(Action.TRAIN_ON):
+                return None
+            run.state = RunState.RUNNING
+            return run
+
+    def set_state(self, run_id: int, state: RunState, message: str) -> None:
+        with self.lock:
+            run = self.runs.get(run_id)
+            if run is not None:
+                run.state = state
+                run.message = message if state in _TROUBLE else ""
