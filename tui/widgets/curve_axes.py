@@ -1,0 +1,61 @@
+"""The plot's axes: 1-2-5 ticks on a log axis drawn in log10 space, round epoch ticks, and
+thinning a long series to what the plot's columns can show."""
+
+from __future__ import annotations
+
+import math
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 ticks between lo and hi (positive values), for a log axis drawn in log10 space."""
+    ticks = []
+    exp = math.floor(math.log10(max(lo, 1e-12)))
+    while 10**exp <= hi * 10:
+        for m in (1, 2, 5):
+            t = m * 10**exp
+            if lo / 1.01 <= t <= hi * 1.01:
+                ticks.append(t)
+        exp += 1
+    if len(ticks) > 6:
+        ticks = [t for t in ticks if str(t).lstrip("0.").startswith("1")] or ticks
+    if len(ticks) < 3:
+        # A narrow range: label both ends too, so the axis still reads as numbers.
+        ticks = sorted({float(f"{lo:.2g}"), *ticks, float(f"{hi:.2g}")})
+    return ticks
+
+
+def spread(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
+    """Drop ticks that would land on the same or adjacent rows: plotext then picks one of the
+    colliding labels by string hash order, which differs between processes."""
+    span = math.log10(hi) - math.log10(lo) or 1.0
+    min_gap = 2 * span / rows
+    kept: list[float] = []
+    for t in ticks:
+        if not kept or math.log10(t) - math.log10(kept[-1]) >= min_gap:
+            kept.append(t)
+    return kept
+
+
+def round_ticks(lo: int, hi: int, most: int) -> list[int]:
+    """At most `most` ticks between lo and hi (epochs) on multiples of 1, 2 or 5 x 10^k."""
+    span = max(1, hi - lo)
+    step = 1
+    for power in range(0, 10):
+        for m in (1, 2, 5):
+            step = m * 10**power
+            if span / step <= max(1, most):
+                first = -(-lo // step) * step
+                return list(range(max(step, first), hi + 1, step)) or [hi]
+    return [hi]
+
+
+def thin(xs: list[int], ys: list[float], width: int) -> tuple[list[int], list[float]]:
+    """Keep at most ~2 points per column: more cannot be drawn, only cost build time."""
+    limit = max(8, 2 * width)
+    if len(xs) <= limit:
+        return xs, ys
+    step = math.ceil(len(xs) / limit)
+    idx = list(range(0, len(xs), step))
+    if idx[-1] != len(xs) - 1:
+        idx.append(len(xs) - 1)
+    return [xs[i] for i in idx], [ys[i] for i in idx]
