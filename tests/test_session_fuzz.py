@@ -142,8 +142,12 @@ def _use(path: Path, corpus: Corpus) -> str:
         session = load_session(path)
     except SessionError as e:
         assert "\n" not in str(e)
-        assert info.problem is not None or info.readable  # listing never raises, either way
-        return "refused on load"
+        if info.readable:
+            return "refused on load"  # the summary in the header is sound, the damage deeper
+        # The load screen lists it with why, in one line, and nothing read from the bad header.
+        assert info.problem and info.problem.strip() and "\n" not in info.problem, info.problem
+        assert (info.model, info.epoch, info.perplexity, info.corpus) == ("", 0, None, "")
+        return "refused on load, listed as damaged"
     assert info.readable, info.problem  # what loads must list
     predict(session.build_model(), session.vocab, session.prompt[:20] or "分", 3,
             torch.device("cpu"))

@@ -47,7 +47,14 @@ async def test_next_character_odds_follow_the_prompt():
         await trained_with_views(pilot, 1)
         odds = app.main.last_completion.inspection.odds
         assert inside(app).view == "odds" and odds is not None
-        assert math.isclose(sum(p for _, p in odds.top), 1.0, abs_tol=0.2) or len(odds.top) == 10
+        # The ten likeliest of a distribution over the corpus's characters, likeliest first; the
+        # ones not listed share what is left, none more likely than the tenth.
+        probs = [p for _, p in odds.top]
+        vocab = len(app.playground._runs[1].trainer.corpus.vocab)
+        assert len(probs) == 10 < vocab and probs == sorted(probs, reverse=True)
+        assert 0 < probs[-1] and 1 - probs[-1] * (vocab - 10) <= sum(probs) <= 1 + 1e-6
+        assert odds.entropy <= math.log(vocab) and math.isclose(
+            odds.effective_choices, math.exp(odds.entropy))
         text = screen_text(app)
         assert "inside: odds" in text and "entropy" in text
         top_char, top_p = odds.top[0]
