@@ -1,9 +1,9 @@
 """The working screen: setup, status, runs, curves, prompt and samples, showing what the core
 reports.
 
-`show(run_id, event)` is the one way engine reports reach the panes: each kind of record is
-handed to the panes that show it. The screen keeps no run logic; which run the status line and
-the prompt follow is the core's choice (Playground.selected), passed in with each report.
+The panes are reached through it; tui/reports.py hands each engine report to the panes that
+show it. The screen keeps no run logic; which run the status line and the prompt follow is the
+core's choice (Playground.selected).
 
 Two layouts: from WIDE_FROM columns the setup form stays beside the rest; below, it is hidden
 until F4 shows it, so the plot, the prompt and the samples get the width.
@@ -20,22 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine.playground import Decoding, RunSummary
-from engine.playground.events import (
-    BatchEnd,
-    Completion,
-    DevicesTimed,
-    EpochEnd,
-    Event,
-    RunAdded,
-    RunRefused,
-    RunRemoved,
-    RunState,
-    Sample,
-    Saved,
-    StatusChanged,
-    TargetChanged,
-)
-from tui.paths import shown_path
+from engine.playground.events import Completion
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane
 from tui.widgets.prompt import PromptPane
@@ -48,7 +33,8 @@ from tui.widgets.status import StatusPane
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_FROM = 100  # columns from which the setup form stays on screen
 # Rows below which the screen is short: the views inside the model (F10) take the samples'
-# place and the prompt and the views grow less, so the plot keeps its rows (80x24 is common).
+# place and the runs table, the prompt and the views grow less, so the plot keeps its rows
+# (80x24 is common).
 SHORT_BELOW = 32
 
 
@@ -89,8 +75,6 @@ class MainScreen(Screen[None]):
         self.devices = devices
         self.setup_values = setup
         self.on_edit = on_edit
-        self.labels: dict[int, str] = {}  # run id -> label, for samples and notes
-        self.clips: dict[int, float] = {}  # run id -> its clip threshold θ
         self.last_completion: Completion | None = None  # what the prompt shows
 
     def compose(self) -> ComposeResult:
@@ -202,97 +186,3 @@ class MainScreen(Screen[None]):
 
     def note(self, text: str, style: str = "dim") -> None:
         self.samples.add_note(text, style)
-
-    # -- reports ------------------------------------------------------------------------------
-    def show(self, run_id: int | None, event: Event, selected: int | None) -> None:
-        """Show one engine report; `selected` is the run the status line follows."""
-        mine = run_id is not None and run_id == selected
-        if isinstance(event, BatchEnd):
-            self.plot.add_batch(run_id, event.step, event.loss)
-            if mine:
-                self.status.progress(event.epoch, event.batch, event.batches, event.chars_per_sec)
-        elif isinstance(event, EpochEnd):
-            # The status line's numbers follow with the runs table's, from one summary
-            # (App._refresh_views), so the two never disagree.
-            self.plot.add_point(run_id, event)
-            if mine:
-                self.inside.show_epoch(event, self.clips.get(run_id, 0.0))
-        elif isinstance(event, Sample):
-            self.samples.add_sample(self._label(run_id), event.epoch, event.prefix, event.text)
-        elif isinstance(event, StatusChanged):
-            self._status_changed(run_id, event, mine)
-        elif isinstance(event, TargetChanged):
-            if mine:
-                self.status.set_target(event.epochs, event.lr)
-        elif isinstance(event, RunAdded):
-            self._run_added(run_id, event)
-        elif isinstance(event, RunRemoved):
-            self.plot.remove_run(run_id)
-            self.labels.pop(run_id, None)
-        elif isinstance(event, RunRefused):
-            self.setup.show_error(event.message, event.field)
-        elif isinstance(event, Saved):
-            self._saved(event)
-        elif isinstance(event, Completion):
-            self._completion(event)
-        elif isinstance(event, DevicesTimed):
-            self._devices_timed(run_id, event)
-
-    def _label(self, run_id: int | None) -> str:
-        return self.labels.get(run_id, f"#{run_id}") if run_id is not None else ""
-
-    def _run_added(self, run_id: int | None, run: RunAdded) -> None:
-        assert run_id is not None
-        self.labels[run_id] = run.label
-        cfg = run.config
-        self.clips[run_id] = cfg.clip
-        color = self.plot.add_run(run_id, run.label, run.vocab_size, cfg.clip, run.history)
-        self.runs.curve_colors[run_id] = color
-        where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
-        self.note(
-            f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
-            f"lr {cfg.learning_rate:g}, clip {cfg.clip:g}, {run.device}"
-        )
-        for sample in run.samples:
-            self.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text)
-        for note in run.notes:
-            self.note(f"note: {note}", style="yellow")
-        self.prompt.set_note("")
-        if run.path is not None:
-            self.prompt.set_text(run.prompt)
-
-    def _status_changed(self, run_id: int | None, event: StatusChanged, mine: bool) -> None:
-        trouble = event.status in (RunState.DIVERGED, RunState.FAILED)
-        if mine:
-            self.status.set_state(event.status, event.message if trouble else "")
-        if trouble:
-            # The reason stays in the log; the status line has room for its start only.
-            self.note(f"{self._label(run_id)} {event.status}: {event.message}", style="red")
-            if event.status == RunState.DIVERGED:
-                # Training it on would meet the same batch with the same weights: a new run.
-                self.note(
-                    "a lower lr in the setup (F4), then F5 starts a new run; this one stays",
-                    style="yellow",
-                )
-            self.plot.mark_ended(run_id, f"{event.status} in epoch {event.epoch + 1}")
-
-    def _saved(self, event: Saved) -> None:
-        if event.error is not None:
-            self.note(f"not saved: {event.error}", style="red")
-        elif not event.quiet:
-            self.note(f"saved to {shown_path(event.path)}")
-
-    def _devices_timed(self, run_id: int | None, event: DevicesTimed) -> None:
-        self.note(f"{self._label(run_id)}, seconds per epoch by device:", style="bold")
-        for name, seconds, error in event.rows:
-            self.note(f"  {name}: " + (f"{seconds:.3g} s" if seconds is not None else error or "-"))
-        self.note(event.verdict, style="bold")
-
-    def _completion(self, event: Completion) -> None:
-        self.last_completion = event
-        if event.error:
-            self.prompt.set_note(f"completion failed: {event.error}")
-        else:
-            self.prompt.show_completion(event.text, event.completion, event.unknown, event.probs)
-            if event.inspection is not None:
-                self.inside.show_inspection(event.inspection)

@@ -98,14 +98,14 @@ async def test_completion_follows_the_weights_while_training():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("分")
         versions: set[int] = set()
-        original = app.main._completion
 
-        def record(event: Completion) -> None:
-            versions.add(event.version)
-            original(event)
+        def seen_three() -> bool:
+            shown = app.main.last_completion
+            if shown is not None:
+                versions.add(shown.version)
+            return len(versions) >= 3
 
-        app.main._completion = record
-        await wait_for(pilot, lambda: len(versions) >= 3, timeout=20, what="reloads")
+        await wait_for(pilot, seen_three, timeout=20, what="reloads")
         await pilot.press("f7")
 
 
@@ -131,7 +131,7 @@ async def test_pause_resume_stop_and_one_epoch_counter():
         assert "stopped" in screen_text(app)
 
 
-async def test_change_lr_while_running_is_marked_and_shown_in_setup():
+async def test_change_lr_while_running_is_marked_and_the_setup_form_keeps_what_was_typed():
     app = make_app(train=True, epochs=LONG)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "running")
@@ -142,7 +142,9 @@ async def test_change_lr_while_running_is_marked_and_shown_in_setup():
         plot = app.query_one(CurvesPlot)
         await wait_for(pilot, lambda: plot.runs[0].lr_changes(), timeout=20, what="lr mark")
         assert plot.runs[0].lr_changes()[0][1] == 20
-        assert app.query_one("#lr", Input).value == "20"
+        # The run's lr is on the status line; the form is the next run's input, untouched.
+        await wait_for(pilot, lambda: "lr 20 (F8)" in screen_text(app), what="status lr")
+        assert app.query_one("#lr", Input).value == "30"
         await pilot.press("f7")
 
 
@@ -161,7 +163,9 @@ async def test_runs_overlay_plot_views_and_clearing():
         await pilot.pause(0.1)
         text = screen_text(app)
         assert "grad norm before clipping" in text and "clip threshold" in text
-        await pilot.press("f3")
+        await pilot.press("f3")  # #1 is finished and unsaved: F3 asks first
+        await wait_for(pilot, lambda: "discard them" in screen_text(app), what="question")
+        await pilot.press("d")
         await wait_for(pilot, lambda: [r.label for r in plot.runs] == ["#2 scratch·consecutive"])
 
 
@@ -174,6 +178,8 @@ async def test_clearing_while_training_keeps_the_live_curve():
         plot = app.query_one(CurvesPlot)
         await wait_for(pilot, lambda: len(plot.runs) == 2 and app.state == "running")
         await pilot.press("f3")
+        await wait_for(pilot, lambda: "discard them" in screen_text(app), what="question")
+        await pilot.press("d")
         await wait_for(pilot, lambda: [r.run_id for r in plot.runs] == [2], what="cleared")
         points = len(plot.runs[0].epochs)
         await wait_for(pilot, lambda: len(plot.runs[0].epochs) > points + 1, what="still drawn")
@@ -201,17 +207,17 @@ async def test_help_screen_and_command_palette():
     app = make_app(epochs="3")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
-        await wait_for(pilot, lambda: "F5 / F6 / F7" in screen_text(app), what="help drawn")
+        await wait_for(pilot, lambda: "F5: New run" in screen_text(app), what="help drawn")
         text = screen_text(app)
-        assert "Keys" in text and "F5 / F6 / F7" in text, "keys come first"
+        assert "Keys" in text and "F6: Pause/resume/train on" in text, "keys come first"
         await pilot.press("escape")
         await pilot.pause()
-        assert "F5 / F6 / F7" not in screen_text(app)
+        assert "F5: New run" not in screen_text(app)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Start training", "Pause training", "Stop training", "Help"} <= titles
+        assert {"New run", "Load session", "Help"} <= titles
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"start train")
+        await pilot.press(*"new run")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.state in ("running", "finished"), what="started")
@@ -222,8 +228,10 @@ async def test_footer_shows_keys_and_ctrl_c_hints_quit():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        for key in ("Help", "Setup", "Start", "Pause", "Stop", "Save", "Save as", "Load", "Quit"):
-            assert key in text
+        footer = text.splitlines()[-1]
+        for key in ("Setup", "f5 New run", "f6 Pause/resume/train on", "Stop", "Save", "Load",
+                    "Quit"):  # fmt: skip
+            assert key in footer, footer
         await pilot.press("ctrl+c")
         await pilot.pause(0.1)
         assert any("ctrl+q" in str(n.message).lower() for n in app._notifications)
@@ -377,10 +385,12 @@ async def test_the_prompt_follows_the_run_chosen_in_the_runs_table():
         assert app.main.last_completion.completion == _greedy(trainer_of(app, 1), "分开", 50)
         await pilot.pause(0.4)
         assert "▶ #1 scratch·random" in screen_text(app)
-        # Space hides a curve, Delete removes a run that is not training.
+        # Space hides a curve, Delete removes a run that is not training (unsaved: once asked).
         await pilot.press("space")
         assert app.main.plot.runs[0].hidden
         await pilot.press("delete")
+        await wait_for(pilot, lambda: "remove it without saving" in screen_text(app))
+        await pilot.press("d")
         await wait_for(pilot, lambda: [s.id for s in app.playground.summaries()] == [2])
         assert app.playground.selected == 2 and "#2 gru·random" in prompt.border_title
 

@@ -21,6 +21,7 @@ from tui.app import AppOptions, RnnplayApp
 from tui.screens.autosave_failed import AutosaveFailedScreen
 from tui.screens.load import LoadScreen
 from tui.screens.save_as import SaveAsScreen
+from tui.screens.target import TargetScreen
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.prompt import PromptPane
 from tui.widgets.samples import SamplesLog
@@ -154,13 +155,12 @@ async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly
         assert prompt.text == "我不"
         await wait_for(pilot, lambda: prompt.visible_completion() != "", timeout=10)
         assert len(app.query_one(SamplesLog).lines) >= 4  # a note and a sample per epoch
-        setup = app.query_one(SetupPane)
-        assert setup.value("hidden") == "32" and setup.value("epochs") == "6"
-        assert setup.selected_device() == "cpu"
+        # The setup form is the next run's input: a loaded run's settings do not fill it.
+        assert app.query_one(SetupPane).value("hidden") == "64"
         await pilot.pause(0.1)
         assert "epoch 3/6" in screen_text(app)
-        # F5 with the setup unchanged trains the loaded run on, exactly as if never saved.
-        await pilot.press("f5")
+        # F6 trains the loaded run on, exactly as if never saved.
+        await pilot.press("f6")
         await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="trained on")
         assert len(plot.runs) == 1 and plot.runs[0].epochs == [1, 2, 3, 4, 5, 6]
         for got, want in zip(plot.runs[0].perplexity, straight, strict=True):
@@ -259,22 +259,34 @@ def finished_session(path: Path, epochs: int, prompt: str) -> Path:
     return save_session(path, trainer, prompt=prompt)
 
 
-async def test_f5_after_load_with_changed_settings_starts_a_new_run(save_dir: Path) -> None:
+async def test_f6_on_a_finished_load_asks_how_far_and_f5_always_starts_a_new_run(
+    save_dir: Path,
+) -> None:
     path = finished_session(save_dir / "done.rnnplay", 3, "分")
-    app = real_app(load=str(path))
+    app = real_app(load=str(path), epochs="4")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "loaded", what="loaded")
         assert app.query_one(PromptPane).text == "分"
-        # Finished at 3/3: F6 explains how to go further instead of doing nothing.
+        # Finished at 3/3: F6 asks for a new target (3 + the setup's 4) instead of refusing.
         await pilot.press("f6")
-        await wait_for(pilot, lambda: notified(app, "raise epochs"), what="hint")
-        assert app.state == "loaded"
-        app.query_one("#hidden", Input).value = "16"
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: notified(app, "settings changed (hidden)"), what="note")
+        await wait_for(pilot, lambda: isinstance(app.screen, TargetScreen), what="question")
+        assert app.screen.query_one("#target", Input).value == "7"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.state == "loaded" and not isinstance(app.screen, TargetScreen)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, TargetScreen), what="asked again")
+        app.screen.query_one("#target", Input).value = "5"
+        await pilot.press("enter")
         plot = app.query_one(CurvesPlot)
-        await wait_for(pilot, lambda: app.state == "finished" and len(plot.runs) == 2)
-        assert plot.runs[0].epochs == [1, 2, 3], "the loaded curve stays"
+        await wait_for(pilot, lambda: app.state == "finished" and len(plot.runs[0].epochs) == 5,
+                       timeout=30, what="trained on to 5")  # fmt: skip
+        # F5 is a new run whatever the setup holds: the loaded curve stays beside it.
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.state == "finished" and len(plot.runs) == 2,
+                       timeout=30, what="new run")  # fmt: skip
+        assert plot.runs[0].epochs == [1, 2, 3, 4, 5], "the loaded run is untouched"
+        assert not notified(app, "settings changed")
 
 
 async def test_quit_never_waits_on_a_failing_save(save_dir: Path, monkeypatch) -> None:

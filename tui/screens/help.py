@@ -8,32 +8,20 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui.commands import key_rows
+
 HELP = """\
 # rnnplay
 
 ## Keys
 
-- **F5 / F6 / F7**: start a run / pause or resume (trains a stopped run on) / stop
-- **F8**: change the learning rate while training (marked ▾ on the plot)
-- **F4**: the setup form (below 100 columns it is hidden until F4; Esc goes back)
-- **F2 / Z**: perplexity or gradient-norm view / the last 50 epochs or all
-- **F3**: clear finished runs (the selected one stays)
-- **Tab**: move between panes: runs table, plot, prompt, samples
-- **Enter / Del / Space** in the runs table: follow that run / remove it / hide its curve
-- **← →** on the plot: move the cursor; the border reads the values under it
-- **ctrl+s / F9 / ctrl+o**: save the selected run / save it as / load a session
-- **F10**: inside the model: next-character odds / hidden units / what the prediction looks
-  at / gradient flow through time / closed (below 32 rows they take the samples' place)
-- **ctrl+d**: time the selected run's epoch on each device here (CPU threads, every GPU)
-- **ctrl+e**: export every run's curves as CSV and JSON lines into saves/
-- **PgUp / PgDn** in the prompt: a longer or shorter completion
-- **← → Home End, ctrl+w, Del** in the prompt: edit anywhere; the completion follows the end
-- **ctrl+p / F1 / ctrl+q**: command palette / this help / quit (unsaved runs are saved first)
+{keys}
 
 ## Panes
 
-**Setup**: corpus, model and the book's hyper-parameters. F5 starts a run with them; a
-running run is stopped first, and every run stays in the runs table and on the plot.
+**Setup**: corpus, model and the book's hyper-parameters. F5 starts a new run with them; a
+running run is stopped first, and every run stays in the runs table and on the plot. The form
+is what the next run gets: a run's own settings are on the status line and in the runs table.
 
 **Runs**: one row per run, coloured as its curve. The marked run (▶) is the one the status
 line, the prompt, save and stop act on; Enter on another row follows it instead.
@@ -78,10 +66,16 @@ argmax character and feed it back in.
 ## Sessions
 
 ctrl+s saves the run (weights, optimizer, curves, samples, prompt) to its file, the first
-time to a new one in saves/; F9 saves as. ctrl+o lists the saves and loads one: F5 (setup
-unchanged) or F6 trains it on exactly where it stopped; raise epochs to go further.
+time to a new one in saves/; F9 saves as. ctrl+o lists the saves and loads one beside the
+others: F6 trains it on exactly where it stopped (past its target, F6 asks how far to go).
 Quitting (ctrl+q, or a dropped SSH connection) saves unsaved progress first.
 """
+
+
+def help_text() -> str:
+    """The help, its key list built from the commands table (tui/commands.py)."""
+    keys = "\n".join(f"- **{keys}**: {what}" for keys, what in key_rows())
+    return HELP.replace("{keys}", keys)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -100,4 +94,4 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(HELP)
+            yield Markdown(help_text())

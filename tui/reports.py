@@ -1,0 +1,184 @@
+"""One dispatch from each engine report to what shows it: the panes of the main screen and the
+toasts. `Reports.show` looks the record's type up in one table; each handler does all there is
+to do for that kind of report, so no second chain of type tests decides anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.playground import Playground
+from engine.playground.events import (
+    BatchEnd,
+    Completion,
+    DevicesTimed,
+    EpochEnd,
+    Event,
+    RunAdded,
+    RunRefused,
+    RunRemoved,
+    RunState,
+    Sample,
+    Saved,
+    StatusChanged,
+    TargetChanged,
+)
+from tui.main_screen import MainScreen
+from tui.paths import shown_path
+
+_TROUBLE = (RunState.DIVERGED, RunState.FAILED)
+
+
+class Reports:
+    """Shows the core's reports on `screen`; asks `playground` only what it reports (which run
+    is selected, a run's summary)."""
+
+    def __init__(self, screen: MainScreen, playground: Playground) -> None:
+        self.screen = screen
+        self.playground = playground
+        self.labels: dict[int, str] = {}  # run id -> label, for samples and notes (kept after
+        self.clips: dict[int, float] = {}  # removal, when the core no longer knows the run)
+        self._handlers: dict[type, Callable[[int | None, Any, bool], None]] = {
+            BatchEnd: self._batch_end,
+            EpochEnd: self._epoch_end,
+            Sample: self._sample,
+            StatusChanged: self._status_changed,
+            TargetChanged: self._target_changed,
+            RunAdded: self._run_added,
+            RunRemoved: self._run_removed,
+            RunRefused: self._run_refused,
+            Saved: self._saved,
+            Completion: self._completion,
+            DevicesTimed: self._devices_timed,
+        }
+
+    def show(self, run_id: int | None, event: Event) -> None:
+        mine = run_id is not None and run_id == self.playground.selected
+        self._handlers[type(event)](run_id, event, mine)
+
+    def label(self, run_id: int | None) -> str:
+        return self.labels.get(run_id, f"#{run_id}") if run_id is not None else ""
+
+    def _notify(self, message: str, **kwargs: Any) -> None:
+        self.screen.app.notify(message, markup=False, **kwargs)
+
+    def _follow_selected(self) -> None:
+        selected = self.playground.selected
+        self.screen.follow(self.playground.summary(selected) if selected is not None else None)
+
+    # -- training -----------------------------------------------------------------------------
+    def _batch_end(self, run_id: int | None, event: BatchEnd, mine: bool) -> None:
+        self.screen.plot.add_batch(run_id, event.step, event.loss)
+        if mine:
+            self.screen.status.progress(
+                event.epoch, event.batch, event.batches, event.chars_per_sec
+            )
+
+    def _epoch_end(self, run_id: int | None, event: EpochEnd, mine: bool) -> None:
+        # The status line's numbers follow with the runs table's, from one summary (the app's
+        # refresh), so the two never disagree.
+        self.screen.plot.add_point(run_id, event)
+        if mine:
+            self.screen.inside.show_epoch(event, self.clips.get(run_id or 0, 0.0))
+
+    def _sample(self, run_id: int | None, event: Sample, mine: bool) -> None:
+        self.screen.samples.add_sample(self.label(run_id), event.epoch, event.prefix, event.text)
+
+    def _status_changed(self, run_id: int | None, event: StatusChanged, mine: bool) -> None:
+        trouble = event.status in _TROUBLE
+        if mine:
+            self.screen.status.set_state(event.status, event.message if trouble else "")
+        if not trouble:
+            return
+        self._notify(event.message, title=str(event.status), severity="error")
+        # The reason stays in the log; the status line has room for its start only.
+        self.screen.note(f"{self.label(run_id)} {event.status}: {event.message}", style="red")
+        if event.status == RunState.DIVERGED:
+            # Training it on would meet the same batch with the same weights: a new run.
+            self.screen.note(
+                "a lower lr in the setup (F4), then F5 starts a new run; this one stays",
+                style="yellow",
+            )
+        self.screen.plot.mark_ended(run_id, f"{event.status} in epoch {event.epoch + 1}")
+
+    def _target_changed(self, run_id: int | None, event: TargetChanged, mine: bool) -> None:
+        # The run's own settings are on the status line and in the runs table; the setup form
+        # stays what the user typed for the next run.
+        if mine:
+            self.screen.status.set_target(event.epochs, event.lr)
+
+    # -- the registry -------------------------------------------------------------------------
+    def _run_added(self, run_id: int | None, run: RunAdded, mine: bool) -> None:
+        assert run_id is not None
+        screen = self.screen
+        self.labels[run_id] = run.label
+        cfg = run.config
+        self.clips[run_id] = cfg.clip
+        color = screen.plot.add_run(
+            run_id, run.label, run.vocab_size, cfg.clip, run.history, corpus=run.corpus
+        )
+        screen.runs.curve_colors[run_id] = color
+        where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
+        screen.note(
+            f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
+            f"lr {cfg.learning_rate:g}, clip {cfg.clip:g}, {run.device}"
+        )
+        for sample in run.samples:
+            screen.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text)
+        for note in run.notes:
+            screen.note(f"note: {note}", style="yellow")
+            self._notify(note, severity="warning", timeout=8)
+        screen.prompt.set_note("")
+        self._follow_selected()
+        screen.hide_setup()
+        if run.path is not None:
+            screen.prompt.set_text(run.prompt)
+            done = run.epoch >= cfg.epochs
+            self._notify(
+                f"epoch {run.epoch}/{cfg.epochs}: F6 trains it on"
+                + (" (asks how far: it reached its target)" if done else ""),
+                title=f"loaded {Path(run.path).name}",
+            )
+
+    def _run_removed(self, run_id: int | None, event: RunRemoved, mine: bool) -> None:
+        self.screen.plot.remove_run(run_id)
+        self._follow_selected()
+
+    def _run_refused(self, run_id: int | None, event: RunRefused, mine: bool) -> None:
+        self._notify(event.message, title="refused", severity="error", timeout=8)
+        self.screen.setup.show_error(event.message, event.field)
+        # Nothing changed: the status line shows the selected run as the core has it, not
+        # what the app was waiting for.
+        if self.playground.selected is None:
+            self.screen.status.set_state(RunState.IDLE)
+        else:
+            self._follow_selected()
+
+    # -- sessions, the prompt, devices --------------------------------------------------------
+    def _saved(self, run_id: int | None, event: Saved, mine: bool) -> None:
+        if event.error is not None:
+            self.screen.note(f"not saved: {event.error}", style="red")
+            if not event.quiet:
+                self._notify(event.error, title="not saved", severity="error", timeout=10)
+        elif not event.quiet:
+            self.screen.note(f"saved to {shown_path(event.path)}")
+            self._notify(f"saved to {shown_path(event.path)}", title="saved")
+
+    def _completion(self, run_id: int | None, event: Completion, mine: bool) -> None:
+        screen = self.screen
+        screen.last_completion = event
+        if event.error:
+            screen.prompt.set_note(f"completion failed: {event.error}")
+            return
+        screen.prompt.show_completion(event.text, event.completion, event.unknown, event.probs)
+        if event.inspection is not None:
+            screen.inside.show_inspection(event.inspection)
+
+    def _devices_timed(self, run_id: int | None, event: DevicesTimed, mine: bool) -> None:
+        note = self.screen.note
+        note(f"{self.label(run_id)}, seconds per epoch by device:", style="bold")
+        for name, seconds, error in event.rows:
+            note(f"  {name}: " + (f"{seconds:.3g} s" if seconds is not None else error or "-"))
+        note(event.verdict, style="bold")

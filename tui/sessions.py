@@ -1,0 +1,78 @@
+"""ctrl+s, F9, ctrl+o, ctrl+e: saving the selected run, opening a session beside the others,
+exporting every run's curves. The core does the work; this asks where and says what happened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.playground import default_save_dir, list_sessions
+from tui.paths import shown_path
+from tui.screens.load import LoadScreen
+from tui.screens.save_as import SaveAsScreen
+
+if TYPE_CHECKING:
+    from tui.app import RnnplayApp
+
+
+class Sessions:
+    def __init__(self, app: RnnplayApp) -> None:
+        self.app = app
+        self.playground = app.playground
+
+    def _selected_for_saving(self) -> int | None:
+        selected = self.playground.selected
+        if selected is None:
+            self.app.notify("nothing to save yet: start a run (F5) or load one (ctrl+o)")
+        elif self.playground.saving():
+            self.app.notify("a save is already in progress")
+            return None
+        return selected
+
+    def save(self) -> None:
+        run_id = self._selected_for_saving()
+        if run_id is not None:
+            self.playground.save(run_id, prompt=self.app.main.prompt.text)
+
+    def save_as(self) -> None:
+        run_id = self._selected_for_saving()
+        if run_id is None:
+            return
+        summary = self.playground.summary(run_id)
+        initial = Path(summary.path) if summary and summary.path else None
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.playground.save(run_id, path, prompt=self.app.main.prompt.text)
+
+        suggested = initial or self.playground.suggested_path(run_id)
+        self.app.push_screen(SaveAsScreen(suggested, Path(default_save_dir())), chosen)
+
+    def load(self) -> None:
+        """ctrl+o: open a session beside the runs there are; nothing else changes."""
+        unsaved = [s.label for s in self.playground.summaries() if s.unsaved]
+        warning = f"{', '.join(unsaved)} unsaved: loading keeps them" if unsaved else ""
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.app.main.note(f"loading {shown_path(path)}...")
+                self.playground.load(path)
+
+        self.app.push_screen(
+            LoadScreen(Path(default_save_dir()), list_sessions, warning), chosen
+        )
+
+    def export(self) -> None:
+        if not self.playground.summaries():
+            self.app.notify("no runs to export yet: start one (F5)")
+            return
+        try:
+            paths = self.playground.export()
+        except OSError as exc:
+            self.app.notify(f"cannot export: {exc.strerror or exc}", severity="error",
+                            markup=False)  # fmt: skip
+            return
+        where = " and ".join(shown_path(p) for p in paths)
+        self.app.main.note(f"curves exported to {where}")
+        self.app.notify(f"curves of all runs: {where}", title="exported", markup=False)
