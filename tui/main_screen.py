@@ -29,8 +29,9 @@ from tui.widgets.samples import SamplesLog
 from tui.widgets.setup import SetupPane
 from tui.widgets.status import StatusPane
 
-# Below this the panes overlap; a note is clearer than a broken layout.
-MIN_WIDTH, MIN_HEIGHT = 60, 18
+# Below this the panes overlap; a note is clearer than a broken layout. 80 columns hold the
+# runs table's narrow columns; 24 rows hold the least heights of DEFAULT_CSS's short layout.
+MIN_WIDTH, MIN_HEIGHT = 80, 24
 WIDE_FROM = 100  # columns from which the setup form stays on screen
 # Rows below which the screen is short: the views inside the model (F10) take the samples'
 # place and the runs table, the prompt and the views grow less, so the plot keeps its rows
@@ -50,8 +51,16 @@ class MainScreen(Screen[None]):
     MainScreen #runs { display: none; }
     MainScreen #inside { display: none; }
     MainScreen.-inside #inside { display: block; height: 3fr; min-height: 5; max-height: 14; }
+    /* The column's fixed and least heights must fit in the rows it has, or the plot and the
+       prompt are pushed off the screen. Tall (31 rows and more): status 2 + runs 6 + plot 8 +
+       prompt 10 (6 with the views) + views 5 + samples 4. Short (23 rows and more): status 2
+       + runs 4 (3 rows: the table scrolls) + plot 8 + prompt 5 + samples 4, or prompt 4 +
+       views 5. */
+    MainScreen.-inside #prompt { max-height: 6; }
+    MainScreen.-short #runs { max-height: 4; }
     MainScreen.-short #inside { height: 2fr; min-height: 5; max-height: 9; }
-    MainScreen.-short #prompt { max-height: 6; }
+    MainScreen.-short #prompt { max-height: 5; }
+    MainScreen.-short.-inside #prompt { max-height: 4; }
     MainScreen.-short.-inside #samples { display: none; }
     MainScreen.-has-runs #runs { display: block; }
     MainScreen.-narrow #setup { display: none; }
@@ -91,7 +100,7 @@ class MainScreen(Screen[None]):
                 yield InsidePane(id="inside")
                 yield SamplesLog(id="samples")
         yield Static(
-            f"terminal too small: rnnplay needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+            f"terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})",
             id="too-small",
         )
         # No palette hint: at 80 columns the keys need the room (ctrl+p still opens it).

@@ -41,7 +41,7 @@ def _ppl(value: float | None) -> str:
 
 class RunsTable(DataTable[Text]):
     DEFAULT_CSS = """
-    RunsTable { height: auto; max-height: 6; }
+    RunsTable { height: auto; max-height: 6; }  /* the screen lowers it on a short terminal */
     RunsTable:focus { background-tint: $accent 10%; }
     """
 
@@ -114,6 +114,10 @@ class RunsTable(DataTable[Text]):
         for run, key in zip(runs, keys, strict=True):
             self.add_row(*self._cells(run, run.id == selected), key=key)
         if runs:
+            # The table may show fewer rows than it holds (it scrolls): unless the user is
+            # moving through it, the cursor goes to the selected run, which scrolls it into view.
+            if selected is not None and selected in (run.id for run in runs) and not self.has_focus:
+                keep = [run.id for run in runs].index(selected)
             self.move_cursor(row=min(keep, len(runs) - 1), animate=False)
 
     def _cells(self, run: RunSummary, selected: bool) -> list[Text]:

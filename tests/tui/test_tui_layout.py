@@ -1,0 +1,78 @@
+"""The screen's layout with many runs and a long prompt: at 80x24 (the smallest size it needs)
+and at 120x40 the prompt and the plot's x axis stay on screen; the runs table scrolls."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import make_app, wait_for
+from screen_text import screen_text
+
+from tui.main_screen import MIN_HEIGHT, MIN_WIDTH
+from tui.widgets.curves import CurvesPlot
+from tui.widgets.prompt import PromptPane
+from tui.widgets.runs_table import RunsTable
+
+LONG_PROMPT = "the quick brown fox jumps over the lazy dog, " * 4
+
+
+async def _four_runs(app, pilot) -> None:
+    for count in range(1, 5):
+        await wait_for(pilot, lambda n=count: len(app.playground.summaries()) == n
+                       and app.state == "finished", timeout=60, what=f"run {count}")
+        if count < 4:
+            await pilot.press("f5")
+
+
+def _on_screen(app, widget) -> bool:
+    region, screen = widget.region, app.screen.region
+    return region.height > 0 and screen.contains_region(region)
+
+
+def _assert_prompt_and_axis_shown(app) -> None:
+    plot, prompt = app.query_one(CurvesPlot), app.query_one(PromptPane)
+    assert _on_screen(app, plot) and _on_screen(app, prompt), (plot.region, prompt.region)
+    lines = screen_text(app).splitlines()
+    # The x axis: its tick labels (epochs 1 2 3) on the row under the plot's bottom edge.
+    axis_row = plot.region.bottom - 2
+    assert lines[axis_row].split("│")[-2].split() == ["1", "2", "3"], lines[axis_row]
+    assert "prompt" in lines[prompt.region.y], lines[prompt.region.y]
+
+
+@pytest.mark.parametrize("inside", [False, True])
+async def test_four_runs_and_a_long_prompt_keep_the_prompt_and_the_axis_on_screen_at_80x24(
+    inside: bool,
+):
+    app = make_app(train=True, epochs="3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _four_runs(app, pilot)
+        await pilot.press(*LONG_PROMPT)
+        if inside:
+            await pilot.press("f10")
+        await pilot.pause(1.5)  # the prompt's height settles once typing pauses
+        _assert_prompt_and_axis_shown(app)
+        # The table shows what fits and scrolls; the selected run (the newest) is in view.
+        table = app.query_one(RunsTable)
+        text = screen_text(app)
+        assert "▶ #4" in text and table.region.height < 6
+
+
+async def test_four_runs_at_120x40_show_every_row_the_prompt_and_the_axis():
+    app = make_app(train=True, epochs="3")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _four_runs(app, pilot)
+        await pilot.press(*LONG_PROMPT, "f10")
+        await pilot.pause(1.5)
+        _assert_prompt_and_axis_shown(app)
+        text = screen_text(app)
+        assert all(f"#{n} scratch" in text for n in range(1, 5))
+
+
+async def test_below_the_smallest_size_the_screen_says_the_size_it_needs():
+    app = make_app()
+    async with app.run_test(size=(MIN_WIDTH, MIN_HEIGHT)) as pilot:
+        await pilot.pause()
+        assert "terminal too small" not in screen_text(app)
+        for width, height in ((MIN_WIDTH - 1, MIN_HEIGHT), (MIN_WIDTH, MIN_HEIGHT - 1)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            assert "terminal too small (need 80x24)" in screen_text(app), (width, height)
