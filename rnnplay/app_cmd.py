@@ -41,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--load",
         metavar="PATH",
-        help="open a saved session (its settings, curves, samples and prompt); F5/F6 trains "
-        "it on, --train at once, --epochs N to epoch N (other setup options are ignored)",
+        help="open a saved session (its settings, curves, samples and prompt); F6 trains it "
+        "on, --train at once, --epochs N to epoch N (other setup options fill the setup form, "
+        "for new runs: F5)",
     )
 
 
