@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 MODELS = ("scratch", "rnn", "gru", "lstm")
 SAMPLINGS = ("random", "consecutive")
 # The book trains its from-scratch model with plain SGD at lr 100 (the loss is a mean over
-# batch*steps, so gradients are tiny) and the nn.RNN model with Adam at 1e-3.
+# batch*steps, so gradients are tiny) and the nn.RNN model with Adam at 1e-3: each model family
+# has its optimizer and its own default lr.
+OPTIMIZER = {"scratch": "SGD", "rnn": "Adam", "gru": "Adam", "lstm": "Adam"}
 BOOK_LR = {"scratch": 100.0, "rnn": 1e-3, "gru": 1e-3, "lstm": 1e-3}
 # The book's sample prompts for its lyrics; other corpora get prompts from their own text.
 BOOK_PREFIXES = ("分开", "不分开")
@@ -267,8 +269,8 @@ class TrainConfig(_Settings):
     layers: int = setting(1, "recurrent layers (nn models only)", ge=1, le=16, label="layers")
     # hidden units per layer (the book's num_hiddens)
     hidden: int = setting(256, "hidden units per layer", ge=1, le=8192, label="hidden")
-    # learning rate; None takes the book's default for the model (BOOK_LR)
-    lr: float | None = setting(
+    # learning rate; a config built without one gets its model's (BOOK_LR, in __post_init__)
+    lr: float = setting(
         None,
         f"learning rate (default: the book's, {BOOK_LR['scratch']:g} for scratch with SGD, "
         f"{BOOK_LR['rnn']:g} for the nn models with Adam)",
@@ -336,13 +338,17 @@ class TrainConfig(_Settings):
         noun="prediction interval", ge=0, le=10_000_000, shown_only=True, label="pred secs",
     )
 
-    @property
-    def learning_rate(self) -> float:
-        return BOOK_LR[self.model] if self.lr is None else self.lr
+    def __post_init__(self) -> None:
+        # The lr is resolved here, once, wherever the config is built (the command line, the
+        # form, a session file that stored none): no "the default" travels further. An unknown
+        # model keeps None, which check() refuses by the model's name.
+        if self.lr is None:
+            object.__setattr__(self, "lr", BOOK_LR.get(self.model))
 
     @property
     def optimizer_name(self) -> str:
-        return "sgd" if self.model == "scratch" else "adam"
+        """"SGD" or "Adam": the model family's optimizer (the book's)."""
+        return OPTIMIZER[self.model]
 
     def check(self, corpus_length: int | None = None) -> None:
         """Raise ConfigError naming the first setting that cannot work."""

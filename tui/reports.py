@@ -123,7 +123,7 @@ class Reports:
         where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
         screen.note(
             f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
-            f"lr {cfg.learning_rate:g}, clip {cfg.clip:g}, {run.device}"
+            f"lr {cfg.lr:g} ({cfg.optimizer_name}), clip {cfg.clip:g}, {run.device}"
         )
         for sample in run.samples:
             screen.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text)

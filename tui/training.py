@@ -100,4 +100,4 @@ class Training:
             if lr is not None and self.playground.set_lr(lr):
                 self.app.main.note(f"{training.label}: lr -> {lr:g} (marked on the plot)")
 
-        self.app.push_screen(LrScreen(training.config.learning_rate), apply)
+        self.app.push_screen(LrScreen(training.config.lr), apply)

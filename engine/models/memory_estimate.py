@@ -31,7 +31,7 @@ from engine.training.device import resolve_device
 
 FLOAT_BYTES = 4
 # Numbers per parameter while training (CPU; see above).
-COPIES = {"sgd": 4, "adam": 8}
+COPIES = {"SGD": 4, "Adam": 8}
 # Per token: numbers per hidden unit and layer (states, gates, their nonlinearities), and per
 # vocabulary entry (the scratch model looks its inputs up and fuses its softmax in place).
 GATE_VALUES = {"scratch": 3, "rnn": 3, "gru": 8, "lstm": 10}

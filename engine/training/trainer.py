@@ -63,10 +63,10 @@ class EpochCursor:
 
 
 def make_optimizer(cfg: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
-    if cfg.optimizer_name == "sgd":
+    if cfg.optimizer_name == "SGD":
         # The book's d2l.sgd with batch_size=1: p -= lr * grad (the loss is already a mean).
-        return torch.optim.SGD(params, lr=cfg.learning_rate)
-    return torch.optim.Adam(params, lr=cfg.learning_rate)
+        return torch.optim.SGD(params, lr=cfg.lr)
+    return torch.optim.Adam(params, lr=cfg.lr)
 
 
 class Trainer:
@@ -431,7 +431,7 @@ class Trainer:
         self.optimizer.load_state_dict(d["optimizer"])
         self.epoch, self.step = int(d["epoch"]), int(d["step"])
         self.target_epochs = int(d["config"]["epochs"])
-        self._apply_lr(float(d["config"]["lr"]))
+        self._apply_lr(self.config.lr)  # resolved: old files may hold null
         # Sessions from before held-out text trained on all of their corpus.
         train_chars = int(d.get("train_chars", len(self.corpus.indices)))
         if train_chars != len(self.data):

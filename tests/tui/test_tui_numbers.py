@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers import make_app, wait_for
 from screen_text import screen_text
-from textual.widgets import Input
+from textual.widgets import Input, Label, Select
 
 from tui.numbers import tick_text
 from tui.widgets.curves import CurvesPlot
@@ -77,3 +77,34 @@ async def test_runs_on_two_corpora_each_get_their_corpus_baseline(tmp_path: Path
         plot.toggle_hidden(plot.runs[1].run_id)
         await pilot.pause(0.3)
         assert f"uniform baseline = vocab {vocabs[0]}" in screen_text(app)
+
+
+async def test_each_model_family_keeps_its_own_lr_and_the_optimizer_is_shown():
+    # The user typed lr 30 for the scratch model (make_app's setup); the nn models train with
+    # Adam, where 30 diverged at epoch 0.
+    app = make_app(epochs="3")
+    async with app.run_test(size=SIZE) as pilot:
+        lr, model = app.query_one("#lr", Input), app.query_one("#model", Select)
+        assert lr.value == "30"
+        model.value = "gru"
+        await pilot.pause()
+        assert lr.value == "0.001"
+        label = app.query_one("#lr-label", Label)
+        assert "lr (Adam)" in str(label.render())
+        lr.value = "0.01"  # typed for gru
+        model.value = "scratch"
+        await pilot.pause()
+        assert lr.value == "30" and "lr (SGD)" in str(label.render())
+        model.value = "gru"
+        await pilot.pause()
+        assert lr.value == "0.01"
+        lr.value = "0.001"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="gru trained")
+        run = app.playground.summaries()[-1]
+        assert run.config.lr == 0.001 and run.state == "finished"
+        await pilot.pause(0.5)
+        text = screen_text(app)
+        assert "Adam lr 0.001 (F8)" in text  # the status line
+        row = next(line for line in text.splitlines() if "#1 gru" in line)
+        assert " 0.001 Adam " in row  # the runs table's lr and optimizer columns

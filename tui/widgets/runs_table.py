@@ -19,20 +19,32 @@ from tui.numbers import perplexity_text, rate_text
 
 # Fixed widths (each with a space to spare), so the table looks the same whatever values passed
 # through it. The first header names the key that clears the table (Tab reaches it; Help lists
-# the others). Where the table has less room than they take, best and device give way (the status
-# line shows the device).
+# the others). Where the table has less room than they take, GIVE_WAY leave, in that order, until
+# the rest fit (the status line shows the device and the optimizer).
 COLUMNS = (
     ("run · F3 clears", 26),
     ("status", 9),
-    ("epoch", 10),
+    ("epoch", 9),
     ("ppl", 7),
     ("val", 7),
     ("best", 7),
     ("lr", 6),
+    ("opt", 5),  # the optimizer: the book's SGD for scratch, Adam for the nn models
     ("device", 7),
     ("saved", 7),
 )
-NARROW_LEAVES = ("best", "device")
+GIVE_WAY = ("device", "best", "opt")
+
+
+def fitting_columns(room: int) -> tuple[str, ...]:
+    """The columns shown in `room` cells: all, less those that give way until the rest fit."""
+    shown = [label for label, _ in COLUMNS]
+    widths = dict(COLUMNS)
+    for label in GIVE_WAY:
+        if sum(widths[name] for name in shown) <= room:
+            break
+        shown.remove(label)
+    return tuple(shown)
 
 
 def _ppl(value: float | None) -> str:
@@ -74,27 +86,25 @@ class RunsTable(DataTable[Text]):
         )
         self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
         self.hidden: set[int] = set()  # runs whose curve is hidden
-        self.narrow = False
         self._shown: tuple[list[RunSummary], int | None] = ([], None)  # the last show_runs
 
     def on_mount(self) -> None:
-        self._set_columns(narrow=False)
+        self._set_columns(fitting_columns(sum(width for _, width in COLUMNS)))
 
     def on_resize(self, event: events.Resize) -> None:
         # The table's own width decides, not the screen's: from 100 to ~114 columns the setup
         # form beside it left the table too little room for every column, and the last ones
         # were cut off.
-        self._set_columns(narrow=event.size.width < sum(width for _, width in COLUMNS))
+        self._set_columns(fitting_columns(event.size.width))
 
-    def _set_columns(self, narrow: bool) -> None:
+    def _set_columns(self, labels: tuple[str, ...]) -> None:
         """The columns that fit, and the rows again in them."""
-        if self.columns and narrow == self.narrow:
+        if tuple(str(key.value) for key in self.columns) == labels:
             return
-        self.narrow = narrow
         self.clear(columns=True)
-        for label, width in COLUMNS:
-            if not (narrow and label in NARROW_LEAVES):
-                self.add_column(label, width=width, key=label)
+        widths = dict(COLUMNS)
+        for label in labels:
+            self.add_column(label, width=widths[label], key=label)
         self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
@@ -135,7 +145,8 @@ class RunsTable(DataTable[Text]):
             "ppl": Text(_ppl(run.perplexity)),
             "val": Text(_ppl(last.val_perplexity if last else None)),
             "best": Text(_ppl(run.best_perplexity)),
-            "lr": Text(rate_text(cfg.learning_rate)),
+            "lr": Text(rate_text(cfg.lr)),
+            "opt": Text(cfg.optimizer_name),
             "device": Text(run.device),
             "saved": Text(saved),
         }

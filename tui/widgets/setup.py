@@ -5,6 +5,10 @@ buttons (the machine decides which exist), any other as a text input. Each input
 the setting's own check refuses (type and bounds: `SettingValidator`); whatever needs the corpus
 (a batch too large for the text, ...) is checked when a run starts, and the message comes back
 here through `show_error`.
+
+The form is an input: it shows what the user set up, never a run's state. Each model family has
+its own lr (the book's SGD at 100 for scratch, Adam at 1e-3 for the nn models): the lr field
+shows the chosen family's, and a value typed for one family stays with it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ from textual.suggester import SuggestFromList
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-from engine.config import BOOK_LR, ConfigError, CorpusConfig, Spec, TrainConfig, spec_of, specs
+from engine.config import (
+    BOOK_LR,
+    OPTIMIZER,
+    ConfigError,
+    CorpusConfig,
+    Spec,
+    TrainConfig,
+    spec_of,
+    specs,
+)
 
 # Form rows in order: the drop-downs, then the text inputs (corpus first), then the device.
 FORM = tuple(spec for spec in (*specs(CorpusConfig), *specs(TrainConfig)) if spec.setting.label)
@@ -43,9 +56,12 @@ class SettingValidator(Validator):
         return self.success()
 
 
-def _book_lr(model: object) -> str | None:
-    lr = BOOK_LR.get(str(model))
-    return None if lr is None else spec_of(TrainConfig, "lr").text(lr)
+LR = spec_of(TrainConfig, "lr")
+
+
+def _lr_label(model: str) -> str:
+    """The lr row's label names the optimizer the lr is for: "lr (SGD)"."""
+    return f"{LR.setting.label} ({OPTIMIZER[model]})"
 
 
 class SetupPane(VerticalScroll):
@@ -82,9 +98,12 @@ class SetupPane(VerticalScroll):
             devices = [("auto", None), *devices]
         self.devices = devices
         self.initial = dict(values or {})
-        model = self.initial.get("model", spec_of(TrainConfig, "model").default)
-        # The lr the form filled in itself; any other value is the user's and is kept.
-        self._auto_lr = None if "lr" in self.initial else _book_lr(model)
+        # The model whose lr the lr field shows, and each family's lr as the field last showed
+        # it (the book's until the user types another).
+        self._model = str(self.initial.get("model", spec_of(TrainConfig, "model").default))
+        self._lrs = {model: LR.text(lr) for model, lr in BOOK_LR.items()}
+        if "lr" in self.initial:
+            self._lrs[self._model] = self.initial["lr"]
         self.border_title = "setup · F5 start"
 
     def compose(self) -> ComposeResult:
@@ -99,14 +118,16 @@ class SetupPane(VerticalScroll):
                     id=spec.name,
                 )
         for spec in INPUTS:
-            default = self._auto_lr if spec.name == "lr" else spec.text(spec.default)
+            label, default = spec.setting.label, spec.text(spec.default)
+            if spec.name == "lr":
+                label, default = _lr_label(self._model), self._lrs[self._model]
             if spec.name == "prefixes":
                 default = ""  # empty: the corpus's own (engine.config.default_prefixes)
             suggest = spec.setting.suggest
             with Horizontal(classes="row"):
-                yield Label(spec.setting.label)
+                yield Label(label, id=f"{spec.name}-label")
                 yield Input(
-                    self.initial.get(spec.name, default or ""),
+                    self.initial.get(spec.name, default),
                     id=spec.name,
                     compact=True,
                     validators=[SettingValidator(spec)],
@@ -132,12 +153,16 @@ class SetupPane(VerticalScroll):
 
     # -- behaviour ---------------------------------------------------------------------------
     def on_select_changed(self, event: Select.Changed) -> None:
+        model = str(event.value)
+        if event.select.id != "model" or model == self._model or model not in OPTIMIZER:
+            return
+        # An lr for SGD on the scratch model (100) diverges Adam at once, and Adam's (1e-3)
+        # barely moves SGD: the field follows the family, keeping what was typed for each.
         lr = self.query_one("#lr", Input)
-        if event.select.id == "model" and lr.value.strip() == self._auto_lr:
-            # The book trains the scratch model with SGD at lr 100 and the nn models with Adam
-            # at 1e-3: carry the default along unless the user chose an lr.
-            self._auto_lr = _book_lr(event.value)
-            lr.value = self._auto_lr or ""
+        self._lrs[self._model] = lr.value
+        self._model = model
+        lr.value = self._lrs[model]
+        self.query_one("#lr-label", Label).update(_lr_label(model))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         result = event.validation_result
@@ -156,34 +181,6 @@ class SetupPane(VerticalScroll):
             if isinstance(widget, Input):
                 widget.add_class("-invalid")
             widget.focus()
-
-    def set_values(self, values: dict[str, str]) -> None:
-        """Fill the form's fields named in `values` (field name -> text, as `read` would take
-        it), e.g. from a loaded session; the others keep what they show."""
-        for spec in CHOICES:
-            if values.get(spec.name) in spec.setting.choices:
-                self.query_one(f"#{spec.name}", Select).value = values[spec.name]
-        for spec in INPUTS:
-            if spec.name in values:
-                widget = self.query_one(f"#{spec.name}", Input)
-                widget.value = values[spec.name]
-                widget.remove_class("-invalid")
-        if "lr" in values:
-            # The lr is the user's choice unless it is the book's default for the model; only
-            # then does a later model change carry the book's lr along.
-            model = values.get("model", self.query_one("#model", Select).value)
-            self._auto_lr = values["lr"] if values["lr"] == _book_lr(model) else None
-        if "device" in values:
-            self.select_device(values["device"])
-        self.show_error("")
-
-    def select_device(self, name: str) -> None:
-        usable = [b for b in self.query(RadioButton) if not b.disabled]
-        chosen = next((b for b in usable if b.name == name), None)
-        if chosen is None:  # saved on a device this machine lacks: the engine falls back too
-            chosen = next((b for b in usable if b.name in ("auto", "cpu")), None)
-        if chosen is not None:
-            chosen.value = True
 
     def value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value.strip()

@@ -1,4 +1,5 @@
-"""One status line plus a progress bar: state, epochs done/target, perplexity, speed, device.
+"""One status line plus a progress bar: state, epochs done/target, perplexity, speed, device,
+the optimizer and its learning rate.
 
 "epoch N/M" always counts completed epochs, whatever the state; the bar shows how far into the
 next one training is.
@@ -60,6 +61,7 @@ class StatusPane(Vertical):
         self.seconds = 0.0
         self.device = "-"
         self.lr: float | None = None
+        self.optimizer = ""  # "SGD" or "Adam": the model family's
         self.into = ""  # how far into a long epoch training is
         # what each part shows now, by selector: (text, style, spans)
         self._shown: dict[str, tuple[str, str, tuple]] = {}
@@ -85,7 +87,7 @@ class StatusPane(Vertical):
         """The run's completed epochs and their numbers, as the runs table shows them."""
         last = run.last
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
-        self.lr = run.config.learning_rate
+        self.lr, self.optimizer = run.config.lr, run.config.optimizer_name
         self.perplexity = last.perplexity if last else None
         self.seconds = last.seconds if last else 0.0
         if self.state != "running" or not self.chars_per_sec:
@@ -127,7 +129,7 @@ class StatusPane(Vertical):
         # A paused run makes no progress: its last speed would only mislead.
         speed = "paused" if self.state == "paused" else _rate(self.chars_per_sec)
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
-        lr = f" · lr {self.lr:g} (F8)" if self.lr is not None else ""
+        lr = f" · {self.optimizer} lr {self.lr:g} (F8)" if self.lr is not None else ""
         self._show("#numbers", Text(f"{ppl} · {speed} · {per} · {self.device}{lr}"))
 
     def _show(self, selector: str, text: Text) -> None:
