@@ -42,7 +42,9 @@ class RunAdded:
 
 @dataclass(frozen=True)
 class RunRefused:
-    """A new run or a load could not begin; nothing changed. run_id is None for these."""
+    """Something asked could not be done; nothing changed. run_id is None for a new run or a
+    load that could not begin, the run's id for a removal it refused after all (trained on
+    again while the save before it was written)."""
 
     message: str
     field: str | None = None  # the TrainConfig field (or "corpus") at fault, when one is
@@ -50,7 +52,7 @@ class RunRefused:
 
 @dataclass(frozen=True)
 class RunRemoved:
-    """A finished run left the registry (clear finished runs)."""
+    """A run left the registry (removed, or cleared with the others that are done)."""
 
 
 @dataclass(frozen=True)
