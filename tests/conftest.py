@@ -1,4 +1,5 @@
-"""Shared fixtures. No test may touch the network or the checkout's corpus/ directory.
+"""Shared fixtures, and only fixtures: what tests import by name is in helpers.py. No test may
+touch the network or the checkout's corpus/ directory.
 
 The jaychou zip is read from where `make test` makes sure one is (CORPUS_SOURCES); a
 session-wide RNNPLAY_CORPUS_DIR points at a temporary copy of it, and RNNPLAY_JAYCHOU_URL at a
@@ -29,7 +30,8 @@ def _source_zip() -> Path | None:
 # Port 9 (discard) is not listened on locally: connection refused, instantly.
 DEAD_URL = "http://127.0.0.1:9/jaychou_lyrics.txt.zip"
 
-TINY_TEXT = (
+# The tiny_corpus fixture's text (the app's tests use helpers.TINY_TEXT, Chinese lyrics).
+_TINY_TEXT = (
     "the quick brown fox jumps over the lazy dog.\n"
     "pack my box with five dozen liquor jugs!\n"
     "how vexingly quick daft zebras jump; "
@@ -69,7 +71,7 @@ def jaychou(shared_corpus_zip: Path, isolated_corpus_dir: Path) -> Corpus:
 def tiny_corpus(tmp_path: Path) -> Path:
     """A small UTF-8 text file (a few hundred chars); load it with load_corpus(str(path))."""
     path = tmp_path / "tiny.txt"
-    path.write_text(TINY_TEXT, encoding="utf-8")
+    path.write_text(_TINY_TEXT, encoding="utf-8")
     return path
 
 

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, run_main, small_trainer
 
-from engine.config import SEED_MAX, TrainConfig
+from engine.config import SEED_MAX
 from engine.data.corpus import load_corpus
 from engine.generation.decoding import Decoding
 from engine.generation.generate import Completer
 from engine.session import load_session, save_session
-from engine.training.trainer import Trainer
 from rnnplay.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TEXT = "the quick brown fox jumps over the lazy dog.\npack my box with five dozen jugs!\n" * 4
 
 
@@ -30,10 +26,9 @@ def session_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("complete")
     corpus = folder / "tiny.txt"
     corpus.write_text(TEXT, encoding="utf-8")
-    cfg = TrainConfig(model="gru", hidden=16, batch_size=4, num_steps=5, epochs=1,
-                      pred_period=0, device="cpu")
-    return save_session(folder / "s.rnnplay", Trainer(load_corpus(str(corpus), max_chars=0), cfg),
-                        prompt="the ")
+    trainer = small_trainer(load_corpus(str(corpus), max_chars=0), model="gru", num_steps=5,
+                            epochs=1, pred_period=0)
+    return save_session(folder / "s.rnnplay", trainer, prompt="the ")
 
 
 def completer(path: Path, prefix: str) -> Completer:
@@ -43,51 +38,47 @@ def completer(path: Path, prefix: str) -> Completer:
     return c
 
 
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["complete", *argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_no_flag_and_temperature_zero_are_todays_greedy(session_path: Path, capsys) -> None:
     greedy = completer(session_path, "the q").complete(30)
     want = (0, "the q" + greedy + "\n", "")
-    assert cli(capsys, str(session_path), "the q", "--chars", "30") == want
-    assert cli(capsys, str(session_path), "the q", "--chars", "30", "--temperature", "0") == want
-    assert cli(capsys, str(session_path), "the q", "--chars", "30", "--temperature", "3",
-               "--top-k", "1") == want
+    args = ("complete", str(session_path), "the q", "--chars", "30")
+    assert run_main(capsys, *args) == want
+    assert run_main(capsys, *args, "--temperature", "0") == want
+    assert run_main(capsys, *args, "--temperature", "3", "--top-k", "1") == want
 
 
 def test_a_seeded_sample_is_the_same_on_every_call(session_path: Path, capsys) -> None:
     args = (str(session_path), "the q", "--temperature", "1", "--top-k", "10", "--seed", "5")
-    code, first, err = cli(capsys, *args)
+    code, first, err = run_main(capsys, "complete", *args)
     assert code == 0 and err == ""
-    assert cli(capsys, *args)[1] == first
+    assert run_main(capsys, "complete", *args)[1] == first
     c = completer(session_path, "the q")
     assert first == "the q" + c.complete(50, Decoding(1.0, 10, 5)) + "\n"
     assert first != "the q" + c.complete(50) + "\n"
 
 
 def test_samples_are_seeded_one_after_another(session_path: Path, capsys) -> None:
-    code, out, _ = cli(capsys, str(session_path), "fox", "--temperature", "1.5", "--seed", "9",
-                       "--samples", "3", "--chars", "20", "--completion-only")
+    code, out, _ = run_main(capsys, "complete", str(session_path), "fox", "--temperature", "1.5",
+                            "--seed", "9", "--samples", "3", "--chars", "20", "--completion-only")
     c = completer(session_path, "fox")
     want = [c.complete(20, Decoding(1.5, 0, 9 + i)) for i in range(3)]
     assert code == 0 and out == "".join(line + "\n" for line in want)
     assert len(set(want)) == 3
     # Unseeded: a new seed each sample and each call.
-    _, a, _ = cli(capsys, str(session_path), "fox", "--temperature", "1", "--samples", "2")
-    _, b, _ = cli(capsys, str(session_path), "fox", "--temperature", "1", "--samples", "2")
+    unseeded = ("complete", str(session_path), "fox", "--temperature", "1", "--samples", "2")
+    _, a, _ = run_main(capsys, *unseeded)
+    _, b, _ = run_main(capsys, *unseeded)
     assert len(set(a.split("\n")[:2] + b.split("\n")[:2])) == 4
 
 
 def test_probs_lists_the_likeliest_next_characters(session_path: Path, capsys) -> None:
     odds = completer(session_path, "the ").next_char_probs(100)
-    code, out, err = cli(capsys, str(session_path), "the ", "--probs", "4")
+    code, out, err = run_main(capsys, "complete", str(session_path), "the ", "--probs", "4")
     assert (code, err) == (0, "")
     assert out == "".join(f"{ch}\t{p:.6g}\n" for ch, p in odds[:4])
     # All of a small vocabulary: one line each, control characters escaped, odds summing to 1.
-    code, out, _ = cli(capsys, str(session_path), "--probs", "1000")  # the saved prompt
+    # No prompt: the saved one.
+    code, out, _ = run_main(capsys, "complete", str(session_path), "--probs", "1000")
     lines = out.splitlines()
     vocab = load_session(session_path).vocab
     assert code == 0 and len(lines) == len(vocab)
@@ -120,24 +111,18 @@ def test_probs_lists_the_likeliest_next_characters(session_path: Path, capsys) -
 def test_bad_values_are_one_line_and_exit_2(
     session_path: Path, capsys, argv: tuple[str, ...], needle: str
 ) -> None:
-    code, out, err = cli(capsys, str(session_path), "the ", *argv)
+    code, out, err = run_main(capsys, "complete", str(session_path), "the ", *argv)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and needle in err and err.startswith("rnnplay complete: "), err
 
 
 def test_the_command_line_in_a_process(session_path: Path) -> None:
-    def run(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "rnnplay", "complete", str(session_path), *argv],
-            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
-        )
-
-    seeded = run("the ", "--temperature", "0.8", "--top-k", "5", "--seed", "1")
+    seeded = run_cli("complete", str(session_path), "the ", "--temperature", "0.8", "--top-k", "5",
+                     "--seed", "1")
     c = completer(session_path, "the ")
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout == "the " + c.complete(50, Decoding(0.8, 5, 1)) + "\n"
-    proc = run("the ", "--temperature", "hot")
+    proc = run_cli("complete", str(session_path), "the ", "--temperature", "hot")
     assert proc.returncode == 2 and proc.stdout == "", proc.stderr
     assert "--temperature" in proc.stderr and "Traceback" not in proc.stderr
 

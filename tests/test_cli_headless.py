@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, run_main, start_cli
 from tmpfs import tiny_tmpfs
 
 from engine.session import load_session
-from rnnplay.cli import main
 
 SMALL = ("--max-chars", "2000", "--hidden", "32", "--batch-size", "8", "--num-steps", "10",
          "--threads", "1", "--device", "cpu")
 
 
-def _popen(*args: str, **kwargs) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "rnnplay", "train", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-
-
-def _train(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rnnplay", "train", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_a_closed_stdout_still_saves(tmp_path: Path, jaychou) -> None:
     # `rnnplay train ... --save s | head -1`: the reader goes away after one line.
     path = tmp_path / "s.rnnplay"
-    proc = _popen(*SMALL, "--epochs", "30", "--pred-period", "1", "--save", str(path))
+    proc = start_cli("train", *SMALL, "--epochs", "30", "--pred-period", "1", "--save", str(path))
     assert proc.stdout.readline().startswith("training scratch")
     proc.stdout.close()
     err = proc.stderr.read()
@@ -44,7 +32,7 @@ def test_a_closed_stdout_still_saves(tmp_path: Path, jaychou) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_stop_between_batches_and_save(sig, tmp_path: Path, jaychou) -> None:
     path = tmp_path / "run.rnnplay"
-    proc = _popen(*SMALL, "--epochs", "100000", "--save", str(path), "--jsonl", "-")
+    proc = start_cli("train", *SMALL, "--epochs", "100000", "--save", str(path), "--jsonl", "-")
     assert proc.stdout.readline().startswith('{"type": "epoch"')  # training is under way
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -61,9 +49,9 @@ def test_a_second_ctrl_c_during_the_final_save_neither_tracebacks_nor_loses_it(
     # No held-out perplexity: at this model size it is 100+ ms at each epoch's end, and a
     # second Ctrl-C there would rightly abort before any save.
     path = tmp_path / "big.rnnplay"
-    proc = _popen("--max-chars", "2000", "--hidden", "1536", "--batch-size", "2", "--num-steps",
-                  "3", "--threads", "1", "--device", "cpu", "--epochs", "100000", "--save",
-                  str(path), "--jsonl", "-", "--val-chars", "0")
+    proc = start_cli("train", "--max-chars", "2000", "--hidden", "1536", "--batch-size", "2",
+                     "--num-steps", "3", "--threads", "1", "--device", "cpu", "--epochs", "100000",
+                     "--save", str(path), "--jsonl", "-", "--val-chars", "0")
     assert proc.stdout.readline().startswith('{"type": "epoch"')
     proc.send_signal(signal.SIGINT)
     time.sleep(0.05)  # the batch in progress ends: training stops, the save begins
@@ -87,11 +75,10 @@ def test_an_unusable_save_path_is_refused_before_training(
         (tmp_path, "is a directory"),
     ]
     for path, needle in cases:
-        code = main(["train", *SMALL, "--epochs", "3", "--save", str(path)])
-        out = capsys.readouterr()
-        assert code == 2, (path, out.err)
-        assert needle in out.err and "Traceback" not in out.err, out.err
-        assert out.out == ""  # no epoch was trained
+        code, out, err = run_main(capsys, "train", *SMALL, "--epochs", "3", "--save", str(path))
+        assert code == 2, (path, err)
+        assert needle in err and "Traceback" not in err, err
+        assert out == ""  # no epoch was trained
 
 
 def test_jsonl_on_a_full_disk_keeps_training_and_saves(tmp_path: Path, jaychou) -> None:
@@ -100,8 +87,8 @@ def test_jsonl_on_a_full_disk_keeps_training_and_saves(tmp_path: Path, jaychou) 
         log = disk / "log.jsonl"
         # Each epoch writes two 3,000-character predictions (~18 kB): the disk is full by the
         # fourth epoch of twelve.
-        out = _train(*SMALL, "--epochs", "12", "--pred-period", "1", "--pred-len", "3000",
-                     "--jsonl", str(log), "--save", str(path))
+        out = run_cli("train", *SMALL, "--epochs", "12", "--pred-period", "1", "--pred-len",
+                      "3000", "--jsonl", str(log), "--save", str(path))
         assert out.returncode == 0, out.stderr
         assert "No space left on device" in out.stderr and "Traceback" not in out.stderr
         assert "Exception ignored" not in out.stderr, out.stderr

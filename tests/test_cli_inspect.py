@@ -3,35 +3,28 @@ one line."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, run_main, small_trainer
 
-from engine.config import TrainConfig
 from engine.data.corpus import load_corpus
 from engine.generation.generate import Completer
 from engine.inspect.hidden_units import hidden_units
 from engine.inspect.inspection import next_char_odds
 from engine.inspect.saliency import saliency
 from engine.session import load_session, save_session
-from engine.training.trainer import Trainer
-from rnnplay.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TEXT = "the quick brown fox jumps over the lazy dog.\npack my box with five dozen jugs!\n" * 4
 
 
 def _save(folder: Path, model: str, layers: int) -> Path:
     corpus = folder / "tiny.txt"
     corpus.write_text(TEXT, encoding="utf-8")
-    cfg = TrainConfig(model=model, hidden=12, layers=layers, batch_size=4, num_steps=5,
-                      epochs=1, pred_period=0, device="cpu")
-    trainer = Trainer(load_corpus(str(corpus), max_chars=0), cfg)
+    trainer = small_trainer(load_corpus(str(corpus), max_chars=0), model=model, hidden=12,
+                            layers=layers, num_steps=5, epochs=1, pred_period=0)
     trainer.run_epoch()  # a little training, so units and odds differ
     return save_session(folder / f"{model}.rnnplay", trainer, prompt="the ")
 
@@ -44,12 +37,6 @@ def gru(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def lstm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _save(tmp_path_factory.mktemp("inspect"), "lstm", 2)
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["inspect", *argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _table(out: str) -> tuple[list[str], list[str], list[list[str]]]:
@@ -66,7 +53,7 @@ def _model(path: Path):
 
 
 def test_the_table_is_the_top_units_activations_per_character(gru: Path, capsys) -> None:
-    code, out, err = cli(capsys, str(gru), "a fox\njumps", "--units", "5")
+    code, out, err = run_main(capsys, "inspect", str(gru), "a fox\njumps", "--units", "5")
     assert (code, err) == (0, "")
     comments, header, rows = _table(out)
     model, vocab = _model(gru)
@@ -83,8 +70,8 @@ def test_the_table_is_the_top_units_activations_per_character(gru: Path, capsys)
 
 
 def test_layer_state_and_ranking_choose_what_is_shown(lstm: Path, capsys) -> None:
-    code, out, _ = cli(capsys, str(lstm), "over the", "--layer", "1", "--state", "c",
-                       "--rank", "since-space", "--units", "3")
+    code, out, _ = run_main(capsys, "inspect", str(lstm), "over the", "--layer", "1", "--state",
+                            "c", "--rank", "since-space", "--units", "3")
     assert code == 0
     comments, header, rows = _table(out)
     model, vocab = _model(lstm)
@@ -98,14 +85,14 @@ def test_layer_state_and_ranking_choose_what_is_shown(lstm: Path, capsys) -> Non
         want = [activation[u] for u in view.heatmap.units]
         assert [float(v) for v in row[2:]] == pytest.approx(want, rel=1e-5, abs=1e-6)
     # With no TEXT, the session's prompt; with no options, the last layer's h.
-    code, out, _ = cli(capsys, str(lstm))
+    code, out, _ = run_main(capsys, "inspect", str(lstm))
     comments, header, rows = _table(out)
     assert code == 0 and [row[1] for row in rows] == ["t", "h", "e", " "]
     assert comments[0].startswith("# lstm model, layer 2 of 2, state h (in [-1, 1]); the top 8")
 
 
 def test_saliency_column_is_the_gradient_norm_per_character(lstm: Path, capsys) -> None:
-    code, out, _ = cli(capsys, str(lstm), "pack my", "--saliency", "--units", "2")
+    code, out, _ = run_main(capsys, "inspect", str(lstm), "pack my", "--saliency", "--units", "2")
     assert code == 0
     comments, header, rows = _table(out)
     model, vocab = _model(lstm)
@@ -118,7 +105,7 @@ def test_saliency_column_is_the_gradient_norm_per_character(lstm: Path, capsys) 
 
 
 def test_odds_are_the_likeliest_next_characters_and_their_entropy(gru: Path, capsys) -> None:
-    code, out, err = cli(capsys, str(gru), "jugs!", "--odds", "4")
+    code, out, err = run_main(capsys, "inspect", str(gru), "jugs!", "--odds", "4")
     assert (code, err) == (0, "")
     model, vocab = _model(gru)
     completer = Completer(model, vocab)
@@ -129,7 +116,7 @@ def test_odds_are_the_likeliest_next_characters_and_their_entropy(gru: Path, cap
         f"# entropy {odds.entropy:.6g} nats, {odds.effective_choices:.6g} effective choices",
         *(f"{shown.get(ch, ch)}\t{p:.6g}" for ch, p in odds.top),
     ]
-    _, everything, _ = cli(capsys, str(gru), "jugs!", "--odds", "1000")
+    _, everything, _ = run_main(capsys, "inspect", str(gru), "jugs!", "--odds", "1000")
     assert len(everything.splitlines()) == 1 + len(vocab)
 
 
@@ -150,7 +137,7 @@ def test_odds_are_the_likeliest_next_characters_and_their_entropy(gru: Path, cap
 def test_bad_values_are_one_line_and_exit_2(
     gru: Path, capsys, argv: tuple[str, ...], needle: str
 ) -> None:
-    code, out, err = cli(capsys, str(gru), *argv)
+    code, out, err = run_main(capsys, "inspect", str(gru), *argv)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and needle in err and err.startswith("rnnplay inspect: "), err
 
@@ -159,25 +146,18 @@ def test_a_missing_or_corrupt_session_is_one_line(tmp_path: Path, capsys) -> Non
     bad = tmp_path / "bad.rnnplay"
     bad.write_bytes(b"not a session at all")
     for path in (tmp_path / "missing.rnnplay", bad):
-        code, out, err = cli(capsys, str(path), "the")
+        code, out, err = run_main(capsys, "inspect", str(path), "the")
         assert (code, out) == (1, "")
         assert err.count("\n") == 1 and err.startswith("rnnplay inspect: cannot load"), err
 
 
 def test_the_command_line_in_a_process(gru: Path, tmp_path: Path) -> None:
-    def run(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "rnnplay", "inspect", *argv],
-            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
-        )
-
-    ok = run(str(gru), "the", "--units", "2", "--saliency")
+    ok = run_cli("inspect", str(gru), "the", "--units", "2", "--saliency")
     assert ok.returncode == 0 and ok.stderr == "", ok.stderr
     assert ok.stdout.splitlines()[2].split("\t")[:3] == ["pos", "char", "saliency"]
     corrupt = tmp_path / "c.rnnplay"
     corrupt.write_bytes(gru.read_bytes()[:200])
     for argv, code in (((str(corrupt), "the"), 1), ((str(gru), "the", "--units", "x"), 2)):
-        proc = run(*argv)
+        proc = run_cli("inspect", *argv)
         assert proc.returncode == code and proc.stdout == "", proc.stderr
         assert "Traceback" not in proc.stderr and proc.stderr.strip(), proc.stderr

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from types import SimpleNamespace
 
-
-def _train(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rnnplay", "train", *args],
-                          capture_output=True, text=True, timeout=300)
-
+from helpers import run_cli, start_cli
 
 SMALL = ("--max-chars", "2000", "--hidden", "32", "--batch-size", "8", "--num-steps", "10",
          "--threads", "1")
 
 
 def test_book_lines_and_predictions(jaychou) -> None:
-    out = _train(*SMALL, "--epochs", "4", "--pred-period", "2", "--pred-len", "5")
+    out = run_cli("train", *SMALL, "--epochs", "4", "--pred-period", "2", "--pred-len", "5")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith("training scratch on jaychou (2000 characters, vocabulary ")
@@ -30,7 +24,8 @@ def test_book_lines_and_predictions(jaychou) -> None:
 
 
 def test_jsonl_to_stdout(jaychou) -> None:
-    out = _train(*SMALL, "--epochs", "3", "--pred-period", "3", "--jsonl", "-", "--model", "gru")
+    out = run_cli("train", *SMALL, "--epochs", "3", "--pred-period", "3", "--jsonl", "-",
+                  "--model", "gru")
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
     epochs = [r for r in records if r["type"] == "epoch"]
@@ -50,13 +45,13 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path, jaychou) -> None:
         (("--batch-size", "5000"), "too few"),
     ]
     for args, needle in cases:
-        out = _train(*args)
+        out = run_cli("train", *args)
         assert out.returncode == 2, (args, out.stderr)
         assert needle in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
 def test_divergence_exits_with_a_message(jaychou) -> None:
-    out = _train(*SMALL, "--epochs", "3", "--lr", "1e7")
+    out = run_cli("train", *SMALL, "--epochs", "3", "--lr", "1e7")
     assert out.returncode == 3
     assert "training diverged" in out.stderr and "Traceback" not in out.stderr
 
@@ -65,11 +60,7 @@ def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path, jaychou) -> None
     from engine.session import load_session
 
     path = tmp_path / "run.rnnplay"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rnnplay", "train", *SMALL, "--epochs", "100000", "--save",
-         str(path), "--jsonl", "-"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = start_cli("train", *SMALL, "--epochs", "100000", "--save", str(path), "--jsonl", "-")
     assert proc.stdout.readline().startswith('{"type": "epoch"')  # training is under way
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -79,26 +70,26 @@ def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path, jaychou) -> None
 
 
 def test_validation_and_the_epoch_cap_in_the_lines_and_the_records(jaychou) -> None:
-    out = _train(*SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3",
-                 "--jsonl", "-")
+    out = run_cli("train", *SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3",
+                  "--jsonl", "-")
     assert out.returncode == 0, out.stderr
     epochs = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["step"] for r in epochs] == [3, 6]
     for r in epochs:
         assert r["val_perplexity"] > 1 and 0 <= r["clipped_share"] <= 1
         assert len(r["grad_through_time"]) == 10 and all(g > 0 for g in r["grad_through_time"])
-    book = _train(*SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3")
+    book = run_cli("train", *SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3")
     lines = book.stdout.splitlines()
     assert "at most 3 batches an epoch" in lines[0]
     assert "validation on the 1,000 characters after the training text" in lines[0]
     assert lines[1].startswith("epoch 2, perplexity ") and ", val perplexity " in lines[1]
-    off = _train(*SMALL, "--epochs", "1", "--val-chars", "0").stdout.splitlines()
+    off = run_cli("train", *SMALL, "--epochs", "1", "--val-chars", "0").stdout.splitlines()
     assert "validation" not in off[0] and "val perplexity" not in off[1]
 
 
 def test_a_whole_file_says_what_training_gives_up(tiny_corpus) -> None:
-    out = _train("--corpus", str(tiny_corpus), "--max-chars", "0", "--hidden", "8",
-                 "--batch-size", "2", "--num-steps", "5", "--epochs", "1", "--threads", "1")
+    out = run_cli("train", "--corpus", str(tiny_corpus), "--max-chars", "0", "--hidden", "8",
+                  "--batch-size", "2", "--num-steps", "5", "--epochs", "1", "--threads", "1")
     assert out.returncode == 0, out.stderr
     n = len(tiny_corpus.read_text(encoding="utf-8"))
     assert (f"validation on the last {n // 10:,} characters (10%); training uses the first "

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import small_trainer
 from tmpfs import tiny_tmpfs
 
-from engine.config import TrainConfig
 from engine.data import atomic_write
 from engine.data.corpus import load_corpus
 from engine.session import SessionError, load_session, save_session, session_bytes
@@ -27,10 +27,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _trainer(hidden: int) -> Trainer:
-    corpus = load_corpus("jaychou", max_chars=1500)
-    cfg = TrainConfig(model="rnn", hidden=hidden, batch_size=4, num_steps=5, epochs=1,
-                      pred_period=0, device="cpu")
-    trainer = Trainer(corpus, cfg)
+    trainer = small_trainer(load_corpus("jaychou", max_chars=1500), model="rnn", hidden=hidden,
+                            num_steps=5, epochs=1, pred_period=0)
     trainer.run_epoch()
     return trainer
 

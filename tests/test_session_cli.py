@@ -4,25 +4,20 @@ new process, equals 2N epochs straight in every digit; and PeriodicSave, which d
 
 from __future__ import annotations
 
-import argparse
 import errno
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import run_cli, run_main, small_trainer
 
-from engine.config import TrainConfig
 from engine.data import atomic_write
 from engine.data.corpus import load_corpus
 from engine.session import PeriodicSave, SessionError, load_session
 from engine.training.trainer import Trainer
-from rnnplay import train_cmd
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 N = 3
 SMALL = ["--max-chars", "2000", "--hidden", "64", "--batch-size", "8", "--num-steps", "10",
          "--pred-period", "2", "--pred-len", "10", "--device", "cpu", "--threads", "1"]
@@ -39,11 +34,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def train(*args: str) -> list[dict]:
     """Run `rnnplay train ... --jsonl -` in a new process; its JSON lines minus timings."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "rnnplay", "train", *args, "--jsonl", "-"],
-        capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
-    )
+    proc = run_cli("train", *args, "--jsonl", "-")
     assert proc.returncode == 0, proc.stderr[-3000:]
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     return [{k: v for k, v in r.items() if k not in TIMING} for r in records]
@@ -82,16 +73,13 @@ def test_cli_resume_matches_straight_in_every_digit(tmp_path: Path, case: str) -
 
 
 def test_cli_resume_refuses_new_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    parser = argparse.ArgumentParser()
-    train_cmd.add_arguments(parser)
-    code = train_cmd.run(parser.parse_args(["--resume", str(tmp_path / "x"), "--lr", "5"]))
-    assert code == 2 and "--lr" in capsys.readouterr().err
-    code = train_cmd.run(parser.parse_args(["--save-every", "2"]))
-    assert code == 2 and "--save" in capsys.readouterr().err
+    code, _, err = run_main(capsys, "train", "--resume", str(tmp_path / "x"), "--lr", "5")
+    assert code == 2 and "--lr" in err
+    code, _, err = run_main(capsys, "train", "--save-every", "2")
+    assert code == 2 and "--save" in err
     bad = tmp_path / "bad.rnnplay"
     bad.write_bytes(b"\x80\x04junk")
-    code = train_cmd.run(parser.parse_args(["--resume", str(bad)]))
-    err = capsys.readouterr().err
+    code, _, err = run_main(capsys, "train", "--resume", str(bad))
     assert code == 2 and "pickle" in err and "Traceback" not in err
 
 
@@ -99,9 +87,8 @@ def test_cli_resume_refuses_new_settings(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def _trainer(epochs: int) -> Trainer:
-    cfg = TrainConfig(model="rnn", hidden=16, batch_size=4, num_steps=5, epochs=epochs,
-                      pred_period=0, device="cpu")
-    return Trainer(load_corpus("jaychou", max_chars=1000), cfg)
+    return small_trainer(load_corpus("jaychou", max_chars=1000), model="rnn", num_steps=5,
+                         epochs=epochs, pred_period=0)
 
 
 def test_periodic_save_runs_between_batches_and_at_the_end(tmp_path: Path) -> None:
@@ -143,12 +130,7 @@ def test_cli_refuses_special_save_targets_before_training(tmp_path: Path) -> Non
     fifo = tmp_path / "fifo.rnnplay"
     os.mkfifo(fifo)
     for target, words in ((link, "symbolic link"), (fifo, "not a regular file")):
-        proc = subprocess.run(
-            [sys.executable, "-m", "rnnplay", "train", *SMALL, "--epochs", "1",
-             "--save", str(target)],
-            capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        )
+        proc = run_cli("train", *SMALL, "--epochs", "1", "--save", str(target))
         assert proc.returncode != 0 and "epoch 1" not in proc.stdout + proc.stderr
         assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
         assert "Traceback" not in proc.stderr

@@ -8,13 +8,12 @@ import json
 import os
 import random
 import struct
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import REPO_ROOT, run_cli, small_trainer
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -27,26 +26,18 @@ from engine.session import save as session_save
 from engine.session.schema import model_size
 from engine.training.trainer import Trainer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "分开 \U0001f600 odd:\ud800 \\u0000 \x00 end"  # non-BMP, a lone surrogate, NUL
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def small_trainer(model: str = "rnn", epochs: int = 1, hidden: int = 16) -> Trainer:
-    corpus = load_corpus("jaychou", max_chars=1500)
-    cfg = TrainConfig(model=model, hidden=hidden, batch_size=4, num_steps=5, epochs=epochs,
-                      pred_period=1, pred_len=5, device="cpu")
-    trainer = Trainer(corpus, cfg)
-    for _ in range(epochs):
-        trainer.run_epoch()
-    return trainer
-
-
 @pytest.fixture(scope="module")
 def trainer() -> Trainer:
-    return small_trainer()
+    trainer = small_trainer(load_corpus("jaychou", max_chars=1500), model="rnn", num_steps=5,
+                            epochs=1, pred_period=1, pred_len=5)
+    trainer.run_epoch()
+    return trainer
 
 
 @pytest.fixture
@@ -314,11 +305,7 @@ def test_cli_on_a_bad_file_prints_one_line_and_no_traceback(tmp_path: Path) -> N
     marker = tmp_path / "PWNED"
     evil = tmp_path / "evil.rnnplay"
     evil.write_bytes(_pickle_payload(marker, 4))
-    proc = subprocess.run(
-        [sys.executable, "-m", "rnnplay", "complete", str(evil), "分开"],
-        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
+    proc = run_cli("complete", str(evil), "分开")
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert proc.stderr.strip().count("\n") == 0 and "pickle" in proc.stderr

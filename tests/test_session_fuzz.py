@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import small_trainer
 from safetensors.torch import save
 
 from engine import session as sess
-from engine.config import TrainConfig
 from engine.data.corpus import Corpus, load_corpus
 from engine.generation.generate import predict
 from engine.session import SessionError, list_sessions, load_session, restore_trainer
@@ -52,8 +52,8 @@ HOSTILE: list[Any] = [
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _stopped_mid_epoch(corpus: Corpus, cfg: TrainConfig, epochs: int) -> Trainer:
-    """A trainer that completed `epochs` epochs and stopped inside the next one."""
+def _stopped_mid_epoch(trainer: Trainer, epochs: int) -> Trainer:
+    """The trainer, having completed `epochs` epochs and stopped inside the next one."""
     batches = [0]
 
     def stop_inside(event: object) -> None:
@@ -62,7 +62,6 @@ def _stopped_mid_epoch(corpus: Corpus, cfg: TrainConfig, epochs: int) -> Trainer
             if batches[0] == 1:
                 trainer.stop()
 
-    trainer = Trainer(corpus, cfg)
     for _ in range(epochs):
         trainer.run_epoch()
     trainer.on_event = stop_inside
@@ -76,11 +75,9 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Corpus, list[Path]]
     folder = tmp_path_factory.mktemp("bases")
     common = dict(hidden=8, batch_size=4, num_steps=5, epochs=9, pred_period=1, pred_len=3)
     paths = []
-    for name, cfg in [
-        ("rnn", TrainConfig(model="rnn", sampling="consecutive", **common)),
-        ("scratch", TrainConfig(model="scratch", sampling="random", **common)),
-    ]:
-        trainer = _stopped_mid_epoch(corpus, cfg, epochs=2)
+    for name, sampling in [("rnn", "consecutive"), ("scratch", "random")]:
+        trainer = small_trainer(corpus, model=name, sampling=sampling, **common)
+        trainer = _stopped_mid_epoch(trainer, epochs=2)
         paths.append(sess.save_session(folder / f"{name}.rnnplay", trainer, prompt="分开"))
     return corpus, paths
 

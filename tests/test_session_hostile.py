@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import small_trainer
 from safetensors.torch import save
 
 from engine import session as sess
-from engine.config import TrainConfig
 from engine.data.corpus import load_corpus
 from engine.generation.generate import predict
 from engine.session import (
@@ -43,9 +43,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def trainer() -> Trainer:
-    cfg = TrainConfig(model="rnn", hidden=8, sampling="consecutive", epochs=1, batch_size=4,
-                      num_steps=5, pred_period=1, pred_len=5)
-    t = Trainer(load_corpus("jaychou", max_chars=300), cfg)
+    t = small_trainer(load_corpus("jaychou", max_chars=300), model="rnn", hidden=8,
+                      sampling="consecutive", epochs=1, num_steps=5, pred_period=1, pred_len=5)
     t.run_epoch()
     return t
 

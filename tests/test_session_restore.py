@@ -3,27 +3,21 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import run_cli, run_main, small_trainer
 
-from engine.config import TrainConfig
 from engine.data.corpus import load_corpus
 from engine.generation.generate import Completer
 from engine.models.char_rnn import build_model
 from engine.session import SessionError, load_session, restore_trainer, save_session
 from engine.training.events import BatchEnd
 from engine.training.trainer import Trainer
-from rnnplay import complete_cmd
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TEXT = "the quick brown fox jumps over the lazy dog. " * 20
 
 
@@ -32,9 +26,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def file_trainer(corpus_file: Path) -> Trainer:
     corpus_file.write_text(TEXT, encoding="utf-8")
-    cfg = TrainConfig(model="gru", hidden=16, batch_size=4, num_steps=5, epochs=2,
-                      pred_period=0, device="cpu")
-    trainer = Trainer(load_corpus(str(corpus_file), max_chars=0), cfg)
+    trainer = small_trainer(load_corpus(str(corpus_file), max_chars=0), model="gru",
+                            num_steps=5, epochs=2, pred_period=0)
     trainer.run_epoch()
     return trainer
 
@@ -101,7 +94,7 @@ def test_a_cuda_save_resumes_on_the_cpu(
 
 def test_device_and_threads_settings_on_resume(tmp_path: Path) -> None:
     trainer = file_trainer(tmp_path / "poems.txt")
-    auto = replace(trainer.config, device="auto")
+    auto = replace(trainer.config, device="auto", threads=None)  # both left to the machine
     path = save_session(tmp_path / "s.rnnplay", Trainer(trainer.corpus, auto))
     restored = restore_trainer(load_session(path))
     assert restored.config.device == "auto"  # still follows the machine on the next save
@@ -122,9 +115,8 @@ def test_an_unavailable_explicit_device_is_a_session_error(tmp_path: Path) -> No
 
 @pytest.fixture(scope="module")
 def jaychou_save(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trainer]:
-    cfg = TrainConfig(model="lstm", hidden=32, batch_size=8, num_steps=10, epochs=2,
-                      pred_period=0, device="cpu")
-    trainer = Trainer(load_corpus("jaychou", max_chars=3000), cfg)
+    trainer = small_trainer(load_corpus("jaychou", max_chars=3000), model="lstm", hidden=32,
+                            batch_size=8, num_steps=10, epochs=2, pred_period=0)
     trainer.run()
     path = tmp_path_factory.mktemp("complete") / "s.rnnplay"
     return save_session(path, trainer, prompt="不分开"), trainer
@@ -140,14 +132,6 @@ def app_completion(trainer: Trainer, prefix: str, chars: int) -> str:
     return completer.complete(chars)
 
 
-def run_complete(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser()
-    complete_cmd.add_arguments(parser)
-    code = complete_cmd.run(parser.parse_args(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 @pytest.mark.parametrize(("prefix", "chars"), [("分开", 50), ("我想要", 20), ("天", 1)])
 def test_complete_prints_what_the_app_shows(
     jaychou_save: tuple[Path, Trainer], capsys: pytest.CaptureFixture[str], prefix: str,
@@ -156,10 +140,10 @@ def test_complete_prints_what_the_app_shows(
     path, trainer = jaychou_save
     want = app_completion(trainer, prefix, chars)
     assert len(want) == chars
-    code, out, err = run_complete([str(path), prefix, "--chars", str(chars)], capsys)
+    code, out, err = run_main(capsys, "complete", str(path), prefix, "--chars", str(chars))
     assert (code, out, err) == (0, prefix + want + "\n", "")
-    code, out, _ = run_complete([str(path), prefix, "--chars", str(chars), "--completion-only"],
-                                capsys)
+    code, out, _ = run_main(capsys, "complete", str(path), prefix, "--chars", str(chars),
+                            "--completion-only")
     assert out == want + "\n"
 
 
@@ -167,20 +151,16 @@ def test_complete_defaults_to_the_saved_prompt_and_reports_unknown_chars(
     jaychou_save: tuple[Path, Trainer], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, trainer = jaychou_save
-    code, out, _ = run_complete([str(path)], capsys)
+    code, out, _ = run_main(capsys, "complete", str(path))
     assert out == "不分开" + app_completion(trainer, "不分开", 50) + "\n"
-    code, out, err = run_complete([str(path), "分开\U0001f600", "--chars", "5"], capsys)
+    code, out, err = run_main(capsys, "complete", str(path), "分开\U0001f600", "--chars", "5")
     assert code == 0 and "\U0001f600" in err
     assert out == "分开\U0001f600" + app_completion(trainer, "分开\U0001f600", 5) + "\n"
 
 
 def test_complete_command_line(jaychou_save: tuple[Path, Trainer]) -> None:
     path, trainer = jaychou_save
-    proc = subprocess.run(
-        [sys.executable, "-m", "rnnplay", "complete", str(path), "分开", "--chars", "30"],
-        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"},
-    )
+    proc = run_cli("complete", str(path), "分开", "--chars", "30")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "分开" + app_completion(trainer, "分开", 30) + "\n"
 
