@@ -16,14 +16,23 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from engine.playground import (
-    Action,
     Decoding,
     Playground,
     RunSummary,
     Views,
     available_devices,
 )
-from engine.playground.events import BatchEnd, Completion, Event, RunState
+from engine.playground.events import (
+    BatchEnd,
+    Completion,
+    Event,
+    RunAdded,
+    RunRemoved,
+    RunState,
+    Saved,
+    StatusChanged,
+    TargetChanged,
+)
 from tui import commands
 from tui.commands import When
 from tui.main_screen import MainScreen
@@ -42,9 +51,8 @@ from tui.widgets.runs_table import RunsTable
 # Python holding the GIL that the trainer thread also needs: twice a second keeps the curve
 # moving visibly and costs training half as much as at four (bench/RESULTS.md).
 PLOT_REFRESH_S = 0.5
-# Reports that are rare and worth seeing in the runs table at once; epochs and batches wait
-# for the refresh.
-_FREQUENT = (BatchEnd, Completion)
+# Reports that are rare and worth seeing in the runs table at once; epochs wait for the refresh.
+_AT_ONCE = (StatusChanged, RunAdded, RunRemoved, TargetChanged, Saved)
 
 
 @dataclass
@@ -65,10 +73,11 @@ class RnnplayApp(App[int]):
         super().__init__()
         self.options = options or AppOptions()
         self.playground = Playground(self._report, threads=self.options.threads)
-        self.quitting = Quitting(self, self.action_save_as)
+        self.quitting = Quitting(self, self.action_save_as, real=self.options.handle_signals)
         self.removing = Removing(self)
         self.training = Training(self)
         self.sessions = Sessions(self)
+        self._runs_dirty = False  # the runs table is behind the reports
 
     @property
     def exit_notes(self) -> list[str]:
@@ -118,23 +127,9 @@ class RnnplayApp(App[int]):
         return selected.state if selected is not None else RunState.IDLE
 
     def _applies(self) -> set[When]:
-        """Which commands apply now, from the core's runs and what their states allow."""
-        training = self._summary(self.playground.training)
-        selected = self._summary(self.playground.selected)
-        now = {When.ALWAYS}
-        if self.playground.summaries():
-            now.add(When.RUNS)
-        if selected is not None:
-            now.add(When.SELECTED)
-            if training is None and selected.allows(Action.TRAIN_ON):
-                now.add(When.TRAIN_ON)
-        if training is not None:
-            now.add(When.TRAINING)
-            if training.state == RunState.RUNNING and training.allows(Action.PAUSE):
-                now.add(When.RUNNING)
-            if training.state == RunState.PAUSED and training.allows(Action.RESUME):
-                now.add(When.PAUSED)
-        return now
+        core = self.playground
+        training, selected = self._summary(core.training), self._summary(core.selected)
+        return commands.applies(training, selected, bool(core.summaries()))
 
     def _report(self, run_id: int | None, event: Event) -> None:
         self.post_message(EngineReport(run_id, event))
@@ -144,16 +139,19 @@ class RnnplayApp(App[int]):
         if not self.main.query(CurvesPlot):
             return  # the app is closing: its panes are gone already
         self.main.plot.flush()
-        self._show_runs()
+        if self._runs_dirty:
+            self._show_runs()
 
     def _show_runs(self) -> None:
+        self._runs_dirty = False
         self.main.show_runs(self.playground.summaries(), self.playground.selected)
 
     @while_running
     def on_engine_report(self, message: EngineReport) -> None:
         run_id, event = message.run_id, message.event
         self.reports.show(run_id, event)
-        if not isinstance(event, _FREQUENT):
+        self._runs_dirty = self._runs_dirty or not isinstance(event, BatchEnd | Completion)
+        if isinstance(event, _AT_ONCE):
             self._show_runs()
         self.training.show_pausing(run_id)
 

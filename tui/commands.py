@@ -14,6 +14,9 @@ from enum import Enum
 
 from textual.binding import Binding
 
+from engine.playground import Action, RunSummary
+from engine.playground.events import RunState
+
 
 class When(Enum):
     """When a command applies, judged from the core's runs (the palette offers only those)."""
@@ -108,6 +111,27 @@ COMMANDS: tuple[Command, ...] = (
             "quit", "Quit", priority=True, palette=False),  # Textual's palette has its Quit
 )
 # fmt: on
+
+
+def applies(
+    training: RunSummary | None, selected: RunSummary | None, any_runs: bool
+) -> set[When]:
+    """Which commands apply, from the training and the selected run's summaries: what their
+    states allow (engine.playground's lifecycle table)."""
+    now = {When.ALWAYS}
+    if any_runs:
+        now.add(When.RUNS)
+    if selected is not None:
+        now.add(When.SELECTED)
+        if training is None and selected.allows(Action.TRAIN_ON):
+            now.add(When.TRAIN_ON)
+    if training is not None:
+        now.add(When.TRAINING)
+        if training.state == RunState.RUNNING and training.allows(Action.PAUSE):
+            now.add(When.RUNNING)
+        if training.state == RunState.PAUSED and training.allows(Action.RESUME):
+            now.add(When.PAUSED)
+    return now
 
 
 def bindings() -> list[Binding]:

@@ -9,14 +9,11 @@ import asyncio
 import signal
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from engine.playground import SaveJob
 from tui import exit_guard
+from tui.host import Host
 from tui.screens.autosave_failed import AutosaveFailedScreen
-
-if TYPE_CHECKING:
-    from tui.app import RnnplayApp
 
 # Quit must end within 2 s even while training: the autosave gets this long, then the app
 # leaves anyway (save threads are daemons; an unfinished write leaves any old file intact).
@@ -25,11 +22,12 @@ QUIT_SAVE_BUDGET_S = 1.2
 
 class Quitting:
     """How `app` leaves; `save_as` is the app's save-as dialog, offered when the autosave
-    failed."""
+    failed; `real`: the real launcher, which may end the process itself (tests never must)."""
 
-    def __init__(self, app: RnnplayApp, save_as: Callable[[], None]) -> None:
+    def __init__(self, app: Host, save_as: Callable[[], None], *, real: bool) -> None:
         self.app = app
         self.save_as = save_as
+        self.real = real
         self.busy = False  # the autosave runs: a second ctrl+q or signal waits for it
         self.by_signal = False  # no one is there to answer a question
         self.terminal_gone = False  # SIGHUP: leave without writing to the terminal
@@ -51,8 +49,7 @@ class Quitting:
         if self.busy:
             return  # it ends soon anyway
         self.busy = True
-        real = self.app.options.handle_signals  # the real launcher; tests must never os._exit
-        if real:
+        if self.real:
             exit_guard.arm(QUIT_SAVE_BUDGET_S + exit_guard.STUCK_AFTER_S)
         failed = await self._autosave()
         if failed and not self.by_signal:
@@ -64,7 +61,7 @@ class Quitting:
 
     def _leave(self) -> None:
         self.app.playground.close()
-        if self.app.options.handle_signals and self.terminal_gone:
+        if self.real and self.terminal_gone:
             exit_guard.leave_now(self.notes)
         self.app.exit(0)
 

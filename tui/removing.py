@@ -5,14 +5,10 @@ The core decides what may go (Playground.clear_plan, remove, clear); this asks a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from engine.playground import ClearPlan, RunSummary, UnsavedPolicy
+from tui.host import Host
 from tui.paths import shown_path
 from tui.screens.choice import Choice, ChoiceScreen
-
-if TYPE_CHECKING:
-    from tui.app import RnnplayApp
 
 
 def _labels(runs: tuple[RunSummary, ...]) -> str:
@@ -20,7 +16,7 @@ def _labels(runs: tuple[RunSummary, ...]) -> str:
 
 
 class Removing:
-    def __init__(self, app: RnnplayApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
 
     def _say(self, text: str) -> None:

@@ -5,19 +5,16 @@ exporting every run's curves. The core does the work; this asks where and says w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine.playground import default_save_dir, list_sessions
+from tui.host import Host
 from tui.paths import shown_path
 from tui.screens.load import LoadScreen
 from tui.screens.save_as import SaveAsScreen
 
-if TYPE_CHECKING:
-    from tui.app import RnnplayApp
-
 
 class Sessions:
-    def __init__(self, app: RnnplayApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         self.playground = app.playground
 

@@ -4,19 +4,15 @@ the core, which says what a run's state allows; this only picks what to ask and 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from engine.playground import Action, RunSummary
 from engine.playground.events import RunState
+from tui.host import Host
 from tui.screens.lr import LrScreen
 from tui.screens.target import TargetScreen
 
-if TYPE_CHECKING:
-    from tui.app import RnnplayApp
-
 
 class Training:
-    def __init__(self, app: RnnplayApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         self.playground = app.playground
         self.pausing = False  # F6 asked the training run to pause; it has not yet
