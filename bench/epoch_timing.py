@@ -91,7 +91,7 @@ def _engine_trainer(
 
     # pred_period=0, val_chars=0: sample predictions and the held-out perplexity are not
     # training (the book's predictions are left out too); the gradient-flow measure the
-    # trainer makes at epochs' ends (engine.training.trainer.FLOW_SHARE) has no switch and stays
+    # trainer makes at epochs' ends (engine.training.probes.FLOW_SHARE) has no switch and stays
     # in the
     # engine's time.
     cfg = TrainConfig(

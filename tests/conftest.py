@@ -88,7 +88,7 @@ def one_torch_thread() -> Iterator[None]:
 
 @pytest.fixture
 def flow_every_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The gradient-flow probe runs at every epoch's end whatever it costs (engine.training.trainer
+    """The gradient-flow probe runs at every epoch's end whatever it costs (engine.training.probes
     otherwise skips it on epochs where it would take more than FLOW_SHARE of the time, which
     depends on the machine's speed)."""
-    monkeypatch.setattr("engine.training.trainer.FLOW_SHARE", 1e12)
+    monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e12)

@@ -165,7 +165,7 @@ def test_the_flow_is_skipped_where_it_would_cost_too_much_but_not_on_the_last_ep
     jaychou, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # any measurement costs too much
-    monkeypatch.setattr("engine.training.trainer.FLOW_SHARE", 1e-12)
+    monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e-12)
     corpus = load_corpus("jaychou", max_chars=2000)
     trainer = Trainer(corpus, TrainConfig(hidden=16, batch_size=8, num_steps=10, epochs=4,
                                           pred_period=0, device="cpu"))

@@ -42,7 +42,7 @@ def train(*args: str) -> list[dict]:
 
 def _untargeted(record: dict) -> dict:
     # "epochs" is the target at the time; the gradient flow is measured on the epochs where it
-    # is cheap enough (engine.training.trainer.FLOW_SHARE), which depends on timing: compared apart.
+    # is cheap enough (engine.training.probes.FLOW_SHARE), which depends on timing: compared apart.
     return {k: v for k, v in record.items() if k not in ("epochs", "grad_through_time")}
 
 

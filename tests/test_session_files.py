@@ -24,6 +24,7 @@ from engine.models.char_rnn import build_model
 from engine.session import SessionError, container, list_sessions, load_session, save_session
 from engine.session import save as session_save
 from engine.session.schema import model_size
+from engine.session.trainer_state import trainer_state
 from engine.training.trainer import Trainer
 
 PROMPT = "分开 \U0001f600 odd:\ud800 \\u0000 \x00 end"  # non-BMP, a lone surrogate, NUL
@@ -77,7 +78,7 @@ def test_round_trip_keeps_everything(saved: Path, trainer: Trainer) -> None:
     assert s.perplexity == trainer.history[-1].perplexity
     assert s.format_version == sess.FORMAT_VERSION
     assert s.environment["torch"] == torch.__version__ and s.environment["device"] == "cpu"
-    want = trainer.state_dict()
+    want = trainer_state(trainer)
     for name, tensor in want["model"].items():
         assert torch.equal(s.state["model"][name], tensor)
     assert s.state["optimizer"]["state"].keys() == want["optimizer"]["state"].keys()  # int keys

@@ -26,6 +26,7 @@ if __name__ == "__main__":  # run as a worker script: make the checkout importab
 from engine.config import TrainConfig  # noqa: E402
 from engine.data.corpus import load_corpus  # noqa: E402
 from engine.session import Session, load_session, restore_trainer, save_session  # noqa: E402
+from engine.session.trainer_state import trainer_state  # noqa: E402
 from engine.training.events import BatchEnd, EpochEnd  # noqa: E402
 from engine.training.trainer import Trainer  # noqa: E402
 
@@ -160,7 +161,7 @@ def _resume_history(session: Session) -> list[list[float]]:
 
 def _fresh_state(case: str) -> dict[str, Any]:
     """A just-built trainer's state: what a save that forgot something would give back."""
-    return Trainer(load_corpus("jaychou", MAX_CHARS), case_config(case)).state_dict()
+    return trainer_state(Trainer(load_corpus("jaychou", MAX_CHARS), case_config(case)))
 
 
 @pytest.mark.parametrize(

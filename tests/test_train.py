@@ -14,6 +14,7 @@ from engine.config import ConfigError, TrainConfig
 from engine.data.corpus import load_corpus
 from engine.data.sampling import consecutive_starts, random_starts
 from engine.training.events import BatchEnd, EpochEnd, Sample, StatusChanged
+from engine.training.probes import SamplePredictions
 from engine.training.trainer import Trainer
 
 SMALL = dict(hidden=64, batch_size=8, num_steps=10, pred_len=10)
@@ -209,7 +210,24 @@ def test_samples_by_time_leave_training_as_it_was(small_corpus) -> None:
     base = dict(SMALL, pred_period=0, epochs=2)
     timed = Trainer(small_corpus, TrainConfig(pred_seconds=1, **base))
     plain = Trainer(small_corpus, TrainConfig(**base))
-    timed._unsampled = 10.0  # due at once: a sample after the first batch
+    sampler = next(p for p in timed.probes if isinstance(p, SamplePredictions))
+    sampler.unsampled = 10.0  # due at once: a sample after the first batch
     timed.run(), plain.run()
     assert timed.samples and timed.samples[0].step == 1
     assert [e.perplexity for e in timed.history] == [e.perplexity for e in plain.history]
+
+
+@pytest.mark.usefixtures("flow_every_epoch")
+def test_the_probes_leave_training_as_it_was(small_corpus) -> None:
+    """Held-out perplexity, gradient flow and samples every epoch against none at all: the same
+    training numbers and weights (no probe draws a random number or touches the weights)."""
+    cfg = TrainConfig(epochs=2, pred_period=1, **{**SMALL, "val_chars": 200})
+    probed, bare = Trainer(small_corpus, cfg), Trainer(small_corpus, cfg)
+    bare.probes = []
+    probed.run(), bare.run()
+    assert all(e.val_perplexity and e.grad_through_time for e in probed.history)
+    assert probed.samples and not bare.samples
+    assert [e.val_perplexity for e in bare.history] == [None, None]
+    assert [e.perplexity for e in probed.history] == [e.perplexity for e in bare.history]
+    for name, weight in bare.model.state_dict().items():
+        assert torch.equal(probed.model.state_dict()[name], weight)

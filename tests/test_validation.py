@@ -16,6 +16,7 @@ from engine.data.corpus import load_corpus
 from engine.data.validation import MAX_SCORED, perplexity, split, stretches
 from engine.models.char_rnn import build_model
 from engine.session import load_session, restore_trainer, save_session
+from engine.session.trainer_state import trainer_state
 from engine.training.trainer import Trainer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -179,27 +180,26 @@ def test_a_session_keeps_its_split_when_the_text_after_it_changes(tmp_path: Path
 
 
 def test_a_session_from_before_validation_trains_on_all_of_its_text(
-    tiny_corpus: Path, tmp_path: Path
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Before(Trainer):
-        """Writes the state as trainers before held-out validation did."""
-
-        def state_dict(self):  # type: ignore[no-untyped-def]
-            state = super().state_dict()
-            del state["train_chars"], state["config"]["val_chars"]
-            del state["config"]["epoch_batches"], state["config"]["pred_seconds"]
-            for entry in state["history"]:
-                for key in ("val_perplexity", "grad_through_time", "clipped_share", "step"):
-                    del entry[key]
-            for sample in state["samples"]:
-                del sample["step"]
-            return state
+    def before(trainer: Trainer) -> dict:
+        """The state as trainers wrote it before held-out validation."""
+        state = trainer_state(trainer)
+        del state["train_chars"], state["config"]["val_chars"]
+        del state["config"]["epoch_batches"], state["config"]["pred_seconds"]
+        for entry in state["history"]:
+            for key in ("val_perplexity", "grad_through_time", "clipped_share", "step"):
+                del entry[key]
+        for sample in state["samples"]:
+            del sample["step"]
+        return state
 
     corpus = load_corpus(str(tiny_corpus), max_chars=0)
     cfg = TrainConfig(hidden=8, batch_size=2, num_steps=5, epochs=2, val_chars=0,
                       pred_period=1, pred_len=3, device="cpu")
-    old = Before(corpus, cfg)
+    old = Trainer(corpus, cfg)
     old.run_epoch()
+    monkeypatch.setattr("engine.session.save.trainer_state", before)
     session = load_session(save_session(tmp_path / "old.rnnplay", old))
     assert session.config.val_chars == 0
     resumed = restore_trainer(session)

@@ -21,7 +21,7 @@ The meta document:
                  same text), "vocab_size"}
     vocab        the vocabulary in index order (the model's rows and columns mean these chars)
     prompt       the prompt text typed in the app
-    trainer      Trainer.state_dict() as JSON, tensors replaced by {"__tensor__": name}; see
+    trainer      trainer_state(trainer) as JSON, tensors replaced by {"__tensor__": name}; see
                  engine/session/codec.py for the tags. Holds the config (TrainConfig.to_dict()),
                  weights, optimizer state, epoch/step counters, perplexity/gradient-norm history,
                  samples, the in-epoch cursor (consecutive sampling's hidden state) and the RNG
@@ -39,7 +39,8 @@ or a full disk while saving leaves the previous save as it was.
 
 The package, one idea per module: types.py (format constants, Session, SessionError, SessionInfo),
 container.py (the checksummed safetensors container), codec.py (nested state <-> JSON + tensors),
-meta.py (summary, corpus reference, environment), schema.py (what every field of the meta document
+meta.py (summary, corpus reference, environment), trainer_state.py (a trainer's state and back),
+schema.py (what every field of the meta document
 may hold, checked before a tensor byte is read), save.py (writing, periodic saves), load.py (reading
 and verifying), restore.py (a trainer from a session), listing.py (the save directory and its
 listing), save_job.py (a snapshot on the trainer's thread, the write on its own), export.py (curves

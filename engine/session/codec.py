@@ -1,9 +1,9 @@
 """Splitting a nested state (dicts, lists, tuples, numbers, strings, tensors) into JSON + tensors.
 
-Trainer.state_dict() mixes tensors (weights, optimizer moments, RNG states) with plain values
-(counters, history, python's RNG tuple). Tensors go to the safetensors part under a path-like
-name; everything else stays JSON. JSON alone would lose three things exact resume depends on,
-so they are tagged (a tag is an object with exactly one key):
+A trainer's state (trainer_state.py) mixes tensors (weights, optimizer moments, RNG states)
+with plain values (counters, history, python's RNG tuple). Tensors go to the safetensors part
+under a path-like name; everything else stays JSON. JSON alone would lose three things exact
+resume depends on, so they are tagged (a tag is an object with exactly one key):
 
     {"__tensor__": "trainer/model/W_xh"}     a tensor stored under that name
     {"__tuple__": [...]}                     a tuple (random.setstate insists on tuples)

@@ -13,6 +13,7 @@ import torch
 from engine.config import ConfigError
 from engine.data.corpus import Corpus, CorpusError, load_corpus
 from engine.models.memory_estimate import check_memory
+from engine.session.trainer_state import restore_state
 from engine.session.types import Session, SessionError
 from engine.training.device import DeviceError, resolve_device
 from engine.training.events import TrainerEvent
@@ -57,7 +58,7 @@ def restore_trainer(
         check_memory(cfg, len(text.vocab), target)
         trainer = Trainer(text, cfg, on_event, train_chars=state.get("train_chars"))
         _check_state_fits(trainer, state)
-        trainer.load_state_dict(state)
+        restore_state(trainer, state)
     except (ConfigError, DeviceError) as e:
         raise SessionError(f"cannot resume {session.path}: {e}") from None
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:

@@ -13,6 +13,7 @@ from engine.data.atomic_write import atomic_write
 from engine.session import container
 from engine.session.codec import CodecError, encode
 from engine.session.meta import corpus_ref, environment, summary
+from engine.session.trainer_state import trainer_state
 from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
 from engine.training.events import EpochEnd, TrainerEvent
 from engine.training.trainer import Trainer
@@ -30,7 +31,7 @@ def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: st
 def session_bytes(trainer: Trainer, prompt: str = "", label: str = "") -> bytes:
     """The complete file as bytes: a consistent snapshot, safe to write from another thread.
     `label` is the run's name in the app, so a loaded run keeps it."""
-    state = trainer.state_dict()
+    state = trainer_state(trainer)
     try:
         doc, tensors = encode(state, "trainer")
     except CodecError as e:

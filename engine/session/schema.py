@@ -178,7 +178,7 @@ def check_config(value: Any, corpus_chars: int) -> TrainConfig:
 
 
 def check_state(state: Any, cfg: TrainConfig, vocab_size: int, corpus_chars: int) -> None:
-    """Trainer.state_dict() as decoded with TensorSpecs in place of tensors."""
+    """trainer_state() as decoded with TensorSpecs in place of tensors."""
     s = _keys(state, ("config", "epoch", "step", "model", "optimizer", "history", "samples",
                       "cursor", "rng"), "trainer", optional=("train_chars",))
     _int(s["epoch"], "trainer.epoch")

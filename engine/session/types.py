@@ -63,7 +63,7 @@ class Session:
     corpus: CorpusRef
     vocab: Vocab
     prompt: str
-    state: dict[str, Any]  # Trainer.state_dict() as saved
+    state: dict[str, Any]  # trainer_state() as saved
     environment: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # things a user should know (device fallback)
     label: str = ""  # the run's name in the app when it was saved ("" from the command line)

@@ -55,7 +55,7 @@ class EpochEnd:
     # exp(mean cross-entropy) on the held-out characters (engine/data/validation.py); None when off
     val_perplexity: float | None = None
     # |dloss/dH_t| for t = 1 .. num_steps on the epoch's last batch (engine/inspect/grad_flow.py);
-    # () on epochs where it was not measured (it may take only engine.training.trainer.FLOW_SHARE of
+    # () on epochs where it was not measured (it may take only engine.training.probes.FLOW_SHARE of
     # the time)
     grad_through_time: tuple[float, ...] = ()
     clipped_share: float | None = None  # share of the epoch's steps whose norm exceeded clip θ

@@ -121,7 +121,7 @@ async def test_gradient_flow_through_time_and_closing_the_views():
 async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.MonkeyPatch):
     # Any measurement costs too much: only the first epoch (and a run's last) measures the flow.
     # Stopped before its last epoch, the run shows epoch 1's flow beside its latest clipped share.
-    monkeypatch.setattr("engine.training.trainer.FLOW_SHARE", 1e-12)
+    monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e-12)
     app = make_app(train=True, epochs="1000")
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(4):
