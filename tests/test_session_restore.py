@@ -15,6 +15,7 @@ from engine.data.corpus import load_corpus
 from engine.generation.generate import Completer
 from engine.models.char_rnn import build_model
 from engine.session import SessionError, load_session, restore_trainer, save_session
+from engine.session.trainer_state import trainer_state
 from engine.training.events import BatchEnd
 from engine.training.trainer import Trainer
 
@@ -68,15 +69,13 @@ def test_a_cuda_save_resumes_on_the_cpu(
 ) -> None:
     # Made here as the GPU box makes it: device "cuda" in the settings and CUDA RNG states.
     trainer = file_trainer(tmp_path / "poems.txt")
-    real = trainer.state_dict
-
-    def as_if_on_cuda() -> dict:
-        state = real()
+    def as_if_on_cuda(trainer: Trainer) -> dict:
+        state = trainer_state(trainer)
         state["config"] = {**state["config"], "device": "cuda"}
         state["rng"] = {**state["rng"], "cuda": [torch.zeros(16, dtype=torch.uint8)]}
         return state
 
-    monkeypatch.setattr(trainer, "state_dict", as_if_on_cuda)
+    monkeypatch.setattr("engine.session.save.trainer_state", as_if_on_cuda)
     path = save_session(tmp_path / "gpu.rnnplay", trainer)
     monkeypatch.undo()
     session = load_session(path)
