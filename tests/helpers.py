@@ -1,5 +1,6 @@
 """What the tests share besides fixtures: a small trainer, the command line (in a process or in
-this one), and the app on the real core with a tiny corpus, with its waits.
+this one), the app on the real core with a tiny corpus and its waits, a recorder of the core's
+reports, and crafted session files.
 
 Imported by name (`from helpers import make_app`): pytest puts tests/ on the path (pyproject's
 `pythonpath`), so no test imports a conftest.
@@ -8,18 +9,25 @@ Imported by name (`from helpers import make_app`): pytest puts tests/ on the pat
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from safetensors.torch import save
 from textual.pilot import Pilot
 
+from engine import session as sess
 from engine.data.corpus import Corpus
+from engine.playground.events import Event, RunState, StatusChanged
 from engine.training.build import build_trainer
 from engine.training.events import TrainerEvent
 from engine.training.trainer import Trainer
@@ -107,3 +115,70 @@ def notified(app: RnnplayApp, words: str) -> bool:
     """Whether a toast containing `words` (in its title or message) was shown."""
     return any(words in f"{n.title} {n.message}" for n in app._notifications)
 
+
+
+# -- the playground core, without a UI -------------------------------------------------------
+# A run that trains in milliseconds on a small text file.
+TINY_RUN = dict(hidden=16, batch_size=4, num_steps=6, lr=1.0, device="cpu", pred_period=0)
+
+
+class Recorder:
+    """Collects (run_id, event) reports and waits for one that matches."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[int | None, Event]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, run_id: int | None, event: Event) -> None:
+        with self._cond:
+            self.reports.append((run_id, event))
+            self._cond.notify_all()
+
+    def wait(self, match: Callable[[int | None, Event], bool], timeout: float = 30.0) -> Event:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for run_id, event in self.reports:
+                    if match(run_id, event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching report in {timeout} s: {self.reports[-5:]}")
+                self._cond.wait(left)
+
+    def of(self, kind: type, run_id: int | None = None) -> list:
+        with self._cond:
+            return [
+                e
+                for r, e in self.reports
+                if isinstance(e, kind) and (run_id is None or r == run_id)
+            ]
+
+    def status(self, run_id: int, status: RunState, timeout: float = 30.0) -> StatusChanged:
+        return self.wait(  # type: ignore[return-value]
+            lambda r, e: r == run_id and isinstance(e, StatusChanged) and e.status == status,
+            timeout,
+        )
+
+
+# -- crafted session files -----------------------------------------------------------------
+def header_of(path: Path) -> tuple[int, dict[str, Any]]:
+    """(header length, header JSON) of a safetensors file, read as any reader would."""
+    data = path.read_bytes()
+    (n,) = struct.unpack("<Q", data[:8])
+    return n, json.loads(data[8 : 8 + n])
+
+
+def write_with_meta(path: Path, source: Path, meta_text: str) -> None:
+    """`source`'s tensors and data checksum with another meta document (checksum recomputed):
+    a crafted file that every integrity check accepts."""
+    with sess.container.open_container(source, fmt=sess.FORMAT, max_version=99) as c:
+        tensors, data_sha = c.tensors(), c.header.data_sha256
+    metadata = {"format": sess.FORMAT, "format_version": str(sess.FORMAT_VERSION),
+                "meta": meta_text, "meta_sha256": hashlib.sha256(meta_text.encode()).hexdigest(),
+                "data_sha256": data_sha}
+    path.write_bytes(save(tensors, metadata=metadata))
+
+
+def meta_of(path: Path) -> dict[str, Any]:
+    return json.loads(header_of(path)[1]["__metadata__"]["meta"])

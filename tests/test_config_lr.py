@@ -8,8 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import TINY_FILE, small_trainer
-from test_session_hostile import meta_of, write_with_meta
+from helpers import TINY_FILE, meta_of, small_trainer, write_with_meta
 
 from engine.config import BOOK_LR, MODELS, OPTIMIZER, ConfigError, TrainConfig, spec_of
 from engine.data.corpus import load_corpus

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import TINY_RUN, Recorder
 
 from engine.generation.generate import Completer
 from engine.models.char_rnn import build_model
@@ -25,46 +25,9 @@ from engine.training.events import BatchEnd, EpochEnd, RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-TINY = dict(hidden=16, batch_size=4, num_steps=6, lr=1.0, device="cpu", pred_period=0)
 
 
-class Recorder:
-    """Collects (run_id, event) reports and waits for one that matches."""
 
-    def __init__(self) -> None:
-        self.reports: list[tuple[int | None, Event]] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, run_id: int | None, event: Event) -> None:
-        with self._cond:
-            self.reports.append((run_id, event))
-            self._cond.notify_all()
-
-    def wait(self, match: Callable[[int | None, Event], bool], timeout: float = 30.0) -> Event:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for run_id, event in self.reports:
-                    if match(run_id, event):
-                        return event
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no matching report in {timeout} s: {self.reports[-5:]}")
-                self._cond.wait(left)
-
-    def of(self, kind: type, run_id: int | None = None) -> list:
-        with self._cond:
-            return [
-                e
-                for r, e in self.reports
-                if isinstance(e, kind) and (run_id is None or r == run_id)
-            ]
-
-    def status(self, run_id: int, status: RunState, timeout: float = 30.0) -> StatusChanged:
-        return self.wait(  # type: ignore[return-value]
-            lambda r, e: r == run_id and isinstance(e, StatusChanged) and e.status == status,
-            timeout,
-        )
 
 
 @pytest.fixture
@@ -81,7 +44,7 @@ def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
 
 
 def test_a_run_trains_to_the_end_and_reports_everything(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=5))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=5))
     rec.status(1, RunState.FINISHED)
     added = rec.of(RunAdded, 1)
     assert len(added) == 1 and added[0].label == "#1 scratch·random"
@@ -95,10 +58,10 @@ def test_a_run_trains_to_the_end_and_reports_everything(play, rec, tiny_corpus) 
 
 
 def test_refused_settings_name_the_field_and_change_nothing(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, batch_size=5000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, batch_size=5000))
     refused = rec.wait(lambda r, e: isinstance(e, RunRefused))
     assert r_none(rec, refused) and refused.field == "batch_size"
-    play.new_run(str(tiny_corpus / "missing.txt"), 0, TINY)
+    play.new_run(str(tiny_corpus / "missing.txt"), 0, TINY_RUN)
     missing = rec.wait(lambda r, e: isinstance(e, RunRefused) and e is not refused)
     assert missing.field == "corpus"
     assert play.summaries() == [] and play.selected is None
@@ -109,7 +72,7 @@ def r_none(rec: Recorder, event: Event) -> bool:
 
 
 def test_pause_resume_stop_and_lr(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(1, RunState.RUNNING)
     assert play.pause()
     rec.status(1, RunState.PAUSED)
@@ -132,7 +95,7 @@ def _completion_after(rec: Recorder, version: int, text: str) -> Completion:
 
 @pytest.mark.parametrize("how", ["pause", "stop"])
 def test_the_prompt_shows_the_latest_weights_once_training_parks(play, rec, tiny_corpus, how):
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(1, RunState.RUNNING)
     play.complete("the qu", 20)
     rec.wait(lambda r, e: isinstance(e, Completion))
@@ -156,9 +119,9 @@ def test_the_prompt_shows_the_latest_weights_once_training_parks(play, rec, tiny
 
 
 def test_clearing_finished_runs_keeps_the_live_one(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2))
     rec.status(1, RunState.FINISHED)
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(2, RunState.RUNNING)
     plan = play.clear_plan()
     assert plan.saved == () and [s.id for s in plan.unsaved] == [1]
@@ -174,9 +137,9 @@ def test_clearing_finished_runs_keeps_the_live_one(play, rec, tiny_corpus) -> No
 
 
 def test_a_new_run_keeps_the_finished_one_and_autosave_saves_both(play, rec, tiny_corpus):
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2))
     rec.status(1, RunState.FINISHED)
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=3, model="gru", lr=0.01))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=3, model="gru", lr=0.01))
     rec.status(2, RunState.FINISHED)
     assert [s.unsaved for s in play.summaries()] == [True, True]
     jobs = play.autosave("the")
@@ -190,7 +153,7 @@ def test_a_new_run_keeps_the_finished_one_and_autosave_saves_both(play, rec, tin
 
 
 def test_save_and_load_continue_exactly(play, rec, tiny_corpus, tmp_path) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=3))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=3))
     rec.status(1, RunState.FINISHED)
     path = tmp_path / "one.rnnplay"
     play.save(path=path, prompt="the").done.wait(30)
@@ -205,7 +168,7 @@ def test_save_and_load_continue_exactly(play, rec, tiny_corpus, tmp_path) -> Non
     other = Playground(rec2)
     other.start()
     try:
-        other.new_run(str(tiny_corpus), 0, dict(TINY, epochs=6))
+        other.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=6))
         rec2.status(1, RunState.FINISHED)
         assert [e.perplexity for e in rec2.of(EpochEnd, 1)][3:] == loaded_ppl
     finally:
@@ -221,7 +184,7 @@ def test_a_bad_session_file_is_refused_and_nothing_changes(play, rec, tmp_path) 
 
 
 def test_divergence_keeps_its_reason(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=50, lr=1e30, clip=1e30))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=50, lr=1e30, clip=1e30))
     status = rec.status(1, RunState.DIVERGED)
     assert "diverged" in status.message
     assert play.summary(1).message == status.message
@@ -230,7 +193,7 @@ def test_divergence_keeps_its_reason(play, rec, tiny_corpus) -> None:
 def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None:
     play = Playground(rec)
     play.start()
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(1, RunState.RUNNING)
     began = time.monotonic()
     play.close(timeout=5)
@@ -240,7 +203,7 @@ def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None
 
 def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
     for run_id in (1, 2):
-        play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+        play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2))
         rec.status(run_id, RunState.FINISHED)
     assert play.selected == 2
     assert play.select(1) and play.prompt.following == 1
@@ -249,7 +212,7 @@ def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
     assert play.remove(1, unsaved=UnsavedPolicy.DISCARD) is None
     assert play.selected == 2 and play.prompt.following == 2
     assert play.remove(1) == "no run #1"
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(3, RunState.RUNNING)
     assert "stop it first" in play.remove(3)
     play.stop()
@@ -260,7 +223,7 @@ def test_export_writes_every_run_as_csv_and_the_cli_json_records(play, rec, tiny
     import json
 
     for run_id in (1, 2):
-        play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=3, pred_period=3))
+        play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=3, pred_period=3))
         rec.status(run_id, RunState.FINISHED)
     csv_path, jsonl_path = play.export(tmp_path / "out")
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
@@ -279,7 +242,7 @@ def test_a_loaded_run_keeps_its_label_and_later_runs_count_past_it(rec, tiny_cor
     first.start()
     try:
         for run_id in (1, 2):
-            first.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2, pred_period=1))
+            first.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2, pred_period=1))
             rec.status(run_id, RunState.FINISHED)
         first.save(2, tmp_path / "two.rnnplay").done.wait(30)
     finally:
@@ -290,7 +253,7 @@ def test_a_loaded_run_keeps_its_label_and_later_runs_count_past_it(rec, tiny_cor
     try:
         second.load(tmp_path / "two.rnnplay")
         assert rec2.wait(lambda r, e: isinstance(e, RunAdded)).label == "#2 scratch·random"
-        second.new_run(str(tiny_corpus), 0, dict(TINY, epochs=1))
+        second.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=1))
         third = rec2.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
         assert third.label == "#3 scratch·random"
         second.load(tmp_path / "two.rnnplay")  # the same name is taken now: a new one
@@ -301,7 +264,7 @@ def test_a_loaded_run_keeps_its_label_and_later_runs_count_past_it(rec, tiny_cor
 
 
 def test_a_model_too_big_for_memory_is_refused_before_it_is_built(play, rec, tiny_corpus):
-    play.new_run(str(tiny_corpus), 0, dict(TINY, model="lstm", layers=16, hidden=8192))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, model="lstm", layers=16, hidden=8192))
     refused = rec.wait(lambda r, e: isinstance(e, RunRefused))
     assert "would fit" in refused.message and refused.field == "hidden"
     assert play.summaries() == []
@@ -310,7 +273,7 @@ def test_a_model_too_big_for_memory_is_refused_before_it_is_built(play, rec, tin
 def test_an_lr_past_float32_is_refused_by_the_setting(play, rec, tiny_corpus) -> None:
     from engine.config import ConfigError
 
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(1, RunState.RUNNING)
     with pytest.raises(ConfigError):
         play.set_lr(1e39)
@@ -318,9 +281,9 @@ def test_an_lr_past_float32_is_refused_by_the_setting(play, rec, tiny_corpus) ->
 
 
 def test_one_run_trains_at_a_time(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(1, RunState.RUNNING)
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=100000))  # stops #1 first
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))  # stops #1 first
     rec.status(2, RunState.RUNNING)
     assert play.summary(1).state == RunState.STOPPED and play.training == 2
     assert play.select(1)
@@ -333,7 +296,7 @@ def test_timing_the_selected_run_on_each_device(play, rec, tiny_corpus) -> None:
     from engine.playground.events import DevicesTimed
 
     assert play.time_devices() == "no run yet: start one first"
-    play.new_run(str(tiny_corpus), 0, dict(TINY, epochs=2))
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2))
     rec.status(1, RunState.FINISHED)
     assert play.time_devices() is None
     timed = rec.wait(lambda r, e: isinstance(e, DevicesTimed))

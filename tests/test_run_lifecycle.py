@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_playground import TINY, Recorder
+from helpers import TINY_RUN, Recorder
 
 from engine.playground import Action, Playground, UnsavedPolicy, allowed
 from engine.playground.events import EpochEnd, RunAdded, RunRefused, RunRemoved, Saved
@@ -19,7 +19,7 @@ from engine.training.events import RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-FOREVER = dict(TINY, epochs=100000)
+FOREVER = dict(TINY_RUN, epochs=100000)
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
 
 
 def _finished(play: Playground, rec: Recorder, corpus: Path, run_id: int, **settings) -> None:
-    play.new_run(str(corpus), 0, dict(TINY, epochs=2, **settings))
+    play.new_run(str(corpus), 0, dict(TINY_RUN, epochs=2, **settings))
     rec.status(run_id, RunState.FINISHED)
 
 

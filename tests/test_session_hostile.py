@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import small_trainer
-from safetensors.torch import save
+from helpers import header_of, meta_of, small_trainer, write_with_meta
 
 from engine import session as sess
 from engine.data.corpus import load_corpus
@@ -52,28 +51,6 @@ def trainer() -> Trainer:
 @pytest.fixture
 def saved(tmp_path: Path, trainer: Trainer) -> Path:
     return save_session(tmp_path / "s.rnnplay", trainer, prompt="分开")
-
-
-def header_of(path: Path) -> tuple[int, dict[str, Any]]:
-    """(header length, header JSON) of a safetensors file, read as any reader would."""
-    data = path.read_bytes()
-    (n,) = struct.unpack("<Q", data[:8])
-    return n, json.loads(data[8 : 8 + n])
-
-
-def write_with_meta(path: Path, source: Path, meta_text: str) -> None:
-    """`source`'s tensors and data checksum with another meta document (checksum recomputed):
-    a crafted file that every integrity check accepts."""
-    with sess.container.open_container(source, fmt=sess.FORMAT, max_version=99) as c:
-        tensors, data_sha = c.tensors(), c.header.data_sha256
-    metadata = {"format": sess.FORMAT, "format_version": str(sess.FORMAT_VERSION),
-                "meta": meta_text, "meta_sha256": hashlib.sha256(meta_text.encode()).hexdigest(),
-                "data_sha256": data_sha}
-    path.write_bytes(save(tensors, metadata=metadata))
-
-
-def meta_of(path: Path) -> dict[str, Any]:
-    return json.loads(header_of(path)[1]["__metadata__"]["meta"])
 
 
 def refused(path: Path, *words: str) -> str:

@@ -104,7 +104,7 @@ class SetupPane(VerticalScroll):
         self._lrs = {model: LR.text(lr) for model, lr in BOOK_LR.items()}
         if "lr" in self.initial:
             self._lrs[self._model] = self.initial["lr"]
-        self.border_title = "setup · F5 start"
+        self.border_title = "setup · F5 new run"
 
     def compose(self) -> ComposeResult:
         for spec in CHOICES:
