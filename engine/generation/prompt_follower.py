@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from engine.data.corpus import Vocab
@@ -47,6 +47,19 @@ class WeightsSource:
     layers: int
 
 
+@dataclass
+class _Followed:
+    """One followed run on the prompt thread: its own model copy, replayed from the first changed
+    character on each keystroke (Completer.set_text), so following several runs costs each one
+    character's step per keystroke, not a replay of the whole prompt."""
+
+    source: WeightsSource
+    completer: Completer | None = None
+    version: int = -1  # the weights snapshot the completer holds
+    stale: bool = True  # what it last reported is not for the latest request or weights
+    failed: bool = False  # retried on the next keystroke or change of runs, not in a loop
+
+
 class PromptFollower:
     def __init__(self, report: Callable[[Completion], None]) -> None:
         self._report = report
@@ -56,7 +69,7 @@ class PromptFollower:
         self._decoding = GREEDY
         self._views: Views | None = None
         self._request_seq = 0
-        self._source: WeightsSource | None = None
+        self._sources: tuple[WeightsSource, ...] = ()
         self._source_seq = 0
         self._poll_now = False
         self._closing = False
@@ -76,18 +89,20 @@ class PromptFollower:
     def request(
         self, text: str, length: int, decoding: Decoding = GREEDY, views: Views | None = None
     ) -> None:
-        """Complete `text` with `length` characters, and compute `views` of it (the latest
-        request wins)."""
+        """Complete `text` with `length` characters by every followed run, and compute `views`
+        of it for the first one (the latest request wins)."""
         with self._cond:
             self._text, self._length, self._decoding = text, length, decoding
             self._views = views
             self._request_seq += 1
             self._cond.notify()
 
-    def follow(self, source: WeightsSource | None) -> None:
-        """Complete from another run's weights from now on (None: from no run)."""
+    def follow(self, sources: Sequence[WeightsSource]) -> None:
+        """Complete from these runs' weights from now on, each in a Completion of its own: the
+        first (the selected run) first, and only it with the views inside the model; () for
+        none."""
         with self._cond:
-            self._source = source
+            self._sources = tuple(sources)
             self._source_seq += 1
             self._cond.notify()
 
@@ -99,19 +114,23 @@ class PromptFollower:
 
     @property
     def following(self) -> int | None:
-        source = self._source
-        return source.run_id if source is not None else None
+        """The run whose completion comes first, with the views (the selected one)."""
+        sources = self._sources
+        return sources[0].run_id if sources else None
+
+    @property
+    def followed(self) -> tuple[int, ...]:
+        """Every run completing the prompt, the first one first."""
+        return tuple(source.run_id for source in self._sources)
 
     # -- the prompt thread -------------------------------------------------------------------
     def _loop(self) -> None:
-        completer: Completer | None = None
-        source: WeightsSource | None = None
+        followed: list[_Followed] = []
         seen_request = seen_source = 0
-        version, next_poll = -1, 0.0
-        failed = False
+        next_poll = 0.0
         while True:
             with self._cond:
-                wait = max(0.0, next_poll - time.monotonic()) if completer else 0.25
+                wait = max(0.0, next_poll - time.monotonic()) if followed else 0.25
                 self._cond.wait_for(
                     lambda r=seen_request, s=seen_source: (
                         self._closing
@@ -125,45 +144,61 @@ class PromptFollower:
                     return
                 text, length, decoding = self._text, self._length, self._decoding
                 views = self._views
-                new_request = self._request_seq != seen_request
-                seen_request = self._request_seq
+                if self._request_seq != seen_request:
+                    seen_request = self._request_seq
+                    for one in followed:
+                        one.stale, one.failed = True, False
                 if self._poll_now:
                     self._poll_now, next_poll = False, 0.0
                 if self._source_seq != seen_source:
-                    seen_source, source = self._source_seq, self._source
-                    completer, failed = None, False
-            if new_request:
-                failed = False
-            if source is None or failed:
-                continue
-            try:
-                if completer is None:
-                    model = build_model(
-                        source.kind, len(source.vocab), source.hidden, source.layers
-                    )
-                    completer, version, next_poll, new_request = (
-                        Completer(model, source.vocab),
-                        -1,
-                        0.0,
-                        True,
-                    )
-                if time.monotonic() >= next_poll:
-                    next_poll = time.monotonic() + WEIGHTS_POLL_S
-                    latest_version, weights = source.snapshots.latest()
-                    if weights and latest_version != version:
-                        version = latest_version
-                        completer.load_weights(weights)
-                        new_request = True
-                if new_request:
-                    self._report(
-                        _complete(completer, source, text, length, decoding, views, version)
-                    )
-            except Exception as exc:  # noqa: BLE001 - shown in the prompt; typing goes on
-                # Retried on the next keystroke or run followed, not in a loop.
-                completer, failed = None, True
-                self._report(
-                    Completion(text, "", (), version, f"{type(exc).__name__}: {exc}", source.run_id)
-                )
+                    seen_source = self._source_seq
+                    followed = _regroup(followed, self._sources)
+            if time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + WEIGHTS_POLL_S
+                for one in followed:
+                    self._load_latest(one)
+            for i, one in enumerate(followed):
+                if one.stale and not one.failed:
+                    self._complete_one(one, text, length, decoding, views if i == 0 else None)
+                if self._request_seq != seen_request or self._source_seq != seen_source:
+                    break  # a newer keystroke: the first run's completion comes first again
+
+    def _load_latest(self, one: _Followed) -> None:
+        if one.completer is None or one.failed:
+            return
+        latest_version, weights = one.source.snapshots.latest()
+        if weights and latest_version != one.version:
+            one.version = latest_version
+            one.completer.load_weights(weights)
+            one.stale = True
+
+    def _complete_one(
+        self, one: _Followed, text: str, length: int, decoding: Decoding, views: Views | None
+    ) -> None:
+        source = one.source
+        try:
+            if one.completer is None:
+                model = build_model(source.kind, len(source.vocab), source.hidden, source.layers)
+                one.completer, one.version = Completer(model, source.vocab), -1
+                self._load_latest(one)
+            completion = _complete(
+                one.completer, source, text, length, decoding, views, one.version
+            )
+        except Exception as exc:  # noqa: BLE001 - shown in the prompt; typing goes on
+            one.completer, one.failed = None, True
+            completion = Completion(
+                text, "", (), one.version, f"{type(exc).__name__}: {exc}", source.run_id
+            )
+        one.stale = False
+        self._report(completion)
+
+
+def _regroup(followed: list[_Followed], sources: tuple[WeightsSource, ...]) -> list[_Followed]:
+    """The followed runs in `sources`' order; a run followed already keeps its model copy (its
+    replayed state and weights), so marking another run or selecting a marked one costs no
+    rebuild."""
+    kept = {one.source.run_id: one for one in followed}
+    return [kept.get(source.run_id) or _Followed(source) for source in sources]
 
 
 def _complete(

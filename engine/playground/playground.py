@@ -90,7 +90,7 @@ class Playground:
             if run is None:
                 return False
             self._registry.selected = run_id
-        self._follow(run)
+        self._follow()
         return True
 
     def remove(self, run_id: int, *, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE) -> str | None:
@@ -103,14 +103,11 @@ class Playground:
             if run is not None and run.unsaved and run.allows(Action.REMOVE):
                 self._saver.save(run, None, "", then=lambda: self._removed_after_save(run_id))
                 return None
-        why_not, successor = self._registry.take(run_id, unsaved)
+        why_not, _ = self._registry.take(run_id, unsaved)
         if why_not is not None:
             return why_not
         self._report(run_id, RunRemoved())
-        if successor is not None:
-            self._follow(successor)
-        elif self.selected is None:
-            self.prompt.follow(None)
+        self._follow()  # the selection may have moved, and a marked run may have gone
         return None
 
     def _removed_after_save(self, run_id: int) -> None:
@@ -214,16 +211,34 @@ class Playground:
         self, text: str, length: int, decoding: Decoding = GREEDY, views: Views | None = None
     ) -> None:
         """Ask for the completion of `text` (a Completion report follows, with the `views`
-        inside the model when asked for); greedy unless `decoding` samples."""
+        inside the model when asked for); greedy unless `decoding` samples. The selected run
+        completes it first, then each marked run, each from its own current weights in a report
+        of its own (Completion.follows); the views are the selected run's only."""
         self.prompt.request(text, length, decoding, views)
 
-    def _follow(self, run: Run) -> None:
-        trainer, cfg = run.trainer, run.trainer.config
-        self.prompt.follow(
-            WeightsSource(
-                run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers
-            )
-        )
+    def mark(self, run_id: int, on: bool) -> bool:
+        """Mark a run to complete the prompt beside the selected one (or unmark it); False if
+        there is no such run."""
+        with self._registry.lock:
+            run = self._registry.get(run_id)
+            if run is None:
+                return False
+            run.marked = on
+        self._follow()
+        return True
+
+    def marked(self) -> list[int]:
+        """The marked runs, oldest first."""
+        with self._registry.lock:
+            return [run.id for run in self._registry.runs.values() if run.marked]
+
+    def _follow(self) -> None:
+        """The prompt follows the selected run, then the marked ones, as the registry has them."""
+        with self._registry.lock:
+            selected = self._registry.chosen()
+            others = [r for r in self._registry.runs.values() if r.marked and r is not selected]
+        runs = ([selected] if selected is not None else []) + others
+        self.prompt.follow([_weights_source(run) for run in runs])
 
     # -- sessions -----------------------------------------------------------------------------
     def save(
@@ -288,4 +303,11 @@ class Playground:
                 notes=notes,
             ),
         )
-        self._follow(run)
+        self._follow()
+
+
+def _weights_source(run: Run) -> WeightsSource:
+    trainer, cfg = run.trainer, run.trainer.config
+    return WeightsSource(
+        run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers
+    )

@@ -69,7 +69,7 @@ class RunReporter:
             return
         if isinstance(event, StatusChanged):
             self._registry.set_state(run.id, event.status, event.message)
-            if not event.status.active and self._prompt.following == run.id:
+            if not event.status.active and run.id in self._prompt.followed:
                 # The trainer published its final weights: the prompt shows them at once.
                 self._prompt.weights_changed()
         self._report(run.id, event)

@@ -30,6 +30,7 @@ class Run:
     saved_progress: int = 0  # `progress` as the newest save holds it
     message: str = ""  # why it diverged or failed
     reporter: RunReporter | None = None  # its trainer's on_event, for a crash it cannot report
+    marked: bool = False  # completes the prompt beside the selected run (Playground.mark)
     id: int = 0
     label: str = ""
 
@@ -57,6 +58,7 @@ class RunSummary:
     path: str | None
     unsaved: bool
     message: str
+    marked: bool = False  # completes the prompt beside the selected run
 
     @property
     def perplexity(self) -> float | None:
@@ -85,4 +87,5 @@ def summarize(run: Run) -> RunSummary:
         path=str(run.path) if run.path else None,
         unsaved=run.unsaved,
         message=run.message,
+        marked=run.marked,
     )

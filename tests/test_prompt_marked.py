@@ -1,0 +1,92 @@
+"""One prompt, several runs: marked runs complete the prompt beside the selected one, each from
+its own weights, on the core's prompt thread (engine.playground, no UI)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import TINY_RUN, Recorder
+
+from engine.generation.generate import Completer
+from engine.models.char_rnn import build_model
+from engine.playground import Playground, UnsavedPolicy, Views
+from engine.playground.events import Completion
+from engine.training.events import RunState
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
+    p = Playground(rec, save_dir=tmp_path / "saves")
+    p.start()
+    yield p
+    p.close()
+
+
+def _two_finished_runs(play: Playground, rec: Recorder, tiny_corpus: Path) -> None:
+    # Different sizes and lengths of training: their greedy completions differ.
+    for run_id, (hidden, epochs) in enumerate(((16, 3), (24, 6)), start=1):
+        play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, hidden=hidden, epochs=epochs))
+        rec.status(run_id, RunState.FINISHED)
+
+
+def _greedy(play: Playground, run_id: int, text: str, length: int) -> str:
+    """The run's own greedy completion, from its trainer's published weights."""
+    trainer = play._runs[run_id].trainer
+    cfg = trainer.config
+    completer = Completer(
+        build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers),
+        trainer.corpus.vocab,
+    )
+    completer.load_weights(trainer.snapshots.latest()[1])
+    completer.set_text(text)
+    return completer.complete(length)
+
+
+def _completion(rec: Recorder, run_id: int, text: str) -> Completion:
+    return rec.wait(  # type: ignore[return-value]
+        lambda r, e: isinstance(e, Completion) and e.follows == run_id and e.text == text
+    )
+
+
+def test_every_marked_run_completes_each_keystroke_from_its_own_weights(play, rec, tiny_corpus):
+    _two_finished_runs(play, rec, tiny_corpus)
+    assert play.selected == 2 and play.marked() == []
+    assert play.mark(1, True) and play.marked() == [1]
+    assert play.summary(1).marked and not play.summary(2).marked
+    assert play.prompt.followed == (2, 1), "the selected run first"
+    for text in ("the q", "the qu", "the qui"):
+        play.complete(text, 20, views=Views())
+        mine, other = _completion(rec, 2, text), _completion(rec, 1, text)
+        assert mine.completion == _greedy(play, 2, text, 20)
+        assert other.completion == _greedy(play, 1, text, 20)
+        assert mine.probs != other.probs, "each run its own weights"
+        assert mine.inspection is not None and other.inspection is None, "views: selected only"
+
+
+def test_unmarking_removing_and_selecting_change_who_completes(play, rec, tiny_corpus) -> None:
+    _two_finished_runs(play, rec, tiny_corpus)
+    play.mark(1, True)
+    play.mark(1, False)
+    assert play.marked() == [] and play.prompt.followed == (2,)
+    play.complete("dog", 10)
+    _completion(rec, 2, "dog")
+    play.complete("dogs", 10)
+    _completion(rec, 2, "dogs")
+    unmarked = [e for _, e in rec.reports if isinstance(e, Completion) and e.follows == 1]
+    assert not [e for e in unmarked if e.text.startswith("dog")]
+
+    play.mark(2, True)
+    play.select(1)
+    assert play.prompt.followed == (1, 2), "a marked run stays marked when another is selected"
+    assert play.remove(2, unsaved=UnsavedPolicy.DISCARD) is None
+    assert play.prompt.followed == (1,), "a removed run completes no more"
+    assert not play.mark(2, True), "no such run"
