@@ -29,6 +29,11 @@ OPTIMIZER = {"scratch": "SGD", "rnn": "Adam", "gru": "Adam", "lstm": "Adam"}
 BOOK_LR = {"scratch": 100.0, "rnn": 1e-3, "gru": 1e-3, "lstm": 1e-3}
 # The book's sample prompts for its lyrics; other corpora get prompts from their own text.
 BOOK_PREFIXES = ("分开", "不分开")
+# The d2l English edition's prompts for The Time Machine (train_ch8).
+TIME_MACHINE_PREFIXES = ("time traveller", "traveller")
+# What is done to a corpus's text first (engine/data/preprocess.py): "auto" is the book's for
+# the corpus it cleans (d2l for timemachine), none for the others.
+PREPROCESSING = ("auto", "none", "d2l")
 
 # The models hold float32 weights: a larger lr or clip threshold is not a float32 number.
 FLOAT32_MAX = 3.4028234663852886e38
@@ -300,8 +305,8 @@ class TrainConfig(_Settings):
     # prompts predicted every pred_period epochs
     prefixes: tuple[str, ...] = setting(
         BOOK_PREFIXES,
-        "comma-separated sample prompts (default: 分开,不分开 for jaychou, else the starts of "
-        "the corpus's first lines)",
+        "comma-separated sample prompts (default: 分开,不分开 for jaychou, time traveller,"
+        "traveller for timemachine, else the starts of the corpus's first lines)",
         le=MAX_PREFIXES, shown_only=True, label="prefixes",
     )
     # epochs between sample predictions (0 = never)
@@ -392,8 +397,18 @@ class CorpusConfig(_Settings):
 
     # a built-in name wins over a file of the same name ("./jaychou" for the file)
     corpus: str = setting(
-        "jaychou", "jaychou (the book's lyrics), pysrc (Python source) or a UTF-8 text file",
-        label="corpus", suggest=("jaychou", "pysrc"),
+        "jaychou",
+        "jaychou (the book's lyrics), timemachine (H. G. Wells, the d2l English edition's "
+        "book), pysrc (Python source) or a UTF-8 text file",
+        label="corpus", suggest=("jaychou", "timemachine", "pysrc"),
+    )
+    # the d2l English edition trains on The Time Machine cleaned to letters and spaces
+    preprocess: str = setting(
+        "auto",
+        "the text first: d2l keeps letters (lower-cased) and spaces and joins the lines, as the "
+        "book's read_time_machine; none keeps it as it is; auto is d2l for timemachine, none "
+        "for the others",
+        choices=PREPROCESSING, noun="preprocessing",
     )
     # the book trains on the first 10,000 characters; 0 keeps the whole text
     max_chars: int = setting(
@@ -404,15 +419,19 @@ class CorpusConfig(_Settings):
     def check(self) -> None:
         self.check_values()
         if not self.corpus.strip():
-            raise ConfigError("corpus is empty: give jaychou, pysrc or a file", "corpus")
+            raise ConfigError("corpus is empty: give jaychou, timemachine, pysrc or a file",
+                              "corpus")
 
 
 def default_prefixes(corpus: Corpus) -> tuple[str, ...]:
-    """The sample prompts for a corpus: the book's 分开 / 不分开 for its lyrics; otherwise the
-    first word (up to 8 characters) of each of the text's first few non-empty
-    lines, so every prompt is made of characters the model knows."""
+    """The sample prompts for a corpus: the book's 分开 / 不分开 for its lyrics and "time
+    traveller" / "traveller" for The Time Machine; otherwise the first word (up to 8 characters)
+    of each of the text's first few non-empty lines, so every prompt is made of characters the
+    model knows."""
     if corpus.name == "jaychou":
         return BOOK_PREFIXES
+    if corpus.name == "timemachine" and all(c in corpus.vocab for c in TIME_MACHINE_PREFIXES[0]):
+        return TIME_MACHINE_PREFIXES  # the second is a suffix of the first
     starts: list[str] = []
     for line in corpus.text.splitlines():
         match = LINE_START.match(line.strip())

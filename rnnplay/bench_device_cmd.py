@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         source.check()
         config = TrainConfig(**given(args, TrainConfig))
         config.check()
-        corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"))
+        corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
+                             preprocess=source.preprocess)
         config.check(len(corpus.indices))
     except (ConfigError, CorpusError, OSError) as err:
         say(f"rnnplay bench-device: {err}")

@@ -177,7 +177,8 @@ def _fresh(args: argparse.Namespace, reporter: Reporter) -> Trainer:
     settings = given(args, TrainConfig)
     # Refused before a corpus download that would be wasted.
     resolve_device(TrainConfig.from_dict(settings).device)
-    corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"))
+    corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
+                         preprocess=source.preprocess)
     return build_trainer(corpus, settings, reporter)
 
 

@@ -58,6 +58,7 @@ def isolated_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RNNPLAY_CORPUS_DIR", str(corpus_dir))
         mp.setenv("RNNPLAY_JAYCHOU_URL", DEAD_URL)
+        mp.setenv("RNNPLAY_TIMEMACHINE_URL", DEAD_URL)
         yield corpus_dir
 
 

@@ -12,12 +12,14 @@ import asyncio
 import hashlib
 import json
 import os
+import random
 import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from safetensors.torch import save
 from textual.pilot import Pilot
 
 from engine import session as sess
+from engine.data import corpus as corpus_module
 from engine.data.corpus import Corpus
 from engine.playground.events import Event, RunState, StatusChanged
 from engine.training.build import build_trainer
@@ -182,3 +185,32 @@ def write_with_meta(path: Path, source: Path, meta_text: str) -> None:
 
 def meta_of(path: Path) -> dict[str, Any]:
     return json.loads(header_of(path)[1]["__metadata__"]["meta"])
+
+
+def time_machine_text() -> str:
+    """A stand-in for the book's timemachine.txt (never the real one, which is not ours to
+    commit): Wells-like lines with capitals, digits, punctuation and blank lines, ~20,000
+    characters, the same every time."""
+    rng = random.Random(19)
+    words = ("the", "time", "traveller", "machine", "Filby", "said", "and", "of", "a", "to",
+             "was", "it", "in", "that", "his", "fourth", "dimension", "Psychologist", "1895")
+    lines = ["The Time Machine, by H. G. Wells [1898]", "", "", "I", ""]
+    while sum(map(len, lines)) < 20_000:
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+        lines.append(line + rng.choice((".", ",", ";", "!", " --", "")))
+        if rng.random() < 0.1:
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def time_machine_copy(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """time_machine_text() put where load_corpus("timemachine") looks (RNNPLAY_CORPUS_DIR ->
+    corpus_dir), accepted as the book's file for this test only; returns the text."""
+    text = time_machine_text()
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    (corpus_dir / corpus_module.TIMEMACHINE_FILE).write_text(text, encoding="utf-8")
+    sha1 = hashlib.sha1(text.encode()).hexdigest()
+    book = corpus_module.HOSTED["timemachine"]
+    monkeypatch.setitem(corpus_module.HOSTED, "timemachine", replace(book, sha1=sha1))
+    monkeypatch.setenv("RNNPLAY_CORPUS_DIR", str(corpus_dir))
+    return text

@@ -1,4 +1,5 @@
-"""Corpora for the character RNNs: the book's Jay Chou lyrics, Python source, or any text file.
+"""Corpora for the character RNNs: the book's Jay Chou lyrics, the d2l English edition's *The Time
+Machine*, Python source, or any text file.
 
 `load_corpus` returns a `Corpus` whose `Vocab` is sorted(set(text)): the same text always gives
 the same indices, so saved weights stay meaningful across runs (list(set(...)) would not, as string
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.data import preprocess as prep
 from engine.data.download import ChecksumError, DownloadError, Progress, download_file, sha1_of_file
 from engine.data.text_file import MissingFile, TextFileError, normalise_newlines, read_text_file
 
@@ -25,7 +27,11 @@ JAYCHOU_URL = "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1/data/jaychou_l
 JAYCHOU_ZIP = "jaychou_lyrics.txt.zip"
 JAYCHOU_MEMBER = "jaychou_lyrics.txt"
 JAYCHOU_SHA1 = "9529987e701a4f37048ab778270a5dde9a762a0b"
-BUILTIN = ("jaychou", "pysrc")
+# d2l's DATA_HUB['time_machine']: DATA_URL + 'timemachine.txt' and its SHA-1, as the book has them.
+TIMEMACHINE_URL = "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
+TIMEMACHINE_FILE = "timemachine.txt"
+TIMEMACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
+BUILTIN = ("jaychou", "timemachine", "pysrc")
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
 # Pure-Python stdlib modules (no C-only ones, which have no source). The order is part of the
@@ -47,6 +53,27 @@ CHUNK_CHARS = 1 << 16
 
 class CorpusError(Exception):
     """A corpus cannot be used; str(error) is a complete message for the user."""
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """A file the book's authors host: fetched once into the corpus folder, verified by SHA-1."""
+
+    file: str  # its name in the corpus folder (and at the end of its URL)
+    url: str  # where the book gets it
+    url_env: str  # names another address (a mirror; a test's local server)
+    sha1: str
+
+    def source(self) -> str:
+        return os.environ.get(self.url_env) or self.url
+
+
+HOSTED = {
+    "jaychou": Hosted(JAYCHOU_ZIP, JAYCHOU_URL, "RNNPLAY_JAYCHOU_URL", JAYCHOU_SHA1),
+    "timemachine": Hosted(
+        TIMEMACHINE_FILE, TIMEMACHINE_URL, "RNNPLAY_TIMEMACHINE_URL", TIMEMACHINE_SHA1
+    ),
+}
 
 
 class Vocab:
@@ -130,6 +157,9 @@ class Corpus:
     # following(n): up to n characters that come right after `text` in its source (a held-out
     # split, engine/data/validation.py); None when the text is all of its source.
     following: Callable[[int], str] | None = field(default=None, repr=False)
+    # what was done to the source's text ("none" or "d2l", engine/data/preprocess.py); loading
+    # `name` again with it gives the same text
+    preprocess: str = "none"
 
     def __len__(self) -> int:
         return len(self.text)
@@ -167,7 +197,10 @@ def _code_point_chunks(text: str) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def make_corpus(
-    name: str, text: str, following: Callable[[int], str] | None = None
+    name: str,
+    text: str,
+    following: Callable[[int], str] | None = None,
+    preprocess: str = "none",
 ) -> Corpus:
     """Validate `text` and build the Corpus (vocabulary, indices, hash).
 
@@ -208,6 +241,7 @@ def make_corpus(
         indices=torch.from_numpy(indices),
         sha256=digest.hexdigest(),
         following=following,
+        preprocess=preprocess,
     )
 
 
@@ -216,27 +250,30 @@ def load_corpus(
     max_chars: int = 10_000,
     corpus_dir: str | Path | None = None,
     progress: Progress | None = None,
+    preprocess: str = "auto",
 ) -> Corpus:
-    """Load "jaychou", "pysrc" or a UTF-8 text file (any other spec is a path).
+    """Load "jaychou", "timemachine", "pysrc" or a UTF-8 text file (any other spec is a path).
 
     The built-in names win over files of the same name; write "./jaychou" for such a file.
-    `max_chars` keeps the first characters of the normalised text (0 keeps all of it).
-    `progress(done_bytes, total_bytes | None)` is called only if jaychou must be downloaded.
+    `preprocess` ("auto", "none" or "d2l", engine/data/preprocess.py) cleans the text first;
+    `max_chars` then keeps its first characters (0 keeps all of it).
+    `progress(done_bytes, total_bytes | None)` is called only if a book's file must be downloaded.
     """
     if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
         raise CorpusError(f"max_chars must be a whole number >= 0 (0 = all), not {max_chars!r}")
     try:
-        if spec == "jaychou":
-            full = _jaychou_text(corpus_dir, progress)
-            return make_corpus("jaychou", _truncate(full, max_chars), _after(full, max_chars))
-        if spec == "pysrc":
-            full = _pysrc_text()
-            return make_corpus("pysrc", _truncate(full, max_chars), _after(full, max_chars))
+        done = prep.resolve(preprocess, spec)
+    except ValueError as exc:
+        raise CorpusError(str(exc)) from None
+    try:
+        if spec in BUILTIN:
+            full = prep.apply(done, _builtin_text(spec, corpus_dir, progress))
+            return make_corpus(spec, _truncate(full, max_chars), _after(full, max_chars), done)
         path = Path(spec).expanduser()
-        text = _corpus_file_text(path, max_chars)
+        text = _file_text(path, max_chars, done)
         cut = bool(max_chars) and len(text) == max_chars
-        following = _file_after(path.resolve(), max_chars) if cut else None
-        return make_corpus(str(path.resolve()), text, following)
+        following = _file_after(path.resolve(), max_chars, done) if cut else None
+        return make_corpus(str(path.resolve()), text, following, done)
     except MemoryError:
         # Raised with an empty message; by now the partial text is freed and a line fits.
         raise CorpusError(f"not enough memory to load the corpus {spec!r}; "
@@ -254,6 +291,33 @@ def _after(full: str, max_chars: int) -> Callable[[int], str] | None:
     return lambda n: full[max_chars : max_chars + n]
 
 
+def _builtin_text(
+    name: str, corpus_dir: str | Path | None, progress: Progress | None
+) -> str:
+    if name == "jaychou":
+        return _jaychou_text(_hosted_file("jaychou", corpus_dir, progress))
+    if name == "timemachine":
+        return _plain_text(_hosted_file("timemachine", corpus_dir, progress))
+    return _pysrc_text()
+
+
+def _file_text(path: Path, max_chars: int, preprocess: str) -> str:
+    """The first max_chars characters of a file's text after `preprocess`.
+
+    Cleaning drops characters, so those may lie further into the file: the prefix read doubles
+    until it holds them or the file ends (a cleaned prefix is a prefix of the cleaned text).
+    """
+    if preprocess == "none":
+        return _corpus_file_text(path, max_chars)
+    want = max_chars
+    while True:
+        raw = _corpus_file_text(path, want)
+        text = prep.apply(preprocess, raw)
+        if not max_chars or len(raw) < want or len(text) >= max_chars:
+            return _truncate(text, max_chars)
+        want *= 2
+
+
 def _corpus_file_text(path: Path, max_chars: int) -> str:
     try:
         return read_text_file(path, max_chars)
@@ -264,68 +328,79 @@ def _corpus_file_text(path: Path, max_chars: int) -> str:
         raise CorpusError(str(exc)) from exc
 
 
-def _file_after(path: Path, start: int) -> Callable[[int], str]:
+def _file_after(path: Path, start: int, preprocess: str) -> Callable[[int], str]:
     """Corpus.following for a file: read again when asked, "" if it can no longer be read."""
 
     def following(n: int) -> str:
         try:
-            return read_text_file(path, start + n)[start:]
-        except TextFileError:
+            return _file_text(path, start + n, preprocess)[start:]
+        except CorpusError:
             return ""
 
     return following
 
 
 def corpus_dir_path(corpus_dir: str | Path | None = None) -> Path:
-    """The directory jaychou is looked up in / downloaded to: argument, env, then checkout."""
+    """The directory the book's files are looked up in / downloaded to: argument, env, then
+    checkout."""
     if corpus_dir is not None:
         return Path(corpus_dir).expanduser()
     env = os.environ.get("RNNPLAY_CORPUS_DIR")
     return Path(env).expanduser() if env else DEFAULT_CORPUS_DIR
 
 
-def jaychou_url() -> str:
-    return os.environ.get("RNNPLAY_JAYCHOU_URL") or JAYCHOU_URL
+# --- the book's hosted files (jaychou, timemachine) --------------------------------------------
 
-
-# --- jaychou -------------------------------------------------------------------------------------
-
-def _jaychou_text(corpus_dir: str | Path | None, progress: Progress | None) -> str:
-    path = corpus_dir_path(corpus_dir) / JAYCHOU_ZIP
+def _hosted_file(name: str, corpus_dir: str | Path | None, progress: Progress | None) -> Path:
+    """The path of a verified copy of HOSTED[name], downloaded first if it is not there."""
+    hosted = HOSTED[name]
+    path = corpus_dir_path(corpus_dir) / hosted.file
     if path.is_file():
-        _verify_existing(path)
+        _verify_existing(path, hosted)
     else:
-        _download_jaychou(path, progress)
-    text = _read_zip_member(path)
-    # The book's normalisation (d2l load_data_jay_lyrics): lyrics lines become spaces.
-    return text.replace("\n", " ").replace("\r", " ")
+        _download(name, hosted, path, progress)
+    return path
 
 
-def _verify_existing(path: Path) -> None:
+def _verify_existing(path: Path, hosted: Hosted) -> None:
     # A file put there by hand can be anything; never delete it, just say what is wrong.
     try:
         got = sha1_of_file(path)
     except OSError as exc:
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if got != JAYCHOU_SHA1:
+    if got != hosted.sha1:
         raise CorpusError(
-            f"{path} is not the book's {JAYCHOU_ZIP} (SHA-1 {got}, expected {JAYCHOU_SHA1}); "
+            f"{path} is not the book's {hosted.file} (SHA-1 {got}, expected {hosted.sha1}); "
             "delete it to download it again, or use --corpus pysrc"
         )
 
 
-def _download_jaychou(path: Path, progress: Progress | None) -> None:
-    url = jaychou_url()
+def _download(name: str, hosted: Hosted, path: Path, progress: Progress | None) -> None:
+    url = hosted.source()
     try:
-        download_file(url, path, JAYCHOU_SHA1, progress=progress)
+        download_file(url, path, hosted.sha1, progress=progress)
     except ChecksumError as exc:
-        raise CorpusError(f"jaychou corpus: {exc}. Try again later, or use --corpus pysrc") from exc
+        raise CorpusError(f"{name} corpus: {exc}. Try again later, or use --corpus pysrc") from exc
     except DownloadError as exc:
         raise CorpusError(
-            f"the jaychou corpus is not in {path.parent} and could not be downloaded ({exc}); "
-            f"to work offline, put the book's {JAYCHOU_ZIP} (SHA-1 {JAYCHOU_SHA1}) at {path} "
+            f"the {name} corpus is not in {path.parent} and could not be downloaded ({exc}); "
+            f"to work offline, put the book's {hosted.file} (SHA-1 {hosted.sha1}) at {path} "
             "(or set RNNPLAY_CORPUS_DIR), or use --corpus pysrc, which needs no download."
         ) from exc
+
+
+def _jaychou_text(path: Path) -> str:
+    text = _read_zip_member(path)
+    # The book's normalisation (d2l load_data_jay_lyrics): lyrics lines become spaces.
+    return text.replace("\n", " ").replace("\r", " ")
+
+
+def _plain_text(path: Path) -> str:
+    """A hosted text file as it is (newlines normalised); the book's cleaning is preprocess's."""
+    try:
+        return read_text_file(path, 0)
+    except TextFileError as exc:
+        raise CorpusError(str(exc)) from exc
 
 
 def _read_zip_member(path: Path) -> str:

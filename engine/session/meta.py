@@ -25,13 +25,15 @@ def summary(trainer: Trainer) -> dict[str, Any]:
 
 
 def corpus_ref(corpus: Corpus) -> dict[str, Any]:
-    # len(text) as max_chars reproduces the same prefix whatever limit was asked for.
-    return {
+    # len(text) as max_chars reproduces the same prefix whatever limit was asked for. A cleaned
+    # text says so; an unchanged one writes what files before cleaning existed wrote.
+    ref = {
         "name": corpus.name,
         "sha256": corpus.sha256,
         "max_chars": len(corpus.text),
         "vocab_size": len(corpus.vocab),
     }
+    return ref if corpus.preprocess == "none" else {**ref, "preprocess": corpus.preprocess}
 
 
 def environment(device: torch.device) -> dict[str, Any]:

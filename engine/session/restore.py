@@ -121,7 +121,7 @@ def _device_spec(session: Session, device: str | torch.device | None) -> str:
 def _load_corpus(session: Session) -> Corpus:
     ref = session.corpus
     try:
-        return load_corpus(ref.name, max_chars=ref.max_chars)
+        return load_corpus(ref.name, max_chars=ref.max_chars, preprocess=ref.preprocess)
     except CorpusError as e:
         raise SessionError(
             f"cannot resume {session.path}: its corpus is unavailable: {e}"

@@ -123,7 +123,7 @@ def _vocab(value: Any) -> Vocab:
 
 
 def _corpus_ref(value: Any, vocab_size: int) -> CorpusRef:
-    c = _keys(value, ("name", "sha256", "max_chars", "vocab_size"), "corpus")
+    c = _keys(value, ("name", "sha256", "max_chars", "vocab_size"), "corpus", ("preprocess",))
     sha = c["sha256"]
     if not (isinstance(sha, str) and len(sha) == 64 and all(x in "0123456789abcdef" for x in sha)):
         raise SchemaError("corpus.sha256 must be 64 hexadecimal digits")
@@ -131,11 +131,14 @@ def _corpus_ref(value: Any, vocab_size: int) -> CorpusRef:
         raise SchemaError("corpus.vocab_size does not match the vocabulary")
     # The command line's corpus settings and bounds; a saved max_chars is the text's length.
     try:
-        ref = CorpusConfig.from_dict({"corpus": c["name"], "max_chars": c["max_chars"]})
+        ref = CorpusConfig.from_dict({"corpus": c["name"], "max_chars": c["max_chars"],
+                                      "preprocess": c.get("preprocess", "none")})
     except ConfigError as e:
         raise SchemaError(f"corpus: {e}") from None
     _int(ref.max_chars, "corpus.max_chars", low=1)
-    return CorpusRef(ref.corpus, sha, ref.max_chars, vocab_size)
+    if ref.preprocess == "auto":  # a save names what was done; "auto" depends on the name
+        raise SchemaError("corpus.preprocess must be none or d2l")
+    return CorpusRef(ref.corpus, sha, ref.max_chars, vocab_size, ref.preprocess)
 
 
 def _manifest(value: Any) -> dict[str, tuple[str, tuple[int, ...]]]:

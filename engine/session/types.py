@@ -46,10 +46,11 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class CorpusRef:
-    name: str  # "jaychou", "pysrc" or the absolute path of a text file
+    name: str  # "jaychou", "timemachine", "pysrc" or the absolute path of a text file
     sha256: str  # of the normalised text the model was trained on
-    max_chars: int  # load_corpus(name, max_chars) gives that text again
+    max_chars: int  # load_corpus(name, max_chars, preprocess=...) gives that text again
     vocab_size: int
+    preprocess: str = "none"  # what was done to the text first (absent from older files)
 
 
 @dataclass
