@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 SAMPLINGS = ("random", "consecutive")
+# φ of the plain RNN (scratch and nn.RNN): the book's tanh, or ReLU (its exercise; nn.RNN's
+# `nonlinearity`). engine.models.recurrence has a recurrence for each.
+NONLINEARITIES = ("tanh", "relu")
 # The book trains its from-scratch model with plain SGD at lr 100 (the loss is a mean over
 # batch*steps, so gradients are tiny) and the nn.RNN model with Adam at 1e-3: each model family
 # has its optimizer and its own default lr.
@@ -266,6 +269,11 @@ class TrainConfig(_Settings):
     model: str = setting(
         "scratch", "the book's from-scratch RNN, or an nn model", choices=MODELS, label="model"
     )
+    # φ in H_t = φ(X_t W_xh + H_{t-1} W_hh + b_h): scratch and rnn only (GRU/LSTM gates fix theirs)
+    nonlinearity: str = setting(
+        "tanh", "φ of the scratch model and nn.RNN (the book: tanh)", choices=NONLINEARITIES,
+        label="φ",
+    )
     # minibatch sampling (book 6.3): random offsets, or consecutive with the state carried over
     sampling: str = setting(
         "random", "minibatch sampling", choices=SAMPLINGS, label="sampling"
@@ -358,6 +366,12 @@ class TrainConfig(_Settings):
     def check(self, corpus_length: int | None = None) -> None:
         """Raise ConfigError naming the first setting that cannot work."""
         self.check_values()
+        if self.nonlinearity != "tanh" and self.model in ("gru", "lstm"):
+            raise ConfigError(
+                f"nonlinearity {self.nonlinearity} is for scratch and rnn: {self.model}'s gates "
+                "fix their own (sigmoid, tanh)",
+                "nonlinearity",
+            )
         if self.model == "scratch" and self.layers != 1:
             raise ConfigError(
                 "the scratch model has one layer; use rnn/gru/lstm for more", "layers"

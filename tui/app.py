@@ -201,6 +201,19 @@ class RnnplayApp(App[int]):
     def action_toggle_plot(self) -> None:
         self.main.plot.toggle_view()
 
+    # The plot's controls act wherever focus is (tui/commands.py binds them on the app).
+    def action_plot_zoom(self) -> None:
+        self.main.plot.action_zoom()
+
+    def action_plot_smoothing(self) -> None:
+        self.main.plot.next_smoothing()
+
+    def action_plot_scale(self) -> None:
+        self.main.plot.toggle_scale()
+
+    def action_plot_x_axis(self) -> None:
+        self.main.plot.next_x_axis()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 

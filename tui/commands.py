@@ -76,9 +76,18 @@ COMMANDS: tuple[Command, ...] = (
             "the plot)", "change_lr", when=When.TRAINING),
     Command("f2", "Next plot view", "perplexity / gradient norm before clipping / perplexity "
             "per step", "toggle_plot"),
-    Command("z", "Last 50 epochs or all", "on the plot", shown_key="Z"),
-    Command("left,right", "Plot cursor", "on the plot: its border reads the values under it",
-            shown_key="← →"),
+    Command("ctrl+z", "Zoom the plot", "last 50 epochs / all (a zoomed range goes back to all; Z "
+            "too on the plot)", "plot_zoom"),
+    Command("ctrl+g", "Plot smoothing", "TensorBoard's moving average: 0 / 0.6 / 0.9, the raw "
+            "curve faint behind", "plot_smoothing"),
+    Command("ctrl+l", "Plot y axis", "log / linear", "plot_scale"),
+    Command("ctrl+x", "Plot x axis", "epoch / optimizer step / wall time (the per-step view "
+            "counts steps; in a setup field ctrl+x cuts)", "plot_x_axis"),
+    Command("left,right,home,end", "Plot cursor", "on the plot: its border reads the values "
+            "under it; Home / End: the first / last point", shown_key="← → Home End"),
+    Command("left_square_bracket,right_square_bracket,plus,minus", "Plot range",
+            "on the plot: start / end the zoomed range at the cursor, zoom in / out around it",
+            shown_key="[ ] + -"),
     Command("f3", "Clear finished runs", "remove finished runs after saying which (unsaved "
             "ones: asks); stopped runs and the selected one stay", "clear_runs",
             when=When.RUNS),

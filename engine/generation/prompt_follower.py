@@ -45,6 +45,7 @@ class WeightsSource:
     vocab: Vocab
     hidden: int
     layers: int
+    nonlinearity: str = "tanh"  # φ of the scratch model and nn.RNN
 
 
 @dataclass
@@ -178,7 +179,10 @@ class PromptFollower:
         source = one.source
         try:
             if one.completer is None:
-                model = build_model(source.kind, len(source.vocab), source.hidden, source.layers)
+                model = build_model(
+                    source.kind, len(source.vocab), source.hidden, source.layers,
+                    nonlinearity=source.nonlinearity,
+                )
                 one.completer, one.version = Completer(model, source.vocab), -1
                 self._load_latest(one)
             completion = _complete(

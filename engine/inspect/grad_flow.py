@@ -6,7 +6,7 @@ geometrically with the distance. This shows it for the batch a trainer trained l
 
 It is computed apart from training, with plain autograd ops one time step at a time (the
 equations as the book and torch's documentation write them: the scratch model's
-tanh(X_t W_xh + H_{t-1} W_hh + b_h), torch's RNN/GRU/LSTM cells), so it does not depend on the
+φ(X_t W_xh + H_{t-1} W_hh + b_h), torch's RNN/GRU/LSTM cells), so it does not depend on the
 fused kernels training runs. torch.autograd.grad asks for the gradients of the hidden states
 only: the parameters' .grad stay as they are, and no random number is drawn.
 """
@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.models.char_rnn import CharRNN, State
+from engine.models.recurrence import ACTIVATION
 
 # Sequences of the batch used. dloss/dH_t for sequence b depends on sequence b alone (the loss
 # is a mean over independent rows), so the rows used give their part of the batch's gradient
@@ -87,8 +88,8 @@ def _step(
     """One time step of every layer: gx the first layer's input side (rows, G*hidden); h, c:
     each layer's (rows, hidden)."""
     if model.kind == "scratch":
-        # The book: H_t = tanh(X_t W_xh + b_h + H_{t-1} W_hh).
-        return [torch.addmm(gx, h[0], model.W_hh).tanh()], None
+        # The book: H_t = φ(X_t W_xh + b_h + H_{t-1} W_hh), φ = tanh (or ReLU).
+        return [ACTIVATION[model.nonlinearity](torch.addmm(gx, h[0], model.W_hh))], None
     new_h, new_c = [], []
     for layer in range(model.layers):
         w_ih, w_hh, b_ih, b_hh = (
@@ -99,7 +100,7 @@ def _step(
             gx = torch.addmm(b_ih, new_h[-1], w_ih.t())
         gh = torch.addmm(b_hh, h[layer], w_hh.t())
         if model.kind == "rnn":
-            new_h.append(torch.tanh(gx + gh))
+            new_h.append(ACTIVATION[model.nonlinearity](gx + gh))
         elif model.kind == "gru":
             # torch.nn.GRU: gates r, z, n; r scales the recurrent part of n, its bias included.
             hidden = model.hidden

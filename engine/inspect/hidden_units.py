@@ -7,9 +7,10 @@ engine.generation.generate.Completer keeps there. Characters outside the vocabul
 the model (the state carries over unchanged), so they have no activation of their own: None at their
 position, and they take no part in the rankings.
 
-Ranges: the state h is bounded in [-1, 1] for every model (tanh for the scratch model and
-nn.RNN; GRU's h mixes tanh values and the zero start; LSTM's h is o * tanh(c)). LSTM's cell c
-is not: |c_t| < t, as c_t = f c_{t-1} + i g with |f|, |i g| < 1; the heatmap scales it.
+Ranges: the state h is bounded in [-1, 1] for every model with tanh (the book's φ for the
+scratch model and nn.RNN; GRU's h mixes tanh values and the zero start; LSTM's h is o * tanh(c)).
+With φ = ReLU h is not (it is >= 0, unbounded above), nor is LSTM's cell c: |c_t| < t, as
+c_t = f c_{t-1} + i g with |f|, |i g| < 1; the heatmap scales those.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class HiddenUnits:
     prompt_length: int  # text[:prompt_length] is the prompt
     layer: int  # 0-based; the model's last layer by default
     state: str  # "h" or "c" (LSTM's cell)
-    bounded: bool  # True: every value is in [-1, 1] (tanh's range); False: LSTM's c
+    bounded: bool  # True: every value is in [-1, 1] (tanh's range); False: LSTM's c, ReLU's h
     activations: tuple[tuple[float, ...] | None, ...]  # per character, one value per unit
     rankings: tuple[UnitRanking, ...]  # in RANKINGS order
     heatmap: Heatmap
@@ -154,7 +155,8 @@ def hidden_units(
     rankings = _rankings(states, at, text)
     units = rankings[RANKINGS.index(heatmap_ranking)].units[:heatmap_units]
     shown = states[:, list(units)]
-    scale = (float(shown.abs().max()) or 1.0) if state == "c" and at else 1.0
+    bounded = state == "h" and model.nonlinearity == "tanh"
+    scale = 1.0 if bounded or not at else float(shown.abs().max()) or 1.0
     activations: list[tuple[float, ...] | None] = [None] * len(text)
     for j, row in zip(at, states.tolist(), strict=True):
         activations[j] = tuple(row)
@@ -165,7 +167,7 @@ def hidden_units(
         prompt_length=prompt_length,
         layer=layer,
         state=state,
-        bounded=state == "h",
+        bounded=bounded,
         activations=tuple(activations),
         rankings=rankings,
         heatmap=Heatmap(heatmap_ranking, units, rows, scale),

@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.config import TrainConfig
 from engine.models.gated_recurrence import GRURecurrence, LSTMRecurrence
-from engine.models.recurrence import TanhRecurrence
+from engine.models.recurrence import ACTIVATION, RECURRENCE
 from engine.models.softmax_output import SoftmaxCrossEntropy
 
 State = tuple[torch.Tensor, ...]
@@ -20,15 +21,16 @@ State = tuple[torch.Tensor, ...]
 class ScratchRNN(nn.Module):
     """The book's RNN from scratch.
 
-    H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h),  O_t = H_t W_hq + b_q.
+    H_t = φ(X_t W_xh + H_{t-1} W_hh + b_h),  O_t = H_t W_hq + b_q,
+    φ the book's tanh or, for its exercise, ReLU.
     """
 
     kind = "scratch"
     layers = 1
 
-    def __init__(self, vocab_size: int, hidden: int) -> None:
+    def __init__(self, vocab_size: int, hidden: int, nonlinearity: str = "tanh") -> None:
         super().__init__()
-        self.vocab_size, self.hidden = vocab_size, hidden
+        self.vocab_size, self.hidden, self.nonlinearity = vocab_size, hidden, nonlinearity
         # The book draws weights from N(0, 0.01) and starts biases at zero.
         self.W_xh = nn.Parameter(torch.randn(vocab_size, hidden) * 0.01)
         self.W_hh = nn.Parameter(torch.randn(hidden, hidden) * 0.01)
@@ -44,7 +46,7 @@ class ScratchRNN(nn.Module):
         # one_hot(X_t) @ W_xh picks row X_t of W_xh, so the book's input product is a lookup,
         # done for all T steps at once; b_h is added here once instead of inside every step.
         pre = F.embedding(X.t(), self.W_xh).add_(self.b_h)  # (T, B, H)
-        return TanhRecurrence.apply(pre, state[0], self.W_hh)
+        return RECURRENCE[self.nonlinearity].apply(pre, state[0], self.W_hh)
 
     def forward(self, X: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         hs = self.hidden_states(X, state)
@@ -61,7 +63,7 @@ class ScratchRNN(nn.Module):
 
     def step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         # One time step, literally the book's equations (with the one-hot product as a lookup).
-        h = torch.tanh(self.W_xh[x] + state[0] @ self.W_hh + self.b_h)
+        h = ACTIVATION[self.nonlinearity](self.W_xh[x] + state[0] @ self.W_hh + self.b_h)
         return h @ self.W_hq + self.b_q, (h,)
 
 
@@ -82,11 +84,16 @@ class TorchRNN(nn.Module):
     # bench and the tests compare them).
     path = "auto"
 
-    def __init__(self, kind: str, vocab_size: int, hidden: int, layers: int = 1) -> None:
+    def __init__(
+        self, kind: str, vocab_size: int, hidden: int, layers: int = 1, nonlinearity: str = "tanh"
+    ) -> None:
         super().__init__()
-        layer = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[kind]
         self.kind, self.vocab_size, self.hidden, self.layers = kind, vocab_size, hidden, layers
-        self.rnn = layer(vocab_size, hidden, num_layers=layers)
+        self.nonlinearity = nonlinearity
+        if kind == "rnn":
+            self.rnn = nn.RNN(vocab_size, hidden, num_layers=layers, nonlinearity=nonlinearity)
+        else:
+            self.rnn = {"gru": nn.GRU, "lstm": nn.LSTM}[kind](vocab_size, hidden, num_layers=layers)
         self.dense = nn.Linear(hidden, vocab_size)
 
     def begin_state(self, batch: int, device: torch.device | str = "cpu") -> State:
@@ -137,7 +144,7 @@ class TorchRNN(nn.Module):
                 )
             h0 = state[0][layer]
             if self.kind == "rnn":
-                hs = TanhRecurrence.apply(gx, h0, w_hh.t())
+                hs = RECURRENCE[self.nonlinearity].apply(gx, h0, w_hh.t())
             elif self.kind == "gru":
                 hs = GRURecurrence.apply(gx, h0, w_hh, b_hh)
             else:
@@ -170,11 +177,25 @@ class TorchRNN(nn.Module):
 CharRNN = ScratchRNN | TorchRNN
 
 
-def build_model(kind: str, vocab_size: int, hidden: int = 256, layers: int = 1) -> CharRNN:
-    """A freshly initialised model on the CPU (seed torch's RNG first for repeatable weights)."""
+def build_model(
+    kind: str, vocab_size: int, hidden: int = 256, layers: int = 1, *, nonlinearity: str = "tanh"
+) -> CharRNN:
+    """A freshly initialised model on the CPU (seed torch's RNG first for repeatable weights).
+
+    `nonlinearity` is φ of the scratch model and nn.RNN; GRU and LSTM take only tanh, since
+    their gates fix their own (TrainConfig.check says so to a user)."""
+    if nonlinearity not in RECURRENCE or (nonlinearity != "tanh" and kind in ("gru", "lstm")):
+        raise ValueError(f"a {kind} model has no nonlinearity {nonlinearity!r}")
     if kind == "scratch":
-        return ScratchRNN(vocab_size, hidden)
-    return TorchRNN(kind, vocab_size, hidden, layers)
+        return ScratchRNN(vocab_size, hidden, nonlinearity)
+    return TorchRNN(kind, vocab_size, hidden, layers, nonlinearity)
+
+
+def model_for(config: TrainConfig, vocab_size: int) -> CharRNN:
+    """build_model with a run's settings: the model it trains, or a copy its weights fit."""
+    return build_model(
+        config.model, vocab_size, config.hidden, config.layers, nonlinearity=config.nonlinearity
+    )
 
 
 def detach_state(state: State) -> State:

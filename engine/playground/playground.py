@@ -309,5 +309,6 @@ class Playground:
 def _weights_source(run: Run) -> WeightsSource:
     trainer, cfg = run.trainer, run.trainer.config
     return WeightsSource(
-        run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers
+        run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers,
+        cfg.nonlinearity, cfg.embedding,
     )

@@ -11,7 +11,7 @@ import torch
 
 from engine.config import TrainConfig
 from engine.data.corpus import Vocab
-from engine.models.char_rnn import CharRNN, build_model
+from engine.models.char_rnn import CharRNN, model_for
 
 FORMAT = "rnnplay-session"
 FORMAT_VERSION = 2  # 2: data_sha256 per tensor, written by safetensors itself (1 still loads)
@@ -81,6 +81,6 @@ class Session:
     def build_model(self, device: torch.device | str = "cpu") -> CharRNN:
         """A fresh copy of the saved model (for a Completer; never a training model)."""
         cfg = self.config
-        model = build_model(cfg.model, len(self.vocab), cfg.hidden, cfg.layers)
+        model = model_for(cfg, len(self.vocab))
         model.load_state_dict(self.state["model"])
         return model.to(device).eval()

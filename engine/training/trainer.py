@@ -25,7 +25,7 @@ from engine.config import ConfigError, TrainConfig
 from engine.data.corpus import Corpus
 from engine.data.sampling import batch_at, consecutive_starts, random_starts
 from engine.data.validation import HeldOut, split
-from engine.models.char_rnn import State, build_model, detach_state
+from engine.models.char_rnn import State, detach_state, model_for
 from engine.training.clipping import clip_gradients
 from engine.training.controls import Controls, check_lr, write_lr
 from engine.training.device import resolve_device
@@ -89,7 +89,7 @@ class Trainer:
         # Weights come from the seed without disturbing anyone else's use of torch's global RNG.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            model = build_model(config.model, len(corpus.vocab), config.hidden, config.layers)
+            model = model_for(config, len(corpus.vocab))
         self.model = model.to(self.device)
         self.params = list(self.model.parameters())
         self.optimizer = make_optimizer(config, self.params)
