@@ -1,4 +1,5 @@
-"""Help: the keys first, then what each pane shows and the book's terms."""
+"""Help: the keys first, then what each pane shows, the book's terms and the chapter's
+exercises with the settings and keys that do them."""
 
 from __future__ import annotations
 
@@ -62,6 +63,31 @@ hidden state carries over (detached from the graph) between minibatches.
 
 **Greedy prediction**: feed the prefix to warm up the state, then repeatedly take the
 argmax character and feed it back in.
+
+## Exercises
+
+The chapter's exercises (RNN from scratch, then the concise implementation), each with the
+settings (setup form, or `rnnplay train` options) and keys that do it. Start a run for each
+variant with F5: the runs table and the plot compare them.
+
+- **Hyper-parameters** and their effect on perplexity and predictions: `--hidden`,
+  `--num-steps`, `--batch-size`, `--lr`, `--epochs` in the form; F5 per variant, compare the
+  curves, the runs table's perplexity and held-out perplexity, and the samples.
+- **Sampling instead of argmax**: ctrl+t (temperature), ctrl+k (top-k), ctrl+r (another draw)
+  in the prompt. Sharpening, q ∝ P^α, is temperature T = 1/α: T 0.5 is α 2, T 1 samples P.
+- **φ = ReLU** instead of tanh: `--nonlinearity relu` (φ in the form), scratch or rnn. Does it
+  still need clipping? Compare it with `--clip off`.
+- **No clipping**: `--clip off`; F2 shows the gradient norm before clipping against θ.
+- **Random vs consecutive sampling, and detaching**: `--sampling consecutive` with
+  `--no-detach` carries the state's graph through the whole epoch: compare its time per epoch
+  and perplexity with the detached run (memory grows with the epoch).
+- **One-hot vs an embedding**: `--input embed --embed-dim 32`; F10 shows the odds and units.
+- **Another book**: `--corpus timemachine`, the d2l English edition's *The Time Machine*,
+  cleaned as the book does (`--preprocess d2l`, the default for it: lower-case letters and
+  spaces; `--preprocess none` keeps the text as it is), or `--corpus PATH` for any text file.
+- **Overfitting with the high-level API, more layers**: `--model rnn --layers 2` (or gru,
+  lstm); the held-out perplexity (`--val-chars`) rising while the training one falls is
+  overfitting.
 
 ## Sessions
 
