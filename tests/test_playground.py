@@ -198,7 +198,7 @@ def test_close_ends_the_threads_quickly_while_training(rec, tiny_corpus) -> None
     began = time.monotonic()
     play.close(timeout=5)
     assert time.monotonic() - began < 1.0
-    assert not play.worker.thread.is_alive() and not play.prompt._thread.is_alive()
+    assert not play.worker.alive() and not play.prompt._thread.is_alive()
 
 
 def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
@@ -280,16 +280,18 @@ def test_an_lr_past_float32_is_refused_by_the_setting(play, rec, tiny_corpus) ->
     play.stop()
 
 
-def test_one_run_trains_at_a_time(play, rec, tiny_corpus) -> None:
+def test_runs_train_side_by_side_and_commands_act_on_the_selected_one(play, rec, tiny_corpus):
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))
     rec.status(1, RunState.RUNNING)
-    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))  # stops #1 first
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=100000))  # beside #1
     rec.status(2, RunState.RUNNING)
-    assert play.summary(1).state == RunState.STOPPED and play.training == 2
+    assert play.summary(1).state == RunState.RUNNING and play.training_runs() == [1, 2]
     assert play.select(1)
-    assert "#2 scratch·random is training" in play.train_on()
-    assert play.pause() and rec.status(2, RunState.PAUSED), "pause acts on the training run"
+    assert play.train_on() == "#1 scratch·random is running already"
+    assert play.pause() and rec.status(1, RunState.PAUSED), "pause acts on the selected run"
+    assert play.summary(2).state == RunState.RUNNING
     play.stop()
+    play.stop(2)
 
 
 def test_timing_the_selected_run_on_each_device(play, rec, tiny_corpus) -> None:

@@ -182,15 +182,15 @@ def test_a_load_never_touches_the_training_run(play, rec, tiny_corpus, tmp_path)
     _trains_on(rec, 1)
     assert play.summary(1).state == RunState.RUNNING
 
-    play.load(good, train=True)
+    play.load(good, train=True, epochs=100000)
     added = rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
     assert added.state == RunState.LOADED and play.selected == 2
-    assert any("#1 scratch·random is training" in note for note in added.notes)
+    _trains_on(rec, 2)  # beside #1
     _trains_on(rec, 1)
-    assert play.summary(1).state == RunState.RUNNING and play.training == 1
-    assert play.summary(2).state == RunState.LOADED and not rec.of(EpochEnd, 2)
+    assert play.training_runs() == [1, 2]
     assert {s.status for s in rec.of(StatusChanged, 1)} == {RunState.RUNNING}, "never paused"
-    play.stop()
+    play.stop(1)
+    play.stop(2)
 
 
 def test_a_load_to_train_trains_when_nothing_else_does(play, rec, tiny_corpus, tmp_path) -> None:

@@ -128,7 +128,9 @@ class RnnplayApp(App[int]):
 
     def _applies(self) -> set[When]:
         core = self.playground
-        training, selected = self._summary(core.training), self._summary(core.selected)
+        selected = self._summary(core.selected)
+        # The training commands act on the selected run: it is "the training run" when active.
+        training = selected if selected is not None and selected.state.active else None
         return commands.applies(training, selected, bool(core.summaries()))
 
     def _report(self, run_id: int | None, event: Event) -> None:

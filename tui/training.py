@@ -1,21 +1,30 @@
-"""F5 to F8: a new run, pause / resume / train on, stop, a new learning rate. Each is asked of
-the core, which says what a run's state allows; this only picks what to ask and says why not.
+"""F5 to F8: new runs, pause / resume / train on, stop, a new learning rate. Each is asked of
+the core, which says what a run's state allows; this only picks what to ask, says which run it
+acted on, and says why not. F6 to F8 act on the selected run; the others train on.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.playground import Action, RunSummary
 from engine.playground.events import RunState
 from tui.host import Host
+from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.lr import LrScreen
 from tui.screens.target import TargetScreen
+
+_HOW = (
+    "alongside: they train at once, sharing the machine's cores\n"
+    "queued: they wait until no run trains, then start one at a time"
+)
 
 
 class Training:
     def __init__(self, app: Host) -> None:
         self.app = app
         self.playground = app.playground
-        self.pausing = False  # F6 asked the training run to pause; it has not yet
+        self.pausing: set[int] = set()  # runs F6 asked to pause that have not yet
 
     def _summary(self, run_id: int | None) -> RunSummary | None:
         return self.playground.summary(run_id) if run_id is not None else None
@@ -23,45 +32,76 @@ class Training:
     def _say(self, text: str) -> None:
         self.app.notify(text, markup=False)
 
+    def _training(self) -> list[RunSummary]:
+        return [s for s in map(self._summary, self.playground.training_runs()) if s is not None]
+
+    # -- F5 -------------------------------------------------------------------------------------
     def new_run(self) -> None:
-        """F5: a new run from the setup form; one training is stopped first and stays."""
-        main = self.app.main
-        values, error = main.setup.read()
-        if values is None:
+        """F5: one new run per combination of the setup form's values; while runs train, it
+        asks whether the new ones train alongside them or queue after."""
+        runs, error = self.app.main.setup.read_runs()
+        if error is not None:
             self.app.notify(error, severity="error", markup=False)
             return
-        training = self._summary(self.playground.training)
+        training = self._training()
+        if not training:
+            self._start(runs, None)
+            return
+        names = ", ".join(s.label for s in training)
+        what = "a new run" if len(runs) == 1 else f"{len(runs)} new runs"
+        choices = [Choice("a", "train alongside", False), Choice("q", "queue it after", True)]
+        question = ChoiceScreen(f"{names} {'is' if len(training) == 1 else 'are'} training: "
+                                f"start {what} how?", _HOW, choices)  # fmt: skip
+        self.app.push_screen(question, lambda queue: self._chosen(runs, queue, names))
+
+    def _chosen(self, runs: list[dict[str, Any]], queue: bool | None, names: str) -> None:
+        if queue is not None:
+            self._start(runs, queue, names)
+
+    def _start(self, runs: list[dict[str, Any]], queue: bool | None, names: str = "") -> None:
+        """Ask the core for the runs (queue None: nothing trains) and say what it does."""
         current = self._summary(self.playground.selected)
-        if training is not None:
-            self._say(f"{training.label} stopped for the new run (it stays; F6 trains it on)")
+        for values in runs:
+            settings = dict(values)
+            corpus = str(settings.pop("corpus"))
+            max_chars = int(str(settings.pop("max_chars")))
+            self.playground.new_run(corpus, max_chars, settings, queue=bool(queue))
+        what = "the new run" if len(runs) == 1 else f"{len(runs)} new runs"
+        if queue:
+            self._say(f"{what} queued: {'it starts' if len(runs) == 1 else 'they start'} "
+                      f"once {names} ended")  # fmt: skip
+        elif queue is not None:
+            self._say(f"{what} training alongside {names}")
         elif current is not None and current.unsaved:
             self._say(f"{current.label} is kept, unsaved: quitting saves it (or ctrl+s now)")
-        corpus = str(values.pop("corpus"))
-        max_chars = int(str(values.pop("max_chars")))
-        self.playground.new_run(corpus, max_chars, values)
-        if training is None:
+        if queue is None:
             # Reading a big corpus takes a while; a refusal puts back what the core has.
-            main.status.set_state(RunState.LOADING)
+            self.app.main.status.set_state(RunState.LOADING)
 
+    # -- F6 to F8, on the selected run ----------------------------------------------------------
     def pause_resume(self) -> None:
-        """F6 acts on the run that is training, whichever is selected; with none training it
-        trains the selected run on."""
-        training = self._summary(self.playground.training)
-        if training is None:
+        """F6: pause or resume the selected run; a parked one trains on."""
+        run = self._summary(self.playground.selected)
+        if run is None or not run.state.active:
             self.train_on()
-        elif training.state == RunState.PAUSED:
-            self.playground.resume()
-        elif self.playground.pause():
-            self.pausing = True
-            self.show_pausing(training.id)
+        elif run.state == RunState.PAUSED:
+            if self.playground.resume(run.id):
+                self._say(f"{run.label} resumed")
+        elif self.playground.pause(run.id):
+            self.pausing.add(run.id)
+            self._say(f"{run.label} pausing")
+            self.show_pausing(run.id)
 
     def show_pausing(self, run_id: int | None) -> None:
-        """Until the trainer reaches its next batch, the status line says a pause is coming."""
-        if self.pausing:
-            training = self._summary(self.playground.training)
-            self.pausing = training is not None and training.state == RunState.RUNNING
-        if self.pausing and run_id == self.playground.selected:
+        """Until its trainer reaches its next batch, the status line says a pause is coming."""
+        selected = self.playground.selected
+        if run_id != selected or selected not in self.pausing:
+            return
+        run = self._summary(selected)
+        if run is not None and run.state == RunState.RUNNING:
             self.app.main.status.set_state("pausing")
+        else:
+            self.pausing.discard(selected)
 
     def train_on(self) -> None:
         """Train the selected run on; one that reached its target asks how far first."""
@@ -70,30 +110,41 @@ class Training:
             self._say("no run yet: F5 starts one, ctrl+o loads one")
             return
         if run.epoch < run.config.epochs or not run.allows(Action.TRAIN_ON):
-            self._train_on(None)  # the core says why not, if it cannot
+            self._train_on(run.label, None)  # the core says why not, if it cannot
             return
         raw = self.app.main.setup.value("epochs")
         more = int(raw) if raw.isdigit() and int(raw) > 0 else run.config.epochs
         self.app.push_screen(TargetScreen(run.label, run.epoch, run.epoch + more),
-                             self._train_on)  # fmt: skip
+                             lambda epochs: self._train_on(run.label, epochs))  # fmt: skip
 
-    def _train_on(self, epochs: int | None) -> None:
+    def _train_on(self, label: str, epochs: int | None) -> None:
+        others = self._training()
         why_not = self.playground.train_on(epochs)
         if why_not:
             self._say(why_not)
+        elif others:
+            self._say(f"{label} trains on beside {', '.join(s.label for s in others)}")
 
     def stop(self) -> None:
-        if not self.playground.stop():
+        """F7: stop the selected run."""
+        run = self._summary(self.playground.selected)
+        if run is None:
             self._say("no run in progress")
+        elif self.playground.stop(run.id):
+            self._say(f"{run.label} stopping")
+        else:
+            self._say(f"{run.label} is {run.state}: nothing to stop")
 
     def change_lr(self) -> None:
-        training = self._summary(self.playground.training)
-        if training is None or not training.allows(Action.SET_LR):
-            self._say("no run in progress: set lr in the setup pane")
+        """F8: a new learning rate for the selected run, while it trains."""
+        run = self._summary(self.playground.selected)
+        if run is None or not run.allows(Action.SET_LR):
+            what = f"{run.label} is not training" if run is not None else "no run in progress"
+            self._say(f"{what}: set lr in the setup pane")
             return
 
         def apply(lr: float | None) -> None:
-            if lr is not None and self.playground.set_lr(lr):
-                self.app.main.note(f"{training.label}: lr -> {lr:g} (marked on the plot)")
+            if lr is not None and self.playground.set_lr(lr, run.id):
+                self.app.main.note(f"{run.label}: lr -> {lr:g} (marked on the plot)")
 
-        self.app.push_screen(LrScreen(training.config.lr), apply)
+        self.app.push_screen(LrScreen(run.config.lr), apply)

@@ -13,7 +13,7 @@ from engine.training.events import RunState
 class Action(StrEnum):
     """Something a user asks of one run."""
 
-    TRAIN_ON = "train on"  # train a parked run (further) on the trainer thread
+    TRAIN_ON = "train on"  # train a parked run (further), on a thread of its own
     PAUSE = "pause"
     RESUME = "resume"
     STOP = "stop"

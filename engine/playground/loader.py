@@ -36,8 +36,8 @@ class Loader:
 
     def load(self, path: str | Path, train: bool, epochs: int | None) -> threading.Thread:
         """Start reading `path`; the new run joins the registry selected and LOADED (RunAdded),
-        or RunRefused says why not. With `train` it trains on to `epochs` unless another run
-        trains (one at a time): then its notes say so."""
+        or RunRefused says why not. With `train` it trains on to `epochs`, beside any run
+        training already."""
         thread = threading.Thread(
             target=self._load, args=(str(path), train, epochs), name="rnnplay-load", daemon=True
         )
@@ -57,16 +57,9 @@ class Loader:
             return
         if self._closing.is_set():
             return
-        notes = list(session.notes)
-        training = self._registry.active() if train else None
-        if training is not None:
-            notes.append(
-                f"loaded without training on: {training.label} is training and one run trains "
-                "at a time; train this one on once it stops"
-            )
         ref = session.corpus
         run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
                   reporter=reporter)  # fmt: skip
-        self._adopt(run, reporter, session.label, session.prompt, tuple(notes))
-        if train and training is None:
+        self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), True)
+        if train:
             self._worker.train_on(run.id, epochs)

@@ -2,11 +2,12 @@
 the one facade a UI drives.
 
 Each job has its own module: the registry of runs with what each state allows (registry.py,
-lifecycle.py), the trainer thread (worker.py: one run trains at a time, in the order asked),
-loads on threads of their own (loader.py), saving (saving.py), and the prompt's completion
-thread (engine.generation.prompt_follower). Everything the core learns it reports as
-`(run_id, event)` through the one callback it was given (engine.playground.events); run_id is
-None for reports that concern no run (a refused start or load).
+lifecycle.py), the training threads (worker.py: each run trains on a thread of its own, several
+at once, or waits in a queue; cores.py shares the machine's cores between them), loads on
+threads of their own (loader.py), saving (saving.py), and the prompt's completion thread
+(engine.generation.prompt_follower). Everything the core learns it reports as `(run_id, event)`
+through the one callback it was given (engine.playground.events); run_id is None for reports
+that concern no run (a refused start or load).
 
 Any thread may call its commands; none blocks on training or on the disk. It knows nothing of
 Textual: a UI shows what it reports and forwards what the user asks (tui/ does exactly that),
@@ -20,10 +21,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from engine.config import TrainConfig, spec_of
 from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY
 from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
+from engine.playground.cores import CoreShare
 from engine.playground.events import RunAdded, RunRefused, RunRemoved, TargetChanged
 from engine.playground.lifecycle import Action, UnsavedPolicy
 from engine.playground.loader import Loader
@@ -39,21 +43,23 @@ class Playground:
     def __init__(
         self, report: Report, *, threads: int | None = None, save_dir: Path | None = None
     ) -> None:
+        """threads: torch intra-op threads, what the runs that train share (default: torch's
+        count now) and what a loaded run trains with (default: as saved)."""
         self._report = report
         self._closing = threading.Event()
         self._registry = Registry()
         self._runs = self._registry.runs  # the live runs by id (tests reach trainers through it)
         self.prompt = PromptFollower(lambda c: self._report(c.follows, c))
         self._saver = Saver(self._registry, report, save_dir)
+        cores = CoreShare(self._registry, threads or torch.get_num_threads())
         self.worker = TrainerWorker(
-            self._registry, report, self._new_reporter, self._adopt, self._closing
+            self._registry, report, self._new_reporter, self._adopt, self._closing, cores
         )
         self._loader = Loader(self._registry, report, self._new_reporter, self._adopt,
                               self.worker, self._closing, threads)  # fmt: skip
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
-        self.worker.start()
         self.prompt.start()
 
     def close(self, timeout: float = 0.0) -> None:
@@ -61,7 +67,8 @@ class Playground:
         waits up to `timeout` seconds for them. They are daemons: a process that is leaving
         need not wait."""
         self._closing.set()
-        self.stop()
+        for run in self._registry.training():
+            run.trainer.stop()
         self.prompt.close(timeout)
         self.worker.close(timeout)
 
@@ -71,11 +78,13 @@ class Playground:
         """The run that save, train-on and the prompt act on (the newest unless chosen)."""
         return self._registry.selected
 
-    @property
-    def training(self) -> int | None:
-        """The run that holds the trainer thread (running or paused), if any."""
-        run = self._registry.active()
-        return run.id if run is not None else None
+    def training_runs(self) -> list[int]:
+        """The runs that train now (running or paused), oldest first."""
+        return [run.id for run in self._registry.training()]
+
+    def queued(self) -> list[int]:
+        """The runs waiting to start once no run trains, first to start first."""
+        return self.worker.queued()
 
     def summaries(self) -> list[RunSummary]:
         return self._registry.summaries()
@@ -128,14 +137,17 @@ class Playground:
         why_nots = (self.remove(s.id, unsaved=unsaved) for s in plan.saved + plan.unsaved)
         return [why for why in why_nots if why is not None]
 
-    # -- commands on the training run ---------------------------------------------------------
-    def new_run(self, corpus: str, max_chars: int, settings: Mapping[str, Any]) -> None:
-        """Train a new run; one in progress is stopped first (it stays in the registry).
+    # -- training --------------------------------------------------------------------------------
+    def new_run(
+        self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool = False
+    ) -> None:
+        """Train a new run (selected once built: RunAdded), beside the runs training already;
+        with `queue`, when they have ended (it waits unselected, IDLE, its notes say so; queued
+        runs start one at a time). A refusal comes as RunRefused.
 
         `settings` are TrainConfig fields by name; prefixes default to the corpus's own.
         """
-        self.stop()
-        self.worker.new_run(corpus, max_chars, settings)
+        self.worker.new_run(corpus, max_chars, settings, queue=queue)
 
     def load(self, path: str | Path, *, train: bool = False, epochs: int | None = None) -> None:
         """Open a session file as a new run (selected once loaded), on a thread of its own: no
@@ -144,16 +156,14 @@ class Playground:
         self._loader.load(path, train, epochs)
 
     def train_on(self, epochs: int | None = None) -> str | None:
-        """Continue the selected run if it is parked; returns why not, or None."""
+        """Continue the selected run if it is parked, beside any run training (a queued one
+        starts now); returns why not, or None."""
         run = self._registry.chosen()
         if run is None:
             return "no run yet: start one first"
         why_not = self._registry.why_not(run, Action.TRAIN_ON)
         if why_not is not None:
             return why_not
-        training = self._registry.active()
-        if training is not None:
-            return f"{training.label} is training: one run trains at a time, stop it first"
         target = epochs if epochs is not None else run.trainer.target_epochs
         if run.trainer.epoch >= target:
             return f"{run.label} has trained {run.trainer.epoch} epochs: raise epochs to train on"
@@ -167,39 +177,41 @@ class Playground:
         run = self._registry.chosen()
         if run is None:
             return "no run yet: start one first"
-        training = self._registry.active()
-        if training is not None:
-            return f"{training.label} is training: timing devices needs the machine to itself"
+        training = self._registry.training()
+        if training:
+            return f"{training[0].label} is training: timing devices needs the machine to itself"
         self.worker.time_devices(run.id)
         return None
 
-    def _training_run(self, action: Action) -> Run | None:
-        run = self._registry.active()
+    # Pause, resume, stop and lr act on one run, the selected one unless `run_id` names another;
+    # each returns False when that run's state does not allow it (lifecycle.py's table).
+    def _run_allowing(self, action: Action, run_id: int | None) -> Run | None:
+        run = self._registry.get(run_id if run_id is not None else self.selected)
         return run if run is not None and run.allows(action) else None
 
-    def pause(self) -> bool:
-        run = self._training_run(Action.PAUSE)
+    def pause(self, run_id: int | None = None) -> bool:
+        run = self._run_allowing(Action.PAUSE, run_id)
         if run is not None:
             run.trainer.pause()
         return run is not None
 
-    def resume(self) -> bool:
-        run = self._training_run(Action.RESUME)
+    def resume(self, run_id: int | None = None) -> bool:
+        run = self._run_allowing(Action.RESUME, run_id)
         if run is not None:
             run.trainer.resume()
         return run is not None
 
-    def stop(self) -> bool:
-        run = self._training_run(Action.STOP)
+    def stop(self, run_id: int | None = None) -> bool:
+        run = self._run_allowing(Action.STOP, run_id)
         if run is not None:
             run.trainer.stop()
         return run is not None
 
-    def set_lr(self, lr: float) -> bool:
-        """Change the training run's learning rate at its next batch (TargetChanged follows);
+    def set_lr(self, lr: float, run_id: int | None = None) -> bool:
+        """Change a training run's learning rate at its next batch (TargetChanged follows);
         ConfigError if the setting's own bounds refuse `lr`."""
         spec_of(TrainConfig, "lr").check(lr)
-        run = self._training_run(Action.SET_LR)
+        run = self._run_allowing(Action.SET_LR, run_id)
         if run is None:
             return False
         run.trainer.set_lr(lr)
@@ -279,10 +291,17 @@ class Playground:
         return RunReporter(self._registry, self._report, self.prompt, self._closing)
 
     def _adopt(
-        self, run: Run, reporter: RunReporter, saved_label: str, prompt: str, notes: tuple[str, ...]
+        self,
+        run: Run,
+        reporter: RunReporter,
+        saved_label: str,
+        prompt: str,
+        notes: tuple[str, ...],
+        select: bool,
     ) -> None:
-        """A new or loaded run joins the registry, selected; RunAdded tells a UI all of it."""
-        self._registry.add(run, saved_label)
+        """A new or loaded run joins the registry (selected unless `select` is False); RunAdded
+        tells a UI all of it."""
+        self._registry.add(run, saved_label, select=select)
         reporter.bind(run)
         trainer = run.trainer
         self._report(
@@ -310,5 +329,5 @@ def _weights_source(run: Run) -> WeightsSource:
     trainer, cfg = run.trainer, run.trainer.config
     return WeightsSource(
         run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers,
-        cfg.nonlinearity, cfg.embedding,
+        cfg.nonlinearity,
     )

@@ -1,6 +1,6 @@
 """The runs of one session of rnnplay: who they are (ids, unique labels), which one is selected,
 and what each may do now (engine.playground.lifecycle's table), all under one lock, since the
-trainer thread, the loader, save jobs and a UI reach them at once.
+trainer threads, the loader, save jobs and a UI reach them at once.
 """
 
 from __future__ import annotations
@@ -36,15 +36,17 @@ class Registry:
         self._numbers: set[int] = set()
 
     # -- joining and leaving ----------------------------------------------------------------
-    def add(self, run: Run, saved_label: str = "") -> None:
-        """Give `run` its id and a unique label, and select it. A loaded run keeps the label
-        it was saved under (its samples say it) unless a run here has used its number."""
+    def add(self, run: Run, saved_label: str = "", *, select: bool = True) -> None:
+        """Give `run` its id and a unique label, and select it (unless `select` is False and
+        another run is selected). A loaded run keeps the label it was saved under (its samples
+        say it) unless a run here has used its number."""
         with self.lock:
             self._last_id += 1
             run.id = self._last_id
             run.label = self._label(saved_label, run)
             self.runs[run.id] = run
-            self.selected = run.id
+            if select or self.selected is None:
+                self.selected = run.id
 
     def _label(self, saved: str, run: Run) -> str:
         kept = re.match(r"#(\d+) ", saved)
@@ -84,10 +86,10 @@ class Registry:
         """The selected run."""
         return self.get(self.selected)
 
-    def active(self) -> Run | None:
-        """The run holding the trainer thread (running or paused), if any."""
+    def training(self) -> list[Run]:
+        """The runs that hold a trainer thread (running or paused), oldest first."""
         with self.lock:
-            return next((r for r in self.runs.values() if r.state.active), None)
+            return [r for r in self.runs.values() if r.state.active]
 
     def summaries(self) -> list[RunSummary]:
         with self.lock:
@@ -122,7 +124,7 @@ class Registry:
         return f"{run.label} is {run.state}: it cannot {action}"
 
     def claim(self, run_id: int) -> Run | None:
-        """Mark a run as training, if it is still here and may train on (the trainer thread
+        """Mark a run as training, if it is still here and may train on (its trainer thread
         calls this just before training it, so a remove meanwhile cannot pull it away)."""
         with self.lock:
             run = self.runs.get(run_id)

@@ -1,18 +1,19 @@
-"""The trainer thread: builds new runs, trains them on and times devices, one request at a time
-in the order asked (one run trains at a time). Loads do not come here (engine/playground/
-loader.py reads them on threads of their own), so no load waits for training.
+"""The training threads: each run trains on a thread of its own, so several train at once, and
+a new run is built on its thread too (reading a corpus and building a model take a while). A
+run may instead wait in the queue: queued runs start one at a time, each once no run trains.
+The cores are shared between the runs that train (cores.py). Loads do not come here
+(engine/playground/loader.py reads them on threads of their own), so no load waits for training.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.config import ConfigError
 from engine.data.corpus import Corpus, CorpusError, load_corpus
+from engine.playground.cores import CoreShare
 from engine.playground.events import DevicesTimed, RunRefused, TargetChanged
 from engine.playground.registry import Registry
 from engine.playground.reporter import Report, RunReporter
@@ -21,34 +22,9 @@ from engine.training.build import build_trainer
 from engine.training.device_bench import bench_devices, verdict
 from engine.training.events import RunState, StatusChanged
 
-# Adopting a run: (run, its reporter, saved label, saved prompt, notes) -> it joins the registry.
-Adopt = Callable[[Run, RunReporter, str, str, tuple[str, ...]], None]
-
-
-@dataclass(frozen=True)
-class _NewRun:
-    corpus: str
-    max_chars: int
-    settings: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class _TrainOn:
-    run_id: int
-    epochs: int | None  # the new target (None: the run's own)
-
-
-@dataclass(frozen=True)
-class _TimeDevices:
-    run_id: int
-
-
-@dataclass(frozen=True)
-class _Quit:
-    pass
-
-
-_Request = _NewRun | _TrainOn | _TimeDevices | _Quit
+# Adopting a run: (run, its reporter, saved label, saved prompt, notes, select) -> it joins the
+# registry (selected unless `select` is False).
+Adopt = Callable[[Run, RunReporter, str, str, tuple[str, ...], bool], None]
 
 
 class TrainerWorker:
@@ -59,86 +35,141 @@ class TrainerWorker:
         new_reporter: Callable[[], RunReporter],
         adopt: Adopt,
         closing: threading.Event,
+        cores: CoreShare,
     ) -> None:
         self._registry, self._report = registry, report
         self._new_reporter, self._adopt, self._closing = new_reporter, adopt, closing
-        self._requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self.cores = cores
+        self._lock = threading.Lock()  # the queue, the threads and the corpus cache
+        self._queue: list[int] = []  # runs waiting for no run to train, in the order asked
+        self._threads: list[threading.Thread] = []
         self._corpus_cache: dict[tuple[str, int], Corpus] = {}
-        self.thread = threading.Thread(target=self._loop, name="rnnplay-trainer", daemon=True)
 
     # -- requests (any thread) ------------------------------------------------------------------
-    def start(self) -> None:
-        self.thread.start()
-
     def close(self, timeout: float) -> None:
-        self._requests.put(_Quit())
-        if self.thread.is_alive() and threading.current_thread() is not self.thread:
-            self.thread.join(timeout)
+        """Wait up to `timeout` seconds for the threads (the caller has stopped the runs)."""
+        with self._lock:
+            threads, self._queue = list(self._threads), []
+        for thread in threads:
+            if thread.is_alive() and thread is not threading.current_thread():
+                thread.join(timeout)
 
-    def new_run(self, corpus: str, max_chars: int, settings: Mapping[str, Any]) -> None:
-        self._requests.put(_NewRun(corpus, max_chars, dict(settings)))
+    def new_run(
+        self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool
+    ) -> None:
+        self._spawn(self._new_run, corpus, max_chars, dict(settings), queue)
 
     def train_on(self, run_id: int, epochs: int | None) -> None:
-        self._requests.put(_TrainOn(run_id, epochs))
+        with self._lock:
+            if run_id in self._queue:
+                self._queue.remove(run_id)
+        self._spawn(self._train_on, run_id, epochs)
 
     def time_devices(self, run_id: int) -> None:
-        self._requests.put(_TimeDevices(run_id))
+        self._spawn(self._time_devices, run_id)
 
-    # -- the thread -----------------------------------------------------------------------------
-    def _loop(self) -> None:
-        while not self._closing.is_set():
-            request = self._requests.get()
-            if isinstance(request, _Quit):
-                return
-            try:
-                if isinstance(request, _NewRun):
-                    self._new_run(request)
-                elif isinstance(request, _TrainOn):
-                    self._train_on(request.run_id, request.epochs)
-                elif isinstance(request, _TimeDevices):
-                    self._time_devices(request.run_id)
-            except Exception as exc:  # noqa: BLE001 - one bad request must not end the thread
-                self._report(None, RunRefused(f"{type(exc).__name__}: {exc}"))
+    def alive(self) -> bool:
+        """Whether any of its threads still runs."""
+        with self._lock:
+            return any(t.is_alive() for t in self._threads)
 
+    def queued(self) -> list[int]:
+        """The runs waiting in the queue, first to start first."""
+        with self._lock:
+            return list(self._queue)
+
+    def _spawn(self, job: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=self._guarded, args=(job, *args), daemon=True,
+                                  name="rnnplay-trainer")  # fmt: skip
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _guarded(self, job: Callable[..., None], *args: Any) -> None:
+        try:
+            job(*args)
+        except Exception as exc:  # noqa: BLE001 - one bad request must not end the app
+            self._report(None, RunRefused(f"{type(exc).__name__}: {exc}"))
+
+    # -- on a run's own thread --------------------------------------------------------------------
     def _corpus(self, spec: str, max_chars: int) -> Corpus:
+        # Two runs asking for one corpus at once may both read it; either copy is the same.
         key = (spec, max_chars)
-        if key not in self._corpus_cache:
-            self._corpus_cache[key] = load_corpus(spec, max_chars=max_chars)
-        return self._corpus_cache[key]
+        with self._lock:
+            cached = self._corpus_cache.get(key)
+        if cached is None:
+            cached = load_corpus(spec, max_chars=max_chars)
+            with self._lock:
+                self._corpus_cache[key] = cached
+        return cached
 
-    def _new_run(self, request: _NewRun) -> None:
+    def _new_run(
+        self, corpus_spec: str, max_chars: int, settings: dict[str, Any], queue: bool
+    ) -> None:
         reporter = self._new_reporter()
         try:
-            corpus = self._corpus(request.corpus, request.max_chars)
-            trainer = build_trainer(corpus, request.settings, reporter)
+            corpus = self._corpus(corpus_spec, max_chars)
+            trainer = build_trainer(corpus, settings, reporter)
         except ConfigError as exc:
             self._report(None, RunRefused(str(exc), exc.field))
             return
         except CorpusError as exc:
             self._report(None, RunRefused(str(exc), "corpus"))
             return
-        run = Run(request.corpus, request.max_chars, trainer, RunState.IDLE, reporter=reporter)
-        self._adopt(run, reporter, "", "", ())
-        self._train_on(run.id, None, announce=False)
-
-    def _train_on(self, run_id: int, epochs: int | None, *, announce: bool = True) -> None:
-        """Train a parked run to `epochs` (announced with TargetChanged, unless it is new)."""
         if self._closing.is_set():
             return
-        run = self._registry.claim(run_id)
-        if run is None:
-            return  # removed, or no longer parked, meanwhile
+        run = Run(corpus_spec, max_chars, trainer, RunState.IDLE, reporter=reporter)
+        with self._lock:
+            # Decided and queued under one lock, so a run that ends meanwhile starts it.
+            waiting = queue and bool(self._registry.training() or self._queue)
+            notes = (self._queued_note(),) if waiting else ()
+            self._adopt(run, reporter, "", "", notes, not waiting)
+            if waiting:
+                self._queue.append(run.id)
+        if not waiting:
+            self._train(run.id, None, announce=False)
+
+    def _queued_note(self) -> str:
+        ahead = [r.label for r in self._registry.training()]
+        ahead += [run.label for run in map(self._registry.get, self._queue) if run is not None]
+        return f"queued: it starts once {', '.join(ahead)} ended"
+
+    def _train_on(self, run_id: int, epochs: int | None) -> None:
+        self._train(run_id, epochs, announce=True)
+
+    def _train(self, run_id: int, epochs: int | None, *, announce: bool) -> None:
+        """Train a parked run to `epochs` (announced with TargetChanged, unless it is new), then
+        the queued runs while no other run trains, on this thread."""
+        run = self._registry.claim(run_id) if not self._closing.is_set() else None
+        while run is not None:
+            self._run(run, epochs, announce)
+            run, epochs, announce = self._next_queued(), None, False
+
+    def _run(self, run: Run, epochs: int | None, announce: bool) -> None:
         trainer = run.trainer
         if epochs is not None:
             trainer.set_epochs(epochs)  # not running: applies at once
         if announce:
             self._report(run.id, TargetChanged(trainer.target_epochs, trainer.lr))
         try:
+            self.cores.follower(trainer)
             trainer.run()
-        except Exception as exc:  # noqa: BLE001 - a crash in one run must not end the thread
+        except Exception as exc:  # noqa: BLE001 - a crash in one run must not end the others
             failed = StatusChanged(RunState.FAILED, f"{type(exc).__name__}: {exc}", trainer.epoch)
             if run.reporter is not None:
                 run.reporter.send(failed)
+
+    def _next_queued(self) -> Run | None:
+        """The first queued run, claimed, once no run trains (under the lock, so two runs
+        ending at once start one queued run, not two)."""
+        with self._lock:
+            if self._closing.is_set() or self._registry.training():
+                return None
+            while self._queue:
+                run = self._registry.claim(self._queue.pop(0))
+                if run is not None:
+                    return run
+        return None
 
     def _time_devices(self, run_id: int) -> None:
         run = self._registry.get(run_id)

@@ -14,6 +14,7 @@ beside it:
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -41,6 +42,8 @@ from engine.training.probes import (
 )
 from engine.training.snapshots import SnapshotBox
 
+# Held while a model draws its initial weights from torch's global RNG (see Trainer.__init__).
+_SEEDING = threading.Lock()
 
 class Diverged(RuntimeError):
     """The loss or gradient went non-finite; the weights were left as they were before."""
@@ -86,8 +89,9 @@ class Trainer:
         if config.threads:
             torch.set_num_threads(config.threads)
         self.on_event = on_event or (lambda event: None)
-        # Weights come from the seed without disturbing anyone else's use of torch's global RNG.
-        with torch.random.fork_rng(devices=[]):
+        # Weights come from the seed without disturbing anyone else's use of torch's global RNG;
+        # the lock keeps two runs built at once on two threads from seeding each other's draws.
+        with _SEEDING, torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = model_for(config, len(corpus.vocab))
         self.model = model.to(self.device)

@@ -1,5 +1,6 @@
 """One status line plus a progress bar: state, epochs done/target, perplexity, speed, device,
-the optimizer and its learning rate.
+the optimizer and its learning rate, all of the selected run; when several runs train, the
+speed part gives each one's ("#1 5.1k c/s · #2 4.9k c/s").
 
 "epoch N/M" always counts completed epochs, whatever the state; the bar shows how far into the
 next one training is.
@@ -33,10 +34,10 @@ STATE_STYLE = {
 LONG_EPOCH = 200  # batches from which the status line says how far into the epoch it is
 
 
-def _rate(chars_per_sec: float) -> str:
+def _rate(chars_per_sec: float, unit: str = "chars/s") -> str:
     if chars_per_sec >= 1000:
-        return f"{chars_per_sec / 1000:.1f}k chars/s"
-    return f"{chars_per_sec:.0f} chars/s"
+        return f"{chars_per_sec / 1000:.1f}k {unit}"
+    return f"{chars_per_sec:.0f} {unit}"
 
 
 class StatusPane(Vertical):
@@ -63,6 +64,8 @@ class StatusPane(Vertical):
         self.lr: float | None = None
         self.optimizer = ""  # "SGD" or "Adam": the model family's
         self.into = ""  # how far into a long epoch training is
+        # each running run's latest speed, by run id: (its "#N", chars/s)
+        self.speeds: dict[int, tuple[str, float]] = {}
         # what each part shows now, by selector: (text, style, spans)
         self._shown: dict[str, tuple[str, str, tuple]] = {}
 
@@ -114,6 +117,22 @@ class StatusPane(Vertical):
         self.into = f" · {batch / batches:.0%} into {epoch}" if batches >= LONG_EPOCH else ""
         self._redraw()
 
+    def run_speed(self, run_id: int, label: str, chars_per_sec: float | None) -> None:
+        """A running run's latest speed, whichever is selected (None: it no longer runs)."""
+        if chars_per_sec is None:
+            if self.speeds.pop(run_id, None) is None:
+                return
+        else:
+            self.speeds[run_id] = (label.split(" ", 1)[0], chars_per_sec)
+        self._redraw()
+
+    def _speed(self) -> str:
+        if len(self.speeds) > 1:
+            shown = (self.speeds[run_id] for run_id in sorted(self.speeds))
+            return " · ".join(f"{name} {_rate(cps, 'c/s')}" for name, cps in shown)
+        # A paused run makes no progress: its last speed would only mislead.
+        return "paused" if self.state == "paused" else _rate(self.chars_per_sec)
+
     def _redraw(self) -> None:
         style = STATE_STYLE.get(self.state, "bold")
         self._show("#state", Text(f"● {self.state}", style=style))
@@ -126,8 +145,7 @@ class StatusPane(Vertical):
             self._show("#numbers", Text(self.reason, style="red"))
             return
         ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
-        # A paused run makes no progress: its last speed would only mislead.
-        speed = "paused" if self.state == "paused" else _rate(self.chars_per_sec)
+        speed = self._speed()
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
         lr = f" · {self.optimizer} lr {self.lr:g} (F8)" if self.lr is not None else ""
         self._show("#numbers", Text(f"{ppl} · {speed} · {per} · {self.device}{lr}"))

@@ -1,0 +1,175 @@
+"""Several runs training at once in the playground core: each on its own thread, the cores split
+between them, commands acting on the selected run, a queue, and numbers that never depend on
+what trains beside a run. The real engine on a tiny corpus, without any UI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import TINY_RUN, Recorder
+
+from engine.playground import Playground
+from engine.playground.events import Event, RunAdded, TargetChanged
+from engine.training.events import BatchEnd, EpochEnd, RunState, StatusChanged
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+FOREVER = dict(TINY_RUN, epochs=100000)
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
+    p = Playground(rec, save_dir=tmp_path / "saves")
+    p.start()
+    yield p
+    p.close(timeout=5)
+
+
+def _epochs(rec: Recorder, run_id: int, more_than: int) -> None:
+    rec.wait(lambda r, e: r == run_id and isinstance(e, EpochEnd) and e.epoch > more_than)
+
+
+def _last_epoch(rec: Recorder, run_id: int) -> int:
+    return max((e.epoch for e in rec.of(EpochEnd, run_id)), default=0)
+
+
+def test_a_new_run_trains_beside_the_one_training(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, FOREVER)
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, FOREVER)
+    rec.status(2, RunState.RUNNING)
+    assert play.training_runs() == [1, 2] and play.selected == 2
+    for run_id in (1, 2):  # both advance
+        _epochs(rec, run_id, _last_epoch(rec, run_id))
+    assert {s.status for s in rec.of(StatusChanged, 1)} == {RunState.RUNNING}, "#1 never stopped"
+
+
+def test_pause_stop_and_lr_act_on_the_selected_run_only(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, FOREVER)
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, FOREVER)
+    rec.status(2, RunState.RUNNING)
+    assert play.select(1) and play.pause()
+    rec.status(1, RunState.PAUSED)
+    assert play.set_lr(0.5)
+    rec.wait(lambda r, e: r == 1 and isinstance(e, TargetChanged))
+    assert play.summary(1).config.lr == 0.5 and play.summary(2).config.lr == TINY_RUN["lr"]
+    _epochs(rec, 2, _last_epoch(rec, 2))
+    assert play.summary(2).state == RunState.RUNNING, "pausing #1 left #2 training"
+    assert play.train_on() == "#1 scratch·random is paused already"
+    assert play.select(2) and play.stop()
+    rec.status(2, RunState.STOPPED)
+    assert play.summary(1).state == RunState.PAUSED and play.training_runs() == [1]
+    assert play.resume(1) and play.stop(1)
+    rec.status(1, RunState.STOPPED)
+    assert play.training_runs() == []
+
+
+def test_a_queued_run_starts_once_the_training_ones_end(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, FOREVER)
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    added = rec.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
+    assert added.state == RunState.IDLE and play.selected == 1, "a queued run waits unselected"
+    assert any("#1 scratch·random, #2 scratch·random" in note for note in added.notes)
+    assert play.queued() == [2, 3] and play.training_runs() == [1]
+    _epochs(rec, 1, _last_epoch(rec, 1))
+    assert not rec.of(StatusChanged, 2), "it waits while #1 trains"
+    assert play.stop()
+    rec.status(2, RunState.FINISHED)
+    rec.status(3, RunState.FINISHED)
+    started = [r for r, e in rec.reports if isinstance(e, StatusChanged) and e.status == "running"]
+    assert started[-2:] == [2, 3], "one at a time, in the order queued"
+    assert play.queued() == []
+
+
+def test_training_a_queued_run_on_starts_it_now(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, FOREVER)
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, FOREVER, queue=True)
+    rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
+    assert play.select(2) and play.train_on() is None
+    rec.status(2, RunState.RUNNING)
+    assert play.queued() == [] and play.training_runs() == [1, 2]
+
+
+def _perplexities(rec: Recorder, run_id: int) -> list[float]:
+    return [e.perplexity for e in rec.of(EpochEnd, run_id)]
+
+
+@pytest.mark.parametrize("sampling", ["random", "consecutive"])
+def test_a_runs_numbers_do_not_depend_on_what_trains_beside_it(rec, tiny_corpus, sampling):
+    """Same seed and threads: the same per-epoch perplexities to the last digit, alone or with
+    another run training at the same time (built at the same time too: their weights are drawn
+    from torch's global RNG)."""
+    mine = dict(TINY_RUN, epochs=12, seed=3, threads=1, sampling=sampling, val_chars=40)
+    other = dict(TINY_RUN, epochs=12, seed=8, threads=1, hidden=24, model="gru", lr=0.01)
+    alone_rec, beside_rec = Recorder(), rec
+    alone = Playground(alone_rec)
+    beside = Playground(beside_rec)
+    try:
+        alone.new_run(str(tiny_corpus), 0, mine)
+        alone_rec.status(1, RunState.FINISHED)
+        for _ in range(3):  # started in every order, built at the same time
+            beside.new_run(str(tiny_corpus), 0, other)
+            beside.new_run(str(tiny_corpus), 0, mine)
+        for run_id in range(1, 7):
+            beside_rec.status(run_id, RunState.FINISHED)
+        mine_ids = [
+            r for r, e in beside_rec.reports if isinstance(e, RunAdded) and e.config.seed == 3
+        ]
+        assert len(mine_ids) == 3
+        expected = _perplexities(alone_rec, 1)
+        vals = [e.val_perplexity for e in alone_rec.of(EpochEnd, 1)]
+        for run_id in mine_ids:
+            assert _perplexities(beside_rec, run_id) == expected
+            assert [e.val_perplexity for e in beside_rec.of(EpochEnd, run_id)] == vals
+    finally:
+        alone.close(timeout=5)
+        beside.close(timeout=5)
+
+
+class ThreadsSeen(Recorder):
+    """A recorder that also notes the torch threads of the thread each batch report came on
+    (a run's own trainer thread)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: dict[int, list[int]] = {}
+
+    def __call__(self, run_id: int | None, event: Event) -> None:
+        if isinstance(event, BatchEnd) and run_id is not None:
+            self.threads.setdefault(run_id, []).append(torch.get_num_threads())
+        super().__call__(run_id, event)
+
+
+def test_the_cores_are_split_between_the_runs_that_train(tiny_corpus) -> None:
+    rec = ThreadsSeen()
+    play = Playground(rec, threads=2)
+    try:
+        play.new_run(str(tiny_corpus), 0, FOREVER)
+        _epochs(rec, 1, 0)
+        assert rec.threads[1][-1] == 2, "alone, a run has both threads"
+        play.new_run(str(tiny_corpus), 0, FOREVER)
+        _epochs(rec, 2, 0)
+        _epochs(rec, 1, _last_epoch(rec, 1))
+        assert rec.threads[2][-1] == 1 and rec.threads[1][-1] == 1, "two runs: one thread each"
+        play.new_run(str(tiny_corpus), 0, dict(FOREVER, threads=2))
+        _epochs(rec, 3, 0)
+        assert rec.threads[3][-1] == 2, "a run's own thread count is kept"
+        assert play.stop(3) and play.stop(2)
+        rec.status(2, RunState.STOPPED)
+        seen = len(rec.threads[1])
+        rec.wait(lambda r, e: len(rec.threads[1]) > seen + 3)
+        assert rec.threads[1][-1] == 2, "the others stopped: it has both threads again"
+    finally:
+        play.close(timeout=5)
