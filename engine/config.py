@@ -25,6 +25,9 @@ SAMPLINGS = ("random", "consecutive")
 # φ of the plain RNN (scratch and nn.RNN): the book's tanh, or ReLU (its exercise; nn.RNN's
 # `nonlinearity`). engine.models.recurrence has a recurrence for each.
 NONLINEARITIES = ("tanh", "relu")
+# The first layer's input: the book's one-hot vectors, or a learned embedding
+# (engine/models/char_input.py).
+INPUTS = ("onehot", "embed")
 # The book trains its from-scratch model with plain SGD at lr 100 (the loss is a mean over
 # batch*steps, so gradients are tiny) and the nn.RNN model with Adam at 1e-3: each model family
 # has its optimizer and its own default lr.
@@ -50,6 +53,8 @@ MAX_TEXT_CHARS = 4096  # a corpus path or device name
 MAX_VAL_CHARS = 10_000_000  # held out after the training text; evaluated on a bounded sample
 # Sample prompts from a corpus's own lines: this many lines, at most this many characters each.
 PREFIX_LINES = 3
+# How a yes/no setting may be typed (the form offers the first two).
+YES_NO = {"yes": True, "no": False, "on": True, "off": False, "true": True, "false": False}
 LINE_START = re.compile(r"\S{1,8}\s?")  # a line's first word (at most 8 characters) and a space
 
 
@@ -94,7 +99,7 @@ class Spec:
     """A field as the command line and the form see it: name, kind, default and its Setting."""
 
     name: str
-    kind: type  # int, float, str or tuple (of str)
+    kind: type  # int, float, str, bool or tuple (of str)
     optional: bool  # None is allowed (and means "the default of the moment")
     default: Any
     setting: Setting
@@ -108,6 +113,11 @@ class Spec:
         return self.setting.noun or self.name.replace("_", " ")
 
     @property
+    def options(self) -> tuple[str, ...]:
+        """What a drop-down offers, as typed: the choices, yes/no for a yes/no setting, else ()."""
+        return ("yes", "no") if self.kind is bool else self.setting.choices
+
+    @property
     def may_change_on_resume(self) -> bool:
         return self.setting.shown_only or self.setting.resumable
 
@@ -119,6 +129,10 @@ class Spec:
         text = text.strip()
         if self.optional and text == "":
             return None
+        if self.kind is bool:
+            if text.lower() not in YES_NO:
+                raise ConfigError(f"{self.noun} must be yes or no, not {text!r}", self.name)
+            return YES_NO[text.lower()]
         try:
             if self.kind is int:
                 return int(text)
@@ -135,6 +149,8 @@ class Spec:
             return ""
         if self.kind is tuple:
             return ",".join(value)
+        if self.kind is bool:
+            return "yes" if value else "no"
         if self.kind is float:
             short = f"{value:g}"
             return short if float(short) == value else repr(float(value))
@@ -151,6 +167,9 @@ class Spec:
             self._check_float(value)
         elif kind is tuple:
             self._check_strings(value)
+        elif kind is bool:
+            if type(value) is not bool:
+                raise ConfigError(f"{self.noun} must be yes or no, not {_show(value)}", self.name)
         elif not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
             raise ConfigError(f"{self.noun} must be text, not {_show(value)}", self.name)
         elif s.choices and value not in s.choices:
@@ -278,10 +297,27 @@ class TrainConfig(_Settings):
     sampling: str = setting(
         "random", "minibatch sampling", choices=SAMPLINGS, label="sampling"
     )
+    # consecutive sampling: cut the gradient at each batch boundary (the book's), or carry the
+    # state's graph through the whole epoch (full BPTT: memory and time grow with the epoch)
+    detach: bool = setting(
+        True, "detach the hidden state between consecutive batches (the book's); --no-detach "
+        "backpropagates through the whole epoch so far, whose memory and time grow with it",
+        label="detach",
+    )
     # stacked recurrent layers; the scratch model has exactly one
     layers: int = setting(1, "recurrent layers (nn models only)", ge=1, le=16, label="layers")
     # hidden units per layer (the book's num_hiddens)
     hidden: int = setting(256, "hidden units per layer", ge=1, le=8192, label="hidden")
+    # what the first layer reads: the book's one-hot vectors, or a learned embedding of embed_dim
+    input: str = setting(
+        "onehot", "the first layer's input: one-hot vectors (the book's) or a learned embedding",
+        choices=INPUTS, label="input",
+    )
+    # the embedding's size when input is "embed" (one-hot is an embedding of the vocabulary's size)
+    embed_dim: int = setting(
+        64, "embedding size d for --input embed", noun="embedding size", ge=1, le=8192,
+        label="embed d",
+    )
     # learning rate; a config built without one gets its model's (BOOK_LR, in __post_init__)
     lr: float = setting(
         None,
@@ -363,6 +399,11 @@ class TrainConfig(_Settings):
         """"SGD" or "Adam": the model family's optimizer (the book's)."""
         return OPTIMIZER[self.model]
 
+    @property
+    def embedding(self) -> int | None:
+        """The learned embedding's size d, or None for the book's one-hot input."""
+        return self.embed_dim if self.input == "embed" else None
+
     def check(self, corpus_length: int | None = None) -> None:
         """Raise ConfigError naming the first setting that cannot work."""
         self.check_values()
@@ -375,6 +416,13 @@ class TrainConfig(_Settings):
         if self.model == "scratch" and self.layers != 1:
             raise ConfigError(
                 "the scratch model has one layer; use rnn/gru/lstm for more", "layers"
+            )
+        if not self.detach and self.sampling == "random":
+            raise ConfigError(
+                "not detaching the state needs consecutive sampling: random sampling starts "
+                "every batch from zeros, so no state goes from one batch to the next; choose "
+                "consecutive sampling or detach",
+                "detach",
             )
         if corpus_length is not None:
             self._check_fits(corpus_length)

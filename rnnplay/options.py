@@ -33,6 +33,15 @@ def add_settings(
             help_text += f", default {spec.text(spec.default)}"
         if notes and spec.name in notes:
             help_text += f"; {notes[spec.name]}"
+        if spec.kind is bool:  # a yes/no setting is a pair of flags: --detach / --no-detach
+            parser.add_argument(
+                spec.flag,
+                dest=spec.name,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=help_text.replace("%", "%%"),
+            )
+            continue
         parser.add_argument(
             spec.flag,
             dest=spec.name,

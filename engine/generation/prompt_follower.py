@@ -46,6 +46,7 @@ class WeightsSource:
     hidden: int
     layers: int
     nonlinearity: str = "tanh"  # φ of the scratch model and nn.RNN
+    embed_dim: int | None = None  # the learned embedding's size; None: the one-hot input
 
 
 @dataclass
@@ -181,7 +182,7 @@ class PromptFollower:
             if one.completer is None:
                 model = build_model(
                     source.kind, len(source.vocab), source.hidden, source.layers,
-                    nonlinearity=source.nonlinearity,
+                    nonlinearity=source.nonlinearity, embed_dim=source.embed_dim,
                 )
                 one.completer, one.version = Completer(model, source.vocab), -1
                 self._load_latest(one)

@@ -69,10 +69,11 @@ def _first_rows(
 
 def _first_inputs(model: CharRNN, X: torch.Tensor) -> torch.Tensor:
     """(T, rows, G*hidden): the first layer's input product and bias, one step per row."""
-    # one_hot(x) W is row x of W: the book's product, without the multiply-adds.
+    # one_hot(x) W is row x of W: the book's product, without the multiply-adds (or the
+    # embedding's row times its product).
     if model.kind == "scratch":
-        return model.W_xh[X.t()] + model.b_h
-    return model.rnn.weight_ih_l0.t()[X.t()] + model.rnn.bias_ih_l0
+        return model.input_side(X, model.b_h)
+    return model.input_side(X, model.rnn.bias_ih_l0)
 
 
 def _output(model: CharRNN) -> tuple[torch.Tensor, torch.Tensor]:

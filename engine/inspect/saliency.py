@@ -4,10 +4,11 @@
 For the character predicted at position p (from text[:p]) with log-probability log p(y), the
 saliency of an earlier position j is the norm of the gradient of log p(y) with respect to the
 input row the model used at j: the row of W_xh its one-hot picks (scratch), or the column of
-layer 0's W_ih (nn models; G*H values for GRU/LSTM). That row is all the model sees of
-character j, so the gradient says how much a nudge to what came in at j moves the prediction;
-the gradient with respect to the one-hot itself is W_in times it, the same signal mixed
-through the weights. Short memory shows as saliency only on the last few characters.
+layer 0's W_ih (nn models; G*H values for GRU/LSTM), or the embedding's row (`--input embed`).
+That row is all the model sees of character j, so the gradient says how much a nudge to what
+came in at j moves the prediction; the gradient with respect to the one-hot itself is W_in
+times it, the same signal mixed through the weights. Short memory shows as saliency only on
+the last few characters.
 
 Characters outside the vocabulary are skipped by the model and have no input row: None at
 their positions. Positions from p on cannot influence a prediction made before them: 0.0.
@@ -95,12 +96,10 @@ def saliency(
         index = torch.tensor([ids[j] for j in at])
         # One row per position, not per character: a character read twice gets two rows, and each
         # row's gradient is that position's alone. The input indices become 0 .. n-1.
-        if isinstance(model, ScratchRNN):
-            rows = params["model.W_xh"][index].clone().requires_grad_()
-            params["model.W_xh"] = rows
-        else:
-            rows = params["model.rnn.weight_ih_l0"].t()[index].clone().requires_grad_()
-            params["model.rnn.weight_ih_l0"] = rows.t()
+        name, transposed = model.input_table
+        table = params[f"model.{name}"]
+        rows = (table.t() if transposed else table)[index].clone().requires_grad_()
+        params[f"model.{name}"] = rows.t() if transposed else rows
         steps = torch.arange(len(at)).unsqueeze(0)
         start = tuple(s.to(rows.dtype) for s in model.begin_state(1))
         hs = functional_call(_Recurrence(model), params, (steps, start))

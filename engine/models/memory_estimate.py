@@ -11,7 +11,9 @@ What training holds, in float32 numbers (4 bytes each), as measured on the CPU:
     published for the prompt: 4 numbers with SGD, 8 with Adam (one fewer on a GPU);
   - one batch's activations for backpropagation through time: per token, a few numbers per
     vocabulary entry (one-hot input, logits, softmax, its gradient) and per layer a few per
-    hidden unit (the states and gate values each time step keeps).
+    hidden unit (the states and gate values each time step keeps), and an embedding's row;
+  - without detaching (consecutive sampling), the epoch's last batch also backpropagates
+    through every earlier batch of the epoch: their states and gate values, per token.
 The parameter count is exact (the model is built on torch's "meta" device, which allocates
 nothing). Measured peaks for models from 1 to 70 MB of weights and 5 to 700 MB of activations
 came within 20% of the estimate, and OVERHEAD_BYTES covers torch's own ~90 MB.
@@ -26,7 +28,8 @@ from pathlib import Path
 import torch
 
 from engine.config import ConfigError, TrainConfig, spec_of
-from engine.models.char_rnn import build_model
+from engine.data.sampling import consecutive_starts
+from engine.models.char_rnn import model_for
 from engine.training.device import resolve_device
 
 FLOAT_BYTES = 4
@@ -45,23 +48,38 @@ class Estimate:
     parameters: int  # how many numbers the model holds
     state_bytes: int  # weights, gradients, optimizer state and the published copy
     batch_bytes: int  # one batch's activations
+    # not detaching: the earlier batches' graph the epoch's last batch backpropagates through
+    graph_bytes: int = 0
+    earlier_batches: int = 0  # how many batches that graph spans
 
     @property
     def total_bytes(self) -> int:
-        return self.state_bytes + self.batch_bytes + OVERHEAD_BYTES
+        return self.state_bytes + self.batch_bytes + self.graph_bytes + OVERHEAD_BYTES
 
 
-def estimate(config: TrainConfig, vocab_size: int, device: torch.device) -> Estimate:
-    """Bytes a run of `config` needs on `device`, before building anything."""
+def estimate(
+    config: TrainConfig, vocab_size: int, device: torch.device, train_chars: int | None = None
+) -> Estimate:
+    """Bytes a run of `config` needs on `device`, before building anything; a run that does
+    not detach needs `train_chars` (the text it trains on) for its epoch's graph."""
     with torch.device("meta"):
-        model = build_model(config.model, vocab_size, config.hidden, config.layers)
+        model = model_for(config, vocab_size)
     params = sum(p.numel() for p in model.parameters())
     # The copy published for the prompt lives on the CPU, not on a GPU.
     copies = COPIES[config.optimizer_name] - (device.type != "cpu")
     tokens = config.num_steps * config.batch_size
-    values = tokens * (VOCAB_VALUES[config.model] * vocab_size
-                       + GATE_VALUES[config.model] * config.layers * config.hidden)
-    return Estimate(params, copies * params * FLOAT_BYTES, values * FLOAT_BYTES)
+    per_token = GATE_VALUES[config.model] * config.layers * config.hidden + (config.embedding or 0)
+    values = tokens * (VOCAB_VALUES[config.model] * vocab_size + per_token)
+    earlier = 0
+    if not config.detach and train_chars is not None:
+        earlier = max(_epoch_batches(config, train_chars) - 1, 0)
+    return Estimate(params, copies * params * FLOAT_BYTES, values * FLOAT_BYTES,
+                    earlier * tokens * per_token * FLOAT_BYTES, earlier)
+
+
+def _epoch_batches(config: TrainConfig, train_chars: int) -> int:
+    batches = len(consecutive_starts(train_chars, config.batch_size, config.num_steps))
+    return min(batches, config.epoch_batches) if config.epoch_batches else batches
 
 
 def available_bytes(device: torch.device) -> int | None:
@@ -112,17 +130,30 @@ def _cgroup_room() -> int | None:
 
 
 def check_memory(
-    config: TrainConfig, vocab_size: int, device: torch.device | str | None = None
+    config: TrainConfig,
+    vocab_size: int,
+    device: torch.device | str | None = None,
+    train_chars: int | None = None,
 ) -> Estimate:
     """Raise ConfigError when the run would not fit in the device's free memory, saying what
-    would: a smaller hidden size, else a smaller batch, else fewer steps (the error's field)."""
+    would: a smaller hidden size, else a smaller batch, else fewer steps (the error's field);
+    a run that does not detach and fits only detached: detaching, or a shorter epoch.
+    train_chars: the characters it trains on (for a run that does not detach)."""
     config.check()
     device = resolve_device(config.device if device is None else str(device))
-    need = estimate(config, vocab_size, device)
+    need = estimate(config, vocab_size, device, train_chars)
     room = available_bytes(device)
     if room is None or need.total_bytes <= room:
         return need
     where = "the CPU" if device.type == "cpu" else str(device)
+    if need.total_bytes - need.graph_bytes <= room:
+        per_batch = need.graph_bytes // need.earlier_batches
+        fits = 1 + (room - need.total_bytes + need.graph_bytes) // per_batch
+        raise ConfigError(
+            f"not detaching keeps the whole epoch's graph: about {_size(need.total_bytes)} by "
+            f"its last batch ({_size(need.graph_bytes)} for the {need.earlier_batches} "
+            f"batches before it), more than the {_size(room)} free on {where}; detach, or cap "
+            f"the epoch at {fits} batches or fewer (epoch cap)", "detach")
     what = (f"{config.model} with {config.layers} x {config.hidden} hidden units needs about "
             f"{_size(need.total_bytes)} to train ({_size(need.state_bytes)} of weights, "
             f"gradients and optimizer state, {_size(need.batch_bytes)} per batch), more than "

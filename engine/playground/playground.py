@@ -329,5 +329,5 @@ def _weights_source(run: Run) -> WeightsSource:
     trainer, cfg = run.trainer, run.trainer.config
     return WeightsSource(
         run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers,
-        cfg.nonlinearity,
+        cfg.nonlinearity, cfg.embedding,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import TrainConfig
-from engine.models.char_rnn import build_model
+from engine.models.char_rnn import model_for
 from engine.session import container, schema
 from engine.session.codec import CodecError, decode
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError
@@ -65,7 +65,7 @@ def _check(header: container.Header) -> tuple[schema.MetaParts, TrainConfig, Any
 
 def _check_model_shapes(cfg: TrainConfig, vocab_size: int, weights: dict[str, Any]) -> None:
     # The schema matched the parameter count; building the model checks every name and shape.
-    model = build_model(cfg.model, vocab_size, cfg.hidden, cfg.layers)
+    model = model_for(cfg, vocab_size)
     try:
         model.load_state_dict(weights)
     except RuntimeError:

@@ -55,7 +55,7 @@ def restore_trainer(
         session.notes.append("the CUDA random state was not restored (not training on CUDA)")
     try:
         cfg = cfg.with_shown(shown or {})
-        check_memory(cfg, len(text.vocab), target)
+        check_memory(cfg, len(text.vocab), target, train_chars=len(text.indices))
         trainer = Trainer(text, cfg, on_event, train_chars=state.get("train_chars"))
         _check_state_fits(trainer, state)
         restore_state(trainer, state)

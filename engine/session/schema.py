@@ -199,14 +199,16 @@ def check_state(state: Any, cfg: TrainConfig, vocab_size: int, corpus_chars: int
 
 
 def model_size(cfg: TrainConfig, vocab_size: int) -> int:
-    """Parameter count of build_model(cfg.model, vocab_size, cfg.hidden, cfg.layers)."""
+    """Parameter count of model_for(cfg, vocab_size)."""
     v, h = vocab_size, cfg.hidden
     output = h * v + v  # W_hq and b_q, or the dense layer
+    # The first layer reads v numbers per character (one-hot), or d from a v x d embedding.
+    table, width = (0, v) if cfg.embedding is None else (v * cfg.embedding, cfg.embedding)
     if cfg.model == "scratch":
-        return v * h + h * h + h + output
+        return table + width * h + h * h + h + output
     gates = {"rnn": 1, "gru": 3, "lstm": 4}[cfg.model]
-    layers = sum(gates * h * ((v if i == 0 else h) + h + 2) for i in range(cfg.layers))
-    return layers + output
+    layers = sum(gates * h * ((width if i == 0 else h) + h + 2) for i in range(cfg.layers))
+    return table + layers + output
 
 
 def _model(value: Any, cfg: TrainConfig, vocab_size: int) -> list[TensorSpec]:

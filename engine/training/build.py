@@ -28,5 +28,5 @@ def build_trainer(
     if not settings.get("prefixes"):
         settings["prefixes"] = default_prefixes(corpus)
     config = TrainConfig.from_dict(settings)
-    check_memory(config, len(corpus.vocab))
+    check_memory(config, len(corpus.vocab), train_chars=len(corpus.indices))
     return Trainer(corpus, config, on_event=on_event)

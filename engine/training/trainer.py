@@ -224,9 +224,11 @@ class Trainer:
             # Consecutive: zeros at the start of each epoch only (for the nn models too, where
             # the book keeps the state across epochs; the difference is one reset per epoch).
             start_state = self.model.begin_state(cfg.batch_size, self.device)
-        else:
+        elif cfg.detach:
             # The sequence continues, but gradients stop at the batch boundary.
             start_state = detach_state(cursor.state)
+        else:
+            start_state = self._state_through_epoch(cursor)
         loss, state = self.model.loss(X, Y, start_state)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -252,6 +254,27 @@ class Trainer:
         trained = TrainedBatch(X, Y, start_state, seconds, last=cursor.batch == len(cursor.starts))
         for probe in self.probes:
             probe.on_batch_end(self, trained)
+
+    def _state_through_epoch(self, cursor: EpochCursor) -> State:
+        """Not detaching (consecutive sampling): the state this batch starts from, as a function
+        of the weights through every earlier batch of the epoch, so this batch's gradient flows
+        back to the epoch's first character.
+
+        The book's exercise keeps the graph of the earlier batches. In torch that graph cannot
+        be reused: each step updated the weights it saved in place (backward refuses them), and
+        the gradient it would give is with respect to weights that no longer exist. So the
+        epoch so far is read again under the current weights, from the same zero state: the
+        gradient is that of this batch's loss through the concatenated sequence, which is full
+        backpropagation through time over the epoch, and with unchanged weights (lr 0) exactly
+        what the kept graph would give. Memory and time grow with the batch's place in the
+        epoch, as the exercise asks to see (engine/models/memory_estimate.py bounds the memory).
+        A resumed epoch reads the same text under the same weights: resuming stays exact.
+        """
+        cfg = self.config
+        # Consecutive batches continue each row of the text: the epoch so far is one stretch
+        # per row, from the epoch's first batch to this one.
+        X, _ = batch_at(self.data, cursor.starts[0], cursor.batch * cfg.num_steps)
+        return self.model.final_state(X, self.model.begin_state(cfg.batch_size, self.device))
 
     def _divergence_message(self, loss: float, cursor: EpochCursor) -> str:
         what = (
