@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, RadioSet
 
 from engine.config import BOOK_LR, CorpusConfig, TrainConfig, specs
 from tui.widgets.setup import SetupPane
@@ -29,8 +29,9 @@ async def test_a_row_per_declared_setting_and_read_gives_the_configs_defaults() 
             # The lr's label names the optimizer it is for: "lr (SGD)".
             assert any(label.startswith(spec.setting.label) for label in labels), spec.name
             widget = pane.query_one(f"#{spec.name}")
-            if spec.setting.choices:
-                assert isinstance(widget, Select)
+            # Typed, so a field may hold a grid ("scratch, rnn"); the device's radio buttons
+            # say which devices exist.
+            assert isinstance(widget, RadioSet if spec.name == "device" else Input), spec.name
         values, error = pane.read()
         assert error == "" and values is not None
         assert set(values) == {spec.name for spec in FORM}

@@ -112,7 +112,7 @@ class MainScreen(Screen[None]):
     def check_size(self, width: int, height: int) -> None:
         self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
         self.set_class(width < WIDE_FROM, "-narrow")
-        self.setup.border_title = "setup · F5 new run" + (" · F4 back" if width < WIDE_FROM else "")
+        self.setup.show_back_key(width < WIDE_FROM)
         self.set_class(height < SHORT_BELOW, "-short")
 
     @property

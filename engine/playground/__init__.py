@@ -4,10 +4,11 @@ serve them. A UI imports this package, its events and engine.config, nothing bel
 
 playground.py (the facade a UI drives: commands and reports), lifecycle.py (what each run state
 allows, and what removing does with unsaved training), registry.py (the runs, their unique labels,
-the selection), runs.py (a run and its summary), reporter.py (a run's trainer records on their way
-out), worker.py (the trainer thread), loader.py (loads on threads of their own), saving.py (save
-jobs, autosave, export, file names), events.py (every record the core reports: the trainer's,
-re-exported, and the core's own).
+the selection), grid.py (a setup grid: one run per combination of a field's values), runs.py (a
+run and its summary), reporter.py (a run's trainer records on their way out), worker.py (the
+trainer thread), loader.py (loads on threads of their own), saving.py (save jobs, autosave,
+export, file names), events.py (every record the core reports: the trainer's, re-exported, and
+the core's own).
 """
 
 from engine.generation.decoding import Decoding
@@ -15,6 +16,7 @@ from engine.generation.prompt_follower import Views
 from engine.inspect.hidden_units import RANKINGS, HiddenUnits
 from engine.inspect.inspection import Inspection, NextCharOdds
 from engine.inspect.saliency import Saliency
+from engine.playground.grid import MAX_RUNS, Grid, field_values
 from engine.playground.lifecycle import Action, UnsavedPolicy, allowed
 from engine.playground.playground import Playground
 from engine.playground.registry import ClearPlan
@@ -24,9 +26,11 @@ from engine.session.save_job import SaveJob
 from engine.training.device import available_devices
 
 __all__ = [
+    "MAX_RUNS",
     "RANKINGS",
     "Action",
     "ClearPlan",
+    "Grid",
     "Decoding",
     "HiddenUnits",
     "Inspection",
@@ -42,5 +46,6 @@ __all__ = [
     "allowed",
     "available_devices",
     "default_save_dir",
+    "field_values",
     "list_sessions",
 ]

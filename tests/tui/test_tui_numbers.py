@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers import make_app, wait_for
 from screen_text import screen_text
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label
 
 from tui.numbers import tick_text
 from tui.widgets.curves import CurvesPlot
@@ -84,7 +84,7 @@ async def test_each_model_family_keeps_its_own_lr_and_the_optimizer_is_shown():
     # Adam, where 30 diverged at epoch 0.
     app = make_app(epochs="3")
     async with app.run_test(size=SIZE) as pilot:
-        lr, model = app.query_one("#lr", Input), app.query_one("#model", Select)
+        lr, model = app.query_one("#lr", Input), app.query_one("#model", Input)
         assert lr.value == "30"
         model.value = "gru"
         await pilot.pause()

@@ -8,7 +8,7 @@ import time
 from helpers import TINY_TEXT, make_app, notified, wait_for
 from screen_text import screen_text
 from textual import events
-from textual.widgets import Input, Select
+from textual.widgets import Input
 
 from engine.playground.events import Completion
 from engine.training.events import EpochEnd
@@ -152,7 +152,7 @@ async def test_runs_overlay_plot_views_and_clearing():
     app = make_app(train=True, epochs="5")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "finished")
-        app.query_one("#sampling", Select).value = "consecutive"
+        app.query_one("#sampling", Input).value = "consecutive"
         await pilot.press("f5")
         plot = app.query_one(CurvesPlot)
         await wait_for(pilot, lambda: len(plot.runs) == 2 and app.state == "finished")
@@ -364,7 +364,7 @@ async def test_the_prompt_follows_the_run_chosen_in_the_runs_table():
     app = make_app(train=True, epochs="10")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.state == "finished")
-        app.query_one("#model", Select).value = "gru"
+        app.query_one("#model", Input).value = "gru"
         app.query_one("#lr", Input).value = "0.05"
         await pilot.press("f5")
         await wait_for(pilot, lambda: len(app.playground.summaries()) == 2)

@@ -1,14 +1,20 @@
 """The run setup form, built from the settings' declarations in engine/config.py.
 
-Every setting with a form label gets a row: a drop-down when it has choices, the device as radio
-buttons (the machine decides which exist), any other as a text input. Each input refuses what
-the setting's own check refuses (type and bounds: `SettingValidator`); whatever needs the corpus
-(a batch too large for the text, ...) is checked when a run starts, and the message comes back
-here through `show_error`.
+Every setting with a form label gets a row: a text input (the setting's options, such as the
+models or yes/no, are completed as they are typed), except the device, whose radio buttons say
+which devices this machine has. Each input refuses what the setting's own check refuses (type
+and bounds: `SettingValidator`); whatever needs the corpus (a batch too large for the text, ...)
+is checked when a run starts, and the message comes back here through `show_error`.
+
+A field may hold a list (`lr 1, 10, 100`, `sampling random, consecutive`, `model scratch, rnn`;
+not the sample prompts, which are a list themselves): F5 then starts one run per combination,
+at most engine.playground.MAX_RUNS, and the border says how many (engine.playground.grid).
 
 The form is an input: it shows what the user set up, never a run's state. Each model family has
 its own lr (the book's SGD at 100 for scratch, Adam at 1e-3 for the nn models): the lr field
-shows the chosen family's, and a value typed for one family stays with it.
+shows the family of the first model listed, and a value typed for one family stays with it. A
+grid over models takes each family's own lr, unless the lr field holds a list: that sweep is
+then asked of every model.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
-from textual.suggester import SuggestFromList
+from textual.suggester import Suggester
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from engine.config import (
     BOOK_LR,
@@ -30,38 +36,65 @@ from engine.config import (
     spec_of,
     specs,
 )
+from engine.playground import Grid, field_values
 
-# Form rows in order: the drop-downs, then the text inputs (corpus first), then the device.
+# Form rows in order: the settings with options, then the others (corpus first), then the
+# device. Every row but the device's is typed.
 FORM = tuple(spec for spec in (*specs(CorpusConfig), *specs(TrainConfig)) if spec.setting.label)
-CHOICES = tuple(spec for spec in FORM if spec.setting.choices)
-INPUTS = tuple(spec for spec in FORM if not spec.setting.choices and spec.name != "device")
+TYPED = (
+    *(spec for spec in FORM if spec.options),
+    *(spec for spec in FORM if not spec.options and spec.name != "device"),
+)
+LR, MODEL = spec_of(TrainConfig, "lr"), spec_of(TrainConfig, "model")
 
 
 class SettingValidator(Validator):
     """Refuses the text a setting's own check would refuse, with its message; `required`
-    refuses an empty value even where the setting allows None ("the default")."""
+    refuses an empty value even where the setting allows None ("the default"); `several`
+    takes a comma-separated list of values (engine.playground.field_values)."""
 
-    def __init__(self, spec: Spec, required: bool = False) -> None:
+    def __init__(self, spec: Spec, required: bool = False, several: bool = False) -> None:
         super().__init__()
-        self.spec, self.required = spec, required
+        self.spec, self.required, self.several = spec, required, several
 
     def validate(self, value: str) -> ValidationResult:
         try:
-            parsed = self.spec.parse(value)
-            self.spec.check(parsed)
+            values = field_values(self.spec, value) if self.several else (self.spec.parse(value),)
+            for parsed in values:
+                self.spec.check(parsed)
         except ConfigError as err:
             return self.failure(str(err))
-        if parsed is None and self.required:
+        if None in values and self.required:
             return self.failure(f"give a {self.spec.noun}")
         return self.success()
 
 
-LR = spec_of(TrainConfig, "lr")
+class SuggestLast(Suggester):
+    """Completes the value being typed (the last of a list) from the setting's options."""
+
+    def __init__(self, options: tuple[str, ...]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.options = options
+
+    async def get_suggestion(self, value: str) -> str | None:
+        typed = value.rpartition(",")[2].lstrip()
+        if not typed:
+            return None
+        found = next((o for o in self.options if o.startswith(typed) and o != typed), None)
+        return None if found is None else value + found[len(typed):]
 
 
 def _lr_label(model: str) -> str:
     """The lr row's label names the optimizer the lr is for: "lr (SGD)"."""
     return f"{LR.setting.label} ({OPTIMIZER[model]})"
+
+
+def _first_model(text: str) -> str | None:
+    """The first model a model field lists, if the field is valid."""
+    try:
+        return str(field_values(MODEL, text)[0])
+    except ConfigError:
+        return None
 
 
 class SetupPane(VerticalScroll):
@@ -76,7 +109,6 @@ class SetupPane(VerticalScroll):
     SetupPane .row { height: 1; }
     SetupPane .row Label { width: 10; color: $text-muted; }
     SetupPane .row Input { width: 1fr; }
-    SetupPane .row Select { width: 1fr; }
     SetupPane RadioSet { border: none; padding: 0; width: 1fr; height: auto; }
     SetupPane #devices-label { color: $text-muted; }
     SetupPane .reason { color: $text-disabled; height: auto; }
@@ -100,38 +132,30 @@ class SetupPane(VerticalScroll):
         self.initial = dict(values or {})
         # The model whose lr the lr field shows, and each family's lr as the field last showed
         # it (the book's until the user types another).
-        self._model = str(self.initial.get("model", spec_of(TrainConfig, "model").default))
+        self._model = _first_model(self.initial.get("model", MODEL.default)) or MODEL.default
         self._lrs = {model: LR.text(lr) for model, lr in BOOK_LR.items()}
         if "lr" in self.initial:
             self._lrs[self._model] = self.initial["lr"]
-        self.border_title = "setup · F5 new run"
+        self._runs = 1  # how many runs F5 starts with the form as it is
+        self._back = False  # the narrow layout: F4 goes back
+        self._show_title()
 
     def compose(self) -> ComposeResult:
-        for spec in CHOICES:
-            with Horizontal(classes="row"):
-                yield Label(spec.setting.label)
-                yield Select(
-                    [(choice, choice) for choice in spec.setting.choices],
-                    value=self.initial.get(spec.name, spec.default),
-                    allow_blank=False,
-                    compact=True,
-                    id=spec.name,
-                )
-        for spec in INPUTS:
+        for spec in TYPED:
             label, default = spec.setting.label, spec.text(spec.default)
             if spec.name == "lr":
                 label, default = _lr_label(self._model), self._lrs[self._model]
             if spec.name == "prefixes":
                 default = ""  # empty: the corpus's own (engine.config.default_prefixes)
-            suggest = spec.setting.suggest
+            options = spec.options or spec.setting.suggest
             with Horizontal(classes="row"):
                 yield Label(label, id=f"{spec.name}-label")
                 yield Input(
                     self.initial.get(spec.name, default),
                     id=spec.name,
                     compact=True,
-                    validators=[SettingValidator(spec)],
-                    suggester=SuggestFromList(list(suggest)) if suggest else None,
+                    validators=[SettingValidator(spec, several=spec.kind is not tuple)],
+                    suggester=SuggestLast(options) if options else None,
                     select_on_focus=False,
                     placeholder="from the corpus" if spec.name == "prefixes" else "",
                 )
@@ -152,9 +176,35 @@ class SetupPane(VerticalScroll):
         yield Static("", id="setup-error")
 
     # -- behaviour ---------------------------------------------------------------------------
-    def on_select_changed(self, event: Select.Changed) -> None:
-        model = str(event.value)
-        if event.select.id != "model" or model == self._model or model not in OPTIMIZER:
+    def show_back_key(self, shown: bool) -> None:
+        """The narrow layout: the border says F4 goes back to the rest."""
+        self._back = shown
+        self._show_title()
+
+    def _show_title(self) -> None:
+        runs = "F5 new run" if self._runs == 1 else f"F5: {self._runs} runs"
+        self.border_title = f"setup · {runs}" + (" · F4 back" if self._back else "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "model":
+            self._follow_family(event.value)
+        result = event.validation_result
+        if result is not None and not result.is_valid:
+            self.show_error("; ".join(result.failure_descriptions))
+            return
+        try:
+            grid = Grid(self._texts(), self._family_lr())
+            self._runs = grid.size
+            grid.runs()  # refuses a grid past the cap, saying so before F5 is pressed
+            self.show_error("")
+        except ConfigError as err:
+            self.show_error(str(err))
+        self._show_title()
+
+    def _follow_family(self, text: str) -> None:
+        """The lr field shows the lr of the first listed model's family."""
+        model = _first_model(text)
+        if model is None or model == self._model:
             return
         # An lr for SGD on the scratch model (100) diverges Adam at once, and Adam's (1e-3)
         # barely moves SGD: the field follows the family, keeping what was typed for each.
@@ -163,13 +213,6 @@ class SetupPane(VerticalScroll):
         self._model = model
         lr.value = self._lrs[model]
         self.query_one("#lr-label", Label).update(_lr_label(model))
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        result = event.validation_result
-        if result is not None and not result.is_valid:
-            self.show_error("; ".join(result.failure_descriptions))
-        else:
-            self.show_error("")
 
     def show_error(self, message: str, field_id: str | None = None) -> None:
         self.query_one("#setup-error", Static).update(message)
@@ -189,22 +232,32 @@ class SetupPane(VerticalScroll):
         pressed = self.query_one("#device", RadioSet).pressed_button
         return pressed.name if pressed is not None and pressed.name else "auto"
 
-    def read(self) -> tuple[dict[str, object] | None, str]:
-        """The form as CorpusConfig and TrainConfig keyword arguments (typed values, by field
-        name), or (None, error) naming the first field its setting refuses."""
-        values: dict[str, object] = {}
-        for spec in INPUTS:
-            widget = self.query_one(f"#{spec.name}", Input)
-            try:
-                value = spec.parse(widget.value)
-                spec.check(value)
-            except ConfigError as err:
-                self.show_error(str(err))
-                widget.focus()
-                return None, str(err)
-            values[spec.name] = value
-        for spec in CHOICES:
-            values[spec.name] = str(self.query_one(f"#{spec.name}", Select).value)
-        values["device"] = self.selected_device()
+    def _texts(self) -> dict[str, str]:
+        return {spec.name: self.query_one(f"#{spec.name}", Input).value for spec in TYPED}
+
+    def _family_lr(self) -> dict[str, str]:
+        """Each model family's lr as the form holds it: the field's for the family it shows."""
+        return {**self._lrs, self._model: self.query_one("#lr", Input).value}
+
+    def read_runs(self) -> tuple[list[dict[str, object]], str | None]:
+        """One run's settings per combination of the fields' values (CorpusConfig and
+        TrainConfig keyword arguments, typed, by field name, with the device), or ([], error)
+        naming the field and the value its setting refuses, or how many runs past the cap."""
+        try:
+            runs = Grid(self._texts(), self._family_lr()).runs()
+        except ConfigError as err:
+            self.show_error(str(err), err.field)
+            return [], str(err)
         self.show_error("")
-        return values, ""
+        device = self.selected_device()
+        return [{**run, "device": device} for run in runs], None
+
+    def read(self) -> tuple[dict[str, object] | None, str]:
+        """The form's one run (as `read_runs` gives each), or (None, error); a form holding a
+        grid of several runs is refused here."""
+        runs, error = self.read_runs()
+        if error is not None:
+            return None, error
+        if len(runs) > 1:
+            return None, f"the form holds a grid of {len(runs)} runs: give one value per field"
+        return runs[0], ""
