@@ -59,6 +59,8 @@ class RunSummary:
     unsaved: bool
     message: str
     marked: bool = False  # completes the prompt beside the selected run
+    corpus: str = ""  # the corpus it trains on, as given: "jaychou", "pysrc" or a path
+    best_val_perplexity: float | None = None  # the lowest held-out perplexity of its epochs
 
     @property
     def perplexity(self) -> float | None:
@@ -74,6 +76,7 @@ def summarize(run: Run) -> RunSummary:
     trainer = run.trainer
     history = list(trainer.history)
     finite = [e.perplexity for e in history if e.perplexity == e.perplexity]
+    held_out = [v for e in history if (v := e.val_perplexity) is not None and v == v]
     return RunSummary(
         id=run.id,
         label=run.label,
@@ -88,4 +91,6 @@ def summarize(run: Run) -> RunSummary:
         unsaved=run.unsaved,
         message=run.message,
         marked=run.marked,
+        corpus=run.corpus,
+        best_val_perplexity=min(held_out) if held_out else None,
     )
