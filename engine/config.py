@@ -79,6 +79,7 @@ class Setting:
     noun: str = ""  # how messages name it ("learning rate"); default: the name, spaced
     choices: tuple[str, ...] = ()
     suggest: tuple[str, ...] = ()  # values a form offers to complete (any other is allowed)
+    none: str = ""  # how a user writes None where it is allowed ("off"); "": an empty field
     ge: int | None = None  # whole numbers: the least allowed
     gt: float | None = None  # numbers: the value must be above this
     le: float | None = None  # the most allowed (for prefixes: how many)
@@ -127,7 +128,7 @@ class Spec:
         if self.kind is tuple:  # spaces are part of a prompt ("the "): only commas split
             return tuple(part for part in text.split(",") if part)
         text = text.strip()
-        if self.optional and text == "":
+        if self.optional and text.lower() == self.setting.none:
             return None
         if self.kind is bool:
             if text.lower() not in YES_NO:
@@ -139,14 +140,14 @@ class Spec:
             if self.kind is float:
                 return float(text)
         except ValueError:
-            kind = "a whole number" if self.kind is int else "a number"
+            kind = ("a whole number" if self.kind is int else "a number") + self._or_none
             raise ConfigError(f"{self.noun} must be {kind}, not {text!r}", self.name) from None
         return text
 
     def text(self, value: Any) -> str:
         """The value as a user would type it back (parse(text(v)) == v)."""
         if value is None:
-            return ""
+            return self.setting.none
         if self.kind is tuple:
             return ",".join(value)
         if self.kind is bool:
@@ -194,11 +195,17 @@ class Spec:
         # An int is compared exactly (math.isfinite would overflow on 10**400).
         ok = type(value) is int or (type(value) is float and math.isfinite(value))
         if not ok or not (s.gt is None or value > s.gt) or not (s.le is None or value <= s.le):
-            above = "a positive number" if s.gt == 0 else f"a number above {s.gt:g}"
+            above = ("a positive number" if s.gt == 0 else f"a number above {s.gt:g}")
+            above += self._or_none
             raise ConfigError(
                 f"{self.noun} must be {above} (at most {s.le:.3g}), not {_show(value)}",
                 self.name,
             )
+
+    @property
+    def _or_none(self) -> str:
+        """" or off" where a named word means None, for messages."""
+        return f" or {self.setting.none}" if self.optional and self.setting.none else ""
 
     def _check_strings(self, value: Any) -> None:
         count = self.setting.le
@@ -325,10 +332,11 @@ class TrainConfig(_Settings):
         f"{BOOK_LR['rnn']:g} for the nn models with Adam)",
         noun="learning rate", gt=0, le=FLOAT32_MAX, label="lr",
     )
-    # gradients are rescaled when their global L2 norm exceeds this
-    clip: float = setting(
-        0.01, "gradient-norm clipping threshold θ", noun="clip threshold", gt=0, le=FLOAT32_MAX,
-        label="clip θ",
+    # gradients are rescaled when their global L2 norm exceeds this; None: never (the norm is
+    # still measured and shown)
+    clip: float | None = setting(
+        0.01, "gradient-norm clipping threshold θ, or off (the norm is still measured)",
+        noun="clip threshold", gt=0, le=FLOAT32_MAX, label="clip θ", none="off", suggest=("off",),
     )
     # sequences per minibatch
     batch_size: int = setting(32, "sequences per minibatch", ge=1, le=100_000, label="batch")

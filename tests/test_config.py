@@ -131,7 +131,8 @@ def test_both_commands_take_their_options_from_the_declarations() -> None:
     app = _options(app_cmd.add_arguments)
     for spec in (*specs(CorpusConfig), *specs(TrainConfig)):
         option = train[spec.name]
-        assert option.option_strings == [spec.flag]
+        negated = ["--no-" + spec.flag[2:]] if spec.kind is bool else []  # --detach/--no-detach
+        assert option.option_strings == [spec.flag, *negated]
         assert option.default is argparse.SUPPRESS  # the dataclass default is the only default
         assert spec.setting.help in option.help
         assert tuple(option.choices or ()) == spec.setting.choices

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.config import TrainConfig, spec_of
 from engine.playground import Playground
 from engine.playground.events import (
     BatchEnd,
@@ -28,6 +29,8 @@ from engine.playground.events import (
 from tui.main_screen import MainScreen
 from tui.paths import shown_path
 
+CLIP = spec_of(TrainConfig, "clip")  # writes a threshold as typed: "0.01", or "off"
+
 _TROUBLE = (RunState.DIVERGED, RunState.FAILED)
 
 
@@ -39,7 +42,7 @@ class Reports:
         self.screen = screen
         self.playground = playground
         self.labels: dict[int, str] = {}  # run id -> label, for samples and notes (kept after
-        self.clips: dict[int, float] = {}  # removal, when the core no longer knows the run)
+        self.clips: dict[int, float | None] = {}  # removal, when the core no longer knows it)
         self._handlers: dict[type, Callable[[int | None, Any, bool], None]] = {
             BatchEnd: self._batch_end,
             EpochEnd: self._epoch_end,
@@ -127,7 +130,7 @@ class Reports:
         where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
         screen.note(
             f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
-            f"lr {cfg.lr:g} ({cfg.optimizer_name}), clip {cfg.clip:g}, {run.device}"
+            f"lr {cfg.lr:g} ({cfg.optimizer_name}), clip {CLIP.text(cfg.clip)}, {run.device}"
         )
         for sample in run.samples:
             screen.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text)

@@ -245,7 +245,8 @@ class Trainer:
         cursor.loss_sum += loss_value * tokens
         cursor.tokens += tokens
         cursor.norm_sum += norm_value
-        cursor.clipped += norm_value > cfg.clip  # clip_gradients rescaled this step
+        # clip_gradients rescaled this step (never with clipping off)
+        cursor.clipped += cfg.clip is not None and norm_value > cfg.clip
         seconds = self.clock() - began
         cursor.seconds += seconds
         self.snapshots.publish(self.model)
@@ -286,7 +287,8 @@ class Trainer:
         return (
             f"training diverged: the {what} in epoch {self.epoch + 1}, "
             f"batch {cursor.batch + 1}; the weights were kept from before that step. "
-            f"Lower the learning rate (now {self.lr:g}) or the clip threshold."
+            f"Lower the learning rate (now {self.lr:g}) or "
+            + ("the clip threshold." if self.config.clip is not None else "turn clipping on.")
         )
 
     def _end_epoch(self, cursor: EpochCursor) -> EpochEnd:

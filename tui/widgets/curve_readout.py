@@ -42,10 +42,16 @@ def baselines(runs: list[RunSeries]) -> list[tuple[str, int]]:
     return seen
 
 
+def clip_line(runs: list[RunSeries]) -> list[float]:
+    """The grad-norm view's red line: the newest run's clip threshold, none with clipping off."""
+    return [] if runs[-1].clip is None else [runs[-1].clip]
+
+
 def references_text(runs: list[RunSeries], view: str) -> str:
     """What the red lines of the view are."""
     if view == GRAD_NORM:
-        return f"red: clip threshold θ = {runs[-1].clip:g}"
+        clip = runs[-1].clip
+        return "clipping off: no threshold" if clip is None else f"red: clip threshold θ = {clip:g}"
     lines = baselines(runs)
     if len(lines) == 1:
         return f"red: uniform baseline = vocab {lines[0][1]}"

@@ -35,7 +35,7 @@ class RunSeries:
     run_id: int
     label: str
     vocab_size: int
-    clip: float
+    clip: float | None  # the clip threshold θ; None: clipping off (no red line)
     corpus: str = ""  # the corpus spec the run trains on ("jaychou", a path...)
     epochs: list[int] = field(default_factory=list)
     perplexity: list[float] = field(default_factory=list)

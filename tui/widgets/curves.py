@@ -21,7 +21,7 @@ from textual_plotext import PlotextPlot
 from engine.playground.events import EpochEnd
 from tui.numbers import tick_text
 from tui.widgets.curve_axes import log_ticks, round_ticks, spread, thin
-from tui.widgets.curve_readout import baselines, readout, references_text, title
+from tui.widgets.curve_readout import baselines, clip_line, readout, references_text, title
 from tui.widgets.curve_series import GRAD_NORM, PER_STEP, PERPLEXITY, VIEWS, RunSeries, x_unit
 
 # Runs overlaid at once; older ones drop off the plot (they stay in the runs table).
@@ -70,7 +70,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         run_id: int,
         label: str,
         vocab_size: int,
-        clip: float,
+        clip: float | None,
         history: tuple[EpochEnd, ...],
         corpus: str = "",
     ) -> str:
@@ -226,7 +226,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         if not self.runs:
             return []
         if self.view == GRAD_NORM:
-            return [self.runs[-1].clip]
+            return clip_line(self.runs)
         return [float(vocab) for _, vocab in baselines(self.runs)]
 
     def _build(self) -> None:

@@ -41,7 +41,7 @@ class InsidePane(Widget, can_focus=True):
         self.inspection: Inspection | None = None
         self.last: EpochEnd | None = None  # the followed run's last epoch
         self.flow: EpochEnd | None = None  # its last epoch that measured the gradient flow
-        self.clip = 0.0
+        self.clip: float | None = 0.0  # the followed run's clip threshold (None: off)
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
         self.state = "h"
@@ -63,11 +63,13 @@ class InsidePane(Widget, can_focus=True):
         self.inspection = inspection
         self._repaint()
 
-    def show_epoch(self, end: EpochEnd, clip: float) -> None:
+    def show_epoch(self, end: EpochEnd, clip: float | None) -> None:
         """The followed run finished an epoch (which may not have measured the flow)."""
         self.follow_run(end, end if end.grad_through_time else self.flow, clip)
 
-    def follow_run(self, last: EpochEnd | None, flow: EpochEnd | None, clip: float) -> None:
+    def follow_run(
+        self, last: EpochEnd | None, flow: EpochEnd | None, clip: float | None
+    ) -> None:
         self.last, self.flow, self.clip = last, flow, clip
         if self.view == "gradient flow":
             self._repaint()

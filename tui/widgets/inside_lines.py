@@ -170,7 +170,7 @@ def looks_at_lines(lines: Lines, looks: Saliency) -> None:
         lines.cells(None, cells[stretch.start:stretch.stop])
 
 
-def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float) -> None:
+def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None) -> None:
     norms = flow.grad_through_time
     logs = [math.log10(n) for n in norms if n > 0]
     lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
@@ -189,7 +189,8 @@ def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float) -> Non
     if last.clipped_share is not None:
         # Its own line, before the explanation: on a short screen it is what still fits.
         lines.dim(
-            f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps (θ = {clip:g})"
+            f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
+            + ("(clipping off)" if clip is None else f"(θ = {clip:g})")
         )
         lines.dim(
             "Bars shrinking towards t=1 show the gradient vanishing back through time; "
