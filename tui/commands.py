@@ -61,19 +61,20 @@ COMMANDS: tuple[Command, ...] = (
     Command("f1", "Help", "keys, panes and the book's terms (Esc closes it)", "help"),
     Command("f4", "Setup", "the setup form; below 100 columns it takes the screen until F4 or "
             "Esc", "toggle_setup", "Setup"),
-    Command("f5", "New run", "a new run with the setup's values; a run training is stopped "
-            "first and stays", "new_run", "New run"),
-    Command("f6", "Pause/resume/train on", "pause or resume the training run; with none "
-            "training, train the selected run on (past its target: asks for a new one)",
+    Command("f5", "New run", "a new run with the setup's values (one per grid combination); "
+            "while runs train, asks: train alongside or queue it after", "new_run", "New run"),
+    Command("f6", "Pause/resume/train on", "pause or resume the selected run; a parked one "
+            "trains on, beside any others (past its target: asks for a new one)",
             "pause_resume", "Pause/resume/train on", palette=False),
     Command("", "Pause training", "pause between batches (F6)", "pause", when=When.RUNNING),
     Command("", "Resume training", "go on with the paused run (F6)", "resume", when=When.PAUSED),
     Command("", "Train on", "train the selected run on from where it stopped (F6)", "train_on",
             when=When.TRAIN_ON),
-    Command("f7", "Stop training", "end the training run; its curve stays", "stop", "Stop",
+    Command("f7", "Stop training", "end the selected run's training; its curve stays", "stop",
+            "Stop",
             when=When.TRAINING),
-    Command("f8", "Change learning rate", "while training, at the next batch (marked ▾ on "
-            "the plot)", "change_lr", when=When.TRAINING),
+    Command("f8", "Change learning rate", "the selected run's, while it trains, at its next "
+            "batch (marked ▾ on the plot)", "change_lr", when=When.TRAINING),
     Command("f2", "Next plot view", "perplexity / gradient norm before clipping / perplexity "
             "per step", "toggle_plot"),
     Command("ctrl+z", "Zoom the plot", "last 50 epochs / all (a zoomed range goes back to all; Z "

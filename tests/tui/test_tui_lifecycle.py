@@ -1,5 +1,5 @@
 """What a run's life allows, driven as a user would: F3 and Del never lose unsaved training, a
-stopped run is never cleared, a load touches no other run, F5 says what it stops."""
+stopped run is never cleared, a load touches no other run, F5 never stops a run."""
 
 from __future__ import annotations
 
@@ -159,12 +159,16 @@ async def test_a_load_while_training_touches_nothing_and_a_refused_one_changes_n
         await pilot.press("f7")
 
 
-async def test_f5_while_training_says_it_stops_that_run():
+async def test_f5_while_training_never_stops_that_run():
     app = make_app(train=True, epochs=LONG)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "running", what="training")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: notified(app, "#1 scratch·random stopped for the new run"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="F5 asks")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: notified(app, "training alongside #1 scratch·random"))
         await wait_for(pilot, lambda: len(labels(app)) == 2 and app.state == "running")
-        assert app.playground.summary(1).state == "stopped"
+        assert app.playground.summary(1).state == "running"
+        await pilot.press("f7")
+        assert app.playground.select(1)
         await pilot.press("f7")

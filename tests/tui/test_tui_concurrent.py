@@ -1,0 +1,84 @@
+"""Several runs training at once, driven as a user would: F5 while a run trains asks whether
+the new one trains alongside or queues, both curves advance, F6 and F7 act on the selected run
+only and say which, and the status line gives each running run's speed."""
+
+from __future__ import annotations
+
+from helpers import make_app, notified, wait_for
+from screen_text import screen_text
+
+from tui.screens.choice import ChoiceScreen
+from tui.widgets.curves import CurvesPlot
+
+SIZE = (120, 40)
+LONG = "100000"  # epochs: a run that goes on until the test stops it
+
+
+def _epochs_drawn(app, run_id: int) -> int:
+    series = next((r for r in app.query_one(CurvesPlot).runs if r.run_id == run_id), None)
+    return len(series.epochs) if series is not None else 0
+
+
+async def _f5_asks(pilot, app) -> None:
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="F5 asks")
+    text = screen_text(app)
+    assert "#1 scratch·random is training" in text and "queue it after" in text
+
+
+async def test_two_runs_train_at_once_and_f6_pauses_only_the_selected_one():
+    app = make_app(train=True, epochs=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="#1 trains")
+        await _f5_asks(pilot, app)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2],
+                       timeout=30, what="both train")  # fmt: skip
+        assert notified(app, "the new run training alongside #1 scratch·random")
+        for run_id in (1, 2):
+            drawn = _epochs_drawn(app, run_id)
+            await wait_for(pilot, lambda r=run_id, d=drawn: _epochs_drawn(app, r) > d + 1,
+                           timeout=30, what=f"#{run_id}'s curve advances")  # fmt: skip
+        await wait_for(pilot, lambda: "#1 " in app.main.status.query_one("#numbers").render()
+                       .plain and "#2 " in app.main.status.query_one("#numbers").render().plain,
+                       what="each run's speed")  # fmt: skip
+        assert app.playground.selected == 2
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: app.playground.summary(2).state == "paused", what="paused")
+        assert notified(app, "#2 scratch·random pausing")
+        assert app.playground.summary(1).state == "running", "#1 trains on"
+        drawn = _epochs_drawn(app, 1)
+        await wait_for(pilot, lambda: _epochs_drawn(app, 1) > drawn, timeout=30, what="#1 goes on")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.playground.summary(2).state == "stopped", what="#2 stop")
+        assert notified(app, "#2 scratch·random stopping")
+        assert app.playground.summary(1).state == "running"
+        assert app.playground.select(1)
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.playground.training_runs() == [], what="all stopped")
+
+
+async def test_f5_can_queue_the_new_run_after_the_training_one():
+    app = make_app(train=True, epochs=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="#1 trains")
+        app.main.setup.query_one("#epochs").value = "2"
+        await _f5_asks(pilot, app)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.playground.queued() == [2], timeout=30, what="queued")
+        assert notified(app, "the new run queued: it starts once #1 scratch·random ended")
+        assert app.playground.selected == 1 and app.playground.training_runs() == [1]
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.playground.summary(2).state == "finished",
+                       timeout=30, what="#2 ran once #1 stopped")  # fmt: skip
+
+
+async def test_esc_on_the_question_starts_nothing():
+    app = make_app(train=True, epochs=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="#1 trains")
+        await _f5_asks(pilot, app)
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+        assert [s.id for s in app.playground.summaries()] == [1]
+        await pilot.press("f7")
