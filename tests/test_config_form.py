@@ -32,8 +32,9 @@ async def test_a_row_per_declared_setting_and_read_gives_the_configs_defaults() 
             # Typed, so a field may hold a grid ("scratch, rnn"); the device's radio buttons
             # say which devices exist.
             assert isinstance(widget, RadioSet if spec.name == "device" else Input), spec.name
-        values, error = pane.read()
-        assert error == "" and values is not None
+        runs, error = pane.read_runs()
+        assert error is None and len(runs) == 1
+        values = runs[0]
         assert set(values) == {spec.name for spec in FORM}
         # The lr field shows the model's (the book's); empty prefixes: the corpus's own.
         defaults = {**CorpusConfig().to_dict(), **TrainConfig().to_dict(),
@@ -55,8 +56,8 @@ async def test_each_input_refuses_what_its_setting_refuses() -> None:
             widget = pane.query_one(f"#{name}", Input)
             widget.value = text
             await pilot.pause()
-            values, error = pane.read()
-            assert values is None and needle in error, (name, error)
+            runs, error = pane.read_runs()
+            assert runs == [] and error is not None and needle in error, (name, error)
             await pilot.pause()
             assert app.focused is widget
             widget.value = "1"

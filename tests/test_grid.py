@@ -84,8 +84,9 @@ async def test_the_form_reads_one_run_per_combination_and_its_border_says_how_ma
     app = FormApp(corpus="pysrc", max_chars="5000")
     async with app.run_test() as pilot:
         pane = app.query_one(SetupPane)
-        single, error = pane.read()
-        assert error == "" and single is not None
+        runs, error = pane.read_runs()
+        assert error is None and len(runs) == 1
+        single = runs[0]
         assert "F5 new run" in str(pane.border_title)
         pane.query_one("#lr", Input).value = "1, 10"
         pane.query_one("#sampling", Input).value = "random, consecutive"
@@ -99,7 +100,6 @@ async def test_the_form_reads_one_run_per_combination_and_its_border_says_how_ma
             (1.0, "random"), (1.0, "consecutive"), (10.0, "random"), (10.0, "consecutive")
         }
         assert all(run["corpus"] == "pysrc" and run["max_chars"] == 5000 for run in runs)
-        assert pane.read() == (None, "the form holds a grid of 4 runs: give one value per field")
 
 
 async def test_the_form_refuses_a_bad_value_and_a_grid_past_the_cap() -> None:

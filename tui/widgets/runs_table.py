@@ -1,9 +1,11 @@
-"""The runs of this session, one row each: where a run is chosen, and the plot's legend.
+"""The runs of this session, one row each: where a run is chosen, the plot's legend, and a
+comparison of the runs' settings and numbers (tui/widgets/runs_columns.py lays the columns out).
 
 Rows are redrawn from the core's summaries (engine.playground.RunSummary) by the screen, a few
 times a second at most. Enter on a row asks the app to make it the selected run (the one the
 status line, the prompt, save and stop act on); Delete asks to remove it; Space hides or shows
-its curve.
+its curve; m marks it (its completion of the prompt gets a line); s sorts by the next column
+shown, S reverses the order.
 """
 
 from __future__ import annotations
@@ -15,40 +17,9 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from engine.playground import RunSummary
-from tui.numbers import perplexity_text, rate_text
+from tui.widgets.runs_columns import LABEL, Column, layout, sort_runs
 
-# Fixed widths (each with a space to spare), so the table looks the same whatever values passed
-# through it. The first header names the key that clears the table (Tab reaches it; Help lists
-# the others). Where the table has less room than they take, GIVE_WAY leave, in that order, until
-# the rest fit (the status line shows the device and the optimizer).
-COLUMNS = (
-    ("run · F3 clears", 26),
-    ("status", 9),
-    ("epoch", 9),
-    ("ppl", 7),
-    ("val", 7),
-    ("best", 7),
-    ("lr", 6),
-    ("opt", 5),  # the optimizer: the book's SGD for scratch, Adam for the nn models
-    ("device", 7),
-    ("saved", 7),
-)
-GIVE_WAY = ("device", "best", "opt")
-
-
-def fitting_columns(room: int) -> tuple[str, ...]:
-    """The columns shown in `room` cells: all, less those that give way until the rest fit."""
-    shown = [label for label, _ in COLUMNS]
-    widths = dict(COLUMNS)
-    for label in GIVE_WAY:
-        if sum(widths[name] for name in shown) <= room:
-            break
-        shown.remove(label)
-    return tuple(shown)
-
-
-def _ppl(value: float | None) -> str:
-    return "-" if value is None else perplexity_text(value)
+HIDDEN = " (hidden)"
 
 
 class RunsTable(DataTable[Text]):
@@ -61,6 +32,9 @@ class RunsTable(DataTable[Text]):
         Binding("enter", "choose", "Follow", show=False),
         Binding("delete", "remove", "Remove", show=False),
         Binding("space", "toggle_shown", "Hide/show", show=False),
+        Binding("m", "mark", "Mark", show=False),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("S", "reverse", "Reverse", show=False),
     ]
 
     class Chosen(Message):
@@ -71,6 +45,13 @@ class RunsTable(DataTable[Text]):
             self.run_id = run_id
 
     class RemoveAsked(Message):
+        def __init__(self, run_id: int) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class MarkAsked(Message):
+        """The user marked or unmarked a run to complete the prompt beside the selected one (m)."""
+
         def __init__(self, run_id: int) -> None:
             super().__init__()
             self.run_id = run_id
@@ -86,71 +67,91 @@ class RunsTable(DataTable[Text]):
         )
         self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
         self.hidden: set[int] = set()  # runs whose curve is hidden
+        self.sort_by: str | None = None  # a column's name; None: the order the runs were made
+        self.descending = False
+        self._room = 1_000  # the table's width, once it has one
         self._shown: tuple[list[RunSummary], int | None] = ([], None)  # the last show_runs
-
-    def on_mount(self) -> None:
-        self._set_columns(fitting_columns(sum(width for _, width in COLUMNS)))
+        self._layout: tuple[Column, ...] = ()
 
     def on_resize(self, event: events.Resize) -> None:
         # The table's own width decides, not the screen's: from 100 to ~114 columns the setup
-        # form beside it left the table too little room for every column, and the last ones
-        # were cut off.
-        self._set_columns(fitting_columns(event.size.width))
-
-    def _set_columns(self, labels: tuple[str, ...]) -> None:
-        """The columns that fit, and the rows again in them."""
-        if tuple(str(key.value) for key in self.columns) == labels:
-            return
-        self.clear(columns=True)
-        widths = dict(COLUMNS)
-        for label in labels:
-            self.add_column(label, width=widths[label], key=label)
+        # form beside it leaves the table less room than the screen's width.
+        self._room = event.size.width
         self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
-        """Show the core's summaries. While the same runs are listed only their cells change
-        (a repaint); a run added or removed rebuilds the rows (a layout pass)."""
+        """Show the core's summaries. While the same runs are listed in the same order and the
+        same columns, only their cells change (a repaint); otherwise the rows are rebuilt (a
+        layout pass)."""
         self._shown = (runs, selected)
-        keys = [str(run.id) for run in runs]
+        columns = layout(runs, self._room)
+        if columns != self._layout or self._headers_stale():
+            self._set_columns(columns)
+        ordered = sort_runs(runs, self._sort_column(), self.descending)
+        keys = [str(run.id) for run in ordered]
         if keys == [str(row.value) for row in self.rows]:
-            columns = list(self.columns)
-            for run in runs:
-                for column, cell in zip(columns, self._cells(run, run.id == selected), strict=True):
-                    self.update_cell(str(run.id), column, cell)
+            for run in ordered:
+                for column, cell in zip(self._layout, self._cells(run, run.id == selected),
+                                        strict=True):
+                    self.update_cell(str(run.id), column.name, cell)
             return
-        keep = self.cursor_row
+        at_cursor = self._run_at_cursor()
         self.clear()
-        for run, key in zip(runs, keys, strict=True):
+        for run, key in zip(ordered, keys, strict=True):
             self.add_row(*self._cells(run, run.id == selected), key=key)
-        if runs:
+        if ordered:
             # The table may show fewer rows than it holds (it scrolls): unless the user is
-            # moving through it, the cursor goes to the selected run, which scrolls it into view.
-            if selected is not None and selected in (run.id for run in runs) and not self.has_focus:
-                keep = [run.id for run in runs].index(selected)
-            self.move_cursor(row=min(keep, len(runs) - 1), animate=False)
+            # moving through it, the cursor goes to the selected run, which scrolls it into
+            # view; while they are, it stays on the run it was on, wherever sorting moved it.
+            follow = at_cursor if self.has_focus or selected is None else selected
+            row = keys.index(str(follow)) if str(follow) in keys else self.cursor_row
+            self.move_cursor(row=min(row, len(keys) - 1), animate=False)
+
+    def _set_columns(self, columns: tuple[Column, ...]) -> None:
+        self._layout = columns
+        self.clear(columns=True)
+        for column in columns:
+            self.add_column(self._header(column), width=column.width, key=column.name)
+
+    def _header(self, column: Column) -> str:
+        """The column's name; the one the rows are sorted by says which way (▲ rising)."""
+        if column.name != (self.sort_by or LABEL.name) or not (self.sort_by or self.descending):
+            return column.name
+        arrow = "▼" if self.descending else "▲"
+        if column is LABEL:  # "run▲ · F3 clears · s sorts"
+            return column.name.replace(" ·", arrow + " ·", 1)
+        return column.name + arrow
+
+    def _headers_stale(self) -> bool:
+        return [str(c.label) for c in self.columns.values()] != [
+            self._header(c) for c in self._layout
+        ]
+
+    def _sort_column(self) -> Column | None:
+        return next((c for c in self._layout if c.name == self.sort_by), None)
 
     def _cells(self, run: RunSummary, selected: bool) -> list[Text]:
-        # The label in its curve's colour is the plot's legend; a hidden curve's is dimmed.
-        color = "dim" if run.id in self.hidden else self.curve_colors.get(run.id, "")
-        label = Text("▶ " if selected else "  ", style="bold")
-        label.append(run.label, style=f"{color} bold" if selected else color)
-        cfg = run.config
-        # "changed": saved once, trained since.
-        saved = "no" if run.path is None else ("changed" if run.unsaved else "yes")
-        last = run.last
-        cells = {
-            "status": Text(str(run.state), style="red" if run.message else ""),
-            "epoch": Text(f"{run.epoch}/{cfg.epochs}"),
-            "ppl": Text(_ppl(run.perplexity)),
-            "val": Text(_ppl(last.val_perplexity if last else None)),
-            "best": Text(_ppl(run.best_perplexity)),
-            "lr": Text(rate_text(cfg.lr)),
-            "opt": Text(cfg.optimizer_name),
-            "device": Text(run.device),
-            "saved": Text(saved),
-        }
-        return [label, *(cells[str(key.value)] for key in list(self.columns)[1:])]
+        return [self._label(run, selected), *(self._cell(c, run) for c in self._layout[1:])]
+
+    def _label(self, run: RunSummary, selected: bool) -> Text:
+        # ▶ the selected run, ✓ a marked one (its completion has a line in the prompt). The
+        # label in its curve's colour is the plot's legend; a hidden curve's is dimmed and
+        # says so, cut short if it must be so that "(hidden)" shows.
+        label = Text(("▶" if selected else " ") + ("✓" if run.marked else " "), style="bold")
+        if run.id in self.hidden:
+            room = LABEL.width - 1 - len(label) - len(HIDDEN)
+            name = run.label if len(run.label) <= room else run.label[: room - 1] + "…"
+            label.append(name + HIDDEN, style="dim italic")
+        else:
+            color = self.curve_colors.get(run.id, "")
+            label.append(run.label, style=f"{color} bold" if selected else color)
+        return label
+
+    @staticmethod
+    def _cell(column: Column, run: RunSummary) -> Text:
+        failed = column.name == "status" and run.message
+        return Text(column.text(run), style="red" if failed else "")
 
     def _run_at_cursor(self) -> int | None:
         if not self.row_count:
@@ -169,7 +170,23 @@ class RunsTable(DataTable[Text]):
         if run_id is not None:
             self.post_message(self.RemoveAsked(run_id))
 
+    def action_mark(self) -> None:
+        run_id = self._run_at_cursor()
+        if run_id is not None:
+            self.post_message(self.MarkAsked(run_id))
+
     def action_toggle_shown(self) -> None:
         run_id = self._run_at_cursor()
         if run_id is not None:
             self.post_message(self.ToggleShown(run_id))
+
+    def action_sort(self) -> None:
+        """Sort by the next column shown; after the last, back to the order the runs were made."""
+        names = [c.name for c in self._layout[1:]]
+        at = names.index(self.sort_by) + 1 if self.sort_by in names else 0
+        self.sort_by = names[at] if at < len(names) else None
+        self.show_runs(*self._shown)
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.show_runs(*self._shown)

@@ -251,13 +251,3 @@ class SetupPane(VerticalScroll):
         self.show_error("")
         device = self.selected_device()
         return [{**run, "device": device} for run in runs], None
-
-    def read(self) -> tuple[dict[str, object] | None, str]:
-        """The form's one run (as `read_runs` gives each), or (None, error); a form holding a
-        grid of several runs is refused here."""
-        runs, error = self.read_runs()
-        if error is not None:
-            return None, error
-        if len(runs) > 1:
-            return None, f"the form holds a grid of {len(runs)} runs: give one value per field"
-        return runs[0], ""

@@ -1,0 +1,140 @@
+"""The runs table's columns, as TensorBoard's HParams view lays out a comparison: what each run
+was set up with and what it reached, one run a row.
+
+The settings that differ between the runs come first (after the run's label): they are what
+the runs compare. Then the run's numbers (state, epoch of its target, perplexity, held-out
+perplexity, the best held-out one, speed, saved), then the settings every run shares. Where the
+table has less room than the columns take, the shared settings go first, then the columns that
+give way (GIVE_WAY), then the differing settings, last first; the label, state, epoch,
+perplexity and held-out perplexity always stay (80 columns hold them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.playground import RunSummary
+from tui.numbers import perplexity_text, rate_text
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # its header, and its key in the table
+    width: int  # fixed, with a space to spare, so the table looks the same whatever passes
+    text: Callable[[RunSummary], str]
+    # What sorting by it compares; None sorts after every value, whichever the direction.
+    order: Callable[[RunSummary], object]
+    setting: bool = False  # a training setting: first when it differs between the runs
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _ppl(value: float | None) -> str:
+    return "-" if value is None else perplexity_text(value)
+
+
+def _held_out(run: RunSummary) -> float | None:
+    return run.last.val_perplexity if run.last is not None else None
+
+
+def _speed(run: RunSummary) -> float | None:
+    """The last epoch's characters per second."""
+    return run.last.chars_per_sec if run.last is not None else None
+
+
+def _speed_text(run: RunSummary) -> str:
+    speed = _speed(run)
+    if speed is None:
+        return "-"
+    return f"{speed / 1000:.1f}k" if speed >= 1000 else f"{speed:.0f}"
+
+
+def _corpus(run: RunSummary) -> str:
+    """A built-in corpus by name, a file by its name (the folder rarely tells runs apart)."""
+    name = Path(run.corpus).name or run.corpus
+    return name if len(name) <= 9 else name[:8] + "…"
+
+
+def _saved(run: RunSummary) -> str:
+    # "changed": saved once, trained since.
+    return "no" if run.path is None else ("changed" if run.unsaved else "yes")
+
+
+def _clip(run: RunSummary) -> str:
+    clip = run.config.clip
+    return "off" if clip is None else rate_text(clip)
+
+
+def _setting(name: str, width: int, text: Callable[[RunSummary], str],
+             order: Callable[[RunSummary], object] | None = None) -> Column:
+    return Column(name, width, text, order or text, setting=True)
+
+
+# The header of the label column names the table's keys that Help does not show beside it.
+LABEL = Column("run · F3 clears · s sorts", 27, lambda run: run.label, lambda run: run.id)
+SETTINGS = (
+    _setting("model", 8, lambda run: run.config.model),
+    _setting("opt", 5, lambda run: run.config.optimizer_name),
+    _setting("lr", 6, lambda run: rate_text(run.config.lr), lambda run: run.config.lr),
+    _setting("hidden", 7, lambda run: str(run.config.hidden), lambda run: run.config.hidden),
+    _setting("layers", 7, lambda run: str(run.config.layers), lambda run: run.config.layers),
+    _setting("φ", 5, lambda run: run.config.nonlinearity),
+    _setting("steps", 6, lambda run: str(run.config.num_steps),
+             lambda run: run.config.num_steps),
+    _setting("batch", 6, lambda run: str(run.config.batch_size),
+             lambda run: run.config.batch_size),
+    _setting("clip", 6, _clip, lambda run: run.config.clip),
+    _setting("sampling", 12, lambda run: run.config.sampling),
+    _setting("corpus", 10, _corpus),
+    _setting("device", 7, lambda run: run.device),
+)
+# The epoch column shows the target too ("12/250"): the epochs setting has no column of its own.
+NUMBERS = (
+    Column("status", 9, lambda run: str(run.state), lambda run: str(run.state)),
+    Column("epoch", 9, lambda run: f"{run.epoch}/{run.config.epochs}", lambda run: run.epoch),
+    Column("ppl", 7, lambda run: _ppl(run.perplexity), lambda run: _finite(run.perplexity)),
+    Column("held-out", 9, lambda run: _ppl(_held_out(run)), lambda run: _finite(_held_out(run))),
+    Column("best h-o", 9, lambda run: _ppl(run.best_val_perplexity),
+           lambda run: _finite(run.best_val_perplexity)),
+    Column("speed", 7, _speed_text, _speed),  # characters per second, the last epoch's
+    Column("saved", 8, _saved, _saved),
+)
+# Numbers that leave before a differing setting does, in this order.
+GIVE_WAY = ("saved", "speed", "best h-o")
+
+
+def differing(runs: Sequence[RunSummary]) -> tuple[Column, ...]:
+    """The settings whose values (as shown) are not the same for every run."""
+    return tuple(c for c in SETTINGS if len({c.text(run) for run in runs}) > 1)
+
+
+def layout(runs: Sequence[RunSummary], room: int) -> tuple[Column, ...]:
+    """The columns shown in `room` cells for these runs, in the order they are shown."""
+    differ = differing(runs)
+    shared = tuple(c for c in SETTINGS if c not in differ)
+    shown = [LABEL, *differ, *NUMBERS, *shared]
+    by_name = {c.name: c for c in NUMBERS}
+    leaving = [*reversed(shared), *(by_name[name] for name in GIVE_WAY), *reversed(differ)]
+    for column in leaving:
+        if sum(c.width for c in shown) <= room:
+            break
+        shown.remove(column)
+    return tuple(shown)
+
+
+def sort_runs(
+    runs: Sequence[RunSummary], column: Column | None, descending: bool
+) -> list[RunSummary]:
+    """The runs in the column's order (in the order they were made without one); runs with no
+    value in it (no epoch yet) come last either way."""
+    column = column or LABEL
+    known = [run for run in runs if column.order(run) is not None]
+    unknown = [run for run in runs if column.order(run) is None]
+    # Values of one column are all numbers or all text; `id` breaks ties the same way each time.
+    known.sort(key=lambda run: (column.order(run), run.id), reverse=descending)
+    return known + unknown
