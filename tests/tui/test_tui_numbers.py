@@ -72,7 +72,7 @@ async def test_runs_on_two_corpora_each_get_their_corpus_baseline(tmp_path: Path
         text = screen_text(app)
         assert f"tiny_lyrics.txt {vocabs[0]}" in text and f"other.txt {vocabs[1]}" in text
         # Each baseline is a red line at its own height.
-        assert sorted(plot._references()) == sorted(float(v) for v in vocabs)
+        assert sorted(plot.drawn.references) == sorted(float(v) for v in vocabs)
         # Hiding the other corpus's run leaves one baseline, said as before.
         plot.toggle_hidden(plot.runs[1].run_id)
         await pilot.pause(0.3)

@@ -29,6 +29,9 @@ line, the prompt, save and stop act on; Enter on another row follows it instead.
 
 **Plot**: perplexity per epoch on a log axis; the red line is the uniform baseline (the
 vocabulary size). F2 switches to the gradient norm before clipping, with the threshold θ in red.
+Smoothing (ctrl+g) is TensorBoard's: each point becomes a weighted mean of the points before
+it, the newest weighing 1 - w; the raw curve stays faint behind. The x axis (ctrl+x) counts
+epochs, optimizer steps or wall time, so runs of different speeds or batch sizes compare fairly.
 
 **Prompt**: type a prefix; the dim text after it is the followed run's continuation, recomputed
 on each keystroke and when training changes the weights.

@@ -1,5 +1,6 @@
-"""The plot's axes: 1-2-5 ticks on a log axis drawn in log10 space, round epoch ticks, and
-thinning a long series to what the plot's columns can show."""
+"""The plot's axes: 1-2-5 ticks on a log axis drawn in log10 space or on a linear one, round
+epoch ticks, wall-time ticks in seconds or minutes, and thinning a long series to what the
+plot's columns can show."""
 
 from __future__ import annotations
 
@@ -49,7 +50,28 @@ def round_ticks(lo: int, hi: int, most: int) -> list[int]:
     return [hi]
 
 
-def thin(xs: list[int], ys: list[float], width: int) -> tuple[list[int], list[float]]:
+def linear_ticks(lo: float, hi: float, most: int) -> list[float]:
+    """At most `most` ticks between lo and hi on multiples of 1, 2 or 5 x 10^k."""
+    span = hi - lo
+    if span <= 0:
+        return [lo]
+    power = math.floor(math.log10(span / max(1, most)))
+    for step in (m * 10.0**p for p in (power, power + 1) for m in (1, 2, 5)):
+        if span / step <= max(1, most):
+            first = math.ceil(lo / step - 1e-9)
+            ticks = [round(k * step, 12) for k in range(first, math.floor(hi / step + 1e-9) + 1)]
+            return ticks or [lo]
+    return [lo, hi]
+
+
+def time_ticks(lo: float, hi: float, most: int) -> tuple[list[float], list[str]]:
+    """Wall-time ticks (seconds) and their labels: in seconds, or minutes past three of them."""
+    unit, suffix = (60.0, "m") if hi - lo > 180 else (1.0, "s")
+    ticks = linear_ticks(lo / unit, hi / unit, most)
+    return [t * unit for t in ticks], [f"{t:g}{suffix}" for t in ticks]
+
+
+def thin(xs: list[float], ys: list[float], width: int) -> tuple[list[float], list[float]]:
     """Keep at most ~2 points per column: more cannot be drawn, only cost build time."""
     limit = max(8, 2 * width)
     if len(xs) <= limit:

@@ -7,24 +7,55 @@ with the view's quantity ("ppl", "grad norm") and its x with the view's unit (ep
 
 from __future__ import annotations
 
-from tui.widgets.curve_series import GRAD_NORM, PERPLEXITY, RunSeries, corpus_name, x_unit
+from tui.widgets.curve_controls import EPOCH, LAST, STEP, ZOOM_EPOCHS, PlotControls
+from tui.widgets.curve_series import (
+    GRAD_NORM,
+    PER_STEP,
+    PERPLEXITY,
+    RunSeries,
+    corpus_name,
+    x_text,
+    x_unit,
+)
+
+_PER = {EPOCH: "per epoch", STEP: "by step", "time": "by wall time"}
+_UNITS = {EPOCH: "epochs", STEP: "steps"}
+_KEYS = " · ctrl+z zoom"
 
 
-def title(view: str, zoomed: bool, zoom_epochs: int) -> str:
-    """The view, its scale and the keys that change it."""
-    span = f"last {zoom_epochs} epochs" if zoomed else "per epoch"
+def title(view: str, controls: PlotControls) -> str:
+    """The view, its x axis and zoom, its scale and smoothing, and the keys that change it."""
+    scale = "log" if controls.log_y else "linear"
+    smoothing = f"; smoothing {controls.smoothing:g}" if controls.smoothing > 0 else ""
+    if view == PER_STEP:
+        span = "per optimizer step"
+        if isinstance(controls.zoom, tuple):
+            span += f", {_range_text(STEP, controls.zoom)}"
+        return f"perplexity {span} ({scale}, smoothed{smoothing}) · F2 per epoch{_KEYS}"
+    unit = x_unit(view, controls.x_axis)
+    span = _PER[unit]
+    if controls.zoom == LAST:
+        span = f"last {ZOOM_EPOCHS} epochs" + ("" if unit == EPOCH else f" {span}")
+    elif isinstance(controls.zoom, tuple):
+        span = _range_text(unit, controls.zoom)
     if view == PERPLEXITY:
-        return f"perplexity {span} (log; dots: held-out) · F2 grad norm · Z zoom"
-    if view == GRAD_NORM:
-        return f"grad norm before clipping {span} (log) · F2 per step · Z zoom"
-    return "perplexity per optimizer step (log, smoothed) · F2 per epoch"
+        return f"perplexity {span} ({scale}{smoothing}; dots: held-out) · F2 grad norm{_KEYS}"
+    return f"grad norm before clipping {span} ({scale}{smoothing}) · F2 per step{_KEYS}"
 
 
-def readout(runs: list[RunSeries], view: str, at: int) -> str:
+def _range_text(unit: str, zoom: tuple[float, float]) -> str:
+    lo, hi = zoom
+    if unit in _UNITS:
+        return f"{_UNITS[unit]} {lo:.0f}-{hi:.0f}"
+    return f"from {x_text(unit, lo)} to {x_text(unit, hi)}"
+
+
+def readout(runs: list[RunSeries], view: str, at: float, controls: PlotControls) -> str:
     """The values at `at` on the view's x axis, one per shown run that has one."""
-    parts = [f"{x_unit(view)} {at}"]
+    axis = controls.x_axis
+    parts = [x_text(x_unit(view, axis), at)]
     for run in runs:
-        reading = run.reading(view, at) if not run.hidden else ""
+        reading = run.reading(view, at, axis, controls.smoothing) if not run.hidden else ""
         if reading:
             parts.append(f"{run.short_label} {reading}")
     return " · ".join(parts)

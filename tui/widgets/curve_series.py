@@ -3,26 +3,45 @@ read at a point of the plot's x axis in each view.
 
 The plot has three views: perplexity per epoch (held-out perplexity as dots), the gradient norm
 before clipping per epoch, and perplexity per optimizer step (a moving average of the batch
-losses). Epoch views share an x axis of epochs, the per-step view one of optimizer steps.
+losses). Epoch views put each epoch's point at its epoch, its optimizer step or the wall time
+its run had trained by then; the per-step view counts optimizer steps.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from engine.playground.events import EpochEnd
 from tui.numbers import tick_text
+from tui.widgets.curve_controls import EPOCH, STEP, TIME, smooth, smooth_gaps
 
 PERPLEXITY, GRAD_NORM, PER_STEP = "perplexity", "grad norm", "per step"
 VIEWS = (PERPLEXITY, GRAD_NORM, PER_STEP)
 SMOOTHING = 0.2  # weight of the newest batch report in the per-step curve's moving average
 
 
-def x_unit(view: str) -> str:
-    """What the view's x axis counts."""
-    return "step" if view == PER_STEP else "epoch"
+def x_unit(view: str, axis: str = EPOCH) -> str:
+    """What the view's x axis counts: the chosen axis, but always steps in the per-step view
+    (its batch reports carry no time)."""
+    return STEP if view == PER_STEP else axis
+
+
+def x_text(unit: str, at: float) -> str:
+    """A point of the x axis as the readout names it: "epoch 6", "step 480", "12.3 s"."""
+    if unit == TIME:
+        return time_text(at)
+    return f"{unit} {at:g}"
+
+
+def time_text(seconds: float) -> str:
+    """Wall time read at the cursor: seconds with a decimal, minutes past two of them."""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:04.1f} s"
 
 
 def corpus_name(spec: str) -> str:
@@ -41,6 +60,8 @@ class RunSeries:
     perplexity: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    epoch_steps: list[int] = field(default_factory=list)  # optimizer steps when each epoch ended
+    seconds: list[float] = field(default_factory=list)  # each epoch's wall time
     val: list[float | None] = field(default_factory=list)  # held-out perplexity per epoch
     steps: list[int] = field(default_factory=list)  # optimizer step of each batch report
     step_loss: list[float] = field(default_factory=list)  # mean loss of the batches it covers
@@ -48,6 +69,15 @@ class RunSeries:
     color: str = "cyan"
     ended: str = ""  # "diverged in epoch 3": said on the plot when there is no curve to show
     hidden: bool = False
+
+    def add_epoch(self, point: EpochEnd) -> None:
+        self.epochs.append(point.epoch)
+        self.perplexity.append(point.perplexity)
+        self.grad_norm.append(point.grad_norm)
+        self.lr.append(point.lr)
+        self.epoch_steps.append(point.step)
+        self.seconds.append(point.seconds)
+        self.val.append(point.val_perplexity)
 
     @property
     def short_label(self) -> str:
@@ -70,33 +100,56 @@ class RunSeries:
             out.append(math.exp(min(smooth, 700.0)))  # exp(710) overflows a float
         return out
 
-    def lines(self, view: str) -> list[tuple[list[int], list[float], str]]:
-        """The run's lines in `view`, as (x, y, plotext marker)."""
+    def epoch_xs(self, axis: str) -> list[float]:
+        """Where each epoch's point goes on an x axis counting `axis`."""
+        if axis == STEP:
+            return [float(step) for step in self.epoch_steps]
+        if axis == TIME:
+            return list(itertools.accumulate(self.seconds))
+        return [float(epoch) for epoch in self.epochs]
+
+    def xs(self, view: str, axis: str = EPOCH) -> list[float]:
+        return [float(s) for s in self.steps] if view == PER_STEP else self.epoch_xs(axis)
+
+    def lines(self, view: str, axis: str = EPOCH) -> list[tuple[list[float], list[float], str]]:
+        """The run's lines in `view` (raw), as (x, y, plotext marker)."""
+        xs = self.xs(view, axis)
         if view == PER_STEP:
-            return [(self.steps, self.step_perplexity(), "braille")]
+            return [(xs, self.step_perplexity(), "braille")]
         if view == GRAD_NORM:
-            return [(self.epochs, self.grad_norm, "braille")]
-        val = [(x, y) for x, y in zip(self.epochs, self.val, strict=False) if y is not None]
-        lines = [(self.epochs, self.perplexity, "braille")]
+            return [(xs, self.grad_norm, "braille")]
+        val = [(x, y) for x, y in zip(xs, self.val, strict=False) if y is not None]
+        lines = [(xs, self.perplexity, "braille")]
         if val:
             lines.append(([x for x, _ in val], [y for _, y in val], "dot"))
         return lines
 
-    def xs(self, view: str) -> list[int]:
-        return self.steps if view == PER_STEP else self.epochs
-
-    def reading(self, view: str, at: int) -> str:
-        """What the run's curve reads at `at` (an epoch, or a step in the per-step view), named
-        and in the view's unit; "" where the run has no value there."""
-        if view == PER_STEP:
-            # Batch reports land on irregular steps: the last one at or before the cursor.
-            i = bisect.bisect_right(self.steps, at) - 1
-            return f"ppl {tick_text(self.step_perplexity()[i])}" if i >= 0 else ""
-        if at not in self.epochs:
+    def reading(self, view: str, at: float, axis: str = EPOCH, smoothing: float = 0.0) -> str:
+        """What the run's curve reads at `at` on the view's x axis, named, smoothed as drawn
+        (the raw value beside it); "" where the run has no value there."""
+        xs = self.xs(view, axis)
+        if x_unit(view, axis) == EPOCH:
+            i = self.epochs.index(int(at)) if at in self.epochs else -1
+        elif xs and at <= xs[-1]:
+            # Batch reports and epoch ends of several runs land on different x values: the
+            # run's last point at or before the cursor.
+            i = bisect.bisect_right(xs, at) - 1
+        else:
+            i = -1
+        if i < 0:
             return ""
-        i = self.epochs.index(at)
+        if view == PER_STEP:
+            return _value("ppl", self.step_perplexity(), i, smoothing)
+        epoch = f"epoch {self.epochs[i]} " if axis != EPOCH else ""
         if view == GRAD_NORM:
-            return f"grad norm {tick_text(self.grad_norm[i])}"
-        val = self.val[i]
+            return epoch + _value("grad norm", self.grad_norm, i, smoothing)
+        val = smooth_gaps(self.val, smoothing)[i]
         held_out = f" · held-out {tick_text(val)}" if val is not None else ""
-        return f"ppl {tick_text(self.perplexity[i])}{held_out}"
+        return epoch + _value("ppl", self.perplexity, i, smoothing) + held_out
+
+
+def _value(name: str, values: list[float], i: int, smoothing: float) -> str:
+    """A named value as drawn; smoothed, with the raw one beside it as TensorBoard shows it."""
+    if smoothing <= 0:
+        return f"{name} {tick_text(values[i])}"
+    return f"{name} {tick_text(smooth(values, smoothing)[i])} (raw {tick_text(values[i])})"

@@ -4,8 +4,10 @@ plotext builds cost milliseconds on the UI thread, so points only mark the plot 
 timer calls `flush()` a few times a second and the built frame is cached between renders.
 
 The legend is the runs table (each run keeps its colour), so nothing is drawn over the curves;
-a learning-rate change is a mark on the top edge. With the plot focused, Left/Right move a
-cursor whose values the border shows, and Z switches between all epochs and the last 50.
+a learning-rate change is a mark on the top edge. The user's controls (smoothing, y scale, x axis,
+zoom: curve_controls) apply from anywhere through the app's keys; with the plot focused, ←/→ and
+Home/End move a cursor whose values the border shows, "[" and "]" set a zoomed range's ends at
+it and +/- zoom around it.
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ from textual.binding import Binding
 from textual_plotext import PlotextPlot
 
 from engine.playground.events import EpochEnd
-from tui.numbers import tick_text
-from tui.widgets.curve_axes import log_ticks, round_ticks, spread, thin
-from tui.widgets.curve_readout import baselines, clip_line, readout, references_text, title
-from tui.widgets.curve_series import GRAD_NORM, PER_STEP, PERPLEXITY, VIEWS, RunSeries, x_unit
+from tui.widgets.curve_controls import PlotControls
+from tui.widgets.curve_draw import draw
+from tui.widgets.curve_frame import Frame, cursor_stops, frame, x_range
+from tui.widgets.curve_readout import readout, references_text, title
+from tui.widgets.curve_series import PER_STEP, PERPLEXITY, VIEWS, RunSeries, x_unit
 
 # Runs overlaid at once; older ones drop off the plot (they stay in the runs table).
 MAX_RUNS = 5
 COLORS = ("cyan", "orange", "green", "magenta", "yellow")
-ZOOM_EPOCHS = 50  # the "last N epochs" view
 # Epochs this long (or a first epoch not over yet after this long) leave the per-epoch curve too
 # sparse to watch: the plot switches to perplexity per optimizer step on its own.
 LONG_EPOCH_S = 5.0
+ZOOM_STEP = 0.5  # what + does to the shown span (- undoes it)
 
 
 class CurvesPlot(PlotextPlot, can_focus=True):
@@ -44,6 +47,12 @@ class CurvesPlot(PlotextPlot, can_focus=True):
     BINDINGS = [
         Binding("left", "move_cursor(-1)", "Earlier", show=False),
         Binding("right", "move_cursor(1)", "Later", show=False),
+        Binding("home", "cursor_to(0)", "First", show=False),
+        Binding("end", "cursor_to(-1)", "Last", show=False),
+        Binding("left_square_bracket", "range_end(0)", "Range from", show=False),
+        Binding("right_square_bracket", "range_end(1)", "Range to", show=False),
+        Binding("plus,equals_sign", "zoom_around(0.5)", "Zoom in", show=False),
+        Binding("minus", "zoom_around(2)", "Zoom out", show=False),
         Binding("z", "zoom", "Last 50 / all", show=False),
     ]
 
@@ -54,10 +63,11 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self.runs: list[RunSeries] = []
         self.view = PERPLEXITY
         self.view_chosen = False  # F2 was pressed: no more switching views on its own
-        self.zoomed = False  # show only the last ZOOM_EPOCHS epochs
-        # Where the cursor is on the x axis (an epoch, or a step in the per-step view), shown
-        # while the plot has focus; None: at the last point.
-        self.cursor: int | None = None
+        self.controls = PlotControls()
+        # Where the cursor is on the x axis (in its unit), shown while the plot has focus;
+        # None: at the last point shown.
+        self.cursor: float | None = None
+        self.drawn = Frame(unit="epoch")  # what the last build drew
         self._added = 0
         self._version = 0
         self._drawn_version = -1
@@ -91,6 +101,8 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             run.perplexity.append(point.perplexity)
             run.grad_norm.append(point.grad_norm)
             run.lr.append(point.lr)
+            run.epoch_steps.append(point.step)
+            run.seconds.append(point.seconds)
             run.val.append(point.val_perplexity)
             run.long_epochs = point.seconds >= LONG_EPOCH_S
             self._version += 1
@@ -151,54 +163,103 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         return self.view
 
     def _set_view(self, view: str) -> None:
-        if x_unit(view) != x_unit(self.view):
+        if x_unit(view, self.controls.x_axis) != x_unit(self.view, self.controls.x_axis):
             self.cursor = None  # an epoch is no step: start again from the last point
+            if isinstance(self.controls.zoom, tuple):
+                self.controls.zoom = None  # a range in one unit means nothing in the other
         self.view = view
-        self.border_title = title(self.view, self.zoomed, ZOOM_EPOCHS)
+        self._retitle()
+
+    def _retitle(self) -> None:
+        self.border_title = title(self.view, self.controls)
         self._changed()
 
-    # -- the cursor and the zoom (keys while focused) --------------------------------------
-    def _positions(self) -> list[int]:
-        """The x values the cursor can stop at: the shown runs' epochs (or steps)."""
-        return sorted({x for r in self.runs if not r.hidden for x in r.xs(self.view)})
+    # -- the user's controls (the app's keys, from anywhere) -----------------------------------
+    def next_smoothing(self) -> float:
+        weight = self.controls.next_smoothing()
+        self._retitle()
+        return weight
 
-    def _last_x(self) -> int:
-        return max((r.xs(self.view)[-1] for r in self.runs if r.xs(self.view) and not r.hidden),
-                   default=0)
+    def toggle_scale(self) -> bool:
+        log_y = self.controls.toggle_scale()
+        self._retitle()
+        return log_y
 
-    def action_move_cursor(self, step: int) -> None:
-        positions = self._positions()
-        if not positions:
-            return
-        here = self.cursor if self.cursor is not None else positions[-1]
-        i = bisect.bisect_left(positions, here) + step
-        self.cursor = positions[min(len(positions) - 1, max(0, i))]
-        self._changed()
+    def next_x_axis(self) -> str:
+        """Epoch -> step -> wall time; returns what the x axis counts now."""
+        self.controls.next_x_axis()
+        self.cursor = None
+        self._retitle()
+        return x_unit(self.view, self.controls.x_axis)
 
     def action_zoom(self) -> None:
-        self.zoomed = not self.zoomed
-        self.border_title = title(self.view, self.zoomed, ZOOM_EPOCHS)
+        """All points <-> the last epochs; a zoomed range goes back to all."""
+        self.controls.toggle_last()
+        self._retitle()
+
+    # -- the cursor and the range (keys while focused) -------------------------------------
+    def _positions(self) -> list[float]:
+        return cursor_stops(self.runs, self.view, self.controls)
+
+    def x_range(self) -> tuple[float, float] | None:
+        """The part of the x axis shown now (None: no points)."""
+        return x_range(self.runs, self.view, self.controls)
+
+    def _data_range(self) -> tuple[float, float] | None:
+        return x_range(self.runs, self.view, PlotControls(x_axis=self.controls.x_axis))
+
+    def _cursor_at(self) -> float | None:
+        """Where the cursor is: where it was put if that is shown, else the last point."""
+        shown = self._positions()
+        inside = shown and self.cursor is not None and shown[0] <= self.cursor <= shown[-1]
+        return self.cursor if inside else (shown[-1] if shown else None)
+
+    def action_move_cursor(self, step: int) -> None:
+        shown, here = self._positions(), self._cursor_at()
+        if here is None:
+            return
+        i = bisect.bisect_left(shown, here) + step
+        self.cursor = shown[min(len(shown) - 1, max(0, i))]
         self._changed()
+
+    def action_cursor_to(self, end: int) -> None:
+        shown = self._positions()
+        if shown:
+            self.cursor = shown[end]
+            self._changed()
+
+    def action_range_end(self, which: int) -> None:
+        """Set the zoomed range's start (0) or end (1) at the cursor."""
+        here, data = self._cursor_at(), self._data_range()
+        if here is not None and data is not None and self.controls.set_end(here, which, data):
+            self._retitle()
+
+    def action_zoom_around(self, factor: float) -> None:
+        here, shown, data = self._cursor_at(), self.x_range(), self._data_range()
+        if here is not None and shown is not None and data is not None:
+            self.controls.zoom_around(here, factor, shown, data)
+            self._retitle()
 
     def on_mount(self) -> None:
-        self.border_title = title(self.view, self.zoomed, ZOOM_EPOCHS)
+        self.border_title = title(self.view, self.controls)
 
     def on_focus(self) -> None:
-        self._changed()
+        # The cursor and its readout show while focused; has_focus changes after this handler
+        # (Widget's own runs after its subclass's), so the redraw waits for it.
+        self.call_later(self._changed)
 
-    def on_blur(self) -> None:
-        self._changed()
+    on_blur = on_focus
 
     def cursor_text(self) -> str:
-        """The values at the cursor, one per shown run, named in the view's unit."""
-        at = self.cursor if self.cursor is not None else self._last_x()
-        return readout(self.runs, self.view, at)
+        """The values at the cursor, one per shown run, named in the x axis's unit."""
+        at = self._cursor_at()
+        return readout(self.runs, self.view, at, self.controls) if at is not None else ""
 
     def _update_subtitle(self) -> None:
         # Set outside render(), where a border change would need another frame.
         if not self.runs:
             self.border_subtitle = ""
-        elif self.has_focus and self._last_x():
+        elif self.has_focus and self._cursor_at() is not None:
             self.border_subtitle = f"{self.cursor_text()} · ←/→"
         else:
             self.border_subtitle = references_text(self.runs, self.view)
@@ -221,66 +282,16 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self._cache_key = key
         return self._cache
 
-    def _references(self) -> list[float]:
-        """Where the red lines go: the clip threshold, or each corpus's uniform baseline."""
-        if not self.runs:
-            return []
-        if self.view == GRAD_NORM:
-            return clip_line(self.runs)
-        return [float(vocab) for _, vocab in baselines(self.runs)]
-
     def _build(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         width = max(10, self.size.width - 10)
-        per_step = self.view == PER_STEP
-        last_x = self._last_x()
-        first_x = max(1, last_x - ZOOM_EPOCHS + 1) if self.zoomed and not per_step else 1
-        # Log axis done by hand (plot log10 values, label ticks with real ones): plotext's own
-        # log scale re-applies itself on every build.
-        values: list[float] = []
-        marks: list[tuple[int, str]] = []
-        for run in self.runs:
-            if run.hidden:
-                continue
-            for xs_all, ys_all, marker in run.lines(self.view):
-                pts = [
-                    (x, y)
-                    for x, y in zip(xs_all, ys_all, strict=False)
-                    if x >= first_x and y > 0 and math.isfinite(y)
-                ]
-                if not pts:
-                    continue
-                xs, yv = thin([p[0] for p in pts], [p[1] for p in pts], width)
-                values.extend(yv)
-                plt.plot(xs, [math.log10(y) for y in yv], color=run.color, marker=marker)
-            if not per_step:
-                marks.extend((e, run.color) for e, _ in run.lr_changes() if e >= first_x)
-        for reference in self._references():
-            if reference > 0:
-                values.append(reference)
-                plt.hline(math.log10(reference), color="red")
-        if last_x:
-            most = max(2, width // 8)
-            ticks = round_ticks(first_x if self.zoomed and not per_step else 0, last_x, most)
-            plt.xticks(ticks, [str(x) for x in ticks])
-            plt.xlim(first_x - 0.5 if self.zoomed and not per_step else 0.5, last_x + 0.5)
-        if values:
-            lo, hi = min(values), max(values)
-            if hi / lo < 2:
-                lo, hi = lo / 1.5, hi * 1.5
-            ticks = spread(log_ticks(lo, hi), lo, hi, rows=max(2, self.size.height - 4))
-            plt.yticks([math.log10(t) for t in ticks], [tick_text(t) for t in ticks])
-            top = math.log10(hi) + 0.04 * math.log10(hi / lo)
-            plt.ylim(math.log10(lo), top)
-            # lr changes: a mark on the top edge, clear of the curves.
-            for epoch, color in marks:
-                plt.text("▾", epoch, top, color=color)
-            if self.has_focus and last_x:
-                plt.vline(self.cursor or last_x, color="gray")
+        self.drawn = frame(self.runs, self.view, self.controls, width)
+        cursor = self._cursor_at() if self.has_focus else None
+        draw(plt, self.drawn, (width, self.size.height), self.controls.log_y, cursor)
         if not self.runs:
             plt.title("no runs yet: F5 starts training")
-        elif len(values) <= len(self._references()):
+        elif not self.drawn.lines:
             last = self.runs[-1]
             plt.title(f"{last.label}: {last.ended or 'nothing to draw yet'}")
