@@ -240,6 +240,11 @@ class RnnplayApp(App[int]):
             label = self.reports.label(message.run_id)
             self.notify(f"the status line, the prompt and save now follow {label}", markup=False)
 
+    def on_runs_table_mark_asked(self, message: RunsTable.MarkAsked) -> None:
+        summary = self._summary(message.run_id)
+        if summary is not None and self.playground.mark(message.run_id, not summary.marked):
+            self._show_runs()
+
     def on_runs_table_toggle_shown(self, message: RunsTable.ToggleShown) -> None:
         if self.main.plot.toggle_hidden(message.run_id):
             self.main.runs.hidden.add(message.run_id)

@@ -95,6 +95,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("tab", "Next pane", "runs table, plot, prompt, samples", shown_key="Tab"),
     Command("enter,delete,space", "Runs table", "follow that run / remove it (unsaved: asks) / "
             "hide its curve", shown_key="Enter / Del / Space"),
+    Command("m", "Mark run", "in the runs table: mark or unmark that run; each marked run "
+            "completes the prompt on a line of its own, in its colour"),
     Command("s,S", "Sort runs", "in the runs table: by the next column shown (its header "
             "says ▲ or ▼) / the other way", shown_key="s / S"),
     Command("ctrl+s", "Save session", "save the selected run to its file (the first time a new "

@@ -181,6 +181,7 @@ class MainScreen(Screen[None]):
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
         self.set_class(bool(runs), "-has-runs")
         self.runs.show_runs(runs, selected)
+        self.prompt.show_runs(runs, selected, self.runs.curve_colors)
         shown = next((run for run in runs if run.id == selected), None)
         if shown is not None:
             self.status.show_numbers(shown)

@@ -1,7 +1,8 @@
 """The one message the app gets from the engine: a playground report, posted from its threads.
 
 App.post_message is thread-safe and never blocks the trainer. Reports whose newest value is all
-that matters (in-epoch progress of one run, a completion) replace queued ones of their kind.
+that matters (in-epoch progress of one run, a run's completion) replace queued ones of their
+kind for the same run.
 """
 
 from __future__ import annotations
@@ -45,10 +46,6 @@ class EngineReport(Message):
         if not isinstance(message, EngineReport):
             return False
         mine, theirs = self.event, message.event
-        if isinstance(mine, Completion):
-            return isinstance(theirs, Completion)
-        return (
-            isinstance(mine, BatchEnd)
-            and isinstance(theirs, BatchEnd)
-            and message.run_id == self.run_id
-        )
+        newest = isinstance(mine, Completion | BatchEnd) and type(theirs) is type(mine)
+        # Marked runs complete the prompt too: one run's completion never hides another's.
+        return newest and message.run_id == self.run_id

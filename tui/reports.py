@@ -175,6 +175,10 @@ class Reports:
 
     def _completion(self, run_id: int | None, event: Completion, mine: bool) -> None:
         screen = self.screen
+        if run_id is not None:
+            screen.prompt.show_run_completion(run_id, event.text, event.completion, event.error)
+        if not mine:
+            return  # a marked run's: its line only
         screen.last_completion = event
         if event.error:
             screen.prompt.set_note(f"completion failed: {event.error}")

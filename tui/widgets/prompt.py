@@ -12,7 +12,7 @@ cursor and the completion usually are) under a line saying how much is above.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from rich.text import Text
@@ -22,7 +22,8 @@ from textual.geometry import Size
 from textual.timer import Timer
 from textual.widget import Widget
 
-from engine.playground import Decoding
+from engine.playground import Decoding, RunSummary
+from tui.widgets.completion_lines import RunCompletions, still_fits
 
 MIN_LENGTH, MAX_LENGTH = 5, 200
 # What ctrl+t and ctrl+k step through: greedy (the book's) first, then sampling.
@@ -87,6 +88,7 @@ class PromptPane(Widget, can_focus=True):
         self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
         self._completed_for = ""
         self._unknown: frozenset[str] = frozenset()
+        self.marked = RunCompletions()  # a line per run once runs besides the selected are marked
         self._lines = 1  # the height laid out, in lines of content
         self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
         self.note = "start training (F5) to see the model's completion"
@@ -222,24 +224,31 @@ class PromptPane(Widget, can_focus=True):
         self.note = ""
         self._repaint()
 
+    def show_run_completion(
+        self, run_id: int, text: str, completion: str, error: str | None
+    ) -> None:
+        """Any run's completion, for its line while runs are marked."""
+        if self.marked.show(run_id, text, completion, error):
+            self._repaint()
+
+    def show_runs(
+        self, runs: Sequence[RunSummary], selected: int | None, colors: Mapping[int, str]
+    ) -> None:
+        """Which runs are marked (RunSummary.marked), their labels and curve colours."""
+        if self.marked.set_runs(runs, selected, colors):
+            self._repaint()
+
+    def line_of(self, run_id: int) -> str:
+        """The completion a run's line shows now."""
+        return self.marked.visible(run_id, self.text)
+
     def set_note(self, note: str) -> None:
         self.note = note
         self._repaint()
 
     def visible_completion(self) -> str:
-        """The completion that still fits what is typed now.
-
-        If the user typed exactly what the model predicted, the rest of the old rollout is
-        still the greedy answer, so it stays on screen instead of flickering off.
-        """
-        done, now = self._completed_for, self.text
-        if now == done:
-            return self._completion
-        if now.startswith(done):
-            typed = now[len(done) :]
-            if self._completion.startswith(typed):
-                return self._completion[len(typed) :]
-        return ""
+        """The selected run's completion that still fits what is typed now."""
+        return still_fits(self._completed_for, self._completion, self.text)
 
     # -- drawing ---------------------------------------------------------------------------
     def _repaint(self) -> None:
@@ -276,7 +285,10 @@ class PromptPane(Widget, can_focus=True):
             out.append(ch, style=f"{style} {caret}".strip() if i == self.cursor else style)
         if self.cursor == len(self.text):
             out.append(" ", style=caret)
-        shown = self._completion if sizing else self.visible_completion()
+        # With runs marked, each completion has a line of its own under the prompt.
+        shown = (
+            "" if self.marked.runs else self._completion if sizing else self.visible_completion()
+        )
         probs = self._probs[len(self._completion) - len(shown) :]
         # A completion of nothing but spaces (what an early model often predicts) looked like no
         # completion at all: its spaces are shown as signs, as the views inside the model do.
@@ -299,7 +311,8 @@ class PromptPane(Widget, can_focus=True):
         return out
 
     def _wrapped(self, width: int, sizing: bool = False) -> list[Text]:
-        return list(self._content(sizing).wrap(self.app.console, max(1, width)))
+        lines = list(self._content(sizing).wrap(self.app.console, max(1, width)))
+        return lines + self.marked.lines(self.text, max(1, width), sizing)
 
     def _wrapped_count(self) -> int:
         return len(self._wrapped(self.content_region.width or 1, sizing=True))
