@@ -95,10 +95,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("tab", "Next pane", "runs table, plot, prompt, samples", shown_key="Tab"),
     Command("enter,delete,space", "Runs table", "follow that run / remove it (unsaved: asks) / "
             "hide its curve", shown_key="Enter / Del / Space"),
-    Command("m", "Mark run", "in the runs table: mark or unmark that run; each marked run "
-            "completes the prompt on a line of its own, in its colour"),
     Command("s,S", "Sort runs", "in the runs table: by the next column shown (its header "
             "says ▲ or ▼) / the other way", shown_key="s / S"),
+    Command("m", "Mark run", "in the runs table: mark or unmark that run; each marked run "
+            "completes the prompt on a line of its own, in its colour"),
     Command("ctrl+s", "Save session", "save the selected run to its file (the first time a new "
             "one in saves/)", "save", "Save", priority=True, when=When.SELECTED),
     Command("f9", "Save session as", "save the selected run to a path you choose", "save_as",

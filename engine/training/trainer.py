@@ -45,6 +45,7 @@ from engine.training.snapshots import SnapshotBox
 # Held while a model draws its initial weights from torch's global RNG (see Trainer.__init__).
 _SEEDING = threading.Lock()
 
+
 class Diverged(RuntimeError):
     """The loss or gradient went non-finite; the weights were left as they were before."""
 
