@@ -4,10 +4,11 @@ the one facade a UI drives.
 Each job has its own module: the registry of runs with what each state allows (registry.py,
 lifecycle.py), the training threads (worker.py: each run trains on a thread of its own, several
 at once, or waits in a queue; cores.py shares the machine's cores between them), loads on
-threads of their own (loader.py), saving (saving.py), and the prompt's completion thread
-(engine.generation.prompt_follower). Everything the core learns it reports as `(run_id, event)`
-through the one callback it was given (engine.playground.events); run_id is None for reports
-that concern no run (a refused start or load).
+threads of their own (loader.py), saving (saving.py), which runs complete the prompt (prompt.py,
+over engine.generation.prompt_follower's thread), and how a built or loaded run joins
+(joining.py). Everything the core learns it reports as `(run_id, event)` through the one
+callback it was given (engine.playground.events); run_id is None for reports that concern no
+run (a refused start or load).
 
 Any thread may call its commands; none blocks on training or on the disk. It knows nothing of
 Textual: a UI shows what it reports and forwards what the user asks (tui/ does exactly that),
@@ -26,13 +27,15 @@ import torch
 from engine.config import TrainConfig, spec_of
 from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY
-from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
+from engine.generation.prompt_follower import Views
 from engine.playground.cores import CoreShare
-from engine.playground.events import RunAdded, RunRefused, RunRemoved, TargetChanged
+from engine.playground.events import RunRefused, RunRemoved, TargetChanged
+from engine.playground.joining import Joining
 from engine.playground.lifecycle import Action, UnsavedPolicy
 from engine.playground.loader import Loader
+from engine.playground.prompt import PromptRuns
 from engine.playground.registry import ClearPlan, Registry
-from engine.playground.reporter import Report, RunReporter
+from engine.playground.reporter import Report
 from engine.playground.runs import Run, RunSummary
 from engine.playground.saving import Saver
 from engine.playground.worker import TrainerWorker
@@ -49,13 +52,15 @@ class Playground:
         self._closing = threading.Event()
         self._registry = Registry()
         self._runs = self._registry.runs  # the live runs by id (tests reach trainers through it)
-        self.prompt = PromptFollower(lambda c: self._report(c.follows, c))
+        self._prompt = PromptRuns(self._registry, report)
+        self.prompt = self._prompt.follower  # the prompt's thread (tests watch what it follows)
         self._saver = Saver(self._registry, report, save_dir)
         cores = CoreShare(self._registry, threads or torch.get_num_threads())
+        joining = Joining(self._registry, report, self._prompt, self._closing)
         self.worker = TrainerWorker(
-            self._registry, report, self._new_reporter, self._adopt, self._closing, cores
+            self._registry, report, joining.new_reporter, joining.adopt, self._closing, cores
         )
-        self._loader = Loader(self._registry, report, self._new_reporter, self._adopt,
+        self._loader = Loader(self._registry, report, joining.new_reporter, joining.adopt,
                               self.worker, self._closing, threads)  # fmt: skip
 
     # -- life -------------------------------------------------------------------------------
@@ -99,7 +104,7 @@ class Playground:
             if run is None:
                 return False
             self._registry.selected = run_id
-        self._follow()
+        self._prompt.follow()
         return True
 
     def remove(self, run_id: int, *, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE) -> str | None:
@@ -116,7 +121,7 @@ class Playground:
         if why_not is not None:
             return why_not
         self._report(run_id, RunRemoved())
-        self._follow()  # the selection may have moved, and a marked run may have gone
+        self._prompt.follow()  # the selection may have moved, and a marked run may have gone
         return None
 
     def _removed_after_save(self, run_id: int) -> None:
@@ -226,31 +231,16 @@ class Playground:
         inside the model when asked for); greedy unless `decoding` samples. The selected run
         completes it first, then each marked run, each from its own current weights in a report
         of its own (Completion.follows); the views are the selected run's only."""
-        self.prompt.request(text, length, decoding, views)
+        self._prompt.complete(text, length, decoding, views)
 
     def mark(self, run_id: int, on: bool) -> bool:
         """Mark a run to complete the prompt beside the selected one (or unmark it); False if
         there is no such run."""
-        with self._registry.lock:
-            run = self._registry.get(run_id)
-            if run is None:
-                return False
-            run.marked = on
-        self._follow()
-        return True
+        return self._prompt.mark(run_id, on)
 
     def marked(self) -> list[int]:
         """The marked runs, oldest first."""
-        with self._registry.lock:
-            return [run.id for run in self._registry.runs.values() if run.marked]
-
-    def _follow(self) -> None:
-        """The prompt follows the selected run, then the marked ones, as the registry has them."""
-        with self._registry.lock:
-            selected = self._registry.chosen()
-            others = [r for r in self._registry.runs.values() if r.marked and r is not selected]
-        runs = ([selected] if selected is not None else []) + others
-        self.prompt.follow([_weights_source(run) for run in runs])
+        return self._prompt.marked()
 
     # -- sessions -----------------------------------------------------------------------------
     def save(
@@ -286,48 +276,3 @@ class Playground:
         snapshot, so nothing trains after what the file holds."""
         return self._saver.autosave(prompt)
 
-    # -- runs joining -------------------------------------------------------------------------
-    def _new_reporter(self) -> RunReporter:
-        return RunReporter(self._registry, self._report, self.prompt, self._closing)
-
-    def _adopt(
-        self,
-        run: Run,
-        reporter: RunReporter,
-        saved_label: str,
-        prompt: str,
-        notes: tuple[str, ...],
-        select: bool,
-    ) -> None:
-        """A new or loaded run joins the registry (selected unless `select` is False); RunAdded
-        tells a UI all of it."""
-        self._registry.add(run, saved_label, select=select)
-        reporter.bind(run)
-        trainer = run.trainer
-        self._report(
-            run.id,
-            RunAdded(
-                label=run.label,
-                config=trainer.current_config(),
-                corpus=run.corpus,
-                max_chars=run.max_chars,
-                vocab_size=len(trainer.corpus.vocab),
-                device=str(trainer.device),
-                state=run.state,
-                epoch=trainer.epoch,
-                path=str(run.path) if run.path else None,
-                history=tuple(trainer.history),
-                samples=tuple(trainer.samples),
-                prompt=prompt,
-                notes=notes,
-            ),
-        )
-        self._follow()
-
-
-def _weights_source(run: Run) -> WeightsSource:
-    trainer, cfg = run.trainer, run.trainer.config
-    return WeightsSource(
-        run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers,
-        cfg.nonlinearity, cfg.embedding,
-    )

@@ -1,0 +1,58 @@
+"""How a run joins the playground, built or loaded: the reporter made before its trainer (so
+the trainer reports from its first batch), then the registry's id and label, RunAdded telling a
+UI all of the run at once, and the prompt following it when it is selected.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from engine.playground.events import RunAdded
+from engine.playground.prompt import PromptRuns
+from engine.playground.registry import Registry
+from engine.playground.reporter import Report, RunReporter
+from engine.playground.runs import Run
+
+
+class Joining:
+    def __init__(
+        self, registry: Registry, report: Report, prompt: PromptRuns, closing: threading.Event
+    ) -> None:
+        self._registry, self._report, self._prompt = registry, report, prompt
+        self._closing = closing
+
+    def new_reporter(self) -> RunReporter:
+        return RunReporter(self._registry, self._report, self._prompt.follower, self._closing)
+
+    def adopt(
+        self,
+        run: Run,
+        reporter: RunReporter,
+        saved_label: str,
+        prompt: str,
+        notes: tuple[str, ...],
+        select: bool,
+    ) -> None:
+        """A new or loaded run joins the registry (selected unless `select` is False)."""
+        self._registry.add(run, saved_label, select=select)
+        reporter.bind(run)
+        trainer = run.trainer
+        self._report(
+            run.id,
+            RunAdded(
+                label=run.label,
+                config=trainer.current_config(),
+                corpus=run.corpus,
+                max_chars=run.max_chars,
+                vocab_size=len(trainer.corpus.vocab),
+                device=str(trainer.device),
+                state=run.state,
+                epoch=trainer.epoch,
+                path=str(run.path) if run.path else None,
+                history=tuple(trainer.history),
+                samples=tuple(trainer.samples),
+                prompt=prompt,
+                notes=notes,
+            ),
+        )
+        self._prompt.follow()
