@@ -16,11 +16,13 @@ import torch
 
 from engine.training.controls import write_lr
 from engine.training.events import EpochEnd, Sample
-from engine.training.trainer import EpochCursor, Trainer
+from engine.training.trainer import TORCH_RNG_LOCK, EpochCursor, Trainer
 
 
 def trainer_state(trainer: Trainer) -> dict[str, Any]:
     """The trainer's state (call between batches or when it is not training)."""
+    with TORCH_RNG_LOCK:  # never the seeded state of a run drawing its weights on another thread
+        torch_rng = torch.get_rng_state()
     return {
         "config": trainer.current_config().to_dict(),
         "epoch": trainer.epoch,
@@ -35,7 +37,7 @@ def trainer_state(trainer: Trainer) -> dict[str, Any]:
         "cursor": None if trainer.cursor is None else _cursor_state(trainer.cursor),
         "rng": {
             "sampling": trainer.generator.get_state(),
-            "torch": torch.get_rng_state(),
+            "torch": torch_rng,
             "python": _python_rng_to_json(random.getstate()),
             "cuda": torch.cuda.get_rng_state_all() if trainer.device.type == "cuda" else None,
         },
@@ -65,7 +67,11 @@ def restore_state(trainer: Trainer, d: dict[str, Any]) -> None:
     # RNG last, after the model and optimizer exist, so nothing built later consumes it.
     rng = d["rng"]
     trainer.generator.set_state(rng["sampling"])
-    torch.set_rng_state(rng["torch"])
+    # Another run may be drawing its initial weights on its own thread, from a seeded torch RNG
+    # that it puts back afterwards: set mid-draw, this state would change that run's weights
+    # and then be undone, so this run would not resume bit-exact. The lock waits for the draw.
+    with TORCH_RNG_LOCK:
+        torch.set_rng_state(rng["torch"])
     random.setstate(_python_rng_from_json(rng["python"]))
     if rng.get("cuda") is not None and trainer.device.type == "cuda":
         torch.cuda.set_rng_state_all(rng["cuda"])

@@ -42,8 +42,10 @@ from engine.training.probes import (
 )
 from engine.training.snapshots import SnapshotBox
 
-# Held while a model draws its initial weights from torch's global RNG (see Trainer.__init__).
-_SEEDING = threading.Lock()
+# Held by whoever seeds or sets torch's global RNG, which every thread shares: a model drawing
+# its initial weights (Trainer.__init__), a loaded session putting its RNG state back
+# (engine.session.trainer_state).
+TORCH_RNG_LOCK = threading.Lock()
 
 
 class Diverged(RuntimeError):
@@ -92,7 +94,7 @@ class Trainer:
         self.on_event = on_event or (lambda event: None)
         # Weights come from the seed without disturbing anyone else's use of torch's global RNG;
         # the lock keeps two runs built at once on two threads from seeding each other's draws.
-        with _SEEDING, torch.random.fork_rng(devices=[]):
+        with TORCH_RNG_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = model_for(config, len(corpus.vocab))
         self.model = model.to(self.device)
