@@ -4,9 +4,10 @@ was set up with and what it reached, one run a row.
 The settings that differ between the runs come first (after the run's label): they are what
 the runs compare. Then the run's numbers (state, epoch of its target, perplexity, held-out
 perplexity, the best held-out one, speed, saved), then the settings every run shares. Where the
-table has less room than the columns take, the shared settings go first, then the columns that
-give way (GIVE_WAY), then the differing settings, last first; the label, state, epoch,
-perplexity and held-out perplexity always stay (80 columns hold them).
+table has less room than the columns take, the shared settings go first (but the learning rate and
+its optimizer: KEPT_SHARED), then the columns that give way (GIVE_WAY), then the optimizer and the
+learning rate, then the differing settings, last first; the label, state, epoch, perplexity and
+held-out perplexity always stay (80 columns hold them).
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ NUMBERS = (
 )
 # Numbers that leave before a differing setting does, in this order.
 GIVE_WAY = ("saved", "speed", "best h-o")
+# Shared settings that stay longest: the lr is what a learner changes first, and what it means
+# depends on the optimizer (SGD 100 and Adam 1e-3 are both the book's).
+KEPT_SHARED = ("lr", "opt")
 
 
 def differing(runs: Sequence[RunSummary]) -> tuple[Column, ...]:
@@ -119,7 +123,13 @@ def layout(runs: Sequence[RunSummary], room: int) -> tuple[Column, ...]:
     shared = tuple(c for c in SETTINGS if c not in differ)
     shown = [LABEL, *differ, *NUMBERS, *shared]
     by_name = {c.name: c for c in NUMBERS}
-    leaving = [*reversed(shared), *(by_name[name] for name in GIVE_WAY), *reversed(differ)]
+    kept = [c for c in shared if c.name in KEPT_SHARED]
+    leaving = [
+        *reversed([c for c in shared if c not in kept]),
+        *(by_name[name] for name in GIVE_WAY),
+        *kept,  # the optimizer before the lr: the status line names it too
+        *reversed(differ),
+    ]
     for column in leaving:
         if sum(c.width for c in shown) <= room:
             break
