@@ -141,13 +141,22 @@ class Reports:
         self._follow_selected()
         screen.hide_setup()
         if run.path is not None:
-            screen.prompt.set_text(run.prompt)
+            self._restore_prompt(run.prompt)
             done = run.epoch >= cfg.epochs
             self._notify(
                 f"epoch {run.epoch}/{cfg.epochs}: F6 trains it on"
                 + (" (asks how far: it reached its target)" if done else ""),
                 title=f"loaded {Path(run.path).name}",
             )
+
+    def _restore_prompt(self, saved: str) -> None:
+        """A loaded session brings its prompt back, unless the user has typed one: that is kept
+        (losing what was typed to a load is the worse surprise), and the note says so."""
+        prompt = self.screen.prompt
+        if not prompt.text:
+            prompt.set_text(saved)
+        elif saved and saved != prompt.text:
+            self.screen.note(f"kept the prompt you typed; the session's was {saved[:40]!r}")
 
     def _run_removed(self, run_id: int | None, event: RunRemoved, mine: bool) -> None:
         self.screen.plot.remove_run(run_id)

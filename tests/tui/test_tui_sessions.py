@@ -396,3 +396,20 @@ async def test_a_hostile_file_in_the_save_folder_is_listed_as_unreadable(save_di
         await pilot.press("enter")
         await pilot.pause(0.1)
         assert isinstance(app.screen, LoadScreen) and "bad.rnnplay:" in screen_text(app)
+
+
+async def test_a_load_keeps_the_prompt_being_typed(save_dir: Path) -> None:
+    finished_session(save_dir / "done.rnnplay", 2, "分")
+    app = real_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(PromptPane)
+        prompt.insert("我想")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load dialog")
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 1,
+                       what="the file listed")  # fmt: skip
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.state == "loaded", what="loaded")
+        await wait_for(pilot, lambda: "kept the prompt you typed" in screen_text(app),
+                       what="the note")  # fmt: skip
+        assert prompt.text == "我想"
