@@ -147,4 +147,4 @@ class Training:
             if lr is not None and self.playground.set_lr(lr, run.id):
                 self.app.main.note(f"{run.label}: lr -> {lr:g} (marked on the plot)")
 
-        self.app.push_screen(LrScreen(run.config.lr), apply)
+        self.app.push_screen(LrScreen(run.config.lr, run.label), apply)

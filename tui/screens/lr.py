@@ -25,13 +25,13 @@ class LrScreen(ModalScreen[float | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, current: float) -> None:
+    def __init__(self, current: float, run_label: str) -> None:
         super().__init__()
-        self.current = current
+        self.current, self.run_label = current, run_label
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"new learning rate (now {self.current:g})")
+            yield Label(f"new learning rate for {self.run_label} (now {self.current:g})")
             validator = SettingValidator(spec_of(TrainConfig, "lr"), required=True)
             yield Input(f"{self.current:g}", id="new-lr", validators=[validator])
             yield Label("Enter applies it at the next batch · Esc cancels", classes="hint")
