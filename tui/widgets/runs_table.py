@@ -24,7 +24,8 @@ HIDDEN = " (hidden)"
 
 class RunsTable(DataTable[Text]):
     DEFAULT_CSS = """
-    RunsTable { height: auto; max-height: 6; }  /* the screen lowers it on a short terminal */
+    /* the screen lowers max-height on a short terminal; columns fit the width, never scroll */
+    RunsTable { height: auto; max-height: 6; overflow-x: hidden; }
     RunsTable:focus { background-tint: $accent 10%; }
     """
 
@@ -75,8 +76,10 @@ class RunsTable(DataTable[Text]):
 
     def on_resize(self, event: events.Resize) -> None:
         # The table's own width decides, not the screen's: from 100 to ~114 columns the setup
-        # form beside it leaves the table less room than the screen's width.
-        self._room = event.size.width
+        # form beside it leaves the table less room than the screen's width. The vertical
+        # scrollbar's width is kept free: with more runs than rows it appears, and columns that
+        # filled the width would then be pushed under a horizontal one (seen at 80x24, 4 runs).
+        self._room = event.size.width - self.styles.scrollbar_size_vertical
         self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
