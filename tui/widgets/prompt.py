@@ -13,7 +13,6 @@ cursor and the completion usually are) under a line saying how much is above.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 
 from rich.text import Text
 from textual import events
@@ -24,23 +23,13 @@ from textual.widget import Widget
 
 from engine.playground import Decoding, RunSummary
 from tui.widgets.completion_lines import RunCompletions, still_fits
+from tui.widgets.decoding_keys import CompletionSettings
+from tui.widgets.prompt_line import prompt_line
 
-MIN_LENGTH, MAX_LENGTH = 5, 200
-# What ctrl+t and ctrl+k step through: greedy (the book's) first, then sampling.
-TEMPERATURES = (0.0, 0.5, 0.8, 1.0, 1.5)
-TOP_KS = (0, 5, 10, 40)
 # A pasted book chapter would cost a model step per character on every weights reload.
 MAX_PROMPT_CHARS = 2000
 # How long the pane keeps a height its text no longer needs: until typing pauses.
 SHRINK_AFTER_S = 1.0
-
-
-def confidence_style(prob: float | None) -> str:
-    """A completed character's look: the surer the model was of it, the brighter."""
-    if prob is None:
-        return "italic dim"
-    level = int(90 + 165 * max(0.0, min(1.0, prob)))
-    return f"italic rgb({level},{level},{level})"
 
 
 class PromptPane(Widget, can_focus=True):
@@ -78,11 +67,9 @@ class PromptPane(Widget, can_focus=True):
         # length and the decoding. A message would reach the app a couple of message-pump
         # hops (~17 ms) later.
         self.on_edit: Callable[[str, int, Decoding], None] | None = None
-        # Sampling starts from a fixed seed, so a completion changes only when something does.
-        self.decoding = Decoding(seed=0)
+        self.settings = CompletionSettings()  # the decoding and the length; keys step them
         self.text = ""
         self.cursor = 0  # insertion point, 0..len(text)
-        self.length = 50  # characters of completion wanted
         self.follows = ""  # the run whose model completes, as its label
         self._completion = ""
         self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
@@ -96,11 +83,18 @@ class PromptPane(Widget, can_focus=True):
     def on_mount(self) -> None:
         self._retitle()
 
+    @property
+    def decoding(self) -> Decoding:
+        return self.settings.decoding
+
+    @property
+    def length(self) -> int:
+        """Characters of completion wanted."""
+        return self.settings.length
+
     def _retitle(self) -> None:
-        run = f" · {self.follows}" if self.follows else ""
-        self.border_title = f"prompt{run} · {self.decoding.label} · {self.length} chars"
-        reroll = " · ^r reroll" if not self.decoding.greedy else ""
-        self.border_subtitle = f"PgUp/PgDn length · ^t temp · ^k top-k{reroll}"
+        self.border_title = self.settings.title(self.follows)
+        self.border_subtitle = self.settings.subtitle()
 
     def show_model(self, follows: str) -> None:
         """Which run completes the prompt, for the title."""
@@ -108,23 +102,23 @@ class PromptPane(Widget, can_focus=True):
         self._retitle()
 
     def action_temperature(self) -> None:
-        now = (
-            TEMPERATURES.index(self.decoding.temperature)
-            if (self.decoding.temperature in TEMPERATURES)
-            else 0
-        )
-        self._decode(temperature=TEMPERATURES[(now + 1) % len(TEMPERATURES)])
+        self._settle(self.settings.next_temperature())
 
     def action_top_k(self) -> None:
-        now = TOP_KS.index(self.decoding.top_k) if self.decoding.top_k in TOP_KS else 0
-        self._decode(top_k=TOP_KS[(now + 1) % len(TOP_KS)])
+        self._settle(self.settings.next_top_k())
 
     def action_reroll(self) -> None:
-        if not self.decoding.greedy:
-            self._decode(seed=(self.decoding.seed or 0) + 1)
+        if not self.decoding.greedy:  # greedy decoding has no seed to change
+            self._settle(self.settings.rerolled())
 
-    def _decode(self, **changes: float | int) -> None:
-        self.decoding = replace(self.decoding, **changes)
+    def action_longer(self) -> None:
+        self._settle(self.settings.longer())
+
+    def action_shorter(self) -> None:
+        self._settle(self.settings.shorter())
+
+    def _settle(self, settings: CompletionSettings) -> None:
+        self.settings = settings
         self._retitle()
         self._changed()
 
@@ -185,16 +179,6 @@ class PromptPane(Widget, can_focus=True):
     def action_cursor_to(self, where: int) -> None:
         self.cursor = len(self.text) if where < 0 else 0
         self._repaint()
-
-    def action_longer(self) -> None:
-        self.length = min(MAX_LENGTH, self.length + 10)
-        self._retitle()
-        self._changed()
-
-    def action_shorter(self) -> None:
-        self.length = max(MIN_LENGTH, self.length - 10)
-        self._retitle()
-        self._changed()
 
     def _changed(self) -> None:
         if self.on_edit is not None:
@@ -275,40 +259,16 @@ class PromptPane(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def _content(self, sizing: bool = False) -> Text:
-        """The pane's text; with `sizing`, the last whole completion in place of what is
+        """The pane's own line; with `sizing`, the last whole completion in place of what is
         shown of it (what the height is measured on)."""
-        out = Text(no_wrap=False, overflow="fold")
-        out.append("› ", style="bold")
-        caret = "reverse" if self.has_focus else "underline"
-        for i, ch in enumerate(self.text):
-            style = "bold red underline" if ch in self._unknown else ""
-            out.append(ch, style=f"{style} {caret}".strip() if i == self.cursor else style)
-        if self.cursor == len(self.text):
-            out.append(" ", style=caret)
         # With runs marked, each completion has a line of its own under the prompt.
         shown = (
             "" if self.marked.runs else self._completion if sizing else self.visible_completion()
         )
         probs = self._probs[len(self._completion) - len(shown) :]
-        # A completion of nothing but spaces (what an early model often predicts) looked like no
-        # completion at all: its spaces are shown as signs, as the views inside the model do.
-        blank = bool(shown) and not shown.strip()
-        for i, ch in enumerate(shown):
-            # A predicted line break would break the pane's layout: it is shown as a sign.
-            out.append(
-                "↵" if ch == "\n" else "·" if blank and ch == " " else ch,
-                style=confidence_style(probs[i] if i < len(probs) else None),
-            )
-        if blank:
-            out.append("  (only spaces so far)", style="dim")
-        if self._unknown:
-            # Characters outside the vocabulary are skipped by the model: say so at once.
-            out.append(f"  (not in vocabulary: {''.join(sorted(self._unknown))})", style="red")
-        if self.note:
-            out.append(f"  {self.note}", style="dim")
-        elif not self.text:
-            out.append("type a prefix: the model continues it", style="dim")
-        return out
+        return prompt_line(
+            self.text, self.cursor, self.has_focus, shown, probs, self._unknown, self.note
+        )
 
     def _wrapped(self, width: int, sizing: bool = False) -> list[Text]:
         lines = list(self._content(sizing).wrap(self.app.console, max(1, width)))

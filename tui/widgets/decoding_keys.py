@@ -1,0 +1,62 @@
+"""How the prompt's completion is decoded and how long it is: what the prompt's keys step
+through (ctrl+t temperature, ctrl+k top-k, ctrl+r a new seed, PgUp/PgDn the length) and the
+pane's title and subtitle that name them.
+
+Plain values for PromptPane (tui/widgets/prompt.py); the core decodes (engine's Decoding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from engine.playground import Decoding
+
+MIN_LENGTH, MAX_LENGTH = 5, 200
+LENGTH_STEP = 10
+# What ctrl+t and ctrl+k step through: greedy (the book's) first, then sampling.
+TEMPERATURES = (0.0, 0.5, 0.8, 1.0, 1.5)
+TOP_KS = (0, 5, 10, 40)
+
+
+def _next(values: tuple[float, ...], now: float) -> float:
+    """The value after `now` in `values`, round again to the first (also from a value not in
+    them)."""
+    at = values.index(now) if now in values else 0
+    return values[(at + 1) % len(values)]
+
+
+@dataclass(frozen=True)
+class CompletionSettings:
+    """The decoding and the length of completion wanted; each key gives the next settings."""
+
+    # Sampling starts from a fixed seed, so a completion changes only when something does.
+    decoding: Decoding = field(default_factory=lambda: Decoding(seed=0))
+    length: int = 50  # characters of completion wanted
+
+    def next_temperature(self) -> CompletionSettings:
+        return self._decode(temperature=_next(TEMPERATURES, self.decoding.temperature))
+
+    def next_top_k(self) -> CompletionSettings:
+        return self._decode(top_k=int(_next(TOP_KS, self.decoding.top_k)))
+
+    def rerolled(self) -> CompletionSettings:
+        return self._decode(seed=(self.decoding.seed or 0) + 1)
+
+    def longer(self) -> CompletionSettings:
+        return replace(self, length=min(MAX_LENGTH, self.length + LENGTH_STEP))
+
+    def shorter(self) -> CompletionSettings:
+        return replace(self, length=max(MIN_LENGTH, self.length - LENGTH_STEP))
+
+    def _decode(self, **changes: float | int) -> CompletionSettings:
+        return replace(self, decoding=replace(self.decoding, **changes))
+
+    def title(self, follows: str) -> str:
+        """The pane's title: the run that completes (its label, if any) and these settings."""
+        run = f" · {follows}" if follows else ""
+        return f"prompt{run} · {self.decoding.label} · {self.length} chars"
+
+    def subtitle(self) -> str:
+        """The keys that change the settings (the Footer has no room for them at 80 columns)."""
+        reroll = " · ^r reroll" if not self.decoding.greedy else ""
+        return f"PgUp/PgDn length · ^t temp · ^k top-k{reroll}"

@@ -1,0 +1,57 @@
+"""The prompt's own line as Rich Text: the typed text with its caret and the characters the
+model does not know marked, then the selected run's completion, each character as bright as the
+model was sure of it, then what the pane has to say (a note, or how to start).
+
+Plain Text building for PromptPane (tui/widgets/prompt.py); the marked runs' lines under it are
+tui/widgets/completion_lines.py's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from tui.widgets.completion_lines import shown_chars
+
+
+def confidence_style(prob: float | None) -> str:
+    """A completed character's look: the surer the model was of it, the brighter."""
+    if prob is None:
+        return "italic dim"
+    level = int(90 + 165 * max(0.0, min(1.0, prob)))
+    return f"italic rgb({level},{level},{level})"
+
+
+def prompt_line(
+    text: str,
+    cursor: int,
+    focused: bool,
+    completion: str,
+    probs: Sequence[float],
+    unknown: frozenset[str],
+    note: str,
+) -> Text:
+    """The line (it wraps in the pane) for `text` with the caret before `cursor`; `probs` are
+    the model's odds of each character of `completion`, as many as are known."""
+    out = Text(no_wrap=False, overflow="fold")
+    out.append("› ", style="bold")
+    caret = "reverse" if focused else "underline"
+    for i, ch in enumerate(text):
+        style = "bold red underline" if ch in unknown else ""
+        out.append(ch, style=f"{style} {caret}".strip() if i == cursor else style)
+    if cursor == len(text):
+        out.append(" ", style=caret)
+    for i, ch in enumerate(shown_chars(completion)):
+        out.append(ch, style=confidence_style(probs[i] if i < len(probs) else None))
+    if completion and not completion.strip():
+        # Shown as signs, but an early model's all-space completion still reads as none.
+        out.append("  (only spaces so far)", style="dim")
+    if unknown:
+        # Characters outside the vocabulary are skipped by the model: say so at once.
+        out.append(f"  (not in vocabulary: {''.join(sorted(unknown))})", style="red")
+    if note:
+        out.append(f"  {note}", style="dim")
+    elif not text:
+        out.append("type a prefix: the model continues it", style="dim")
+    return out
