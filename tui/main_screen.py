@@ -54,12 +54,14 @@ class MainScreen(Screen[None]):
     /* The column's fixed and least heights must fit in the rows it has, or the plot and the
        prompt are pushed off the screen. Tall (31 rows and more): status 2 + runs 6 + plot 8 +
        prompt 10 (6 with the views) + views 5 + samples 4. Short (23 rows and more): status 2
-       + runs 4 (3 rows: the table scrolls) + plot 8 + prompt 5 + samples 4, or prompt 4 +
+       + runs 4 (3 rows: the table scrolls) + plot 8 + prompt 6 (the prompt's line and three
+       marked runs' lines) + samples 3 (4 while the prompt needs less), or prompt 4 +
        views 5. */
     MainScreen.-inside #prompt { max-height: 6; }
     MainScreen.-short #runs { max-height: 4; }
     MainScreen.-short #inside { height: 2fr; min-height: 5; max-height: 9; }
-    MainScreen.-short #prompt { max-height: 5; }
+    MainScreen.-short #prompt { max-height: 6; }
+    MainScreen.-short #samples { min-height: 3; }
     MainScreen.-short.-inside #prompt { max-height: 4; }
     MainScreen.-short.-inside #samples { display: none; }
     MainScreen.-has-runs #runs { display: block; }

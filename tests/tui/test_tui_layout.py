@@ -76,3 +76,48 @@ async def test_below_the_smallest_size_the_screen_says_the_size_it_needs():
             await pilot.resize_terminal(width, height)
             await pilot.pause()
             assert "terminal too small (need 80x24)" in screen_text(app), (width, height)
+
+
+async def test_three_marked_runs_each_have_their_line_in_the_prompt_at_80x24():
+    app = make_app(train=True, epochs="3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for count in range(1, 4):
+            await wait_for(pilot, lambda n=count: len(app.playground.summaries()) == n
+                           and app.state == "finished", timeout=60, what=f"run {count}")
+            if count < 3:
+                await pilot.press("f5")
+        table, prompt = app.query_one(RunsTable), app.query_one(PromptPane)
+        await wait_for(pilot, lambda: table.row_count == 3, what="table rows")
+        table.focus()
+        for row in range(3):
+            table.move_cursor(row=row)
+            await pilot.press("m")
+        await wait_for(pilot, lambda: len(prompt.marked.runs) == 3, what="three lines")
+        prompt.focus()
+        await pilot.press(*"分开")
+        await wait_for(pilot, lambda: all(prompt.line_of(line.run_id)
+                                          for line in prompt.marked.runs), what="completions")
+        await pilot.pause(1.5)  # the prompt's height settles once typing pauses
+        _assert_prompt_and_axis_shown(app)
+        lines = screen_text(app).splitlines()
+        inside = lines[prompt.region.y + 1 : prompt.region.bottom - 1]
+        assert not any("more line" in line for line in inside), inside
+        for run in prompt.marked.runs:
+            completion = prompt.line_of(run.run_id)[:10]
+            assert any(run.label in line and completion in line for line in inside), (
+                run.label, completion, inside)
+
+
+async def test_a_grid_of_four_runs_fits_the_table_at_80x24_without_a_horizontal_scrollbar():
+    # Four runs that differ in lr and sampling fill 80 columns; once the table had more runs
+    # than rows its vertical scrollbar took two of them and a horizontal one took a row.
+    app = make_app(epochs="3", lr="10, 30", sampling="random, consecutive")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.playground.summaries()) == 4
+                       and all(s.state == "finished" for s in app.playground.summaries()),
+                       timeout=90, what="the grid's four runs")  # fmt: skip
+        await pilot.pause(0.6)
+        table = app.query_one(RunsTable)
+        assert not table.show_horizontal_scrollbar
+        assert table.virtual_size.width <= table.scrollable_content_region.width
