@@ -7,6 +7,8 @@ Measures, with the real engine and one intra-op torch thread (the app's default)
     (with --views or --view NAME, the views inside the model open on one view: every keystroke
     also computes the next-character odds, and the hidden units or the saliency when that view
     is the one on screen, as the app does),
+  * with --marked, keystroke -> every marked run's 50-character completion for the new text
+    rendered, 3 runs marked (m in the runs table), the newest of them training (issue 17),
   * lateness of a 20 Hz UI timer (how long the event loop was busy when it should have run),
   * training chars/s with the app attached against a headless Trainer (same config, same epochs),
   * launch -> first frame in a real terminal (tmux, 120x40, polled every 10 ms).
@@ -50,21 +52,62 @@ def headless_chars_per_sec(epochs: int) -> float:
     return statistics.mean(rates)
 
 
+MARKED = 3  # runs marked in the --marked case, the newest of them training
+
+
+def completion_shown(prompt) -> bool:  # noqa: ANN001 - a PromptPane, imported late
+    """Whether the prompt shows the whole completion of its text: the selected run's, or with
+    runs marked every marked run's (a completion that merely still fits is shorter)."""
+    if prompt.marked.runs:
+        return all(len(prompt.line_of(line.run_id)) == prompt.length for line in prompt.marked.runs)
+    whole = len(prompt.visible_completion()) == prompt.length
+    return prompt._completed_for == prompt.text and whole
+
+
+async def mark_runs(app, pilot, epochs: int) -> None:  # noqa: ANN001 - the app and its Pilot
+    """MARKED runs, all marked: the first ones train one epoch each and finish, the last
+    trains `epochs` epochs (the measurement runs while it trains)."""
+    from textual.widgets import Input
+
+    for run_id in range(1, MARKED):
+        while len(app.playground.summaries()) < run_id or app.state != "finished":
+            await asyncio.sleep(0.05)
+        if run_id == MARKED - 1:
+            app.query_one("#epochs", Input).value = str(epochs)
+        await pilot.press("f5")
+    while app.playground.selected != MARKED:
+        await asyncio.sleep(0.05)
+    table = app.main.runs
+    while table.row_count < MARKED:
+        await asyncio.sleep(0.05)
+    table.focus()
+    for row in range(MARKED):
+        table.move_cursor(row=row)
+        await pilot.press("m")
+    while len(app.main.prompt.marked.runs) < MARKED:
+        await asyncio.sleep(0.05)
+    app.main.prompt.focus()
+
+
 async def app_session(
-    epochs: int, keystrokes: int, views: int
+    epochs: int, keystrokes: int, views: int, marked: bool
 ) -> dict[str, float | list[float]]:
     from tui.app import AppOptions, RnnplayApp
     from tui.widgets.prompt import PromptPane
 
-    app = RnnplayApp(AppOptions(train=True, setup={"epochs": str(epochs)}))
+    first = "1" if marked else str(epochs)
+    app = RnnplayApp(AppOptions(train=True, setup={"epochs": first}))
     rates: list[float] = []
     lateness: list[float] = []
     latencies: list[float] = []
+    training: list[float] = []  # 1 for each keystroke sent while the selected run trained
     shown: dict[str, float] = {}
 
     async with app.run_test(size=(120, 40)) as pilot:
-        while not app.query(PromptPane) or app.state != "running":
+        while not app.query(PromptPane) or app.state not in ("running", "finished"):
             await asyncio.sleep(0.05)
+        if marked:
+            await mark_runs(app, pilot, epochs)
         for _ in range(views):  # F10 steps through the views: 1 odds, 2 units, 3 looks at
             await pilot.press("f10")
         prompt = app.query_one(PromptPane)
@@ -72,9 +115,8 @@ async def app_session(
 
         def timed_render():  # noqa: ANN202 - wraps the widget's render
             out = original_render()
-            if prompt.text not in shown and prompt._completed_for == prompt.text:
-                if len(prompt.visible_completion()) == prompt.length:
-                    shown[prompt.text] = time.perf_counter()
+            if prompt.text not in shown and completion_shown(prompt):
+                shown[prompt.text] = time.perf_counter()
             return out
 
         prompt.render = timed_render  # type: ignore[method-assign]
@@ -103,6 +145,7 @@ async def app_session(
             if len(prompt.text) >= 20:
                 prompt.action_clear()
                 await asyncio.sleep(0.2)
+            training.append(float(app.state == "running"))
             sent = time.perf_counter()
             await pilot.press(ch)
             text = prompt.text
@@ -111,13 +154,13 @@ async def app_session(
                 await asyncio.sleep(0.002)
             latencies.append(shown.get(text, deadline) - received.get(text, sent))
             await asyncio.sleep(0.15)
-        trainer = app.playground._runs[1].trainer
+        trainer = app.playground._runs[app.playground.selected].trainer
         while app.state == "running" and trainer.epoch < epochs:
             await asyncio.sleep(0.1)
         # Epoch 1 pays warm-up, as in the headless figure.
         rates.extend(e.chars_per_sec for e in trainer.history[1:])
         await pilot.press("f7")
-    return {"rates": rates, "lateness": lateness, "latency": latencies}
+    return {"rates": rates, "lateness": lateness, "latency": latencies, "training": training}
 
 
 def first_frame_seconds(runs: int) -> list[float]:
@@ -173,6 +216,10 @@ def main() -> int:
     parser.add_argument("--launches", type=int, default=3)
     parser.add_argument("--views", action="store_true", help="with the views inside the model")
     parser.add_argument(
+        "--marked", action="store_true",
+        help=f"{MARKED} runs marked, the newest training: every marked run's completion",
+    )
+    parser.add_argument(
         "--view", choices=VIEWS, default=None,
         help="which view (implies --views; default: the first, the odds)",
     )
@@ -193,20 +240,27 @@ def main() -> int:
         sys.setswitchinterval(args.switch_interval)
     headless = headless_chars_per_sec(args.epochs // 2)
     view = args.view or (VIEWS[0] if args.views else None)
-    ui = asyncio.run(app_session(args.epochs, args.keys, VIEWS.index(view) + 1 if view else 0))
+    ui = asyncio.run(
+        app_session(args.epochs, args.keys, VIEWS.index(view) + 1 if view else 0, args.marked)
+    )
     headless_after = headless_chars_per_sec(args.epochs // 2)
     base = statistics.mean([headless, headless_after])
     attached = statistics.mean(ui["rates"])  # type: ignore[arg-type]
     lat = [x * 1000 for x in ui["latency"]]  # type: ignore[union-attr]
     late = [x * 1000 for x in ui["lateness"]]  # type: ignore[union-attr]
+    trained = int(sum(ui["training"]))  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory():
         frames = first_frame_seconds(args.launches)
     views = f", views inside the model open ({view})" if view else ""
+    what = "s of every marked run" if args.marked else ""
+    if args.marked:
+        views += f", {MARKED} runs marked (the newest training)"
     print(f"cpu cores: {os.cpu_count()}, torch threads 1, scratch on jaychou (10k chars){views}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(
-        f"keystroke -> 50-char completion rendered: p50 {pct(lat, 50):.1f} ms, "
-        f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms (n={len(lat)})"
+        f"keystroke -> 50-char completion{what} rendered: p50 {pct(lat, 50):.1f} ms, "
+        f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms (n={len(lat)}, "
+        f"{trained} of them sent while the run trained)"
     )
     print(
         f"20 Hz timer lateness: p50 {pct(late, 50):.1f} ms, p99 {pct(late, 99):.1f} ms, "
