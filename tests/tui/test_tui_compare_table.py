@@ -83,6 +83,7 @@ async def test_a_hidden_curve_is_marked_in_its_row() -> None:
         await wait_for(pilot, lambda: app.state == "finished", what="finished")
         table = app.query_one(RunsTable)
         table.focus()
+        await wait_for(pilot, lambda: app.focused is table, what="the table focused")
         await pilot.press("space")
         # The label is cut short so that the mark shows whatever its length.
         await wait_for(pilot, lambda: "▶ #1 scratch·ran… (hidden)" in screen_text(app),

@@ -59,7 +59,8 @@ async def test_invalid_values_refused_at_the_field():
         await pilot.press("f5")
         await wait_for(pilot, lambda: notified(app, "batch"), what="refusal")
         await wait_for(pilot, lambda: app.state == "idle", what="idle again")
-        assert app.focused is app.query_one("#batch_size", Input)
+        field = app.query_one("#batch_size", Input)
+        await wait_for(pilot, lambda: app.focused is field, what="the field at fault focused")
         assert app.query_one(CurvesPlot).runs == []
         assert app.playground.summaries() == []
 
