@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import Recorder
 
 from engine.data.corpus import JAYCHOU_ZIP, Corpus, corpus_dir_path, load_corpus
+from engine.playground import Playground
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Where the book's zip is looked for: CI's mirror in shared/ beside the clone, else where the app
@@ -93,3 +95,18 @@ def flow_every_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     otherwise skips it on epochs where it would take more than FLOW_SHARE of the time, which
     depends on the machine's speed)."""
     monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e12)
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    """Every report of the playground core a test drives, with waits on them."""
+    return Recorder()
+
+
+@pytest.fixture
+def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
+    """The real playground core, its saves in a per-test folder, closed after the test."""
+    p = Playground(rec, save_dir=tmp_path / "saves")
+    p.start()
+    yield p
+    p.close(timeout=5)

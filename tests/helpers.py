@@ -123,6 +123,8 @@ def notified(app: RnnplayApp, words: str) -> bool:
 # -- the playground core, without a UI -------------------------------------------------------
 # A run that trains in milliseconds on a small text file.
 TINY_RUN = dict(hidden=16, batch_size=4, num_steps=6, lr=1.0, device="cpu", pred_period=0)
+# ... that trains until it is stopped.
+FOREVER_RUN = dict(TINY_RUN, epochs=100000)
 
 
 class Recorder:

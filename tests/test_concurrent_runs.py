@@ -4,33 +4,15 @@ what trains beside a run. The real engine on a tiny corpus, without any UI."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import torch
-from helpers import TINY_RUN, Recorder
+from helpers import FOREVER_RUN, TINY_RUN, Recorder
 
 from engine.playground import Playground
 from engine.playground.events import Event, RunAdded, TargetChanged
 from engine.training.events import BatchEnd, EpochEnd, RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-FOREVER = dict(TINY_RUN, epochs=100000)
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
-    p = Playground(rec, save_dir=tmp_path / "saves")
-    p.start()
-    yield p
-    p.close(timeout=5)
 
 
 def _epochs(rec: Recorder, run_id: int, more_than: int) -> None:
@@ -42,9 +24,9 @@ def _last_epoch(rec: Recorder, run_id: int) -> int:
 
 
 def test_a_new_run_trains_beside_the_one_training(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(2, RunState.RUNNING)
     assert play.training_runs() == [1, 2] and play.selected == 2
     for run_id in (1, 2):  # both advance
@@ -53,9 +35,9 @@ def test_a_new_run_trains_beside_the_one_training(play, rec, tiny_corpus) -> Non
 
 
 def test_pause_stop_and_lr_act_on_the_selected_run_only(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(2, RunState.RUNNING)
     assert play.select(1) and play.pause()
     rec.status(1, RunState.PAUSED)
@@ -74,7 +56,7 @@ def test_pause_stop_and_lr_act_on_the_selected_run_only(play, rec, tiny_corpus) 
 
 
 def test_a_queued_run_starts_once_the_training_ones_end(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
@@ -93,9 +75,9 @@ def test_a_queued_run_starts_once_the_training_ones_end(play, rec, tiny_corpus) 
 
 
 def test_training_a_queued_run_on_starts_it_now(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)
-    play.new_run(str(tiny_corpus), 0, FOREVER, queue=True)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN, queue=True)
     rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
     assert play.select(2) and play.train_on() is None
     rec.status(2, RunState.RUNNING)
@@ -156,14 +138,14 @@ def test_the_cores_are_split_between_the_runs_that_train(tiny_corpus) -> None:
     rec = ThreadsSeen()
     play = Playground(rec, threads=2)
     try:
-        play.new_run(str(tiny_corpus), 0, FOREVER)
+        play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
         _epochs(rec, 1, 0)
         assert rec.threads[1][-1] == 2, "alone, a run has both threads"
-        play.new_run(str(tiny_corpus), 0, FOREVER)
+        play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
         _epochs(rec, 2, 0)
         _epochs(rec, 1, _last_epoch(rec, 1))
         assert rec.threads[2][-1] == 1 and rec.threads[1][-1] == 1, "two runs: one thread each"
-        play.new_run(str(tiny_corpus), 0, dict(FOREVER, threads=2))
+        play.new_run(str(tiny_corpus), 0, dict(FOREVER_RUN, threads=2))
         _epochs(rec, 3, 0)
         assert rec.threads[3][-1] == 2, "a run's own thread count is kept"
         assert play.stop(3) and play.stop(2)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from helpers import TINY_RUN, Recorder
@@ -24,23 +22,6 @@ from engine.playground.events import (
 from engine.training.events import BatchEnd, EpochEnd, RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-
-
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
-    p = Playground(rec, save_dir=tmp_path / "saves")
-    p.start()
-    yield p
-    p.close()
 
 
 def test_a_run_trains_to_the_end_and_reports_everything(play, rec, tiny_corpus) -> None:

@@ -3,7 +3,6 @@ its own weights, on the core's prompt thread (engine.playground, no UI)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,19 +15,6 @@ from engine.playground.events import Completion
 from engine.training.events import RunState
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
-    p = Playground(rec, save_dir=tmp_path / "saves")
-    p.start()
-    yield p
-    p.close()
 
 
 def _two_finished_runs(play: Playground, rec: Recorder, tiny_corpus: Path) -> None:

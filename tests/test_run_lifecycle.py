@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import TINY_RUN, Recorder
+from helpers import FOREVER_RUN, TINY_RUN, Recorder
 
 from engine.playground import Action, Playground, UnsavedPolicy, allowed
 from engine.playground.events import EpochEnd, RunAdded, RunRefused, RunRemoved, Saved
@@ -19,21 +18,6 @@ from engine.training.events import RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-FOREVER = dict(TINY_RUN, epochs=100000)
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def play(rec: Recorder, tmp_path: Path) -> Iterator[Playground]:
-    p = Playground(rec, save_dir=tmp_path / "saves")
-    p.start()
-    yield p
-    p.close(timeout=5)
-
 
 def _finished(play: Playground, rec: Recorder, corpus: Path, run_id: int, **settings) -> None:
     play.new_run(str(corpus), 0, dict(TINY_RUN, epochs=2, **settings))
@@ -41,7 +25,7 @@ def _finished(play: Playground, rec: Recorder, corpus: Path, run_id: int, **sett
 
 
 def _stopped(play: Playground, rec: Recorder, corpus: Path, run_id: int) -> None:
-    play.new_run(str(corpus), 0, FOREVER)
+    play.new_run(str(corpus), 0, FOREVER_RUN)
     rec.wait(lambda r, e: r == run_id and isinstance(e, EpochEnd))
     play.stop()
     rec.status(run_id, RunState.STOPPED)
@@ -57,7 +41,7 @@ def test_only_runs_done_for_good_are_cleared_and_no_active_run_is_removed() -> N
 
 
 def test_a_summary_says_what_its_run_allows(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)
     running = play.summary(1)
     assert running.allows(Action.STOP) and not running.allows(Action.REMOVE)
@@ -135,7 +119,7 @@ def test_a_failed_save_keeps_the_run_it_was_to_remove(rec, tiny_corpus, tmp_path
 
 
 def test_an_active_run_is_never_removed_whatever_the_policy(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)
     for policy in UnsavedPolicy:
         assert "stop it first" in play.remove(1, unsaved=policy)
@@ -172,7 +156,7 @@ def test_a_load_never_touches_the_training_run(play, rec, tiny_corpus, tmp_path)
     good = _saved_session(tmp_path, tiny_corpus, model="gru", lr=0.01)
     bad = tmp_path / "bad.rnnplay"
     bad.write_bytes(b"not a session at all")
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.wait(lambda r, e: r == 1 and isinstance(e, EpochEnd))
 
     play.load(bad)
@@ -201,7 +185,7 @@ def test_a_load_to_train_trains_when_nothing_else_does(play, rec, tiny_corpus, t
 
 # -- names ------------------------------------------------------------------------------------
 def test_a_session_file_name_never_states_a_wrong_epoch(play, rec, tiny_corpus) -> None:
-    play.new_run(str(tiny_corpus), 0, FOREVER)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.wait(lambda r, e: r == 1 and isinstance(e, EpochEnd))
     paths = []
     for _ in range(2):
