@@ -30,6 +30,8 @@ from textual.pilot import Pilot
 from engine import session as sess
 from engine.data import corpus as corpus_module
 from engine.data.corpus import Corpus
+from engine.generation.generate import Completer
+from engine.models.char_rnn import model_for
 from engine.playground.events import Event, RunState, StatusChanged
 from engine.training.build import build_trainer
 from engine.training.events import TrainerEvent
@@ -216,3 +218,13 @@ def time_machine_copy(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setitem(corpus_module.HOSTED, "timemachine", replace(book, sha1=sha1))
     monkeypatch.setenv("RNNPLAY_CORPUS_DIR", str(corpus_dir))
     return text
+
+
+def greedy(trainer: Trainer, text: str, n: int) -> str:
+    """The run's own greedy completion of `text`, from the weights its trainer last published:
+    what the prompt should show for it."""
+    cfg = trainer.config
+    completer = Completer(model_for(cfg, len(trainer.corpus.vocab)), trainer.corpus.vocab)
+    completer.load_weights(trainer.snapshots.latest()[1])
+    completer.set_text(text)
+    return completer.complete(n)

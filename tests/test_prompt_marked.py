@@ -6,10 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import TINY_RUN, Recorder
+from helpers import TINY_RUN, Recorder, greedy
 
-from engine.generation.generate import Completer
-from engine.models.char_rnn import build_model
 from engine.playground import Playground, UnsavedPolicy, Views
 from engine.playground.events import Completion
 from engine.training.events import RunState
@@ -22,19 +20,6 @@ def _two_finished_runs(play: Playground, rec: Recorder, tiny_corpus: Path) -> No
     for run_id, (hidden, epochs) in enumerate(((16, 3), (24, 6)), start=1):
         play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, hidden=hidden, epochs=epochs))
         rec.status(run_id, RunState.FINISHED)
-
-
-def _greedy(play: Playground, run_id: int, text: str, length: int) -> str:
-    """The run's own greedy completion, from its trainer's published weights."""
-    trainer = play._runs[run_id].trainer
-    cfg = trainer.config
-    completer = Completer(
-        build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers),
-        trainer.corpus.vocab,
-    )
-    completer.load_weights(trainer.snapshots.latest()[1])
-    completer.set_text(text)
-    return completer.complete(length)
 
 
 def _completion(rec: Recorder, run_id: int, text: str) -> Completion:
@@ -52,8 +37,8 @@ def test_every_marked_run_completes_each_keystroke_from_its_own_weights(play, re
     for text in ("the q", "the qu", "the qui"):
         play.complete(text, 20, views=Views())
         mine, other = _completion(rec, 2, text), _completion(rec, 1, text)
-        assert mine.completion == _greedy(play, 2, text, 20)
-        assert other.completion == _greedy(play, 1, text, 20)
+        assert mine.completion == greedy(play._runs[2].trainer, text, 20)
+        assert other.completion == greedy(play._runs[1].trainer, text, 20)
         assert mine.probs != other.probs, "each run its own weights"
         assert mine.inspection is not None and other.inspection is None, "views: selected only"
 

@@ -4,26 +4,10 @@ keystroke (real core, tiny corpus, Pilot)."""
 
 from __future__ import annotations
 
-from helpers import make_app, wait_for
+from helpers import greedy, make_app, wait_for
 from screen_text import screen_text
 from textual.color import Color
 from textual.widgets import Input
-
-from engine.generation.generate import Completer
-from engine.models.char_rnn import build_model
-
-
-def _greedy(app, run_id: int, text: str, n: int) -> str:
-    """The run's own greedy completion, from its trainer's published weights."""
-    trainer = app.playground._runs[run_id].trainer
-    cfg = trainer.config
-    completer = Completer(
-        build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers),
-        trainer.corpus.vocab,
-    )
-    completer.load_weights(trainer.snapshots.latest()[1])
-    completer.set_text(text)
-    return completer.complete(n)
 
 
 async def test_two_marked_runs_complete_the_prompt_on_lines_of_their_own():
@@ -51,7 +35,8 @@ async def test_two_marked_runs_complete_the_prompt_on_lines_of_their_own():
         prompt.focus()
         for text in ("分", "分开", "分开我"):
             await pilot.press(text[-1])
-            want = {run_id: _greedy(app, run_id, text, prompt.length) for run_id in (1, 2)}
+            trainers = {run_id: app.playground._runs[run_id].trainer for run_id in (1, 2)}
+            want = {run_id: greedy(t, text, prompt.length) for run_id, t in trainers.items()}
             assert want[1] != want[2] or len(set(want.values())) == 1
             await wait_for(
                 pilot,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 
-from helpers import TINY_TEXT, make_app, notified, wait_for
+from helpers import TINY_TEXT, greedy, make_app, notified, wait_for
 from screen_text import screen_text
 from textual import events
 from textual.widgets import Input
@@ -326,19 +326,7 @@ async def test_prompt_line_editing_in_the_middle_and_the_end():
         await wait_for(pilot, lambda: prompt._completed_for == "开 我", what="completion")
         completion = prompt.visible_completion()
         trainer = trainer_of(app)
-        assert completion and completion == _greedy(trainer, "开 我", prompt.length)
-
-
-def _greedy(trainer, text: str, n: int) -> str:
-    from engine.generation.generate import Completer
-    from engine.models.char_rnn import build_model
-
-    cfg = trainer.config
-    model = build_model(cfg.model, len(trainer.corpus.vocab), cfg.hidden, cfg.layers)
-    completer = Completer(model, trainer.corpus.vocab)
-    completer.load_weights(trainer.model.state_dict())
-    completer.set_text(text)
-    return completer.complete(n)
+        assert completion and completion == greedy(trainer, "开 我", prompt.length)
 
 
 async def test_decoding_switches_in_the_prompt_and_says_so():
@@ -386,7 +374,7 @@ async def test_the_prompt_follows_the_run_chosen_in_the_runs_table():
         await wait_for(
             pilot, lambda: app.main.last_completion.follows == 1, what="scratch completes"
         )
-        assert app.main.last_completion.completion == _greedy(trainer_of(app, 1), "分开", 50)
+        assert app.main.last_completion.completion == greedy(trainer_of(app, 1), "分开", 50)
         await pilot.pause(0.4)
         assert "▶ #1 scratch·random" in screen_text(app)
         # Space hides a curve, Delete removes a run that is not training (unsaved: once asked).
