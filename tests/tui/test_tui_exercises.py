@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import make_app, time_machine_copy, wait_for
 from screen_text import screen_text
+from textual.widgets import Input, Static
 
 from engine.config import CorpusConfig, TrainConfig, specs
 from tui.screens.help import help_text
@@ -60,3 +61,15 @@ async def test_f1_shows_the_exercises_and_the_form_trains_on_the_time_machine(
             what="a run on timemachine")
         run = app.playground.summaries()[-1]
         assert run.config.prefixes == ("time traveller", "traveller")
+
+
+async def test_the_focused_field_says_what_its_setting_means_and_costs():
+    # The exercises' settings are one word in the form; what "detach no" costs is in its help.
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("#detach", Input).focus()
+        help_line = app.query_one("#field-help", Static)
+        await wait_for(pilot, lambda: help_line.region.height > 0, what="the help shown")
+        assert "grow" in str(help_line.render())
+        app.query_one("#prompt").focus()
+        await wait_for(pilot, lambda: help_line.region.height == 0, what="the help hidden")

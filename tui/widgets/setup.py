@@ -19,6 +19,7 @@ then asked of every model.
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
@@ -46,6 +47,7 @@ TYPED = (
     *(spec for spec in FORM if not spec.options and spec.name != "device"),
 )
 LR, MODEL = spec_of(TrainConfig, "lr"), spec_of(TrainConfig, "model")
+_BY_NAME = {spec.name: spec for spec in FORM}
 
 
 class SettingValidator(Validator):
@@ -111,6 +113,10 @@ class SetupPane(VerticalScroll):
     SetupPane .row Input { width: 1fr; }
     SetupPane RadioSet { border: none; padding: 0; width: 1fr; height: auto; }
     SetupPane #devices-label { color: $text-muted; }
+    /* What the focused field means (its setting's help): shown only while a field has focus. */
+    SetupPane #field-help { dock: bottom; height: auto; max-height: 5; color: $text-muted;
+                            display: none; }
+    SetupPane:focus-within #field-help { display: block; }
     SetupPane .reason { color: $text-disabled; height: auto; }
     SetupPane #setup-error { color: $error; height: auto; }
     """
@@ -174,8 +180,17 @@ class SetupPane(VerticalScroll):
             if reason is not None:
                 yield Static(f"{name}: {reason}", classes="reason")
         yield Static("", id="setup-error")
+        yield Static("", id="field-help", markup=False)
 
     # -- behaviour ---------------------------------------------------------------------------
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # The label has room for a word; what the setting means (and costs: no detach, an
+        # embedding) is its help, the same line `rnnplay train --help` prints.
+        spec = _BY_NAME.get(event.widget.id or "")
+        if spec is not None:
+            help_line = f"{spec.setting.label}: {spec.setting.help}"
+            self.query_one("#field-help", Static).update(help_line)
+
     def show_back_key(self, shown: bool) -> None:
         """The narrow layout: the border says F4 goes back to the rest."""
         self._back = shown
