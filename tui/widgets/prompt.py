@@ -25,9 +25,8 @@ from engine.playground import Decoding, RunSummary
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
 from tui.widgets.prompt_line import prompt_line
+from tui.widgets.prompt_text import PromptText
 
-# A pasted book chapter would cost a model step per character on every weights reload.
-MAX_PROMPT_CHARS = 2000
 # How long the pane keeps a height its text no longer needs: until typing pauses.
 SHRINK_AFTER_S = 1.0
 
@@ -68,8 +67,7 @@ class PromptPane(Widget, can_focus=True):
         # hops (~17 ms) later.
         self.on_edit: Callable[[str, int, Decoding], None] | None = None
         self.settings = CompletionSettings()  # the decoding and the length; keys step them
-        self.text = ""
-        self.cursor = 0  # insertion point, 0..len(text)
+        self.edit = PromptText()
         self.follows = ""  # the run whose model completes, as its label
         self._completion = ""
         self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
@@ -123,62 +121,54 @@ class PromptPane(Widget, can_focus=True):
         self._changed()
 
     # -- editing ---------------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self.edit.text
+
+    @property
+    def cursor(self) -> int:
+        return self.edit.cursor
+
     def insert(self, chars: str) -> None:
-        """Insert at the cursor. The corpora keep no tabs, and a line break in the prompt would
-        read as a new prompt: both become spaces."""
-        chars = "".join(c for c in chars.replace("\r\n", " ") if c.isprintable() or c in "\t\r\n")
-        chars = chars.translate({ord("\t"): " ", ord("\r"): " ", ord("\n"): " "})
-        room = MAX_PROMPT_CHARS - len(self.text)
-        if len(chars) > room:
-            self.note = f"the prompt holds at most {MAX_PROMPT_CHARS} characters"
-            chars = chars[: max(0, room)]
-        if chars:
-            self.text = self.text[: self.cursor] + chars + self.text[self.cursor :]
-            self.cursor += len(chars)
-            self._changed()
+        """Insert at the cursor (see PromptText.inserted for what becomes of tabs and breaks)."""
+        edit, note = self.edit.inserted(chars)
+        if note:
+            self.note = note
+        self._apply(edit)
 
     def set_text(self, text: str) -> None:
         """Replace the whole prompt (a loaded session's text), cursor at the end."""
-        self.text, self.cursor = "", 0
-        self.insert(text)
-        if not self.text:
-            self._changed()
+        edit, note = PromptText().inserted(text)
+        if note:
+            self.note = note
+        self.edit = edit
+        self._changed()
 
     def action_backspace(self) -> None:
-        if self.cursor > 0:
-            self.text = self.text[: self.cursor - 1] + self.text[self.cursor :]
-            self.cursor -= 1
-            self._changed()
+        self._apply(self.edit.backspaced())
 
     def action_delete(self) -> None:
-        if self.cursor < len(self.text):
-            self.text = self.text[: self.cursor] + self.text[self.cursor + 1 :]
-            self._changed()
+        self._apply(self.edit.deleted())
 
     def action_delete_word(self) -> None:
-        """Delete the word before the cursor (and the spaces after it), as shells do."""
-        start = self.cursor
-        while start > 0 and self.text[start - 1] == " ":
-            start -= 1
-        while start > 0 and self.text[start - 1] != " ":
-            start -= 1
-        if start < self.cursor:
-            self.text = self.text[:start] + self.text[self.cursor :]
-            self.cursor = start
-            self._changed()
+        self._apply(self.edit.word_deleted())
 
     def action_clear(self) -> None:
-        if self.text:
-            self.text, self.cursor = "", 0
-            self._changed()
+        self._apply(PromptText())
 
     def action_cursor(self, step: int) -> None:
-        self.cursor = min(len(self.text), max(0, self.cursor + step))
-        self._repaint()
+        self._apply(self.edit.moved(step))
 
     def action_cursor_to(self, where: int) -> None:
-        self.cursor = len(self.text) if where < 0 else 0
-        self._repaint()
+        self._apply(self.edit.moved_to(where))
+
+    def _apply(self, edit: PromptText) -> None:
+        """A changed text asks for a completion; a moved cursor only repaints."""
+        before, self.edit = self.edit, edit
+        if edit.text != before.text:
+            self._changed()
+        elif edit.cursor != before.cursor:
+            self._repaint()
 
     def _changed(self) -> None:
         if self.on_edit is not None:
