@@ -44,17 +44,18 @@ def test_sigterm_and_sighup_stop_between_batches_and_save(sig, tmp_path: Path, j
 def test_a_second_ctrl_c_during_the_final_save_neither_tracebacks_nor_loses_it(
     tmp_path: Path, jaychou
 ) -> None:
-    # Tiny batches of a big model: a batch takes about a millisecond, a save (tens of MB,
-    # hashed and fsynced) far longer, so Ctrl-C pressed again and again lands in the save.
+    # Tiny batches of a big model: a batch takes a few milliseconds, a save (50 MB, hashed and
+    # fsynced) far longer, so Ctrl-C pressed again and again lands in the save (with 1536
+    # hidden units the save was quick enough on a quiet machine to end before the second one).
     # No held-out perplexity: at this model size it is 100+ ms at each epoch's end, and a
     # second Ctrl-C there would rightly abort before any save.
     path = tmp_path / "big.rnnplay"
-    proc = start_cli("train", "--max-chars", "2000", "--hidden", "1536", "--batch-size", "2",
+    proc = start_cli("train", "--max-chars", "600", "--hidden", "3072", "--batch-size", "2",
                      "--num-steps", "3", "--threads", "1", "--device", "cpu", "--epochs", "100000",
                      "--save", str(path), "--jsonl", "-", "--val-chars", "0")
     assert proc.stdout.readline().startswith('{"type": "epoch"')
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.05)  # the batch in progress ends: training stops, the save begins
+    time.sleep(0.02)  # the batch in progress ends: training stops, the save begins
     while proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         time.sleep(0.005)
