@@ -103,7 +103,10 @@ class RnnplayApp(App[int]):
         self.playground.start()
         self.set_interval(PLOT_REFRESH_S, self._refresh_views, name="views-refresh")
         prompt = self.main.prompt
-        prompt.focus()
+        # A run starts on its own thread at once, even before this: a refusal that already
+        # focused the setup field at fault keeps it (seen when F5 came before start-up ended).
+        if not self.main.setup.has_focus_within:
+            prompt.focus()
         if self.options.prompt:
             prompt.insert(self.options.prompt)
         if self.options.handle_signals:
