@@ -172,7 +172,7 @@ class MainScreen(Screen[None]):
         pane = self.inside
         if not self.has_class("-inside"):
             self.add_class("-inside")
-        elif pane.next_view() == VIEWS[0]:
+        elif pane.next_view() == VIEWS[0].name:
             self.remove_class("-inside")
         return self.wants_views
 

@@ -7,16 +7,31 @@ does no arithmetic of its own beyond choosing colours.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from engine.playground import RANKINGS, HiddenUnits, Inspection
+from engine.playground import RANKINGS, Inspection
 from engine.playground.events import EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
 
-VIEWS = ("odds", "units", "looks at", "gradient flow")
+
+@dataclass(frozen=True)
+class View:
+    """One view of the pane, in F10's order (VIEWS, at the end of this module). A view is
+    either computed by the core with every completion of the prompt (`per_prompt`: its name is
+    one of engine.inspect.inspection's views, asked for through Views.shown) or drawn from what
+    the followed run reports (its epochs). Adding a view: a draw method on InsidePane and a row
+    in VIEWS."""
+
+    name: str  # as the title and F10 name it
+    draw: Callable[[InsidePane, Lines], None]
+    keys: str = ""  # what keys do in it while the pane is focused, for the title
+    per_prompt: bool = True
 
 
 class InsidePane(Widget, can_focus=True):
@@ -37,7 +52,7 @@ class InsidePane(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = VIEWS[0]
+        self.view = VIEWS[0].name
         self.inspection: Inspection | None = None
         self.last: EpochEnd | None = None  # the followed run's last epoch
         self.flow: EpochEnd | None = None  # its last epoch that measured the gradient flow
@@ -50,14 +65,19 @@ class InsidePane(Widget, can_focus=True):
 
     # -- called by the screen ----------------------------------------------------------------
     def next_view(self) -> str:
-        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        names = [view.name for view in VIEWS]
+        self.view = names[(names.index(self.view) + 1) % len(names)]
         self._retitle()
         self.refresh(layout=True)
         return self.view
 
     @property
+    def shown(self) -> View:
+        return next(view for view in VIEWS if view.name == self.view)
+
+    @property
     def wants_inspection(self) -> bool:
-        return self.view != "gradient flow"
+        return self.shown.per_prompt
 
     def show_inspection(self, inspection: Inspection | None) -> None:
         self.inspection = inspection
@@ -71,7 +91,7 @@ class InsidePane(Widget, can_focus=True):
         self, last: EpochEnd | None, flow: EpochEnd | None, clip: float | None
     ) -> None:
         self.last, self.flow, self.clip = last, flow, clip
-        if self.view == "gradient flow":
+        if not self.shown.per_prompt:
             self._repaint()
 
     # -- keys while focused ------------------------------------------------------------------
@@ -97,13 +117,7 @@ class InsidePane(Widget, can_focus=True):
         self._retitle()
 
     def _retitle(self) -> None:
-        keys = {
-            "odds": "",
-            "units": " · Tab: ←/→ unit, r rank, s h/c (LSTM)",
-            "looks at": "",
-            "gradient flow": "",
-        }[self.view]
-        self.border_title = f"inside: {self.view} · F10 next view{keys}"
+        self.border_title = f"inside: {self.view} · F10 next view{self.shown.keys}"
 
     # -- drawing -----------------------------------------------------------------------------
     def _repaint(self) -> None:
@@ -131,31 +145,36 @@ class InsidePane(Widget, can_focus=True):
         return self._drawn[1]
 
     def _draw(self, lines: Lines) -> None:
-        if self.view == "gradient flow":
-            if self.flow is None or self.last is None:
-                lines.dim("gradient flow appears after the first epoch of the followed run")
-            else:
-                flow_lines(lines, self.flow, self.last, self.clip)
-            return
-        inspection = self.inspection
-        if inspection is None:
+        if self.shown.per_prompt and self.inspection is None:
             lines.dim("type in the prompt: the views follow what you type")
-        elif self.view == "units":
-            self._units(lines, inspection.hidden)
         else:
-            found = inspection.odds if self.view == "odds" else inspection.saliency
-            if found is None:
-                lines.dim("no known character yet: nothing to predict from")
-            elif self.view == "odds":
-                odds_lines(lines, found, self._room())
-            else:
-                looks_at_lines(lines, found)
+            self.shown.draw(self, lines)
+
+    # -- the views, each drawn from what the core reported -----------------------------------
+    def _odds(self, lines: Lines) -> None:
+        if self.inspection.odds is None:
+            lines.dim("no known character yet: nothing to predict from")
+        else:
+            odds_lines(lines, self.inspection.odds, self._room())
+
+    def _looks_at(self, lines: Lines) -> None:
+        if self.inspection.saliency is None:
+            lines.dim("no known character yet: nothing to predict from")
+        else:
+            looks_at_lines(lines, self.inspection.saliency)
+
+    def _flow(self, lines: Lines) -> None:
+        if self.flow is None or self.last is None:
+            lines.dim("gradient flow appears after the first epoch of the followed run")
+        else:
+            flow_lines(lines, self.flow, self.last, self.clip)
 
     def _room(self) -> int:
         """Lines of content the views fit their rows to: the pane's, a share of the screen."""
         return max(2, self.content_region.height)
 
-    def _units(self, lines: Lines, hidden: HiddenUnits | None) -> None:
+    def _units(self, lines: Lines) -> None:
+        hidden = self.inspection.hidden
         if hidden is None or not hidden.text:
             lines.dim("no text yet")
             return
@@ -168,3 +187,11 @@ class InsidePane(Widget, can_focus=True):
             "then the top units · blue -1 … red +1"
         )
         units_lines(lines, hidden, unit, header, self._room())
+
+
+VIEWS = (
+    View("odds", InsidePane._odds),
+    View("units", InsidePane._units, " · Tab: ←/→ unit, r rank, s h/c (LSTM)"),
+    View("looks at", InsidePane._looks_at),
+    View("gradient flow", InsidePane._flow, per_prompt=False),
+)
