@@ -100,13 +100,29 @@ def test_stale_temporaries_of_live_writers_are_kept(tmp_path: Path, trainer: Tra
     assert temporaries(tmp_path) == sorted([live.name, unrelated.name])
 
 
-def test_mode_is_0644_whatever_the_umask(tmp_path: Path, trainer: Trainer) -> None:
+def test_a_new_save_honours_the_umask_and_a_resave_keeps_the_mode(
+    tmp_path: Path, trainer: Trainer
+) -> None:
+    # A private session must not become world-readable when it is saved again (issue 23 #10).
     old = os.umask(0o077)
     try:
         path = save_session(tmp_path / "s.rnnplay", trainer)
     finally:
         os.umask(old)
-    assert path.stat().st_mode & 0o777 == 0o644
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o640)
+    save_session(path, trainer)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_name_at_the_filesystem_limit_saves(tmp_path: Path, trainer: Trainer) -> None:
+    # The temporary beside it used to add ~31 bytes: "File name too long" after training.
+    # 255 bytes; 254 bytes of two-byte characters, cut mid-character in the temporary's name
+    for name in ("s" * 247 + ".rnnplay", "é" * 123 + ".rnnplay"):
+        path = tmp_path / name
+        save_session(path, trainer)
+        assert load_session(path).state["step"] == trainer.step
+    assert temporaries(tmp_path) == []
 
 
 # ----------------------------------------------------------------------------- full disk

@@ -5,6 +5,9 @@ and the directory is fsynced. On any failure (ENOSPC and friends) the temporary 
 a failed save does not keep the space it took, and the OSError reaches the caller with the
 previous file untouched. Temporaries left by killed writers are removed on the next write to
 that directory. Shared by the session writer and the corpus download.
+
+A replaced file keeps its permissions (a private 0600 session stays private); a new one gets
+what the umask allows, as any file a program creates.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,23 +24,24 @@ from typing import BinaryIO
 
 # A temporary file whose writer is still alive is left alone unless it is older than this.
 STALE_TEMP_SECONDS = 3600
-FILE_MODE = 0o644
+# The longest file name most filesystems take (ext4, xfs, btrfs, tmpfs: 255 bytes).
+NAME_MAX = 255
 
 _TEMP_SUFFIX = ".tmp"
 _TEMP_RE = re.compile(r"^\..+\.rnnplay-(\d+)-[0-9a-f]+\.tmp$")
 
 
-def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Replace path with data so that a crash leaves either the old or the new file, whole.
 
     Raises OSError (ENOSPC and friends) with the previous file untouched.
     """
-    with atomic_output(path, mode) as out:
+    with atomic_output(path) as out:
         out.write(data)
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path, mode: int = FILE_MODE) -> Iterator[BinaryIO]:
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """A binary file to write path's new content into; it replaces path when the block ends.
 
     For writers that stream (a download). An exception in the block (a failed checksum, Ctrl-C)
@@ -45,14 +50,17 @@ def atomic_output(path: Path, mode: int = FILE_MODE) -> Iterator[BinaryIO]:
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(directory)
-    tmp = directory / f".{path.name}.rnnplay-{os.getpid()}-{secrets.token_hex(6)}{_TEMP_SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    keep = _mode_of(path)
+    tmp = directory / temp_name(path.name)
+    # A new file: 0666 as the umask filters it. A replaced one: private until its mode is set.
+    new_mode = 0o666 if keep is None else 0o600
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), new_mode)
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
-            if hasattr(os, "fchmod"):
-                os.fchmod(out.fileno(), mode)  # O_CREAT's mode is filtered by the umask
+            if keep is not None and hasattr(os, "fchmod"):
+                os.fchmod(out.fileno(), keep)
             os.fsync(out.fileno())  # the data must be on disk before the rename shows it
         os.replace(tmp, path)
     except BaseException:
@@ -60,6 +68,24 @@ def atomic_output(path: Path, mode: int = FILE_MODE) -> Iterator[BinaryIO]:
             os.unlink(tmp)
         raise
     _fsync_dir(directory)  # make the rename itself durable
+
+
+def temp_name(name: str) -> str:
+    """The temporary's name for a file named `name`, beside it: a dot file the folder's listings
+    skip, unique to this writer, never longer than NAME_MAX bytes. A long name is cut (its bytes,
+    so a character may be split: names are bytes to the filesystem), so a name near the limit,
+    which the filesystem takes, can still be saved."""
+    tail = f".rnnplay-{os.getpid()}-{secrets.token_hex(6)}{_TEMP_SUFFIX}"
+    room = NAME_MAX - 1 - len(tail)
+    return "." + os.fsdecode(os.fsencode(name)[:room]) + tail
+
+
+def _mode_of(path: Path) -> int | None:
+    """The permission bits of the file being replaced, None if there is none."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o777
+    except OSError:
+        return None
 
 
 def clean_stale_temps(directory: Path) -> list[Path]:
