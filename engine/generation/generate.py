@@ -45,6 +45,10 @@ class Completer:
         for ch in text[common:]:
             self.push(ch)
 
+    def state_after(self, n: int) -> State:
+        """The state after the text's first n characters (the zero state for n = 0)."""
+        return self._stack[n][0]
+
     def push(self, ch: str) -> None:
         state, logits = self._stack[-1]
         if ch in self.vocab:

@@ -16,6 +16,7 @@ from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY, Completer
 from engine.inspect.hidden_units import DEFAULT_HEATMAP_UNITS, HiddenUnits, hidden_units
 from engine.inspect.saliency import Saliency, saliency
+from engine.inspect.step import ModelSteps, prompt_steps
 
 DEFAULT_TOP_K = 10
 
@@ -44,6 +45,7 @@ class Inspection:
     completion: CompletionConfidence
     hidden: HiddenUnits | None  # over the prompt, then the completion (None: not asked for)
     saliency: Saliency | None  # of the likeliest next character; None like odds, or not asked
+    model: ModelSteps | None = None  # the model's shape and each prompt character's step
 
 
 def next_char_odds(completer: Completer, k: int = DEFAULT_TOP_K) -> NextCharOdds | None:
@@ -78,12 +80,13 @@ def inspect_prompt(
     state: str = "h",
     heatmap_units: int = DEFAULT_HEATMAP_UNITS,
     heatmap_ranking: str = "variance",
-    views: tuple[str, ...] = ("odds", "units", "looks at"),
+    views: tuple[str, ...] = ("odds", "units", "looks at"),  # and "model"
 ) -> Inspection:
     """All the views for the completer's current text (call completer.set_text first) with a
     completion of `length` characters under `decoding`. Runs on the thread that owns the
     completer. ValueError names a bad choice (k, layer, state, heatmap size or ranking)."""
     prompt = completer.text
+    steps = prompt_steps(completer) if "model" in views else None
     odds = next_char_odds(completer, k)
     completion = completion_confidence(completer, length, decoding)
     # Each view costs a pass over the text: only the ones asked for are computed.
@@ -101,4 +104,4 @@ def inspect_prompt(
         )
     if "looks at" in views:
         looks_at = saliency(completer.model, completer.vocab, prompt)
-    return Inspection(prompt, odds, completion, hidden, looks_at)
+    return Inspection(prompt, odds, completion, hidden, looks_at, steps)

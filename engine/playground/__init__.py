@@ -17,6 +17,7 @@ from engine.generation.prompt_follower import Views
 from engine.inspect.hidden_units import RANKINGS, HiddenUnits
 from engine.inspect.inspection import Inspection, NextCharOdds
 from engine.inspect.saliency import Saliency
+from engine.inspect.step import CharStep, ModelShape, ModelSteps, Vector
 from engine.playground.grid import MAX_RUNS, Grid, field_values
 from engine.playground.lifecycle import Action, UnsavedPolicy, allowed
 from engine.playground.playground import Playground
@@ -30,11 +31,14 @@ __all__ = [
     "MAX_RUNS",
     "RANKINGS",
     "Action",
+    "CharStep",
     "ClearPlan",
     "Grid",
     "Decoding",
     "HiddenUnits",
     "Inspection",
+    "ModelShape",
+    "ModelSteps",
     "NextCharOdds",
     "Playground",
     "Run",
@@ -43,6 +47,7 @@ __all__ = [
     "SaveJob",
     "SessionInfo",
     "UnsavedPolicy",
+    "Vector",
     "Views",
     "allowed",
     "available_devices",
