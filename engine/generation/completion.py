@@ -21,3 +21,6 @@ class Completion:
     follows: int | None = None  # the run whose weights it used
     probs: tuple[float, ...] = ()  # the model's probability of each completed character
     inspection: Inspection | None = None  # what the model holds and looks at, when asked for
+    # Seconds between the weights the prompt takes up, when replaying a long prompt under each
+    # new snapshot would cost training more (engine.generation.prompt_follower); 0: every one.
+    weights_every: float = 0.0

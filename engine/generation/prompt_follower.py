@@ -1,29 +1,46 @@
 """The prompt's completions, computed on a thread of their own from one run's published weights.
 
-The prompt model is a separate copy (engine.models.char_rnn.build_model) fed the snapshots a trainer
-publishes between batches, never the live training model. A keystroke only records the wanted
-text and wakes this thread, so typing never waits for a rollout, and training never waits for
-typing.
+The prompt model is a separate copy (engine.models.char_rnn.build_model) over the snapshots a
+trainer publishes between batches, never the live training model. A keystroke only records the
+wanted text and wakes this thread, so typing never waits for a rollout, and training never waits
+for typing.
+
+New weights mean replaying the whole prompt under them (the state after each character changes
+with every weight): a step per character, ~0.3 ms of Python and torch calls each for an LSTM, so
+0.6 s for a 2,000-character prompt, which every half second halved the speed of the run training
+beside it (both threads want the GIL between torch calls). The replay therefore runs into a
+second model over the new weights while the first keeps answering keystrokes, gives way to any
+keystroke between slices of a few characters, and takes at most REPLAY_SHARE of the time: after
+a replay that took s seconds the next one waits s / REPLAY_SHARE (a short prompt still follows
+every published snapshot). The Completion says how often the weights are taken up then.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+
+import torch
 
 from engine.data.corpus import Vocab
 from engine.generation.completion import Completion
 from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY, Completer
 from engine.inspect.inspection import inspect_prompt
-from engine.models.char_rnn import build_model
+from engine.models.char_rnn import CharRNN, build_model
 from engine.training.snapshots import SnapshotBox
 
 # How often to look for new weights. A reload replays the prompt text and re-rolls the
 # completion; doing that for every published snapshot would steal CPU from training.
 WEIGHTS_POLL_S = 0.5
+# The share of the time replays of the prompt under new weights may take (as the gradient-flow
+# probe's FLOW_SHARE); RNNPLAY_REPLAY_SHARE sets it for a benchmark's comparison.
+REPLAY_SHARE = float(os.environ.get("RNNPLAY_REPLAY_SHARE", "0.02"))
+# Characters replayed between two looks for a newer keystroke (~3 ms for an LSTM).
+REPLAY_SLICE = 8
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,12 @@ class _Followed:
     version: int = -1  # the weights snapshot the completer holds
     stale: bool = True  # what it last reported is not for the latest request or weights
     failed: bool = False  # retried on the next keystroke or change of runs, not in a loop
+    # Newer weights, the prompt being replayed under them while `completer` answers keystrokes.
+    next: Completer | None = None
+    next_version: int = -1
+    replayed_s: float = 0.0  # wall time of that replay's slices so far
+    due: float = 0.0  # monotonic time before which no new replay starts
+    every: float = 0.0  # seconds between the weights it takes up, when replays are rationed
 
 
 class PromptFollower:
@@ -129,18 +152,20 @@ class PromptFollower:
     def _loop(self) -> None:
         followed: list[_Followed] = []
         seen_request = seen_source = 0
-        next_poll = 0.0
+        replaying = False  # a replay under new weights waits for its next slice
+
+        def newer(r: int, s: int) -> bool:
+            return (
+                self._closing or self._poll_now or self._request_seq != r or self._source_seq != s
+            )
+
         while True:
             with self._cond:
-                wait = max(0.0, next_poll - time.monotonic()) if followed else 0.25
+                now = time.monotonic()
+                dues = [one.due - now for one in followed if one.completer and not one.failed]
+                wait = 0.0 if replaying else max(0.0, min(dues, default=0.25))
                 self._cond.wait_for(
-                    lambda r=seen_request, s=seen_source: (
-                        self._closing
-                        or self._poll_now
-                        or self._request_seq != r
-                        or self._source_seq != s
-                    ),
-                    timeout=min(wait, 0.25),
+                    lambda r=seen_request, s=seen_source: newer(r, s), timeout=min(wait, 0.25)
                 )
                 if self._closing:
                     return
@@ -150,29 +175,65 @@ class PromptFollower:
                     seen_request = self._request_seq
                     for one in followed:
                         one.stale, one.failed = True, False
-                if self._poll_now:
-                    self._poll_now, next_poll = False, 0.0
                 if self._source_seq != seen_source:
                     seen_source = self._source_seq
                     followed = _regroup(followed, self._sources)
-            if time.monotonic() >= next_poll:
-                next_poll = time.monotonic() + WEIGHTS_POLL_S
-                for one in followed:
-                    self._load_latest(one)
+                if self._poll_now:  # a run paused or ended: take its last weights now
+                    self._poll_now = False
+                    for one in followed:
+                        one.due = 0.0
+            # Keystrokes first, from the weights each completer holds; then new weights.
             for i, one in enumerate(followed):
                 if one.stale and not one.failed:
                     self._complete_one(one, text, length, decoding, views if i == 0 else None)
-                if self._request_seq != seen_request or self._source_seq != seen_source:
+                if newer(seen_request, seen_source):
                     break  # a newer keystroke: the first run's completion comes first again
+            else:
+                replaying = self._replay(
+                    followed, text, lambda r=seen_request, s=seen_source: newer(r, s)
+                )
 
-    def _load_latest(self, one: _Followed) -> None:
-        if one.completer is None or one.failed:
-            return
-        latest_version, weights = one.source.snapshots.latest()
-        if weights and latest_version != one.version:
-            one.version = latest_version
-            one.completer.load_weights(weights)
+    def _replay(self, followed: list[_Followed], text: str, newer: Callable[[], bool]) -> bool:
+        """Replay the prompt under a followed run's newer weights until it is done or `newer`
+        (a keystroke) interrupts; the completer that holds the prompt under them then answers.
+        Returns whether a replay was left unfinished."""
+        for one in followed:
+            if one.completer is None or one.failed:
+                continue
+            if one.next is None and not self._start_replay(one):
+                continue
+            started = time.perf_counter()
+            try:
+                done = _advance(one.next, text, newer)
+            except Exception:  # noqa: BLE001 - weights that do not fit: keep the ones held
+                one.next = None
+                continue
+            finally:
+                one.replayed_s += time.perf_counter() - started
+            if not done:
+                return True
+            one.completer, one.version, one.next = one.next, one.next_version, None
             one.stale = True
+            rationed = one.replayed_s / REPLAY_SHARE
+            one.every = rationed if rationed > WEIGHTS_POLL_S else 0.0
+            one.due = time.monotonic() + max(WEIGHTS_POLL_S, rationed) - one.replayed_s
+            return True  # its completion under the new weights comes next
+        return False
+
+    def _start_replay(self, one: _Followed) -> bool:
+        """Begin replaying under the run's latest weights if they are new and a replay is due."""
+        if time.monotonic() < one.due:
+            return False
+        version, weights = one.source.snapshots.latest()
+        one.due = time.monotonic() + WEIGHTS_POLL_S  # look again then
+        if not weights or version == one.version:
+            return False
+        try:
+            one.next = Completer(_model_over(one.source, weights), one.source.vocab)
+        except Exception:  # noqa: BLE001 - weights that do not fit: keep the ones held
+            return False
+        one.next_version, one.replayed_s = version, 0.0
+        return True
 
     def _complete_one(
         self, one: _Followed, text: str, length: int, decoding: Decoding, views: Views | None
@@ -180,14 +241,12 @@ class PromptFollower:
         source = one.source
         try:
             if one.completer is None:
-                model = build_model(
-                    source.kind, len(source.vocab), source.hidden, source.layers,
-                    nonlinearity=source.nonlinearity, embed_dim=source.embed_dim,
-                )
-                one.completer, one.version = Completer(model, source.vocab), -1
-                self._load_latest(one)
+                one.version, weights = source.snapshots.latest()
+                one.completer = Completer(_model_over(source, weights), source.vocab)
+                one.next = None
+                one.due = time.monotonic() + WEIGHTS_POLL_S
             completion = _complete(
-                one.completer, source, text, length, decoding, views, one.version
+                one.completer, source, text, length, decoding, views, one.version, one.every
             )
         except Exception as exc:  # noqa: BLE001 - shown in the prompt; typing goes on
             one.completer, one.failed = None, True
@@ -196,6 +255,35 @@ class PromptFollower:
             )
         one.stale = False
         self._report(completion)
+
+
+def _model_over(source: WeightsSource, weights: dict[str, torch.Tensor]) -> CharRNN:
+    """A model of the source's shape over these published weights, sharing them: a snapshot is
+    never changed once published (engine.training.snapshots), so neither the copy nor the
+    random first weights build_model would draw are needed."""
+    with torch.device("meta"):
+        model = build_model(
+            source.kind, len(source.vocab), source.hidden, source.layers,
+            nonlinearity=source.nonlinearity, embed_dim=source.embed_dim,
+        )
+    model.load_state_dict(weights, assign=True)
+    return model
+
+
+def _advance(completer: Completer, text: str, newer: Callable[[], bool]) -> bool:
+    """Move the completer to `text` REPLAY_SLICE characters at a time, stopping early when
+    `newer` says a keystroke waits; returns whether it holds `text` now."""
+    common = 0
+    for a, b in zip(completer.text, text, strict=False):
+        if a != b:
+            break
+        common += 1
+    for end in range(common, len(text), REPLAY_SLICE):
+        if newer():
+            return False
+        completer.set_text(text[: end + REPLAY_SLICE])
+    completer.set_text(text)  # nothing left to feed; drops what the new text lacks
+    return True
 
 
 def _regroup(followed: list[_Followed], sources: tuple[WeightsSource, ...]) -> list[_Followed]:
@@ -214,6 +302,7 @@ def _complete(
     decoding: Decoding,
     views: Views | None,
     version: int,
+    every: float,
 ) -> Completion:
     """The completion of `text` with each character's probability, and the views if asked."""
     completer.set_text(text)
@@ -231,5 +320,5 @@ def _complete(
         completion, probs = inspection.completion.text, list(inspection.completion.probs)
     unknown = tuple(dict.fromkeys(completer.unknown))
     return Completion(
-        text, completion, unknown, version, None, source.run_id, tuple(probs), inspection
+        text, completion, unknown, version, None, source.run_id, tuple(probs), inspection, every
     )

@@ -1,0 +1,126 @@
+"""A long prompt under new weights (issue 21): the prompt follower replays it into a second
+model while the first keeps answering, and no more often than its share of the time allows."""
+
+from __future__ import annotations
+
+import queue
+import time
+
+import pytest
+import torch
+
+from engine.data.corpus import Vocab
+from engine.generation import prompt_follower
+from engine.generation.completion import Completion
+from engine.generation.generate import Completer
+from engine.generation.prompt_follower import PromptFollower, WeightsSource
+from engine.models.char_rnn import build_model
+from engine.training.snapshots import SnapshotBox
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+VOCAB = Vocab(sorted(set("abcdefghijklmnopqrstuvwxyz .")))
+LONG = ("the quick brown fox jumps over the lazy dog. " * 12)[:500]
+
+
+class Weights:
+    """A model whose weights are published to a SnapshotBox, as a trainer's are."""
+
+    def __init__(self, kind: str) -> None:
+        torch.manual_seed(0)
+        self.model = build_model(kind, len(VOCAB), 12)
+        self.box = SnapshotBox(min_interval=0.0)
+        self.box.publish(self.model, force=True)
+        self.source = WeightsSource(1, self.box, kind, VOCAB, 12, 1)
+        self.published = dict([self.box.latest()])  # version -> weights
+
+    def change(self) -> int:
+        """New weights, published; returns their version."""
+        with torch.no_grad():
+            for p in self.model.parameters():
+                p.add_(torch.randn_like(p) * 0.3)
+        self.box.publish(self.model, force=True)
+        version, published = self.box.latest()
+        self.published[version] = published
+        return version
+
+    def greedy(self, text: str, n: int, version: int | None = None) -> str:
+        """A fresh completer's greedy completion under the weights of `version` (the latest)."""
+        completer = Completer(build_model(self.source.kind, len(VOCAB), 12), VOCAB)
+        completer.load_weights(self.published[version or max(self.published)])
+        completer.set_text(text)
+        return completer.complete(n)
+
+
+@pytest.fixture
+def reports():
+    got: queue.Queue[Completion] = queue.Queue()
+    follower = PromptFollower(got.put)
+    follower.start()
+    yield follower, got
+    follower.close(timeout=5)
+
+
+def _next(got: queue.Queue[Completion], want, timeout: float = 30) -> Completion:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while True:
+        completion = got.get(timeout=max(0.01, deadline - time.monotonic()))
+        assert completion.error is None, completion.error
+        if want(completion):
+            return completion
+
+
+@pytest.mark.parametrize("kind", ["scratch", "lstm"])
+def test_the_prompt_follows_new_weights_to_their_own_greedy_completion(reports, kind) -> None:
+    follower, got = reports
+    weights = Weights(kind)
+    follower.follow([weights.source])
+    follower.request(LONG, 20)
+    first = _next(got, lambda c: c.text == LONG)
+    assert first.completion == weights.greedy(LONG, 20)
+    version = weights.change()
+    shown = _next(got, lambda c: c.version == version)
+    assert shown.text == LONG and shown.completion == weights.greedy(LONG, 20)
+    assert shown.completion != first.completion, "the new weights complete otherwise"
+    # Typing on after the replay steps on from the replayed states.
+    follower.request(LONG + "th", 20)
+    typed = _next(got, lambda c: c.text == LONG + "th")
+    assert typed.completion == weights.greedy(LONG + "th", 20)
+
+
+def test_a_long_prompt_takes_up_new_weights_only_as_often_as_its_replay_share_allows(
+    reports, monkeypatch
+) -> None:
+    # A share so small that after one replay the next is not due within the test.
+    monkeypatch.setattr(prompt_follower, "REPLAY_SHARE", 1e-6)
+    follower, got = reports
+    weights = Weights("scratch")
+    follower.follow([weights.source])
+    follower.request(LONG, 10)
+    first = _next(got, lambda c: c.text == LONG)
+    assert first.weights_every == 0.0, "no replay yet: nothing rationed"
+    version = weights.change()
+    replayed = _next(got, lambda c: c.version == version)
+    assert replayed.weights_every > 3600, "says how rarely it will take weights up now"
+    skipped = weights.change()
+    time.sleep(3 * prompt_follower.WEIGHTS_POLL_S)  # polls that would have replayed it before
+    follower.request(LONG + "a", 10)
+    typed = _next(got, lambda c: c.text == LONG + "a")
+    assert typed.version == version, "the newer weights wait for the replay's turn"
+    assert typed.completion == weights.greedy(LONG + "a", 10, version)
+    assert all(c.version != skipped for c in list(got.queue))
+    # A run that pauses or ends gives its last weights at once, whatever the share.
+    follower.weights_changed()
+    last = _next(got, lambda c: c.version == skipped)
+    assert last.text == LONG + "a" and last.completion == weights.greedy(LONG + "a", 10)
+
+
+def test_a_short_prompt_follows_every_snapshot(reports) -> None:
+    follower, got = reports
+    weights = Weights("scratch")
+    follower.follow([weights.source])
+    follower.request("the qu", 10)
+    _next(got, lambda c: c.text == "the qu")
+    version = weights.change()
+    shown = _next(got, lambda c: c.version == version)
+    assert shown.weights_every == 0.0 and shown.completion == weights.greedy("the qu", 10)
