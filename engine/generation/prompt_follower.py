@@ -17,7 +17,6 @@ every published snapshot). The Completion says how often the weights are taken u
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,8 +36,8 @@ from engine.training.snapshots import SnapshotBox
 # completion; doing that for every published snapshot would steal CPU from training.
 WEIGHTS_POLL_S = 0.5
 # The share of the time replays of the prompt under new weights may take (as the gradient-flow
-# probe's FLOW_SHARE); RNNPLAY_REPLAY_SHARE sets it for a benchmark's comparison.
-REPLAY_SHARE = float(os.environ.get("RNNPLAY_REPLAY_SHARE", "0.02"))
+# probe's FLOW_SHARE); bench/prompt_cost.py measures what it costs training.
+REPLAY_SHARE = 0.02
 # Characters replayed between two looks for a newer keystroke (~3 ms for an LSTM).
 REPLAY_SLICE = 8
 
