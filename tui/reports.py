@@ -197,8 +197,12 @@ class Reports:
             screen.inside.show_inspection(event.inspection)
 
     def _devices_timed(self, run_id: int | None, event: DevicesTimed, mine: bool) -> None:
-        note = self.screen.note
-        note(f"{self.label(run_id)}, seconds per epoch by device:", style="bold")
-        for name, seconds, error in event.rows:
-            note(f"  {name}: " + (f"{seconds:.3g} s" if seconds is not None else error or "-"))
-        note(event.verdict, style="bold")
+        # One paragraph: at 80x24 the samples pane shows two rows, and a line per device
+        # scrolled all but the verdict out of sight.
+        rows = " · ".join(
+            f"{name}: " + (f"{seconds:.3g} s" if seconds is not None else error or "-")
+            for name, seconds, error in event.rows
+        )
+        self.screen.note(
+            f"{self.label(run_id)}, seconds per epoch by device: {rows}. {event.verdict}", style=""
+        )

@@ -15,11 +15,18 @@ class SamplesLog(RichLog):
         border: round $primary-darken-2;
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        /* Lines are wrapped to the width the pane has when they are written: a scrollbar
+           appearing later must not take a column from them, nor a narrower terminal make
+           them scroll sideways (at 80x24 that row was half the pane). */
+        scrollbar-gutter: stable;
+        overflow-x: hidden;
     }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=True, markup=False, max_lines=500)
+        # min_width 1: RichLog renders every line at least 78 cells wide by default, wider than
+        # the pane at 80 columns.
+        super().__init__(id=id, wrap=True, markup=False, max_lines=500, min_width=1)
         self.border_title = "samples"
 
     def show_period(self, epochs: int) -> None:
