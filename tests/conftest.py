@@ -91,10 +91,11 @@ def one_torch_thread() -> Iterator[None]:
 
 @pytest.fixture
 def flow_every_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The gradient-flow probe runs at every epoch's end whatever it costs (engine.training.probes
-    otherwise skips it on epochs where it would take more than FLOW_SHARE of the time, which
-    depends on the machine's speed)."""
+    """The gradient-flow and weights probes run at every epoch's end whatever they cost
+    (engine.training.probes otherwise skips them on epochs where they would take more than
+    FLOW_SHARE / WEIGHTS_SHARE of the time, which depends on the machine's speed)."""
     monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e12)
+    monkeypatch.setattr("engine.training.probes.WEIGHTS_SHARE", 1e12)
 
 
 @pytest.fixture

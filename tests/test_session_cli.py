@@ -41,15 +41,18 @@ def train(*args: str) -> list[dict]:
 
 
 def _untargeted(record: dict) -> dict:
-    # "epochs" is the target at the time; the gradient flow is measured on the epochs where it
-    # is cheap enough (engine.training.probes.FLOW_SHARE), which depends on timing: compared apart.
-    return {k: v for k, v in record.items() if k not in ("epochs", "grad_through_time")}
+    # "epochs" is the target at the time; the gradient flow and the weights are measured on the
+    # epochs where it is cheap enough (engine.training.probes.FLOW_SHARE, WEIGHTS_SHARE), which
+    # depends on timing: compared apart.
+    return {k: v for k, v in record.items()
+            if k not in ("epochs", "grad_through_time", "weights")}
 
 
 def _same_flows_where_both_measured(got: list[dict], want: list[dict]) -> None:
     for a, b in zip(got, want, strict=True):
-        if a.get("grad_through_time") and b.get("grad_through_time"):
-            assert a["grad_through_time"] == b["grad_through_time"], a["epoch"]
+        for key in ("grad_through_time", "weights"):
+            if a.get(key) and b.get(key):
+                assert a[key] == b[key], (key, a["epoch"])
     last = [r for r in want if r["type"] == "epoch"][-1]
     assert last["grad_through_time"]  # a run's last epoch always measures it
 

@@ -46,10 +46,11 @@ def jsonl_text(runs: Iterable[RunRecords]) -> str:
 
 
 def csv_text(runs: Iterable[RunRecords]) -> str:
-    """One row per run and epoch: the run's label, then EpochEnd's fields."""
+    """One row per run and epoch: the run's label, then EpochEnd's fields (the weights'
+    distributions are records of their own: the JSON lines hold them)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    columns = [f.name for f in fields(EpochEnd)]
+    columns = [f.name for f in fields(EpochEnd) if f.name != "weights"]
     writer.writerow(["run", *columns])
     for run in runs:
         for end in run.history:

@@ -23,7 +23,7 @@ import torch
 from engine.config import MODELS, ConfigError, CorpusConfig, TrainConfig
 from engine.data.corpus import Vocab
 from engine.session.types import CorpusRef
-from engine.training.events import EpochEnd, Sample
+from engine.training.events import EpochEnd, ParamStats, Sample
 from engine.training.trainer import make_optimizer
 
 MAX_COUNT = 2**53  # counters (epochs, steps, characters): exact in JSON, far beyond real runs
@@ -38,6 +38,9 @@ META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "t
 OPTIONAL_META_FIELDS = ("label",)
 MAX_LABEL = 200  # characters in a run's label
 MAX_STEPS = 100_000  # the num_steps setting's bound: values per epoch of the gradient flow
+MAX_PARAMS = 4 * 16 + 4  # an nn model's tensors: 4 per layer (16 at most), embedding, dense
+MAX_BINS = 4096  # values in a parameter's histogram (engine.inspect.weights.BINS: 32)
+MAX_DIMS = 4
 
 
 class SchemaError(ValueError):
@@ -281,6 +284,11 @@ def _records(value: Any, record: type, where: str, infinite: frozenset[str] | se
                 continue
             if hint in (float, float | None):
                 _real(v, here, infinite=name in infinite)
+            elif hint == tuple[ParamStats, ...]:
+                if not (isinstance(v, list | tuple) and len(v) <= MAX_PARAMS):
+                    raise SchemaError(f"{here} must be a list of at most {MAX_PARAMS} records")
+                for j, stats in enumerate(v):
+                    _param_stats(stats, f"{here}[{j}]")
             elif hint == tuple[float, ...]:
                 if not (isinstance(v, tuple | list) and len(v) <= MAX_STEPS):
                     raise SchemaError(f"{here} must be a list of at most {MAX_STEPS} numbers")
@@ -288,6 +296,24 @@ def _records(value: Any, record: type, where: str, infinite: frozenset[str] | se
                     _real(x, here, infinite=name in infinite)
             else:
                 checks[hint](v, here)
+
+
+def _param_stats(value: Any, where: str) -> None:
+    """One ParamStats as a plain dict (written since the weights over time)."""
+    p = _keys(value, tuple(f.name for f in fields(ParamStats)), where)
+    _text(p["name"], f"{where}.name", MAX_LABEL)
+    for name, limit in (("shape", MAX_DIMS), ("quantiles", 5), ("histogram", MAX_BINS)):
+        if not (isinstance(p[name], list | tuple) and len(p[name]) <= limit):
+            raise SchemaError(f"{where}.{name} must be a list of at most {limit} numbers")
+    for d in p["shape"]:
+        _int(d, f"{where}.shape")
+    for c in p["histogram"]:
+        _int(c, f"{where}.histogram")
+    for x in p["quantiles"]:
+        _real(x, f"{where}.quantiles")
+    _real(p["norm"], f"{where}.norm", low=0.0)
+    if p["update_ratio"] is not None:
+        _real(p["update_ratio"], f"{where}.update_ratio", low=0.0)
 
 
 def _cursor(value: Any, cfg: TrainConfig, corpus_chars: int) -> None:

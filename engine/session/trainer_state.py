@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from engine.training.controls import write_lr
-from engine.training.events import EpochEnd, Sample
+from engine.training.events import EpochEnd, ParamStats, Sample
 from engine.training.trainer import TORCH_RNG_LOCK, EpochCursor, Trainer
 
 
@@ -57,10 +57,7 @@ def restore_state(trainer: Trainer, d: dict[str, Any]) -> None:
     trainer.epoch, trainer.step = int(d["epoch"]), int(d["step"])
     trainer.target_epochs = int(d["config"]["epochs"])
     write_lr(trainer.optimizer, trainer.config.lr)  # resolved: old files may hold null
-    trainer.history = [
-        EpochEnd(**{**e, "grad_through_time": tuple(e.get("grad_through_time", ()))})
-        for e in d["history"]
-    ]
+    trainer.history = [_epoch_end(e) for e in d["history"]]
     trainer.samples = [Sample(**s) for s in d["samples"]]
     c = d["cursor"]
     trainer.cursor = None if c is None else _cursor(c, trainer.device)
@@ -76,6 +73,17 @@ def restore_state(trainer: Trainer, d: dict[str, Any]) -> None:
     if rng.get("cuda") is not None and trainer.device.type == "cuda":
         torch.cuda.set_rng_state_all(rng["cuda"])
     trainer.snapshots.publish(trainer.model, force=True)
+
+
+def _epoch_end(e: dict[str, Any]) -> EpochEnd:
+    """An EpochEnd from its asdict(); older sessions lack the later fields (their defaults)."""
+    weights = tuple(
+        ParamStats(**{**p, "shape": tuple(p["shape"]), "quantiles": tuple(p["quantiles"]),
+                      "histogram": tuple(p["histogram"])})
+        for p in e.get("weights", ())
+    )
+    return EpochEnd(**{**e, "grad_through_time": tuple(e.get("grad_through_time", ())),
+                       "weights": weights})
 
 
 def _cursor_state(c: EpochCursor) -> dict[str, Any]:

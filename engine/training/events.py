@@ -44,6 +44,23 @@ class BatchEnd:
 
 
 @dataclass(frozen=True)
+class ParamStats:
+    """One parameter's weights at an epoch's end (engine/inspect/weights.py): TensorBoard's
+    histogram and distribution of it, its size and how far the epoch moved it."""
+
+    name: str  # as the model names it: "W_xh", "rnn.weight_ih_l0", "dense.bias"
+    shape: tuple[int, ...]
+    # min, 25%, median, 75%, max of its values; the inner three read from the histogram's fine
+    # bins, so within (max - min) / FINE_BINS of torch.quantile's
+    quantiles: tuple[float, ...]
+    norm: float  # L2 norm of all its values
+    # |W_end - W_start| / |W_start| over the epoch's steps; None when the epoch was resumed
+    # part-way (its start was not seen) or W_start was all zeros
+    update_ratio: float | None
+    histogram: tuple[int, ...]  # counts in equal bins from min to max (engine.inspect.weights.BINS)
+
+
+@dataclass(frozen=True)
 class EpochEnd:
     epoch: int  # epochs completed, 1-based
     epochs: int  # the target epoch count at the time
@@ -60,6 +77,9 @@ class EpochEnd:
     grad_through_time: tuple[float, ...] = ()
     clipped_share: float | None = None  # share of the epoch's steps whose norm exceeded clip θ
     step: int = 0  # optimizer steps taken when the epoch ended
+    # every parameter's weights at the epoch's end, in the model's order; () on epochs where they
+    # were not measured (engine.training.probes.WEIGHTS_SHARE of the time at most)
+    weights: tuple[ParamStats, ...] = ()
 
 
 @dataclass(frozen=True)

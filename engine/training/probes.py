@@ -1,7 +1,7 @@
 """What the loop measures and shows besides training itself, called at fixed points of it (the
-shape of minGPT's trainer callbacks): the perplexity on held-out text and the gradient's flow
-through time at each epoch's end, and sample predictions every pred_period epochs or every
-pred_seconds of training.
+shape of minGPT's trainer callbacks): the perplexity on held-out text, the gradient's flow
+through time and the weights' distributions at each epoch's end, and sample predictions every
+pred_period epochs or every pred_seconds of training.
 
 A probe never draws a random number and never changes the weights, so a run is the same with
 or without it. It reads time from the trainer's clock (`Trainer.clock`), the one the loop times
@@ -19,6 +19,7 @@ import torch
 from engine.data.validation import perplexity
 from engine.generation.generate import predict
 from engine.inspect.grad_flow import grad_through_time
+from engine.inspect.weights import snapshot, weight_stats
 from engine.models.char_rnn import State
 from engine.training.events import Sample
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 # ~2% of an epoch and runs every epoch; on a GPU, where the epoch itself is a few dozen fused
 # kernels, it cost a third of every epoch (bench/RESULTS.md) and now runs about once a second.
 FLOW_SHARE = 0.02
+# The weights' distributions may take as much again (engine/inspect/weights.py: one pass over the
+# weights, ~1% of a book-sized epoch on the CPU; bench/weights_probe.py measures it).
+WEIGHTS_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class TrainedBatch:
 
 class Probe:
     """Does nothing at any point; a probe overrides the points it needs."""
+
+    def on_epoch_begin(self, trainer: Trainer) -> None:
+        """Before an epoch's first batch (not when a saved epoch resumes part-way)."""
 
     def on_batch_end(self, trainer: Trainer, batch: TrainedBatch) -> None:
         """After each step, once its BatchEnd is reported."""
@@ -96,6 +103,37 @@ class GradientFlow(Probe):
         self.cost = trainer.clock() - began
         self.unmeasured = 0.0
         return {"grad_through_time": flow}
+
+
+class WeightsOverTime(Probe):
+    """Every parameter's distribution, norm and update ratio at an epoch's end
+    (engine/inspect/weights.py), measured when it costs at most WEIGHTS_SHARE of the training
+    time since it last ran, and on the run's last epoch always; () otherwise. The copy of the
+    weights at each epoch's start (for the update ratio) is made every epoch: a memory copy of a
+    few MB, ~0.1 ms at the book's sizes, left out of the share (bench/weights_probe.py times
+    the whole probe)."""
+
+    def __init__(self) -> None:
+        self.start: list[torch.Tensor] | None = None  # the weights at the epoch's start
+        self.unmeasured = math.inf  # training seconds since the last measurement: due at first
+        self.cost = 0.0  # seconds the last measurement took
+
+    def on_epoch_begin(self, trainer: Trainer) -> None:
+        self.start = snapshot(trainer.model)
+
+    def on_batch_end(self, trainer: Trainer, batch: TrainedBatch) -> None:
+        self.unmeasured += batch.seconds
+
+    def on_epoch_end(self, trainer: Trainer) -> dict[str, Any]:
+        start, self.start = self.start, None
+        due = self.unmeasured * WEIGHTS_SHARE >= self.cost or trainer.epoch >= trainer.target_epochs
+        if not due:
+            return {"weights": ()}
+        began = trainer.clock()
+        weights = weight_stats(trainer.model, start)  # ends in a host sync: timed fully
+        self.cost = trainer.clock() - began
+        self.unmeasured = 0.0
+        return {"weights": weights}
 
 
 def predict_samples(trainer: Trainer) -> list[Sample]:

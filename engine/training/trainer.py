@@ -6,8 +6,9 @@ epoch. Everything a UI needs arrives as events through `on_event`. What is not t
 beside it:
 - controls.py: pause, resume, stop, set_lr, set_epochs and call_soon from any thread, carried
   out between batches on the trainer's thread, so the model is never touched mid-step;
-- probes.py: what is measured or shown besides training (held-out perplexity and gradient flow
-  at an epoch's end, sample predictions), called at fixed points of the loop;
+- probes.py: what is measured or shown besides training (held-out perplexity, gradient flow and
+  the weights' distributions at an epoch's end, sample predictions), called at fixed points of
+  the loop;
 - engine/session/trainer_state.py: the trainer's state to and from a session file.
 """
 
@@ -37,6 +38,7 @@ from engine.training.probes import (
     Probe,
     SamplePredictions,
     TrainedBatch,
+    WeightsOverTime,
     held_out_perplexity,
     predict_samples,
 )
@@ -108,7 +110,9 @@ class Trainer:
         self.samples: list[Sample] = []
         self.status = RunState.IDLE
         self.cursor: EpochCursor | None = None
-        self.probes: list[Probe] = [HeldOutPerplexity(), GradientFlow(), SamplePredictions()]
+        self.probes: list[Probe] = [
+            HeldOutPerplexity(), GradientFlow(), WeightsOverTime(), SamplePredictions(),
+        ]
         self.controls = Controls()
         self.snapshots = SnapshotBox()
         self.snapshots.publish(self.model, force=True)
@@ -216,6 +220,8 @@ class Trainer:
             part = self.epoch % -(-len(starts) // cap) if cfg.sampling == "consecutive" else 0
             starts = starts[part * cap : (part + 1) * cap]
         self.cursor = EpochCursor(starts=starts.to(self.device))
+        for probe in self.probes:
+            probe.on_epoch_begin(self)
         return self.cursor
 
     def _train_batch(self, cursor: EpochCursor) -> None:
