@@ -37,7 +37,12 @@ class CompletionSettings:
         return self._decode(temperature=_next(TEMPERATURES, self.decoding.temperature))
 
     def next_top_k(self) -> CompletionSettings:
-        return self._decode(top_k=int(_next(TOP_KS, self.decoding.top_k)))
+        """The next top-k. Top-k only cuts what sampling draws from: from greedy decoding it
+        samples at temperature 1 (the model's own odds), or the key would change nothing."""
+        top_k = int(_next(TOP_KS, self.decoding.top_k))
+        if self.decoding.temperature == 0:
+            return self._decode(temperature=1.0, top_k=top_k)
+        return self._decode(top_k=top_k)
 
     def rerolled(self) -> CompletionSettings:
         return self._decode(seed=(self.decoding.seed or 0) + 1)

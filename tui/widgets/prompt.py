@@ -103,7 +103,15 @@ class PromptPane(Widget, can_focus=True):
         self._settle(self.settings.next_temperature())
 
     def action_top_k(self) -> None:
+        was_greedy = self.decoding.greedy
         self._settle(self.settings.next_top_k())
+        if was_greedy and not self.decoding.greedy:
+            self.notify(
+                f"top-k applies when sampling: now sampling at temperature "
+                f"{self.decoding.temperature:g}, top-k {self.decoding.top_k} "
+                "(ctrl+t steps the temperature, back to greedy after 1.5)",
+                title="switched to sampling", markup=False,
+            )
 
     def action_reroll(self) -> None:
         if not self.decoding.greedy:  # greedy decoding has no seed to change
