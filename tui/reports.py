@@ -78,7 +78,7 @@ class Reports:
             self.screen.status.run_speed(run_id, self.label(run_id), event.chars_per_sec)
         if mine:
             self.screen.status.progress(
-                event.epoch, event.batch, event.batches, event.chars_per_sec
+                event.epoch, event.batch, event.batches, event.chars_per_sec, event.seconds
             )
 
     def _epoch_end(self, run_id: int | None, event: EpochEnd, mine: bool) -> None:

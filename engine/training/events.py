@@ -41,6 +41,7 @@ class BatchEnd:
     loss: float  # mean cross-entropy of this batch
     chars_per_sec: float  # throughput so far in this epoch
     step: int = 0  # optimizer steps taken so far, this batch's included
+    seconds: float = 0.0  # training time so far in this epoch: what chars_per_sec is over
 
 
 @dataclass(frozen=True)

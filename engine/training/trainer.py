@@ -260,7 +260,8 @@ class Trainer:
         cursor.seconds += seconds
         self.snapshots.publish(self.model)
         self.on_event(BatchEnd(self.epoch + 1, cursor.batch, len(cursor.starts), loss_value,
-                               cursor.tokens / max(cursor.seconds, 1e-9), step=self.step))
+                               cursor.tokens / max(cursor.seconds, 1e-9), step=self.step,
+                               seconds=cursor.seconds))
         trained = TrainedBatch(X, Y, start_state, seconds, last=cursor.batch == len(cursor.starts))
         for probe in self.probes:
             probe.on_batch_end(self, trained)

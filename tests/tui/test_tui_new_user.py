@@ -4,8 +4,10 @@ line's speed, and the prompt's settings in a session."""
 
 from __future__ import annotations
 
-from helpers import make_app, wait_for
+from helpers import make_app, notified, wait_for
+from textual.widgets import Markdown
 
+from tui.widgets.decoding_keys import CompletionSettings
 from tui.widgets.samples import SamplesLog
 
 
@@ -45,3 +47,38 @@ async def test_the_device_check_is_readable_in_the_samples_pane_at_80x24():
         shown = pane_text(samples)
         assert squeezed("CPU, 1 thread:") in shown and "seconds" in shown, shown
         assert not samples.show_horizontal_scrollbar
+
+
+def test_top_k_from_greedy_switches_to_sampling():
+    settings = CompletionSettings()
+    assert settings.decoding.greedy
+    sampled = settings.next_top_k()
+    assert not sampled.decoding.greedy, "ctrl+k in greedy mode changed nothing"
+    assert (sampled.decoding.temperature, sampled.decoding.top_k) == (1.0, 5)
+    assert sampled.next_top_k().decoding.temperature == 1.0, "sampling keeps its temperature"
+
+
+async def test_ctrl_k_in_greedy_mode_says_it_switched_to_sampling():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.main.prompt
+        await wait_for(pilot, lambda: prompt.has_focus, what="the prompt focused")
+        await pilot.press("ctrl+k")
+        assert "top-k 5" in prompt.border_title and "greedy" not in prompt.border_title
+        assert notified(app, "top-k applies when sampling")
+
+
+async def test_status_speeds_share_one_window_and_help_defines_them():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.main.status
+        status.set_state("running")
+        # 5 of 10 batches in 0.16 s at 1000 chars/s: 160 characters, the epoch 0.32 s at that pace.
+        status.progress(2, 5, 10, 1000.0, 0.16)
+        await pilot.pause()
+        numbers = str(status.query_one("#numbers").render())
+        assert "1.0k chars/s" in numbers and "0.32 s/epoch" in numbers, numbers
+        await pilot.press("f1")
+        await pilot.pause()
+        help_text = str(app.screen.query_one(Markdown).source)
+        assert "s/epoch is a whole epoch at that pace" in help_text

@@ -92,9 +92,11 @@ class StatusPane(Vertical):
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
         self.lr, self.optimizer = run.config.lr, run.config.optimizer_name
         self.perplexity = last.perplexity if last else None
-        self.seconds = last.seconds if last else 0.0
+        # One window for both speeds (help's "speed"): while it runs, the epoch in progress
+        # (progress() sets them), else the last finished epoch.
         if self.state != "running" or not self.chars_per_sec:
             self.chars_per_sec = last.chars_per_sec if last else 0.0
+            self.seconds = last.seconds if last else 0.0
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.epochs), progress=max(bar.progress, run.epoch))
         self._redraw()
@@ -108,11 +110,16 @@ class StatusPane(Vertical):
         self.state, self.reason = str(state), reason
         self._redraw()
 
-    def progress(self, epoch: int, batch: int, batches: int, chars_per_sec: float) -> None:
+    def progress(
+        self, epoch: int, batch: int, batches: int, chars_per_sec: float, seconds: float
+    ) -> None:
         """In-epoch progress (`epoch` is the one in progress, 1-based): the bar and the speed
-        move within an epoch; the epoch count moves with the summaries."""
+        move within an epoch; the epoch count moves with the summaries. `seconds` of training
+        so far in the epoch: s/epoch is the whole epoch at the pace of chars/s, so the two
+        never disagree (the last epoch's seconds beside this one's chars/s once did)."""
         self.query_one(ProgressBar).update(progress=(epoch - 1) + batch / max(1, batches))
         self.chars_per_sec = chars_per_sec
+        self.seconds = seconds * batches / max(1, batch)
         # A long epoch barely moves a bar spanning every epoch: say how far into it training is.
         self.into = f" · {batch / batches:.0%} into {epoch}" if batches >= LONG_EPOCH else ""
         self._redraw()
