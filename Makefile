@@ -10,7 +10,7 @@ TORCH ?= torch==2.13.0
 $(BIN)/rnnplay: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test,sweep]"
 	touch $(BIN)/rnnplay
 
 install: $(BIN)/rnnplay

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.playground import default_save_dir, list_sessions
+from engine.playground import default_save_dir, list_saves
 from tui.host import Host
 from tui.paths import shown_path
 from tui.screens.load import LoadScreen
@@ -47,7 +47,8 @@ class Sessions:
         self.app.push_screen(SaveAsScreen(suggested, Path(default_save_dir())), chosen)
 
     def load(self) -> None:
-        """ctrl+o: open a session beside the runs there are; nothing else changes."""
+        """ctrl+o: open a session (or a sweep folder's trials) beside the runs there are;
+        nothing else changes."""
         unsaved = [s.label for s in self.playground.summaries() if s.unsaved]
         warning = f"{', '.join(unsaved)} unsaved: loading keeps them" if unsaved else ""
 
@@ -57,7 +58,7 @@ class Sessions:
                 self.playground.load(path)
 
         self.app.push_screen(
-            LoadScreen(Path(default_save_dir()), list_sessions, warning), chosen
+            LoadScreen(Path(default_save_dir()), list_saves, warning), chosen
         )
 
     def export(self) -> None:

@@ -7,7 +7,8 @@ allows, and what removing does with unsaved training), registry.py (the runs, th
 the selection), grid.py (a setup grid: one run per combination of a field's values), runs.py (a
 run and its summary), reporter.py (a run's trainer records on their way out), joining.py (a
 built or loaded run joining: reporter, registry, RunAdded), worker.py (the trainer threads),
-loader.py (loads on threads of their own), saving.py (save jobs, autosave, export, file names),
+loader.py (loads on threads of their own; a sweep folder's trials best first), saving.py (save
+jobs, autosave, export, file names),
 prompt.py (which runs complete the prompt: the selected, then the marked), events.py (every
 record the core reports: the trainer's, re-exported, and the core's own).
 """
@@ -25,6 +26,7 @@ from engine.playground.registry import ClearPlan
 from engine.playground.runs import Run, RunSummary
 from engine.session import SessionInfo, default_save_dir, list_sessions
 from engine.session.save_job import SaveJob
+from engine.sweep.folder import list_saves
 from engine.training.device import available_devices
 
 __all__ = [
@@ -53,5 +55,6 @@ __all__ = [
     "available_devices",
     "default_save_dir",
     "field_values",
+    "list_saves",
     "list_sessions",
 ]

@@ -1,5 +1,6 @@
-"""Opening a session file as a new run, on a thread of its own: reading, checking and restoring
-take seconds for a big model, and neither the run that trains nor a UI waits for them. A load
+"""Opening a session file as a new run (or every trial of a sweep folder, best first), on a
+thread of its own: reading, checking and restoring take seconds for a big model, and neither the
+run that trains nor a UI waits for them. A load
 touches no other run; a refused one changes nothing and says why (RunRefused).
 """
 
@@ -15,6 +16,7 @@ from engine.playground.reporter import Report, RunReporter
 from engine.playground.runs import Run
 from engine.playground.worker import Adopt, TrainerWorker
 from engine.session import SessionError, load_session, restore_trainer
+from engine.sweep.folder import is_sweep, trial_paths
 from engine.training.events import RunState
 
 
@@ -45,6 +47,23 @@ class Loader:
         return thread
 
     def _load(self, path: str, train: bool, epochs: int | None) -> None:
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            self._load_file(path, train, epochs, select=True)
+            return
+        trials = trial_paths(folder) if is_sweep(folder) else []
+        if not trials:
+            self._report(None, RunRefused(f"{path} is a folder, not a session file or a sweep "
+                                          "folder with trial files (rnnplay sweep --out)"))
+            return
+        # A sweep's trials join best first, the best one selected (and the one trained on with
+        # `train`): the runs table lists them in the summary's order.
+        for rank, trial in enumerate(trials):
+            if self._closing.is_set():
+                return
+            self._load_file(str(trial), train and rank == 0, epochs, select=rank == 0)
+
+    def _load_file(self, path: str, train: bool, epochs: int | None, select: bool) -> None:
         reporter = self._new_reporter()
         try:
             session = load_session(path)
@@ -60,6 +79,6 @@ class Loader:
         ref = session.corpus
         run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
                   reporter=reporter)  # fmt: skip
-        self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), True)
+        self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), select)
         if train:
             self._worker.train_on(run.id, epochs)

@@ -57,7 +57,7 @@ class LoadScreen(ModalScreen[str | None]):
     ) -> None:
         super().__init__()
         self.save_dir = save_dir
-        self.lister = lister  # engine.session.list_sessions: reads headers only
+        self.lister = lister  # engine.playground.list_saves: headers and sweep summaries only
         self.warning = warning
         self.problems: dict[str, str] = {}  # path -> why it cannot be loaded
 
@@ -71,8 +71,9 @@ class LoadScreen(ModalScreen[str | None]):
             table.add_columns(*HEADERS)
             yield table
             yield Static("reading the save folder...", id="load-empty", markup=False)
-            yield Label("or a file anywhere:", classes="hint")
-            yield Input(placeholder="path to a .rnnplay file, Enter loads", id="load-path")
+            yield Label("or a file (or sweep folder) anywhere:", classes="hint")
+            yield Input(placeholder="path to a .rnnplay file or a sweep folder, Enter loads",
+                        id="load-path")
 
     def on_mount(self) -> None:
         self.query_one("#load-warning", Static).display = bool(self.warning)

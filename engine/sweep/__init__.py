@@ -1,0 +1,10 @@
+"""Sweeps: many runs of the same Trainer on Ray Tune, ranked by held-out perplexity.
+
+One idea per module: space.py (the settings swept: lists in the app's grid syntax and
+distributions, checked by their declarations), trainable.py (one trial: the Trainer, a session
+file per epoch as its checkpoint), tuning.py (the Tuner: scheduler, resources, cluster, restore,
+progress lines), summary.py (the rows, CSV and JSON lines, best first), table.py (the results
+table printed at the end), folder.py (the sweep folder's layout, and its trials best first for
+the app). Only trainable.py and tuning.py import Ray (an optional extra: pip install -e
+'.[sweep]'); the app opens sweep folders without it.
+"""

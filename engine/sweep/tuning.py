@@ -1,0 +1,301 @@
+"""Running a sweep on Ray Tune: the search space, the scheduler, the resources of each trial,
+a cluster or a local Ray, a restore after Ctrl-C; then each trial's session file copied out of
+Tune's storage into the sweep folder, and the summary written.
+
+Ray does the scheduling, the early stopping (ASHA), the placement of trials on the cluster's
+nodes and the fault tolerance; rnnplay brings the trainable (engine/sweep/trainable.py) and what
+is kept from each trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Before Ray Tune is imported: its own console output (a configuration box, tables) would mix
+# with the sweep's lines (Progress below); and snapshotting the experiment at every checkpoint is
+# what keeps one session file per trial (num_to_keep=1), so Tune's warning about it is noise.
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+
+import ray  # noqa: E402
+from ray import tune  # noqa: E402
+from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler  # noqa: E402
+
+from engine.data.atomic_write import atomic_write
+from engine.data.corpus import Corpus
+from engine.sweep.folder import TUNE_NAME, trial_file
+from engine.sweep.space import METRIC, Space, plain_settings
+from engine.sweep.summary import (
+    DIVERGED,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    STOPPED_EARLY,
+    TrialRow,
+    write_summary,
+)
+from engine.sweep.trainable import SESSION_FILE, train_trial
+from engine.training.events import RunState
+
+SCHEDULERS = ("none", "asha")
+CONNECT_TIMEOUT_S = 5.0  # an --address that does not answer in this long is unreachable
+PROGRESS_EVERY_S = 30.0  # a line on how the sweep stands, at most this often
+
+
+class SweepError(Exception):
+    """A sweep that cannot start (an unreachable cluster, a resume of something else); one line."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where and how wide each trial runs."""
+
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    max_concurrent: int = 0  # 0: as many as the cluster's resources hold
+    address: str | None = None  # an existing Ray cluster; None: a local Ray for this sweep
+
+
+@dataclass(frozen=True)
+class Schedule:
+    epochs: int
+    scheduler: str = "none"  # "none" (every trial to its last epoch) or "asha"
+    grace_period: int = 1  # ASHA: epochs every trial runs before it may be stopped
+    reduction_factor: int = 3  # ASHA: 1 in this many trials goes on at each rung
+
+
+def trial_name(trial: Any) -> str:
+    """"trial-03": Tune's own index of the trial (the tail of its id), so names stay the same
+    when a sweep is restored."""
+    return f"trial-{int(str(trial.trial_id).rsplit('_', 1)[-1]):02d}"
+
+
+def param_space(space: Space, schedule: Schedule, resources: Resources) -> dict[str, Any]:
+    """Tune's search space: lists as grid searches, distributions as Tune's samplers, and the
+    fixed settings (the epoch count, torch threads to match the trial's cores)."""
+    out: dict[str, Any] = dict(space.fixed)
+    out["epochs"] = schedule.epochs
+    out.setdefault("threads", max(1, math.floor(resources.cpus_per_trial)))
+    for name, values in space.lists.items():
+        out[name] = tune.grid_search(list(values))
+    for name, d in space.drawn.items():
+        if d.integer:  # Tune's integer samplers leave out their upper end
+            sampler = tune.lograndint if d.kind == "log" else tune.randint
+            out[name] = sampler(int(d.low), int(d.high) + 1)
+        else:
+            out[name] = (tune.loguniform if d.kind == "log" else tune.uniform)(d.low, d.high)
+    return out
+
+
+def scheduler_for(schedule: Schedule) -> TrialScheduler:
+    if schedule.scheduler == "asha":
+        # Rungs at grace_period, grace_period * rf, ...: a trial whose held-out perplexity at a
+        # rung is not in the best 1/rf of those that reached it stops there.
+        return ASHAScheduler(time_attr="epoch", max_t=schedule.epochs,
+                             grace_period=schedule.grace_period,
+                             reduction_factor=schedule.reduction_factor)
+    return FIFOScheduler()
+
+
+def check_address(address: str) -> None:
+    """SweepError unless something answers at host:port (Ray's own wait is a minute or more)."""
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), CONNECT_TIMEOUT_S):
+            return
+    except ValueError:
+        raise SweepError(f"--address {address!r} is not host:port (the head's GCS address, "
+                         "as `ray start --head` prints it)") from None
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise SweepError(f"cannot reach a Ray cluster at {address} ({reason}): start one with "
+                         "`ray start --head`, or leave --address out for a local Ray") from None
+
+
+class Progress(tune.Callback):
+    """Plain lines, readable over SSH and in a log: each trial's start and end, and every
+    PROGRESS_EVERY_S how many trials stand where and the best so far."""
+
+    def __init__(self, space: Space, epochs: int) -> None:
+        # Tune pickles its callbacks with the experiment, so this holds plain data only and
+        # writes to whatever stdout is at the time.
+        self.space, self.epochs = space, epochs
+        self.latest: dict[str, dict[str, Any]] = {}
+        self.started = time.monotonic()
+        self.last_line = self.started
+
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        say(f"{trial_name(trial)} started: {self.space.label(trial.config)}")
+
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
+                        **info: Any) -> None:
+        self.latest[trial_name(trial)] = result
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        result = self.latest.get(trial_name(trial), {})
+        epoch = result.get("epoch", 0)
+        how = ended_as(result, self.epochs, "TERMINATED")
+        say(f"{trial_name(trial)} {how} at epoch {epoch}/{self.epochs}: best val "
+                 f"perplexity {_ppl(result.get('best_' + METRIC))} "
+                 f"({self.space.label(trial.config)})")
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        say(f"{trial_name(trial)} failed ({self.space.label(trial.config)}): "
+                 f"{_one_line(trial.get_error())}; the other trials go on")
+
+    def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
+        now = time.monotonic()
+        if now - self.last_line < PROGRESS_EVERY_S:
+            return
+        self.last_line = now
+        counts: dict[str, int] = {}
+        for trial in trials:
+            counts[trial.status.lower()] = counts.get(trial.status.lower(), 0) + 1
+        states = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        best = min(self.latest.items(), default=None,
+                   key=lambda item: item[1].get("best_" + METRIC, math.inf))
+        best_text = (f"; best so far {best[0]} at {_ppl(best[1].get('best_' + METRIC))}"
+                     if best else "")
+        say(f"[{_clock(now - self.started)}] {len(trials)} trials: {states}{best_text}")
+
+
+def say(line: str) -> None:
+    """A progress line on stdout, for as long as there is one (SSH may drop it)."""
+    try:
+        print(line, flush=True)
+    except OSError:
+        pass
+
+
+def ended_as(metrics: dict[str, Any], epochs: int, status: str) -> str:
+    """How a trial ended, from its last report and Tune's status for it."""
+    if metrics.get("status") == RunState.DIVERGED:
+        return DIVERGED
+    if status == "ERROR":
+        return FAILED
+    if metrics.get("epoch", 0) >= epochs:
+        return FINISHED
+    return STOPPED_EARLY if status == "TERMINATED" else INTERRUPTED
+
+
+def _ppl(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, float | int) and math.isfinite(value) else "-"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+def _one_line(error: Any) -> str:
+    lines = [line for line in str(error or "unknown error").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "unknown error"
+
+
+class Sweep:
+    """One sweep into `out`: run() a new one, or resume() the one `out` holds."""
+
+    def __init__(self, out: Path, space: Space, schedule: Schedule, resources: Resources,
+                 corpus: Corpus, experiment: str) -> None:
+        self.out, self.space, self.schedule, self.resources = out, space, schedule, resources
+        self.corpus, self.experiment = corpus, experiment
+
+    def _trainable(self) -> Any:
+        trainable = tune.with_parameters(train_trial, corpus=self.corpus)
+        return tune.with_resources(trainable, {"cpu": self.resources.cpus_per_trial,
+                                               "gpu": self.resources.gpus_per_trial})
+
+    def run(self) -> tuple[list[TrialRow], bool]:
+        """Run every trial; the rows best first, and whether every trial was run to its end
+        (False after Ctrl-C)."""
+        storage, name = self.experiment.rsplit("/", 1)
+        tuner = tune.Tuner(
+            self._trainable(),
+            param_space=param_space(self.space, self.schedule, self.resources),
+            tune_config=tune.TuneConfig(
+                metric=METRIC, mode="min", scheduler=scheduler_for(self.schedule),
+                num_samples=self.space.samples,
+                max_concurrent_trials=self.resources.max_concurrent or None,
+                reuse_actors=True, trial_name_creator=trial_name,
+                trial_dirname_creator=trial_name,
+            ),
+            run_config=tune.RunConfig(
+                name=name, storage_path=storage, verbose=0,
+                callbacks=[Progress(self.space, self.schedule.epochs)],
+                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            ),
+        )
+        return self._collect(tuner.fit())
+
+    def resume(self) -> tuple[list[TrialRow], bool]:
+        """Carry on the interrupted sweep (Tune's restore): finished trials are kept as they
+        are, unfinished ones go on from their latest session file."""
+        if not tune.Tuner.can_restore(self.experiment):
+            raise SweepError(f"{self.experiment} holds no Tune experiment to resume")
+        tuner = tune.Tuner.restore(self.experiment, self._trainable(), resume_unfinished=True)
+        return self._collect(tuner.fit())
+
+    def _collect(self, results: tune.ResultGrid) -> tuple[list[TrialRow], bool]:
+        # ResultGrid has no public per-trial status, and only it tells an early stop (Tune
+        # ended the trial) from an interruption (Tune will resume it).
+        trials = {str(t.path): t for t in results._experiment_analysis.trials}
+        rows = []
+        for result in results:
+            trial = trials.get(str(result.path))
+            rows.append(self._row(result, trial))
+        ranked = write_summary(self.out, rows)
+        complete = all(row.ended != INTERRUPTED for row in ranked)
+        return ranked, complete
+
+    def _row(self, result: tune.Result, trial: Any) -> TrialRow:
+        name = Path(str(result.path)).name
+        metrics = result.metrics or {}
+        config = dict(result.config or {})
+        status = trial.status if trial is not None else "ERROR"
+        file = ""
+        if result.checkpoint is not None:
+            with result.checkpoint.as_directory() as folder:
+                data = (Path(folder) / SESSION_FILE).read_bytes()
+            path = trial_file(self.out, name)
+            atomic_write(path, data)
+            file = path.name
+        best = metrics.get("best_" + METRIC)
+        ended = ended_as(metrics, self.schedule.epochs, status)
+        error = _one_line(result.error) if result.error is not None and ended == FAILED else ""
+        settings = {k: list(v) if isinstance(v, tuple) else v
+                    for k, v in plain_settings(config).items()}
+        return TrialRow(
+            name=name, label=self.space.label(config), settings=settings,
+            best_val_perplexity=best if isinstance(best, float) and math.isfinite(best) else None,
+            epochs=int(metrics.get("epoch", 0)), ended=ended, error=error, file=file,
+            node=str(metrics.get("node", "")),
+        )
+
+
+def start_ray(address: str | None) -> bool:
+    """Connect to the cluster at `address`, or start a local Ray; False when Ray was already
+    running in this process (a caller's, left as it is)."""
+    if ray.is_initialized():
+        return False
+    if address:
+        check_address(address)
+    ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING,
+             log_to_driver=False, configure_logging=True)
+    return True
+
+
+def experiment_path(out: Path, storage: str | None) -> str:
+    """Where Tune keeps the experiment: tune/ inside the sweep folder, or the sweep folder's
+    name under --storage (a folder every node sees, or a cloud URI, on a cluster)."""
+    if storage is None:
+        return f"{out.resolve()}/{TUNE_NAME}"
+    return f"{storage.rstrip('/')}/{out.name}"

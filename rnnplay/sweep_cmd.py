@@ -1,0 +1,180 @@
+"""Train many runs on Ray Tune, on this machine's cores or a Ray cluster, and rank them by
+held-out perplexity. A setting may be a list (--lr 0.3,1,3,10 --hidden 128,256) or a
+distribution (--lr log:1e-3..1e2 with --samples N); every trial is the trainer `rnnplay train`
+runs and leaves its session file in the sweep folder, with a summary (summary.csv,
+summary.jsonl) best first. Ctrl-C stops cleanly; --resume DIR carries the sweep on. The app
+opens the folder (rnnplay --load DIR): every trial as a run. Needs Ray Tune:
+pip install -e '.[sweep]'."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
+from engine.data.corpus import CorpusError, load_corpus
+from engine.data.download import stderr_progress
+from engine.session import default_save_dir
+from engine.sweep.folder import is_sweep, read_plan, write_plan
+from engine.sweep.space import KINDS, build_space, may_vary
+from engine.sweep.table import results_table
+from rnnplay.headless import Output, say
+
+INSTALL = "pip install -e '.[sweep]' (or pip install 'ray[tune]')"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Every setting is taken as text and read by engine/sweep/space.py with its declaration, so
+    # a list given for a setting that cannot vary is refused by name, not as a bad number.
+    notes = {"epochs": "every trial trains to this epoch (ASHA may stop it sooner)",
+             "threads": "default: the trial's CPUs"}
+    for spec in (*specs(CorpusConfig), *specs(TrainConfig)):
+        default = ("" if spec.default is None or spec.kind is tuple
+                   else f", default {spec.text(spec.default)}")
+        how = ""
+        if may_vary(spec):
+            number = spec.kind in (int, float)
+            how = "; a list a,b,c" + (f" or {'/'.join(k + ':A..B' for k in KINDS)}"
+                                      if number else "")
+        note = f"; {notes[spec.name]}" if spec.name in notes else ""
+        parser.add_argument(spec.flag, dest=spec.name, default=argparse.SUPPRESS,
+                            metavar="VALUES" if how else spec.name.upper(),
+                            help=f"{spec.setting.help}{default}{how}{note}".replace("%", "%%"))
+    add = parser.add_argument
+    add("--samples", type=int, default=1, metavar="N",
+        help="trials drawn for each combination of the lists (with a distribution), default 1")
+    add("--scheduler", choices=("none", "asha"), default="none",
+        help="none: every trial to its last epoch; asha: stop trials whose held-out "
+        "perplexity lags (Async Successive Halving)")
+    add("--grace-period", type=int, default=1, metavar="N",
+        help="asha: epochs every trial runs before it may be stopped, default 1")
+    add("--reduction-factor", type=int, default=3, metavar="N",
+        help="asha: 1 in N trials goes on at each rung, default 3")
+    add("--max-concurrent", type=int, default=0, metavar="N",
+        help="trials at once (default: as many as the CPUs/GPUs hold)")
+    add("--cpus-per-trial", type=float, default=1.0, metavar="X", help="default 1")
+    add("--gpus-per-trial", type=float, default=0.0, metavar="X",
+        help="default 0; 0.25 puts four trials on a GPU")
+    add("--address", metavar="HOST:PORT",
+        help="run on an existing Ray cluster (`ray start --head` prints its address); "
+        "default: a local Ray for this sweep")
+    add("--storage", metavar="PATH_OR_URI",
+        help="Tune's storage path: on a cluster of several machines a folder every node sees "
+        "(NFS) or a cloud URI (s3://...); default: tune/ inside --out")
+    add("--out", metavar="DIR",
+        help="the sweep folder (default: saves/sweep-<corpus>-<time>/)")
+    add("--resume", metavar="DIR",
+        help="carry on the interrupted sweep in DIR with its own settings (finished trials are "
+        "kept); only --address and --max-concurrent may differ")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from engine.sweep import tuning
+    except ImportError as err:
+        say(f"rnnplay sweep: Ray Tune is not installed ({err.name} is missing): {INSTALL}")
+        return 2
+    try:
+        out, plan = _plan(args)
+        space = build_space(plan["texts"], plan["corpus"], plan["samples"])
+        schedule = tuning.Schedule(**plan["schedule"])
+        resources = tuning.Resources(**{**plan["resources"], **_overrides(args)})
+        _check_numbers(schedule, resources)
+        source = CorpusConfig(**space.corpus)
+        corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
+                             preprocess=source.preprocess)
+        started = tuning.start_ray(resources.address)
+    except (ConfigError, CorpusError, tuning.SweepError, ValueError, OSError) as err:
+        say(f"rnnplay sweep: {err}")
+        return 2
+    try:
+        if not args.resume:
+            write_plan(out, plan)
+    except OSError as err:
+        say(f"rnnplay sweep: cannot write the sweep folder {out}: {err.strerror or err}")
+        if started:
+            tuning.ray.shutdown()
+        return 2
+    stdout = Output(sys.stdout, "stdout", "the sweep goes on without progress lines")
+    try:
+        sweep = tuning.Sweep(out, space, schedule, resources, corpus, plan["experiment"])
+        what = "resuming" if args.resume else "sweeping"
+        stdout.write(f"{what} {space.trials} trials on {corpus.name} to epoch {schedule.epochs} "
+                     f"({schedule.scheduler} scheduler) into {out}")
+        rows, complete = sweep.resume() if args.resume else sweep.run()
+    except tuning.SweepError as err:
+        say(f"rnnplay sweep: {err}")
+        return 2
+    finally:
+        if started:
+            tuning.ray.shutdown()
+    for line in results_table(rows, space.varied):
+        stdout.write(line)
+    stdout.write(f"summary: {out / 'summary.csv'}; open every trial with rnnplay --load {out}")
+    if not complete:
+        say(f"rnnplay sweep: interrupted; carry on with: rnnplay sweep --resume {out}")
+        return 130
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+    """The sweep folder and what to sweep: from the options, or from sweep.json to resume."""
+    if args.resume:
+        out = Path(args.resume).expanduser()
+        if not is_sweep(out):
+            raise ConfigError(f"--resume {out}: not a sweep folder (it has no sweep.json)")
+        return out, read_plan(out)
+    texts = {spec.name: getattr(args, spec.name) for spec in specs(TrainConfig)
+             if hasattr(args, spec.name)}
+    corpus = {spec.name: getattr(args, spec.name) for spec in specs(CorpusConfig)
+              if hasattr(args, spec.name)}
+    name = Path(corpus.get("corpus", CorpusConfig.corpus)).stem or "corpus"
+    out = (Path(args.out).expanduser() if args.out else
+           default_save_dir() / f"sweep-{name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    _check_out(out)
+    from engine.sweep.tuning import Resources, Schedule, experiment_path
+
+    epochs = build_space({"epochs": texts.get("epochs", str(TrainConfig.epochs))}, {})
+    schedule = Schedule(epochs.fixed["epochs"], args.scheduler,
+                        args.grace_period, args.reduction_factor)
+    resources = Resources(args.cpus_per_trial, args.gpus_per_trial, args.max_concurrent,
+                          args.address)
+    return out, {
+        "texts": texts, "corpus": corpus, "samples": args.samples,
+        "schedule": vars(schedule), "resources": vars(resources),
+        "experiment": experiment_path(out, args.storage),
+    }
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """What a resumed sweep may change: where it runs and how many trials at once."""
+    if not args.resume:
+        return {}
+    out: dict[str, Any] = {}
+    if args.address:
+        out["address"] = args.address
+    if args.max_concurrent:
+        out["max_concurrent"] = args.max_concurrent
+    return out
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file: give a folder for the sweep (new or empty)")
+    if is_sweep(out):
+        raise ConfigError(f"--out {out} already holds a sweep: carry it on with --resume {out}, "
+                          "or give another folder")
+
+
+def _check_numbers(schedule: Any, resources: Any) -> None:
+    if schedule.epochs < 1:
+        raise ConfigError("a sweep needs --epochs 1 or more")
+    if schedule.grace_period < 1 or schedule.reduction_factor < 2:
+        raise ConfigError("--grace-period must be 1 or more and --reduction-factor 2 or more")
+    if resources.cpus_per_trial <= 0 or resources.gpus_per_trial < 0:
+        raise ConfigError("--cpus-per-trial must be above 0 and --gpus-per-trial 0 or more")
+    if resources.max_concurrent < 0:
+        raise ConfigError("--max-concurrent cannot be negative")
