@@ -493,6 +493,27 @@ class CorpusConfig(_Settings):
                               "corpus")
 
 
+# What the prompt's warm-up key steps through (tui/widgets/decoding_keys.py): from zeros (the
+# book's), a stretch as long as a few batches' steps, a long one.
+WARMUPS = (0, 100, 1000)
+
+
+@dataclass(frozen=True)
+class DecodingConfig(_Settings):
+    """How a completion of the prompt begins (engine.generation.decoding.Decoding carries it with
+    the temperature and top-k)."""
+
+    # Consecutive sampling carries the state from batch to batch, so such a model sees a zero
+    # state once an epoch and may complete badly from one (engine/data/layout.py); reading
+    # training text first gives it the kind of state it trained from.
+    warmup: int = setting(
+        0, "read the first N characters of the training text before the prompt, so the "
+        "completion does not start from a zero state (0 = from zeros, the book's predict)",
+        noun="warm-up", ge=0, le=WARMUPS[-1] * 10, label="warm-up",
+        suggest=tuple(map(str, WARMUPS)),
+    )
+
+
 def default_prefixes(corpus: Corpus) -> tuple[str, ...]:
     """The sample prompts for a corpus: the book's 分开 / 不分开 for its lyrics and "time
     traveller" / "traveller" for The Time Machine; otherwise the first word (up to 8 characters)

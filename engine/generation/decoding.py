@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.config import SEED_MAX, SEED_MIN, ConfigError
+from engine.config import SEED_MAX, SEED_MIN, ConfigError, DecodingConfig, spec_of
 
 MAX_TEMPERATURE = 100.0  # far past uniform already for any trained model's logits
 
@@ -33,8 +33,11 @@ class Decoding:
     # seeds the draws of one completion (same text, weights and seed: same completion);
     # None draws a fresh seed for every completion
     seed: int | None = None
+    # characters of training text read before the prompt (engine.config.DecodingConfig.warmup)
+    warmup: int = 0
 
     def __post_init__(self) -> None:
+        spec_of(DecodingConfig, "warmup").check(self.warmup)
         t = self.temperature
         # bool is an int to Python: refused, like the config's settings refuse it. An int is
         # compared exactly (math.isfinite would overflow on 10**400).
@@ -64,15 +67,17 @@ class Decoding:
 
     @property
     def label(self) -> str:
-        """How a title shows the rule: 'greedy' or 'T 0.8 · top-k 40 · seed 3'."""
+        """How a title shows the rule: 'greedy', 'T 0.8 · top-k 40 · seed 3', and
+        ' · warm-up 100' after either when the prompt is read after training text."""
+        warm = f" · warm-up {self.warmup}" if self.warmup else ""
         if self.greedy:
-            return "greedy"
+            return "greedy" + warm
         parts = [f"T {self.temperature:g}"]
         if self.top_k:
             parts.append(f"top-k {self.top_k}")
         if self.seed is not None:
             parts.append(f"seed {self.seed}")
-        return " · ".join(parts)
+        return " · ".join(parts) + warm
 
     def check_vocab(self, vocab_size: int) -> None:
         if self.top_k > vocab_size:

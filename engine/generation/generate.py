@@ -22,11 +22,36 @@ class Completer:
     def __init__(self, model: CharRNN, vocab: Vocab, device: torch.device | str = "cpu") -> None:
         self.model, self.vocab, self.device = model, vocab, torch.device(device)
         self.text = ""
+        self.warmup = ""  # training text read before the text (warm_up); "" starts from zeros
         # _stack[i] is (state, logits) after the first i characters; logits is None until a
         # known character has been fed, since there is nothing to predict from.
-        self._stack: list[tuple[State, torch.Tensor | None]] = [
-            (model.begin_state(1, self.device), None)
-        ]
+        self._stack: list[tuple[State, torch.Tensor | None]] = [(self._start(), None)]
+
+    @property
+    def start_state(self) -> State:
+        """The state the text is read from: zeros, or the warm-up's."""
+        return self._stack[0][0]
+
+    def _start(self) -> State:
+        state = self.model.begin_state(1, self.device)
+        ids = [self.vocab.char_to_idx[ch] for ch in self.warmup if ch in self.vocab]
+        if ids:  # one pass over the whole stretch, not a step per character
+            with torch.inference_mode():
+                X = torch.tensor([ids], device=self.device)
+                state = self.model.final_state(X, state)
+        return state
+
+    def warm_up(self, text: str) -> None:
+        """Read `text` (training text) before the text from now on, instead of starting from a
+        zero state; "" goes back to zeros. The text so far is replayed from the new start.
+        Nothing is predicted from the warm-up alone: the text's first known character is."""
+        if text == self.warmup:
+            return
+        self.warmup = text
+        typed, self.text = self.text, ""
+        self._stack = [(self._start(), None)]
+        for ch in typed:
+            self.push(ch)
 
     @property
     def unknown(self) -> list[str]:
@@ -113,7 +138,7 @@ class Completer:
         """Adopt new weights and replay the text under them."""
         self.model.load_state_dict(state_dict)
         text, self.text = self.text, ""
-        del self._stack[1:]
+        self._stack = [(self._start(), None)]
         for ch in text:
             self.push(ch)
 

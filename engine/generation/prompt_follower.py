@@ -63,6 +63,8 @@ class WeightsSource:
     layers: int
     nonlinearity: str = "tanh"  # φ of the scratch model and nn.RNN
     embed_dim: int | None = None  # the learned embedding's size; None: the one-hot input
+    # the start of its training text, what a warm-up reads (Decoding.warmup characters of it)
+    warmup_text: str = ""
 
 
 @dataclass
@@ -229,6 +231,7 @@ class PromptFollower:
             return False
         try:
             one.next = Completer(_model_over(one.source, weights), one.source.vocab)
+            one.next.warm_up(one.completer.warmup if one.completer else "")
         except Exception:  # noqa: BLE001 - weights that do not fit: keep the ones held
             return False
         one.next_version, one.replayed_s = version, 0.0
@@ -304,6 +307,7 @@ def _complete(
     every: float,
 ) -> Completion:
     """The completion of `text` with each character's probability, and the views if asked."""
+    completer.warm_up(source.warmup_text[: decoding.warmup])
     completer.set_text(text)
     # A top-k past the vocabulary means "all of it", whatever corpus it meets.
     decoding = replace(decoding, top_k=min(decoding.top_k, len(source.vocab)))

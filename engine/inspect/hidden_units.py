@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.data.corpus import Vocab
-from engine.models.char_rnn import CharRNN
+from engine.models.char_rnn import CharRNN, State
 
 STATES = ("h", "c")
 RANKINGS = ("variance", "in word", "since space")
@@ -90,17 +90,18 @@ def check_view(model: CharRNN, layer: int | None, state: str) -> int:
 
 
 def _states(
-    model: CharRNN, vocab: Vocab, text: str, layer: int, state: str
+    model: CharRNN, vocab: Vocab, text: str, layer: int, state: str, begin: State | None = None
 ) -> tuple[list[int], torch.Tensor]:
     """The positions of the characters the model reads, and its chosen state after each of
-    them, (len(positions), hidden) on the CPU."""
+    them, (len(positions), hidden) on the CPU; read from `begin` (default: zeros)."""
     ids = [vocab.char_to_idx.get(ch) for ch in text]
     at = [j for j, i in enumerate(ids) if i is not None]
     if not at:
         return at, torch.zeros(0, model.hidden)
     weight = next(model.parameters())
     X = torch.tensor([[ids[j] for j in at]], device=weight.device)
-    start = tuple(s.to(weight.dtype) for s in model.begin_state(1, weight.device))
+    begin = begin if begin is not None else model.begin_state(1, weight.device)
+    start = tuple(s.to(weight.dtype) for s in begin)
     with torch.inference_mode():
         if state == "h" and layer == model.layers - 1:
             # What the models expose for a whole sequence in one call: the last layer's h for
@@ -139,9 +140,11 @@ def hidden_units(
     state: str = "h",
     heatmap_units: int = DEFAULT_HEATMAP_UNITS,
     heatmap_ranking: str = "variance",
+    begin: State | None = None,
 ) -> HiddenUnits:
     """The hidden-unit view of `text` (a prompt and its completion; prompt_length says where
-    the completion starts, default: all prompt). The heatmap shows the top `heatmap_units`
+    the completion starts, default: all prompt), read from the state `begin` (default: zeros;
+    a warmed-up prompt's, Completer.start_state). The heatmap shows the top `heatmap_units`
     units of one ranking (all of them in a smaller model). ValueError names a bad choice."""
     layer = check_view(model, layer, state)
     if type(heatmap_units) is not int or heatmap_units < 1:
@@ -151,7 +154,7 @@ def hidden_units(
     prompt_length = len(text) if prompt_length is None else prompt_length
     if not 0 <= prompt_length <= len(text):
         raise ValueError(f"the prompt length must be 0 to {len(text)}, not {prompt_length}")
-    at, states = _states(model, vocab, text, layer, state)
+    at, states = _states(model, vocab, text, layer, state, begin)
     rankings = _rankings(states, at, text)
     units = rankings[RANKINGS.index(heatmap_ranking)].units[:heatmap_units]
     shown = states[:, list(units)]

@@ -101,7 +101,8 @@ def inspect_prompt(
             state=state,
             heatmap_units=heatmap_units,
             heatmap_ranking=heatmap_ranking,
+            begin=completer.start_state,
         )
     if "looks at" in views:
-        looks_at = saliency(completer.model, completer.vocab, prompt)
+        looks_at = saliency(completer.model, completer.vocab, prompt, begin=completer.start_state)
     return Inspection(prompt, odds, completion, hidden, looks_at, steps)

@@ -24,7 +24,7 @@ from torch import nn
 from torch.func import functional_call
 
 from engine.data.corpus import Vocab
-from engine.models.char_rnn import CharRNN, ScratchRNN
+from engine.models.char_rnn import CharRNN, ScratchRNN, State
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ def saliency(
     *,
     position: int | None = None,
     target: str | None = None,
+    begin: State | None = None,
 ) -> Saliency | None:
     """The saliency of each character of `text` for the prediction at `position` (default:
     the next character after the text) of `target` (default: the model's likeliest). None
@@ -73,7 +74,8 @@ def saliency(
 
     Runs the model's own recurrence once over the known characters, with their input rows
     swapped in as a differentiable tensor (torch.func.functional_call), its output layer for
-    the one prediction, and one backward pass.
+    the one prediction, and one backward pass. The text is read from the state `begin`
+    (default: zeros; a warmed-up prompt's, Completer.start_state).
     The model must be on the CPU (its row-lookup path) and not in use on another thread: its
     parameters are swapped for the call. ValueError names a bad position or target."""
     position = len(text) if position is None else position
@@ -101,7 +103,8 @@ def saliency(
         rows = (table.t() if transposed else table)[index].clone().requires_grad_()
         params[f"model.{name}"] = rows.t() if transposed else rows
         steps = torch.arange(len(at)).unsqueeze(0)
-        start = tuple(s.to(rows.dtype) for s in model.begin_state(1))
+        begin = begin if begin is not None else model.begin_state(1)
+        start = tuple(s.to(rows.dtype) for s in begin)
         hs = functional_call(_Recurrence(model), params, (steps, start))
         log_probs = torch.log_softmax(_output(model, hs[fed - 1]).double()[0], dim=0)
         y = int(log_probs.argmax()) if target is None else vocab.char_to_idx[target]

@@ -8,12 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.config import TrainConfig
+from engine.data.layout import (  # noqa: F401 - re-exported: a UI draws the layout from these
+    EARLIER,
+    LATER,
+    SHOWN,
+    UNREAD,
+    BatchLayout,
+)
 from engine.generation.completion import Completion  # re-exported: a UI imports it from here
+from engine.generation.prompt_settings import PromptSettings
 
 # The trainer's records, re-exported: a UI takes every record from here.
 from engine.training.events import (  # noqa: F401
     BatchEnd,
     EpochEnd,
+    ParamStats,
     RunState,
     Sample,
     StatusChanged,
@@ -37,6 +46,8 @@ class RunAdded:
     history: tuple[EpochEnd, ...] = ()
     samples: tuple[Sample, ...] = ()
     prompt: str = ""  # the prompt saved with the session
+    # how that prompt completed (decoding, length); None: not saved with it
+    prompt_settings: PromptSettings | None = None
     notes: tuple[str, ...] = ()  # what the loader had to adapt (e.g. a CUDA save on a CPU)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from engine.config import TrainConfig, spec_of
+from engine.data.layout import BatchLayout, batch_layout
 from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY
 from engine.generation.prompt_follower import Views
@@ -54,7 +55,7 @@ class Playground:
         self._runs = self._registry.runs  # the live runs by id (tests reach trainers through it)
         self._prompt = PromptRuns(self._registry, report)
         self.prompt = self._prompt.follower  # the prompt's thread (tests watch what it follows)
-        self._saver = Saver(self._registry, report, save_dir)
+        self._saver = Saver(self._registry, report, save_dir, lambda: self._prompt.settings)
         cores = CoreShare(self._registry, threads or torch.get_num_threads())
         joining = Joining(self._registry, report, self._prompt, self._closing)
         self.worker = TrainerWorker(
@@ -232,6 +233,29 @@ class Playground:
         completes it first, then each marked run, each from its own current weights in a report
         of its own (Completion.follows); the views are the selected run's only."""
         self._prompt.complete(text, length, decoding, views)
+
+    def batch_layout(
+        self, batch: int | None = None, cells: int = 60, run_id: int | None = None
+    ) -> BatchLayout | None:
+        """Where the selected run's (or run_id's) minibatches come from in its training text:
+        the epoch in progress, or the next one (a preview that leaves its sampling order alone);
+        batch `batch` of it (default: the one training now), the text as a strip of `cells`
+        cells. None when there is no such run."""
+        run = self._registry.get(self._registry.selected if run_id is None else run_id)
+        if run is None:
+            return None
+        trainer, cfg = run.trainer, run.trainer.config
+        cursor = trainer.cursor  # read once: the trainer thread replaces it between epochs
+        if cursor is None:
+            preview = torch.Generator().set_state(trainer.generator.get_state())
+            starts, trained = trainer.epoch_starts(preview), 0
+        else:
+            starts, trained = cursor.starts, cursor.batch
+        return batch_layout(
+            starts, trainer.data, trainer.corpus.vocab, sampling=cfg.sampling,
+            detach=cfg.detach, num_steps=cfg.num_steps, epoch=trainer.epoch + 1,
+            trained=trained, batch=trained if batch is None else batch, cells=cells,
+        )  # fmt: skip
 
     def mark(self, run_id: int, on: bool) -> bool:
         """Mark a run to complete the prompt beside the selected one (or unmark it); False if

@@ -7,11 +7,15 @@ registry whenever a run joins, leaves, is selected or is marked.
 
 from __future__ import annotations
 
+from engine.config import ConfigError, DecodingConfig, spec_of
 from engine.generation.decoding import Decoding
 from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
+from engine.generation.prompt_settings import PromptSettings
 from engine.playground.registry import Registry
 from engine.playground.reporter import Report
 from engine.playground.runs import Run
+
+MAX_WARMUP = spec_of(DecodingConfig, "warmup").setting.le  # the longest warm-up a decoding asks
 
 
 class PromptRuns:
@@ -19,8 +23,13 @@ class PromptRuns:
         self._registry = registry
         # Each run's completion is reported as its own (Completion.follows names the run).
         self.follower = PromptFollower(lambda c: report(c.follows, c))
+        self.settings: PromptSettings | None = None  # the latest asked for, saved with a run
 
     def complete(self, text: str, length: int, decoding: Decoding, views: Views | None) -> None:
+        try:
+            self.settings = PromptSettings(decoding, length)
+        except ConfigError:  # the follower says what is wrong with it
+            self.settings = None
         self.follower.request(text, length, decoding, views)
 
     def mark(self, run_id: int, on: bool) -> bool:
@@ -49,7 +58,8 @@ class PromptRuns:
 
 def _weights_source(run: Run) -> WeightsSource:
     trainer, cfg = run.trainer, run.trainer.config
+    warmup = trainer.corpus.vocab.decode(trainer.data[:MAX_WARMUP].tolist())
     return WeightsSource(
         run.id, trainer.snapshots, cfg.model, trainer.corpus.vocab, cfg.hidden, cfg.layers,
-        cfg.nonlinearity, cfg.embedding,
+        cfg.nonlinearity, cfg.embedding, warmup,
     )

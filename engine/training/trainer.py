@@ -207,9 +207,18 @@ class Trainer:
         return self._end_epoch(cursor)
 
     def _begin_epoch(self) -> EpochCursor:
+        self.cursor = EpochCursor(starts=self.epoch_starts(self.generator).to(self.device))
+        for probe in self.probes:
+            probe.on_epoch_begin(self)
+        return self.cursor
+
+    def epoch_starts(self, generator: torch.Generator) -> torch.Tensor:
+        """The next epoch's (batches, batch_size) table of sequence starts, on the CPU; random
+        sampling draws its shuffle from `generator` (a copy of self.generator previews the
+        table without moving the run's sampling order)."""
         cfg, n = self.config, len(self.data)
         if cfg.sampling == "random":
-            starts = random_starts(n, cfg.batch_size, cfg.num_steps, self.generator)
+            starts = random_starts(n, cfg.batch_size, cfg.num_steps, generator)
         else:
             starts = consecutive_starts(n, cfg.batch_size, cfg.num_steps)
         cap = cfg.epoch_batches
@@ -219,10 +228,7 @@ class Trainer:
             # turn, so every part is read; each part starts from a zero state.
             part = self.epoch % -(-len(starts) // cap) if cfg.sampling == "consecutive" else 0
             starts = starts[part * cap : (part + 1) * cap]
-        self.cursor = EpochCursor(starts=starts.to(self.device))
-        for probe in self.probes:
-            probe.on_epoch_begin(self)
-        return self.cursor
+        return starts
 
     def _train_batch(self, cursor: EpochCursor) -> None:
         cfg = self.config
