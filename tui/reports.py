@@ -141,7 +141,7 @@ class Reports:
         self._follow_selected()
         screen.hide_setup()
         if run.path is not None:
-            self._restore_prompt(run.prompt)
+            self._restore_prompt(run)
             done = run.epoch >= cfg.epochs
             self._notify(
                 f"epoch {run.epoch}/{cfg.epochs}: F6 trains it on"
@@ -149,11 +149,14 @@ class Reports:
                 title=f"loaded {Path(run.path).name}",
             )
 
-    def _restore_prompt(self, saved: str) -> None:
-        """A loaded session brings its prompt back, unless the user has typed one: that is kept
-        (losing what was typed to a load is the worse surprise), and the note says so."""
-        prompt = self.screen.prompt
+    def _restore_prompt(self, run: RunAdded) -> None:
+        """A loaded session brings its prompt back with its decoding and length, unless the
+        user has typed one: that is kept with the settings it has (losing what was typed to a
+        load is the worse surprise), and the note says so."""
+        prompt, saved, settings = self.screen.prompt, run.prompt, run.prompt_settings
         if not prompt.text:
+            if settings is not None:
+                prompt.restore(settings.decoding, settings.length)
             prompt.set_text(saved)
         elif saved and saved != prompt.text:
             self.screen.note(f"kept the prompt you typed; the session's was {saved[:40]!r}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+from engine.generation.prompt_settings import PromptSettings
 from engine.playground.events import RunAdded
 from engine.playground.prompt import PromptRuns
 from engine.playground.registry import Registry
@@ -32,6 +33,7 @@ class Joining:
         prompt: str,
         notes: tuple[str, ...],
         select: bool,
+        prompt_settings: PromptSettings | None = None,
     ) -> None:
         """A new or loaded run joins the registry (selected unless `select` is False)."""
         self._registry.add(run, saved_label, select=select)
@@ -52,6 +54,7 @@ class Joining:
                 history=tuple(trainer.history),
                 samples=tuple(trainer.samples),
                 prompt=prompt,
+                prompt_settings=prompt_settings,
                 notes=notes,
             ),
         )

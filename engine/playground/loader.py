@@ -79,6 +79,7 @@ class Loader:
         ref = session.corpus
         run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
                   reporter=reporter)  # fmt: skip
-        self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), select)
+        self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), select,
+                    session.prompt_settings)
         if train:
             self._worker.train_on(run.id, epochs)

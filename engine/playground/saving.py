@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from engine.generation.prompt_settings import PromptSettings
 from engine.playground.events import Saved
 from engine.playground.registry import Registry
 from engine.playground.reporter import Report
@@ -19,8 +20,16 @@ from engine.session.save_job import SaveJob, SaveOutcome
 
 
 class Saver:
-    def __init__(self, registry: Registry, report: Report, save_dir: Path | None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        report: Report,
+        save_dir: Path | None,
+        prompt_settings: Callable[[], PromptSettings | None] = lambda: None,
+    ) -> None:
         self._registry, self._report = registry, report
+        # How the prompt completes now: every save keeps it beside the prompt's text.
+        self._prompt_settings = prompt_settings
         self.save_dir = save_dir  # None: engine.session.default_save_dir()
         self._lock = threading.Lock()
         self._jobs: list[SaveJob] = []
@@ -51,7 +60,7 @@ class Saver:
 
         job = SaveJob(
             run.trainer, target, prompt, run.label, lambda: run.progress, done,
-            stop_after=stop_after,
+            stop_after=stop_after, prompt_settings=self._prompt_settings(),
         )  # fmt: skip
         with self._lock:
             self._jobs = [j for j in self._jobs if not j.done.is_set()] + [job]

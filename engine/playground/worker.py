@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.config import ConfigError
 from engine.data.corpus import Corpus, CorpusError, load_corpus
+from engine.generation.prompt_settings import PromptSettings
 from engine.playground.cores import CoreShare
 from engine.playground.events import DevicesTimed, RunRefused, TargetChanged
 from engine.playground.registry import Registry
@@ -22,9 +23,9 @@ from engine.training.build import build_trainer
 from engine.training.device_bench import bench_devices, verdict
 from engine.training.events import RunState, StatusChanged
 
-# Adopting a run: (run, its reporter, saved label, saved prompt, notes, select) -> it joins the
-# registry (selected unless `select` is False).
-Adopt = Callable[[Run, RunReporter, str, str, tuple[str, ...], bool], None]
+# Adopting a run: (run, its reporter, saved label, saved prompt, notes, select, the saved prompt's
+# settings) -> it joins the registry (selected unless `select` is False).
+Adopt = Callable[[Run, RunReporter, str, str, tuple[str, ...], bool, PromptSettings | None], None]
 
 
 class TrainerWorker:
@@ -123,7 +124,7 @@ class TrainerWorker:
             # Decided and queued under one lock, so a run that ends meanwhile starts it.
             waiting = queue and bool(self._registry.training() or self._queue)
             notes = (self._queued_note(),) if waiting else ()
-            self._adopt(run, reporter, "", "", notes, not waiting)
+            self._adopt(run, reporter, "", "", notes, not waiting, None)
             if waiting:
                 self._queue.append(run.id)
         if not waiting:

@@ -44,6 +44,7 @@ def load_session(path: str | Path) -> Session:
         vocab=parts.vocab,
         prompt=parts.prompt,
         label=parts.label,
+        prompt_settings=parts.prompt_settings,
         state=state,
         environment=parts.environment,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.data.atomic_write import atomic_write
+from engine.generation.prompt_settings import PromptSettings
 from engine.session import container
 from engine.session.codec import CodecError, encode
 from engine.session.meta import corpus_ref, environment, summary
@@ -28,9 +29,15 @@ def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: st
     return write_session(path, session_bytes(trainer, prompt, label))
 
 
-def session_bytes(trainer: Trainer, prompt: str = "", label: str = "") -> bytes:
+def session_bytes(
+    trainer: Trainer,
+    prompt: str = "",
+    label: str = "",
+    prompt_settings: PromptSettings | None = None,
+) -> bytes:
     """The complete file as bytes: a consistent snapshot, safe to write from another thread.
-    `label` is the run's name in the app, so a loaded run keeps it."""
+    `label` is the run's name in the app, so a loaded run keeps it; `prompt_settings` how its
+    prompt completed (none from the command line)."""
     state = trainer_state(trainer)
     try:
         doc, tensors = encode(state, "trainer")
@@ -48,6 +55,8 @@ def session_bytes(trainer: Trainer, prompt: str = "", label: str = "") -> bytes:
                     for n, t in tensors.items()},
         "environment": environment(trainer.device),
     }
+    if prompt_settings is not None:
+        meta["prompt_settings"] = prompt_settings.to_json()
     try:
         # Copies every tensor's bytes now, so training may go on while the bytes are written.
         return container.encode_container(tensors, meta, fmt=FORMAT, version=FORMAT_VERSION)

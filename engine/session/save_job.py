@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.generation.prompt_settings import PromptSettings
 from engine.session import SessionError, session_bytes, write_session
 from engine.training.trainer import Trainer
 
@@ -46,8 +47,10 @@ class SaveJob:
         *,
         stop_after: bool = False,
         timeout: float = CAPTURE_TIMEOUT_S,
+        prompt_settings: PromptSettings | None = None,
     ) -> None:
         self.trainer, self.path, self.prompt, self.label = trainer, path, prompt, label
+        self.prompt_settings = prompt_settings
         self.progress, self.on_done = progress, on_done
         self.stop_after, self.timeout = stop_after, timeout
         self.done = threading.Event()
@@ -78,7 +81,8 @@ class SaveJob:
 
         def snapshot(trainer: Trainer) -> None:
             try:
-                result.append((session_bytes(trainer, self.prompt, self.label), self.progress()))
+                data = session_bytes(trainer, self.prompt, self.label, self.prompt_settings)
+                result.append((data, self.progress()))
             except BaseException as exc:  # noqa: BLE001 - handed over to the save thread
                 result.append(exc)
             finally:

@@ -22,6 +22,7 @@ import torch
 
 from engine.config import MODELS, ConfigError, CorpusConfig, TrainConfig
 from engine.data.corpus import Vocab
+from engine.generation.prompt_settings import PromptSettings
 from engine.session.types import CorpusRef
 from engine.training.events import EpochEnd, ParamStats, Sample
 from engine.training.trainer import make_optimizer
@@ -35,7 +36,7 @@ SAVED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "tensors",
                "environment")
 # Written since the app names its runs; files from before have none.
-OPTIONAL_META_FIELDS = ("label",)
+OPTIONAL_META_FIELDS = ("label", "prompt_settings")
 MAX_LABEL = 200  # characters in a run's label
 MAX_STEPS = 100_000  # the num_steps setting's bound: values per epoch of the gradient flow
 MAX_PARAMS = 4 * 16 + 4  # an nn model's tensors: 4 per layer (16 at most), embedding, dense
@@ -68,6 +69,7 @@ class MetaParts:
     vocab: Vocab
     prompt: str
     label: str  # the run's name in the app ("#2 scratch·random"); "" when saved without one
+    prompt_settings: PromptSettings | None  # the prompt's decoding and length; None if not saved
     trainer: Any  # the encoded state (engine/session/codec.py), decoded by the caller
     environment: dict[str, str | None]
 
@@ -89,9 +91,19 @@ def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]
         vocab=vocab,
         prompt=_text(meta["prompt"], "prompt"),
         label=_text(meta.get("label", ""), "label", MAX_LABEL),
+        prompt_settings=_prompt_settings(meta.get("prompt_settings")),
         trainer=meta["trainer"],
         environment=_environment(meta["environment"]),
     )
+
+
+def _prompt_settings(value: Any) -> PromptSettings | None:
+    if value is None:  # saved before the prompt's settings were kept
+        return None
+    try:
+        return PromptSettings.from_json(value)
+    except ConfigError as e:
+        raise SchemaError(f"prompt_settings: {e}") from None
 
 
 def check_saved_at(value: Any) -> str:

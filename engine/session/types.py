@@ -11,6 +11,7 @@ import torch
 
 from engine.config import TrainConfig
 from engine.data.corpus import Vocab
+from engine.generation.prompt_settings import PromptSettings
 from engine.models.char_rnn import CharRNN, model_for
 
 FORMAT = "rnnplay-session"
@@ -68,6 +69,8 @@ class Session:
     environment: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # things a user should know (device fallback)
     label: str = ""  # the run's name in the app when it was saved ("" from the command line)
+    # how the app's prompt completed (None: saved from the command line, or before they were kept)
+    prompt_settings: PromptSettings | None = None
 
     @property
     def epoch(self) -> int:

@@ -4,7 +4,9 @@ line's speed, and the prompt's settings in a session."""
 
 from __future__ import annotations
 
-from helpers import make_app, notified, wait_for
+import json
+
+from helpers import make_app, meta_of, notified, wait_for, write_with_meta
 from textual.widgets import Markdown
 
 from tui.widgets.decoding_keys import CompletionSettings
@@ -82,3 +84,30 @@ async def test_status_speeds_share_one_window_and_help_defines_them():
         await pilot.pause()
         help_text = str(app.screen.query_one(Markdown).source)
         assert "s/epoch is a whole epoch at that pace" in help_text
+
+
+async def test_a_session_keeps_the_prompts_decoding_and_length(save_dir, tmp_path):
+    app = make_app(train=True, epochs="2")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished")
+        await pilot.press("ctrl+t", "ctrl+t", "ctrl+t", "ctrl+k", "ctrl+r", "pageup")
+        title = app.main.prompt.border_title
+        assert "T 1 · top-k 5 · seed 1 · 60 chars" in title, title
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: list(save_dir.glob("*.rnnplay")), what="saved")
+    (path,) = save_dir.glob("*.rnnplay")
+    meta = meta_of(path)
+    del meta["prompt_settings"]
+    old = tmp_path / "old.rnnplay"
+    write_with_meta(old, path, json.dumps(meta))
+    assert await loaded_title(path).endswith("T 1 · top-k 5 · seed 1 · 60 chars")
+    assert await loaded_title(old).endswith("greedy · 50 chars"), "an old save: the defaults"
+
+
+async def loaded_title(session) -> str:
+    """The prompt's title once `session` has loaded at launch."""
+    app = make_app(load=str(session))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "loaded", what="loaded")
+        await pilot.pause()
+        return app.main.prompt.border_title

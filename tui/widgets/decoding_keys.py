@@ -33,6 +33,11 @@ class CompletionSettings:
     decoding: Decoding = field(default_factory=lambda: Decoding(seed=0))
     length: int = 50  # characters of completion wanted
 
+    @classmethod
+    def restored(cls, decoding: Decoding, length: int) -> CompletionSettings:
+        """Settings a session kept, the length within what the keys step through."""
+        return cls(decoding, min(MAX_LENGTH, max(MIN_LENGTH, length)))
+
     def next_temperature(self) -> CompletionSettings:
         return self._decode(temperature=_next(TEMPERATURES, self.decoding.temperature))
 

@@ -123,6 +123,10 @@ class PromptPane(Widget, can_focus=True):
     def action_shorter(self) -> None:
         self._settle(self.settings.shorter())
 
+    def restore(self, decoding: Decoding, length: int) -> None:
+        """A loaded session's decoding and completion length."""
+        self._settle(CompletionSettings.restored(decoding, length))
+
     def _settle(self, settings: CompletionSettings) -> None:
         self.settings = settings
         self._retitle()
