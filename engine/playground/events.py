@@ -17,7 +17,6 @@ from engine.data.layout import (  # noqa: F401 - re-exported: a UI draws the lay
 )
 from engine.generation.completion import Completion  # re-exported: a UI imports it from here
 from engine.generation.prompt_settings import PromptSettings
-from engine.generation.prompt_settings import PromptSettings
 
 # The trainer's records, re-exported: a UI takes every record from here.
 from engine.training.events import (  # noqa: F401
@@ -47,8 +46,6 @@ class RunAdded:
     history: tuple[EpochEnd, ...] = ()
     samples: tuple[Sample, ...] = ()
     prompt: str = ""  # the prompt saved with the session
-    # how that prompt completed (decoding, length); None: not saved with it
-    prompt_settings: PromptSettings | None = None
     # how that prompt completed (decoding, length); None: not saved with it
     prompt_settings: PromptSettings | None = None
     notes: tuple[str, ...] = ()  # what the loader had to adapt (e.g. a CUDA save on a CPU)

@@ -8,10 +8,8 @@ registry whenever a run joins, leaves, is selected or is marked.
 from __future__ import annotations
 
 from engine.config import ConfigError, DecodingConfig, spec_of
-from engine.config import ConfigError
 from engine.generation.decoding import Decoding
 from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
-from engine.generation.prompt_settings import PromptSettings
 from engine.generation.prompt_settings import PromptSettings
 from engine.playground.registry import Registry
 from engine.playground.reporter import Report
