@@ -100,8 +100,8 @@ async def test_a_session_keeps_the_prompts_decoding_and_length(save_dir, tmp_pat
     del meta["prompt_settings"]
     old = tmp_path / "old.rnnplay"
     write_with_meta(old, path, json.dumps(meta))
-    assert await loaded_title(path).endswith("T 1 · top-k 5 · seed 1 · 60 chars")
-    assert await loaded_title(old).endswith("greedy · 50 chars"), "an old save: the defaults"
+    assert (await loaded_title(path)).endswith("T 1 · top-k 5 · seed 1 · 60 chars")
+    assert (await loaded_title(old)).endswith("greedy · 50 chars"), "an old save: the defaults"
 
 
 async def loaded_title(session) -> str:
