@@ -196,5 +196,11 @@ class MainScreen(Screen[None]):
             self.inside.follow_run(run.last, run.flow, run.config.clip)
         self.prompt.show_model(run.label if run else "")
 
+    def on_prompt_pane_cursor_moved(self, message: PromptPane.CursorMoved) -> None:
+        self.inside.show_cursor(message.cursor)
+
+    def on_inside_pane_move_cursor(self, message: InsidePane.MoveCursor) -> None:
+        self.prompt.action_cursor(message.step)
+
     def note(self, text: str, style: str = "dim") -> None:
         self.samples.add_note(text, style)

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from engine.playground import RANKINGS, Inspection
 from engine.playground.events import EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
+from tui.widgets.model_lines import model_lines
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class InsidePane(Widget, can_focus=True):
     BINDINGS = [
         Binding("left", "unit(-1)", "Unit -", show=False),
         Binding("right", "unit(1)", "Unit +", show=False),
+        Binding("up", "scroll_lines(-1)", show=False),
+        Binding("down", "scroll_lines(1)", show=False),
         Binding("r", "ranking", "Ranking", show=False),
         Binding("s", "state", "h/c", show=False),
     ]
@@ -60,6 +63,8 @@ class InsidePane(Widget, can_focus=True):
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
         self.state = "h"
+        self.prompt_cursor = 0  # the prompt's cursor: the model view shows the character before it
+        self.scrolled = 0  # lines scrolled past, where a view has more than its room
         # (what it showed, its lines, the records they were built from), last built
         self._drawn: tuple[tuple, list[Strip], tuple] | None = None
 
@@ -67,6 +72,7 @@ class InsidePane(Widget, can_focus=True):
     def next_view(self) -> str:
         names = [view.name for view in VIEWS]
         self.view = names[(names.index(self.view) + 1) % len(names)]
+        self.scrolled = 0
         self._retitle()
         self.refresh(layout=True)
         return self.view
@@ -94,10 +100,29 @@ class InsidePane(Widget, can_focus=True):
         if not self.shown.per_prompt:
             self._repaint()
 
+    def show_cursor(self, cursor: int) -> None:
+        self.prompt_cursor = cursor
+        if self.view == "model":
+            self._repaint()
+
     # -- keys while focused ------------------------------------------------------------------
     def action_unit(self, step: int) -> None:
+        if self.view == "model":  # ←/→ move through the prompt, whose cursor the view follows
+            self.post_message(self.MoveCursor(step))
+            return
         self.unit_rank = max(0, self.unit_rank + step)
         self._repaint()
+
+    def action_scroll_lines(self, step: int) -> None:
+        self.scrolled = max(0, self.scrolled + step)
+        self._repaint()
+
+    class MoveCursor(Message):
+        """Move the prompt's cursor by `step` characters."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
 
     def action_ranking(self) -> None:
         self.ranking = RANKINGS[(RANKINGS.index(self.ranking) + 1) % len(RANKINGS)]
@@ -127,6 +152,9 @@ class InsidePane(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.content_region.width
         lines = self._view_lines(width)
+        # Scrolled (↑/↓) where the view has more lines than its room, never past its last.
+        self.scrolled = min(self.scrolled, max(0, len(lines) - self._room()))
+        y += self.scrolled
         return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
 
     def _view_lines(self, width: int) -> list[Strip]:
@@ -136,7 +164,7 @@ class InsidePane(Widget, can_focus=True):
         base = self.rich_style
         key = (
             self.view, *map(id, shown), self.clip, self.unit_rank, self.ranking, self.state,
-            width, self._room(), base,
+            self.prompt_cursor, width, self._room(), base,
         )  # fmt: skip
         if self._drawn is None or self._drawn[0] != key:
             lines = Lines(max(1, width), base, self.app.console)
@@ -162,6 +190,13 @@ class InsidePane(Widget, can_focus=True):
             lines.dim("no known character yet: nothing to predict from")
         else:
             looks_at_lines(lines, self.inspection.saliency)
+
+    def _model(self, lines: Lines) -> None:
+        if self.inspection.model is None:
+            lines.dim("the model view follows the prompt: type in it")
+        else:
+            run = None if self.last is None else self.last.perplexity
+            model_lines(lines, self.inspection.model, self.prompt_cursor, run, self._room())
 
     def _flow(self, lines: Lines) -> None:
         if self.flow is None or self.last is None:
@@ -194,4 +229,5 @@ VIEWS = (
     View("units", InsidePane._units, " · Tab: ←/→ unit, r rank, s h/c (LSTM)"),
     View("looks at", InsidePane._looks_at),
     View("gradient flow", InsidePane._flow, per_prompt=False),
+    View("model", InsidePane._model, " · ←/→ the prompt's character, Tab: ↑/↓ scroll"),
 )

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 
@@ -155,6 +156,7 @@ class PromptPane(Widget, can_focus=True):
             self.note = note
         self.edit = edit
         self._changed()
+        self.post_message(self.CursorMoved(edit.cursor))
 
     def action_backspace(self) -> None:
         self._apply(self.edit.backspaced())
@@ -181,6 +183,15 @@ class PromptPane(Widget, can_focus=True):
             self._changed()
         elif edit.cursor != before.cursor:
             self._repaint()
+        if edit.cursor != before.cursor:
+            self.post_message(self.CursorMoved(edit.cursor))
+
+    class CursorMoved(Message):
+        """The cursor moved (the model view shows the step of the character before it)."""
+
+        def __init__(self, cursor: int) -> None:
+            super().__init__()
+            self.cursor = cursor
 
     def _changed(self) -> None:
         if self.on_edit is not None:
