@@ -8,15 +8,17 @@ import math
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
-    """1-2-5 ticks between lo and hi (positive values), for a log axis drawn in log10 space."""
+    """1-2-5 ticks between lo and hi (positive values), for a log axis drawn in log10 space;
+    none unless 0 < lo <= hi < inf. The powers of ten are counted, not stepped to hi: a loop
+    on `10**exp <= hi * 10` never ended once hi * 10 overflowed to inf (a history near 1e308)."""
+    if not 0 < lo <= hi < math.inf:
+        return []
     ticks = []
-    exp = math.floor(math.log10(max(lo, 1e-12)))
-    while 10**exp <= hi * 10:
+    for exp in range(math.floor(math.log10(max(lo, 1e-12))), math.floor(math.log10(hi)) + 2):
         for m in (1, 2, 5):
             t = m * 10**exp
             if lo / 1.01 <= t <= hi * 1.01:
                 ticks.append(t)
-        exp += 1
     if len(ticks) > 6:
         ticks = [t for t in ticks if str(t).lstrip("0.").startswith("1")] or ticks
     if len(ticks) < 3:
@@ -25,16 +27,21 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     return ticks
 
 
-def spread(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
-    """Drop ticks that would land on the same or adjacent rows: plotext then picks one of the
-    colliding labels by string hash order, which differs between processes."""
+def spread(ticks: list[float], lo: float, hi: float, rows: int,
+           first: list[float] | None = None) -> list[float]:
+    """The ticks to label, none two on the same or adjacent rows (plotext then picks one of the
+    colliding labels by string hash order, which differs between processes). `first` (the
+    baselines) are labelled before any other, then the highest and lowest tick, then the rest
+    from the top: kept in order from the bottom, a short plot labelled only its lowest tick."""
     span = math.log10(hi) - math.log10(lo) or 1.0
     min_gap = 2 * span / rows
+    ordered = sorted(ticks, reverse=True)
+    wanted = [t for t in (first or []) if lo <= t <= hi] + ordered[:1] + ordered[-1:] + ordered
     kept: list[float] = []
-    for t in ticks:
-        if not kept or math.log10(t) - math.log10(kept[-1]) >= min_gap:
+    for t in wanted:
+        if all(abs(math.log10(t) - math.log10(k)) >= min_gap for k in kept):
             kept.append(t)
-    return kept
+    return sorted(kept)
 
 
 def round_ticks(lo: int, hi: int, most: int) -> list[int]:
@@ -51,10 +58,15 @@ def round_ticks(lo: int, hi: int, most: int) -> list[int]:
 
 
 def linear_ticks(lo: float, hi: float, most: int) -> list[float]:
-    """At most `most` ticks between lo and hi on multiples of 1, 2 or 5 x 10^k."""
+    """At most `most` ticks between lo and hi on multiples of 1, 2 or 5 x 10^k; none unless
+    both are finite."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
     span = hi - lo
     if span <= 0:
         return [lo]
+    if not math.isfinite(span):  # -1e308 to 1e308: the halves' span is finite
+        return [lo, hi]
     power = math.floor(math.log10(span / max(1, most)))
     for step in (m * 10.0**p for p in (power, power + 1) for m in (1, 2, 5)):
         if span / step <= max(1, most):

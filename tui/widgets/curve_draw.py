@@ -8,12 +8,15 @@ scale re-applies itself on every build.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from tui.numbers import tick_text
 from tui.widgets.curve_axes import linear_ticks, log_ticks, round_ticks, spread, time_ticks
 from tui.widgets.curve_controls import TIME
 from tui.widgets.curve_frame import Frame
+
+LINEAR_MAX = 1e290  # the largest value a linear axis draws (off its scale past that)
 
 # The raw curve behind a smoothed one: each run colour's dim version (xterm-256 indices), so
 # the raw line reads as its run's without competing with the smoothed one.
@@ -23,26 +26,36 @@ FAINT = {"cyan": 23, "orange": 94, "green": 22, "magenta": 53, "yellow": 58}
 def draw(plt: Any, frame: Frame, size: tuple[int, int], log_y: bool,
          cursor: float | None) -> None:
     """Draw `frame` on a cleared plotext figure of `size` (columns, rows); `cursor`: where the
-    cursor line goes, None for none."""
+    cursor line goes, None for none. With no line to draw, nothing is: a red line alone set
+    the y axis around itself and labelled values no run had."""
+    if not frame.lines:
+        return
     width, height = size
     scale = (lambda y: math.log10(y)) if log_y else (lambda y: y)
+    # plotext scales linear values by 1e8 as it rounds them: past LINEAR_MAX that overflows.
+    most = math.inf if log_y else LINEAR_MAX
     values: list[float] = []
     for line in frame.lines:
-        values.extend(line.ys)
+        points = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if y <= most]
+        if not points:
+            continue
+        values.extend(y for _, y in points)
         color = FAINT.get(line.color, "gray") if line.raw else line.color
-        plt.plot(line.xs, [scale(y) for y in line.ys], color=color, marker=line.marker)
-    for reference in frame.references:
-        if reference > 0:
-            values.append(reference)
-            plt.hline(scale(reference), color="red")
+        plt.plot([x for x, _ in points], [scale(y) for _, y in points], color=color,
+                 marker=line.marker)  # fmt: skip
+    references = [r for r in frame.references if 0 < r <= min(most, sys.float_info.max)]
+    if not values:
+        return
+    for reference in references:
+        plt.hline(scale(reference), color="red")
     if frame.x_range is not None:
         _x_axis(plt, frame, most=max(2, width // 8))
-    if values:
-        top = _y_axis(plt, values, log_y, rows=max(2, height - 4))
-        for x, color in frame.marks:
-            plt.text("▾", x, top, color=color)
-        if cursor is not None:
-            plt.vline(cursor, color="gray")
+    top = _y_axis(plt, values + references, references, log_y, rows=max(2, height - 4),
+                  marks=bool(frame.marks))
+    for x, color in frame.marks:
+        plt.text("▾", x, top, color=color)
+    if cursor is not None:
+        plt.vline(cursor, color="gray")
 
 
 def _x_axis(plt: Any, frame: Frame, most: int) -> None:
@@ -60,21 +73,27 @@ def _x_axis(plt: Any, frame: Frame, most: int) -> None:
     plt.xlim(lo - 0.5 if frame.zoomed else 0.5, hi + 0.5)
 
 
-def _y_axis(plt: Any, values: list[float], log_y: bool, rows: int) -> float:
-    """Ticks and limits of the y axis over `values`; returns the top edge (where marks go)."""
+def _y_axis(plt: Any, values: list[float], references: list[float], log_y: bool, rows: int,
+            marks: bool) -> float:
+    """Ticks and limits of the y axis over `values` (finite and positive: the frame keeps no
+    others), the red lines' values labelled first; returns the top edge, where the lr marks go.
+    With marks, the top edge is a row of its own above every point: on the highest point's row
+    a mark hid the held-out dot there."""
     lo, hi = min(values), max(values)
+    reserve = 1 / (rows - 1) if marks and rows > 2 else 0.04  # of the span, above the top
     if log_y:
         if hi / lo < 2:
-            lo, hi = lo / 1.5, hi * 1.5
-        ticks = spread(log_ticks(lo, hi), lo, hi, rows=rows)
+            lo, hi = lo / 1.5, min(hi * 1.5, sys.float_info.max)
+        ticks = spread(log_ticks(lo, hi), lo, hi, rows=rows, first=references)
         plt.yticks([math.log10(t) for t in ticks], [tick_text(t) for t in ticks])
-        top = math.log10(hi) + 0.04 * math.log10(hi / lo)
-        plt.ylim(math.log10(lo), top)
+        bottom = math.log10(lo)
+        top = math.log10(hi) + reserve * (math.log10(hi) - bottom)
+        plt.ylim(bottom, top)
         return top
     if hi - lo < 1e-9 * max(1.0, hi):
-        lo, hi = lo * 0.5, hi * 1.5
+        lo, hi = lo * 0.5, min(hi * 1.5, sys.float_info.max)
     ticks = linear_ticks(lo, hi, most=max(2, rows // 2))
     plt.yticks(ticks, [tick_text(t) for t in ticks])
-    top = hi + 0.04 * (hi - lo)
+    top = min(hi + reserve * (hi - lo), sys.float_info.max)
     plt.ylim(lo, top)
     return top
