@@ -9,9 +9,11 @@ pip install -e '.[sweep]'."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
@@ -21,7 +23,7 @@ from engine.session import default_save_dir
 from engine.sweep.folder import is_sweep, read_plan, write_plan
 from engine.sweep.space import KINDS, build_space, may_vary
 from engine.sweep.table import results_table
-from rnnplay.headless import Output, say
+from rnnplay.headless import STOP_SIGNALS, Output, say
 
 INSTALL = "pip install -e '.[sweep]' (or pip install 'ray[tune]')"
 
@@ -104,10 +106,15 @@ def run(args: argparse.Namespace) -> int:
         what = "resuming" if args.resume else "sweeping"
         stdout.write(f"{what} {space.trials} trials on {corpus.name} to epoch {schedule.epochs} "
                      f"({schedule.scheduler} scheduler) into {out}")
-        rows, complete = sweep.resume() if args.resume else sweep.run()
+        with StopSweep(sweep):
+            rows, complete = sweep.resume() if args.resume else sweep.run()
     except tuning.SweepError as err:
         say(f"rnnplay sweep: {err}")
         return 2
+    except KeyboardInterrupt:
+        say(f"rnnplay sweep: aborted; the state Tune saved last is kept: rnnplay sweep --resume "
+            f"{out} carries on from it")
+        return 130
     finally:
         if started:
             tuning.ray.shutdown()
@@ -118,6 +125,35 @@ def run(args: argparse.Namespace) -> int:
         say(f"rnnplay sweep: interrupted; carry on with: rnnplay sweep --resume {out}")
         return 130
     return 0
+
+
+class StopSweep:
+    """Ctrl-C, SIGTERM and SIGHUP while the sweep runs: the first stops it cleanly (running
+    trials end at their latest epoch's session file, Tune saves its state for --resume); a
+    second aborts at once."""
+
+    def __init__(self, sweep: Any) -> None:
+        self.sweep = sweep
+        self.stopping = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSweep:
+        for sig in STOP_SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopping:
+            raise KeyboardInterrupt
+        self.stopping = True
+        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        say(f"\nrnnplay sweep: {what}: stopping; finished trials are kept and the others keep "
+            f"their latest epoch ({what} again aborts)")
+        self.sweep.stop()
 
 
 def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import socket
 import time
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from typing import Any
 # what keeps one session file per trial (num_to_keep=1), so Tune's warning about it is noise.
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+# Ctrl-C is the command's to handle (it says what happens, then stops Tune through stop());
+# Tune's own handler only logs advice to call Tuner.restore, which is --resume here.
+os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
 
 import ray  # noqa: E402
 from ray import tune  # noqa: E402
@@ -209,6 +213,13 @@ class Sweep:
         self.out, self.space, self.schedule, self.resources = out, space, schedule, resources
         self.corpus, self.experiment = corpus, experiment
 
+    @staticmethod
+    def stop() -> None:
+        """Stop the running sweep the way Tune stops on Ctrl-C: running trials end after their
+        latest checkpoint and the experiment's state is saved for a restore (Tune listens for
+        SIGUSR1 for this while it runs)."""
+        os.kill(os.getpid(), signal.SIGUSR1)
+
     def _trainable(self) -> Any:
         trainable = tune.with_parameters(train_trial, corpus=self.corpus)
         return tune.with_resources(trainable, {"cpu": self.resources.cpus_per_trial,
@@ -217,6 +228,7 @@ class Sweep:
     def run(self) -> tuple[list[TrialRow], bool]:
         """Run every trial; the rows best first, and whether every trial was run to its end
         (False after Ctrl-C)."""
+        quiet_tune()
         storage, name = self.experiment.rsplit("/", 1)
         tuner = tune.Tuner(
             self._trainable(),
@@ -239,28 +251,28 @@ class Sweep:
     def resume(self) -> tuple[list[TrialRow], bool]:
         """Carry on the interrupted sweep (Tune's restore): finished trials are kept as they
         are, unfinished ones go on from their latest session file."""
+        quiet_tune()
         if not tune.Tuner.can_restore(self.experiment):
             raise SweepError(f"{self.experiment} holds no Tune experiment to resume")
         tuner = tune.Tuner.restore(self.experiment, self._trainable(), resume_unfinished=True)
         return self._collect(tuner.fit())
 
     def _collect(self, results: tune.ResultGrid) -> tuple[list[TrialRow], bool]:
-        # ResultGrid has no public per-trial status, and only it tells an early stop (Tune
-        # ended the trial) from an interruption (Tune will resume it).
-        trials = {str(t.path): t for t in results._experiment_analysis.trials}
-        rows = []
-        for result in results:
-            trial = trials.get(str(result.path))
-            rows.append(self._row(result, trial))
+        # Each trial's status as Tune saved it with the experiment, before its clean-up ended
+        # the running ones: that tells an early stop (TERMINATED) from a trial cut short by
+        # Ctrl-C (RUNNING or PAUSED, which a restore carries on).
+        saved = {t.trial_id: t.status for t in tune.ExperimentAnalysis(self.experiment).trials}
+        rows = [self._row(result, saved.get(str((result.metrics or {}).get("trial_id")), ""))
+                for result in results]
         ranked = write_summary(self.out, rows)
-        complete = all(row.ended != INTERRUPTED for row in ranked)
+        complete = len(saved) == self.space.trials and all(
+            status in ("TERMINATED", "ERROR") for status in saved.values())
         return ranked, complete
 
-    def _row(self, result: tune.Result, trial: Any) -> TrialRow:
+    def _row(self, result: tune.Result, status: str) -> TrialRow:
         name = Path(str(result.path)).name
         metrics = result.metrics or {}
         config = dict(result.config or {})
-        status = trial.status if trial is not None else "ERROR"
         file = ""
         if result.checkpoint is not None:
             with result.checkpoint.as_directory() as folder:
@@ -291,6 +303,12 @@ def start_ray(address: str | None) -> bool:
     ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING,
              log_to_driver=False, configure_logging=True)
     return True
+
+
+def quiet_tune() -> None:
+    """Tune's end-of-run log lines (trials that did not complete, how to restore) repeat what
+    the sweep's own lines and summary say, in Tune's terms."""
+    logging.getLogger("ray.tune.tune").setLevel(logging.CRITICAL)
 
 
 def experiment_path(out: Path, storage: str | None) -> str:
