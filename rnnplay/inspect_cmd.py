@@ -1,7 +1,8 @@
 """Look inside a saved session's model, as the app's views do, as tab-separated text: per
 character of TEXT, the activations of the top hidden units (and, with --saliency, how strongly
 each character sways the next prediction); or, with --odds, the likeliest next characters and
-the entropy of the odds. Lines starting with '#' say what the columns are."""
+the entropy of the odds; or, with --step, one time step term by term (the app's model view).
+Lines starting with '#' say what the columns are."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import sys
 from engine.generation.generate import Completer
 from engine.inspect.hidden_units import RANKINGS
 from engine.inspect.inspection import Inspection, inspect_prompt
+from engine.inspect.step import WINDOW, prompt_steps
 from rnnplay.complete_cmd import shown_char
+from rnnplay.inspect_step import step_lines
 from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_UNITS = 8
@@ -41,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--odds", type=int, metavar="K",
         help="instead of the table, the K likeliest next characters after the text with "
         "their probabilities, <char> TAB <prob>, after a line with the entropy")
+    add("--step", type=int, nargs="?", const=-1, metavar="N",
+        help="instead of the table, the model's time step at TEXT's Nth character (default: "
+        "the last) term by term, as the app's model view shows it: the parameters' shapes, "
+        "X_t's one-hot index, X_t W_xh, H_(t-1) W_hh, the bias, the gates, H_t (norm and first "
+        "units), the likeliest next characters' logits and probabilities, the perplexity")
 
 
 class UsageError(Exception):
@@ -60,16 +68,29 @@ def run(args: argparse.Namespace) -> int:
     text = session.prompt if args.text is None else args.text
     try:
         seen = _inspect(completer, text, args)
+        position = None if args.step is None else _step_position(text, args.step)
     except UsageError as err:
         print(f"rnnplay inspect: {err}", file=sys.stderr)
         return 2
-    lines = _odds_lines(seen) if args.odds is not None else _table_lines(seen, completer, args)
+    if position is not None:
+        lines = step_lines(prompt_steps(completer), position)
+    elif args.odds is not None:
+        lines = _odds_lines(seen)
+    else:
+        lines = _table_lines(seen, completer, args)
     for line in lines:
         print(line)
     return 0
 
 
 def _check_options(args: argparse.Namespace) -> None:
+    if args.step is not None:
+        options = (*TABLE_OPTIONS, "odds")
+        given = [name for name in options if getattr(args, name) not in (None, False)]
+        if given:
+            flags = ", ".join("--" + name for name in given)
+            raise UsageError(f"--step prints one time step, not the units table or the odds: "
+                             f"drop {flags}")
     if args.odds is not None:
         if args.odds < 1:
             raise UsageError(f"--odds must be 1 or more, not {args.odds}")
@@ -107,6 +128,18 @@ def _inspect(completer: Completer, text: str, args: argparse.Namespace) -> Inspe
         heatmap_units=units,
         heatmap_ranking=(args.rank or RANK_CHOICES[0]).replace("-", " "),
     )
+
+
+def _step_position(text: str, step: int) -> int:
+    """The 0-based position of --step's character (-1: the last)."""
+    if step == -1:
+        return len(text) - 1
+    if not 1 <= step <= len(text):
+        raise UsageError(f"--step must be 1 to {len(text)} (TEXT's characters), not {step}")
+    if len(text) - step >= WINDOW:
+        raise UsageError(f"--step shows TEXT's last {WINDOW} characters: {len(text) - WINDOW + 1} "
+                         f"to {len(text)}, not {step}")
+    return step - 1
 
 
 def _odds_lines(seen: Inspection) -> list[str]:
