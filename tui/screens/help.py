@@ -127,5 +127,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll() as scroll:
+            # On the border, where it shows whichever part of the help is scrolled to.
+            scroll.border_title = "help · ↑/↓ PgUp/PgDn scroll · Esc closes"
             yield Markdown(help_text())

@@ -20,6 +20,8 @@ class LrScreen(ModalScreen[float | None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     LrScreen .hint { color: $text-muted; }
+    /* the whole width, so a long refusal wraps rather than being cut at the border */
+    LrScreen Label { width: 100%; }
     LrScreen #lr-error { color: $error; height: auto; }
     """
 

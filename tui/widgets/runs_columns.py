@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len, set_cell_size
+
 from engine.playground import RunSummary
 from tui.numbers import perplexity_text, rate_text
 
@@ -71,6 +73,30 @@ def _clip(run: RunSummary) -> str:
     return "off" if clip is None else rate_text(clip)
 
 
+def _count(n: int) -> str:
+    """A count in at most 4 characters: 250, 12k, 10M, 3e12."""
+    if n < 10_000:
+        return str(n)
+    for scale, suffix in ((1_000, "k"), (1_000_000, "M"), (1_000_000_000, "G")):
+        if n < 1000 * scale:
+            return f"{n // scale}{suffix}"
+    return f"{n:.0e}".replace("e+", "e")
+
+
+def _epoch_text(epoch: int, target: int, room: int) -> str:
+    """"12/250"; counts shortened when that does not fit in `room` ("160/10M")."""
+    full = f"{epoch}/{target}"
+    return full if len(full) <= room else f"{_count(epoch)}/{_count(target)}"
+
+
+def fitted(column: Column, run: RunSummary) -> str:
+    """The column's text for the run in its width less the space that parts it from the next
+    column ("…" ends a cut one): columns never touch, whatever a run holds."""
+    text = column.text(run)
+    room = column.width - 1
+    return text if cell_len(text) <= room else set_cell_size(text, room - 1) + "…"
+
+
 def _setting(name: str, width: int, text: Callable[[RunSummary], str],
              order: Callable[[RunSummary], object] | None = None) -> Column:
     return Column(name, width, text, order or text, setting=True)
@@ -97,7 +123,8 @@ SETTINGS = (
 # The epoch column shows the target too ("12/250"): the epochs setting has no column of its own.
 NUMBERS = (
     Column("status", 9, lambda run: str(run.state), lambda run: str(run.state)),
-    Column("epoch", 9, lambda run: f"{run.epoch}/{run.config.epochs}", lambda run: run.epoch),
+    Column("epoch", 9, lambda run: _epoch_text(run.epoch, run.config.epochs, 8),
+           lambda run: run.epoch),
     Column("ppl", 7, lambda run: _ppl(run.perplexity), lambda run: _finite(run.perplexity)),
     Column("held-out", 9, lambda run: _ppl(_held_out(run)), lambda run: _finite(_held_out(run))),
     Column("best h-o", 9, lambda run: _ppl(run.best_val_perplexity),

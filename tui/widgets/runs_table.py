@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from engine.playground import RunSummary
-from tui.widgets.runs_columns import LABEL, Column, layout, sort_runs
+from tui.widgets.runs_columns import LABEL, Column, fitted, layout, sort_runs
 
 HIDDEN = " (hidden)"
 
@@ -154,7 +154,7 @@ class RunsTable(DataTable[Text]):
     @staticmethod
     def _cell(column: Column, run: RunSummary) -> Text:
         failed = column.name == "status" and run.message
-        return Text(column.text(run), style="red" if failed else "")
+        return Text(fitted(column, run), style="red" if failed else "")
 
     def _run_at_cursor(self) -> int | None:
         if not self.row_count:
