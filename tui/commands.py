@@ -121,7 +121,8 @@ COMMANDS: tuple[Command, ...] = (
             "focus_prompt", shown_key="Esc", palette=False),
     Command("ctrl+p", "Command palette", "every command that applies now, by name",
             palette=False),
-    Command("ctrl+q", "Quit", "unsaved runs are saved to saves/ first (if that fails, it asks)",
+    Command("ctrl+q", "Quit", "unsaved runs are saved to saves/ first (if that fails, it asks; "
+            "one that diverged before an epoch ended learned nothing: not saved, it says so)",
             "quit", "Quit", priority=True, palette=False),  # Textual's palette has its Quit
 )
 # fmt: on

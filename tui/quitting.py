@@ -79,7 +79,13 @@ class Quitting:
         deadline = time.monotonic() + QUIT_SAVE_BUDGET_S
         while playground.saving() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)  # ctrl+s then ctrl+q: let that save end rather than race it
+        skipped = playground.not_worth_saving()
         jobs = playground.autosave(self.app.main.prompt.text)
+        if skipped:
+            names = ", ".join(skipped)
+            why = f"not saved, nothing learned (diverged before an epoch ended): {names}"
+            self.notes.append(f"rnnplay: {why}")
+            self.app.notify(why, title="quitting", markup=False)
         if jobs:
             self.app.notify("saving unsaved runs...", title="quitting")
         await _wait(jobs, deadline)

@@ -296,7 +296,13 @@ class Playground:
         return self._saver.export(directory)
 
     def autosave(self, prompt: str = "") -> list[SaveJob]:
-        """On the way out: save every run with unsaved progress; training stops at the
-        snapshot, so nothing trains after what the file holds."""
+        """On the way out: save every run with unsaved progress, but those of
+        `not_worth_saving()`; training stops at the snapshot, so nothing trains after what the
+        file holds."""
         return self._saver.autosave(prompt)
+
+    def not_worth_saving(self) -> list[str]:
+        """The labels of the unsaved runs the autosave leaves out: they diverged or failed
+        before any epoch ended with a finite loss, so a file would hold nothing learned."""
+        return self._saver.not_worth_saving()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,14 @@ class Run:
     @property
     def unsaved(self) -> bool:
         return self.progress != self.saved_progress
+
+    @property
+    def worth_saving(self) -> bool:
+        """False for a run that diverged or failed before any epoch ended with a finite loss:
+        its file (megabytes) would hold weights that never learned anything."""
+        if self.state not in (RunState.DIVERGED, RunState.FAILED):
+            return True
+        return any(math.isfinite(e.perplexity) for e in self.trainer.history)
 
     def allows(self, action: Action) -> bool:
         return action in allowed(self.state)

@@ -77,6 +77,12 @@ class Saver:
         with self._lock:
             return suggest_path(run.trainer, self.directory(), taken=self._named)
 
+    def not_worth_saving(self) -> list[str]:
+        """The labels of the unsaved runs the autosave leaves out (Run.worth_saving)."""
+        with self._registry.lock:
+            runs = self._registry.runs.values()
+            return [r.label for r in runs if r.unsaved and not r.worth_saving]
+
     def directory(self) -> Path:
         return Path(self.save_dir) if self.save_dir is not None else Path(default_save_dir())
 
@@ -95,8 +101,9 @@ class Saver:
         return export_runs(runs, Path(directory) if directory is not None else self.directory())
 
     def autosave(self, prompt: str = "") -> list[SaveJob]:
-        """On the way out: save every run with unsaved progress; training stops at the
-        snapshot, so nothing trains after what the file holds."""
+        """On the way out: save every run with unsaved progress that is worth saving (see
+        `not_worth_saving`); training stops at the snapshot, so nothing trains after what the
+        file holds."""
         with self._registry.lock:
-            unsaved = [r for r in self._registry.runs.values() if r.unsaved]
+            unsaved = [r for r in self._registry.runs.values() if r.unsaved and r.worth_saving]
         return [self.save(run, None, prompt, quiet=True, stop_after=True) for run in unsaved]

@@ -111,3 +111,14 @@ async def loaded_title(session) -> str:
         await wait_for(pilot, lambda: app.state == "loaded", what="loaded")
         await pilot.pause()
         return app.main.prompt.border_title
+
+
+async def test_quit_leaves_out_a_run_that_learned_nothing_and_says_so(save_dir):
+    app = make_app(train=True, lr="1e30", clip="1e30")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state == "diverged", what="diverged")
+        assert app.playground.summaries()[0].unsaved
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.exit_notes, what="the quit's notes")
+    assert not list(save_dir.glob("*.rnnplay")), "a diverged first epoch is not worth a file"
+    assert any("not saved, nothing learned" in note and "#1" in note for note in app.exit_notes)
