@@ -115,8 +115,9 @@ COMMANDS: tuple[Command, ...] = (
             shown_key="PgUp / PgDn"),
     Command("ctrl+t,ctrl+k,ctrl+r", "Decoding", "in the prompt: temperature / top-k / new seed",
             shown_key="ctrl+t / ctrl+k / ctrl+r"),
-    Command("ctrl+u,ctrl+w", "Prompt editing", "clear the prompt / delete a word; ← → Home End "
-            "Del edit anywhere", shown_key="ctrl+u / ctrl+w"),
+    Command("ctrl+u,ctrl+w,ctrl+j", "Prompt editing", "clear the prompt / delete a word / a "
+            "line break, shown ↵ (shift+enter too; where the run's vocabulary has them, pasted "
+            "ones stay); ← → Home End Del edit anywhere", shown_key="ctrl+u / ctrl+w / ctrl+j"),
     Command("escape", "Prompt", "back to the prompt (closes the setup form, help, dialogs)",
             "focus_prompt", shown_key="Esc", palette=False),
     Command("ctrl+p", "Command palette", "every command that applies now, by name",

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 
-from helpers import make_app, meta_of, notified, wait_for, write_with_meta
+from helpers import TINY_TEXT, make_app, meta_of, notified, wait_for, write_with_meta
+from textual import events
 from textual.widgets import Markdown
 
 from tui.widgets.decoding_keys import CompletionSettings
+from tui.widgets.prompt_line import prompt_line
+from tui.widgets.prompt_text import PromptText
 from tui.widgets.samples import SamplesLog
 
 
@@ -122,3 +125,46 @@ async def test_quit_leaves_out_a_run_that_learned_nothing_and_says_so(save_dir):
         await wait_for(pilot, lambda: app.exit_notes, what="the quit's notes")
     assert not list(save_dir.glob("*.rnnplay")), "a diverged first epoch is not worth a file"
     assert any("not saved, nothing learned" in note and "#1" in note for note in app.exit_notes)
+
+
+def test_pasted_line_breaks_stay_where_the_vocabulary_has_them():
+    kept, _ = PromptText().inserted("ROMEO:\r\nWhat\rnow\n", line_breaks=True)
+    assert kept.text == "ROMEO:\nWhat\nnow\n" and kept.cursor == len(kept.text)
+    assert PromptText().inserted("ROMEO:\r\nWhat", line_breaks=False)[0].text == "ROMEO: What"
+    line = prompt_line("a\nb", 1, True, "c\n", (), frozenset(), "").plain
+    assert line.startswith("› a↵bc↵"), line
+
+
+async def test_a_paste_and_ctrl_j_keep_line_breaks_shown_as_arrows():
+    app = make_app(train=True, epochs="2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.main.prompt
+        await wait_for(pilot, lambda: app.state == "finished")
+        await wait_for(pilot, lambda: prompt.line_breaks, what="the run's vocabulary known")
+        prompt.post_message(events.Paste("分开\n我"))
+        await wait_for(pilot, lambda: prompt.text == "分开\n我", what="the paste, line break kept")
+        await pilot.press("ctrl+j", "不")
+        assert prompt.text == "分开\n我\n不"
+        await wait_for(pilot, lambda: prompt._completed_for == prompt.text, what="completed")
+        assert not prompt._unknown, "the model knows the line break"
+        await pilot.pause()
+        assert "分开↵我↵不" in render_text(prompt)
+
+
+async def test_without_line_breaks_in_the_vocabulary_ctrl_j_says_so(tmp_path):
+    one_line = tmp_path / "one_line.txt"
+    one_line.write_text(TINY_TEXT.replace("\n", " "), encoding="utf-8")
+    app = make_app(train=True, epochs="2", corpus=str(one_line))
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.main.prompt
+        await wait_for(pilot, lambda: app.state in ("finished", "diverged", "failed"))
+        await wait_for(pilot, lambda: app.playground.summaries(), what="the run")
+        assert not app.playground.summaries()[0].line_breaks
+        prompt.post_message(events.Paste("a\nb"))
+        await wait_for(pilot, lambda: prompt.text == "a b", what="the paste, a space")
+        await pilot.press("ctrl+j")
+        assert prompt.text == "a b" and "no line breaks" in prompt.note
+
+
+def render_text(widget) -> str:
+    return "".join(str(widget.render()).split())

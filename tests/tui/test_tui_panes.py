@@ -81,7 +81,8 @@ async def test_prompt_completion_follows_keystrokes_backspace_paste_unknown():
         await pilot.pause()
         assert "not in vocabulary" in screen_text(app)
         prompt.post_message(events.Paste("我不\n能"))
-        await wait_for(pilot, lambda: prompt.text == "分X我不 能", what="paste")
+        # The tiny corpus has line breaks: a pasted one stays (issue 23).
+        await wait_for(pilot, lambda: prompt.text == "分X我不\n能", what="paste")
         await pilot.press("pageup")
         await wait_for(pilot, lambda: len(prompt.visible_completion()) == 60, what="longer")
         await pilot.press("pagedown", "pagedown")

@@ -32,10 +32,11 @@ def still_fits(done_for: str, completion: str, now: str) -> str:
     return ""
 
 
-def shown_chars(completion: str) -> str:
-    """A predicted line break would break the pane's layout, and a completion of nothing but
-    spaces (what an early model often predicts) looks like none: both are shown as signs."""
-    blank = bool(completion) and not completion.strip()
+def shown_chars(completion: str, blanks: bool = True) -> str:
+    """A line break (predicted or typed) would break the pane's layout, and a completion of
+    nothing but spaces (what an early model often predicts) looks like none: both are shown as
+    signs (the spaces only with `blanks`). One character each, so positions stay."""
+    blank = blanks and bool(completion) and not completion.strip()
     return completion.translate({ord("\n"): "↵", **({ord(" "): "·"} if blank else {})})
 
 

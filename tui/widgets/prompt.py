@@ -59,6 +59,8 @@ class PromptPane(Widget, can_focus=True):
         Binding("ctrl+t", "temperature", "Temperature", show=False),
         Binding("ctrl+k", "top_k", "Top-k", show=False),
         Binding("ctrl+r", "reroll", "New seed", show=False),
+        # Enter alone would read as "done"; terminals send ctrl+j as a bare line feed.
+        Binding("ctrl+j,shift+enter", "line_break", "Line break", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -78,6 +80,7 @@ class PromptPane(Widget, can_focus=True):
         self._lines = 1  # the height laid out, in lines of content
         self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
         self.note = "start training (F5) to see the model's completion"
+        self.line_breaks = False  # the selected run's vocabulary holds "\n" (the core says)
 
     def on_mount(self) -> None:
         self._retitle()
@@ -144,14 +147,21 @@ class PromptPane(Widget, can_focus=True):
 
     def insert(self, chars: str) -> None:
         """Insert at the cursor (see PromptText.inserted for what becomes of tabs and breaks)."""
-        edit, note = self.edit.inserted(chars)
+        edit, note = self.edit.inserted(chars, self.line_breaks)
         if note:
             self.note = note
         self._apply(edit)
 
+    def action_line_break(self) -> None:
+        if self.line_breaks:
+            self.insert("\n")
+        else:
+            self.set_note("no line breaks: this run's vocabulary has none")
+
     def set_text(self, text: str) -> None:
-        """Replace the whole prompt (a loaded session's text), cursor at the end."""
-        edit, note = PromptText().inserted(text)
+        """Replace the whole prompt (a loaded session's text, line breaks kept: it was typed
+        for that run), cursor at the end."""
+        edit, note = PromptText().inserted(text, line_breaks=True)
         if note:
             self.note = note
         self.edit = edit
@@ -231,7 +241,10 @@ class PromptPane(Widget, can_focus=True):
     def show_runs(
         self, runs: Sequence[RunSummary], selected: int | None, colors: Mapping[int, str]
     ) -> None:
-        """Which runs are marked (RunSummary.marked), their labels and curve colours."""
+        """Which runs are marked (RunSummary.marked), their labels and curve colours; whether
+        the selected one's vocabulary holds line breaks."""
+        chosen = next((run for run in runs if run.id == selected), None)
+        self.line_breaks = chosen is not None and chosen.line_breaks
         if self.marked.set_runs(runs, selected, colors):
             self._repaint()
 

@@ -37,8 +37,8 @@ def prompt_line(
     out = Text(no_wrap=False, overflow="fold")
     out.append("› ", style="bold")
     caret = "reverse" if focused else "underline"
-    for i, ch in enumerate(text):
-        style = "bold red underline" if ch in unknown else ""
+    for i, ch in enumerate(shown_chars(text, blanks=False)):
+        style = "bold red underline" if text[i] in unknown else ""
         out.append(ch, style=f"{style} {caret}".strip() if i == cursor else style)
     if cursor == len(text):
         out.append(" ", style=caret)

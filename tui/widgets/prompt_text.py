@@ -17,11 +17,13 @@ class PromptText:
     text: str = ""
     cursor: int = 0  # insertion point, 0..len(text)
 
-    def inserted(self, chars: str) -> tuple[PromptText, str]:
+    def inserted(self, chars: str, line_breaks: bool = False) -> tuple[PromptText, str]:
         """`chars` inserted at the cursor, and a note when some did not fit. The corpora keep no
-        tabs, and a line break in the prompt would read as a new prompt: both become spaces."""
-        chars = "".join(c for c in chars.replace("\r\n", " ") if c.isprintable() or c in "\t\r\n")
-        chars = chars.translate({ord("\t"): " ", ord("\r"): " ", ord("\n"): " "})
+        tabs: they become spaces. A line break (CR LF, CR or LF, as pasted) stays one LF with
+        `line_breaks` (the model's vocabulary holds it), else it becomes a space too."""
+        chars = chars.replace("\r\n", "\n").replace("\r", "\n")
+        chars = "".join(c for c in chars if c.isprintable() or c in "\t\n")
+        chars = chars.translate({ord("\t"): " ", **({} if line_breaks else {ord("\n"): " "})})
         room = MAX_PROMPT_CHARS - len(self.text)
         note = ""
         if len(chars) > room:
