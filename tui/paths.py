@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -48,9 +49,23 @@ def shown_path(path: Path | str) -> str:
         return str(p)
 
 
-def local_time(saved_at: str) -> str:
-    """'2026-01-01T12:00:00Z' (UTC, as sessions store it) as local 'YYYY-MM-DD HH:MM'."""
+def local_time(saved_at: str, year: bool = True) -> str:
+    """'2026-01-01T12:00:00Z' (UTC, as sessions store it) as local 'YYYY-MM-DD HH:MM', or
+    'MM-DD HH:MM' without the year."""
     try:
-        return datetime.fromisoformat(saved_at).astimezone().strftime("%Y-%m-%d %H:%M")
+        local = datetime.fromisoformat(saved_at).astimezone()
     except (ValueError, OverflowError):
-        return saved_at or "?"
+        return printable(saved_at) or "?"
+    return local.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+
+
+def printable(text: str) -> str:
+    """`text` with what a terminal would act on rather than show (control characters: ESC,
+    BEL, a newline; format characters; a file name's undecodable bytes) written as escapes,
+    "\\x1b": a file name can hold any of them, and written raw they broke the dialog's border."""
+    return "".join(
+        ch if unicodedata.category(ch) not in _UNPRINTABLE else ascii(ch)[1:-1] for ch in text
+    )
+
+
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})

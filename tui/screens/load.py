@@ -16,23 +16,67 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from tui.numbers import perplexity_text
-from tui.paths import local_time
+from tui.paths import local_time, printable
 
 HEADERS = ("saved", "model", "epoch", "ppl", "corpus", "file (.rnnplay)")
+NAME_ROOM = 20  # cells the file name should get: below that, dates drop their year
+CORPUS_ROOM = 12  # a corpus file's name past this is shortened in its middle
 
 
 def elide_middle(name: str, width: int) -> str:
     """`name` in at most `width` cells, its middle replaced by "…" when it must be: the start
-    and the end (a save's epoch and time) are what tell files apart."""
+    and the end (a save's epoch and time) are what tell files apart. Counted in cells, so a
+    name in wide characters (CJK) is as wide as its column."""
     if cell_len(name) <= width or width < 5:
         return name
-    tail = (width - 1) * 2 // 3
-    return name[: width - 1 - tail] + "…" + name[-tail:]
+    tail_room = (width - 1) * 2 // 3
+    head = _fit(name, width - 1 - tail_room)
+    tail = _fit(name[::-1], width - 1 - cell_len(head))[::-1]
+    return head + "…" + tail
+
+
+def shortened(names: list[str], room: int) -> list[str]:
+    """The names in at most `room` cells each, told apart. Names too long for it with as many
+    "-"-separated parts as each other (ctrl+s names: corpus-model-sampling-date-time) lose the
+    parts they all share first, "…" in their place: what is left is what differs, and only then
+    is a name's middle cut. Cut in the middle alone, three saves of one corpus and model showed
+    as one name three times."""
+    groups: dict[int, list[list[str]]] = {}
+    for name in names:
+        if cell_len(name) > room:
+            groups.setdefault(name.count("-"), []).append(name.split("-"))
+    shared = {
+        count: {i for i in range(count + 1) if len({parts[i] for parts in group}) == 1}
+        for count, group in groups.items()
+        if len(group) > 1
+    }
+    out = []
+    for name in names:
+        same = shared.get(name.count("-"), set()) if cell_len(name) > room else set()
+        if same:
+            kept = [part if i not in same else "…" for i, part in enumerate(name.split("-"))]
+            name = "-".join(kept)
+            while "…-…" in name:
+                name = name.replace("…-…", "…")
+            name = name.replace("-…-", "…").replace("…-", "…").replace("-…", "…")
+        out.append(elide_middle(name, room))
+    return out
+
+
+def _fit(text: str, width: int) -> str:
+    """The longest start of `text` that takes at most `width` cells."""
+    out, used = [], 0
+    for ch in text:
+        used += cell_len(ch)
+        if used > width:
+            break
+        out.append(ch)
+    return "".join(out)
 
 
 def _shown_name(path: Path) -> str:
     # Sessions end in .rnnplay (the header says so): the room goes to what tells them apart.
-    return path.stem if path.suffix == ".rnnplay" else path.name
+    return printable(path.stem if path.suffix == ".rnnplay" else path.name)
 
 
 class LoadScreen(ModalScreen[str | None]):
@@ -64,11 +108,11 @@ class LoadScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(
-                f"load a session from {self.save_dir} (Enter loads, Esc cancels)", markup=False
+                f"load a session from {printable(str(self.save_dir))} (Enter loads, Esc cancels)",
+                markup=False,
             )
             yield Static(self.warning, id="load-warning", markup=False)
             table: DataTable[str] = DataTable(id="saves", cursor_type="row", zebra_stripes=True)
-            table.add_columns(*HEADERS)
             yield table
             yield Static("reading the save folder...", id="load-empty", markup=False)
             yield Label("or a file (or sweep folder) anywhere:", classes="hint")
@@ -87,18 +131,18 @@ class LoadScreen(ModalScreen[str | None]):
 
     def show_saves(self, infos: list[Any]) -> None:
         table = self.query_one("#saves", DataTable)
-        table.clear()
+        table.clear(columns=True)
         self.problems = {str(info.path): info.problem for info in infos if info.problem}
-        rows = [self._cells(info) for info in infos]
-        # The file name takes the width the other columns leave (each column is padded by a
-        # cell on both sides; one more for the scrollbar), so it is shortened, never cut off.
-        others = sum(
-            max([cell_len(h)] + [cell_len(r[i]) for r in rows]) + 2
-            for i, h in enumerate(HEADERS[:-1])
-        )
-        room = table.size.width - others - 3 if table.size.width else 1000
-        for info, cells in zip(infos, rows, strict=True):
-            cells = (*cells[:-1], elide_middle(cells[-1], room))
+        width = table.size.width or 1000
+        rows = [self._cells(info, year=True) for info in infos]
+        if self._name_room(rows, width) < NAME_ROOM:
+            rows = [self._cells(info, year=False) for info in infos]
+        room = self._name_room(rows, width)
+        # The header is never cut: where the name has less room than it, it says less.
+        table.add_columns(*HEADERS[:-1], HEADERS[-1] if room >= cell_len(HEADERS[-1]) else "file")
+        names = shortened([cells[-1] for cells in rows], room)
+        for info, cells, name in zip(infos, rows, names, strict=True):
+            cells = (*cells[:-1], name)
             # Text, not str: a DataTable reads str cells as markup, and names may hold "[".
             style = "dim" if info.problem else ""
             table.add_row(*(Text(c, style=style) for c in cells), key=str(info.path))
@@ -108,22 +152,33 @@ class LoadScreen(ModalScreen[str | None]):
             table.focus()
         else:
             empty.update(
-                f"no saves in {self.save_dir} yet: ctrl+s saves the current run there "
-                "(set RNNPLAY_SAVE_DIR to use another folder)"
+                f"no saves in {printable(str(self.save_dir))} yet: ctrl+s saves the current run "
+                "there (set RNNPLAY_SAVE_DIR to use another folder)"
             )
             self.query_one("#load-path", Input).focus()
 
     @staticmethod
-    def _cells(info: Any) -> tuple[str, ...]:
+    def _name_room(rows: list[tuple[str, ...]], width: int) -> int:
+        """The cells the file name takes: what the other columns leave (each is padded by a cell
+        on both sides; one more for the scrollbar), so it is shortened, never cut off."""
+        others = sum(
+            max([cell_len(h)] + [cell_len(r[i]) for r in rows]) + 2
+            for i, h in enumerate(HEADERS[:-1])
+        )
+        return width - others - 3
+
+    @staticmethod
+    def _cells(info: Any, year: bool) -> tuple[str, ...]:
+        saved = local_time(info.saved_at, year=year)
         if info.problem:
             # Listed, so the user sees why a file they expect is not offered.
-            return (local_time(info.saved_at), "unreadable", "-", "-", "-", _shown_name(info.path))
+            return (saved, "unreadable", "-", "-", "-", _shown_name(info.path))
         return (
-            local_time(info.saved_at),
-            info.model,
+            saved,
+            printable(info.model),
             str(info.epoch),
             perplexity_text(info.perplexity) if info.perplexity is not None else "-",
-            Path(info.corpus).name or info.corpus,
+            elide_middle(printable(Path(info.corpus).name or info.corpus), CORPUS_ROOM),
             _shown_name(info.path),
         )
 
@@ -133,7 +188,7 @@ class LoadScreen(ModalScreen[str | None]):
             return
         if path in self.problems:
             self.query_one("#load-warning", Static).update(
-                f"{Path(path).name}: {self.problems[path]}"
+                f"{printable(Path(path).name)}: {printable(self.problems[path])}"
             )
             self.query_one("#load-warning", Static).display = True
             return
