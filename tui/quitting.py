@@ -32,6 +32,7 @@ class Quitting:
         self.by_signal = False  # no one is there to answer a question
         self.terminal_gone = False  # SIGHUP: leave without writing to the terminal
         self.notes: list[str] = []  # printed by the launcher once the terminal is back
+        self._failures: list[str] = []  # the notes of the last autosave's errors
 
     def handle_signals(self) -> None:
         """SIGTERM and SIGHUP save and quit (the real launcher only: tests keep pytest's)."""
@@ -77,6 +78,9 @@ class Quitting:
         """Save every run with unsaved progress, within the budget; returns the errors."""
         playground = self.app.playground
         deadline = time.monotonic() + QUIT_SAVE_BUDGET_S
+        # An earlier attempt's errors are not this one's: after "save elsewhere" succeeded the
+        # launcher printed "autosave failed" for a run that was saved.
+        self.notes = [note for note in self.notes if note not in self._failures]
         while playground.saving() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)  # ctrl+s then ctrl+q: let that save end rather than race it
         skipped = playground.not_worth_saving()
@@ -97,7 +101,8 @@ class Quitting:
                 errors.append(f"autosave failed: {job.outcome.error}")
             else:
                 self.notes.append(f"rnnplay: session saved to {job.outcome.path}")
-        self.notes.extend(f"rnnplay: {e}" for e in errors)
+        self._failures = [f"rnnplay: {e}" for e in errors]
+        self.notes.extend(self._failures)
         return errors
 
 

@@ -51,7 +51,11 @@ class SaveAsScreen(ModalScreen[Path | None]):
             return "type a file name", False
         if text.strip().endswith("/"):
             return "that is a folder: add a file name", False
-        return save_target_note(resolve_save_path(text, self.save_dir))
+        path = resolve_save_path(text, self.save_dir)
+        if path.name.startswith("."):
+            # Hidden: the load dialog (and ls) would never list it, so it would look lost.
+            return "a name starting with '.' is hidden and never listed: choose another", False
+        return save_target_note(path)
 
     def _warn(self, text: str) -> bool:
         note, usable = self._note(text)
