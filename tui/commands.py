@@ -118,7 +118,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("ctrl+u,ctrl+w,ctrl+j", "Prompt editing", "clear the prompt / delete a word / a "
             "line break, shown ↵ (shift+enter too; where the run's vocabulary has them, pasted "
             "ones stay); ← → Home End Del edit anywhere", shown_key="ctrl+u / ctrl+w / ctrl+j"),
-    Command("escape", "Prompt", "back to the prompt (closes the setup form, help, dialogs)",
+    Command("escape", "Prompt", "from anywhere back to the prompt (closes the setup form, help, "
+            "dialogs); a click on it, or typing outside a field, goes there too",
             "focus_prompt", shown_key="Esc", palette=False),
     Command("ctrl+p", "Command palette", "every command that applies now, by name",
             palette=False),

@@ -71,6 +71,13 @@ class MainScreen(Screen[None]):
     MainScreen SetupPane Input:focus { background: $accent 35%; }
     MainScreen SetupPane Select:focus-within { background: $accent 35%; }
     MainScreen SamplesLog:focus { border: round $accent; }
+    /* The focused pane, marked by more than a colour: a heavy border and a bold title. */
+    MainScreen #curves:focus, MainScreen #prompt:focus, MainScreen #samples:focus,
+    MainScreen #inside:focus, MainScreen #setup:focus-within {
+        border: heavy $accent;
+        border-title-style: bold;
+    }
+    MainScreen #runs:focus { background-tint: $accent 20%; }
     MainScreen #too-small { display: none; content-align: center middle; height: 1fr; }
     MainScreen.-too-small #main { display: none; }
     MainScreen.-too-small #too-small { display: block; }
@@ -107,6 +114,20 @@ class MainScreen(Screen[None]):
         )
         # No palette hint: at 80 columns the keys need the room (ctrl+p still opens it).
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key typed where it means nothing (the plot, the samples, the runs table
+        but for its own keys) goes to the prompt, which takes the focus: typing is what the
+        screen is for. Setup fields and the prompt took their keys before this."""
+        focused = self.focused
+        if not (event.is_printable and event.character) or focused in (None, self.prompt):
+            return
+        if event.key in self.active_bindings:  # the focused pane's own key (s, m, [, ...)
+            return
+        event.stop()
+        event.prevent_default()
+        self.prompt.focus()
+        self.prompt.insert(event.character)
 
     def on_resize(self, event: events.Resize) -> None:
         self.check_size(event.size.width, event.size.height)

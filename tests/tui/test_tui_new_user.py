@@ -168,3 +168,27 @@ async def test_without_line_breaks_in_the_vocabulary_ctrl_j_says_so(tmp_path):
 
 def render_text(widget) -> str:
     return "".join(str(widget.render()).split())
+
+
+async def test_the_prompt_is_one_key_a_click_or_typing_away_and_focus_is_marked():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, prompt = app.main, app.main.prompt
+        await wait_for(pilot, lambda: prompt.has_focus, what="the prompt focused")
+        assert main.plot.styles.border_top[0] != "heavy"
+        await pilot.press("f4", "tab", "tab")  # deep in the setup form
+        assert main.setup.has_focus_within and main.setup.styles.border_top[0] == "heavy"
+        assert "Esc" in prompt.border_subtitle, "the way back is on the prompt's border"
+        await pilot.press("escape")
+        assert prompt.has_focus and prompt.styles.border_top[0] == "heavy"
+        main.plot.focus()
+        await pilot.pause()
+        assert main.plot.styles.border_top[0] == "heavy" and prompt.styles.border_top[0] != "heavy"
+        await pilot.press("分")  # typed on the plot, it means nothing there
+        assert prompt.has_focus and prompt.text == "分"
+        main.plot.focus()
+        await pilot.press("[")  # the plot's own key stays the plot's
+        assert main.plot.has_focus and prompt.text == "分"
+        main.samples.focus()
+        await pilot.click("#prompt")
+        assert prompt.has_focus

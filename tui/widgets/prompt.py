@@ -30,6 +30,8 @@ from tui.widgets.prompt_text import PromptText
 
 # How long the pane keeps a height its text no longer needs: until typing pauses.
 SHRINK_AFTER_S = 1.0
+# The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
+BACK_HERE = "Esc, a click or typing: back to the prompt"
 
 
 class PromptPane(Widget, can_focus=True):
@@ -94,9 +96,11 @@ class PromptPane(Widget, can_focus=True):
         """Characters of completion wanted."""
         return self.settings.length
 
-    def _retitle(self) -> None:
+    def _retitle(self, focused: bool | None = None) -> None:
         self.border_title = self.settings.title(self.follows)
-        self.border_subtitle = self.settings.subtitle()
+        # Its keys work only here; elsewhere, the way back here is the thing to know.
+        here = self.has_focus if focused is None else focused
+        self.border_subtitle = self.settings.subtitle() if here else BACK_HERE
 
     def show_model(self, follows: str) -> None:
         """Which run completes the prompt, for the title."""
@@ -322,7 +326,9 @@ class PromptPane(Widget, can_focus=True):
         return Text("\n").join(lines)
 
     def on_focus(self) -> None:
+        self._retitle(focused=True)
         self.refresh()
 
     def on_blur(self) -> None:
+        self._retitle(focused=False)
         self.refresh()
