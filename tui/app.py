@@ -188,6 +188,7 @@ class RnnplayApp(App[int]):
     def _complete(self, text: str, length: int, decoding: Decoding) -> None:
         """What the prompt shows: the completion, and the views inside the model when open."""
         inside = self.main.inside
+        inside.set_warmup(decoding.warmup)  # the layout view says which start the prompt uses
         views = Views(inside.state, inside.ranking, (inside.view,)) if (
             self.main.wants_views) else None  # fmt: skip
         self.playground.complete(text, length, decoding, views)
@@ -202,6 +203,9 @@ class RnnplayApp(App[int]):
 
     def on_inside_pane_views_changed(self, message: InsidePane.ViewsChanged) -> None:
         self._complete_again()
+
+    def on_inside_pane_layout_asked(self, message: InsidePane.LayoutAsked) -> None:
+        self.main.inside.show_layout(self.playground.batch_layout(message.batch, message.cells))
 
     def action_toggle_plot(self) -> None:
         self.main.plot.toggle_view()

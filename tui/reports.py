@@ -80,6 +80,7 @@ class Reports:
             self.screen.status.progress(
                 event.epoch, event.batch, event.batches, event.chars_per_sec, event.seconds
             )
+            self.screen.inside.batch_trained()
 
     def _epoch_end(self, run_id: int | None, event: EpochEnd, mine: bool) -> None:
         # The status line's numbers follow with the runs table's, from one summary (the app's

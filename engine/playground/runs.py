@@ -70,6 +70,7 @@ class RunSummary:
     marked: bool = False  # completes the prompt beside the selected run
     corpus: str = ""  # the corpus it trains on, as given: "jaychou", "pysrc" or a path
     best_val_perplexity: float | None = None  # the lowest held-out perplexity of its epochs
+    weights: tuple[EpochEnd, ...] = ()  # its epochs that measured the weights (EpochEnd.weights)
     line_breaks: bool = False  # its vocabulary holds "\n": a prompt for it may hold them
 
     @property
@@ -103,5 +104,6 @@ def summarize(run: Run) -> RunSummary:
         marked=run.marked,
         corpus=run.corpus,
         best_val_perplexity=min(held_out) if held_out else None,
+        weights=tuple(e for e in history if e.weights),
         line_breaks="\n" in trainer.corpus.vocab,
     )

@@ -28,7 +28,8 @@ def test_every_bound_key_comes_from_the_table_and_is_in_the_help() -> None:
             assert f"**{command.keys_text}**: {command.title}" in text, command
     assert "**F5**: New run" in text and "**F6**: Pause/resume/train on" in text
     # The keys the panes bind themselves are documented too.
-    for keys in ("PgUp / PgDn", "ctrl+t / ctrl+k / ctrl+r", "ctrl+u / ctrl+w", "ctrl+p", "Esc"):
+    for keys in ("PgUp / PgDn", "ctrl+t / ctrl+k / ctrl+r / ctrl+y", "ctrl+u / ctrl+w / ctrl+j",
+                 "ctrl+p", "Esc"):
         assert f"**{keys}**" in text
 
 

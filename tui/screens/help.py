@@ -53,6 +53,12 @@ next prediction depends on each earlier character, and |∂loss/∂H_t| back thr
 of the latest batch. The completion itself is shaded: the brighter a character, the surer the
 model was of it.
 
+**Weights over time** (F10): each parameter's norm and update-to-weight ratio per epoch, its
+histogram at the latest epoch and its min / quartiles / max over the epochs (Tab, then ←/→:
+the next parameter). **Minibatch layout** (F10): where this epoch's batches come from in the
+training text, and whether a batch's state starts from zeros (random sampling) or is carried
+and detached (consecutive); Tab, then ←/→: the next batch.
+
 **Samples**: the book's predictions for the run's prefixes every `pred each` epochs.
 
 ## Terms
@@ -70,7 +76,8 @@ the hidden state is re-initialised for every minibatch.
 hidden state carries over (detached from the graph) between minibatches.
 
 **Greedy prediction**: feed the prefix to warm up the state, then repeatedly take the
-argmax character and feed it back in.
+argmax character and feed it back in. From a zero state, as the book does; a model trained with
+consecutive sampling seldom saw one, so ctrl+y first feeds it training text (a warm-up).
 
 ## Exercises
 

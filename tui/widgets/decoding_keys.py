@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from engine.config import WARMUPS
 from engine.playground import Decoding
 
 MIN_LENGTH, MAX_LENGTH = 5, 200
@@ -48,6 +49,9 @@ class CompletionSettings:
         if self.decoding.temperature == 0:
             return self._decode(temperature=1.0, top_k=top_k)
         return self._decode(top_k=top_k)
+
+    def next_warmup(self) -> CompletionSettings:
+        return self._decode(warmup=int(_next(WARMUPS, self.decoding.warmup)))
 
     def rerolled(self) -> CompletionSettings:
         return self._decode(seed=(self.decoding.seed or 0) + 1)
