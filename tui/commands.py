@@ -110,11 +110,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("ctrl+d", "Time devices", "the selected run's epoch on each CPU/GPU setting here",
             "time_devices", priority=True, when=When.SELECTED),
     Command("f10", "Inside the model", "next-character odds / hidden units / what the "
-            "prediction looks at / gradient flow / closed", "inside"),
+            "prediction looks at / gradient flow / model / weights over time / minibatch "
+            "layout / closed", "inside"),
     Command("pageup,pagedown", "Completion length", "in the prompt: longer / shorter",
             shown_key="PgUp / PgDn"),
-    Command("ctrl+t,ctrl+k,ctrl+r", "Decoding", "in the prompt: temperature / top-k / new seed",
-            shown_key="ctrl+t / ctrl+k / ctrl+r"),
+    Command("ctrl+t,ctrl+k,ctrl+r,ctrl+y", "Decoding", "in the prompt: temperature / top-k / "
+            "new seed / warm-up: read 100 or 1000 characters of training text before the prompt "
+            "(from zeros is the book's)", shown_key="ctrl+t / ctrl+k / ctrl+r / ctrl+y"),
     Command("ctrl+u,ctrl+w,ctrl+j", "Prompt editing", "clear the prompt / delete a word / a "
             "line break, shown ↵ (shift+enter too; where the run's vocabulary has them, pasted "
             "ones stay); ← → Home End Del edit anywhere", shown_key="ctrl+u / ctrl+w / ctrl+j"),

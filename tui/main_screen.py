@@ -215,6 +215,7 @@ class MainScreen(Screen[None]):
             self.status.show_run(run)
             self.samples.show_period(run.config.pred_period)
             self.inside.follow_run(run.last, run.flow, run.config.clip)
+            self.inside.follow_weights(run.weights)
         self.prompt.show_model(run.label if run else "")
 
     def on_prompt_pane_cursor_moved(self, message: PromptPane.CursorMoved) -> None:

@@ -63,6 +63,7 @@ class PromptPane(Widget, can_focus=True):
         Binding("ctrl+r", "reroll", "New seed", show=False),
         # Enter alone would read as "done"; terminals send ctrl+j as a bare line feed.
         Binding("ctrl+j,shift+enter", "line_break", "Line break", show=False),
+        Binding("ctrl+y", "warmup", "Warm-up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -120,6 +121,9 @@ class PromptPane(Widget, can_focus=True):
                 "(ctrl+t steps the temperature, back to greedy after 1.5)",
                 title="switched to sampling", markup=False,
             )
+
+    def action_warmup(self) -> None:
+        self._settle(self.settings.next_warmup())
 
     def action_reroll(self) -> None:
         if not self.decoding.greedy:  # greedy decoding has no seed to change
