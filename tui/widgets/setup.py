@@ -71,6 +71,31 @@ class SettingValidator(Validator):
         return self.success()
 
 
+class PathInput(Input):
+    """The corpus field: unfocused, it shows the end of what it holds, the file name (a long
+    path showed its middle, cut at both ends, at 100 to 120 columns)."""
+
+    def _show_end(self) -> None:
+        self.cursor_position = len(self.value)
+        self.scroll_to(x=self.max_scroll_x, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        if not self.has_focus:
+            self._show_end()
+
+    def on_blur(self) -> None:
+        self._show_end()
+
+
+class DeviceButton(RadioButton):
+    """A device's radio button whose mark says which is chosen without colour: ● or blank
+    (Textual's shows ● on every button, the chosen one only brighter)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual reads the class's constant here
+        return "●" if self.value else " "
+
+
 class SuggestLast(Suggester):
     """Completes the value being typed (the last of a list) from the setting's options."""
 
@@ -154,9 +179,10 @@ class SetupPane(VerticalScroll):
             if spec.name == "prefixes":
                 default = ""  # empty: the corpus's own (engine.config.default_prefixes)
             options = spec.options or spec.setting.suggest
+            field = PathInput if spec.name == "corpus" else Input
             with Horizontal(classes="row"):
                 yield Label(label, id=f"{spec.name}-label")
-                yield Input(
+                yield field(
                     self.initial.get(spec.name, default),
                     id=spec.name,
                     compact=True,
@@ -173,7 +199,7 @@ class SetupPane(VerticalScroll):
         with RadioSet(id="device"):
             for name, reason in self.devices:
                 label = name if reason is None else f"{name} (unavailable)"
-                yield RadioButton(
+                yield DeviceButton(
                     label, value=name == wanted, disabled=reason is not None, name=name
                 )
         for name, reason in self.devices:
