@@ -213,7 +213,7 @@ class MainScreen(Screen[None]):
         """The status line and the prompt's title follow `run` (the selected one)."""
         if run is not None:
             self.status.show_run(run)
-            self.samples.show_period(run.config.pred_period)
+            self.samples.show_period(run.config.pred_period, run.config.pred_seconds)
             self.inside.follow_run(run.last, run.flow, run.config.clip)
             self.inside.follow_weights(run.weights)
         self.prompt.show_model(run.label if run else "")

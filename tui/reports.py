@@ -90,7 +90,8 @@ class Reports:
             self.screen.inside.show_epoch(event, self.clips.get(run_id or 0, 0.0))
 
     def _sample(self, run_id: int | None, event: Sample, mine: bool) -> None:
-        self.screen.samples.add_sample(self.label(run_id), event.epoch, event.prefix, event.text)
+        self.screen.samples.add_sample(self.label(run_id), event.epoch, event.prefix, event.text,
+                                       into=event.into)  # fmt: skip
 
     def _status_changed(self, run_id: int | None, event: StatusChanged, mine: bool) -> None:
         trouble = event.status in _TROUBLE
@@ -134,7 +135,8 @@ class Reports:
             f"lr {cfg.lr:g} ({cfg.optimizer_name}), clip {CLIP.text(cfg.clip)}, {run.device}"
         )
         for sample in run.samples:
-            screen.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text)
+            screen.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text,
+                                      into=sample.into)  # fmt: skip
         for note in run.notes:
             screen.note(f"note: {note}", style="yellow")
             self._notify(note, severity="warning", timeout=8)

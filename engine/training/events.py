@@ -89,6 +89,9 @@ class Sample:
     prefix: str
     text: str  # prefix followed by the greedy continuation
     step: int = 0  # optimizer steps taken when it was predicted (places a mid-epoch sample)
+    # share of epoch `epoch + 1` trained when it was predicted (pred_seconds); 0.0 at an epoch's
+    # end, where `epoch` says it all
+    into: float = 0.0
 
 
 @dataclass(frozen=True)

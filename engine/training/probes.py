@@ -137,14 +137,17 @@ class WeightsOverTime(Probe):
 
 
 def predict_samples(trainer: Trainer) -> list[Sample]:
-    """The greedy continuation of each sample prompt under the current weights."""
-    cfg = trainer.config
+    """The greedy continuation of each sample prompt under the current weights, placed by the
+    epochs completed and how far into the next one training is."""
+    cfg, cursor = trainer.config, trainer.cursor
+    into = cursor.batch / len(cursor.starts) if cursor is not None and len(cursor.starts) else 0.0
     return [
         Sample(
             trainer.epoch,
             prefix,
             predict(trainer.model, trainer.corpus.vocab, prefix, cfg.pred_len, trainer.device),
             step=trainer.step,
+            into=into if into < 1 else 0.0,
         )
         for prefix in cfg.prefixes
     ]

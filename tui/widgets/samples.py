@@ -29,13 +29,20 @@ class SamplesLog(RichLog):
         super().__init__(id=id, wrap=True, markup=False, max_lines=500, min_width=1)
         self.border_title = "samples"
 
-    def show_period(self, epochs: int) -> None:
-        """Say how often the followed run predicts (its pred_period setting)."""
-        self.border_title = f"samples every {epochs} epochs" if epochs else "samples (off)"
+    def show_period(self, epochs: int, seconds: float = 0.0) -> None:
+        """Say how often the followed run predicts: its pred_period and pred_seconds."""
+        every = [f"{epochs} epochs" if epochs != 1 else "epoch"] if epochs else []
+        every += [f"{seconds:g} s of training"] if seconds else []
+        self.border_title = f"samples every {' and every '.join(every)}" if every else (
+            "samples (off)")  # fmt: skip
 
-    def add_sample(self, label: str, epoch: int, prefix: str, text: str) -> None:
+    def add_sample(self, label: str, epoch: int, prefix: str, text: str,
+                   into: float = 0.0) -> None:
+        """A sample predicted after `epoch` epochs, or `into` (a share) through the next one:
+        "e2 · 53%" (labelled by the epoch done, a mid-epoch one looked older than it was)."""
         line = Text()
-        line.append(f"{label} e{epoch} ", style="dim")
+        at = f"e{epoch + 1} · {into:.0%}" if into else f"e{epoch}"
+        line.append(f"{label} {at} ", style="dim")
         line.append(prefix, style="bold")
         line.append(text[len(prefix) :] if text.startswith(prefix) else text)
         self.write(line)
