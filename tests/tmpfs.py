@@ -14,13 +14,15 @@ import pytest
 
 
 @contextlib.contextmanager
-def tiny_tmpfs(size_kib: int) -> Iterator[Path]:
+def tiny_tmpfs(size_kib: int, options: str = "") -> Iterator[Path]:
+    """A tmpfs of `size_kib`, mounted with `options` too ("ro": read-only)."""
     mount = shutil.which("mount")
     if os.name != "posix" or os.geteuid() != 0 or mount is None:
         pytest.skip("mounting a tmpfs needs root")
     point = Path("/tmp") / f"rnnplay-tmpfs-{uuid.uuid4().hex[:8]}"
     point.mkdir()
-    proc = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(point)],
+    opts = ",".join(filter(None, [f"size={size_kib}k", options]))
+    proc = subprocess.run([mount, "-t", "tmpfs", "-o", opts, "tmpfs", str(point)],
                           capture_output=True)  # fmt: skip
     if proc.returncode != 0:
         point.rmdir()

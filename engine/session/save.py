@@ -120,13 +120,27 @@ def _check_folder(target: Path) -> None:
     if not folder.is_dir():
         raise SessionError(f"cannot save to {target}: {folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
+        if _read_only(folder):  # access() refuses it too, but no permission would help
+            raise SessionError(
+                f"cannot save to {target}: {folder} is on a read-only file system (EROFS); "
+                "save to another place"
+            )
         raise SessionError(f"cannot save to {target}: no permission to write in {folder}")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _write_error(target: Path, e: OSError) -> str:
     kept = "the previous save there is untouched" if target.exists() else "nothing was written"
     if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return f"cannot save to {target}: no space left on the device; {kept}"
+    if e.errno == errno.EROFS:
+        return f"cannot save to {target}: the file system is read-only (EROFS); {kept}"
     return f"cannot save to {target}: {e.strerror or e}; {kept}"
 
 
