@@ -1,5 +1,6 @@
-"""Gradient flow through time against independent computations: the book's equations with
-retain_grad on every H_t, torch's own RNN/GRU/LSTM cells, and a finite difference."""
+"""Gradient flow through time (from the last step's loss) against independent computations: the
+book's equations with retain_grad on every H_t, torch's own RNN/GRU/LSTM cells, and a finite
+difference."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ def _batch(kind: str, layers: int, fresh: bool):
 
 
 def _book_scratch(model, X, Y, state) -> list[torch.Tensor]:
-    """The book's rnn(): one-hot inputs, H = tanh(X W_xh + H W_hh + b_h), outputs stacked, the
-    mean cross-entropy of the time-major outputs; every H_t keeps its gradient."""
+    """The book's rnn(): one-hot inputs, H = tanh(X W_xh + H W_hh + b_h), outputs stacked; the
+    loss is the last step's mean cross-entropy; every H_t keeps its gradient."""
     H_t, hs, outputs = state[0].clone(), [], []
     for t in range(T):
         x = F.one_hot(X[:, t], V).to(model.W_xh.dtype)
@@ -51,7 +52,7 @@ def _book_scratch(model, X, Y, state) -> list[torch.Tensor]:
         H_t.retain_grad()
         hs.append(H_t)
         outputs.append(H_t @ model.W_hq + model.b_q)
-    F.cross_entropy(torch.cat(outputs), Y.t().reshape(-1)).backward()
+    F.cross_entropy(outputs[-1], Y[:, -1]).backward()
     return [h.grad for h in hs]
 
 
@@ -75,7 +76,7 @@ def _torch_cells(model, X, Y, state) -> list[torch.Tensor]:
             below = h[layer]
         per_step.append(list(h))
         outputs.append(model.dense(below))
-    F.cross_entropy(torch.cat(outputs), Y.t().reshape(-1)).backward()
+    F.cross_entropy(outputs[-1], Y[:, -1]).backward()
     return [torch.stack([x.grad for x in step]) for step in per_step]
 
 
@@ -130,10 +131,22 @@ def test_a_finite_difference_agrees() -> None:
                     if s == t:
                         h = h + shift * direction
                     outputs.append(h @ model.W_hq + model.b_q)
-                return float(F.cross_entropy(torch.cat(outputs), Y.t().reshape(-1)))
+                return float(F.cross_entropy(outputs[-1], Y[:, -1]))
 
         slope = (loss(eps) - loss(-eps)) / (2 * eps)
         assert slope == pytest.approx(got[t], rel=1e-5)
+
+
+def test_a_contracting_recurrence_shows_the_gradient_vanishing_towards_t_1() -> None:
+    """With the book's initial weights (N(0, 0.01)) the recurrence contracts: the last step's
+    loss reaches H_T directly and earlier states less and less. (The whole loss's gradient was
+    about as large at every t here, each H_t having its own step's loss.)"""
+    torch.manual_seed(11)
+    model = build_model("scratch", V, H)
+    X, Y, state = _batch("scratch", 1, fresh=True)
+    got = grad_through_time(model, X, Y, state, rows=B)
+    assert all(a < b for a, b in zip(got, got[1:], strict=False))
+    assert got[-1] > 1e6 * got[0]
 
 
 def test_leaves_the_gradients_and_the_random_streams_alone() -> None:

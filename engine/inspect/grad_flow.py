@@ -1,8 +1,12 @@
-"""Gradient flow through time: |dloss/dH_t| for t = 1 .. num_steps on one batch.
+"""Gradient flow through time: |dl_T/dH_t| for t = 1 .. T = num_steps on one batch, where l_T is
+the loss of the batch's last step alone.
 
 The chapter clips gradients because backprop through time multiplies by the recurrent Jacobian
-once per step: the gradient reaching H_t from the loss of later steps shrinks or grows
-geometrically with the distance. This shows it for the batch a trainer trained last.
+once per step: the gradient reaching H_t from a later step's loss shrinks or grows geometrically
+with the distance. This shows it for the batch a trainer trained last, from the last step's loss,
+so t = T is the distance 0 and t = 1 the distance T - 1. (The gradient of the whole loss, the mean
+over all steps, is no such picture: H_1 collects a term from every one of the T steps' losses and
+H_T from one, so it is largest near t = 1 in a perfectly healthy run.)
 
 It is computed apart from training, with plain autograd ops one time step at a time (the
 equations as the book and torch's documentation write them: the scratch model's
@@ -32,9 +36,10 @@ ROWS = 2
 def grad_through_time(
     model: CharRNN, X: torch.Tensor, Y: torch.Tensor, state: State, rows: int = ROWS
 ) -> tuple[float, ...]:
-    """|dloss/dH_t| for t = 1 .. T, where loss is the batch's mean cross-entropy (what training
-    minimizes) and H_t the hidden state after step t (every layer's h; an LSTM's cell c is not
-    included). X, Y (B, T); state: the state the batch started from, as the model's own."""
+    """|dl_T/dH_t| for t = 1 .. T, where l_T is the batch's mean cross-entropy at its last step
+    (the one step of the loss training minimizes) and H_t the hidden state after step t (every
+    layer's h; an LSTM's cell c is not included). X, Y (B, T); state: the state the batch
+    started from, as the model's own."""
     batch, steps = X.shape
     used = min(rows, batch)
     h, c = _first_rows(model, state, used)
@@ -47,11 +52,9 @@ def grad_through_time(
             h, c = _step(model, inputs[t], h, c)
             hidden_states += h
         weight, bias = _output(model)
-        tops = hidden_states[len(h) - 1 :: len(h)]  # the last layer's, which the output reads
-        logits = torch.addmm(bias, torch.cat(tops), weight)  # time-major rows
-        target = Y[:used].t().reshape(-1)
+        logits = torch.addmm(bias, h[-1], weight)  # the last step's, from the last layer's h
         # These rows' share of the batch's mean: the same per-row gradients as the whole batch.
-        loss = F.cross_entropy(logits, target, reduction="sum") / (batch * steps)
+        loss = F.cross_entropy(logits, Y[:used, -1], reduction="sum") / batch
         grads = torch.autograd.grad(loss, hidden_states)
     squares = torch.stack(grads).view(steps, -1).square().sum(dim=1)
     return tuple((squares.sqrt() * math.sqrt(batch / used)).tolist())

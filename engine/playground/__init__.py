@@ -15,7 +15,7 @@ record the core reports: the trainer's, re-exported, and the core's own).
 
 from engine.generation.decoding import Decoding
 from engine.generation.prompt_follower import Views
-from engine.inspect.hidden_units import RANKINGS, HiddenUnits
+from engine.inspect.hidden_units import RANKING_MEANINGS, RANKINGS, HiddenUnits
 from engine.inspect.inspection import Inspection, NextCharOdds
 from engine.inspect.saliency import Saliency
 from engine.inspect.step import CharStep, ModelShape, ModelSteps, Vector
@@ -32,6 +32,7 @@ from engine.training.device import available_devices
 __all__ = [
     "MAX_RUNS",
     "RANKINGS",
+    "RANKING_MEANINGS",
     "Action",
     "CharStep",
     "ClearPlan",

@@ -72,9 +72,9 @@ class EpochEnd:
     lr: float  # learning rate used in this epoch
     # exp(mean cross-entropy) on the held-out characters (engine/data/validation.py); None when off
     val_perplexity: float | None = None
-    # |dloss/dH_t| for t = 1 .. num_steps on the epoch's last batch (engine/inspect/grad_flow.py);
-    # () on epochs where it was not measured (it may take only engine.training.probes.FLOW_SHARE of
-    # the time)
+    # |dl_T/dH_t| for t = 1 .. T = num_steps on the epoch's last batch, l_T its last step's loss
+    # (engine/inspect/grad_flow.py); () on epochs where it was not measured (it may take only
+    # engine.training.probes.FLOW_SHARE of the time)
     grad_through_time: tuple[float, ...] = ()
     clipped_share: float | None = None  # share of the epoch's steps whose norm exceeded clip θ
     step: int = 0  # optimizer steps taken when the epoch ended

@@ -79,9 +79,10 @@ class HeldOutPerplexity(Probe):
 
 
 class GradientFlow(Probe):
-    """|dloss/dH_t| on the epoch's last batch (engine/inspect/grad_flow.py), measured when it
-    costs at most FLOW_SHARE of the training time since it last ran, and on the run's last
-    epoch always; () otherwise, or when the epoch had no batch here (resumed with all done)."""
+    """|dl_T/dH_t| (the last step's loss back to each H_t) on the epoch's last batch
+    (engine/inspect/grad_flow.py), measured when it costs at most FLOW_SHARE of the training
+    time since it last ran, and on the run's last epoch always; () otherwise, or when the epoch
+    had no batch here (resumed with all done)."""
 
     def __init__(self) -> None:
         self.latest: TrainedBatch | None = None

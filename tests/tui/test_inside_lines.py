@@ -14,11 +14,13 @@ from engine.data.corpus import Vocab
 from engine.inspect.hidden_units import hidden_units
 from engine.inspect.saliency import saliency
 from engine.models.char_rnn import build_model
+from engine.playground.events import EpochEnd
 from tui.widgets.inside_lines import (
     LABEL,
     Lines,
     breaks,
     diverging,
+    flow_lines,
     intensity,
     looks_at_lines,
     shown_char,
@@ -64,12 +66,13 @@ def test_each_character_in_its_units_colour_with_the_heatmap_beneath(width: int)
     lines = _lines(width)
     units_lines(lines, hidden, unit, "header", room=40)
     strips = lines.strips
-    assert strips[0].text.strip() == "header" and len(strips) <= 40
+    assert strips[0].text.startswith("header") and len(strips) <= 40
     stretches = breaks(hidden.text, width - LABEL)
     block = 1 + len(hidden.heatmap.units)
+    head = len(strips) - len(stretches) * block  # the header's lines, as it wraps
     values = hidden.unit(unit)
     for b, stretch in enumerate(stretches):
-        text_row = strips[1 + b * block]
+        text_row = strips[head + b * block]
         assert text_row.text[:LABEL].strip() == str(unit)
         cells = _cells(text_row)
         assert "".join(t for t, _ in cells) == "".join(shown_char(hidden.text[i]) for i in stretch)
@@ -78,7 +81,7 @@ def test_each_character_in_its_units_colour_with_the_heatmap_beneath(width: int)
             assert style.bgcolor == expected.bgcolor
             assert bool(style.italic) == (i >= hidden.prompt_length)  # the completion's
         for r, unit_id in enumerate(hidden.heatmap.units):
-            row = strips[2 + b * block + r]
+            row = strips[head + 1 + b * block + r]
             assert row.text[:LABEL].strip() == str(unit_id)
             assert row.cell_length == text_row.cell_length <= width  # column under column
             for (_, style), i in zip(_cells(row), stretch, strict=True):
@@ -90,13 +93,16 @@ def test_a_short_room_keeps_the_text_first_then_its_latest_stretches():
     stretches = breaks(hidden.text, 24 - LABEL)
     unit = hidden.ranking("variance").units[0]
     text = ["".join(shown_char(hidden.text[i]) for i in run) for run in stretches]
-    for room, rows in ((1 + 2 * len(stretches), 1), (1 + len(stretches), 0), (3, 0)):
+    header = _lines(24)
+    units_lines(header, hidden, unit, "header", room=1)
+    head = len(header.strips) - 1  # the header's lines at this width, then one stretch
+    for room, rows in ((head + 2 * len(stretches), 1), (head + len(stretches), 0), (head + 2, 0)):
         lines = _lines(24)  # stretches of at most 19 cells
         units_lines(lines, hidden, unit, "header", room=room)
         assert len(lines.strips) <= room
-        shown = [s.text[LABEL:].rstrip() for s in lines.strips[1:] if s.text[LABEL:].strip()]
-        assert shown == text[-(room - 1):]
-        assert len(lines.strips) - 1 == len(shown) * (1 + rows)
+        shown = [s.text[LABEL:].rstrip() for s in lines.strips[head:] if s.text[LABEL:].strip()]
+        assert shown == text[-(room - head):]
+        assert len(lines.strips) - head == len(shown) * (1 + rows)
 
 
 def test_lstm_cell_state_is_scaled_into_the_colours():
@@ -120,3 +126,45 @@ def test_what_the_prediction_looks_at_is_shaded_by_its_share():
     cells = [(s.text, s.style) for strip in rows for s in strip]
     assert "".join(t for t, _ in cells) == "".join(map(shown_char, looks.text))
     assert [s.bgcolor for _, s in cells] == [intensity(v).bgcolor for v in looks.shown]
+
+
+def _flow(norms: tuple[float, ...]) -> EpochEnd:
+    return EpochEnd(epoch=3, epochs=9, perplexity=5.0, seconds=1.0, chars_per_sec=1.0,
+                    grad_norm=1.0, lr=1.0, grad_through_time=norms, clipped_share=0.0)
+
+
+@pytest.mark.parametrize(
+    "norms,says,never",
+    [
+        ((1e-6, 1e-4, 1e-2, 1.0), "shrinks 1e+06×: it vanishes back through time", "explod"),
+        ((50.0, 5.0, 0.5), "grows 100×: it explodes back through time", "vanish"),
+        ((1.0, 0.9, 1.2), "neither vanishing nor exploding", "vanishes"),
+    ],
+    ids=["vanishing", "exploding", "steady"],
+)
+def test_the_flow_caption_says_what_the_profile_shows(norms, says: str, never: str):
+    # Measured from the last step's loss, a healthy tanh run's gradient shrinks towards t=1:
+    # the caption must not call that exploding.
+    lines = _lines(300)
+    flow = _flow(norms)
+    flow_lines(lines, flow, flow, clip=1.0)
+    text = " ".join(strip.text for strip in lines.strips)
+    assert "|∂ℓ_T/∂H_t| on epoch 3's last batch" in text
+    assert "ℓ_T is the last step's loss: from t=" in text
+    assert says in text and never not in text
+
+
+def test_the_lstm_cell_state_legend_is_its_own_scale_and_signs_are_explained():
+    hidden = hidden_units(_model("lstm"), VOCAB, TEXT, state="c")
+    unit = hidden.ranking("variance").units[0]
+    lines = _lines(400)
+    units_lines(lines, hidden, unit, "header", room=3)
+    scale = max(abs(v) for v in hidden.unit(unit) if v is not None)
+    legend = lines.strips[0].text
+    assert f"blue -{scale:.3g} … red +{scale:.3g} (unbounded" in legend
+    assert "-1 … red +1" not in legend
+    assert "↵=newline, ·=space" in legend
+    bounded = hidden_units(_model("lstm"), VOCAB, "abc", state="h")
+    lines = _lines(400)
+    units_lines(lines, bounded, 0, "header", room=3)
+    assert "blue -1 … red +1" in lines.strips[0].text and "=space" not in lines.strips[0].text

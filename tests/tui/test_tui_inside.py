@@ -84,13 +84,42 @@ async def test_hidden_units_colour_the_text_and_step_through_units():
         assert pane.view == "units"
         hidden = app.main.last_completion.inspection.hidden
         top = hidden.ranking("variance").units[0]
-        assert f"unit {top} of h (#1 by variance" in screen_text(app)
+        assert f"unit {top} of h: #1 of the units ranked by their variance" in screen_text(app)
         pane.focus()
         await pilot.press("right")
         second = hidden.ranking("variance").units[1]
-        await wait_for(pilot, lambda: f"unit {second} of h (#2" in screen_text(app))
-        await pilot.press("r")  # the next ranking: asked of the core again
-        await wait_for(pilot, lambda: "by in word" in screen_text(app), what="in-word ranking")
+        await wait_for(pilot, lambda: f"unit {second} of h: #2" in screen_text(app))
+        await pilot.press("r")  # the next ranking: asked of the core again, said in words
+        await wait_for(pilot, lambda: "correlation with being inside a word" in screen_text(app),
+                       what="in-word ranking")
+
+
+async def test_a_pinned_unit_stays_while_training_re_ranks_the_units():
+    app = make_app(train=True, prompt="分开不", epochs="100000")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10", "f10")
+        await wait_for(pilot, lambda: (c := app.main.last_completion) is not None
+                       and c.inspection is not None and c.inspection.hidden is not None,
+                       what="the units view")
+        pane = inside(app)
+        pane.focus()
+        await pilot.press("right", "right", "p")  # the unit ranked #3 now, pinned
+        await pilot.pause(0.2)
+        pinned = pane.pinned
+        assert pinned is not None and f"unit {pinned} of h, pinned" in screen_text(app)
+        # New weights re-rank the units every epoch; the view keeps the pinned unit.
+        first = app.main.last_completion.version
+        for _ in range(4):
+            await wait_for(pilot, lambda v=first: app.main.last_completion.version > v,
+                           what="new weights")
+            first = app.main.last_completion.version
+            await pilot.pause(0.1)
+            assert pane._shown_unit == pinned
+            assert f"unit {pinned} of h, pinned" in screen_text(app)
+        await pilot.press("p")  # unpinned: the view follows the rank again
+        await pilot.pause(0.2)
+        assert pane.pinned is None and "pinned" not in screen_text(app)
+        await pilot.press("f7")
 
 
 async def test_what_the_prediction_looks_at():
@@ -112,7 +141,7 @@ async def test_gradient_flow_through_time_and_closing_the_views():
         await pilot.pause(0.3)
         assert inside(app).view == "gradient flow"
         text = screen_text(app)
-        assert "∂loss/∂H_t" in text and "clipped in" in text
+        assert "∂ℓ_T/∂H_t" in text and "clipped in" in text
         # past the last view: closed, and no views asked of the core
         await pilot.press(*["f10"] * (len(VIEWS) - 3))
         await pilot.pause(0.1)
@@ -180,7 +209,7 @@ async def test_every_view_fits_a_short_terminal(views: int):
         if views == 1:  # the likeliest characters that fit, then the entropy
             assert "entropy" in text and text.count(" 0.") >= 5
         if views == 4:
-            assert "∂loss/∂H_t" in text and "clipped in" in text
+            assert "∂ℓ_T/∂H_t" in text and "clipped in" in text
 
 
 def test_odds_view_snapshot_at_80x24(snap_compare, frozen_clock) -> None:

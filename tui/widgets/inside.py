@@ -15,12 +15,10 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from engine.playground import RANKINGS, Inspection
-from engine.playground.events import BatchLayout, EpochEnd
+from engine.playground import RANKING_MEANINGS, RANKINGS, Inspection
+from engine.playground.events import EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
-from tui.widgets.layout_lines import layout_lines, strip_cells
 from tui.widgets.model_lines import model_lines
-from tui.widgets.weights_lines import weights_lines
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,7 @@ class InsidePane(Widget, can_focus=True):
         Binding("up", "scroll_lines(-1)", show=False),
         Binding("down", "scroll_lines(1)", show=False),
         Binding("r", "ranking", "Ranking", show=False),
+        Binding("p", "pin", "Pin unit", show=False),
         Binding("s", "state", "h/c", show=False),
     ]
 
@@ -64,14 +63,12 @@ class InsidePane(Widget, can_focus=True):
         self.clip: float | None = 0.0  # the followed run's clip threshold (None: off)
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
+        # The unit pinned (p): the text stays coloured by it while new weights re-rank the units
+        self.pinned: int | None = None
         self.state = "h"
+        self._shown_unit = 0  # the unit the units view last drew
         self.prompt_cursor = 0  # the prompt's cursor: the model view shows the character before it
         self.scrolled = 0  # lines scrolled past, where a view has more than its room
-        self.weights: tuple[EpochEnd, ...] = ()  # the followed run's epochs that measured them
-        self.param = 0  # the parameter the weights view shows (its index in the model)
-        self.minibatches: BatchLayout | None = None  # the minibatch layout the core last gave
-        self.batch_pinned: int | None = None  # the batch it shows (None: the one training)
-        self.warmup = 0  # characters of training text the prompt reads first (0: from zeros)
         # (what it showed, its lines, the records they were built from), last built
         self._drawn: tuple[tuple, list[Strip], tuple] | None = None
 
@@ -82,7 +79,6 @@ class InsidePane(Widget, can_focus=True):
         self.scrolled = 0
         self._retitle()
         self.refresh(layout=True)
-        self._ask_layout()
         return self.view
 
     @property
@@ -99,45 +95,7 @@ class InsidePane(Widget, can_focus=True):
 
     def show_epoch(self, end: EpochEnd, clip: float | None) -> None:
         """The followed run finished an epoch (which may not have measured the flow)."""
-        if end.weights:
-            self.weights += (end,)
         self.follow_run(end, end if end.grad_through_time else self.flow, clip)
-
-    def follow_weights(self, measured: tuple[EpochEnd, ...]) -> None:
-        """The followed run's epochs that measured the weights (RunSummary.weights)."""
-        self.weights = measured
-        if self.view == "weights":
-            self._repaint()
-
-    def show_layout(self, layout: BatchLayout | None) -> None:
-        self.minibatches = layout
-        if self.view == "layout":
-            self._repaint()
-
-    def batch_trained(self) -> None:
-        """The followed run took a step: the layout's place in the epoch moved."""
-        self._ask_layout()
-
-    def set_warmup(self, warmup: int) -> None:
-        if warmup != self.warmup:
-            self.warmup = warmup
-            self._repaint()
-
-    def _ask_layout(self) -> None:
-        if self.view == "layout" and self.display:
-            cells = strip_cells(self.content_region.width or self.app.size.width - 4)
-            self.post_message(self.LayoutAsked(self.batch_pinned, cells))
-
-    class LayoutAsked(Message):
-        """The layout view wants the core's BatchLayout of `batch` (None: the one training)
-        with a strip of `cells` cells."""
-
-        def __init__(self, batch: int | None, cells: int) -> None:
-            super().__init__()
-            self.batch, self.cells = batch, cells
-
-    def on_resize(self) -> None:
-        self._ask_layout()
 
     def follow_run(
         self, last: EpochEnd | None, flow: EpochEnd | None, clip: float | None
@@ -145,7 +103,6 @@ class InsidePane(Widget, can_focus=True):
         self.last, self.flow, self.clip = last, flow, clip
         if not self.shown.per_prompt:
             self._repaint()
-        self._ask_layout()
 
     def show_cursor(self, cursor: int) -> None:
         self.prompt_cursor = cursor
@@ -157,16 +114,15 @@ class InsidePane(Widget, can_focus=True):
         if self.view == "model":  # ←/→ move through the prompt, whose cursor the view follows
             self.post_message(self.MoveCursor(step))
             return
-        if self.view == "weights":
-            self.param += step
-            self._repaint()
-            return
-        if self.view == "layout":
-            shown = self.minibatches.batch if self.minibatches is not None else 0
-            self.batch_pinned = max(0, shown + step)
-            self._ask_layout()
-            return
         self.unit_rank = max(0, self.unit_rank + step)
+        self.pinned = None  # stepping leaves the pinned unit, from its rank now
+        self._repaint()
+
+    def action_pin(self) -> None:
+        """Pin the unit shown (or unpin it): the units view keeps it while training re-ranks."""
+        if self.view != "units":
+            return
+        self.pinned = None if self.pinned is not None else self._shown_unit
         self._repaint()
 
     def action_scroll_lines(self, step: int) -> None:
@@ -182,7 +138,7 @@ class InsidePane(Widget, can_focus=True):
 
     def action_ranking(self) -> None:
         self.ranking = RANKINGS[(RANKINGS.index(self.ranking) + 1) % len(RANKINGS)]
-        self.unit_rank = 0
+        self.unit_rank, self.pinned = 0, None
         self._retitle()
         self.post_message(self.ViewsChanged())
 
@@ -216,11 +172,12 @@ class InsidePane(Widget, can_focus=True):
     def _view_lines(self, width: int) -> list[Strip]:
         # Built once per change and width. The records are compared by identity (a new one
         # arrives with every change; the cache holds the old ones, so their ids are not reused).
-        shown = (self.inspection, self.flow, self.last, self.weights, self.minibatches)
+        shown = (self.inspection, self.flow, self.last)
         base = self.rich_style
         key = (
             self.view, *map(id, shown), self.clip, self.unit_rank, self.ranking, self.state,
-            self.prompt_cursor, width, self._room(), base, self.warmup, self.param,
+            self.pinned,
+            self.prompt_cursor, width, self._room(), base,
         )  # fmt: skip
         if self._drawn is None or self._drawn[0] != key:
             lines = Lines(max(1, width), base, self.app.console)
@@ -260,18 +217,6 @@ class InsidePane(Widget, can_focus=True):
         else:
             flow_lines(lines, self.flow, self.last, self.clip)
 
-    def _weights_view(self, lines: Lines) -> None:
-        if not self.weights:
-            lines.dim("the weights appear after the followed run's first epoch")
-        else:
-            weights_lines(lines, self.weights, self.param, self._room())
-
-    def _layout_view(self, lines: Lines) -> None:
-        if self.minibatches is None:
-            lines.dim("the minibatch layout shows the selected run's epoch: start a run (F5)")
-        else:
-            layout_lines(lines, self.minibatches, self.warmup)
-
     def _room(self) -> int:
         """Lines of content the views fit their rows to: the pane's, a share of the screen."""
         return max(2, self.content_region.height)
@@ -282,23 +227,24 @@ class InsidePane(Widget, can_focus=True):
             lines.dim("no text yet")
             return
         ranking = hidden.ranking(self.ranking)
+        if self.pinned is not None and self.pinned in ranking.units:
+            self.unit_rank = ranking.units.index(self.pinned)
         self.unit_rank = min(self.unit_rank, len(ranking.units) - 1)
         unit, score = ranking.units[self.unit_rank], ranking.scores[self.unit_rank]
+        self._shown_unit = unit
         state = "cell c" if hidden.state == "c" else "h"
+        pinned = ", pinned (p: unpin)" if self.pinned is not None else ""
         header = (
-            f"unit {unit} of {state} (#{self.unit_rank + 1} by {ranking.name}, {score:+.2f}), "
-            "then the top units · blue -1 … red +1"
+            f"unit {unit} of {state}{pinned}: #{self.unit_rank + 1} of the units ranked by "
+            f"{RANKING_MEANINGS[ranking.name]} ({score:+.2f}); then the top units"
         )
         units_lines(lines, hidden, unit, header, self._room())
 
 
 VIEWS = (
     View("odds", InsidePane._odds),
-    View("units", InsidePane._units, " · Tab: ←/→ unit, r rank, s h/c (LSTM)"),
+    View("units", InsidePane._units, " · Tab: ←/→ unit, p pin, r rank, s h/c (LSTM)"),
     View("looks at", InsidePane._looks_at),
     View("gradient flow", InsidePane._flow, per_prompt=False),
     View("model", InsidePane._model, " · ←/→ the prompt's character, Tab: ↑/↓ scroll"),
-    View("weights", InsidePane._weights_view, " · Tab: ←/→ parameter, ↑/↓ scroll",
-         per_prompt=False),
-    View("layout", InsidePane._layout_view, " · Tab: ←/→ batch, ↑/↓ scroll", per_prompt=False),
 )

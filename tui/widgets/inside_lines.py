@@ -64,8 +64,18 @@ def intensity(value: float | None) -> Style:
     return _intensity_style(round(max(0.0, min(1.0, value)) * LEVELS))
 
 
+SHOWN = {"\n": "↵", " ": "·", "\t": "→"}  # characters drawn as a visible sign
+SHOWN_NAMES = {"\n": "newline", " ": "space", "\t": "tab"}
+
+
 def shown_char(ch: str) -> str:
-    return {"\n": "↵", " ": "·", "\t": "→"}.get(ch, ch)
+    return SHOWN.get(ch, ch)
+
+
+def signs_legend(text: str) -> str:
+    """What the signs standing for blank characters mean, for those in `text` ('' if none)."""
+    found = [f"{SHOWN[ch]}={SHOWN_NAMES[ch]}" for ch in SHOWN if ch in text]
+    return " · " + ", ".join(found) if found else ""
 
 
 def breaks(text: str, width: int) -> list[range]:
@@ -132,9 +142,15 @@ def units_lines(
     """The text coloured by one unit (its completion in italics), and under each stretch of it
     the heatmap's top units over the same characters: as many heatmap rows as the room leaves
     under every stretch. When not even the text fits, its latest stretches."""
-    lines.dim(header)
     values = hidden.unit(unit)
     scale = 1.0 if hidden.bounded else max((abs(v) for v in values if v is not None), default=1.0)
+    if hidden.bounded:
+        legend = "blue -1 … red +1"
+    else:
+        # LSTM's c and ReLU's h are unbounded: each row on its own scale, said in numbers.
+        legend = (f"blue -{scale:.3g} … red +{scale:.3g} (unbounded: this unit's largest; "
+                  f"the heatmap ±{hidden.heatmap.scale:.3g})")  # fmt: skip
+    lines.dim(f"{header} · {legend}{signs_legend(hidden.text)}")
     text_cells = [
         (
             shown_char(ch),
@@ -162,6 +178,7 @@ def looks_at_lines(lines: Lines, looks: Saliency) -> None:
     lines.dim(
         f"predicting {shown_char(looks.target)!r} (p {math.exp(looks.log_prob):.2f}): "
         "brighter = the prediction's log-probability moves more with that character"
+        + signs_legend(looks.text + looks.target)
     )
     cells = [
         (shown_char(ch), intensity(v)) for ch, v in zip(looks.text, looks.shown, strict=True)
@@ -175,8 +192,8 @@ def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None)
     logs = [math.log10(n) for n in norms if n > 0]
     lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
     lines.dim(
-        f"|∂loss/∂H_t| at t = 1…{len(norms)} of epoch {flow.epoch}'s last batch, "
-        f"log scale {min(norms):.2g}…{max(norms):.2g}"
+        f"|∂ℓ_T/∂H_t| on epoch {flow.epoch}'s last batch, t = 1…{len(norms)}, log scale "
+        f"{min(norms):.2g}…{max(norms):.2g}"
     )
     bars = "".join(
         BARS[max(1, 0 if hi == lo else round((math.log10(n) - lo) / (hi - lo) * 8))]
@@ -192,7 +209,19 @@ def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None)
             f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
             + ("(clipping off)" if clip is None else f"(θ = {clip:g})")
         )
-        lines.dim(
-            "Bars shrinking towards t=1 show the gradient vanishing back through time; "
-            "growing ones, exploding (what clipping is for)"
-        )
+        lines.dim(f"ℓ_T is the last step's loss: {_trend(norms)}")
+
+
+def _trend(norms: tuple[float, ...]) -> str:
+    """What the profile shows, in words that match it: from t = T (distance 0) back to t = 1."""
+    first, last = norms[0], norms[-1]
+    back = f"from t={len(norms)} back to t=1 the gradient"
+    if first <= 0 or last <= 0:
+        return f"{back} reaches zero somewhere: the bars at 0 show where"
+    ratio = first / last
+    if ratio < 0.5:
+        return (f"{back} shrinks {1 / ratio:.3g}×: it vanishes back through time (usual with "
+                "tanh: far characters steer learning little)")
+    if ratio > 2:
+        return f"{back} grows {ratio:.3g}×: it explodes back through time (what clipping is for)"
+    return f"{back} stays within 2× ({ratio:.2g}×): neither vanishing nor exploding"
