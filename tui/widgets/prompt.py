@@ -32,6 +32,7 @@ from tui.widgets.prompt_text import PromptText
 SHRINK_AFTER_S = 1.0
 # The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
 BACK_HERE = "Esc, a click or typing: back to the prompt"
+LINE_BREAK_KEYS = ("ctrl+j", "shift+enter")  # type "\n" where the run's vocabulary has it
 
 
 class PromptPane(Widget, can_focus=True):
@@ -219,7 +220,14 @@ class PromptPane(Widget, can_focus=True):
         self._repaint()
 
     def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character:
+        # Handled here like a printable key, not as a binding: a binding runs only once the key
+        # has bubbled up to the app, after the keys typed next ("a ctrl+j b" became "ab\n").
+        # Enter alone would read as "done"; terminals send ctrl+j as a bare line feed.
+        if event.key in LINE_BREAK_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.action_line_break()
+        elif event.is_printable and event.character:
             event.stop()
             event.prevent_default()
             self.insert(event.character)
