@@ -62,8 +62,6 @@ class PromptPane(Widget, can_focus=True):
         Binding("ctrl+t", "temperature", "Temperature", show=False),
         Binding("ctrl+k", "top_k", "Top-k", show=False),
         Binding("ctrl+r", "reroll", "New seed", show=False),
-        # Enter alone would read as "done"; terminals send ctrl+j as a bare line feed.
-        Binding("ctrl+j,shift+enter", "line_break", "Line break", show=False),
         Binding("ctrl+y", "warmup", "Warm-up", show=False),
     ]
 
