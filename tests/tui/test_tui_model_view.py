@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from tui.widgets.inside import VIEWS, InsidePane
 from tui.widgets.inside_lines import shown_char
 from tui.widgets.model_lines import _num
+from tui.widgets.samples import SamplesLog
 
 MODEL_VIEW = [view.name for view in VIEWS].index("model") + 1  # F10 presses to reach it
 
@@ -111,3 +112,16 @@ async def test_at_80x24_the_model_view_shows_the_step_and_the_equation():
         assert f"'开' = index {last.index} of {steps_of(app).shape.vocab}: row" in text
         assert "H_t = tanh(X_t W_xh" in text
         assert "X_t W_xh " in text and "‖" in text  # a term's row with its norm
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_model_view_snapshot(snap_compare, frozen_clock, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await open_model_view(pilot)
+        # RichLog follows new lines with a deferred scroll whose timing varies: pin it to the end.
+        pilot.app.query_one(SamplesLog).scroll_end(animate=False, immediate=True)
+        await pilot.pause(0.1)
+        await pilot.wait_for_scheduled_animations()
+
+    app = make_app(train=True, prompt="分开", epochs="20")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

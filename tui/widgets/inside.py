@@ -246,5 +246,5 @@ VIEWS = (
     View("units", InsidePane._units, " · Tab: ←/→ unit, p pin, r rank, s h/c (LSTM)"),
     View("looks at", InsidePane._looks_at),
     View("gradient flow", InsidePane._flow, per_prompt=False),
-    View("model", InsidePane._model, " · ←/→ the prompt's character, Tab: ↑/↓ scroll"),
+    View("model", InsidePane._model, " · ←/→ character, Tab: ↑/↓ scroll"),
 )

@@ -88,7 +88,7 @@ def _summary(lines: Lines, shape: ModelShape, step: CharStep) -> None:
         (f" '{shown_char(step.char)}' = index {step.index} of {shape.vocab}: "
          f"{where} {step.index} of W_{'xh' if where == 'row' else 'ih'}", Style()),
     ])  # fmt: skip
-    _row(lines, "H_(t-1) W_hh", first.recurrent)
+    _row(lines, "H_(t-1) W_hh", first.recurrent, after=[])
     odds = [(f" '{shown_char(ch)}' {p:.2f}", Style()) for ch, _, p in step.top[:3]]
     name = "H_t" + (f" layer {shape.layers}" if shape.layers > 1 else "")
     _row(lines, name, last.hidden, bounded=shape.nonlinearity == "tanh",
