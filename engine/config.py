@@ -56,6 +56,13 @@ PREFIX_LINES = 3
 # How a yes/no setting may be typed (the form offers the first two).
 YES_NO = {"yes": True, "no": False, "on": True, "off": False, "true": True, "false": False}
 LINE_START = re.compile(r"\S{1,8}\s?")  # a line's first word (at most 8 characters) and a space
+# Numbers as typed: ASCII digits only. int() and float() also take "٣", "１０" and "1_0", which
+# nobody types meaning a number; inf and nan stay words float() knows, for the bounds to refuse.
+WHOLE = re.compile(r"[+-]?[0-9]+")
+DECIMAL = re.compile(r"[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf|infinity|nan)",
+                     re.IGNORECASE)
+# Beyond every setting's bounds, and far below the 4,300 digits past which int() gives up.
+MAX_DIGITS = 40
 
 
 class ConfigError(ValueError):
@@ -136,9 +143,13 @@ class Spec:
             return YES_NO[text.lower()]
         try:
             if self.kind is int:
-                return int(text)
+                return parse_whole(text)
             if self.kind is float:
-                return float(text)
+                return parse_decimal(text)
+        except OverflowError as err:
+            s = self.setting
+            raise ConfigError(f"{self.noun} is out of range: it must be a whole number from "
+                              f"{s.ge:,} to {s.le:,}, not {err}", self.name) from None
         except ValueError:
             kind = ("a whole number" if self.kind is int else "a number") + self._or_none
             raise ConfigError(f"{self.noun} must be {kind}, not {text!r}", self.name) from None
@@ -219,6 +230,26 @@ class Spec:
                 f"{MAX_PREFIX_CHARS} characters, not {_show(value)}",
                 self.name,
             )
+
+
+def parse_whole(text: str) -> int:
+    """A whole number typed in ASCII digits, with a sign or not; ValueError if it is not one,
+    OverflowError (saying how many digits) if it has more digits than any setting allows."""
+    text = text.strip()
+    if not WHOLE.fullmatch(text):
+        raise ValueError(f"not a whole number: {text!r}")
+    digits = len(text.lstrip("+-"))
+    if digits > MAX_DIGITS:
+        raise OverflowError(f"a {digits:,}-digit number")
+    return int(text)
+
+
+def parse_decimal(text: str) -> float:
+    """A number typed in ASCII (1, 0.5, 1e-3, inf); ValueError if it is not one."""
+    text = text.strip()
+    if not DECIMAL.fullmatch(text):
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
 
 
 def _show(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the app; its options pre-fill the setup form.",
     )
     app_cmd.add_arguments(parser)
-    parser.set_defaults(run=app_cmd.run)
+    parser.set_defaults(run=app_cmd.run, command="")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, module, summary in (
         ("train", train_cmd, "train headless, printing the book's progress lines"),
@@ -26,13 +27,43 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=summary, description=module.__doc__)
         module.add_arguments(command)
-        command.set_defaults(run=module.run)
+        command.set_defaults(run=module.run, command=name)
     return parser
+
+
+# Options that only name a file to open or write: any name the filesystem takes will do. Every
+# other text is kept in a session or printed, so it must be text.
+FILE_ONLY = {"path", "save", "resume", "jsonl"}
+POSITIONAL = {"prefix", "text"}
+
+
+def not_text(args: argparse.Namespace) -> str | None:
+    """One line naming the first argument that is not UTF-8, else None.
+
+    Python hands bytes that are not UTF-8 over as lone surrogates (surrogateescape); they cannot
+    be written to a UTF-8 terminal, a JSON line or a session, so they are refused before
+    anything runs rather than crash a run after it trained."""
+    for name, value in vars(args).items():
+        if name in FILE_ONLY:
+            continue
+        for text in value if isinstance(value, tuple | list) else (value,):
+            if isinstance(text, str) and not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = name.upper() if name in POSITIONAL else "--" + name.replace("_", "-")
+                    return (f"{shown} is not UTF-8 text ({os.fsencode(text)!r}): give it in "
+                            "UTF-8 (a file can be linked or copied to a UTF-8 name)")
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        refused = not_text(args)
+        if refused is not None:
+            print(" ".join(("rnnplay", args.command)).strip() + f": {refused}", file=sys.stderr)
+            return 2
         return args.run(args)
     except KeyboardInterrupt:  # Ctrl-C while starting up, before a command handles it
         print("rnnplay: interrupted", file=sys.stderr)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from engine.config import SEED_MAX, ConfigError
 from engine.generation.decoding import Decoding
-from engine.generation.generate import MAX_CHARS
-from rnnplay.options import flags
+from engine.generation.generate import MAX_CHARS, Completer
+from rnnplay.headless import print_lines
+from rnnplay.options import flags, number, whole_number
 from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_CHARS = 50  # the app prompt's default completion length
 MAX_SAMPLES = 1000
+SEPARATOR = "---"  # starts the line between two samples
 # Options that shape a completion: they mean nothing with --probs.
 COMPLETION_OPTIONS = ("chars", "completion_only", "temperature", "top_k", "seed", "samples")
 
@@ -24,20 +27,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("path", metavar="PATH", help="a session file saved by rnnplay")
     add("prefix", metavar="PREFIX", nargs="?", default=None,
         help="text to complete (default: the prompt saved with the session)")
-    add("--chars", type=int, metavar="N",
+    add("--chars", type=whole_number, metavar="N",
         help=f"characters to generate (default {DEFAULT_CHARS}, at most {MAX_CHARS})")
     add("--completion-only", action="store_true",
         help="print only the generated characters, not the prefix before them")
-    add("--temperature", type=float, metavar="T",
+    add("--temperature", type=number, metavar="T",
         help="sample each character from softmax(logits / T) instead of taking the likeliest; "
         "0 = greedy (the default)")
-    add("--top-k", type=int, metavar="K",
+    add("--top-k", type=whole_number, metavar="K",
         help="sample among the K likeliest characters only (default 0 = all; 1 = greedy)")
-    add("--seed", type=int, metavar="S",
+    add("--seed", type=whole_number, metavar="S",
         help="seed the sampling, so every call prints the same (default: a new seed each call)")
-    add("--samples", type=int, metavar="M",
+    add("--samples", type=whole_number, metavar="M",
         help=f"print M completions (at most {MAX_SAMPLES}), seeded S, S+1, ... with --seed")
-    add("--probs", type=int, metavar="K",
+    add("--probs", type=whole_number, metavar="K",
         help="instead of a completion, the K likeliest next characters after the prefix with "
         "their probabilities, one per line: <char> TAB <prob> (newline shown as \\n)")
 
@@ -78,29 +81,42 @@ def run(args: argparse.Namespace) -> int:
     session, completer = opened
     prefix = session.prompt if args.prefix is None else args.prefix
     completer.set_text(prefix)
-    if completer.unknown:
-        skipped = "".join(dict.fromkeys(completer.unknown))
-        print(f"rnnplay complete: skipped characters the model does not know: {skipped!r}",
-              file=sys.stderr)
     chars = DEFAULT_CHARS if args.chars is None else args.chars
+    unknown = "".join(dict.fromkeys(completer.unknown))
+    if len(completer.unknown) == len(prefix) and (args.probs is not None or chars > 0):
+        why = (f"the model knows none of its characters ({unknown!r})" if prefix
+               else "the prefix is empty (the session saved no prompt); give a PREFIX")
+        print(f"rnnplay complete: nothing to complete from: {why}", file=sys.stderr)
+        return 2
+    if unknown:
+        print(f"rnnplay complete: skipped characters the model does not know: {unknown!r}",
+              file=sys.stderr)
     try:
         if args.probs is not None:
             odds = completer.next_char_probs(args.probs)
-            lines = [f"{shown_char(ch)}\t{p:.6g}" for ch, p in odds]
-            nothing = not odds
+            lines: Iterable[str] = [f"{shown_char(ch)}\t{p:.6g}" for ch, p in odds]
         else:
-            completions = [completer.complete(chars, rule) for rule in rules]
-            lines = [c if args.completion_only else prefix + c for c in completions]
-            nothing = chars > 0 and not completions[0]
+            lines = _completions(completer, prefix, chars, rules, args.completion_only)
+        return print_lines("complete", lines)
     except ValueError as err:  # a top-k beyond this model's vocabulary, a diverged model
         print(f"rnnplay complete: {err}", file=sys.stderr)
         return 2
-    if nothing:
-        print("rnnplay complete: nothing to complete from (no known character in the prefix)",
-              file=sys.stderr)
-    for line in lines:
-        print(line)
-    return 0
+    except KeyboardInterrupt:
+        print("rnnplay complete: interrupted", file=sys.stderr)
+        return 130
+
+
+def _completions(completer: Completer, prefix: str, chars: int, rules: list[Decoding],
+                 completion_only: bool) -> Iterator[str]:
+    """Each completion as it is made (a thousand long ones take minutes: the first shows at
+    once); with more than one, a line before each after the first says which sample starts, as
+    samples may hold newlines of their own."""
+    for i, rule in enumerate(rules):
+        if i:
+            seed = "" if rule.seed is None else f" (seed {rule.seed})"
+            yield f"{SEPARATOR} sample {i + 1} of {len(rules)}{seed}"
+        completion = completer.complete(chars, rule)
+        yield completion if completion_only else prefix + completion
 
 
 def _check(args: argparse.Namespace) -> list[Decoding]:

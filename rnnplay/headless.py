@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import IO
 
@@ -41,11 +41,17 @@ def _silence(stream: IO[str]) -> None:
 
 
 class Output:
-    """One text stream a run reports to (stdout or a --jsonl file) that may stop working."""
+    """One text stream a command reports to (stdout or a --jsonl file) that may stop working.
 
-    def __init__(self, stream: IO[str], name: str, after_failure: str) -> None:
+    `command` names the command in the one line said when it does ("train"); `after_failure`
+    says what happens next. `failed` tells a command whose output is all it does to stop.
+    """
+
+    def __init__(self, stream: IO[str], name: str, after_failure: str,
+                 command: str = "train") -> None:
         self.stream: IO[str] | None = stream
-        self.name, self.after_failure = name, after_failure
+        self.name, self.after_failure, self.command = name, after_failure, command
+        self.failed = False
 
     def write(self, line: str) -> None:
         if self.stream is None:
@@ -58,6 +64,7 @@ class Output:
 
     def _fail(self, err: OSError) -> None:
         stream, self.stream = self.stream, None
+        self.failed = True
         if stream in (sys.stdout, sys.stderr):
             _silence(stream)
             reason = "it was closed" if isinstance(err, BrokenPipeError) else err.strerror
@@ -67,7 +74,8 @@ class Output:
                 stream.close()  # retries the flush, which fails the same way: drop it
             except OSError:
                 pass
-        say(f"rnnplay train: cannot write to {self.name} ({reason}); {self.after_failure}")
+        end = f"; {self.after_failure}" if self.after_failure else ""
+        say(f"rnnplay {self.command}: cannot write to {self.name} ({reason}){end}")
 
     def close(self) -> None:
         if self.stream is not None and self.stream not in (sys.stdout, sys.stderr):
@@ -77,21 +85,37 @@ class Output:
                 self._fail(err)
 
 
+def print_lines(command: str, lines: Iterable[str]) -> int:
+    """Write `lines` to stdout as they come, for a command whose output is all it does
+    (`complete`, `inspect`): 0 when all were written, else 1, said in one line (a closed pipe
+    such as `| head`, a full disk) with no traceback."""
+    out = Output(sys.stdout, "stdout", "", command)
+    for line in lines:
+        out.write(line)
+        if out.failed:
+            return 1
+    return 0
+
+
 class StopSignals:
     """Ctrl-C, SIGTERM and SIGHUP for a headless run (install with `with`).
 
-    While training, the first one stops it between batches, so the state is consistent and is
-    saved; a second one aborts at once (possibly mid-step, so nothing is saved). Before training
-    has begun, one aborts (nothing is lost: nothing was trained). Once training is over, they
-    are noted and ignored: the final save must finish. After one has arrived, leaving the
-    `with` ignores them instead of restoring the old handlers: the process is only finishing,
-    and Ctrl-C pressed again during the interpreter's shutdown must not print a traceback.
+    Before training has begun, the first one aborts (nothing is lost: nothing was trained).
+    While training, the first one of any kind stops it between batches, so the state is
+    consistent and is saved. Then only Ctrl-C again aborts at once (possibly mid-step, so
+    nothing is saved): SIGTERM and SIGHUP come in bursts that nobody typed (a closing SSH
+    session sends SIGHUP then SIGTERM), and must not cost the run. Once an abort or the end of
+    training is under way, every signal is noted and ignored: the final save must finish. After
+    one has arrived, leaving the `with` ignores them instead of restoring the old handlers: the
+    process is only finishing, and Ctrl-C pressed again during the interpreter's shutdown must
+    not print a traceback.
     """
 
     def __init__(self) -> None:
         self.trainer: Trainer | None = None
         self.first: int | None = None  # the signal that stopped training
-        self.over = False
+        self.over = False  # training ended, or an abort was raised: nothing more to decide
+        self.first_aborted = False  # the first signal came before training began
         self.received = False
         self._previous: dict[int, Callable | int | None] = {}
 
@@ -110,11 +134,13 @@ class StopSignals:
         return 128 + (self.first or signal.SIGINT)
 
     def train(self, trainer: Trainer) -> str:
-        """trainer.run() under these rules; "aborted" when a second signal cut it short."""
+        """trainer.run() under these rules; "aborted" when a second Ctrl-C cut it short."""
         self.trainer = trainer
         try:
             return trainer.run()
         except KeyboardInterrupt:
+            if self.first_aborted:  # before a batch ran: the caller says so
+                raise
             say(f"rnnplay train: aborted in epoch {trainer.epoch + 1}, possibly mid-step, so "
                 "this state is not saved")
             return "aborted"
@@ -128,13 +154,25 @@ class StopSignals:
         if self.over or status in OVER:
             say("rnnplay train: finishing up, one moment")
             return
-        if trainer is None or status != RunState.RUNNING:
+        # The status, not the moment: a stop parks the run (PAUSED) on its way to STOPPED.
+        if trainer is None or status not in (RunState.RUNNING, RunState.PAUSED):
             self.first = self.first or signum
+            self.first_aborted = True
+            self.over = True  # one KeyboardInterrupt unwinds the start-up; more would pile up
             raise KeyboardInterrupt  # before training: there is nothing to keep
         if self.first is None:
             self.first = signum
-            what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-            say(f"\nrnnplay train: {what}: stopping after this batch ({what} again aborts)")
+            what = _name(signum)
+            say(f"\nrnnplay train: {what}: stopping after this batch and saving "
+                "(Ctrl-C again aborts without saving)")
             trainer.stop()
             return
+        if signum != signal.SIGINT:
+            say(f"rnnplay train: {_name(signum)}: already stopping after this batch")
+            return
+        self.over = True
         raise KeyboardInterrupt
+
+
+def _name(signum: int) -> str:
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name

@@ -14,7 +14,9 @@ from engine.inspect.hidden_units import RANKINGS
 from engine.inspect.inspection import Inspection, inspect_prompt
 from engine.inspect.step import WINDOW, prompt_steps
 from rnnplay.complete_cmd import shown_char
+from rnnplay.headless import print_lines
 from rnnplay.inspect_step import step_lines
+from rnnplay.options import whole_number
 from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_UNITS = 8
@@ -28,9 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("path", metavar="PATH", help="a session file saved by rnnplay")
     add("text", metavar="TEXT", nargs="?", default=None,
         help="text to feed the model (default: the prompt saved with the session)")
-    add("--units", type=int, metavar="K",
+    add("--units", type=whole_number, metavar="K",
         help=f"show the top K hidden units (default {DEFAULT_UNITS}, at most the hidden size)")
-    add("--layer", type=int, metavar="N",
+    add("--layer", type=whole_number, metavar="N",
         help="the layer whose units are shown, 1 = the first (default: the last)")
     add("--state", choices=("h", "c"),
         help="h, the hidden state (default), or c, an LSTM's cell state")
@@ -41,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--saliency", action="store_true",
         help="add a column: the gradient norm of the likeliest next character's "
         "log-probability with respect to each character's input")
-    add("--odds", type=int, metavar="K",
+    add("--odds", type=whole_number, metavar="K",
         help="instead of the table, the K likeliest next characters after the text with "
         "their probabilities, <char> TAB <prob>, after a line with the entropy")
     add("--step", type=int, nargs="?", const=-1, metavar="N",
@@ -78,9 +80,7 @@ def run(args: argparse.Namespace) -> int:
         lines = _odds_lines(seen)
     else:
         lines = _table_lines(seen, completer, args)
-    for line in lines:
-        print(line)
-    return 0
+    return print_lines("inspect", lines)
 
 
 def _check_options(args: argparse.Namespace) -> None:

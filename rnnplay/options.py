@@ -12,7 +12,15 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from engine.config import ConfigError, Spec, specs
+from engine.config import (
+    ConfigError,
+    CorpusConfig,
+    Spec,
+    TrainConfig,
+    parse_decimal,
+    parse_whole,
+    specs,
+)
 
 METAVARS = {int: "N", float: "X"}
 
@@ -64,6 +72,25 @@ def _parser(spec: Spec) -> Callable[[str], Any]:
     return parse
 
 
+def whole_number(text: str) -> int:
+    """argparse's type for a command's own counts (--chars, --units): ASCII digits, as the
+    settings take them (int() would take "٣" and "1_0")."""
+    try:
+        return parse_whole(text)
+    except OverflowError as err:
+        raise argparse.ArgumentTypeError(f"out of range: {err}") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+
+
+def number(text: str) -> float:
+    """argparse's type for a command's own numbers (--temperature): ASCII, as the settings."""
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+
+
 def given(args: argparse.Namespace, cls: type) -> dict[str, Any]:
     """The fields of `cls` the user gave on the command line, with their values."""
     return {spec.name: getattr(args, spec.name) for spec in specs(cls) if hasattr(args, spec.name)}
@@ -72,3 +99,13 @@ def given(args: argparse.Namespace, cls: type) -> dict[str, Any]:
 def flags(names: list[str] | set[str]) -> str:
     """Option names as typed: ['batch_size'] -> '--batch-size'."""
     return ", ".join("--" + name.replace("_", "-") for name in sorted(names))
+
+
+def as_typed(err: Exception) -> str:
+    """An engine error's message with the setting it tells the user to change (its `field`,
+    named by the setting's noun, as the app's form labels it) named by its flag instead."""
+    field = getattr(err, "field", None)
+    for spec in (*specs(CorpusConfig), *specs(TrainConfig)):
+        if spec.name == field:
+            return str(err).replace(spec.noun, spec.flag, 1)
+    return str(err)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
 from engine.data.corpus import CorpusError, load_corpus
@@ -16,6 +19,7 @@ from engine.data.download import stderr_progress
 from engine.playground.events import Event
 from engine.session import (
     PeriodicSave,
+    SaveLock,
     SessionError,
     check_save_target,
     load_session,
@@ -27,7 +31,7 @@ from engine.training.device import DeviceError, resolve_device
 from engine.training.events import EpochEnd, RunState, Sample, StatusChanged
 from engine.training.trainer import Trainer
 from rnnplay.headless import Output, StopSignals, say
-from rnnplay.options import add_settings, flags, given
+from rnnplay.options import add_settings, as_typed, flags, given, whole_number
 
 EXIT_STATUS = {RunState.FINISHED: 0, RunState.DIVERGED: 3}
 
@@ -38,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--jsonl", metavar="PATH", help="write one JSON object per epoch/prediction; - = stdout")
     add("--save", metavar="PATH", help="save the session here at the end (and with --save-every)")
-    add("--save-every", type=int, default=0, metavar="N", help="also save every N epochs")
+    add("--save-every", type=whole_number, default=0, metavar="N", help="also save every N epochs")
     add("--resume", metavar="PATH",
         help="continue a saved session with its saved settings (to --epochs N); saves back to it. "
         f"Only {flags(_resumable())} and the saving options may be given with it")
@@ -97,22 +101,33 @@ class Reporter:
 
 
 def run(args: argparse.Namespace) -> int:
-    with StopSignals() as signals:
+    with StopSignals() as signals, contextlib.ExitStack() as held:
         try:
-            return _run(args, signals)
+            return _run(args, signals, held)
         except KeyboardInterrupt:  # before training began: nothing to save
             say("rnnplay train: interrupted before training began")
             return signals.exit_status
 
 
-def _run(args: argparse.Namespace, signals: StopSignals) -> int:
+def _run(args: argparse.Namespace, signals: StopSignals, held: contextlib.ExitStack) -> int:
+    """`held` keeps the save path locked (SaveLock) until the run's last save is written."""
     stdout = Output(sys.stdout, "stdout", "training goes on without progress lines")
     reporter = Reporter(None if args.jsonl == "-" else stdout)
     try:
         save_path = _check_save_options(args)
+        if save_path:
+            held.enter_context(SaveLock(save_path))
         trainer = _resumed(args, reporter) if args.resume else _fresh(args, reporter)
+        if args.resume and trainer.epoch >= trainer.target_epochs:
+            say(f"rnnplay train: nothing to train: {args.resume} has trained {trainer.epoch} "
+                f"epochs and --epochs is {trainer.target_epochs}; the file is left as it was "
+                f"(give --epochs above {trainer.epoch} to train on)")
+            return 0
         reporter.jsonl = _open_jsonl(args.jsonl, stdout)
-    except (ConfigError, CorpusError, DeviceError, SessionError, OSError) as err:
+    except CorpusError as err:
+        say(f"rnnplay train: {as_typed(err)}")
+        return 2
+    except (ConfigError, DeviceError, SessionError, OSError) as err:
         say(f"rnnplay train: {err}")
         return 2
     reporter.pred_period = trainer.config.pred_period
@@ -136,6 +151,9 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
 
 def _check_save_options(args: argparse.Namespace) -> str | None:
     """Where the session will be saved (checked now, not after training), or None."""
+    for option in ("save", "resume", "jsonl"):
+        if getattr(args, option) == "":
+            raise ConfigError(f"--{option} needs a file name, not an empty one")
     if args.save_every and not (args.save or args.resume):
         raise ConfigError("--save-every needs --save PATH (or --resume PATH)")
     if args.save_every < 0:
@@ -146,9 +164,21 @@ def _check_save_options(args: argparse.Namespace) -> str | None:
             raise ConfigError(f"a resumed session keeps its saved settings; drop {flags(fixed)} "
                               f"(only {flags(_resumable())} and saving may change)")
     path = args.save or args.resume
+    if path and args.jsonl not in (None, "-") and _same_file(args.jsonl, path):
+        raise ConfigError(f"--jsonl and {'--save' if args.save else '--resume'} both name "
+                          f"{path}: the JSON lines would overwrite the session; give --jsonl "
+                          "another file")
     if path:
         check_writable(Path(path))
     return path
+
+
+def _same_file(a: str, b: str) -> bool:
+    one, other = (Path(os.path.abspath(Path(p).expanduser())) for p in (a, b))
+    try:
+        return one == other or os.path.samefile(one, other)
+    except OSError:  # one of them does not exist yet: the names decide
+        return False
 
 
 def check_writable(path: Path) -> None:
@@ -213,7 +243,32 @@ def _open_jsonl(path: str | None, stdout: Output) -> Output | None:
     if path == "-":
         return stdout
     try:  # lives as long as the run; Output closes it
-        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115
+        stream = _open_fifo(path) if _is_fifo(path) else _open_text(path)
     except OSError as err:
         raise OSError(f"cannot write JSON lines to {path}: {err.strerror}") from None
     return Output(stream, path, "JSON lines stop here, training goes on")
+
+
+def _open_text(path: str) -> IO[str]:
+    return open(path, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def _is_fifo(path: str) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _open_fifo(path: str) -> IO[str]:
+    """A FIFO opened for writing: at once if a program reads it, else after saying that the run
+    waits for one (opening blocks until then; Ctrl-C gives up, before training)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as err:
+        if err.errno != errno.ENXIO:  # ENXIO: no reader yet
+            raise
+        say(f"rnnplay train: waiting for a program to read the FIFO {path} (Ctrl-C gives up)")
+        return _open_text(path)
+    os.set_blocking(fd, True)  # a slow reader then slows the lines, never drops them
+    return os.fdopen(fd, "w", encoding="utf-8")

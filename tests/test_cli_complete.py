@@ -62,13 +62,15 @@ def test_samples_are_seeded_one_after_another(session_path: Path, capsys) -> Non
                             "--seed", "9", "--samples", "3", "--chars", "20", "--completion-only")
     c = completer(session_path, "fox")
     want = [c.complete(20, Decoding(1.5, 0, 9 + i)) for i in range(3)]
-    assert code == 0 and out == "".join(line + "\n" for line in want)
+    # A line between samples, which may hold newlines of their own, says where each begins.
+    between = ["", "--- sample 2 of 3 (seed 10)\n", "--- sample 3 of 3 (seed 11)\n"]
+    assert code == 0 and out == "".join(b + w + "\n" for b, w in zip(between, want, strict=True))
     assert len(set(want)) == 3
     # Unseeded: a new seed each sample and each call.
     unseeded = ("complete", str(session_path), "fox", "--temperature", "1", "--samples", "2")
     _, a, _ = run_main(capsys, *unseeded)
     _, b, _ = run_main(capsys, *unseeded)
-    assert len(set(a.split("\n")[:2] + b.split("\n")[:2])) == 4
+    assert len({*a.split("--- sample 2 of 2\n"), *b.split("--- sample 2 of 2\n")}) == 4
 
 
 def test_probs_lists_the_likeliest_next_characters(session_path: Path, capsys) -> None:
@@ -135,4 +137,5 @@ def test_values_that_are_not_numbers_are_usage_errors(
     with pytest.raises(SystemExit) as caught:
         main(["complete", str(session_path), "the ", *argv])
     err = capsys.readouterr().err
-    assert caught.value.code == 2 and f"argument {argv[0]}: invalid" in err, err
+    assert caught.value.code == 2 and f"argument {argv[0]}: must be a" in err, err
+    assert repr(argv[1]) in err

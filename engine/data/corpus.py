@@ -52,7 +52,12 @@ CHUNK_CHARS = 1 << 16
 
 
 class CorpusError(Exception):
-    """A corpus cannot be used; str(error) is a complete message for the user."""
+    """A corpus cannot be used; str(error) is a complete message for the user; `field` names
+    the setting it tells the user to change (TextFileError's)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -325,7 +330,7 @@ def _corpus_file_text(path: Path, max_chars: int) -> str:
         raise CorpusError(f"corpus file {path} does not exist "
                           f"(built-in corpora: {', '.join(BUILTIN)})") from None
     except TextFileError as exc:
-        raise CorpusError(str(exc)) from exc
+        raise CorpusError(str(exc), exc.field) from exc
 
 
 def _file_after(path: Path, start: int, preprocess: str) -> Callable[[int], str]:
@@ -400,7 +405,7 @@ def _plain_text(path: Path) -> str:
     try:
         return read_text_file(path, 0)
     except TextFileError as exc:
-        raise CorpusError(str(exc)) from exc
+        raise CorpusError(str(exc), exc.field) from exc
 
 
 def _read_zip_member(path: Path) -> str:

@@ -15,14 +15,15 @@ from engine.data.download import stderr_progress
 
 
 def main() -> int:
-    """Fetch or verify the jaychou zip; one line on stdout or stderr, exit status 0 or 1."""
+    """Fetch or verify the jaychou zip; one line on stdout or stderr, exit status 0, or 2 for a
+    corpus that cannot be had, as `rnnplay train` says it (one status for one message)."""
     path = corpus_dir_path() / JAYCHOU_ZIP
     try:
         load_corpus("jaychou", progress=stderr_progress(f"downloading {JAYCHOU_ZIP}"))
     except CorpusError as exc:
         # The message may span lines for the app's pane; a build log wants one line per error.
         print("rnnplay: " + " ".join(str(exc).splitlines()), file=sys.stderr)
-        return 1
+        return 2
     except KeyboardInterrupt:
         # download_file has already removed its partial file, so a rerun starts clean.
         print(f"\nrnnplay: interrupted before {path} was in place", file=sys.stderr)

@@ -31,7 +31,14 @@ BOMS = (
 
 
 class TextFileError(Exception):
-    """The file cannot be read as text; str(error) is a complete message for the user."""
+    """The file cannot be read as text; str(error) is a complete message for the user.
+
+    `field` names the setting the message tells the user to change (None: none), so each
+    interface can name it as its user types it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class MissingFile(TextFileError):
@@ -103,7 +110,7 @@ def _read_text(path: Path, fh: BinaryIO, encoding: str, offset: int, max_chars: 
 
 def _too_big(path: Path) -> TextFileError:
     return TextFileError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
-                       "set max_chars to use its beginning")
+                         "set max chars to use its beginning", "max_chars")
 
 
 @contextmanager

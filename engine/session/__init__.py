@@ -43,8 +43,9 @@ meta.py (summary, corpus reference, environment), trainer_state.py (a trainer's 
 schema.py (what every field of the meta document
 may hold, checked before a tensor byte is read), save.py (writing, periodic saves), load.py (reading
 and verifying), restore.py (a trainer from a session), listing.py (the save directory and its
-listing), save_job.py (a snapshot on the trainer's thread, the write on its own), export.py (curves
-as CSV and JSON lines). The public names of the first nine are importable from engine.session.
+listing), save_job.py (a snapshot on the trainer's thread, the write on its own), save_lock.py (one
+writing process per session file), export.py (curves as CSV and JSON lines). The public names of
+the first nine, and SaveLock, are importable from engine.session.
 """
 
 from engine.session.listing import (
@@ -63,6 +64,7 @@ from engine.session.save import (
     session_bytes,
     write_session,
 )
+from engine.session.save_lock import SaveLock
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError, SessionInfo
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "FORMAT_VERSION",
     "SAVE_DIR_ENV",
     "PeriodicSave",
+    "SaveLock",
     "Session",
     "SessionError",
     "SessionInfo",

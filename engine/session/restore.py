@@ -31,7 +31,8 @@ def restore_trainer(
     corpus: Corpus | None = None,
 ) -> Trainer:
     """A trainer in exactly the saved state, on `device` (default: the saved device setting,
-    falling back to the CPU with a note when that device is missing here).
+    falling back to the CPU with a note when that device is missing here; its config, and so
+    its saves, keep the saved setting then).
 
     epochs: a new target epoch count (resume "to epoch N"); default the saved one.
     threads: torch threads on this machine; default the saved setting.
@@ -59,6 +60,10 @@ def restore_trainer(
         trainer = Trainer(text, cfg, on_event, train_chars=state.get("train_chars"))
         _check_state_fits(trainer, state)
         restore_state(trainer, state)
+        if device is None and spec != session.config.device:
+            # Trains on what is here, saves the setting it was given: a GPU session resumed
+            # for a while on a laptop still trains on the GPU of the machine it goes back to.
+            trainer.config = replace(trainer.config, device=session.config.device)
     except (ConfigError, DeviceError) as e:
         raise SessionError(f"cannot resume {session.path}: {e}") from None
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
@@ -113,7 +118,8 @@ def _device_spec(session: Session, device: str | torch.device | None) -> str:
     try:
         resolve_device(session.config.device)
     except DeviceError as e:
-        session.notes.append(f"training on the CPU instead: {e}")
+        session.notes.append(f"training on the CPU instead (the session keeps device "
+                             f"{session.config.device}): {e}")
         return "cpu"
     return session.config.device
 

@@ -14,6 +14,7 @@ from engine.generation.prompt_settings import PromptSettings
 from engine.session import container
 from engine.session.codec import CodecError, encode
 from engine.session.meta import corpus_ref, environment, summary
+from engine.session.save_lock import SaveLock
 from engine.session.trainer_state import trainer_state
 from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
 from engine.training.events import EpochEnd, TrainerEvent
@@ -65,12 +66,14 @@ def session_bytes(
 
 
 def write_session(path: str | Path, data: bytes) -> Path:
-    """Atomically replace path with data (from session_bytes); SessionError on any failure."""
+    """Atomically replace path with data (from session_bytes); SessionError on any failure,
+    another process saving to path (SaveLock) included."""
     target = check_save_target(path)
-    try:
-        atomic_write(target, data)
-    except OSError as e:
-        raise SessionError(_write_error(target, e)) from None
+    with SaveLock(target):
+        try:
+            atomic_write(target, data)
+        except OSError as e:
+            raise SessionError(_write_error(target, e)) from None
     return target
 
 
