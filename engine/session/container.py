@@ -33,6 +33,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import struct
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ MAX_TENSORS = 10_000
 # A session must fit in memory to be loaded; a larger file is refused before it is mapped.
 MAX_FILE_BYTES = 16 * 1024**3
 _CHUNK = 1024 * 1024
+ASCII_NUMBER = re.compile(r"[0-9]{1,5}")  # a format version as written
 
 # The dtypes a manifest names, spelled as safetensors spells them.
 DTYPE_NAMES: dict[torch.dtype, str] = {
@@ -251,7 +253,15 @@ def _check_header(reader: Any, *, fmt: str, max_version: int) -> Header:
     index = {}
     for name in names:
         part = reader.get_slice(name)
-        index[name] = (part.get_dtype(), tuple(part.get_shape()))
+        shape = tuple(part.get_shape())
+        # A zero-size tensor takes no bytes whatever its other dimensions, so safetensors lets
+        # any through; torch cannot even describe one of 2**63 (a TypeError from C++).
+        if any(d > MAX_FILE_BYTES for d in shape):
+            raise SafeFileError(
+                f"tensor {name[:80]!r} declares a dimension of {max(shape)}, more than any "
+                "session holds: corrupt or not a session"
+            )
+        index[name] = (part.get_dtype(), shape)
     return Header(fmt, version, meta, index, data_sha)
 
 
@@ -259,7 +269,8 @@ def _check_metadata(meta: Any, *, fmt: str, max_version: int) -> tuple[int, dict
     if not isinstance(meta, dict) or meta.get("format") != fmt:
         raise SafeFileError(f"not an rnnplay session (no {fmt!r} tag in its metadata)")
     version_text = meta.get("format_version")
-    if not (isinstance(version_text, str) and version_text.isdigit() and len(version_text) < 6):
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() then refuses or reads
+    if not (isinstance(version_text, str) and ASCII_NUMBER.fullmatch(version_text)):
         raise SafeFileError("the format version is missing or unreadable: corrupt")
     version = int(version_text)
     if version > max_version:

@@ -11,6 +11,7 @@ from engine.models.char_rnn import model_for
 from engine.session import container, schema
 from engine.session.codec import CodecError, decode
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError
+from engine.session.values import check_values
 
 
 def load_session(path: str | Path) -> Session:
@@ -33,6 +34,7 @@ def load_session(path: str | Path) -> Session:
     state, _ = decode(doc, tensors)
     try:
         _check_model_shapes(config, len(parts.vocab), state["model"])
+        check_values(state)
     except ValueError as e:
         raise SessionError(f"cannot load {source}: the session is inconsistent ({e})") from None
     return Session(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, get_type_hints
@@ -30,13 +29,19 @@ from engine.training.trainer import make_optimizer
 MAX_COUNT = 2**53  # counters (epochs, steps, characters): exact in JSON, far beyond real runs
 MAX_TEXT = 1_000_000  # characters in a prompt, a sample or a corpus name
 MAX_ITEMS = 10_000_000  # history entries and samples
+# The largest number a session holds: the largest perplexity the trainer writes as a number
+# (exp(700); above it writes inf). Far larger values overflow whatever uses them (an axis's
+# 10**k ticks past the value), and no measurement of a run comes near.
+MAX_REAL = math.exp(700)
 MAX_RNG_BYTES = 65_536  # a CPU generator's state is 5,056 bytes
 FLOAT_DTYPES = ("F32",)  # the trainer keeps weights, moments and states in float32
+SURROGATE = re.compile("[\ud800-\udfff]")  # half of a UTF-16 pair: never text by itself
 SAVED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "tensors",
                "environment")
 # Written since the app names its runs; files from before have none.
 OPTIONAL_META_FIELDS = ("label", "prompt_settings")
+TYPED_TEXT = ("prompt", "label")  # meta fields a user types
 MAX_LABEL = 200  # characters in a run's label
 MAX_STEPS = 100_000  # the num_steps setting's bound: values per epoch of the gradient flow
 MAX_PARAMS = 4 * 16 + 4  # an nn model's tensors: 4 per layer (16 at most), embedding, dense
@@ -80,6 +85,7 @@ class MetaParts:
 def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]]]) -> MetaParts:
     """The top-level fields; the manifest must describe exactly the tensors in the header."""
     _keys(meta, META_FIELDS, "the metadata", optional=OPTIONAL_META_FIELDS)
+    _no_surrogates({k: v for k, v in meta.items() if k not in TYPED_TEXT})
     check_summary(meta["summary"])
     vocab = _vocab(meta["vocab"])
     corpus = _corpus_ref(meta["corpus"], len(vocab))
@@ -89,8 +95,8 @@ def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]
         saved_at=check_saved_at(meta["saved_at"]),
         corpus=corpus,
         vocab=vocab,
-        prompt=_text(meta["prompt"], "prompt"),
-        label=_text(meta.get("label", ""), "label", MAX_LABEL),
+        prompt=_typed_text(meta["prompt"], "prompt"),
+        label=_typed_text(meta.get("label", ""), "label", MAX_LABEL),
         prompt_settings=_prompt_settings(meta.get("prompt_settings")),
         trainer=meta["trainer"],
         environment=_environment(meta["environment"]),
@@ -261,21 +267,33 @@ def _optimizer(value: Any, cfg: TrainConfig, weights: list[TensorSpec]) -> None:
     slots = o["state"]
     if not isinstance(slots, dict):
         raise SchemaError("trainer.optimizer.state must be an object")
-    total = 0
+    names = _slot_names(cfg)
     for index, entry in slots.items():
         if not (type(index) is int and 0 <= index < len(weights) and isinstance(entry, dict)):
             raise SchemaError("trainer.optimizer.state refers to a parameter the model lacks")
+        where = f"trainer.optimizer.state.{index}"
+        if entry:  # SGD keeps nothing per parameter: {} or no entry
+            _keys(entry, names, where)
         for name, v in entry.items():
-            where = f"trainer.optimizer.state.{index}.{str(name)[:40]}"
-            if isinstance(v, TensorSpec):
-                t = _tensor(v, where, FLOAT_DTYPES)
-                if t.numel not in (1, weights[index].numel):
-                    raise SchemaError(f"{where} does not fit its parameter")
-                total += t.numel
-            elif not (v is None or isinstance(v, bool)):
-                _real(v, where)
-    if total > 3 * sum(w.numel for w in weights) + len(weights):
-        raise SchemaError("trainer.optimizer.state is larger than the model implies")
+            if name == "step":
+                # a 0-d tensor (an int from torch before 1.12); its value is checked once read
+                if not (type(v) is int or isinstance(v, TensorSpec)):
+                    raise SchemaError(f"{where}.step must be a whole number")
+                if isinstance(v, TensorSpec) and _tensor(v, f"{where}.step", FLOAT_DTYPES).shape:
+                    raise SchemaError(f"{where}.step must be a single number")
+            elif _tensor(v, f"{where}.{name}", FLOAT_DTYPES).shape != weights[index].shape:
+                raise SchemaError(f"{where}.{name} does not have its parameter's shape "
+                                  f"{list(weights[index].shape)}")
+
+
+def _slot_names(cfg: TrainConfig) -> tuple[str, ...]:
+    """What the optimizer keeps per parameter once it has stepped (Adam: step, exp_avg,
+    exp_avg_sq; SGD without momentum: nothing), asked of torch itself."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = make_optimizer(cfg, [param])
+    param.grad = torch.zeros(1)
+    optimizer.step()
+    return tuple(optimizer.state[param])
 
 
 def _records(value: Any, record: type, where: str, infinite: frozenset[str] | set[str] = frozenset()
@@ -396,20 +414,68 @@ def _int(value: Any, where: str, low: int = 0, high: int = MAX_COUNT) -> int:
 
 
 def _real(value: Any, where: str, low: float = -math.inf, infinite: bool = False) -> float:
+    """A number no larger than MAX_REAL either way (inf where `infinite`: the trainer writes it
+    for a perplexity too large to hold); NaN never."""
     if type(value) is int:  # JSON integers have no size limit; math.isfinite would overflow
-        ok = abs(value) <= sys.float_info.max
+        ok = abs(value) <= MAX_REAL
     else:
-        ok = type(value) is float and (math.isfinite(value) or (infinite and value == math.inf))
+        ok = type(value) is float and (abs(value) <= MAX_REAL or (infinite and value == math.inf))
     if not ok or value < low:
-        bound = f" of at least {low:g}" if low > -math.inf else ""
-        raise SchemaError(f"{where} must be a finite number{bound}, not {_show(value)}")
+        least = f"{low:g}" if low > -math.inf else f"{-MAX_REAL:.3g}"
+        raise SchemaError(f"{where} must be a number from {least} to {MAX_REAL:.3g}"
+                          f"{' or inf' if infinite else ''}, not {_show(value)}")
     return float(value)
 
 
 def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str:
     if not (isinstance(value, str) and len(value) <= limit):
         raise SchemaError(f"{where} must be a text of at most {limit} characters")
+    _no_surrogate(value, where)
     return value
+
+
+def _typed_text(value: Any, where: str, limit: int = MAX_TEXT) -> str:
+    """Text a user typed, saved as it was given: a lone surrogate in it comes back as U+FFFD
+    (printable), rather than losing the session for one unprintable character."""
+    if not (isinstance(value, str) and len(value) <= limit):
+        raise SchemaError(f"{where} must be a text of at most {limit} characters")
+    return SURROGATE.sub("\ufffd", value)
+
+
+def _no_surrogates(doc: Any) -> None:
+    """Every text in the document, keys included, must be one a terminal can print.
+
+    JSON's \\u escapes can spell half of a UTF-16 pair (U+D800 to U+DFFF) alone; Python keeps
+    it in a str, which then fails the moment it is written out as UTF-8 (printing a sample,
+    saving the epoch just trained), so it is refused here, before anything shows or saves it."""
+    # (value, where its parent is, its key or index); a place is spelled out only for a message
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    while stack:
+        value, place = stack.pop()
+        if isinstance(value, str) and SURROGATE.search(value):
+            _no_surrogate(value, _spell(place))
+        elif isinstance(value, list):
+            stack.extend((v, (*place, i)) for i, v in enumerate(value))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if SURROGATE.search(k):
+                    _no_surrogate(k, f"a key in {_spell(place) or 'the metadata'}")
+                stack.append((v, (*place, k)))
+
+
+def _spell(place: tuple[str | int, ...]) -> str:
+    """("trainer", "samples", 0, "prefix") -> "trainer.samples[0].prefix"."""
+    out = ""
+    for key in place:
+        out += f"[{key}]" if isinstance(key, int) else f".{key}" if out else key
+    return out
+
+
+def _no_surrogate(text: str, where: str) -> None:
+    found = SURROGATE.search(text)
+    if found:
+        raise SchemaError(f"{where} holds a lone surrogate (U+{ord(found.group()):04X}), which "
+                          "is not text: the file was crafted or damaged")
 
 
 def _tensor(value: Any, where: str, dtypes: tuple[str, ...]) -> TensorSpec:
