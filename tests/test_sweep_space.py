@@ -143,3 +143,17 @@ def test_the_summary_is_best_first_in_csv_and_json_lines_and_the_table(tmp_path:
 def test_build_space_refuses_a_sweep_without_held_out_text() -> None:
     with pytest.raises(ConfigError, match="ranks trials on held-out perplexity"):
         build_space({"lr": "1,2", "val_chars": "0"}, {})
+
+
+def test_without_an_address_a_new_local_ray_is_started_never_a_stale_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ray's default (address None) joins the cluster last started on this machine, even a dead
+    # one, where ray.init waits for good; only Ray's own start is replaced here.
+    from engine.sweep import tuning
+
+    asked: dict[str, object] = {}
+    monkeypatch.setattr(tuning.ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(tuning.ray, "init", lambda **kwargs: asked.update(kwargs))
+    assert tuning.start_ray(None) is True
+    assert asked["address"] == "local"

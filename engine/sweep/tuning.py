@@ -300,8 +300,10 @@ def start_ray(address: str | None) -> bool:
         return False
     if address:
         check_address(address)
-    ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING,
-             log_to_driver=False, configure_logging=True)
+    # Without an address Ray would join the cluster it last started on this machine (read from
+    # its temp folder), even a dead one, where ray.init waits for good: "local" starts a new one.
+    ray.init(address=address or "local", include_dashboard=False,
+             logging_level=logging.WARNING, log_to_driver=False, configure_logging=True)
     return True
 
 
