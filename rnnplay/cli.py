@@ -1,4 +1,4 @@
-"""`rnnplay` opens the app; `rnnplay train` and `rnnplay complete` run headless."""
+"""`rnnplay` opens the app; `rnnplay train`, `rnnplay sweep` and `rnnplay complete` run headless."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rnnplay import app_cmd, bench_device_cmd, complete_cmd, inspect_cmd, train_cmd
+from rnnplay import app_cmd, bench_device_cmd, complete_cmd, inspect_cmd, sweep_cmd, train_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, module, summary in (
         ("train", train_cmd, "train headless, printing the book's progress lines"),
+        ("sweep", sweep_cmd, "many runs on Ray Tune (lists, distributions, early stopping)"),
         ("complete", complete_cmd, "complete a prefix with a saved session's model"),
         ("inspect", inspect_cmd, "a saved session's hidden units, saliency and next-char odds"),
         ("bench-device", bench_device_cmd, "time batches on each device, epoch estimates"),
