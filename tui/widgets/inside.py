@@ -16,9 +16,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from engine.playground import RANKING_MEANINGS, RANKINGS, Inspection
-from engine.playground.events import EpochEnd
+from engine.playground.events import BatchLayout, EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
+from tui.widgets.layout_lines import layout_lines, strip_cells
 from tui.widgets.model_lines import model_lines
+from tui.widgets.weights_lines import weights_lines
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ class InsidePane(Widget, can_focus=True):
         self._shown_unit = 0  # the unit the units view last drew
         self.prompt_cursor = 0  # the prompt's cursor: the model view shows the character before it
         self.scrolled = 0  # lines scrolled past, where a view has more than its room
+        self.weights: tuple[EpochEnd, ...] = ()  # the followed run's epochs that measured them
+        self.param = 0  # the parameter the weights view shows (its index in the model)
+        self.minibatches: BatchLayout | None = None  # the minibatch layout the core last gave
+        self.batch_pinned: int | None = None  # the batch it shows (None: the one training)
+        self.warmup = 0  # characters of training text the prompt reads first (0: from zeros)
         # (what it showed, its lines, the records they were built from), last built
         self._drawn: tuple[tuple, list[Strip], tuple] | None = None
 
@@ -79,6 +86,7 @@ class InsidePane(Widget, can_focus=True):
         self.scrolled = 0
         self._retitle()
         self.refresh(layout=True)
+        self._ask_layout()
         return self.view
 
     @property
@@ -95,7 +103,45 @@ class InsidePane(Widget, can_focus=True):
 
     def show_epoch(self, end: EpochEnd, clip: float | None) -> None:
         """The followed run finished an epoch (which may not have measured the flow)."""
+        if end.weights:
+            self.weights += (end,)
         self.follow_run(end, end if end.grad_through_time else self.flow, clip)
+
+    def follow_weights(self, measured: tuple[EpochEnd, ...]) -> None:
+        """The followed run's epochs that measured the weights (RunSummary.weights)."""
+        self.weights = measured
+        if self.view == "weights":
+            self._repaint()
+
+    def show_layout(self, layout: BatchLayout | None) -> None:
+        self.minibatches = layout
+        if self.view == "layout":
+            self._repaint()
+
+    def batch_trained(self) -> None:
+        """The followed run took a step: the layout's place in the epoch moved."""
+        self._ask_layout()
+
+    def set_warmup(self, warmup: int) -> None:
+        if warmup != self.warmup:
+            self.warmup = warmup
+            self._repaint()
+
+    def _ask_layout(self) -> None:
+        if self.view == "layout" and self.display:
+            cells = strip_cells(self.content_region.width or self.app.size.width - 4)
+            self.post_message(self.LayoutAsked(self.batch_pinned, cells))
+
+    class LayoutAsked(Message):
+        """The layout view wants the core's BatchLayout of `batch` (None: the one training)
+        with a strip of `cells` cells."""
+
+        def __init__(self, batch: int | None, cells: int) -> None:
+            super().__init__()
+            self.batch, self.cells = batch, cells
+
+    def on_resize(self) -> None:
+        self._ask_layout()
 
     def follow_run(
         self, last: EpochEnd | None, flow: EpochEnd | None, clip: float | None
@@ -103,6 +149,7 @@ class InsidePane(Widget, can_focus=True):
         self.last, self.flow, self.clip = last, flow, clip
         if not self.shown.per_prompt:
             self._repaint()
+        self._ask_layout()
 
     def show_cursor(self, cursor: int) -> None:
         self.prompt_cursor = cursor
@@ -113,6 +160,15 @@ class InsidePane(Widget, can_focus=True):
     def action_unit(self, step: int) -> None:
         if self.view == "model":  # ←/→ move through the prompt, whose cursor the view follows
             self.post_message(self.MoveCursor(step))
+            return
+        if self.view == "weights":
+            self.param += step
+            self._repaint()
+            return
+        if self.view == "layout":
+            shown = self.minibatches.batch if self.minibatches is not None else 0
+            self.batch_pinned = max(0, shown + step)
+            self._ask_layout()
             return
         self.unit_rank = max(0, self.unit_rank + step)
         self.pinned = None  # stepping leaves the pinned unit, from its rank now
@@ -172,12 +228,12 @@ class InsidePane(Widget, can_focus=True):
     def _view_lines(self, width: int) -> list[Strip]:
         # Built once per change and width. The records are compared by identity (a new one
         # arrives with every change; the cache holds the old ones, so their ids are not reused).
-        shown = (self.inspection, self.flow, self.last)
+        shown = (self.inspection, self.flow, self.last, self.weights, self.minibatches)
         base = self.rich_style
         key = (
             self.view, *map(id, shown), self.clip, self.unit_rank, self.ranking, self.state,
             self.pinned,
-            self.prompt_cursor, width, self._room(), base,
+            self.prompt_cursor, width, self._room(), base, self.warmup, self.param,
         )  # fmt: skip
         if self._drawn is None or self._drawn[0] != key:
             lines = Lines(max(1, width), base, self.app.console)
@@ -217,6 +273,18 @@ class InsidePane(Widget, can_focus=True):
         else:
             flow_lines(lines, self.flow, self.last, self.clip)
 
+    def _weights_view(self, lines: Lines) -> None:
+        if not self.weights:
+            lines.dim("the weights appear after the followed run's first epoch")
+        else:
+            weights_lines(lines, self.weights, self.param, self._room())
+
+    def _layout_view(self, lines: Lines) -> None:
+        if self.minibatches is None:
+            lines.dim("the minibatch layout shows the selected run's epoch: start a run (F5)")
+        else:
+            layout_lines(lines, self.minibatches, self.warmup)
+
     def _room(self) -> int:
         """Lines of content the views fit their rows to: the pane's, a share of the screen."""
         return max(2, self.content_region.height)
@@ -247,4 +315,7 @@ VIEWS = (
     View("looks at", InsidePane._looks_at),
     View("gradient flow", InsidePane._flow, per_prompt=False),
     View("model", InsidePane._model, " · ←/→ character, Tab: ↑/↓ scroll"),
+    View("weights", InsidePane._weights_view, " · Tab: ←/→ parameter, ↑/↓ scroll",
+         per_prompt=False),
+    View("layout", InsidePane._layout_view, " · Tab: ←/→ batch, ↑/↓ scroll", per_prompt=False),
 )

@@ -28,7 +28,12 @@ def strip_cells(width: int) -> int:
 
 
 def layout_lines(lines: Lines, layout: BatchLayout, warmup: int) -> None:
-    where = f"training at {layout.trained + 1}" if layout.trained else "the next epoch"
+    if not layout.trained:
+        where = "the next epoch"
+    elif layout.trained >= layout.batches:
+        where = "all trained: the epoch is ending"
+    else:
+        where = f"training at {layout.trained + 1}"
     lines.dim(
         f"{layout.sampling} · epoch {layout.epoch} · batch {layout.batch + 1}/{layout.batches} "
         f"({where}) · {layout.batch_size} rows × {layout.num_steps} steps"

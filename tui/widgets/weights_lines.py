@@ -30,9 +30,9 @@ def weights_lines(
     shape = "×".join(map(str, stats.shape))
     ratio = "-" if stats.update_ratio is None else f"{stats.update_ratio:.3g}"
     lines.dim(
-        f"{stats.name} {shape} ({math.prod(stats.shape):,}) · epoch {measured[-1].epoch} · "
-        f"norm {stats.norm:.3g} · update/weight {ratio} · {param % len(latest) + 1} of "
-        f"{len(latest)}"
+        f"{stats.name} ({param % len(latest) + 1}/{len(latest)}) {shape} "
+        f"({math.prod(stats.shape):,}) · epoch {measured[-1].epoch} · norm {stats.norm:.3g} · "
+        f"update/weight {ratio}"
     )
     width = max(1, lines.width - LABEL)
     history = [_of(end, stats.name) for end in measured][-width:]
