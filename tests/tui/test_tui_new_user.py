@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 
 from helpers import TINY_TEXT, make_app, meta_of, notified, wait_for, write_with_meta
+from rich.cells import cell_len
+from rich.text import Text
 from textual import events
 from textual.widgets import Markdown
 
 from tui.widgets.decoding_keys import CompletionSettings
+from tui.widgets.line_fold import fold
 from tui.widgets.prompt_line import prompt_line
 from tui.widgets.prompt_text import PromptText
 from tui.widgets.samples import SamplesLog
@@ -27,8 +30,11 @@ def squeezed(text: str) -> str:
     return "".join(text.split())
 
 
-async def test_samples_wrap_at_80x24_and_the_newest_shows_whole():
-    app = make_app(train=True, epochs="20", pred_period="1", pred_len="60")
+async def test_samples_wrap_at_80x24_and_the_newest_shows_whole(tmp_path):
+    # Lyrics without spaces: to Rich one long word, which it moved whole off the label's row.
+    lyrics = tmp_path / "no_spaces.txt"
+    lyrics.write_text(TINY_TEXT.replace(" ", ""), encoding="utf-8")
+    app = make_app(train=True, epochs="20", pred_period="1", pred_len="50", corpus=str(lyrics))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.state == "finished")
         samples = app.query_one(SamplesLog)
@@ -39,7 +45,7 @@ async def test_samples_wrap_at_80x24_and_the_newest_shows_whole():
         assert len(squeezed(newest.text)) > 30, "a sample worth reading, two rows at 80 columns"
         assert not samples.show_horizontal_scrollbar, "whole samples wrap: nothing to scroll to"
         shown = pane_text(samples)
-        assert squeezed(newest.text) in shown, (newest.text, shown)
+        assert squeezed(newest.text.replace("\n", "↵")) in shown, (newest.text, shown)
 
 
 async def test_the_device_check_is_readable_in_the_samples_pane_at_80x24():
@@ -192,3 +198,13 @@ async def test_the_prompt_is_one_key_a_click_or_typing_away_and_focus_is_marked(
         main.samples.focus()
         await pilot.click("#prompt")
         assert prompt.has_focus
+
+
+def test_a_sample_of_chinese_breaks_beside_its_characters_not_after_the_label():
+    line = Text("#1 scratch·random e15 ")
+    line.append("不分开 " + "我" * 50)  # one long "word" to Rich, which broke only at spaces
+    rows = fold(line, 75).plain.split("\n")
+    assert len(rows) == 2 and all(cell_len(row) <= 75 for row in rows), rows
+    english = fold(Text("the time traveller said so " * 4), 30).plain.split("\n")
+    assert all(row.split() and cell_len(row.rstrip()) <= 30 for row in english)
+    assert "".join(english) == "the time traveller said so " * 4, "words are never cut"

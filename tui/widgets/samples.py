@@ -5,6 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
+from tui.widgets.completion_lines import shown_chars
+from tui.widgets.line_fold import fold
+
 
 class SamplesLog(RichLog):
     DEFAULT_CSS = """
@@ -44,8 +47,15 @@ class SamplesLog(RichLog):
         at = f"e{epoch + 1} · {into:.0%}" if into else f"e{epoch}"
         line.append(f"{label} {at} ", style="dim")
         line.append(prefix, style="bold")
-        line.append(text[len(prefix) :] if text.startswith(prefix) else text)
-        self.write(line)
+        # Line breaks as ↵, as the prompt shows them: a sample is one paragraph, so the newest
+        # fits the pane's rows at 80x24.
+        line.append(shown_chars(text[len(prefix) :] if text.startswith(prefix) else text, False))
+        self._write(line)
 
     def add_note(self, note: str, style: str = "dim") -> None:
-        self.write(Text(note, style=style))
+        self._write(Text(note, style=style))
+
+    def _write(self, line: Text) -> None:
+        # Broken beside Chinese characters too (tui/widgets/line_fold.py): at 80x24 the newest
+        # sample then fits the pane's two rows. Before the pane has a size RichLog wraps it.
+        self.write(fold(line, self.scrollable_content_region.width))
