@@ -27,7 +27,8 @@ is what the next run gets: a run's own settings are on the status line and in th
 **Status line**: the selected run's state, epochs done of its target, perplexity, speed,
 device and learning rate. Speed: chars/s is characters trained per second of training (pauses,
 held-out checks and samples left out) over the epoch in progress, or the last finished one when
-the run is not training; s/epoch is a whole epoch at that pace, so the two always agree.
+the run is not training; s/epoch is a whole epoch at that pace, so the two always agree. The
+runs table's speed is its last finished epoch's.
 
 **Runs**: one row per run, coloured as its curve. The marked run (▶) is the one the status
 line, the prompt, save and stop act on; Enter on another row follows it instead.
