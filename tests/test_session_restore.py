@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -211,3 +212,34 @@ def test_crafted_training_state_is_refused_before_training(
     edit(session.state)  # as a hand-crafted file would carry it (checksums recomputed)
     with pytest.raises(SessionError, match=words):
         restore_trainer(session)
+
+
+RAW_TEXT = re.compile(r"\b[A-Z]\w*Error\b|Traceback|frame #|\('|mt19937|NoneType|float\(\)|int\(\)")
+
+
+@pytest.mark.parametrize(
+    ("edit", "part"),
+    [
+        (lambda s: s["rng"].update(torch=torch.full((5056,), 7, dtype=torch.uint8)),
+         "random generator states"),  # was "(Invalid mt19937 state)"
+        (lambda s: s["rng"].update(python=[3, [0] * 624 + [625], None]),
+         "random generator states"),
+        (lambda s: s["optimizer"]["param_groups"][0]["params"].pop(), "optimizer state"),
+        (lambda s: s["history"].append({"epoch": None}), "history"),
+        (lambda s: s["samples"].append({"text": 1.5}), "samples"),
+        (lambda s: s.update(epoch="x"), "counters"),
+        (lambda s: s["model"].pop(next(iter(s["model"]))), "weights"),
+    ],
+)
+def test_a_resume_refusal_names_the_part_in_words(
+    tmp_path: Path, edit, part: str  # type: ignore[no-untyped-def]
+) -> None:
+    # Issue 23 item 14: what torch or Python said ("Invalid mt19937 state", a KeyError's
+    # "('lr')", "float() argument ...") reached the user as the reason.
+    session = load_session(stopped_mid_epoch(tmp_path))
+    edit(session.state)  # past the file's checks, as only a bug or a new torch could bring
+    with pytest.raises(SessionError) as info:
+        restore_trainer(session)
+    message = str(info.value)
+    assert part in message and "\n" not in message, message
+    assert not RAW_TEXT.search(message), message

@@ -13,7 +13,7 @@ import torch
 from engine.config import ConfigError
 from engine.data.corpus import Corpus, CorpusError, load_corpus
 from engine.models.memory_estimate import check_memory
-from engine.session.trainer_state import restore_state
+from engine.session.trainer_state import StateError, restore_state
 from engine.session.types import Session, SessionError
 from engine.training.device import DeviceError, resolve_device
 from engine.training.events import TrainerEvent
@@ -64,27 +64,30 @@ def restore_trainer(
             # Trains on what is here, saves the setting it was given: a GPU session resumed
             # for a while on a laptop still trains on the GPU of the machine it goes back to.
             trainer.config = replace(trainer.config, device=session.config.device)
-    except (ConfigError, DeviceError) as e:
+    except (ConfigError, DeviceError, StateError) as e:
         raise SessionError(f"cannot resume {session.path}: {e}") from None
-    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError,
+            OverflowError, ZeroDivisionError):
+        # Not one of the worded refusals above: torch's or Python's own text means nothing to
+        # a user (the fuzz tests keep this path unreached).
         raise SessionError(
-            f"cannot resume {session.path}: the saved training state does not fit ({e})"
+            f"cannot resume {session.path}: its training state does not fit this trainer"
         ) from None
     return trainer
 
 
 def _check_state_fits(trainer: Trainer, state: dict[str, Any]) -> None:
     """Shapes and ranges the trainer would only trip over later, mid-training (the checksums
-    rule out damage, so this is about crafted files): raise ValueError naming the part."""
+    rule out damage, so this is about crafted files): raise StateError naming the part."""
     params = trainer.params
     for index, slots in state["optimizer"]["state"].items():
         if not (isinstance(index, int) and 0 <= index < len(params)):
-            raise ValueError("optimizer state for a parameter the model does not have")
+            raise StateError("optimizer state for a parameter the model does not have")
         for name, value in slots.items():
             if not isinstance(value, torch.Tensor) or not value.dim():
                 continue  # step counters and the like
             if value.shape != params[index].shape:
-                raise ValueError(f"optimizer {name} has the wrong shape")
+                raise StateError(f"optimizer {name} has the wrong shape")
     cursor = state["cursor"]
     if cursor is not None:
         _check_cursor(trainer, cursor)
@@ -93,17 +96,17 @@ def _check_state_fits(trainer: Trainer, state: dict[str, Any]) -> None:
 def _check_cursor(trainer: Trainer, cursor: dict[str, Any]) -> None:
     cfg, starts = trainer.config, cursor["starts"]
     if not (isinstance(starts, torch.Tensor) and starts.dtype == torch.int64):
-        raise ValueError("the epoch in progress has no valid batch table")
+        raise StateError("the epoch in progress has no valid batch table")
     if starts.dim() != 2 or starts.shape[1] != cfg.batch_size or not starts.numel():
-        raise ValueError("the epoch in progress has a batch table of the wrong shape")
+        raise StateError("the epoch in progress has a batch table of the wrong shape")
     if int(starts.min()) < 0 or int(starts.max()) + cfg.num_steps >= len(trainer.data):
-        raise ValueError("the epoch in progress reads outside the corpus")
+        raise StateError("the epoch in progress reads outside the corpus")
     if not 0 <= int(cursor["batch"]) <= len(starts):
-        raise ValueError("the epoch in progress is past its end")
+        raise StateError("the epoch in progress is past its end")
     if cursor["state"] is not None:
         want = [s.shape for s in trainer.model.begin_state(cfg.batch_size, "meta")]
         if [s.shape for s in cursor["state"]] != want:
-            raise ValueError("the hidden state of the epoch in progress has the wrong shape")
+            raise StateError("the hidden state of the epoch in progress has the wrong shape")
 
 
 def _device_spec(session: Session, device: str | torch.device | None) -> str:

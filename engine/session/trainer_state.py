@@ -8,7 +8,9 @@ change here is a change of the format.
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -44,34 +46,58 @@ def trainer_state(trainer: Trainer) -> dict[str, Any]:
     }
 
 
+class StateError(ValueError):
+    """A part of a saved state does not fit the trainer; str(error) names the part in words."""
+
+
+@contextlib.contextmanager
+def _part(what: str) -> Iterator[None]:
+    # The schema and the value checks (schema.py, values.py) let nothing through that these
+    # steps are known to trip on; whatever torch or random still refuse is named here by the
+    # part it came from, not by its own text ("Invalid mt19937 state", "('lr')").
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError,
+            OverflowError, ZeroDivisionError) as e:
+        raise StateError(f"the saved training state does not fit the trainer (its {what})"
+                         ) from e
+
+
 def restore_state(trainer: Trainer, d: dict[str, Any]) -> None:
     """Put a trainer_state() back into a trainer built with the same config and, for sessions
-    that have one, the same train_chars (ValueError otherwise)."""
+    that have one, the same train_chars (StateError otherwise, naming the part at fault)."""
     # Sessions from before held-out text trained on all of their corpus.
     train_chars = int(d.get("train_chars", len(trainer.corpus.indices)))
     if train_chars != len(trainer.data):
-        raise ValueError(f"the state trained on {train_chars} characters, the trainer on "
+        raise StateError(f"it trained on {train_chars} characters, this trainer on "
                          f"{len(trainer.data)}")
-    trainer.model.load_state_dict(d["model"])
-    trainer.optimizer.load_state_dict(d["optimizer"])
-    trainer.epoch, trainer.step = int(d["epoch"]), int(d["step"])
-    trainer.target_epochs = int(d["config"]["epochs"])
-    write_lr(trainer.optimizer, trainer.config.lr)  # resolved: old files may hold null
-    trainer.history = [_epoch_end(e) for e in d["history"]]
-    trainer.samples = [Sample(**s) for s in d["samples"]]
-    c = d["cursor"]
-    trainer.cursor = None if c is None else _cursor(c, trainer.device)
+    with _part("weights"):
+        trainer.model.load_state_dict(d["model"])
+    with _part("optimizer state"):
+        trainer.optimizer.load_state_dict(d["optimizer"])
+        write_lr(trainer.optimizer, trainer.config.lr)  # resolved: old files may hold null
+    with _part("epoch and step counters"):
+        trainer.epoch, trainer.step = int(d["epoch"]), int(d["step"])
+        trainer.target_epochs = int(d["config"]["epochs"])
+    with _part("history"):
+        trainer.history = [_epoch_end(e) for e in d["history"]]
+    with _part("samples"):
+        trainer.samples = [Sample(**s) for s in d["samples"]]
+    with _part("epoch in progress"):
+        c = d["cursor"]
+        trainer.cursor = None if c is None else _cursor(c, trainer.device)
     # RNG last, after the model and optimizer exist, so nothing built later consumes it.
     rng = d["rng"]
-    trainer.generator.set_state(rng["sampling"])
-    # Another run may be drawing its initial weights on its own thread, from a seeded torch RNG
-    # that it puts back afterwards: set mid-draw, this state would change that run's weights
-    # and then be undone, so this run would not resume bit-exact. The lock waits for the draw.
-    with TORCH_RNG_LOCK:
-        torch.set_rng_state(rng["torch"])
-    random.setstate(_python_rng_from_json(rng["python"]))
-    if rng.get("cuda") is not None and trainer.device.type == "cuda":
-        torch.cuda.set_rng_state_all(rng["cuda"])
+    with _part("random generator states"):
+        trainer.generator.set_state(rng["sampling"])
+        # Another run may be drawing its initial weights on its own thread, from a seeded torch
+        # RNG that it puts back afterwards: set mid-draw, this state would change that run's
+        # weights and then be undone, so this run would not resume bit-exact. The lock waits.
+        with TORCH_RNG_LOCK:
+            torch.set_rng_state(rng["torch"])
+        random.setstate(_python_rng_from_json(rng["python"]))
+        if rng.get("cuda") is not None and trainer.device.type == "cuda":
+            torch.cuda.set_rng_state_all(rng["cuda"])
     trainer.snapshots.publish(trainer.model, force=True)
 
 
