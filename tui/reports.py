@@ -199,6 +199,7 @@ class Reports:
             screen.prompt.set_note(f"completion failed: {event.error}")
             return
         screen.prompt.show_completion(event.text, event.completion, event.unknown, event.probs)
+        screen.prompt.show_weights_every(event.weights_every)
         if event.inspection is not None:
             screen.inside.show_inspection(event.inspection)
 

@@ -65,12 +65,19 @@ class CompletionSettings:
     def _decode(self, **changes: float | int) -> CompletionSettings:
         return replace(self, decoding=replace(self.decoding, **changes))
 
-    def title(self, follows: str) -> str:
-        """The pane's title: the run that completes (its label, if any) and these settings."""
+    def title(self, follows: str, weights_every: float = 0.0) -> str:
+        """The pane's title: the run that completes (its label, if any) and these settings, and
+        how often the completion takes up the run's new weights when a long prompt makes that
+        rarer than each snapshot (engine's Completion.weights_every)."""
         run = f" · {follows}" if follows else ""
-        return f"prompt{run} · {self.decoding.label} · {self.length} chars"
+        every = f" · weights every {_seconds(weights_every)}" if weights_every else ""
+        return f"prompt{run} · {self.decoding.label} · {self.length} chars{every}"
 
     def subtitle(self) -> str:
         """The keys that change the settings (the Footer has no room for them at 80 columns)."""
         reroll = " · ^r reroll" if not self.decoding.greedy else ""
         return f"PgUp/PgDn length · ^t temp · ^k top-k{reroll}"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"

@@ -74,6 +74,7 @@ class PromptPane(Widget, can_focus=True):
         self.settings = CompletionSettings()  # the decoding and the length; keys step them
         self.edit = PromptText()
         self.follows = ""  # the run whose model completes, as its label
+        self.weights_every = 0.0  # how often it takes up new weights, when rarer than each one
         self._completion = ""
         self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
         self._completed_for = ""
@@ -97,7 +98,7 @@ class PromptPane(Widget, can_focus=True):
         return self.settings.length
 
     def _retitle(self, focused: bool | None = None) -> None:
-        self.border_title = self.settings.title(self.follows)
+        self.border_title = self.settings.title(self.follows, self.weights_every)
         # Its keys work only here; elsewhere, the way back here is the thing to know.
         here = self.has_focus if focused is None else focused
         self.border_subtitle = self.settings.subtitle() if here else BACK_HERE
@@ -106,6 +107,12 @@ class PromptPane(Widget, can_focus=True):
         """Which run completes the prompt, for the title."""
         self.follows = follows
         self._retitle()
+
+    def show_weights_every(self, seconds: float) -> None:
+        """How often the completion takes up the run's new weights (0: each snapshot)."""
+        if seconds != self.weights_every:
+            self.weights_every = seconds
+            self._retitle()
 
     def action_temperature(self) -> None:
         self._settle(self.settings.next_temperature())
