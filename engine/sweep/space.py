@@ -78,8 +78,6 @@ class Space:
     """The settings of every trial: `fixed` values, `lists` swept as a grid, `drawn`
     distributions sampled `samples` times for each combination of the grid."""
 
-    texts: dict[str, str]  # what was typed for each TrainConfig field (sweep.json keeps it)
-    corpus_texts: dict[str, str]  # ... and for each CorpusConfig field
     corpus: dict[str, Any]  # the CorpusConfig fields given, as values
     fixed: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields, one value each
     lists: dict[str, tuple[Any, ...]] = field(default_factory=dict)
@@ -97,7 +95,8 @@ class Space:
                      s.name in self.drawn)
 
     def label(self, settings: Mapping[str, Any]) -> str:
-        """A trial's name in the app and the summary: its varied settings ("lr 3, hidden 128")."""
+        """A trial's name in progress lines and the summary: its varied settings
+        ("lr 3, hidden 128")."""
         spec = {s.name: s for s in specs(TrainConfig)}
         return ", ".join(f"{name} {spec[name].text(settings[name])}" for name in self.varied
                          if name in settings) or "the one trial"
@@ -142,7 +141,7 @@ def build_space(
     if samples > 1 and not drawn:
         raise ConfigError("--samples draws distributions (log:A..B): give one, or leave "
                           "--samples out (a list is tried once per value)")
-    space = Space(dict(texts), dict(corpus_texts), corpus, fixed, lists, drawn, samples)
+    space = Space(corpus, fixed, lists, drawn, samples)
     if space.trials > MAX_TRIALS:
         raise ConfigError(f"the sweep makes {space.trials:,} trials, more than {MAX_TRIALS:,}: "
                           "shorten a list or lower --samples")
