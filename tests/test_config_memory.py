@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 import torch
 
 from engine.config import ConfigError, TrainConfig
+from engine.models import memory_estimate
 from engine.models.memory_estimate import available_bytes, check_memory, estimate
 
 # Trains one epoch of a real model in a fresh process and reports the peak memory it added.
@@ -73,3 +76,57 @@ def test_the_refusal_names_what_fits_and_that_fits() -> None:
 def test_the_books_settings_fit() -> None:
     check_memory(TrainConfig(device="cpu"), 1027)
     check_memory(TrainConfig(model="rnn", device="cpu"), 1027)
+
+
+def _follow(config: TrainConfig, message: str) -> TrainConfig:
+    """config changed as the refusal says (every number it names for hidden, batch, epoch)."""
+    changes = {}
+    for pattern, name in ((r"hidden (\d+)", "hidden"), (r"batch size of (\d+)", "batch_size"),
+                          (r"epoch at (\d+) batches", "epoch_batches")):
+        if found := re.search(pattern, message.split("; ", 1)[1]):
+            changes[name] = int(found.group(1))
+    assert changes, message
+    return replace(config, **changes)
+
+
+CPU = torch.device("cpu")
+WIDE = TrainConfig(model="scratch", hidden=4096, batch_size=100_000, num_steps=35, device="cpu")
+
+
+@pytest.mark.parametrize(
+    ("config", "room"),
+    [
+        # The issue's case: no hidden size fits a batch of 100,000, and the batch was computed
+        # for hidden size 1 ("batch 83514 or less would fit", then at 83514 "81135 or less").
+        (WIDE, estimate(replace(WIDE, batch_size=32), 1027, CPU).total_bytes + 10**6),
+        # Not even a batch of 1 fits the weights at this size: both must change.
+        (WIDE, estimate(replace(WIDE, hidden=1024, batch_size=500), 1027, CPU).total_bytes),
+        (TrainConfig(model="lstm", layers=16, hidden=8192, device="cpu"), 3 * 10**9),
+        (TrainConfig(model="gru", layers=4, hidden=2048, batch_size=50_000, device="cpu"),
+         2 * 10**9),
+    ],
+)
+def test_following_the_refusals_advice_fits(
+    monkeypatch: pytest.MonkeyPatch, config: TrainConfig, room: int
+) -> None:
+    # Issue 23 item 12. The room is set, not read, so the advice is checked exactly.
+    monkeypatch.setattr(memory_estimate, "available_bytes", lambda device: room)
+    with pytest.raises(ConfigError) as caught:
+        check_memory(config, 1027)
+    followed = _follow(config, str(caught.value))
+    assert estimate(followed, 1027, CPU).total_bytes <= room, str(caught.value)
+    check_memory(followed, 1027)  # and no second refusal
+
+
+def test_following_the_advice_fits_a_run_that_does_not_detach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = TrainConfig(model="rnn", hidden=2048, batch_size=2000, sampling="consecutive",
+                         detach=False, device="cpu")
+    chars = 5_000_000
+    room = estimate(replace(config, hidden=256), 1027, CPU).total_bytes  # the graph left out
+    monkeypatch.setattr(memory_estimate, "available_bytes", lambda device: room)
+    with pytest.raises(ConfigError) as caught:
+        check_memory(config, 1027, train_chars=chars)
+    followed = _follow(config, str(caught.value))
+    check_memory(followed, 1027, train_chars=chars)

@@ -21,6 +21,7 @@ came within 20% of the estimate, and OVERHEAD_BYTES covers torch's own ~90 MB.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -136,7 +137,8 @@ def check_memory(
     train_chars: int | None = None,
 ) -> Estimate:
     """Raise ConfigError when the run would not fit in the device's free memory, saying what
-    would: a smaller hidden size, else a smaller batch, else fewer steps (the error's field);
+    would: a smaller hidden size, else a smaller batch, else both, else fewer steps (the
+    error's field is the setting to change first);
     a run that does not detach and fits only detached: detaching, or a shorter epoch.
     train_chars: the characters it trains on (for a run that does not detach)."""
     config.check()
@@ -158,24 +160,39 @@ def check_memory(
             f"{_size(need.total_bytes)} to train ({_size(need.state_bytes)} of weights, "
             f"gradients and optimizer state, {_size(need.batch_bytes)} per batch), more than "
             f"the {_size(room)} free on {where}")
-    hidden = _largest_fit(config, vocab_size, device, room, "hidden")
+    advice, field = _advice(config, vocab_size, device, room, train_chars)
+    raise ConfigError(f"{what}; {advice}", field)
+
+
+def _advice(config: TrainConfig, vocab_size: int, device: torch.device, room: int,
+            train_chars: int | None) -> tuple[str, str]:
+    """A change that fits in `room` when made as said, everything else kept, and the setting it
+    changes first: a smaller hidden size, else a smaller batch, else both (the weights alone
+    fill the room at this size, and one batch does at hidden size 1), else fewer steps."""
+    fit = functools.partial(_largest_fit, vocab_size=vocab_size, device=device, room=room,
+                            train_chars=train_chars)
+    hidden = fit(config, "hidden")
     if hidden:
-        raise ConfigError(f"{what}; hidden {hidden} or less would fit", "hidden")
-    batch = _largest_fit(replace(config, hidden=1), vocab_size, device, room, "batch_size")
+        return f"hidden {hidden} or less would fit", "hidden"
+    batch = fit(config, "batch_size")
     if batch:
-        raise ConfigError(f"{what}; a batch size of {batch} or less would fit (or use fewer "
-                          "steps)", "batch_size")
-    raise ConfigError(f"{what}; even one sequence does not fit: use fewer steps", "num_steps")
+        return f"a batch size of {batch} or less would fit (or use fewer steps)", "batch_size"
+    hidden = fit(replace(config, batch_size=1), "hidden")
+    if hidden:
+        batch = fit(replace(config, hidden=hidden), "batch_size")
+        return f"hidden {hidden} with a batch size of {batch} or less would fit", "hidden"
+    return "even one sequence does not fit: use fewer steps", "num_steps"
 
 
-def _largest_fit(
-    config: TrainConfig, vocab_size: int, device: torch.device, room: int, name: str
-) -> int:
-    """The largest value of setting `name` (within its bounds) that fits in `room`; 0 if none."""
+def _largest_fit(config: TrainConfig, name: str, vocab_size: int, device: torch.device,
+                 room: int, train_chars: int | None = None) -> int:
+    """The largest value of setting `name` (within its bounds) that fits in `room` with the
+    rest of `config` as it is (the epoch's graph included); 0 if none."""
     low, high = 0, int(spec_of(TrainConfig, name).setting.le or 1)
     while low < high:
         mid = (low + high + 1) // 2
-        if estimate(replace(config, **{name: mid}), vocab_size, device).total_bytes <= room:
+        wanted = replace(config, **{name: mid})
+        if estimate(wanted, vocab_size, device, train_chars).total_bytes <= room:
             low = mid
         else:
             high = mid - 1
