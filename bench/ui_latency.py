@@ -5,10 +5,13 @@ Run from the repo root:  python -m bench.ui_latency   (RNNPLAY_CORPUS_DIR may po
 Measures, with the real engine and one intra-op torch thread (the app's default):
   * keystroke -> the 50-character greedy completion for the new text rendered by the prompt
     (with --views or --view NAME, the views inside the model open on one view: every keystroke
-    also computes the next-character odds, and the hidden units or the saliency when that view
-    is the one on screen, as the app does),
+    also computes the next-character odds, and the hidden units, the saliency or the model
+    view's steps when that view is the one on screen, as the app does),
   * with --marked, keystroke -> every marked run's 50-character completion for the new text
     rendered, 3 runs marked (m in the runs table), the newest of them training (issue 17),
+  * with --long N, the same with N - 20 characters of the corpus pasted into the prompt first,
+    so that typing brings it to N (the prompt holds 2,000 at most); the bench then types after
+    them and deletes back to them instead of clearing (issue 21),
   * lateness of a 20 Hz UI timer (how long the event loop was busy when it should have run),
   * training chars/s with the app attached against a headless Trainer (same config, same epochs),
   * launch -> first frame in a real terminal (tmux, 120x40, polled every 10 ms).
@@ -32,7 +35,9 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-VIEWS = ("odds", "units", "looks-at")  # those computed per keystroke, in F10's order
+# Those computed per keystroke, in F10's order; "model" is the model view (issue 18: p99 <= 50 ms
+# while training), which steps every prompt character term by term with each completion.
+VIEWS = ("odds", "units", "looks-at", "model")
 TYPED = "分开我想就这样牵着你的手不放开爱能不能够永远单纯没有悲哀"
 
 
@@ -90,7 +95,7 @@ async def mark_runs(app, pilot, epochs: int) -> None:  # noqa: ANN001 - the app 
 
 
 async def app_session(
-    epochs: int, keystrokes: int, views: int, marked: bool
+    epochs: int, keystrokes: int, views: int, marked: bool, long: int = 0
 ) -> dict[str, float | list[float]]:
     from tui.app import AppOptions, RnnplayApp
     from tui.widgets.prompt import PromptPane
@@ -108,7 +113,7 @@ async def app_session(
             await asyncio.sleep(0.05)
         if marked:
             await mark_runs(app, pilot, epochs)
-        for _ in range(views):  # F10 steps through the views: 1 odds, 2 units, 3 looks at
+        for _ in range(views):  # F10 steps through the views in tui.widgets.inside.VIEWS' order
             await pilot.press("f10")
         prompt = app.query_one(PromptPane)
         original_render = prompt.render
@@ -130,6 +135,12 @@ async def app_session(
             received.setdefault(prompt.text, time.perf_counter())
 
         prompt.insert = timed_insert  # type: ignore[method-assign]
+        if long:
+            corpus = app.playground._runs[app.playground.selected].trainer.corpus.text
+            pasted = (corpus * (long // len(corpus) + 1))[: long - 20].replace("\n", " ")
+            prompt.set_text(pasted)
+            await asyncio.sleep(2.0)  # its first pass, before the keystrokes are timed
+        pasted = len(prompt.text)
         period = 0.05
         expected = [time.perf_counter() + period]
 
@@ -142,8 +153,9 @@ async def app_session(
         await asyncio.sleep(1.0)
         for i in range(keystrokes):
             ch = TYPED[i % len(TYPED)]
-            if len(prompt.text) >= 20:
-                prompt.action_clear()
+            if len(prompt.text) >= pasted + 20:
+                while len(prompt.text) > pasted:
+                    prompt.action_backspace()
                 await asyncio.sleep(0.2)
             training.append(float(app.state == "running"))
             sent = time.perf_counter()
@@ -220,6 +232,11 @@ def main() -> int:
         help=f"{MARKED} runs marked, the newest training: every marked run's completion",
     )
     parser.add_argument(
+        "--long", type=int, default=0, metavar="N",
+        help="paste N - 20 characters of the corpus into the prompt first, so that typing "
+        "brings it to N (issue 21: 2000)",
+    )
+    parser.add_argument(
         "--view", choices=VIEWS, default=None,
         help="which view (implies --views; default: the first, the odds)",
     )
@@ -240,8 +257,14 @@ def main() -> int:
         sys.setswitchinterval(args.switch_interval)
     headless = headless_chars_per_sec(args.epochs // 2)
     view = args.view or (VIEWS[0] if args.views else None)
+    from tui.widgets.inside import VIEWS as PANE_VIEWS
+
+    # F10 presses to reach the view: its place in the pane's own order
+    presses = [v.name for v in PANE_VIEWS].index(view.replace("-", " ")) + 1 if view else 0
     ui = asyncio.run(
-        app_session(args.epochs, args.keys, VIEWS.index(view) + 1 if view else 0, args.marked)
+        app_session(
+            args.epochs, args.keys, presses, args.marked, args.long
+        )
     )
     headless_after = headless_chars_per_sec(args.epochs // 2)
     base = statistics.mean([headless, headless_after])
@@ -255,6 +278,8 @@ def main() -> int:
     what = "s of every marked run" if args.marked else ""
     if args.marked:
         views += f", {MARKED} runs marked (the newest training)"
+    if args.long:
+        views += f", {args.long} characters pasted into the prompt first"
     print(f"cpu cores: {os.cpu_count()}, torch threads 1, scratch on jaychou (10k chars){views}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(
