@@ -137,8 +137,7 @@ async def app_session(
         prompt.insert = timed_insert  # type: ignore[method-assign]
         if long:
             corpus = app.playground._runs[app.playground.selected].trainer.corpus.text
-            pasted = (corpus * (long // len(corpus) + 1))[: long - 20].replace("\n", " ")
-            prompt.set_text(pasted)
+            prompt.set_text((corpus * (long // len(corpus) + 1))[: long - 20].replace("\n", " "))
             await asyncio.sleep(2.0)  # its first pass, before the keystrokes are timed
         pasted = len(prompt.text)
         period = 0.05
