@@ -48,11 +48,20 @@ the held-out one stays far above it: the model memorizes its 10,000 characters r
 learning the language.
 
 **Inside the model** (F10): the odds it gives each next character and how unsure it is
-(entropy), its hidden units coloured over the prompt and completion (blue -1, red +1; Tab there,
-←/→ steps through the units ranked by how much they vary or follow a word), how strongly the
-next prediction depends on each earlier character, and |∂loss/∂H_t| back through the time steps
-of the latest batch. The completion itself is shaded: the brighter a character, the surer the
-model was of it.
+(entropy), its hidden units coloured over the prompt and completion (blue -1, red +1, or the
+unit's own scale where the state is unbounded, an LSTM's c; · is a space, ↵ a newline; Tab there,
+←/→ steps through the units ranked by their variance or by how they follow being in a word or
+the count since a space, p pins one while training re-ranks them), how strongly the next
+prediction depends on each earlier character, and |∂ℓ_T/∂H_t|: the latest batch's last-step
+loss back to each hidden state, so the bars show the gradient vanishing or exploding back
+through time. The completion itself is shaded: the brighter a character, the surer the model
+was of it.
+
+**The model** (F10): the selected run's network, X_t → [W_xh] → ⊕ ← [W_hh] ← H_(t-1), φ,
+H_t → [W_hq] → O_t → softmax (a GRU's or LSTM's gates in the book's forms), with each
+parameter's shape and count, and one time step for the prompt character before the cursor
+(←/→ moves it): X_t's one-hot index and the row of W_xh it reads, the terms X_t W_xh and
+H_(t-1) W_hh, H_t after φ, the top logits with their softmax. Tab, then ↑/↓ scrolls.
 
 **Weights over time** (F10): each parameter's norm and update-to-weight ratio per epoch, its
 histogram at the latest epoch and its min / quartiles / max over the epochs (Tab, then ←/→:
@@ -64,8 +73,9 @@ and detached (consecutive); Tab, then ←/→: the next batch.
 
 ## Terms
 
-**Perplexity**: exp of the mean cross-entropy per character. 1 is a perfect model;
-the vocabulary size is what guessing uniformly at random scores.
+**Perplexity**: exp of the mean cross-entropy per character. Best 1 (every true character
+given probability 1); uniform guessing scores the vocabulary size; worst +∞ (a true character
+given probability 0). The model view shows them beside the prompt's and the run's own.
 
 **Gradient clipping**: if the gradient's norm ‖g‖ exceeds θ, g is scaled to θ/‖g‖·g.
 It keeps RNN training from exploding; whenever the curve is above θ, clipping is active.
