@@ -13,7 +13,8 @@ from engine.data.corpus import Vocab
 from engine.generation import prompt_follower
 from engine.generation.completion import Completion
 from engine.generation.generate import Completer
-from engine.generation.prompt_follower import PromptFollower, WeightsSource
+from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
+from engine.inspect.inspection import inspect_prompt
 from engine.models.char_rnn import build_model
 from engine.training.snapshots import SnapshotBox
 
@@ -124,3 +125,48 @@ def test_a_short_prompt_follows_every_snapshot(reports) -> None:
     version = weights.change()
     shown = _next(got, lambda c: c.version == version)
     assert shown.weights_every == 0.0 and shown.completion == weights.greedy("the qu", 10)
+
+
+@pytest.mark.parametrize("kind", ["scratch", "lstm"])
+def test_the_views_over_a_long_prompt_cover_its_last_characters(kind) -> None:
+    weights = Weights(kind)
+    completer = Completer(build_model(kind, len(VOCAB), 12), VOCAB)
+    completer.load_weights(weights.box.latest()[1])
+    completer.set_text(LONG)
+    whole = inspect_prompt(completer, 10, views=("units", "looks at"))
+    window = inspect_prompt(completer, 10, views=("units", "looks at"), window=128)
+    first = len(LONG) - 128
+    assert window.prompt == LONG and window.completion == whole.completion
+    assert window.hidden.text == LONG[first:] + window.completion.text
+    assert window.hidden.prompt_length == 128
+    # The same states as over the whole text: the window starts from the state held before it.
+    assert torch.allclose(
+        torch.tensor(window.hidden.activations), torch.tensor(whole.hidden.activations[first:]),
+        atol=1e-5,
+    )  # fmt: skip
+    assert window.saliency.text == LONG[first:] and window.saliency.target == whole.saliency.target
+    assert torch.allclose(
+        torch.tensor(window.saliency.raw), torch.tensor(whole.saliency.raw[first:]), rtol=1e-4,
+        atol=1e-9,
+    )  # fmt: skip
+
+
+def test_the_prompt_thread_shows_a_long_prompts_views_over_its_window(reports) -> None:
+    follower, got = reports
+    weights = Weights("scratch")
+    follower.follow([weights.source])
+    follower.request(LONG, 10, views=Views(shown=("units", "looks at")))
+    shown = _next(got, lambda c: c.text == LONG)
+    window = prompt_follower.VIEW_WINDOW
+    assert shown.inspection.hidden.text == LONG[-window:] + shown.completion
+    assert shown.inspection.saliency.text == LONG[-window:]
+
+
+def test_looks_at_reads_from_a_warmed_up_state() -> None:
+    weights = Weights("lstm")
+    completer = Completer(build_model("lstm", len(VOCAB), 12), VOCAB)
+    completer.load_weights(weights.box.latest()[1])
+    completer.warm_up("a lazy dog jumps over the quick brown fox. ")
+    completer.set_text("the quick")
+    looks = inspect_prompt(completer, 5, views=("looks at",)).saliency
+    assert looks is not None and looks.text == "the quick" and max(looks.shown) == 1.0

@@ -40,6 +40,9 @@ WEIGHTS_POLL_S = 0.5
 REPLAY_SHARE = 0.02
 # Characters replayed between two looks for a newer keystroke (~3 ms for an LSTM).
 REPLAY_SLICE = 8
+# The prompt's last characters the hidden-unit and saliency views cover (a pass over each
+# keystroke's text; the views' pane shows about this much), as the model view's steps.
+VIEW_WINDOW = 128
 
 
 @dataclass(frozen=True)
@@ -323,7 +326,7 @@ def _complete(
         state = views.state if source.kind == "lstm" else "h"
         inspection = inspect_prompt(
             completer, length, decoding, state=state, heatmap_ranking=views.ranking,
-            views=views.shown,
+            views=views.shown, window=VIEW_WINDOW,
         )  # fmt: skip
         completion, probs = inspection.completion.text, list(inspection.completion.probs)
     unknown = tuple(dict.fromkeys(completer.unknown))

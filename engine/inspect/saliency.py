@@ -104,7 +104,9 @@ def saliency(
         params[f"model.{name}"] = rows.t() if transposed else rows
         steps = torch.arange(len(at)).unsqueeze(0)
         begin = begin if begin is not None else model.begin_state(1)
-        start = tuple(s.to(rows.dtype) for s in begin)
+        # A copy: a state the prompt's completer made under inference mode cannot be saved
+        # for the backward pass.
+        start = tuple(s.to(rows.dtype).clone() for s in begin)
         hs = functional_call(_Recurrence(model), params, (steps, start))
         log_probs = torch.log_softmax(_output(model, hs[fed - 1]).double()[0], dim=0)
         y = int(log_probs.argmax()) if target is None else vocab.char_to_idx[target]
