@@ -37,6 +37,7 @@ from tui import commands
 from tui.commands import When
 from tui.main_screen import MainScreen
 from tui.messages import EngineReport, while_running
+from tui.missing_corpus import missing_corpus
 from tui.quitting import Quitting
 from tui.removing import Removing
 from tui.reports import Reports
@@ -118,6 +119,10 @@ class RnnplayApp(App[int]):
             self.playground.load(self.options.load, train=self.options.train, epochs=train_to)
         elif self.options.train:
             self.action_new_run()
+        else:
+            missing = missing_corpus(self.main.setup.value("corpus"))
+            if missing is not None:
+                self.main.show_missing_corpus(missing)
 
     # -- what the core says -------------------------------------------------------------------
     def _summary(self, run_id: int | None) -> RunSummary | None:

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 
 from engine.playground import Decoding, RunSummary
 from engine.playground.events import Completion
+from tui.missing_corpus import MissingCorpus
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane
 from tui.widgets.prompt import PromptPane
@@ -226,3 +227,10 @@ class MainScreen(Screen[None]):
 
     def note(self, text: str, style: str = "dim") -> None:
         self.samples.add_note(text, style)
+
+    def show_missing_corpus(self, missing: MissingCorpus) -> None:
+        """The book's corpus is not downloaded: said at once, before F5 tries."""
+        self.status.set_state("idle", missing.status)
+        self.setup.show_error("\n".join(missing.lines))  # no field: the focus stays put
+        for line in missing.lines:
+            self.note(line, style="yellow")

@@ -27,6 +27,7 @@ from engine.playground.events import (
     TargetChanged,
 )
 from tui.main_screen import MainScreen
+from tui.missing_corpus import missing_corpus
 from tui.paths import shown_path
 
 CLIP = spec_of(TrainConfig, "clip")  # writes a threshold as typed: "0.01", or "off"
@@ -169,12 +170,21 @@ class Reports:
         self._follow_selected()
 
     def _run_refused(self, run_id: int | None, event: RunRefused, mine: bool) -> None:
-        self._notify(event.message, title="refused", severity="error", timeout=8)
-        self.screen.setup.show_error(event.message, event.field)
+        missing = missing_corpus(self.screen.setup.value("corpus")) if (
+            event.field == "corpus") else None  # fmt: skip
+        if missing is not None:
+            # Not downloaded, and the download failed: the way out in the app's words, and
+            # the core's reason (which names the command line's flags) in the log.
+            self._notify(missing.failed, title="refused", severity="error", timeout=12)
+            self.screen.show_missing_corpus(missing)
+            self.screen.note(event.message, style="red")
+        else:
+            self._notify(event.message, title="refused", severity="error", timeout=8)
+            self.screen.setup.show_error(event.message, event.field)
         # Nothing changed: the status line shows the selected run as the core has it, not
         # what the app was waiting for.
         if self.playground.selected is None:
-            self.screen.status.set_state(RunState.IDLE)
+            self.screen.status.set_state(RunState.IDLE, missing.status if missing else "")
         else:
             self._follow_selected()
 

@@ -356,6 +356,17 @@ def corpus_dir_path(corpus_dir: str | Path | None = None) -> Path:
 
 # --- the book's hosted files (jaychou, timemachine) --------------------------------------------
 
+def hosted_missing(name: str, corpus_dir: str | Path | None = None) -> Path | None:
+    """Where a book's hosted corpus (jaychou, timemachine) goes, if it is not there yet: the
+    first run downloads it there. None when it is there, or for any other corpus. Only looks:
+    a UI can say so at launch, before anything is fetched."""
+    hosted = HOSTED.get(name)
+    if hosted is None:
+        return None
+    path = corpus_dir_path(corpus_dir) / hosted.file
+    return None if path.is_file() else path
+
+
 def _hosted_file(name: str, corpus_dir: str | Path | None, progress: Progress | None) -> Path:
     """The path of a verified copy of HOSTED[name], downloaded first if it is not there."""
     hosted = HOSTED[name]

@@ -13,6 +13,7 @@ prompt.py (which runs complete the prompt: the selected, then the marked), event
 record the core reports: the trainer's, re-exported, and the core's own).
 """
 
+from engine.data.corpus import hosted_missing
 from engine.generation.decoding import Decoding
 from engine.generation.prompt_follower import Views
 from engine.inspect.hidden_units import RANKING_MEANINGS, RANKINGS, HiddenUnits
@@ -56,6 +57,7 @@ __all__ = [
     "available_devices",
     "default_save_dir",
     "field_values",
+    "hosted_missing",
     "list_saves",
     "list_sessions",
 ]
