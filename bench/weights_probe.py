@@ -100,6 +100,8 @@ def render(rows: list[dict[str, Any]], args: argparse.Namespace, load: tuple) ->
         "epochs after one warm-up, the probe measuring at every epoch's end (its copy of the "
         "weights at the epoch's start included); medians, and the ratio of medians (bar: "
         f"<= {BAR:.0%}); 'worst' is the largest single-epoch ratio.",
+        "- the CPUs are shared with other work ('other CPUs used', and the load average above): "
+        "both times stretch under load; the ratio is what counts.",
         "",
         "| case | parameters | epoch s (median) | probe ms (median) | probe / epoch | bar | "
         "worst epoch | other CPUs used |",
