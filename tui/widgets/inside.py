@@ -7,6 +7,7 @@ does no arithmetic of its own beyond choosing colours.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lin
 from tui.widgets.layout_lines import layout_lines, strip_cells
 from tui.widgets.model_lines import model_lines
 from tui.widgets.weights_lines import weights_lines
+
+
+# The layout view follows training at most this often (each batch trained would ask again).
+LAYOUT_EVERY_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class InsidePane(Widget, can_focus=True):
         self.minibatches: BatchLayout | None = None  # the minibatch layout the core last gave
         self.batch_pinned: int | None = None  # the batch it shows (None: the one training)
         self.warmup = 0  # characters of training text the prompt reads first (0: from zeros)
+        self._layout_asked = 0.0  # when training last had the layout asked for again
         # (what it showed, its lines, the records they were built from), last built
         self._drawn: tuple[tuple, list[Strip], tuple] | None = None
 
@@ -119,8 +125,12 @@ class InsidePane(Widget, can_focus=True):
             self._repaint()
 
     def batch_trained(self) -> None:
-        """The followed run took a step: the layout's place in the epoch moved."""
-        self._ask_layout()
+        """The followed run took a step: the layout's place in the epoch moved. Asked again at
+        most every LAYOUT_EVERY_S: over a big corpus the core's strip reads a large table."""
+        now = time.monotonic()
+        if now - self._layout_asked >= LAYOUT_EVERY_S:
+            self._layout_asked = now
+            self._ask_layout()
 
     def set_warmup(self, warmup: int) -> None:
         if warmup != self.warmup:
