@@ -13,6 +13,8 @@ import shutil
 import socket
 import stat
 import struct
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -501,3 +503,37 @@ def test_a_zero_size_tensor_with_a_huge_dimension_is_one_line(
     bad.write_bytes(struct.pack("<Q", len(raw)) + raw + data)
     message = refused_everywhere(bad, "dimension of 9223372036854775808")
     assert "frame" not in message and "TypeError" not in message
+
+
+# Loads a session under a data limit (as `prlimit --data` sets) of what the process uses now
+# plus argv[2] bytes; prints the one line a user would see.
+LOAD_LIMITED = """
+import resource, sys
+from engine.session import SessionError, load_session
+used = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+            if line.startswith("VmData:"))
+resource.setrlimit(resource.RLIMIT_DATA, (used + int(sys.argv[2]), resource.RLIM_INFINITY))
+try:
+    load_session(sys.argv[1])
+    print("loaded")
+except SessionError as e:
+    print(e)
+"""
+
+
+def test_a_session_larger_than_free_memory_is_refused_saying_how_much_it_needs(
+    tmp_path: Path,
+) -> None:
+    # Issue 23 item 7: a raw allocator RuntimeError (or a bare MemoryError) before.
+    corpus = load_corpus("jaychou", max_chars=3000)
+    trainer = small_trainer(corpus, model="rnn", hidden=1536, epochs=1, num_steps=5,
+                            batch_size=4, pred_period=0, val_chars=0, epoch_batches=1)
+    trainer.run_epoch()
+    path = save_session(tmp_path / "big.rnnplay", trainer)
+    size = path.stat().st_size
+    assert size > 30 * 2**20
+    done = subprocess.run([sys.executable, "-c", LOAD_LIMITED, str(path), str(size * 3 // 2)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.count("\n") == 1 and not done.stderr, (done.stdout, done.stderr)
+    assert "not enough memory: loading it takes about" in done.stdout, done.stdout
+    assert f"twice the file's {size / 1e6:.1f} MB" in done.stdout, done.stdout

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import resource
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def available_bytes(device: torch.device) -> int | None:
 
 
 def _cpu_available() -> int | None:
-    found = [n for n in (_meminfo_available(), _cgroup_room()) if n is not None]
+    found = [n for n in (_meminfo_available(), _cgroup_room(), _rlimit_room()) if n is not None]
     if not found and hasattr(os, "sysconf"):
         try:
             found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
@@ -107,6 +108,28 @@ def _meminfo_available() -> int | None:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _rlimit_room() -> int | None:
+    """Room under this process's own limits (ulimit -d and -v, prlimit --data and --as): the
+    limit less what the process uses now; None if unlimited."""
+    found = []
+    for limit, field in ((resource.RLIMIT_DATA, "VmData:"), (resource.RLIMIT_AS, "VmSize:")):
+        soft, _hard = resource.getrlimit(limit)
+        used = _status_bytes(field)
+        if soft != resource.RLIM_INFINITY and used is not None:
+            found.append(max(soft - used, 0))
+    return min(found) if found else None
+
+
+def _status_bytes(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024  # in kB
     except (OSError, ValueError, IndexError):
         pass
     return None
@@ -152,14 +175,15 @@ def check_memory(
         per_batch = need.graph_bytes // need.earlier_batches
         fits = 1 + (room - need.total_bytes + need.graph_bytes) // per_batch
         raise ConfigError(
-            f"not detaching keeps the whole epoch's graph: about {_size(need.total_bytes)} by "
-            f"its last batch ({_size(need.graph_bytes)} for the {need.earlier_batches} "
-            f"batches before it), more than the {_size(room)} free on {where}; detach, or cap "
-            f"the epoch at {fits} batches or fewer (epoch cap)", "detach")
+            f"not detaching keeps the whole epoch's graph: about "
+            f"{format_bytes(need.total_bytes)} by its last batch ({format_bytes(need.graph_bytes)} "
+            f"for the {need.earlier_batches} batches before it), more than the "
+            f"{format_bytes(room)} free on {where}; detach, or cap the epoch at {fits} batches or "
+            "fewer (epoch cap)", "detach")
     what = (f"{config.model} with {config.layers} x {config.hidden} hidden units needs about "
-            f"{_size(need.total_bytes)} to train ({_size(need.state_bytes)} of weights, "
-            f"gradients and optimizer state, {_size(need.batch_bytes)} per batch), more than "
-            f"the {_size(room)} free on {where}")
+            f"{format_bytes(need.total_bytes)} to train ({format_bytes(need.state_bytes)} of "
+            f"weights, gradients and optimizer state, {format_bytes(need.batch_bytes)} per "
+            f"batch), more than the {format_bytes(room)} free on {where}")
     advice, field = _advice(config, vocab_size, device, room, train_chars)
     raise ConfigError(f"{what}; {advice}", field)
 
@@ -199,7 +223,8 @@ def _largest_fit(config: TrainConfig, name: str, vocab_size: int, device: torch.
     return low
 
 
-def _size(n: int) -> str:
+def format_bytes(n: int) -> str:
+    """1.2 GB, 340.0 MB, 12 kB."""
     for unit, scale in (("GB", 1e9), ("MB", 1e6)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"

@@ -36,7 +36,7 @@ import os
 import re
 import stat
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,8 +67,6 @@ DTYPE_NAMES: dict[torch.dtype, str] = {
     torch.uint8: "U8",
     torch.bool: "BOOL",
 }
-
-
 class SafeFileError(ValueError):
     """The file is not a valid container; the message names the problem for a user."""
 
@@ -143,6 +141,10 @@ class Container:
                 out[name] = self._reader.get_tensor(name).clone()
             except SafetensorError as e:
                 raise SafeFileError(_explain(e)) from None
+            except RuntimeError as e:  # torch's allocator: "DefaultCPUAllocator: not enough..."
+                if "alloc" not in str(e):
+                    raise
+                raise MemoryError from None
             if self.header.version >= 2:
                 digest.update(_raw(out[name]))
         if self.header.version == 1:
@@ -158,11 +160,16 @@ class Container:
 
 
 @contextlib.contextmanager
-def open_container(path: Path, *, fmt: str, max_version: int) -> Iterator[Container]:
-    """Open and check a container's header; tensors are read only by Container.tensors()."""
+def open_container(
+    path: Path, *, fmt: str, max_version: int, check_room: Callable[[int], None] | None = None
+) -> Iterator[Container]:
+    """Open and check a container's header; tensors are read only by Container.tensors().
+    check_room(file size), called before the file is mapped, may refuse it (SafeFileError)."""
     with _open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         header_length = _check_prefix(f, size)
+        if check_room is not None:
+            check_room(size)
         # safetensors opens by name; /proc/self/fd names the very file checked above, so it
         # cannot be swapped for a FIFO in between (elsewhere the path is all we have).
         by_fd = Path(f"/proc/self/fd/{f.fileno()}")

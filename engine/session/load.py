@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from engine.config import TrainConfig
 from engine.models.char_rnn import model_for
+from engine.models.memory_estimate import available_bytes, format_bytes
 from engine.session import container, schema
 from engine.session.codec import CodecError, decode
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError
@@ -18,7 +21,8 @@ def load_session(path: str | Path) -> Session:
     """Read and verify a session; SessionError names the problem (never a traceback)."""
     source = Path(path).expanduser()
     try:
-        with container.open_container(source, fmt=FORMAT, max_version=FORMAT_VERSION) as c:
+        with container.open_container(source, fmt=FORMAT, max_version=FORMAT_VERSION,
+                                      check_room=_check_room) as c:
             header = c.header
             try:
                 parts, config, doc = _check(header)
@@ -31,6 +35,9 @@ def load_session(path: str | Path) -> Session:
         raise SessionError(f"cannot load {source}: {e}") from None
     except OSError as e:
         raise SessionError(f"cannot load {source}: {e.strerror or e}") from None
+    except MemoryError:  # the room was there when checked, and then taken
+        raise SessionError(f"cannot load {source}: not enough memory to load it; close other "
+                           "programs or load it where more memory is free") from None
     state, _ = decode(doc, tensors)
     try:
         _check_model_shapes(config, len(parts.vocab), state["model"])
@@ -64,6 +71,19 @@ def _check(header: container.Header) -> tuple[schema.MetaParts, TrainConfig, Any
     if used != set(specs):  # bytes nothing would read, so nothing would bound
         raise schema.SchemaError("unreferenced tensors in the file")
     return parts, config, parts.trainer
+
+
+def _check_room(size: int) -> None:
+    """Refuse, before it is mapped, a session of `size` bytes the memory free now cannot hold."""
+    # The file is mapped (a private mapping counts against the process's data limit) and each
+    # tensor copied out of it: about twice the file by the end (a 143 MB session: +220 MB of
+    # data, +351 MB resident at the peak).
+    need, room = 2 * size, available_bytes(torch.device("cpu"))
+    if room is not None and need > room:
+        raise container.SafeFileError(
+            f"not enough memory: loading it takes about {format_bytes(need)} (twice the "
+            f"file's {format_bytes(size)}) and {format_bytes(room)} is free; close other "
+            "programs or load it where more memory is free")
 
 
 def _check_model_shapes(cfg: TrainConfig, vocab_size: int, weights: dict[str, Any]) -> None:
