@@ -41,7 +41,8 @@ The package, one idea per module: types.py (format constants, Session, SessionEr
 container.py (the checksummed safetensors container), codec.py (nested state <-> JSON + tensors),
 meta.py (summary, corpus reference, environment), trainer_state.py (a trainer's state and back),
 schema.py (what every field of the meta document
-may hold, checked before a tensor byte is read), save.py (writing, periodic saves), load.py (reading
+may hold, checked before a tensor byte is read), values.py (what the numbers in the tensors may be,
+checked once read), save.py (writing, periodic saves), load.py (reading
 and verifying), restore.py (a trainer from a session), listing.py (the save directory and its
 listing), save_job.py (a snapshot on the trainer's thread, the write on its own), save_lock.py (one
 writing process per session file), export.py (curves as CSV and JSON lines). The public names of
