@@ -23,7 +23,6 @@ from tui.widgets.layout_lines import layout_lines, strip_cells
 from tui.widgets.model_lines import model_lines
 from tui.widgets.weights_lines import weights_lines
 
-
 # The layout view follows training at most this often (each batch trained would ask again).
 LAYOUT_EVERY_S = 0.25
 
