@@ -129,60 +129,62 @@ def _book_names(model: CharRNN) -> dict[str, str]:
     return names
 
 
-def model_steps(model: CharRNN, vocab: Vocab, text: str, start: State | None = None) -> ModelSteps:
-    """Each of the text's last WINDOW characters stepped term by term from `start`, the state
-    before the first of them (default: the zero state, with the characters before the window
-    fed first). Characters outside the vocabulary are skipped, as the model skips them."""
-    ids = [vocab.char_to_idx.get(ch) for ch in text]
-    first = max(0, len(text) - WINDOW)
-    weight = next(model.parameters())
-    with torch.inference_mode():
-        if start is None:
-            start = model.begin_state(1, weight.device)
-            before = [i for i in ids[:first] if i is not None]
-            if before:
-                start = model.final_state(torch.tensor([before], device=weight.device), start)
-        state = _layer_states(model, start)
-        rows: list[tuple[int, list[dict[str, torch.Tensor]]]] = []
-        outputs: list[torch.Tensor] = []
-        for position in range(first, len(text)):
-            if ids[position] is None:
-                continue
-            terms, state = _step(model, ids[position], state)
-            rows.append((position, terms))
-            outputs.append(_output(model, terms[-1]["hidden"]))
-    return _records(model, vocab, text, ids, rows, outputs)
+def model_steps(model: CharRNN, vocab: Vocab, text: str) -> ModelSteps:
+    """Each of the text's last WINDOW characters term by term, read from the zero state (the
+    characters before the window read first). Characters outside the vocabulary are skipped,
+    as the model skips them."""
+    completer = Completer(model, vocab)
+    completer.set_text(text)
+    return prompt_steps(completer)
 
 
 def prompt_steps(completer: Completer) -> ModelSteps:
-    """model_steps of the completer's text, from the states it already holds."""
-    text = completer.text
-    start = completer.state_after(max(0, len(text) - WINDOW))
-    return model_steps(completer.model, completer.vocab, text, start)
+    """model_steps of the completer's text, from the states it already holds: the state before
+    each character is known, so every step's terms are computed at once, one product per term
+    over all the characters (the equations are per step; the rows are independent given
+    H_(t-1), so stacking them changes no number)."""
+    model, vocab, text = completer.model, completer.vocab, completer.text
+    ids = [vocab.char_to_idx.get(ch) for ch in text]
+    at = [j for j in range(max(0, len(text) - WINDOW), len(text)) if ids[j] is not None]
+    if not at:
+        return ModelSteps(model_shape(model), text, (None,) * len(text), None)
+    weight = next(model.parameters())
+    with torch.inference_mode():
+        before = _stacked([completer.state_after(j) for j in at], model)
+        index = torch.tensor([ids[j] for j in at], device=weight.device)
+        terms = _step(model, index, before)
+        logits = _output(model, terms[-1]["hidden"])
+    return _records(model, vocab, text, ids, at, terms, logits)
 
 
-def _layer_states(model: CharRNN, state: State) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
-    """Each layer's (h, c) as (1, H) rows (c None but for an LSTM)."""
+def _stacked(
+    states: list[State], model: CharRNN
+) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """Each layer's (h, c) before each character, as (T, H) rows (c None but for an LSTM); the
+    states as the model keeps them for one sequence."""
     if model.kind == "scratch":
-        return [(state[0], None)]
+        return [(torch.cat([s[0] for s in states]), None)]
     return [
-        (state[0][layer], state[1][layer] if model.kind == "lstm" else None)
+        (
+            torch.cat([s[0][layer] for s in states]),
+            torch.cat([s[1][layer] for s in states]) if model.kind == "lstm" else None,
+        )
         for layer in range(model.layers)
     ]
 
 
 def _step(
-    model: CharRNN, index: int, state: list[tuple[torch.Tensor, torch.Tensor | None]]
-) -> tuple[list[dict[str, torch.Tensor]], list[tuple[torch.Tensor, torch.Tensor | None]]]:
-    """One time step, every layer, each term kept by name: the book's equations."""
+    model: CharRNN, index: torch.Tensor, state: list[tuple[torch.Tensor, torch.Tensor | None]]
+) -> list[dict[str, torch.Tensor]]:
+    """One time step of every layer for the characters `index` (T,), each from its own state
+    before it (rows of `state`), each term kept by name: the book's equations."""
     if model.kind == "scratch":
         h_prev = state[0][0]
         x_in = model.W_xh[index] if model.embed_dim is None else model.E[index] @ model.W_eh
         recurrent = h_prev @ model.W_hh
         h = ACTIVATION[model.nonlinearity](x_in + recurrent + model.b_h)
-        kept = {"input": x_in, "recurrent": recurrent, "bias": model.b_h, "hidden": h}
-        return [kept], [(h, None)]
-    terms, new_state, below = [], [], None
+        return [{"input": x_in, "recurrent": recurrent, "bias": model.b_h, "hidden": h}]
+    terms, below = [], None
     for layer, (h_prev, c_prev) in enumerate(state):
         w_ih, w_hh, b_ih, b_hh = (
             getattr(model.rnn, f"{name}_l{layer}")
@@ -191,12 +193,11 @@ def _step(
         if layer:
             x_in = below @ w_ih.t()
         elif model.embed_dim is None:
-            x_in = w_ih[:, index]  # one_hot(x_t) W_ih^T: column x_t of W_ih
+            x_in = w_ih[:, index].t()  # one_hot(x_t) W_ih^T: column x_t of W_ih
         else:
             x_in = model.embed.weight[index] @ w_ih.t()
         recurrent = h_prev @ w_hh.t()
         kept = {"input": x_in, "recurrent": recurrent, "bias": b_ih + b_hh}
-        c = None
         if model.kind == "rnn":
             h = ACTIVATION[model.nonlinearity](x_in + recurrent + b_ih + b_hh)
         elif model.kind == "gru":
@@ -220,24 +221,25 @@ def _step(
             kept["gates"], kept["cell"] = (i, f, g, o), c
         kept["hidden"] = h
         terms.append(kept)
-        new_state.append((h, c))
         below = h
-    return terms, new_state
+    return terms
 
 
 def _output(model: CharRNN, h: torch.Tensor) -> torch.Tensor:
-    """O_t = H_t W_hq + b_q, (V,)."""
+    """O_t = H_t W_hq + b_q, (T, V)."""
     if model.kind == "scratch":
-        return (h @ model.W_hq + model.b_q).reshape(-1)
-    return (h @ model.dense.weight.t() + model.dense.bias).reshape(-1)
+        return h @ model.W_hq + model.b_q
+    return h @ model.dense.weight.t() + model.dense.bias
 
 
-def _vectors(rows: list[torch.Tensor]) -> list[Vector]:
-    """Vectors of many steps' same term, from one stacked tensor (one norm and one tolist, not
-    one per step)."""
-    stacked = torch.stack([r.reshape(-1) for r in rows]).double()
-    norms = stacked.norm(dim=1).tolist()
-    firsts = stacked[:, :FIRST_UNITS].tolist()
+def _vectors(rows: torch.Tensor) -> list[Vector]:
+    """One term over the steps (T, D), or a bias (D,) the same at every step, as Vectors: one
+    norm and one tolist for all the steps."""
+    stacked = rows.double()
+    norms = stacked.norm(dim=-1).tolist()
+    firsts = stacked[..., :FIRST_UNITS].tolist()
+    if rows.dim() == 1:
+        return [Vector(norms, tuple(firsts))]
     return [Vector(n, tuple(f)) for n, f in zip(norms, firsts, strict=True)]
 
 
@@ -246,38 +248,31 @@ def _records(
     vocab: Vocab,
     text: str,
     ids: list[int | None],
-    rows: list[tuple[int, list[dict[str, torch.Tensor]]]],
-    outputs: list[torch.Tensor],
+    at: list[int],
+    terms: list[dict[str, torch.Tensor]],
+    logits: torch.Tensor,
 ) -> ModelSteps:
-    shape = model_shape(model)
     steps: list[CharStep | None] = [None] * len(text)
-    if not rows:
-        return ModelSteps(shape, text, tuple(steps), None)
-    # Each term of each layer over all stepped characters at once.
+    names = GATES.get(model.kind, ())
     layers = []
-    for layer in range(len(rows[0][1])):
-        def column(name: str, layer: int = layer) -> list[Vector]:
-            return _vectors([terms[layer][name] for _, terms in rows])
-
-        names = GATES.get(model.kind, ())
-        gates = [
-            _vectors([terms[layer]["gates"][g] for _, terms in rows]) for g in range(len(names))
-        ]
-        cells = column("cell") if model.kind == "lstm" else [None] * len(rows)
+    for kept in terms:
+        bias = _vectors(kept["bias"]) * len(at)
+        gates = [_vectors(g) for g in kept.get("gates", ())]
+        cells = _vectors(kept["cell"]) if "cell" in kept else [None] * len(at)
         layers.append([
-            LayerStep(inp, rec, bias, tuple(zip(names, gate_row, strict=True)), cell, hidden)
-            for inp, rec, bias, gate_row, cell, hidden in zip(
-                column("input"), column("recurrent"), column("bias"),
-                zip(*gates, strict=True) if gates else [()] * len(rows),
-                cells, column("hidden"), strict=True,
+            LayerStep(inp, rec, b, tuple(zip(names, gate_row, strict=True)), cell, hidden)
+            for inp, rec, b, gate_row, cell, hidden in zip(
+                _vectors(kept["input"]), _vectors(kept["recurrent"]), bias,
+                zip(*gates, strict=True) if gates else [()] * len(at),
+                cells, _vectors(kept["hidden"]), strict=True,
             )
         ])  # fmt: skip
-    logits = torch.stack(outputs).double()
+    logits = logits.double()
     log_probs = torch.log_softmax(logits, dim=1)
     top_logits, top_index = logits.topk(min(TOP, logits.shape[1]), dim=1)
     top_probs = log_probs.gather(1, top_index).exp()
     surprisal = []
-    for n, (position, _) in enumerate(rows):
+    for n, position in enumerate(at):
         nexts = [i for i in ids[position + 1 :] if i is not None][:1]
         actual = None
         if nexts:
@@ -295,4 +290,4 @@ def _records(
             actual,
         )  # fmt: skip
     perplexity = math.exp(math.fsum(surprisal) / len(surprisal)) if surprisal else None
-    return ModelSteps(shape, text, tuple(steps), perplexity)
+    return ModelSteps(model_shape(model), text, tuple(steps), perplexity)

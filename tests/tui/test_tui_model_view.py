@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from tui.widgets.inside import VIEWS, InsidePane
 from tui.widgets.inside_lines import shown_char
-from tui.widgets.model_lines import _num
+from tui.widgets.model_lines import _num, _p
 from tui.widgets.samples import SamplesLog
 
 MODEL_VIEW = [view.name for view in VIEWS].index("model") + 1  # F10 presses to reach it
@@ -64,7 +64,7 @@ async def test_the_model_view_shows_the_equations_shapes_and_the_step_at_the_cur
         assert f"‖{_num(last.layers[0].hidden.norm)}‖" in text
         ch, logit, p = last.top[0]
         # In full, or in the summary that comes first where the full step does not fit.
-        summary = f"softmax: '{shown_char(ch)}' {p:.2f}"
+        summary = f"softmax: '{shown_char(ch)}' {_p(p)}"
         assert f"O {logit:.2f} p {p:.3f}" in text or summary in text
         if model == "scratch":  # the gated cells' rows push it below: the scroll test sees it
             assert "perplexity: best 1" in text and f"uniform = V = {vocab}" in text

@@ -89,10 +89,15 @@ def _summary(lines: Lines, shape: ModelShape, step: CharStep) -> None:
          f"{where} {step.index} of W_{'xh' if where == 'row' else 'ih'}", Style()),
     ])  # fmt: skip
     _row(lines, "H_(t-1) W_hh", first.recurrent, after=[])
-    odds = [(f" '{shown_char(ch)}' {p:.2f}", Style()) for ch, _, p in step.top[:3]]
+    odds = [(f" '{shown_char(ch)}' {_p(p)}", Style()) for ch, _, p in step.top[:3]]
     name = "H_t" + (f" layer {shape.layers}" if shape.layers > 1 else "")
     _row(lines, name, last.hidden, bounded=shape.nonlinearity == "tanh",
          after=[(" → softmax:", DIM), *odds])  # fmt: skip
+
+
+def _p(p: float) -> str:
+    """A probability in four cells at most."""
+    return f"{p:.2f}" if p >= 0.005 else "<.01"
 
 
 def _step_at(steps: ModelSteps, cursor: int) -> CharStep | None:
