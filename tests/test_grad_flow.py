@@ -113,7 +113,7 @@ def test_fewer_rows_give_their_exact_share_scaled_to_the_batch() -> None:
 
 
 def test_a_finite_difference_agrees() -> None:
-    """Moving H_t along its gradient by eps changes the loss by eps * |dloss/dH_t|."""
+    """Moving H_t along its gradient by eps changes the last step's loss by eps * |dl_T/dH_t|."""
     model = _model("scratch").double()
     X, Y, state = _batch("scratch", 1, fresh=False)
     state = (state[0].double(),)
