@@ -6,8 +6,26 @@ own: three rows where two hold it, and the pane shows two at 80x24.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
+
+
+@dataclass(frozen=True)
+class Folded:
+    """`text` with fold()'s line breaks for the width it is rendered at (a RichLog renders
+    a line once its width is known, which a write before the first layout does not know)."""
+
+    text: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield fold(self.text, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
 
 
 def fold(text: Text, width: int) -> Text:

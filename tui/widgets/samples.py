@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from tui.widgets.completion_lines import shown_chars
-from tui.widgets.line_fold import fold
+from tui.widgets.line_fold import Folded
 
 
 class SamplesLog(RichLog):
@@ -57,5 +57,5 @@ class SamplesLog(RichLog):
 
     def _write(self, line: Text) -> None:
         # Broken beside Chinese characters too (tui/widgets/line_fold.py): at 80x24 the newest
-        # sample then fits the pane's two rows. Before the pane has a size RichLog wraps it.
-        self.write(fold(line, self.scrollable_content_region.width))
+        # sample then fits the pane's two rows.
+        self.write(Folded(line))
