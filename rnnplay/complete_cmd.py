@@ -8,11 +8,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from engine.config import SEED_MAX, ConfigError
+from engine.config import SEED_MAX, ConfigError, DecodingConfig
+from engine.data.corpus import CorpusError, load_corpus
 from engine.generation.decoding import Decoding
 from engine.generation.generate import MAX_CHARS, Completer
+from engine.session import Session
 from rnnplay.headless import print_lines
-from rnnplay.options import flags, number, whole_number
+from rnnplay.options import add_settings, flags, number, whole_number
 from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_CHARS = 50  # the app prompt's default completion length
@@ -43,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--probs", type=whole_number, metavar="K",
         help="instead of a completion, the K likeliest next characters after the prefix with "
         "their probabilities, one per line: <char> TAB <prob> (newline shown as \\n)")
+    add_settings(parser, DecodingConfig, notes={"warmup": "the app's ctrl+y"})
 
 
 def decodings(args: argparse.Namespace) -> list[Decoding]:
@@ -54,6 +57,7 @@ def decodings(args: argparse.Namespace) -> list[Decoding]:
         temperature=0.0 if args.temperature is None else args.temperature,
         top_k=0 if args.top_k is None else args.top_k,
         seed=args.seed,
+        warmup=getattr(args, "warmup", 0),
     )
     if rule.seed is None:
         return [rule] * samples
@@ -79,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
     if opened is None:
         return 1
     session, completer = opened
+    warmup = getattr(args, "warmup", 0)
+    if warmup:
+        why = _warm_up(completer, session, warmup)
+        if why:
+            print(f"rnnplay complete: --warmup reads the training text: {why}", file=sys.stderr)
+            return 1
     prefix = session.prompt if args.prefix is None else args.prefix
     completer.set_text(prefix)
     chars = DEFAULT_CHARS if args.chars is None else args.chars
@@ -117,6 +127,20 @@ def _completions(completer: Completer, prefix: str, chars: int, rules: list[Deco
             yield f"{SEPARATOR} sample {i + 1} of {len(rules)}{seed}"
         completion = completer.complete(chars, rule)
         yield completion if completion_only else prefix + completion
+
+
+def _warm_up(completer: Completer, session: Session, chars: int) -> str | None:
+    """Read the training text's first `chars` characters into the completer (the app's
+    warm-up); why not, when the session's corpus cannot be read or is not its text."""
+    ref = session.corpus
+    try:
+        corpus = load_corpus(ref.name, max_chars=ref.max_chars, preprocess=ref.preprocess)
+    except CorpusError as err:
+        return str(err)
+    if corpus.sha256 != ref.sha256:
+        return f"the corpus {ref.name!r} is not the text the session trained on (it changed)"
+    completer.warm_up(corpus.text[:chars])
+    return None
 
 
 def _check(args: argparse.Namespace) -> list[Decoding]:

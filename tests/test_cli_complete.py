@@ -139,3 +139,31 @@ def test_values_that_are_not_numbers_are_usage_errors(
     err = capsys.readouterr().err
     assert caught.value.code == 2 and f"argument {argv[0]}: must be a" in err, err
     assert repr(argv[1]) in err
+
+
+def test_a_warm_up_reads_the_training_text_before_the_prefix(session_path: Path, capsys) -> None:
+    """--warmup N: the app's ctrl+y, the training text's first N characters read first."""
+    warm = completer(session_path, "")
+    warm.warm_up(TEXT[:40])
+    warm.set_text("the q")
+    args = ("complete", str(session_path), "the q", "--probs", "3")
+    code, out, err = run_main(capsys, *args, "--warmup", "40")
+    assert code == 0 and err == ""
+    assert out == "".join(f"{ch}\t{p:.6g}\n" for ch, p in warm.next_char_probs(3))
+    assert out != run_main(capsys, *args)[1]  # from zeros the odds differ
+    by_hand = completer(session_path, TEXT[:40] + "the q")  # one text read from zeros
+    assert run_main(capsys, "complete", str(session_path), "the q", "--warmup", "40",
+                    "--chars", "20")[1] == "the q" + by_hand.complete(20) + "\n"
+
+
+def test_a_warm_up_without_its_corpus_is_one_line(session_path: Path, tmp_path: Path,
+                                                  capsys) -> None:
+    moved = tmp_path / "s.rnnplay"
+    moved.write_bytes(session_path.read_bytes())
+    (session_path.parent / "tiny.txt").rename(tmp_path / "elsewhere.txt")
+    try:
+        code, out, err = run_main(capsys, "complete", str(moved), "the q", "--warmup", "40")
+    finally:
+        (tmp_path / "elsewhere.txt").rename(session_path.parent / "tiny.txt")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith("rnnplay complete: --warmup reads the training text: ")
