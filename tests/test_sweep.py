@@ -59,7 +59,7 @@ def test_four_trials_on_two_nodes_finish_ranked_with_the_trainer_of_rnnplay_trai
     out = tmp_path / "sweep"
     code, stdout, err = run_main(capsys, "sweep", "--corpus", str(text_file), *TINY,
                                  "--lr", "1,10", "--nonlinearity", "tanh,relu", "--epochs", "3",
-                                 "--out", str(out))
+                                 "--cpus-per-trial", "2", "--out", str(out))
     assert code == 0, err
     rows = read_summary(out)
     assert len(rows) == 4 and all(r.ended == "finished" and r.epochs == 3 for r in rows)
@@ -67,7 +67,8 @@ def test_four_trials_on_two_nodes_finish_ranked_with_the_trainer_of_rnnplay_trai
     assert ppls == sorted(ppls) and all(math.isfinite(p) for p in ppls)
     assert {(r.settings["lr"], r.settings["nonlinearity"]) for r in rows} == {
         (1.0, "tanh"), (1.0, "relu"), (10.0, "tanh"), (10.0, "relu")}
-    # Trials ran on both nodes, and every session file came back into --out.
+    # Two CPUs a trial: one trial fits a node at a time, so both nodes train (two trial
+    # processes, each reused), and every session file came back into --out.
     assert len({r.node for r in rows}) == 2
     for row in rows:
         assert (out / row.file).is_file()
@@ -83,7 +84,7 @@ def test_four_trials_on_two_nodes_finish_ranked_with_the_trainer_of_rnnplay_trai
     alone = tmp_path / "alone.rnnplay"
     code, _, err = run_main(capsys, "train", "--corpus", str(text_file), *TINY, "--epochs", "3",
                             "--lr", str(best.settings["lr"]), "--nonlinearity",
-                            best.settings["nonlinearity"], "--threads", "1", "--save", str(alone))
+                            best.settings["nonlinearity"], "--threads", "2", "--save", str(alone))
     assert code == 0, err
     assert histories(alone) == histories(out / best.file)
 

@@ -318,4 +318,6 @@ def experiment_path(out: Path, storage: str | None) -> str:
     name under --storage (a folder every node sees, or a cloud URI, on a cluster)."""
     if storage is None:
         return f"{out.resolve()}/{TUNE_NAME}"
-    return f"{storage.rstrip('/')}/{out.name}"
+    if "://" not in storage:  # Tune takes local folders as absolute paths only
+        storage = str(Path(storage).expanduser().resolve())
+    return f"{storage.rstrip('/')}/{out.resolve().name}"
