@@ -144,5 +144,7 @@ def test_sigint_mid_sweep_then_resume_runs_only_what_was_left(
     assert len(rows) == 3 and all(r.ended == "finished" and r.epochs == 12 for r in rows)
     assert "trial-00 started" not in stdout and "trial-02 started" in stdout
     assert (out / "trial-00.rnnplay").read_bytes() == finished  # not run again
-    for row in rows:
-        assert restore_trainer(load_session(out / row.file)).epoch == 12
+    for row in rows:  # each best from all its epochs, those before the interruption too
+        history = restore_trainer(load_session(out / row.file)).history
+        assert len(history) == 12
+        assert row.best_val_perplexity == pytest.approx(min(e.val_perplexity for e in history))

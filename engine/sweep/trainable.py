@@ -62,7 +62,6 @@ class _Reports:
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
-        self.best = math.inf
 
     def on_event(self, event: TrainerEvent) -> None:
         if isinstance(event, EpochEnd):
@@ -70,14 +69,14 @@ class _Reports:
 
     def report(self, status: RunState) -> None:
         trainer = self.trainer
-        last = trainer.history[-1] if trainer.history else None
-        val = last.val_perplexity if last is not None else None
-        value = val if val is not None and math.isfinite(val) else math.inf
-        self.best = min(self.best, value)
+        # From the whole history, so a trial resumed from its session file keeps the best of
+        # the epochs it trained before.
+        vals = [_finite(e.val_perplexity) for e in trainer.history]
+        best = min(vals, default=math.inf)
         metrics = {
-            METRIC: value if status == RunState.RUNNING else self.best,
-            "best_" + METRIC: self.best,
-            "perplexity": last.perplexity if last is not None else math.inf,
+            METRIC: vals[-1] if vals and status == RunState.RUNNING else best,
+            "best_" + METRIC: best,
+            "perplexity": trainer.history[-1].perplexity if trainer.history else math.inf,
             "epoch": trainer.epoch,
             "status": str(status),
             # Which machine of a cluster trained it (Ray's node id).
@@ -86,3 +85,8 @@ class _Reports:
         with tempfile.TemporaryDirectory(prefix="rnnplay-trial-") as folder:
             write_session(Path(folder) / SESSION_FILE, session_bytes(trainer))
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def _finite(value: float | None) -> float:
+    """A perplexity Tune can compare: none measured, or one that overflowed, ranks last."""
+    return value if value is not None and math.isfinite(value) else math.inf
