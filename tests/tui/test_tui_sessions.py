@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import time
@@ -10,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from helpers import make_app, notified, wait_for
+from safetensors.torch import save as safetensors_save
 from screen_text import screen_text
 from textual.widgets import DataTable, Input
 
 from engine.config import TrainConfig
 from engine.data.corpus import load_corpus
-from engine.session import load_session, save_session
+from engine.session import FORMAT, FORMAT_VERSION, load_session, save_session
+from engine.session.container import open_container
 from engine.training.trainer import Trainer
 from tui.app import AppOptions, RnnplayApp
 from tui.screens.autosave_failed import AutosaveFailedScreen
@@ -413,3 +417,39 @@ async def test_a_load_keeps_the_prompt_being_typed(save_dir: Path) -> None:
         await wait_for(pilot, lambda: "kept the prompt you typed" in screen_text(app),
                        what="the note")  # fmt: skip
         assert prompt.text == "我想"
+
+
+def _with_format_version(path: Path, version: str) -> Path:
+    """path rewritten with another format version text (every checksum still valid)."""
+    with open_container(path, fmt=FORMAT, max_version=FORMAT_VERSION) as c:
+        tensors, header = c.tensors(), c.header
+    meta = json.dumps(header.meta, ensure_ascii=True, separators=(",", ":"))
+    path.write_bytes(safetensors_save(tensors, metadata={
+        "format": FORMAT, "format_version": version, "meta": meta,
+        "meta_sha256": hashlib.sha256(meta.encode()).hexdigest(),
+        "data_sha256": header.data_sha256}))
+    return path
+
+
+async def test_ctrl_o_with_a_format_version_in_other_digits_keeps_the_run(
+    save_dir: Path,
+) -> None:
+    # Issue 23 item 1: "²".isdigit() is True, int("²") raised in the listing: ctrl+o crashed
+    # the app (exit 0, a traceback) and the run training in it was lost, not autosaved.
+    _with_format_version(finished_session(save_dir / "sup.rnnplay", 1, ""), "²")
+    _with_format_version(finished_session(save_dir / "arabic.rnnplay", 1, ""), "٣")
+    app = real_app(train=True, epochs="100000")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="training")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, what="both listed")
+        assert {str(table.get_row_at(i)[1]) for i in range(2)} == {"unreadable"}
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, LoadScreen) and "format version" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LoadScreen), what="closed")
+        assert app.state == "running" and app.is_running
