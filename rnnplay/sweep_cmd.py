@@ -162,6 +162,11 @@ def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
         out = Path(args.resume).expanduser()
         if not is_sweep(out):
             raise ConfigError(f"--resume {out}: not a sweep folder (it has no sweep.json)")
+        given = [spec.flag for spec in (*specs(CorpusConfig), *specs(TrainConfig))
+                 if hasattr(args, spec.name)]
+        if given:
+            say(f"rnnplay sweep: note: {', '.join(given)} left as {out / 'sweep.json'} has "
+                "them: a resumed sweep keeps its settings")
         return out, read_plan(out)
     texts = {spec.name: getattr(args, spec.name) for spec in specs(TrainConfig)
              if hasattr(args, spec.name)}

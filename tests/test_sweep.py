@@ -138,8 +138,10 @@ def test_sigint_mid_sweep_then_resume_runs_only_what_was_left(
         load_session(path)  # whole and checksummed, or this raises
     finished = (out / "trial-00.rnnplay").read_bytes()
 
-    code, stdout, err = run_main(capsys, "sweep", "--resume", str(out))
+    # The same command with --resume: the sweep's own settings, said in a note.
+    code, stdout, err = run_main(capsys, *args, "--resume", str(out))
     assert code == 0, err
+    assert "note: --corpus, --max-chars, --hidden" in err and "keeps its settings" in err
     rows = read_summary(out)
     assert len(rows) == 3 and all(r.ended == "finished" and r.epochs == 12 for r in rows)
     assert "trial-00 started" not in stdout and "trial-02 started" in stdout
