@@ -47,6 +47,10 @@ def test_lists_and_distributions_are_read_by_each_settings_declaration() -> None
     assert space.varied == ("sampling", "hidden", "lr", "clip")
     assert space.label({"sampling": "random", "hidden": 128, "lr": 3.0, "clip": 0.5}) == (
         "sampling random, hidden 128, lr 3, clip 0.5")
+    # A drawn number is shown to 4 digits (the summary files keep it whole).
+    assert space.label({"sampling": "consecutive", "hidden": 256, "lr": 10.0,
+                        "clip": 3.330371204947754}) == (
+        "sampling consecutive, hidden 256, lr 10, clip 3.33")
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -124,7 +128,7 @@ def test_the_summary_is_best_first_in_csv_and_json_lines_and_the_table(tmp_path:
     lines = (tmp_path / "summary.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(lines[0])["best_val_perplexity"] == 9.25
     csv_lines = (tmp_path / "summary.csv").read_text(encoding="utf-8").splitlines()
-    assert csv_lines[0].startswith("rank,trial,best_val_perplexity,epochs,ended,lr")
+    assert csv_lines[0].startswith("rank,trial,best_val_perplexity,epochs_run,ended,lr")
     assert csv_lines[1].startswith("1,trial-02,9.25,4,finished,10.0")
     assert results_table(ranked, ("lr",)) == [
         "#  trial     val ppl  epochs  ended          lr",

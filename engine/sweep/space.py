@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.config import ConfigError, CorpusConfig, Spec, TrainConfig, specs
+from engine.config import ConfigError, CorpusConfig, Spec, TrainConfig, spec_of, specs
 from engine.playground.grid import field_values
 
 # Trials one sweep may hold (the grid's combinations times --samples): past this a typing slip
@@ -97,8 +97,7 @@ class Space:
     def label(self, settings: Mapping[str, Any]) -> str:
         """A trial's name in progress lines and the summary: its varied settings
         ("lr 3, hidden 128")."""
-        spec = {s.name: s for s in specs(TrainConfig)}
-        return ", ".join(f"{name} {spec[name].text(settings[name])}" for name in self.varied
+        return ", ".join(f"{name} {shown(name, settings[name])}" for name in self.varied
                          if name in settings) or "the one trial"
 
 
@@ -180,3 +179,10 @@ def plain_settings(config: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = spec.parse(spec.text(value.item() if hasattr(value, "item") else value))
     return out
 
+
+def shown(name: str, value: Any) -> str:
+    """A setting's value as the progress lines and tables show it: as typed, with a drawn
+    number cut to 4 significant digits (the summary files keep it whole)."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return spec_of(TrainConfig, name).text(tuple(value) if isinstance(value, list) else value)

@@ -63,7 +63,8 @@ def _csv(rows: list[TrialRow]) -> str:
     names = sorted({name for row in rows for name in row.settings})
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["rank", "trial", "best_val_perplexity", "epochs", "ended", *names, "file",
+    # "epochs_run", as the trials' setting `epochs` (the target) has a column of its own.
+    writer.writerow(["rank", "trial", "best_val_perplexity", "epochs_run", "ended", *names, "file",
                      "node", "error"])
     for rank, row in enumerate(rows, 1):
         ppl = "" if row.best_val_perplexity is None else f"{row.best_val_perplexity:.6g}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.config import TrainConfig, spec_of
+from engine.sweep.space import shown
 from engine.sweep.summary import TrialRow
 
 
@@ -16,7 +16,8 @@ def results_table(rows: Sequence[TrialRow], varied: Sequence[str]) -> list[str]:
     body = []
     for rank, row in enumerate(rows, 1):
         ppl = "-" if row.best_val_perplexity is None else f"{row.best_val_perplexity:.2f}"
-        values = [_text(name, row.settings.get(name)) for name in varied]
+        values = ["-" if row.settings.get(name) is None else shown(name, row.settings[name])
+                  for name in varied]
         body.append([str(rank), row.name, ppl, str(row.epochs), row.ended, *values])
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     numeric = {0, 2, 3}  # right-aligned, so their digits line up
@@ -25,10 +26,3 @@ def results_table(rows: Sequence[TrialRow], varied: Sequence[str]) -> list[str]:
                   for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
         for line in [header, *body]
     ]
-
-
-def _text(name: str, value: object) -> str:
-    if value is None:
-        return "-"
-    spec = spec_of(TrainConfig, name)
-    return spec.text(tuple(value) if isinstance(value, list) else value)
