@@ -96,7 +96,10 @@ async def test_the_views_scroll_shows_the_shapes_and_parameter_counts():
         assert f"uniform = V = {shape.vocab}" in seen and "worst +∞" in seen
         text = screen_text(app)
         assert f"{shape.total:,} parameters" in text
-        assert f"[W_xh {shape.vocab}×4·{shape.hidden}]" in text and "×2 layers" in text
+        counts = {p.name: p.count for p in shape.parameters}
+        w_xh = counts["rnn.weight_ih_l0"]
+        assert w_xh == shape.vocab * 4 * shape.hidden
+        assert f"[W_xh {shape.vocab}×4·{shape.hidden}: {w_xh:,}]" in text and "×2 layers" in text
         assert pane.scrolled > 0
         await pilot.press("left")
         await pilot.pause(0.2)

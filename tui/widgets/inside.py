@@ -162,7 +162,10 @@ class InsidePane(Widget, can_focus=True):
 
     def show_cursor(self, cursor: int) -> None:
         self.prompt_cursor = cursor
-        if self.view == "model":
+        # A cursor past the text shown is a character typed: its inspection follows, and one
+        # build of the view per keystroke is enough.
+        shown = self.inspection
+        if self.view == "model" and shown is not None and cursor <= len(shown.prompt):
             self._repaint()
 
     # -- keys while focused ------------------------------------------------------------------

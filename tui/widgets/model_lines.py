@@ -41,6 +41,11 @@ GATE_EQUATIONS = {
         ("O_t = σ(X W_xo + H W_ho + b_o)", "output gate"),
     ),
 }
+# The parameters the diagram's three boxes stand for (the first layer's, for the nn models).
+BOXES = {
+    "scratch": ("W_xh", "W_hh", "W_hq"),
+    "nn": ("rnn.weight_ih_l0", "rnn.weight_hh_l0", "dense.weight"),
+}
 STATE_EQUATIONS = {
     "gru": "H_t = Z_t⊙H_{t-1} + (1−Z_t)⊙H~_t",
     "lstm": "C_t = F_t⊙C_{t-1} + I_t⊙C~_t,  H_t = O_t⊙tanh(C_t)",
@@ -81,7 +86,8 @@ def _summary(lines: Lines, shape: ModelShape, step: CharStep) -> None:
         equation = STATE_EQUATIONS[shape.kind]
     else:
         equation = f"H_t = {shape.nonlinearity}(X_t W_xh + H_(t-1) W_hh + b)"
-    lines.text(Text(f"{equation} · O_t = H_t W_hq + b_q", style="bold"))
+    output = "" if shape.kind == "lstm" else " · O_t = H_t W_hq + b_q"
+    lines.text(Text(f"{equation}{output}", style="bold"))
     first, last = step.layers[0], step.layers[-1]
     where = "row" if shape.kind == "scratch" or shape.embed_dim is not None else "col"
     _row(lines, "X_t W_xh", first.input, after=[
@@ -196,7 +202,7 @@ def _plain(lines: Lines, shape: ModelShape, step: CharStep) -> None:
 
 
 def _gated(lines: Lines, shape: ModelShape, step: CharStep) -> None:
-    lines.text(Text(f"{STATE_EQUATIONS[shape.kind]}   O = H_t W_hq + b_q", style="bold"))
+    lines.text(Text(STATE_EQUATIONS[shape.kind], style="bold"))
     for layer, seen in enumerate(step.layers):
         label = _layer_label(shape, layer)
         _row(lines, label + _input_name(layer) + " (all gates)", seen.input)
@@ -223,7 +229,9 @@ def _gate_notes(lines: Lines, shape: ModelShape) -> None:
 
 
 def _prediction(lines: Lines, shape: ModelShape, step: CharStep) -> None:
-    text = Text("O_t → softmax: ", style="bold")
+    # An LSTM's O_t is its output gate: the output layer goes by its equation there.
+    name = "H_t W_hq + b_q" if shape.kind == "lstm" else "O_t"
+    text = Text(f"{name} → softmax: ", style="bold")
     for ch, logit, p in step.top:
         text.append(f"'{shown_char(ch)}' ", style="bold")
         text.append(f"O {logit:.2f} p {p:.3f}  ")
@@ -254,11 +262,15 @@ def _diagram(lines: Lines, shape: ModelShape) -> None:
     gates = {"gru": 3, "lstm": 4}.get(shape.kind, 1)
     g = f"{gates}·" if gates > 1 else ""
     phi = "σ/tanh gates" if gates > 1 else shape.nonlinearity
-    x_in = f"[W_xh {v}×{g}{h}]" if shape.embed_dim is None else (
+    # Each box with its parameter's count as the core reports it (the biases: the line below).
+    counts = {p.name: p.count for p in shape.parameters}
+    names = BOXES["scratch" if shape.kind == "scratch" else "nn"]
+    w_xh, w_hh, w_hq = (f"{counts.get(name, 0):,}" for name in names)
+    x_in = f"[W_xh {v}×{g}{h}: {w_xh}]" if shape.embed_dim is None else (
         f"[E {v}×{shape.embed_dim}, W {shape.embed_dim}×{g}{h}]")  # fmt: skip
     lines.text(Text(
-        f"X_t 1×{v} → {x_in} → ⊕ ← [W_hh {h}×{g}{h}] ← H_(t-1); {phi} → H_t 1×{h} → "
-        f"[W_hq {h}×{v}] → O_t 1×{v} → softmax → next character"
+        f"X_t 1×{v} → {x_in} → ⊕ ← [W_hh {h}×{g}{h}: {w_hh}] ← H_(t-1); {phi} → "
+        f"H_t 1×{h} → [W_hq {h}×{v}: {w_hq}] → O_t 1×{v} → softmax → next character"
         + (f"  (×{shape.layers} layers: each upper layer reads H_t of the one below)"
            if shape.layers > 1 else "")
     ))  # fmt: skip
