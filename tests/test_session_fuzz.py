@@ -45,7 +45,8 @@ RAW = {"@@inf@@": "1e999", "@@-inf@@": "-1e999", "@@big@@": "1" + "0" * 400}
 HOSTILE: list[Any] = [
     None, True, False, 0, -1, 1, 3, 624, 2**31, 2**32, 2**53 + 1, 2**63, 2**64, -(2**63),
     10**100, 0.5, -0.0, 1e308, -1e308, 5e-324, *RAW,
-    "", "x", "分开", "\ud800", "a" * 5000, "1e999", "cuda:99", "/dev/zero",
+    "", "x", "分开", "\ud800", "分\udfff", "٣", "²", "a" * 5000, 1.8e307, "1e999", "cuda:99",
+    "/dev/zero",
     [], [1], [123], [None], ["a", "b"], [[]], {}, {"a": 1},
     {"__tensor__": "nope"}, {"__tuple__": [1, 2]}, {"__tuple__": 5}, {"__dict__": [[1, 2]]},
     {"__dict__": [[[1], 2]]}, {"__float__": "inf"}, {"__float__": "nan"}, {"__float__": "x"},
@@ -53,7 +54,9 @@ HOSTILE: list[Any] = [
 ]
 
 # What Python or torch say, which a refusal must put in words instead (issue 23 item 14).
-RAW_TEXT = re.compile(r"\b[A-Z]\w*Error\b|Traceback|frame #|\('|mt19937|NoneType|float\(\)|int\(\)")
+RAW_TEXT = re.compile(
+    r"\b[A-Z]\w*Error\b|Traceback|frame #|\('\w+'\)|mt19937|NoneType|float\(\)|int\(\)"
+)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

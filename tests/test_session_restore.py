@@ -214,7 +214,9 @@ def test_crafted_training_state_is_refused_before_training(
         restore_trainer(session)
 
 
-RAW_TEXT = re.compile(r"\b[A-Z]\w*Error\b|Traceback|frame #|\('|mt19937|NoneType|float\(\)|int\(\)")
+RAW_TEXT = re.compile(
+    r"\b[A-Z]\w*Error\b|Traceback|frame #|\('\w+'\)|mt19937|NoneType|float\(\)|int\(\)"
+)
 
 
 @pytest.mark.parametrize(
