@@ -53,7 +53,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         Binding("right_square_bracket", "range_end(1)", "Range to", show=False),
         Binding("plus,equals_sign", "zoom_around(0.5)", "Zoom in", show=False),
         Binding("minus", "zoom_around(2)", "Zoom out", show=False),
-        Binding("z", "zoom", "Last 50 / all", show=False),
+        Binding("z,Z", "zoom", "Last 50 / all", show=False),  # help and README say Z
     ]
 
     VIEWS = VIEWS
