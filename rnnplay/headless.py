@@ -115,7 +115,7 @@ class StopSignals:
         self.trainer: Trainer | None = None
         self.first: int | None = None  # the signal that stopped training
         self.over = False  # training ended, or an abort was raised: nothing more to decide
-        self.first_aborted = False  # the first signal came before training began
+        self.before_training = False  # the first signal came before training began
         self.received = False
         self._previous: dict[int, Callable | int | None] = {}
 
@@ -139,7 +139,7 @@ class StopSignals:
         try:
             return trainer.run()
         except KeyboardInterrupt:
-            if self.first_aborted:  # before a batch ran: the caller says so
+            if self.before_training:  # before a batch ran: the caller says so
                 raise
             say(f"rnnplay train: aborted in epoch {trainer.epoch + 1}, possibly mid-step, so "
                 "this state is not saved")
@@ -154,10 +154,9 @@ class StopSignals:
         if self.over or status in OVER:
             say("rnnplay train: finishing up, one moment")
             return
-        # The status, not the moment: a stop parks the run (PAUSED) on its way to STOPPED.
-        if trainer is None or status not in (RunState.RUNNING, RunState.PAUSED):
+        if trainer is None or status != RunState.RUNNING:
             self.first = self.first or signum
-            self.first_aborted = True
+            self.before_training = True
             self.over = True  # one KeyboardInterrupt unwinds the start-up; more would pile up
             raise KeyboardInterrupt  # before training: there is nothing to keep
         if self.first is None:
