@@ -127,6 +127,7 @@ class MainScreen(Screen[None]):
             return
         event.stop()
         event.prevent_default()
+        self.hide_setup()  # below 100 columns an open form hides the prompt
         self.prompt.focus()
         self.prompt.insert(event.character)
 

@@ -209,3 +209,13 @@ def test_a_sample_of_chinese_breaks_beside_its_characters_not_after_the_label():
     english = fold(Text("the time traveller said so " * 4), 30).plain.split("\n")
     assert all(row.split() and cell_len(row.rstrip()) <= 30 for row in english)
     assert "".join(english) == "the time traveller said so " * 4, "words are never cut"
+
+
+async def test_typing_on_the_device_choice_at_80_columns_shows_the_prompt_it_went_to():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        app.main.setup.query_one("RadioSet").focus()
+        await pilot.press("a")
+        assert app.main.prompt.has_focus and app.main.prompt.text == "a"
+        assert not app.main.has_class("-setup-open"), "the form gave the screen back"
