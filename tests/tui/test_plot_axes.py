@@ -48,7 +48,7 @@ def test_the_axes_end_on_any_value() -> None:
     code = (
         "import itertools, math, sys\n"
         "sys.path[:0] = ['tests', 'tests/tui']\n"
-        "from test_plot_axes import Frame, curve, drawn, labels\n"
+        "from test_plot_axes import Frame, Line, curve, drawn, labels\n"
         "from tui.widgets.curve_axes import linear_ticks, log_ticks, spread, time_ticks\n"
         f"values = [{', '.join(HOSTILE)}, 1.0, 1027.0]\n"
         "for lo, hi in itertools.product(values, repeat=2):\n"
@@ -59,6 +59,11 @@ def test_the_axes_end_on_any_value() -> None:
         "    frame = Frame(unit='epoch', x_range=(1, 3), lines=[curve([1e308, 1.7e308, 5.0])],\n"
         "                  references=[1027.0])\n"
         "    assert labels(drawn(frame, log_y=log_y))\n"
+        "for unit in ('epoch', 'step', 'time'):  # x values no real run has\n"
+        "    frame = Frame(unit=unit, x_range=(1.0, 1e308), references=[21.0],\n"
+        "                  lines=[curve([5.0, 3.0]), Line(1, 'cyan', [1.0, 1e308], [5.0, 3.0],\n"
+        "                                                 'dot')])\n"
+        "    assert labels(drawn(frame))\n"
         "print('ok')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,

@@ -36,7 +36,8 @@ def draw(plt: Any, frame: Frame, size: tuple[int, int], log_y: bool,
     most = math.inf if log_y else LINEAR_MAX
     values: list[float] = []
     for line in frame.lines:
-        points = [(x, y) for x, y in zip(line.xs, line.ys, strict=True) if y <= most]
+        points = [(x, y) for x, y in zip(line.xs, line.ys, strict=True)
+                  if y <= most and abs(x) <= LINEAR_MAX]  # the x axis is linear  # fmt: skip
         if not points:
             continue
         values.extend(y for _, y in points)
@@ -60,7 +61,7 @@ def draw(plt: Any, frame: Frame, size: tuple[int, int], log_y: bool,
 
 def _x_axis(plt: Any, frame: Frame, most: int) -> None:
     assert frame.x_range is not None
-    lo, hi = frame.x_range
+    lo, hi = max(frame.x_range[0], -LINEAR_MAX), min(frame.x_range[1], LINEAR_MAX)
     if frame.unit == TIME:
         ticks, labels = time_ticks(lo if frame.zoomed else 0.0, hi, most)
         plt.xticks(ticks, labels)
