@@ -170,3 +170,25 @@ def test_looks_at_reads_from_a_warmed_up_state() -> None:
     completer.set_text("the quick")
     looks = inspect_prompt(completer, 5, views=("looks at",)).saliency
     assert looks is not None and looks.text == "the quick" and max(looks.shown) == 1.0
+
+
+def test_a_prompt_cleared_mid_replay_is_rationed_by_its_own_length() -> None:
+    # Driven on this thread through the follower's replay step, so that the clearing lands
+    # mid-replay every time: a keystroke interrupts the replay of a long prompt after most of
+    # it, and the prompt is then empty when the replay finishes.
+    follower = PromptFollower(lambda c: None)
+    weights = Weights("lstm")
+    one = prompt_follower._Followed(weights.source)
+    one.completer = Completer(prompt_follower._model_over(weights.source, weights.published[1]),
+                              VOCAB)  # fmt: skip
+    one.completer.set_text(LONG * 4)
+    weights.change()
+    slices = iter(range(10**6))
+    assert follower._replay([one], LONG * 4, lambda: next(slices) > 200), "interrupted"
+    assert one.next is not None and len(one.next.text) > 1000
+    follower._replay([one], "", lambda: False)
+    assert one.next is None and one.version == max(weights.published)
+    # Rationed by replaying nothing (setting the model up), not by the long replay it was.
+    long_text = one.replayed_s / prompt_follower.REPLAY_SHARE
+    assert long_text > 1.0 and one.every < long_text / 2
+    assert one.due < time.monotonic() + long_text / 2

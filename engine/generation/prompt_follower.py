@@ -17,6 +17,7 @@ every published snapshot). The Completion says how often the weights are taken u
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -85,6 +86,8 @@ class _Followed:
     next: Completer | None = None
     next_version: int = -1
     replayed_s: float = 0.0  # wall time of that replay's slices so far
+    replayed_chars: int = 0  # and the characters they fed (the text may change meanwhile)
+    start_s: float = 0.0  # wall time to set that model up (a warm-up is read then)
     due: float = 0.0  # monotonic time before which no new replay starts
     every: float = 0.0  # seconds between the weights it takes up, when replays are rationed
 
@@ -211,7 +214,7 @@ class PromptFollower:
                 continue
             if one.next is None and not self._start_replay(one):
                 continue
-            started = time.perf_counter()
+            started, before = time.perf_counter(), one.next.text
             try:
                 done = _advance(one.next, text, newer)
             except Exception:  # noqa: BLE001 - weights that do not fit: keep the ones held
@@ -219,13 +222,19 @@ class PromptFollower:
                 continue
             finally:
                 one.replayed_s += time.perf_counter() - started
+            after = one.next.text  # fed from where it and the text before part
+            one.replayed_chars += len(after) - len(os.path.commonprefix([before, after]))
             if not done:
                 return True
             one.completer, one.version, one.next = one.next, one.next_version, None
             one.stale = True
-            rationed = one.replayed_s / REPLAY_SHARE
+            # Rationed by what replaying the text as it is now costs: a prompt cleared
+            # mid-replay is not made to wait for the long one it was.
+            per_char = one.replayed_s / one.replayed_chars if one.replayed_chars else 0.0
+            cost = one.start_s + per_char * len(text)
+            rationed = cost / REPLAY_SHARE
             one.every = rationed if rationed > WEIGHTS_POLL_S else 0.0
-            one.due = time.monotonic() + max(WEIGHTS_POLL_S, rationed) - one.replayed_s
+            one.due = time.monotonic() + max(WEIGHTS_POLL_S, rationed) - cost
             return True  # its completion under the new weights comes next
         return False
 
@@ -237,12 +246,14 @@ class PromptFollower:
         one.due = time.monotonic() + WEIGHTS_POLL_S  # look again then
         if not weights or version == one.version:
             return False
+        started = time.perf_counter()
         try:
             one.next = Completer(_model_over(one.source, weights), one.source.vocab)
             one.next.warm_up(one.completer.warmup if one.completer else "")
         except Exception:  # noqa: BLE001 - weights that do not fit: keep the ones held
             return False
-        one.next_version, one.replayed_s = version, 0.0
+        one.next_version, one.replayed_s, one.replayed_chars = version, 0.0, 0
+        one.start_s = time.perf_counter() - started
         return True
 
     def _complete_one(
