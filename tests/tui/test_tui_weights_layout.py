@@ -11,6 +11,7 @@ from screen_text import screen_text
 from test_tui_snapshots import finished_with_completion
 from textual.pilot import Pilot
 
+from engine.playground.events import EpochEnd, ParamStats
 from tui.widgets.inside import VIEWS, InsidePane
 from tui.widgets.layout_lines import strip_cells
 
@@ -127,5 +128,19 @@ def test_view_snapshot(snap_compare, frozen_clock, view: str, size: tuple[int, i
         await finished_with_completion(pilot)
 
     sampling = "consecutive" if view == "layout" else "random"
-    app = make_app(train=True, prompt="分开", epochs="20", sampling=sampling)
+    # no samples: at 120x40 their pane's scrollbar came and went with their timing
+    app = make_app(train=True, prompt="分开", epochs="20", sampling=sampling, pred_period="0")
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_an_epoch_a_summary_brought_already_is_not_drawn_twice() -> None:
+    """The summary (on a refresh) can hold an epoch whose EpochEnd report is still on its way
+    to the pane: the report then adds no second column."""
+    stats = ParamStats("W_xh", (2, 2), (0.0, 0.1, 0.2, 0.3, 0.4), 1.0, 0.1, (1, 1, 1, 1))
+    ends = [EpochEnd(i, 3, 9.0, 0.1, 1e3, 0.5, 1.0, weights=(stats,)) for i in (1, 2, 3)]
+    pane = InsidePane()
+    pane.follow_weights(tuple(ends[:2]))
+    pane.show_epoch(ends[1], 0.01)
+    assert [e.epoch for e in pane.weights] == [1, 2]
+    pane.show_epoch(ends[2], 0.01)
+    assert [e.epoch for e in pane.weights] == [1, 2, 3]

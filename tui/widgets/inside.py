@@ -108,7 +108,8 @@ class InsidePane(Widget, can_focus=True):
 
     def show_epoch(self, end: EpochEnd, clip: float | None) -> None:
         """The followed run finished an epoch (which may not have measured the flow)."""
-        if end.weights:
+        # A summary taken after the trainer recorded this epoch may have brought it already.
+        if end.weights and not (self.weights and self.weights[-1].epoch >= end.epoch):
             self.weights += (end,)
         self.follow_run(end, end if end.grad_through_time else self.flow, clip)
 
