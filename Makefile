@@ -23,9 +23,12 @@ run: install
 corpus: install
 	@test -f ../shared/corpus/jaychou_lyrics.txt.zip || $(BIN)/python -m engine.data.fetch_corpus
 
+# One pytest worker a core (pytest-xdist; WORKERS=0 runs in this process). Ray's tests and each
+# module's module-scoped set-up stay on one worker (tests/conftest.py marks their group).
+WORKERS ?= auto
 test: install corpus
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.epoch_speed

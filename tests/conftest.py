@@ -9,6 +9,7 @@ closed local port so an accidental download fails at once instead of going onlin
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,30 @@ _TINY_TEXT = (
     "pack my box with five dozen liquor jugs!\n"
     "how vexingly quick daft zebras jump; "
 ) * 4
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep expensive shared set-up once a run under xdist (`make test` uses --dist loadgroup):
+    every module that uses Ray runs on one worker, so one Ray cluster is started, and a module
+    with module-scoped fixtures of its own (a trained session, a cluster) runs on one worker, so
+    they are built once, not once a worker. Without xdist the marks change nothing."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None:
+            continue
+        if "ray" in sys.modules and getattr(module, "ray", None) is sys.modules["ray"]:
+            item.add_marker(pytest.mark.xdist_group("ray"))
+        elif _has_module_fixtures(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _has_module_fixtures(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of what the test uses
+    if info is None:
+        return False
+    module_id = item.nodeid.split("::")[0]
+    return any(d.scope == "module" and d.baseid == module_id
+               for defs in info.name2fixturedefs.values() for d in defs)
 
 
 @pytest.fixture(scope="session")
