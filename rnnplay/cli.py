@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from rnnplay import app_cmd, bench_device_cmd, complete_cmd, inspect_cmd, sweep_cmd, train_cmd
+from rnnplay import app_cmd
+
+# Each command, its module in rnnplay/ (which parses and runs it), its line in `rnnplay --help`.
+COMMANDS = (
+    ("train", "train_cmd", "train headless, printing the book's progress lines"),
+    ("sweep", "sweep_cmd", "many runs on Ray Tune (lists, distributions, early stopping)"),
+    ("complete", "complete_cmd", "complete a prefix with a saved session's model"),
+    ("inspect", "inspect_cmd", "a saved session's hidden units, saliency and next-char odds"),
+    ("bench-device", "bench_device_cmd", "time batches on each device, epoch estimates"),
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (None: every command's options). A command's module is imported
+    only when argv names it: some of them import torch (~1 s), which `rnnplay --help` and the
+    app's first frame do not wait for. A name that is only an option's value costs an import,
+    never a different parse: a subparser is only used when argparse picks its command."""
     parser = argparse.ArgumentParser(
         prog="rnnplay",
         description="A terminal playground for character-level RNNs. With no command it opens "
@@ -19,13 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     app_cmd.add_arguments(parser)
     parser.set_defaults(run=app_cmd.run, command="")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name, module, summary in (
-        ("train", train_cmd, "train headless, printing the book's progress lines"),
-        ("sweep", sweep_cmd, "many runs on Ray Tune (lists, distributions, early stopping)"),
-        ("complete", complete_cmd, "complete a prefix with a saved session's model"),
-        ("inspect", inspect_cmd, "a saved session's hidden units, saliency and next-char odds"),
-        ("bench-device", bench_device_cmd, "time batches on each device, epoch estimates"),
-    ):
+    for name, module_name, summary in COMMANDS:
+        if argv is not None and name not in argv:
+            commands.add_parser(name, help=summary)  # named in the list, never parsed
+            continue
+        module = importlib.import_module(f"rnnplay.{module_name}")
         command = commands.add_parser(name, help=summary, description=module.__doc__)
         module.add_arguments(command)
         command.set_defaults(run=module.run, command=name)
@@ -60,7 +72,9 @@ def not_text(args: argparse.Namespace) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        if argv is None:
+            argv = sys.argv[1:]
+        args = build_parser(argv).parse_args(argv)
         refused = not_text(args)
         if refused is not None:
             print(" ".join(("rnnplay", args.command)).strip() + f": {refused}", file=sys.stderr)

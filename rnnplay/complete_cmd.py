@@ -7,15 +7,18 @@ import argparse
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from engine.config import SEED_MAX, ConfigError, DecodingConfig
-from engine.data.corpus import CorpusError, load_corpus
-from engine.generation.decoding import Decoding
-from engine.generation.generate import MAX_CHARS, Completer
-from engine.session import Session
+from engine.generation.decoding import MAX_CHARS, Decoding
 from rnnplay.headless import print_lines
 from rnnplay.options import add_settings, flags, number, whole_number
-from rnnplay.prompt_model import open_prompt_model
+
+# What reads a model is imported when a completion is asked for: `rnnplay complete --help` and
+# the parser of every other command do not wait for torch (~1 s).
+if TYPE_CHECKING:
+    from engine.generation.generate import Completer
+    from engine.session import Session
 
 DEFAULT_CHARS = 50  # the app prompt's default completion length
 MAX_SAMPLES = 1000
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(f"rnnplay complete: {err}", file=sys.stderr)
         return 2
+    from rnnplay.prompt_model import open_prompt_model
+
     opened = open_prompt_model(args.path, "complete")
     if opened is None:
         return 1
@@ -132,6 +137,8 @@ def _completions(completer: Completer, prefix: str, chars: int, rules: list[Deco
 def _warm_up(completer: Completer, session: Session, chars: int) -> str | None:
     """Read the training text's first `chars` characters into the completer (the app's
     warm-up); why not, when the session's corpus cannot be read or is not its text."""
+    from engine.data.corpus import CorpusError, load_corpus
+
     ref = session.corpus
     try:
         corpus = load_corpus(ref.name, max_chars=ref.max_chars, preprocess=ref.preprocess)

@@ -12,10 +12,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterable
 from types import FrameType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from engine.training.events import RunState
-from engine.training.trainer import Trainer
+
+if TYPE_CHECKING:  # `rnnplay complete --help` imports this module and must not wait for torch
+    from engine.training.trainer import Trainer
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 OVER = (RunState.FINISHED, RunState.STOPPED, RunState.DIVERGED, RunState.FAILED)

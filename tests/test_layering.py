@@ -57,3 +57,19 @@ def test_no_module_in_tui_imports_the_app_back() -> None:
     for path in sorted((ROOT / "tui").rglob("*.py")):
         if path.name != "app.py":
             assert "tui.app" not in _imports(path), path.relative_to(ROOT)
+
+
+def test_help_and_the_app_s_records_come_before_torch() -> None:
+    # `rnnplay --help`, `rnnplay complete --help` and the app's first frame must not wait for
+    # torch (~1 s, issue 21): the parser, the playground's plain records and the decoding
+    # settings import none of it; torch loads when a command runs or the engine starts.
+    for imports in (
+        "from rnnplay.cli import build_parser; build_parser(['--help'])",
+        "from rnnplay.cli import build_parser; build_parser(['complete', '--help'])",
+        "import engine.playground",
+        "from engine.playground import Action, Decoding, Grid, UnsavedPolicy, allowed",
+        "import engine.playground.events",
+        "import engine.generation.prompt_settings",
+    ):
+        assert not _loaded_after(imports, "torch"), imports
+

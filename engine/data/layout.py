@@ -15,10 +15,12 @@ does with its characters relative to the batch shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # the app draws BatchLayout before torch has loaded (issue 21)
+    import torch
 
-from engine.data.corpus import Vocab
+    from engine.data.corpus import Vocab
 
 # What a cell of the strip holds, in order of precedence: characters of the batch shown, of the
 # epoch's batches before it, of those after it, or none the epoch reads.
@@ -98,6 +100,7 @@ def _cells_touched(seq_starts: torch.Tensor, num_steps: int, n: int, cells: int)
     """The cells holding any character of the sequences [s, s + num_steps)."""
     if seq_starts.numel() == 0:
         return []
+    import torch
     first = seq_starts * cells // n
     last = (seq_starts + num_steps - 1) * cells // n
     # +1 where a sequence's cells begin, -1 past where they end; a running sum > 0 is covered

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from engine.config import SEED_MAX, SEED_MIN, ConfigError, DecodingConfig, spec_of
 
+# Imported where a draw needs it: the app builds its decoding keys and prompt settings before
+# torch has loaded, drawing its first screen meanwhile (issue 21).
+if TYPE_CHECKING:
+    import torch
+
 MAX_TEMPERATURE = 100.0  # far past uniform already for any trained model's logits
+MAX_CHARS = 10_000  # one completion's length, as the trainer's prediction length allows
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class Decoding:
         """A fresh stream for one completion (None for greedy, which draws nothing)."""
         if self.greedy:
             return None
+        import torch
+
         generator = torch.Generator()
         if self.seed is None:
             generator.seed()
@@ -101,6 +108,8 @@ class Decoding:
         """The next character's index, shape (1,), on logits' device; logits has shape (1, V)."""
         if self.greedy:
             return logits.argmax(dim=-1)
+        import torch
+
         # On the CPU in float64: the same seed draws the same characters whatever the device.
         scores = logits[0].detach().to("cpu", torch.float64)
         if self.top_k:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import torch
 
 from engine.data.corpus import Vocab
-from engine.generation.decoding import Decoding
+from engine.generation.decoding import MAX_CHARS, Decoding
 from engine.models.char_rnn import CharRNN, State
 
 GREEDY = Decoding()
-MAX_CHARS = 10_000  # one completion's length, as the trainer's prediction length allows
 
 
 class Completer:

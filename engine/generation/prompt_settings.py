@@ -8,8 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from engine.config import ConfigError
-from engine.generation.decoding import Decoding
-from engine.generation.generate import MAX_CHARS
+from engine.generation.decoding import MAX_CHARS, Decoding
 
 
 @dataclass(frozen=True)

@@ -13,51 +13,52 @@ prompt.py (which runs complete the prompt: the selected, then the marked), event
 record the core reports: the trainer's, re-exported, and the core's own).
 """
 
-from engine.data.corpus import hosted_missing
-from engine.generation.decoding import Decoding
-from engine.generation.prompt_follower import Views
-from engine.inspect.hidden_units import RANKING_MEANINGS, RANKINGS, HiddenUnits
-from engine.inspect.inspection import Inspection, NextCharOdds
-from engine.inspect.saliency import Saliency
-from engine.inspect.step import CharStep, ModelShape, ModelSteps, Vector
-from engine.playground.grid import MAX_RUNS, Grid, field_values
-from engine.playground.lifecycle import Action, UnsavedPolicy, allowed
-from engine.playground.playground import Playground
-from engine.playground.registry import ClearPlan
-from engine.playground.runs import Run, RunSummary
-from engine.session import SessionInfo, default_save_dir, list_sessions
-from engine.session.save_job import SaveJob
-from engine.sweep.folder import list_saves
-from engine.training.device import available_devices
+from __future__ import annotations
 
-__all__ = [
-    "MAX_RUNS",
-    "RANKINGS",
-    "RANKING_MEANINGS",
-    "Action",
-    "CharStep",
-    "ClearPlan",
-    "Grid",
-    "Decoding",
-    "HiddenUnits",
-    "Inspection",
-    "ModelShape",
-    "ModelSteps",
-    "NextCharOdds",
-    "Playground",
-    "Run",
-    "RunSummary",
-    "Saliency",
-    "SaveJob",
-    "SessionInfo",
-    "UnsavedPolicy",
-    "Vector",
-    "Views",
-    "allowed",
-    "available_devices",
-    "default_save_dir",
-    "field_values",
-    "hosted_missing",
-    "list_saves",
-    "list_sessions",
-]
+import importlib
+from typing import Any
+
+# Each name and the module that holds it, imported on first use: the app draws its first screen
+# from the torch-free records (lifecycle, events) while torch (~1 s) loads behind it, so naming the
+# package must not import every layer below it.
+_HOME = {
+    "hosted_missing": "engine.data.corpus",
+    "Decoding": "engine.generation.decoding",
+    "Views": "engine.generation.prompt_follower",
+    "HiddenUnits": "engine.inspect.hidden_units",
+    "RANKINGS": "engine.inspect.hidden_units",
+    "RANKING_MEANINGS": "engine.inspect.hidden_units",
+    "Inspection": "engine.inspect.inspection",
+    "NextCharOdds": "engine.inspect.inspection",
+    "Saliency": "engine.inspect.saliency",
+    "CharStep": "engine.inspect.step",
+    "ModelShape": "engine.inspect.step",
+    "ModelSteps": "engine.inspect.step",
+    "Vector": "engine.inspect.step",
+    "Grid": "engine.playground.grid",
+    "MAX_RUNS": "engine.playground.grid",
+    "field_values": "engine.playground.grid",
+    "Action": "engine.playground.lifecycle",
+    "UnsavedPolicy": "engine.playground.lifecycle",
+    "allowed": "engine.playground.lifecycle",
+    "Playground": "engine.playground.playground",
+    "ClearPlan": "engine.playground.registry",
+    "Run": "engine.playground.runs",
+    "RunSummary": "engine.playground.runs",
+    "SessionInfo": "engine.session",
+    "default_save_dir": "engine.session",
+    "list_sessions": "engine.session",
+    "SaveJob": "engine.session.save_job",
+    "list_saves": "engine.sweep.folder",
+    "available_devices": "engine.training.device",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value  # the next lookup finds it without coming here
+    return value
