@@ -20,18 +20,10 @@ from dataclasses import dataclass
 import torch
 
 from engine.data.corpus import Vocab
+from engine.inspect.rankings import RANKINGS
 from engine.models.char_rnn import CharRNN, State
 
 STATES = ("h", "c")
-RANKINGS = ("variance", "in word", "since space")
-# What each ranking orders the units by, said in full (the views name a ranking with it).
-RANKING_MEANINGS = {
-    "variance": "their variance over the text",
-    "in word": "their correlation with being inside a word (a letter, digit or _ is 1, a space "
-    "or punctuation 0)",
-    "since space": "their correlation with the count of characters since the last space or "
-    "newline",
-}
 DEFAULT_HEATMAP_UNITS = 16
 
 
