@@ -74,7 +74,10 @@ def start_cli(*args: str) -> subprocess.Popen[str]:
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """`rnnplay ARGS` in this process: (exit code, stdout, stderr)."""
-    code = main(list(args))
+    try:
+        code = main(list(args))
+    except SystemExit as stop:  # argparse ends a usage error so, with code 2
+        code = stop.code if isinstance(stop.code, int) else 1
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -1,4 +1,7 @@
-"""`rnnplay train` as a user runs it: book lines, JSON lines, and one-line errors."""
+"""`rnnplay train` as a user runs it: book lines, JSON lines, and one-line errors.
+
+In this process (run_main) but for Ctrl-C, where the signal to a process of its own is the point.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,18 @@ import json
 import signal
 from types import SimpleNamespace
 
-from helpers import run_cli, start_cli
+import pytest
+from helpers import run_main, start_cli
 
 SMALL = ("--max-chars", "2000", "--hidden", "32", "--batch-size", "8", "--num-steps", "10",
          "--threads", "1")
 
 
-def test_book_lines_and_predictions(jaychou) -> None:
-    out = run_cli("train", *SMALL, "--epochs", "4", "--pred-period", "2", "--pred-len", "5")
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+def test_book_lines_and_predictions(jaychou, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = run_main(capsys, "train", *SMALL, "--epochs", "4", "--pred-period", "2",
+                                 "--pred-len", "5")
+    assert code == 0, err
+    lines = stdout.splitlines()
     assert lines[0].startswith("training scratch on jaychou (2000 characters, vocabulary ")
     assert lines[1].startswith("epoch 2, perplexity ") and lines[1].endswith(" sec")
     assert lines[2].startswith(" - 分开") and len(lines[2]) == len(" - 分开") + 5
@@ -23,18 +28,20 @@ def test_book_lines_and_predictions(jaychou) -> None:
     assert lines[4].startswith("epoch 4, perplexity ")
 
 
-def test_jsonl_to_stdout(jaychou) -> None:
-    out = run_cli("train", *SMALL, "--epochs", "3", "--pred-period", "3", "--jsonl", "-",
-                  "--model", "gru")
-    assert out.returncode == 0, out.stderr
-    records = [json.loads(line) for line in out.stdout.splitlines()]
+def test_jsonl_to_stdout(jaychou, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = run_main(capsys, "train", *SMALL, "--epochs", "3", "--pred-period", "3",
+                                 "--jsonl", "-", "--model", "gru")
+    assert code == 0, err
+    records = [json.loads(line) for line in stdout.splitlines()]
     epochs = [r for r in records if r["type"] == "epoch"]
     assert [r["epoch"] for r in epochs] == [1, 2, 3]
     assert all({"perplexity", "seconds", "chars_per_sec", "grad_norm"} <= set(r) for r in epochs)
     assert [r["prefix"] for r in records if r["type"] == "prediction"] == ["分开", "不分开"]
 
 
-def test_errors_are_one_clear_line_without_traceback(tmp_path, jaychou) -> None:
+def test_errors_are_one_clear_line_without_traceback(
+    tmp_path, jaychou, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     cases = [
@@ -45,15 +52,15 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path, jaychou) -> None:
         (("--batch-size", "5000"), "too few"),
     ]
     for args, needle in cases:
-        out = run_cli("train", *args)
-        assert out.returncode == 2, (args, out.stderr)
-        assert needle in out.stderr and "Traceback" not in out.stderr, out.stderr
+        code, _, err = run_main(capsys, "train", *args)
+        assert code == 2, (args, err)
+        assert needle in err and "Traceback" not in err, err
 
 
-def test_divergence_exits_with_a_message(jaychou) -> None:
-    out = run_cli("train", *SMALL, "--epochs", "3", "--lr", "1e7")
-    assert out.returncode == 3
-    assert "training diverged" in out.stderr and "Traceback" not in out.stderr
+def test_divergence_exits_with_a_message(jaychou, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(capsys, "train", *SMALL, "--epochs", "3", "--lr", "1e7")
+    assert code == 3
+    assert "training diverged" in err and "Traceback" not in err
 
 
 def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path, jaychou) -> None:
@@ -69,31 +76,37 @@ def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path, jaychou) -> None
     assert load_session(path).state["step"] >= 1
 
 
-def test_validation_and_the_epoch_cap_in_the_lines_and_the_records(jaychou) -> None:
-    out = run_cli("train", *SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3",
-                  "--jsonl", "-")
-    assert out.returncode == 0, out.stderr
-    epochs = [json.loads(line) for line in out.stdout.splitlines()]
+def test_validation_and_the_epoch_cap_in_the_lines_and_the_records(
+    jaychou, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = run_main(capsys, "train", *SMALL, "--epochs", "2", "--pred-period", "0",
+                                 "--epoch-batches", "3", "--jsonl", "-")
+    assert code == 0, err
+    epochs = [json.loads(line) for line in stdout.splitlines()]
     assert [r["step"] for r in epochs] == [3, 6]
     for r in epochs:
         assert r["val_perplexity"] > 1 and 0 <= r["clipped_share"] <= 1
         assert len(r["grad_through_time"]) == 10 and all(g > 0 for g in r["grad_through_time"])
-    book = run_cli("train", *SMALL, "--epochs", "2", "--pred-period", "0", "--epoch-batches", "3")
-    lines = book.stdout.splitlines()
+    _, book, _ = run_main(capsys, "train", *SMALL, "--epochs", "2", "--pred-period", "0",
+                          "--epoch-batches", "3")
+    lines = book.splitlines()
     assert "at most 3 batches an epoch" in lines[0]
     assert "validation on the 1,000 characters after the training text" in lines[0]
     assert lines[1].startswith("epoch 2, perplexity ") and ", val perplexity " in lines[1]
-    off = run_cli("train", *SMALL, "--epochs", "1", "--val-chars", "0").stdout.splitlines()
+    off = run_main(capsys, "train", *SMALL, "--epochs", "1", "--val-chars", "0")[1].splitlines()
     assert "validation" not in off[0] and "val perplexity" not in off[1]
 
 
-def test_a_whole_file_says_what_training_gives_up(tiny_corpus) -> None:
-    out = run_cli("train", "--corpus", str(tiny_corpus), "--max-chars", "0", "--hidden", "8",
-                  "--batch-size", "2", "--num-steps", "5", "--epochs", "1", "--threads", "1")
-    assert out.returncode == 0, out.stderr
+def test_a_whole_file_says_what_training_gives_up(
+    tiny_corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = run_main(capsys, "train", "--corpus", str(tiny_corpus), "--max-chars", "0",
+                                 "--hidden", "8", "--batch-size", "2", "--num-steps", "5",
+                                 "--epochs", "1", "--threads", "1")
+    assert code == 0, err
     n = len(tiny_corpus.read_text(encoding="utf-8"))
     assert (f"validation on the last {n // 10:,} characters (10%); training uses the first "
-            f"{n - n // 10:,}") in out.stdout.splitlines()[0]
+            f"{n - n // 10:,}") in stdout.splitlines()[0]
 
 
 def test_samples_by_time_are_placed_by_their_step() -> None:
