@@ -12,6 +12,7 @@ from rich.style import Style
 
 from engine.data.corpus import Vocab
 from engine.inspect.hidden_units import hidden_units
+from engine.inspect.inspection import NextCharOdds
 from engine.inspect.saliency import saliency
 from engine.models.char_rnn import build_model
 from engine.playground.events import EpochEnd
@@ -23,6 +24,7 @@ from tui.widgets.inside_lines import (
     flow_lines,
     intensity,
     looks_at_lines,
+    odds_lines,
     shown_char,
     units_lines,
 )
@@ -168,3 +170,14 @@ def test_the_lstm_cell_state_legend_is_its_own_scale_and_signs_are_explained():
     lines = _lines(400)
     units_lines(lines, bounded, 0, "header", room=3)
     assert "blue -1 … red +1" in lines.strips[0].text and "=space" not in lines.strips[0].text
+
+
+def test_a_blank_next_character_says_which_it_is():
+    odds = NextCharOdds(top=((" ", 0.5), ("\n", 0.3), ("a", 0.2)), entropy=1.0,
+                        effective_choices=2.7)
+    lines = _lines(40)
+    odds_lines(lines, odds, room=4)
+    rows = [strip.text for strip in lines.strips[:3]]
+    assert rows[0].startswith(" · ") and rows[0].endswith(" 0.500 (space)")
+    assert rows[1].startswith(" ↵ ") and rows[1].endswith(" 0.300 (newline)")
+    assert rows[2].endswith(" 0.200") and all(len(row) <= 40 for row in rows)

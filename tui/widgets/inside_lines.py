@@ -125,10 +125,13 @@ def odds_lines(lines: Lines, odds: NextCharOdds, room: int) -> None:
     bar_width = max(10, lines.width - 16)
     # As many of the likeliest as fit above the entropy line.
     for ch, p in odds.top[: room - 1]:
+        # A blank character drawn as a sign says which it is, on its own row.
+        named = f" ({SHOWN_NAMES[ch]})" if ch in SHOWN else ""
         lines.cells(None, [
             (f"{shown_char(ch):>2} ", BOLD),
-            ("█" * max(1, round(p * bar_width)), BAR),
+            ("█" * max(1, round(p * (bar_width - len(named)))), BAR),
             (f" {p:.3f}", Style()),
+            (named, DIM),
         ])  # fmt: skip
     lines.dim(
         f"entropy {odds.entropy:.2f} nats: as unsure as a fair pick among "
