@@ -5,13 +5,16 @@ module below the app imports it back (tests/test_layering.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from engine.playground import Playground
 from tui.main_screen import MainScreen
+
+# Types only: the app draws its first frame before torch (and the engine) has loaded.
+if TYPE_CHECKING:
+    from engine.playground import Playground
 
 
 class Host(Protocol):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.playground import hosted_missing
-
 
 @dataclass(frozen=True)
 class MissingCorpus:
@@ -20,6 +18,10 @@ class MissingCorpus:
 
 def missing_corpus(corpus: str) -> MissingCorpus | None:
     """None unless `corpus` (the setup's corpus field) names a book corpus not downloaded."""
+    # Here, not at the top: the corpus module loads torch, which the app's first frame
+    # does not wait for.
+    from engine.playground import hosted_missing
+
     name = corpus.strip()
     path = hosted_missing(name)
     if path is None:

@@ -9,11 +9,15 @@ import asyncio
 import signal
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from engine.playground import SaveJob
 from tui import exit_guard
 from tui.host import Host
 from tui.screens.autosave_failed import AutosaveFailedScreen
+
+# Types only: the app draws its first frame before torch (and the engine) has loaded.
+if TYPE_CHECKING:
+    from engine.playground import SaveJob
 
 # Quit must end within 2 s even while training: the autosave gets this long, then the app
 # leaves anyway (save threads are daemons; an unfinished write leaves any old file intact).

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.config import TrainConfig, spec_of
-from engine.playground import Playground
 from engine.playground.events import (
     BatchEnd,
     Completion,
@@ -29,6 +28,10 @@ from engine.playground.events import (
 from tui.main_screen import MainScreen
 from tui.missing_corpus import missing_corpus
 from tui.paths import shown_path
+
+# Types only: the app draws its first frame before torch (and the engine) has loaded.
+if TYPE_CHECKING:
+    from engine.playground import Playground
 
 CLIP = spec_of(TrainConfig, "clip")  # writes a threshold as typed: "0.01", or "off"
 

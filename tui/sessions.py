@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.playground import default_save_dir, list_saves
 from tui.host import Host
 from tui.paths import shown_path
 from tui.screens.load import LoadScreen
@@ -33,6 +32,8 @@ class Sessions:
             self.playground.save(run_id, prompt=self.app.main.prompt.text)
 
     def save_as(self) -> None:
+        from engine.playground import default_save_dir  # loads torch: not before the first frame
+
         run_id = self._selected_for_saving()
         if run_id is None:
             return
@@ -49,6 +50,8 @@ class Sessions:
     def load(self) -> None:
         """ctrl+o: open a session (or a sweep folder's trials) beside the runs there are;
         nothing else changes."""
+        from engine.playground import default_save_dir, list_saves  # (see save_as)
+
         unsaved = [s.label for s in self.playground.summaries() if s.unsaved]
         warning = f"{', '.join(unsaved)} unsaved: loading keeps them" if unsaved else ""
 

@@ -10,18 +10,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from engine.playground import RANKING_MEANINGS, RANKINGS, Inspection
+from engine.playground import RANKING_MEANINGS, RANKINGS
 from engine.playground.events import BatchLayout, EpochEnd
 from tui.widgets.inside_lines import Lines, flow_lines, looks_at_lines, odds_lines, units_lines
 from tui.widgets.layout_lines import layout_lines, strip_cells
 from tui.widgets.model_lines import model_lines
 from tui.widgets.weights_lines import weights_lines
+
+# Types only: the app draws its first frame before torch (and the engine) has loaded.
+if TYPE_CHECKING:
+    from engine.playground import Inspection
 
 # The layout view follows training at most this often (each batch trained would ask again).
 LAYOUT_EVERY_S = 0.25

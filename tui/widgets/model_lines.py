@@ -10,13 +10,17 @@ and parameter counts: a short pane shows the first ones and scrolls to the rest.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 
-from engine.playground import CharStep, ModelShape, ModelSteps, Vector
 from tui.widgets.inside_lines import BARS, DIM, Lines, shown_char
+
+# Types only: the app draws its first frame before torch (and the engine) has loaded.
+if TYPE_CHECKING:
+    from engine.playground import CharStep, ModelShape, ModelSteps, Vector
 
 POSITIVE = Style(color="red")
 NEGATIVE = Style(color="blue")
