@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from engine.config import TrainConfig
 from engine.playground.lifecycle import Action, allowed
 from engine.training.events import EpochEnd, RunState
-from engine.training.trainer import Trainer
 
+# Types only: the app shows RunSummary records from its first frame, before torch has loaded.
 if TYPE_CHECKING:
     from engine.playground.reporter import RunReporter
+    from engine.training.trainer import Trainer
 
 
 @dataclass
