@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     stdout = Output(sys.stdout, "stdout", "the sweep goes on without progress lines")
     try:
-        sweep = tuning.Sweep(out, space, schedule, resources, corpus, plan["experiment"])
+        experiment = plan["experiment"] or tuning.experiment_path(out, None)
+        sweep = tuning.Sweep(out, space, schedule, resources, corpus, experiment)
         what = "resuming" if args.resume else "sweeping"
         stdout.write(f"{what} {space.trials} trials on {corpus.name} to epoch {schedule.epochs} "
                      f"({schedule.scheduler} scheduler) into {out}")
@@ -112,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"rnnplay sweep: {err}")
         return 2
     except KeyboardInterrupt:
-        say(f"rnnplay sweep: aborted; the state Tune saved last is kept: rnnplay sweep --resume "
-            f"{out} carries on from it")
+        say(f"rnnplay sweep: aborted; each trial's latest session file is kept: rnnplay sweep "
+            f"--resume {out} carries on from them")
         return 130
     finally:
         if started:
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 class StopSweep:
     """Ctrl-C, SIGTERM and SIGHUP while the sweep runs: the first stops it cleanly (running
-    trials end at their latest epoch's session file, Tune saves its state for --resume); a
+    trials end at their latest epoch's session file, which --resume carries on from); a
     second aborts at once."""
 
     def __init__(self, sweep: Any) -> None:
@@ -186,7 +187,7 @@ def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     return out, {
         "texts": texts, "corpus": corpus, "samples": args.samples,
         "schedule": vars(schedule), "resources": vars(resources),
-        "experiment": experiment_path(out, args.storage),
+        "experiment": experiment_path(out, args.storage) if args.storage else "",
     }
 
 

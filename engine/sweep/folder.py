@@ -4,7 +4,9 @@
     summary.csv      one row per trial, best first (engine/sweep/summary.py)
     summary.jsonl    the same rows as JSON lines
     trial-NN.rnnplay each trial's session file (loadable, resumable like any save)
-    tune/            Ray Tune's experiment (its storage path unless --storage names another)
+    tune/            Ray Tune's experiment (its storage path unless --storage names another);
+                     a resumed sweep's trials run in tune-resumed-<time>/ beside it. Tune
+                     writes pickle there: rnnplay never reads it back (engine/sweep/resume.py)
 
 Nothing here imports Ray: the app lists and opens sweep folders without it.
 """

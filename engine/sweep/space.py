@@ -27,6 +27,9 @@ MAX_TRIALS = 1024
 # The held-out perplexity every trial is ranked on.
 METRIC = "val_perplexity"
 KINDS = ("log", "uniform")  # distribution prefixes: `log:A..B`, `uniform:A..B`
+# A resumed sweep's trials carry their names in their config (not a setting): a new Tuner numbers
+# its trials from 0, and each must keep its name and find its session file by it.
+TRIAL_KEY = "sweep_trial"
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ def plain_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     table = {s.name: s for s in specs(TrainConfig)}
     out = {}
     for name, value in config.items():
+        if name == TRIAL_KEY:
+            continue
         spec = table[name]
         if isinstance(value, tuple | list) or value is None:
             out[name] = tuple(value) if value is not None else None

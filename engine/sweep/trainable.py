@@ -3,9 +3,10 @@
 perplexity to Tune with the trial's session file as its checkpoint.
 
 The session file is the checkpoint, so what Tune keeps, moves to its storage path and hands back
-on a restore is exactly the file a user loads in the app: a trial resumed after Ctrl-C (or
-restarted on another node) carries on from it, bit-exact, and an early stop keeps the weights of
-its last reported epoch.
+when it restarts a trial (on another node) is exactly the file a user loads in the app: the
+trial carries on from it, bit-exact, and an early stop keeps the weights of its last reported
+epoch. A resumed sweep (engine/sweep/resume.py) hands each trial cut short the bytes of its
+latest session file the same way, through the session loader's checks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ray import tune
 
 from engine.data.corpus import Corpus
 from engine.session import load_session, restore_trainer, session_bytes, write_session
-from engine.sweep.space import METRIC, plain_settings
+from engine.sweep.space import METRIC, TRIAL_KEY, plain_settings
 from engine.training.build import build_trainer
 from engine.training.events import EpochEnd, RunState, TrainerEvent
 from engine.training.trainer import Trainer
@@ -29,27 +30,36 @@ from engine.training.trainer import Trainer
 SESSION_FILE = "session.rnnplay"  # the one file in each checkpoint
 
 
-def train_trial(config: Mapping[str, Any], corpus: Corpus) -> None:
-    """Tune's function trainable: `config` holds the trial's TrainConfig fields; the corpus
-    comes from the driver through tune.with_parameters (Ray's object store), so no node needs
-    the corpus file."""
+def train_trial(config: Mapping[str, Any], corpus: Corpus,
+                sessions: Mapping[str, bytes] | None = None) -> None:
+    """Tune's function trainable: `config` holds the trial's TrainConfig fields (and in a
+    resumed sweep its name); the corpus, and the session files the trials of a resumed sweep
+    carry on from, come from the driver through tune.with_parameters (Ray's object store), so no
+    node needs the corpus file or the sweep folder."""
     settings = plain_settings(config)
-    trainer = _resumed(corpus, settings) or build_trainer(corpus, settings)
+    trainer = (_resumed(corpus, settings, (sessions or {}).get(config.get(TRIAL_KEY, "")))
+               or build_trainer(corpus, settings))
     reports = _Reports(trainer)
     trainer.on_event = reports.on_event
     status = trainer.run()
-    if status != RunState.FINISHED:
+    if status != RunState.FINISHED or not reports.sent:
         # A diverged trial ends here with its weights from before the bad step: its last report
-        # says so (ranked on its best epoch, or last when it never finished one).
+        # says so (ranked on its best epoch, or last when it never finished one). A trial
+        # resumed at its last epoch (a sweep aborted before its summary) reports where it is.
         reports.report(status)
 
 
-def _resumed(corpus: Corpus, settings: dict[str, Any]) -> Trainer | None:
-    """The trainer of this trial's latest checkpoint (a restored sweep), or None for a new one."""
+def _resumed(corpus: Corpus, settings: dict[str, Any], saved: bytes | None) -> Trainer | None:
+    """The trainer of this trial's latest checkpoint (Tune restarting it), else of the session
+    file a resumed sweep handed it, or None for a new trial."""
     checkpoint = tune.get_checkpoint()
-    if checkpoint is None:
-        return None
-    with checkpoint.as_directory() as folder:
+    with tempfile.TemporaryDirectory(prefix="rnnplay-trial-") as folder:
+        if checkpoint is not None:
+            checkpoint.to_directory(folder)
+        elif saved is not None:
+            write_session(Path(folder) / SESSION_FILE, saved)
+        else:
+            return None
         session = load_session(Path(folder) / SESSION_FILE)
     return restore_trainer(session, epochs=settings["epochs"], threads=settings.get("threads"),
                            corpus=corpus)
@@ -62,6 +72,7 @@ class _Reports:
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
+        self.sent = False
 
     def on_event(self, event: TrainerEvent) -> None:
         if isinstance(event, EpochEnd):
@@ -85,6 +96,7 @@ class _Reports:
         with tempfile.TemporaryDirectory(prefix="rnnplay-trial-") as folder:
             write_session(Path(folder) / SESSION_FILE, session_bytes(trainer))
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder))
+        self.sent = True
 
 
 def _finite(value: float | None) -> float:

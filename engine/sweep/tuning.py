@@ -1,6 +1,7 @@
 """Running a sweep on Ray Tune: the search space, the scheduler, the resources of each trial,
-a cluster or a local Ray, a restore after Ctrl-C; then each trial's session file copied out of
-Tune's storage into the sweep folder, and the summary written.
+a cluster or a local Ray, a resume after Ctrl-C (engine/sweep/resume.py: from the folder's own
+files, never Tune's pickled state); then each trial's session file copied out of Tune's storage
+into the sweep folder, and the summary written.
 
 Ray does the scheduling, the early stopping (ASHA), the placement of trials on the cluster's
 nodes and the fault tolerance; rnnplay brings the trainable (engine/sweep/trainable.py) and what
@@ -31,11 +32,13 @@ os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
 import ray  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler  # noqa: E402
+from ray.tune.search.variant_generator import generate_variants  # noqa: E402
 
 from engine.data.atomic_write import atomic_write
 from engine.data.corpus import Corpus
 from engine.sweep.folder import TUNE_NAME, trial_file
-from engine.sweep.space import METRIC, Space, plain_settings
+from engine.sweep.resume import left_to_run, trial_name_of
+from engine.sweep.space import METRIC, TRIAL_KEY, Distribution, Space, plain_settings
 from engine.sweep.summary import (
     DIVERGED,
     FAILED,
@@ -76,9 +79,11 @@ class Schedule:
 
 
 def trial_name(trial: Any) -> str:
-    """"trial-03": Tune's own index of the trial (the tail of its id), so names stay the same
-    when a sweep is restored."""
-    return f"trial-{int(str(trial.trial_id).rsplit('_', 1)[-1]):02d}"
+    """"trial-03": Tune's own index of the trial (the tail of its id), or in a resumed sweep the
+    name the trial had (its config holds it)."""
+    if TRIAL_KEY in trial.config:
+        return str(trial.config[TRIAL_KEY])
+    return trial_name_of(int(str(trial.trial_id).rsplit("_", 1)[-1]))
 
 
 def param_space(space: Space, schedule: Schedule, resources: Resources) -> dict[str, Any]:
@@ -89,7 +94,14 @@ def param_space(space: Space, schedule: Schedule, resources: Resources) -> dict[
     out.setdefault("threads", max(1, math.floor(resources.cpus_per_trial)))
     for name, values in space.lists.items():
         out[name] = tune.grid_search(list(values))
-    for name, d in space.drawn.items():
+    out.update(samplers(space.drawn))
+    return out
+
+
+def samplers(drawn: dict[str, Distribution]) -> dict[str, Any]:
+    """Tune's sampler for each distribution."""
+    out: dict[str, Any] = {}
+    for name, d in drawn.items():
         if d.integer:  # Tune's integer samplers leave out their upper end
             sampler = tune.lograndint if d.kind == "log" else tune.randint
             out[name] = sampler(int(d.low), int(d.high) + 1)
@@ -127,24 +139,38 @@ def check_address(address: str) -> None:
 
 class Progress(tune.Callback):
     """Plain lines, readable over SSH and in a log: each trial's start and end, and every
-    PROGRESS_EVERY_S how many trials stand where and the best so far."""
+    PROGRESS_EVERY_S how many trials stand where and the best so far. It also keeps what the
+    summary is made of (each trial's settings, last report, latest checkpoint and how it ended),
+    from the trials in this process, so nothing is read back from Tune's saved state."""
 
     def __init__(self, space: Space, epochs: int) -> None:
-        # Tune pickles its callbacks with the experiment, so this holds plain data only and
-        # writes to whatever stdout is at the time.
+        # Tune pickles its callbacks with the experiment (before any trial starts), so this
+        # holds plain data and writes to whatever stdout is at the time.
         self.space, self.epochs = space, epochs
         self.latest: dict[str, dict[str, Any]] = {}
+        self.configs: dict[str, dict[str, Any]] = {}
+        self.checkpoints: dict[str, tune.Checkpoint] = {}
+        self.ended: dict[str, str] = {}  # Tune's status for trials that ended: TERMINATED, ERROR
+        self.errors: dict[str, str] = {}
         self.started = time.monotonic()
         self.last_line = self.started
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self.configs[trial_name(trial)] = dict(trial.config)
         say(f"{trial_name(trial)} started: {self.space.label(trial.config)}")
 
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict,
                         **info: Any) -> None:
         self.latest[trial_name(trial)] = result
 
+    def on_checkpoint(self, iteration: int, trials: list, trial: Any, checkpoint: Any,
+                      **info: Any) -> None:
+        self.checkpoints[trial_name(trial)] = checkpoint
+
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        # Called for a trial that ended (its last epoch, or an early stop), never for one that
+        # Ctrl-C cut short: those have no entry in `ended`.
+        self.ended[trial_name(trial)] = "TERMINATED"
         result = self.latest.get(trial_name(trial), {})
         epoch = result.get("epoch", 0)
         how = ended_as(result, self.epochs, "TERMINATED")
@@ -153,8 +179,11 @@ class Progress(tune.Callback):
                  f"({self.space.label(trial.config)})")
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        say(f"{trial_name(trial)} failed ({self.space.label(trial.config)}): "
-                 f"{_one_line(trial.get_error())}; the other trials go on")
+        error = _one_line(trial.get_error())
+        self.ended[trial_name(trial)] = "ERROR"
+        self.errors[trial_name(trial)] = error
+        say(f"{trial_name(trial)} failed ({self.space.label(trial.config)}): {error}; the other "
+            "trials go on")
 
     def on_step_end(self, iteration: int, trials: list, **info: Any) -> None:
         now = time.monotonic()
@@ -216,73 +245,78 @@ class Sweep:
     @staticmethod
     def stop() -> None:
         """Stop the running sweep the way Tune stops on Ctrl-C: running trials end after their
-        latest checkpoint and the experiment's state is saved for a restore (Tune listens for
-        SIGUSR1 for this while it runs)."""
+        latest checkpoint (Tune listens for SIGUSR1 for this while it runs)."""
         os.kill(os.getpid(), signal.SIGUSR1)
-
-    def _trainable(self) -> Any:
-        trainable = tune.with_parameters(train_trial, corpus=self.corpus)
-        return tune.with_resources(trainable, {"cpu": self.resources.cpus_per_trial,
-                                               "gpu": self.resources.gpus_per_trial})
 
     def run(self) -> tuple[list[TrialRow], bool]:
         """Run every trial; the rows best first, and whether every trial was run to its end
         (False after Ctrl-C)."""
+        space = param_space(self.space, self.schedule, self.resources)
+        return self._fit(space, self.space.samples, self.experiment, {}, [])
+
+    def resume(self) -> tuple[list[TrialRow], bool]:
+        """Carry on the interrupted sweep from the folder's summary and session files (never
+        from Tune's saved state, which is pickle): trials that ended are kept as they are, those
+        cut short carry on from their latest session file, those never started start, all on a
+        new Tuner beside the first (Tune numbers a new Tuner's trials from 0: each trial keeps
+        its name in its config)."""
+        try:
+            left = left_to_run(self.out, self._slots(), self.space.varied, self._draw,
+                               self._checkpoints())
+        except ValueError as err:
+            raise SweepError(f"cannot resume {self.out}: {err}") from None
+        if not left.trials:
+            return write_summary(self.out, left.kept), True
+        space = param_space(self.space, self.schedule, self.resources)
+        for name in (*self.space.lists, *self.space.drawn):
+            space[name] = tune.sample_from(_Pick(left.trials, name))
+        space[TRIAL_KEY] = tune.grid_search(list(left.trials))
+        experiment = f"{self.experiment}-resumed-{time.strftime('%Y%m%d-%H%M%S')}"
+        return self._fit(space, 1, experiment, left.sessions, left.kept)
+
+    def _fit(self, space: dict[str, Any], samples: int, experiment: str,
+             sessions: dict[str, bytes], kept: list[TrialRow]) -> tuple[list[TrialRow], bool]:
         quiet_tune()
-        storage, name = self.experiment.rsplit("/", 1)
+        storage, name = experiment.rsplit("/", 1)
+        trainable = tune.with_parameters(train_trial, corpus=self.corpus, sessions=sessions)
+        progress = Progress(self.space, self.schedule.epochs)
         tuner = tune.Tuner(
-            self._trainable(),
-            param_space=param_space(self.space, self.schedule, self.resources),
+            tune.with_resources(trainable, {"cpu": self.resources.cpus_per_trial,
+                                            "gpu": self.resources.gpus_per_trial}),
+            param_space=space,
             tune_config=tune.TuneConfig(
                 metric=METRIC, mode="min", scheduler=scheduler_for(self.schedule),
-                num_samples=self.space.samples,
+                num_samples=samples,
                 max_concurrent_trials=self.resources.max_concurrent or None,
                 reuse_actors=True, trial_name_creator=trial_name,
                 trial_dirname_creator=trial_name,
             ),
             run_config=tune.RunConfig(
-                name=name, storage_path=storage, verbose=0,
-                callbacks=[Progress(self.space, self.schedule.epochs)],
+                name=name, storage_path=storage, verbose=0, callbacks=[progress],
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
             ),
         )
-        return self._collect(tuner.fit())
-
-    def resume(self) -> tuple[list[TrialRow], bool]:
-        """Carry on the interrupted sweep (Tune's restore): finished trials are kept as they
-        are, unfinished ones go on from their latest session file."""
-        quiet_tune()
-        if not tune.Tuner.can_restore(self.experiment):
-            raise SweepError(f"{self.experiment} holds no Tune experiment to resume")
-        tuner = tune.Tuner.restore(self.experiment, self._trainable(), resume_unfinished=True)
-        return self._collect(tuner.fit())
-
-    def _collect(self, results: tune.ResultGrid) -> tuple[list[TrialRow], bool]:
-        # Each trial's status as Tune saved it with the experiment, before its clean-up ended
-        # the running ones: that tells an early stop (TERMINATED) from a trial cut short by
-        # Ctrl-C (RUNNING or PAUSED, which a restore carries on).
-        saved = {t.trial_id: t.status for t in tune.ExperimentAnalysis(self.experiment).trials}
-        rows = [self._row(result, saved.get(str((result.metrics or {}).get("trial_id")), ""))
-                for result in results]
+        # The result grid is left alone: it reads back the errors Tune pickled; the summary is
+        # made of what Progress kept as the trials ran.
+        tuner.fit()
+        rows = kept + [self._row(name, progress) for name in sorted(progress.configs)]
         ranked = write_summary(self.out, rows)
-        complete = len(saved) == self.space.trials and all(
-            status in ("TERMINATED", "ERROR") for status in saved.values())
+        complete = len(rows) == self.space.trials and all(r.ended != INTERRUPTED for r in rows)
         return ranked, complete
 
-    def _row(self, result: tune.Result, status: str) -> TrialRow:
-        name = Path(str(result.path)).name
-        metrics = result.metrics or {}
-        config = dict(result.config or {})
+    def _row(self, name: str, progress: Progress) -> TrialRow:
+        metrics = progress.latest.get(name, {})
+        config = progress.configs[name]
         file = ""
-        if result.checkpoint is not None:
-            with result.checkpoint.as_directory() as folder:
+        if name in progress.checkpoints:
+            with progress.checkpoints[name].as_directory() as folder:
                 data = (Path(folder) / SESSION_FILE).read_bytes()
             path = trial_file(self.out, name)
             atomic_write(path, data)
             file = path.name
         best = metrics.get("best_" + METRIC)
-        ended = ended_as(metrics, self.schedule.epochs, status)
-        error = _one_line(result.error) if result.error is not None and ended == FAILED else ""
+        ended = ended_as(metrics, self.schedule.epochs, progress.ended.get(name, ""))
+        error = progress.errors.get(name, "") if ended == FAILED else ""
         settings = {k: list(v) if isinstance(v, tuple) else v
                     for k, v in plain_settings(config).items()}
         return TrialRow(
@@ -291,6 +325,36 @@ class Sweep:
             epochs=int(metrics.get("epoch", 0)), ended=ended, error=error, file=file,
             node=str(metrics.get("node", "")),
         )
+
+    def _slots(self) -> list[dict[str, Any]]:
+        """The grid's values of each trial, in the order Tune makes the trials (so a trial never
+        started gets the name it would have had)."""
+        grid = {name: tune.grid_search(list(values)) for name, values in self.space.lists.items()}
+        combos = [{path[-1]: value for path, value in resolved.items()}
+                  for resolved, _ in generate_variants(grid)]
+        return combos * self.space.samples
+
+    def _draw(self) -> dict[str, Any]:
+        """Drawn values for a trial that never started (Tune had not drawn them yet)."""
+        return {name: domain.sample() for name, domain in samplers(self.space.drawn).items()}
+
+    def _checkpoints(self) -> list[Path]:
+        """Session files in the checkpoints of this sweep's local Tune experiments."""
+        if "://" in self.experiment:
+            return []
+        parent, name = self.experiment.rsplit("/", 1)
+        return sorted(Path(parent).glob(f"{name}*/trial-*/checkpoint_*/{SESSION_FILE}"))
+
+
+class _Pick:
+    """The value of one setting for a resumed trial, by the trial's name (Tune's sample_from,
+    resolved after the grid over the names)."""
+
+    def __init__(self, trials: dict[str, dict[str, Any]], setting: str) -> None:
+        self.trials, self.setting = trials, setting
+
+    def __call__(self, config: dict[str, Any]) -> Any:
+        return self.trials[config[TRIAL_KEY]][self.setting]
 
 
 def start_ray(address: str | None) -> bool:
@@ -315,7 +379,8 @@ def quiet_tune() -> None:
 
 def experiment_path(out: Path, storage: str | None) -> str:
     """Where Tune keeps the experiment: tune/ inside the sweep folder, or the sweep folder's
-    name under --storage (a folder every node sees, or a cloud URI, on a cluster)."""
+    name under --storage (a folder every node sees, or a cloud URI, on a cluster). sweep.json
+    keeps "" for the first, so a sweep folder moved elsewhere still resumes inside itself."""
     if storage is None:
         return f"{out.resolve()}/{TUNE_NAME}"
     if "://" not in storage:  # Tune takes local folders as absolute paths only
