@@ -48,7 +48,8 @@ def check_output(step, o: torch.Tensor, next_char: str | None) -> None:
     if next_char is None:
         assert step.actual is None
     else:
-        assert step.actual == (next_char, pytest.approx(float(p[VOCAB.char_to_idx[next_char]]), rel=1e-4))
+        want = float(p[VOCAB.char_to_idx[next_char]])
+        assert step.actual == (next_char, pytest.approx(want, rel=1e-4))
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
