@@ -58,12 +58,20 @@ def left_to_run(out: Path, slots: list[dict[str, Any]], varied: Iterable[str],
             continue
         if name in cut_short:
             trials[name] = {k: cut_short[name].settings[k] for k in varied}
+            if name in latest and not _same(latest[name][0], trials[name]):
+                del latest[name]  # another trial's file: this one starts again
         elif name in latest:
             trials[name] = {k: getattr(latest[name][0].config, k) for k in varied}
         else:
             trials[name] = {**slot, **draw()}
     sessions = {name: data for name, (_, data) in latest.items() if name in trials}
     return Left(kept, trials, sessions)
+
+
+def _same(session: Session, settings: dict[str, Any]) -> bool:
+    """Whether a session was trained with these settings (the summary keeps tuples as lists)."""
+    return all(getattr(session.config, k) == (tuple(v) if isinstance(v, list) else v)
+               for k, v in settings.items())
 
 
 def _latest_sessions(paths: Iterable[Path], skip: set[str]) -> dict[str, tuple[Session, bytes]]:
