@@ -123,7 +123,9 @@ def test_a_failing_periodic_save_does_not_stop_training(
     assert load_session(tmp_path / "p.rnnplay").epoch == 3
 
 
-def test_cli_refuses_special_save_targets_before_training(tmp_path: Path) -> None:
+def test_cli_refuses_special_save_targets_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A link would be refused by the save itself, after training: checked before the first
     # epoch instead, like a FIFO (which the save would otherwise have replaced).
     real = tmp_path / "real.rnnplay"
@@ -133,9 +135,9 @@ def test_cli_refuses_special_save_targets_before_training(tmp_path: Path) -> Non
     fifo = tmp_path / "fifo.rnnplay"
     os.mkfifo(fifo)
     for target, words in ((link, "symbolic link"), (fifo, "not a regular file")):
-        proc = run_cli("train", *SMALL, "--epochs", "1", "--save", str(target))
-        assert proc.returncode != 0 and "epoch 1" not in proc.stdout + proc.stderr
-        assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-        assert "Traceback" not in proc.stderr
+        code, out, err = run_main(capsys, "train", *SMALL, "--epochs", "1", "--save", str(target))
+        assert code != 0 and "epoch 1" not in out + err
+        assert words in err and len(err.strip().splitlines()) == 1
+        assert "Traceback" not in err
     assert link.is_symlink() and real.read_bytes() == b"keep me"
     assert fifo.is_fifo()

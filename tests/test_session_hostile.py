@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import header_of, meta_of, run_cli, small_trainer, write_with_meta
+from helpers import header_of, meta_of, run_cli, run_main, small_trainer, write_with_meta
 from safetensors.torch import save as safetensors_save
 
 from engine import session as sess
@@ -359,13 +359,15 @@ def test_a_format_version_in_other_digits_is_refused_in_one_line(
     refused_everywhere(bad, "format version")
 
 
-def test_the_cli_refuses_a_format_version_in_other_digits(tmp_path: Path, saved: Path) -> None:
+def test_the_cli_refuses_a_format_version_in_other_digits(
+    tmp_path: Path, saved: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = _with_parts(saved, tmp_path, version="²")
     for args in (["complete", str(bad)], ["inspect", str(bad)],
                  ["train", "--resume", str(bad), "--epochs", "2"]):
-        done = run_cli(*args)
-        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
-        assert done.stderr.count("\n") == 1 and "format version" in done.stderr, done.stderr
+        code, _, err = run_main(capsys, *args)
+        assert code != 0 and "Traceback" not in err, err
+        assert err.count("\n") == 1 and "format version" in err, err
 
 
 @pytest.mark.parametrize(
