@@ -74,10 +74,7 @@ def start_cli(*args: str) -> subprocess.Popen[str]:
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """`rnnplay ARGS` in this process: (exit code, stdout, stderr)."""
-    try:
-        code = main(list(args))
-    except SystemExit as stop:  # argparse ends a usage error so, with code 2
-        code = stop.code if isinstance(stop.code, int) else 1
+    code = main(list(args))
     out = capsys.readouterr()
     return code, out.out, out.err
 

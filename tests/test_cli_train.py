@@ -52,7 +52,10 @@ def test_errors_are_one_clear_line_without_traceback(
         (("--batch-size", "5000"), "too few"),
     ]
     for args, needle in cases:
-        code, _, err = run_main(capsys, "train", *args)
+        try:
+            code, _, err = run_main(capsys, "train", *args)
+        except SystemExit as usage:  # argparse's usage error, exit status 2 in a process
+            code, err = usage.code, capsys.readouterr().err
         assert code == 2, (args, err)
         assert needle in err and "Traceback" not in err, err
 
