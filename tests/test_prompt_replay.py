@@ -192,3 +192,18 @@ def test_a_prompt_cleared_mid_replay_is_rationed_by_its_own_length() -> None:
     long_text = one.replayed_s / prompt_follower.REPLAY_SHARE
     assert long_text > 1.0 and one.every < long_text / 2
     assert one.due < time.monotonic() + long_text / 2
+
+
+def test_a_keystroke_with_a_run_just_parked_is_answered_from_its_last_weights(reports) -> None:
+    follower, got = reports
+    weights = Weights("lstm")
+    follower.follow([weights.source])
+    follower.request(LONG, 10)
+    _next(got, lambda c: c.text == LONG)
+    last = weights.change()
+    # The run parks and a key is typed at once: the thread sees both together.
+    with follower._cond:
+        follower.weights_changed()
+        follower.request(LONG + "a", 10)
+    first = _next(got, lambda c: c.text == LONG + "a")
+    assert first.version == last and first.completion == weights.greedy(LONG + "a", 10)

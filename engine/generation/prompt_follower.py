@@ -190,10 +190,15 @@ class PromptFollower:
                 if self._source_seq != seen_source:
                     seen_source = self._source_seq
                     followed = _regroup(followed, self._sources)
-                if self._poll_now:  # a run paused or ended: take its last weights now
-                    self._poll_now = False
+                parked, self._poll_now = self._poll_now, False
+                if parked:
                     for one in followed:
-                        one.due = 0.0
+                        one.due, one.next = 0.0, None
+            if parked:
+                # A run paused or ended: its last weights are taken up before anything is
+                # answered (they are the ones a save holds), whatever a keystroke waits.
+                while self._replay(followed, text, lambda: self._closing) and not self._closing:
+                    pass
             # Keystrokes first, from the weights each completer holds; then new weights.
             for i, one in enumerate(followed):
                 if one.stale and not one.failed:
