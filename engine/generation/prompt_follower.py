@@ -227,7 +227,7 @@ class PromptFollower:
                 continue
             finally:
                 one.replayed_s += time.perf_counter() - started
-            after = one.next.text  # fed from where it and the text before part
+            after = one.next.text  # it fed what follows the prefix both texts share
             one.replayed_chars += len(after) - len(os.path.commonprefix([before, after]))
             if not done:
                 return True
