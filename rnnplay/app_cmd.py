@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -48,10 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def prepare_process(threads: int) -> None:
-    """What the app's process needs before Textual is imported: torch warm, the GIL handed
-    over often, the frame rate."""
-    _warm_torch(threads)
+def prepare_process(threads: int, *, warm_torch: bool = True) -> None:
+    """What the app's process needs before Textual is imported: torch warm (the app itself
+    warms it behind its first frame: warm_torch=False), the GIL handed over often, the frame
+    rate."""
+    if warm_torch:
+        _warm_torch(threads)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))  # read when textual loads
 
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     threads = getattr(args, "threads", APP_THREADS)
     started = time.monotonic()
-    prepare_process(threads)
+    prepare_process(threads, warm_torch=False)  # torch loads behind the first frame
 
     from tui.app import AppOptions, RnnplayApp
 
@@ -103,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             # A bad file is reported inside the app, which then starts fresh.
             load=getattr(args, "load", None),
             threads=threads,
+            warm_up=functools.partial(_warm_torch, threads),
         ),
     )
     # Until the app's loop takes them over (on mount), a signal ends the process at once,

@@ -70,6 +70,8 @@ def test_help_and_the_app_s_records_come_before_torch() -> None:
         "from engine.playground import Action, Decoding, Grid, UnsavedPolicy, allowed",
         "import engine.playground.events",
         "import engine.generation.prompt_settings",
+        "import tui.app",
+        "import rnnplay.cli",
     ):
         assert not _loaded_after(imports, "torch"), imports
 

@@ -9,19 +9,15 @@ exist, which one is selected, what state each is in and what it allows, all come
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from engine.playground import (
-    Decoding,
-    Playground,
-    RunSummary,
-    Views,
-    available_devices,
-)
+from engine.playground import Decoding, RunSummary
 from engine.playground.events import (
     BatchEnd,
     Completion,
@@ -48,10 +44,16 @@ from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import InsidePane
 from tui.widgets.runs_table import RunsTable
 
+if TYPE_CHECKING:
+    from engine.playground import Playground
+
 # How often the plot and the runs table catch up with the reports. Each plot redraw is ~12 ms of
 # Python holding the GIL that the trainer thread also needs: twice a second keeps the curve
 # moving visibly and costs training half as much as at four (bench/RESULTS.md).
 PLOT_REFRESH_S = 0.5
+# The status line's "starting the engine..." gets this long to be drawn before torch loads: the
+# app's after-refresh callbacks do not wait for the widgets' own repaints.
+STARTING_SHOWN_S = 0.05
 # Reports that are rare and worth seeing in the runs table at once; epochs wait for the refresh.
 _AT_ONCE = (StatusChanged, RunAdded, RunRemoved, TargetChanged, Saved)
 
@@ -64,6 +66,8 @@ class AppOptions:
     handle_signals: bool = False  # the real launcher: SIGTERM/SIGHUP save and quit
     load: str | None = None  # a session file to open at launch
     threads: int | None = None  # torch threads for a loaded session's trainer (None: saved)
+    # What the launcher does once torch has loaded, behind the first frame (its lazy imports)
+    warm_up: Callable[[], None] | None = None
 
 
 class RnnplayApp(App[int]):
@@ -73,11 +77,12 @@ class RnnplayApp(App[int]):
     def __init__(self, options: AppOptions | None = None) -> None:
         super().__init__()
         self.options = options or AppOptions()
-        self.playground = Playground(self._report, threads=self.options.threads)
+        # The core (and torch, ~1 s to import) comes up once the first frame is drawn: see
+        # _start_engine. Keys and pastes that come sooner wait for it here, in order.
+        self.playground: Playground
+        self._held: list[events.Key | events.Paste] = []
         self.quitting = Quitting(self, self.action_save_as, real=self.options.handle_signals)
         self.removing = Removing(self)
-        self.training = Training(self)
-        self.sessions = Sessions(self)
         self._runs_dirty = False  # the runs table is behind the reports
 
     @property
@@ -88,15 +93,61 @@ class RnnplayApp(App[int]):
     def get_default_screen(self) -> Screen:
         # Textual may ask more than once (the snapshot harness does): one screen, one view.
         if not hasattr(self, "main"):
-            self.main = MainScreen(available_devices(), self.options.setup, self._complete)
-            self.reports = Reports(self.main, self.playground)
+            # The devices are torch's to say: the form offers the CPU until the core is up.
+            self.main = MainScreen([], self.options.setup, self._complete)
         return self.main
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._start_up)
+        if self.is_headless:
+            # No one watches a headless app's first frame (App.run_test, Pilot): the core is up
+            # before the test's first line, as the tests expect. A real terminal's start-up is
+            # tested in tmux (tests/tui/test_tui_tmux.py).
+            self._start_engine()
+            self.call_after_refresh(self._start_up)
+        else:
+            self.call_after_refresh(self._show_starting)
+
+    def _show_starting(self) -> None:
+        """The first frame is out: say the core is on its way, and start it once that is drawn
+        (the screen holds still while torch loads)."""
+        self.main.status.set_state(RunState.IDLE, "starting the engine...")
+        self.set_timer(STARTING_SHOWN_S, self._start_up)
+
+    async def on_event(self, event: events.Event) -> None:
+        # F5 needs the core and typing completes on it: before it is up they are held, not
+        # lost, and handed back once it is (_engine_up).
+        if isinstance(event, events.Key | events.Paste) and not hasattr(self, "playground"):
+            self._held.append(event)
+            return
+        await super().on_event(event)
+
+    def _start_engine(self) -> None:
+        """The core, on the app's thread once the first frame is out (the screen holds still
+        meanwhile, ~1 s: torch loads)."""
+        from engine.playground import Playground, available_devices
+
+        if self.options.warm_up is not None:
+            self.options.warm_up()
+        self.playground = Playground(self._report, threads=self.options.threads)
+        self.training = Training(self)
+        self.sessions = Sessions(self)
+        self.reports = Reports(self.main, self.playground)
+        self._devices = available_devices()
+
+    def _engine_up(self) -> None:
+        """On the mounted screen: the machine's devices, the status line, the held keys."""
+        self.main.setup.set_devices(self._devices)
+        self.main.status.set_state(RunState.IDLE)
+        held, self._held = self._held, []
+        for event in held:  # after _start_up has focused the prompt: text goes there
+            self.post_message(events.Key(event.key, event.character) if isinstance(
+                event, events.Key) else events.Paste(event.text))  # fmt: skip
 
     def _start_up(self) -> None:
-        """Once the main screen is mounted: threads, timers, focus, `--load`, `--train`."""
+        """Once the main screen is drawn: the core, threads, timers, focus, `--load`, `--train`."""
+        if not hasattr(self, "playground"):
+            self._start_engine()
+        self._engine_up()
         # torch, Textual and the mounted screen are hundreds of thousands of objects that live as
         # long as the app: a full garbage collection walked them all, 150-230 ms with the
         # screen frozen (bench/RESULTS.md). Frozen, they are left out of every collection.
@@ -194,6 +245,8 @@ class RnnplayApp(App[int]):
         """What the prompt shows: the completion, and the views inside the model when open."""
         inside = self.main.inside
         inside.set_warmup(decoding.warmup)  # the layout view says which start the prompt uses
+        from engine.playground import Views  # loaded with the core (see _start_engine)
+
         views = Views(inside.state, inside.ranking, (inside.view,)) if (
             self.main.wants_views) else None  # fmt: skip
         self.playground.complete(text, length, decoding, views)
@@ -297,5 +350,6 @@ class RnnplayApp(App[int]):
 
     def on_unmount(self) -> None:
         # Every way out (ctrl+q, a signal, a test ending) passes here.
-        self.playground.close()
+        if hasattr(self, "playground"):  # not when it ended before the core came up
+            self.playground.close()
         gc.unfreeze()  # what the app held can be collected again once it is gone

@@ -217,3 +217,18 @@ def test_at_80x24_train_edit_the_prompt_with_cursor_moves_and_quit(tmux: Tmux) -
     (path,) = saved(tmux)
     assert load_session(path).prompt == "分开我"
 
+
+
+def test_the_first_frame_comes_before_the_engine_and_keys_meanwhile_are_kept(tmux: Tmux) -> None:
+    # Issue 21: the screen is drawn before torch is imported; text typed and F5 pressed while the
+    # engine starts are held and applied once it is up, not lost (nor a crash on the missing core).
+    tmux.start([])
+    deadline = time.monotonic() + 30
+    while "starting the engine" not in tmux.screen():
+        assert time.monotonic() < deadline, tmux.screen()
+        time.sleep(0.01)
+    tmux.tmux("send-keys", "-t", tmux.session, "-l", "hello")
+    tmux.tmux("send-keys", "-t", tmux.session, "F5")
+    assert "starting the engine" in tmux.screen()  # the keys came before the engine was up
+    tmux.wait_screen(r"running epoch", timeout=30)
+    tmux.wait_screen(r"› hello", timeout=10)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -20,8 +21,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from engine.playground import HiddenUnits, NextCharOdds, Saliency
 from engine.playground.events import EpochEnd
+
+# Types only: the app draws its first frame before torch (and the engine) has loaded.
+if TYPE_CHECKING:
+    from engine.playground import HiddenUnits, NextCharOdds, Saliency
 
 BARS = " ▁▂▃▄▅▆▇█"
 LABEL = 5  # cells before a row of the units view: the unit's number, right-aligned, and a gap

@@ -19,6 +19,8 @@ then asked of every model.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -192,21 +194,43 @@ class SetupPane(VerticalScroll):
                     placeholder="from the corpus" if spec.name == "prefixes" else "",
                 )
         yield Label(spec_of(TrainConfig, "device").setting.label, id="devices-label")
-        wanted = self.initial.get("device", "auto")
-        names = [n for n, reason in self.devices if reason is None]
-        if wanted not in names:
-            wanted = names[0] if names else "cpu"
         with RadioSet(id="device"):
-            for name, reason in self.devices:
-                label = name if reason is None else f"{name} (unavailable)"
-                yield DeviceButton(
-                    label, value=name == wanted, disabled=reason is not None, name=name
-                )
-        for name, reason in self.devices:
-            if reason is not None:
-                yield Static(f"{name}: {reason}", classes="reason")
+            yield from self._device_buttons(self.devices)
+        yield from self._device_reasons(self.devices)
         yield Static("", id="setup-error")
         yield Static("", id="field-help", markup=False)
+
+    def _wanted_device(self) -> str:
+        """The device the form chooses: the one given (--device), if this machine has it."""
+        wanted = self.initial.get("device", "auto")
+        names = [n for n, reason in self.devices if reason is None]
+        return wanted if wanted in names else (names[0] if names else "cpu")
+
+    def _device_buttons(self, devices: list[tuple[str, str | None]]) -> Iterator[DeviceButton]:
+        wanted = self._wanted_device()
+        for name, reason in devices:
+            label = name if reason is None else f"{name} (unavailable)"
+            yield DeviceButton(label, value=name == wanted, disabled=reason is not None, name=name)
+
+    def _device_reasons(self, devices: list[tuple[str, str | None]]) -> Iterator[Static]:
+        for name, reason in devices:
+            if reason is not None:
+                yield Static(f"{name}: {reason}", classes="reason")
+
+    def set_devices(self, devices: list[tuple[str, str | None]]) -> None:
+        """The machine's devices, once the core has asked torch: the form's first frame offers
+        auto and the CPU only (torch is not loaded yet). The others join below them; the one
+        given on the command line is chosen once it is there."""
+        new = [(name, reason) for name, reason in devices
+               if all(name != known for known, _ in self.devices)]  # fmt: skip
+        self.devices = [*self.devices, *new]
+        buttons = self.query_one("#device", RadioSet)
+        buttons.mount_all(list(self._device_buttons(new)))
+        self.mount_all(list(self._device_reasons(new)), before="#setup-error")
+        wanted = self._wanted_device()
+        for button in buttons.query(DeviceButton):
+            if button.name == wanted and not button.value:
+                button.value = True
 
     # -- behaviour ---------------------------------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
