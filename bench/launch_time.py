@@ -86,7 +86,8 @@ def render(times: dict[str, dict[str, list[float]]], rounds: int, argv: list[str
         "",
         f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs; Python "
         f"{platform.python_version()}; load average {load_before} before, {load_after} after "
-        "(1, 5, 15 min)",
+        "(1, 5, 15 min)" + ("; a loaded machine: rerun quiet for the bars"
+                            if os.getloadavg()[0] > (os.cpu_count() or 1) else ""),
         f"- command: `{prefix}"
         f"{shlex.join(['.venv/bin/python', '-m', 'bench.launch_time', *argv])}`",
         f"- method: {rounds} rounds, checkouts alternating; the app in a fresh tmux pane of "
@@ -117,7 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     checkouts = {"this checkout": ROOT}
     if args.baseline:
-        checkouts["baseline"] = args.baseline.resolve()
+        commit = subprocess.run(["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()  # fmt: skip
+        checkouts[f"baseline {commit}".strip()] = args.baseline.resolve()
     times: dict[str, dict[str, list[float]]] = {c: {m: [] for m in MEASURES} for c in checkouts}
     load_before = _load()
     _tmux("new-session", "-d", "-s", "keep", "-x", "120", "-y", "40")  # the server, started once
