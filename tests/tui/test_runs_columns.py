@@ -9,7 +9,7 @@ from engine.config import TrainConfig
 from engine.playground import RunSummary
 from engine.playground.events import RunState
 from engine.training.events import EpochEnd
-from tui.widgets.runs_columns import NUMBERS, SETTINGS, fitted
+from tui.widgets.runs_columns import NUMBERS, SETTINGS, fitted, layout
 
 
 def summary(**config: object) -> RunSummary:
@@ -31,3 +31,13 @@ def test_every_cell_leaves_a_space_before_the_next_column() -> None:
     epoch = next(c for c in NUMBERS if c.name == "epoch")
     assert fitted(epoch, run) == "160/10M"  # both counts still read
     assert fitted(epoch, summary(epochs=250)) == "160/250"
+
+
+def test_a_differing_lr_and_its_optimizer_stay_longest() -> None:
+    """At 80 columns, #2 rnn Adam 0.002 and #3 scratch SGD 100 kept opt and lost the lr."""
+    runs = [summary(model="rnn", lr=0.002), summary(model="scratch", lr=100.0)]
+    names = [c.name for c in layout(runs, 80 - 2)]
+    assert "lr" in names and "opt" in names, names
+    assert "model" not in names  # it gave way first
+    names = [c.name for c in layout(runs, 27 + 6 + 9 + 9 + 7 + 9)]
+    assert "lr" in names and "opt" not in names, names

@@ -6,8 +6,9 @@ the runs compare. Then the run's numbers (state, epoch of its target, perplexity
 perplexity, the best held-out one, speed, saved), then the settings every run shares. Where the
 table has less room than the columns take, the shared settings go first (but the learning rate and
 its optimizer: KEPT_SHARED), then the columns that give way (GIVE_WAY), then the optimizer and the
-learning rate, then the differing settings, last first; the label, state, epoch, perplexity and
-held-out perplexity always stay (80 columns hold them).
+learning rate, then the differing settings, last first (a differing learning rate and its
+optimizer last of all); the label, state, epoch, perplexity and held-out perplexity always stay
+(80 columns hold them).
 """
 
 from __future__ import annotations
@@ -151,11 +152,14 @@ def layout(runs: Sequence[RunSummary], room: int) -> tuple[Column, ...]:
     shown = [LABEL, *differ, *NUMBERS, *shared]
     by_name = {c.name: c for c in NUMBERS}
     kept = [c for c in shared if c.name in KEPT_SHARED]
+    # A differing lr stays longest, then its optimizer: what the runs most likely compare.
+    kept_differ = [c for name in reversed(KEPT_SHARED) for c in differ if c.name == name]
     leaving = [
         *reversed([c for c in shared if c not in kept]),
         *(by_name[name] for name in GIVE_WAY),
         *kept,  # the optimizer before the lr: the status line names it too
-        *reversed(differ),
+        *reversed([c for c in differ if c not in kept_differ]),
+        *kept_differ,
     ]
     for column in leaving:
         if sum(c.width for c in shown) <= room:
