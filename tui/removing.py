@@ -54,7 +54,7 @@ class Removing:
     def _clear_chosen(self, plan: ClearPlan, policy: UnsavedPolicy | None) -> None:
         if policy is None:
             return
-        kept = self.app.playground.clear(unsaved=policy)
+        kept = self.app.playground.clear(unsaved=policy, prompt=self.app.main.prompt.text)
         if policy == UnsavedPolicy.REFUSE:
             # The unsaved ones (cleared last) stay by choice; only other reasons are news.
             kept = kept[: max(0, len(kept) - len(plan.unsaved))]
@@ -91,7 +91,9 @@ class Removing:
     def _remove(self, run: RunSummary, policy: UnsavedPolicy | None) -> None:
         if policy is None:
             return
-        why_not = self.app.playground.remove(run.id, unsaved=policy)
+        why_not = self.app.playground.remove(
+            run.id, unsaved=policy, prompt=self.app.main.prompt.text
+        )
         if why_not:
             self._say(why_not)
         elif policy == UnsavedPolicy.SAVE:

@@ -108,15 +108,20 @@ class Playground:
         self._prompt.follow()
         return True
 
-    def remove(self, run_id: int, *, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE) -> str | None:
+    def remove(
+        self, run_id: int, *, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE, prompt: str = ""
+    ) -> str | None:
         """Drop a run that is not training; returns why not, or None. A run holding training
-        that no file holds is kept under REFUSE, saved first under SAVE (it leaves once the
-        save succeeded: Saved, then RunRemoved; a failed save keeps it), dropped under DISCARD.
-        If it was the selected run, the newest one left is selected instead."""
+        that no file holds is kept under REFUSE, saved first under SAVE (with `prompt`, as
+        `save`; it leaves once the save succeeded: Saved, then RunRemoved; a failed save keeps
+        it), dropped under DISCARD. If it was the selected run, the newest one left is selected
+        instead."""
         if unsaved == UnsavedPolicy.SAVE:
             run = self._registry.get(run_id)
             if run is not None and run.unsaved and run.allows(Action.REMOVE):
-                self._saver.save(run, None, "", then=lambda: self._removed_after_save(run_id))
+                self._saver.save(
+                    run, None, prompt, then=lambda: self._removed_after_save(run_id)
+                )
                 return None
         why_not, _ = self._registry.take(run_id, unsaved)
         if why_not is not None:
@@ -136,11 +141,12 @@ class Playground:
         a stopped, loaded or training one), except the selected run."""
         return self._registry.clear_plan()
 
-    def clear(self, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE) -> list[str]:
-        """Remove the runs of `clear_plan()`, the unsaved ones under `unsaved` (as `remove`);
-        returns why not for each run kept."""
+    def clear(self, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE, prompt: str = "") -> list[str]:
+        """Remove the runs of `clear_plan()`, the unsaved ones under `unsaved` (as `remove`,
+        with `prompt`); returns why not for each run kept."""
         plan = self.clear_plan()
-        why_nots = (self.remove(s.id, unsaved=unsaved) for s in plan.saved + plan.unsaved)
+        runs = plan.saved + plan.unsaved
+        why_nots = (self.remove(s.id, unsaved=unsaved, prompt=prompt) for s in runs)
         return [why for why in why_nots if why is not None]
 
     # -- training --------------------------------------------------------------------------------
