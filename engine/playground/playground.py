@@ -119,9 +119,7 @@ class Playground:
         if unsaved == UnsavedPolicy.SAVE:
             run = self._registry.get(run_id)
             if run is not None and run.unsaved and run.allows(Action.REMOVE):
-                self._saver.save(
-                    run, None, prompt, then=lambda: self._removed_after_save(run_id)
-                )
+                self._saver.save(run, None, prompt, then=lambda: self._removed_after_save(run_id))
                 return None
         why_not, _ = self._registry.take(run_id, unsaved)
         if why_not is not None:
