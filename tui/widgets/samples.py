@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from rich.text import Text
+from textual.events import Resize
 from textual.widgets import RichLog
 
 from tui.widgets.completion_lines import shown_chars
@@ -26,11 +29,18 @@ class SamplesLog(RichLog):
     }
     """
 
+    MAX_LINES = 500
+
     def __init__(self, *, id: str | None = None) -> None:
         # min_width 1: RichLog renders every line at least 78 cells wide by default, wider than
         # the pane at 80 columns.
-        super().__init__(id=id, wrap=True, markup=False, max_lines=500, min_width=1)
+        super().__init__(id=id, wrap=True, markup=False, max_lines=self.MAX_LINES, min_width=1)
         self.border_title = "samples"
+        # What was written, to wrap again at a new width: RichLog renders a line once, at the
+        # width the pane has then (one cell a row behind the full-screen setup form at 80x24,
+        # cut characters after the terminal shrank).
+        self._written: deque[Text] = deque(maxlen=self.MAX_LINES)
+        self._wrapped_at = 0
 
     def show_period(self, epochs: int, seconds: float = 0.0) -> None:
         """Say how often the followed run predicts: its pred_period and pred_seconds."""
@@ -58,4 +68,19 @@ class SamplesLog(RichLog):
     def _write(self, line: Text) -> None:
         # Broken beside Chinese characters too (tui/widgets/line_fold.py): at 80x24 the newest
         # sample then fits the pane's two rows.
+        self._written.append(line)
         self.write(Folded(line))
+
+    def on_resize(self, event: Resize) -> None:
+        width = self.scrollable_content_region.width
+        if width < 1 or width == self._wrapped_at:
+            return
+        self._wrapped_at = width
+        if not self._size_known:  # RichLog renders what waited for its first size itself
+            return
+        at_end = self.is_vertical_scroll_end
+        self.clear()
+        for line in self._written:
+            self.write(Folded(line), scroll_end=False)
+        if at_end:
+            self.scroll_end(animate=False, immediate=True)
