@@ -99,7 +99,7 @@ class RunsTable(DataTable[Text]):
                                         strict=True):
                     self.update_cell(str(run.id), column.name, cell)
             return
-        at_cursor = self._run_at_cursor()
+        at_cursor, cursor_row = self._run_at_cursor(), self.cursor_row  # clear() resets them
         self.clear()
         for run, key in zip(ordered, keys, strict=True):
             self.add_row(*self._cells(run, run.id == selected), key=key)
@@ -107,8 +107,10 @@ class RunsTable(DataTable[Text]):
             # The table may show fewer rows than it holds (it scrolls): unless the user is
             # moving through it, the cursor goes to the selected run, which scrolls it into
             # view; while they are, it stays on the run it was on, wherever sorting moved it.
+            # If that run went, the cursor stays where it was: on the row that took its place,
+            # or the new last one (never the top, where a second Del would take another run).
             follow = at_cursor if self.has_focus or selected is None else selected
-            row = keys.index(str(follow)) if str(follow) in keys else self.cursor_row
+            row = keys.index(str(follow)) if str(follow) in keys else cursor_row
             self.move_cursor(row=min(row, len(keys) - 1), animate=False)
 
     def _set_columns(self, columns: tuple[Column, ...]) -> None:
