@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.playground import Action, RunSummary
+from engine.playground import Action, RunSummary, grid_tags
 from engine.playground.events import RunState
 from tui.host import Host
 from tui.screens.choice import Choice, ChoiceScreen
@@ -61,11 +61,11 @@ class Training:
     def _start(self, runs: list[dict[str, Any]], queue: bool | None, names: str = "") -> None:
         """Ask the core for the runs (queue None: nothing trains) and say what it does."""
         current = self._summary(self.playground.selected)
-        for values in runs:
+        for values, tag in zip(runs, grid_tags(runs), strict=True):
             settings = dict(values)
             corpus = str(settings.pop("corpus"))
             max_chars = int(str(settings.pop("max_chars")))
-            self.playground.new_run(corpus, max_chars, settings, queue=bool(queue))
+            self.playground.new_run(corpus, max_chars, settings, queue=bool(queue), tag=tag)
         what = "the new run" if len(runs) == 1 else f"{len(runs)} new runs"
         if queue:
             self._say(f"{what} queued: {'it starts' if len(runs) == 1 else 'they start'} "

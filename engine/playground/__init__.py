@@ -38,6 +38,7 @@ _HOME = {
     "Grid": "engine.playground.grid",
     "MAX_RUNS": "engine.playground.grid",
     "field_values": "engine.playground.grid",
+    "grid_tags": "engine.playground.grid",
     "Action": "engine.playground.lifecycle",
     "UnsavedPolicy": "engine.playground.lifecycle",
     "allowed": "engine.playground.lifecycle",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +119,13 @@ class Grid:
             else:
                 runs.append(settings)
         return runs
+
+
+def grid_tags(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What tells each of a grid's runs apart in its label: the settings whose values vary
+    across the grid ("lr 1", "lr 10, hidden 64"), but the model, which a label names anyway;
+    "" where nothing else varies."""
+    varying = [name for name in (runs[0] if runs else ()) if name != "model"
+               and len({spec_named(name).text(run[name]) for run in runs}) > 1]
+    return [", ".join(f"{name} {spec_named(name).text(run[name])}" for name in varying)
+            for run in runs]

@@ -34,9 +34,11 @@ class Joining:
         notes: tuple[str, ...],
         select: bool,
         prompt_settings: PromptSettings | None = None,
+        tag: str = "",
     ) -> None:
-        """A new or loaded run joins the registry (selected unless `select` is False)."""
-        self._registry.add(run, saved_label, select=select)
+        """A new or loaded run joins the registry (selected unless `select` is False; `tag`
+        tells it from the others of its grid or sweep in its label)."""
+        self._registry.add(run, saved_label, select=select, tag=tag)
         reporter.bind(run)
         trainer = run.trainer
         self._report(

@@ -16,7 +16,7 @@ from engine.playground.reporter import Report, RunReporter
 from engine.playground.runs import Run
 from engine.playground.worker import Adopt, TrainerWorker
 from engine.session import SessionError, load_session, restore_trainer
-from engine.sweep.folder import is_sweep, trial_paths
+from engine.sweep.folder import is_sweep, trial_paths, trial_tags
 from engine.training.events import RunState
 
 
@@ -58,12 +58,16 @@ class Loader:
             return
         # A sweep's trials join best first, the best one selected (and the one trained on with
         # `train`): the runs table lists them in the summary's order.
+        tags = trial_tags(folder)
         for rank, trial in enumerate(trials):
             if self._closing.is_set():
                 return
-            self._load_file(str(trial), train and rank == 0, epochs, select=rank == 0)
+            self._load_file(str(trial), train and rank == 0, epochs, select=rank == 0,
+                            tag=tags.get(trial, ""))  # fmt: skip
 
-    def _load_file(self, path: str, train: bool, epochs: int | None, select: bool) -> None:
+    def _load_file(
+        self, path: str, train: bool, epochs: int | None, select: bool, tag: str = ""
+    ) -> None:
         reporter = self._new_reporter()
         try:
             session = load_session(path)
@@ -80,6 +84,6 @@ class Loader:
         run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
                   reporter=reporter)  # fmt: skip
         self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), select,
-                    session.prompt_settings)
+                    session.prompt_settings, tag)
         if train:
             self._worker.train_on(run.id, epochs)

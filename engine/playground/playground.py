@@ -149,15 +149,17 @@ class Playground:
 
     # -- training --------------------------------------------------------------------------------
     def new_run(
-        self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool = False
+        self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool = False,
+        tag: str = "",
     ) -> None:
         """Train a new run (selected once built: RunAdded), beside the runs training already;
         with `queue`, when they have ended (it waits unselected, IDLE, its notes say so; queued
         runs start one at a time). A refusal comes as RunRefused.
 
-        `settings` are TrainConfig fields by name; prefixes default to the corpus's own.
+        `settings` are TrainConfig fields by name; prefixes default to the corpus's own. `tag`
+        tells the run from the others of its grid in its label (grid_tags: "lr 10").
         """
-        self.worker.new_run(corpus, max_chars, settings, queue=queue)
+        self.worker.new_run(corpus, max_chars, settings, queue=queue, tag=tag)
 
     def load(self, path: str | Path, *, train: bool = False, epochs: int | None = None) -> None:
         """Open a session file as a new run (selected once loaded), on a thread of its own: no

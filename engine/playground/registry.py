@@ -36,19 +36,20 @@ class Registry:
         self._numbers: set[int] = set()
 
     # -- joining and leaving ----------------------------------------------------------------
-    def add(self, run: Run, saved_label: str = "", *, select: bool = True) -> None:
+    def add(self, run: Run, saved_label: str = "", *, select: bool = True, tag: str = "") -> None:
         """Give `run` its id and a unique label, and select it (unless `select` is False and
         another run is selected). A loaded run keeps the label it was saved under (its samples
-        say it) unless a run here has used its number."""
+        say it) unless a run here has used its number. `tag` is what tells the run from the
+        others of its grid ("lr 10"): the label shows it in place of the sampling."""
         with self.lock:
             self._last_id += 1
             run.id = self._last_id
-            run.label = self._label(saved_label, run)
+            run.label = self._label(saved_label, run, tag)
             self.runs[run.id] = run
             if select or self.selected is None:
                 self.selected = run.id
 
-    def _label(self, saved: str, run: Run) -> str:
+    def _label(self, saved: str, run: Run, tag: str) -> str:
         kept = re.match(r"#(\d+) ", saved)
         if kept and int(kept.group(1)) not in self._numbers:
             self._numbers.add(int(kept.group(1)))
@@ -56,7 +57,7 @@ class Registry:
         number = max(self._numbers, default=0) + 1
         self._numbers.add(number)
         cfg = run.trainer.config
-        return f"#{number} {cfg.model}·{cfg.sampling}"
+        return f"#{number} {cfg.model}·{tag or cfg.sampling}"
 
     def take(self, run_id: int, unsaved: UnsavedPolicy) -> tuple[str | None, Run | None]:
         """Drop a run if its state allows and, with unsaved training, only under DISCARD.

@@ -56,9 +56,9 @@ class TrainerWorker:
                 thread.join(timeout)
 
     def new_run(
-        self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool
+        self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool, tag: str
     ) -> None:
-        self._spawn(self._new_run, corpus, max_chars, dict(settings), queue)
+        self._spawn(self._new_run, corpus, max_chars, dict(settings), queue, tag)
 
     def train_on(self, run_id: int, epochs: int | None) -> None:
         with self._lock:
@@ -105,7 +105,7 @@ class TrainerWorker:
         return cached
 
     def _new_run(
-        self, corpus_spec: str, max_chars: int, settings: dict[str, Any], queue: bool
+        self, corpus_spec: str, max_chars: int, settings: dict[str, Any], queue: bool, tag: str
     ) -> None:
         reporter = self._new_reporter()
         try:
@@ -124,7 +124,7 @@ class TrainerWorker:
             # Decided and queued under one lock, so a run that ends meanwhile starts it.
             waiting = queue and bool(self._registry.training() or self._queue)
             notes = (self._queued_note(),) if waiting else ()
-            self._adopt(run, reporter, "", "", notes, not waiting, None)
+            self._adopt(run, reporter, "", "", notes, not waiting, None, tag)
             if waiting:
                 self._queue.append(run.id)
         if not waiting:

@@ -64,6 +64,15 @@ def trial_paths(folder: Path) -> list[Path]:
     return [p for p in ranked + rest if p.is_file() and not p.is_symlink()]
 
 
+def trial_tags(folder: Path) -> dict[Path, str]:
+    """Each summarised trial's varied settings ("lr 3, hidden 128") by its file: what tells it
+    from the other trials in its label once loaded; {} without a readable summary."""
+    try:
+        return {folder / row.file: row.label for row in read_summary(folder) if row.file}
+    except (OSError, ValueError):
+        return {}
+
+
 def sweep_info(folder: Path) -> SessionInfo | None:
     """A sweep folder as the load screen lists it (model "sweep", its best trial's epochs and
     held-out perplexity); None for any other folder."""

@@ -68,6 +68,9 @@ async def test_launch_with_load_of_a_sweep_folder_and_of_a_plain_folder(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(run_files(app)) == 3, timeout=30, what="3 trials")
         assert run_files(app) == best_first
+        # Each trial's label carries its varied settings, from the summary.
+        assert sorted(s.label.split(" ", 1)[1] for s in app.playground.summaries()) == [
+            "scratch·lr 0.1", "scratch·lr 3", "scratch·lr 30"]
     plain = tmp_path / "plain"
     plain.mkdir()
     app = make_app(load=str(plain))
