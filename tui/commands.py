@@ -92,7 +92,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("f3", "Clear finished runs", "remove finished runs after saying which (unsaved "
             "ones: asks); stopped runs and the selected one stay", "clear_runs",
             when=When.RUNS),
-    Command("tab", "Next pane", "runs table, plot, prompt, samples", shown_key="Tab"),
+    Command("tab", "Next pane", "focus the next pane (runs table, plot, prompt, samples) or, "
+            "with the setup form open beside them, the next field; shift+Tab: back",
+            shown_key="Tab"),
     Command("enter,delete,space", "Runs table", "follow that run / remove it (unsaved: asks) / "
             "hide its curve", shown_key="Enter / Del / Space"),
     Command("s,S", "Sort runs", "in the runs table: by the next column shown (its header "

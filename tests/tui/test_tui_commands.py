@@ -3,6 +3,9 @@ palette offers only what the runs' states allow now."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from helpers import make_app, wait_for
 from screen_text import screen_text
 
@@ -72,3 +75,21 @@ async def test_the_help_lists_the_keys_and_esc_closes_it() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "F5: New run" not in screen_text(app)
+
+
+def test_readme_key_table_names_every_ctrl_and_function_key() -> None:
+    """Help lists every key from COMMANDS; README's key table must too (ctrl+d was missing)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| "))
+    keys = [k for c in COMMANDS for k in c.key.split(",") if re.fullmatch(r"ctrl\+\w|f\d+", k)]
+    missing = [k for k in keys
+               if not re.search(rf"(?<![\w+]){re.escape(k)}(?!\w)", table, re.IGNORECASE)]
+    assert missing == []
+
+
+def test_help_text_says_what_the_keys_do_now() -> None:
+    text = help_text()
+    for stale in ("is stopped first", "`val` in the runs table", "The marked run (▶)",
+                  "Next pane: runs table, plot, prompt, samples"):
+        assert stale not in text, stale
+    assert "The selected run (▶)" in text and "`held-out` in the runs table" in text

@@ -20,8 +20,9 @@ HELP = """\
 
 ## Panes
 
-**Setup**: corpus, model and the book's hyper-parameters. F5 starts a new run with them; a
-running run is stopped first, and every run stays in the runs table and on the plot. The form
+**Setup**: corpus, model and the book's hyper-parameters. F5 starts a new run with them; while
+runs train it asks whether the new one trains alongside them or is queued after, and every run
+stays in the runs table and on the plot. The form
 is what the next run gets: a run's own settings are on the status line and in the runs table.
 
 **Status line**: the selected run's state, epochs done of its target, perplexity, speed,
@@ -30,8 +31,9 @@ held-out checks and samples left out) over the epoch in progress, or the last fi
 the run is not training; s/epoch is a whole epoch at that pace, so the two always agree. The
 runs table's speed is its last finished epoch's.
 
-**Runs**: one row per run, coloured as its curve. The marked run (▶) is the one the status
-line, the prompt, save and stop act on; Enter on another row follows it instead.
+**Runs**: one row per run, coloured as its curve. The selected run (▶) is the one the status
+line, the prompt, save and stop act on; Enter on another row selects it instead. m marks a run
+(✓): each marked run completes the prompt on a line of its own.
 
 **Plot**: perplexity per epoch on a log axis; the red line is the uniform baseline (the
 vocabulary size). F2 switches to the gradient norm before clipping, with the threshold θ in red.
@@ -42,7 +44,7 @@ epochs, optimizer steps or wall time, so runs of different speeds or batch sizes
 **Prompt**: type a prefix; the dim text after it is the followed run's continuation, recomputed
 on each keystroke and when training changes the weights.
 
-**Held-out perplexity** (dots on the plot, `val` in the runs table): measured on text the
+**Held-out perplexity** (dots on the plot, `held-out` in the runs table): measured on text the
 model never trains on. On the book's settings the training perplexity falls to about 1 while
 the held-out one stays far above it: the model memorizes its 10,000 characters rather than
 learning the language.
