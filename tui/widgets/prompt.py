@@ -30,6 +30,10 @@ from tui.widgets.prompt_text import PromptText
 
 # How long the pane keeps a height its text no longer needs: until typing pauses.
 SHRINK_AFTER_S = 1.0
+# A note about what the user just typed (a line break the run cannot take, a paste cut short)
+# stays until their next keystroke or this long: the completions that come with each new set
+# of weights while training no longer wipe it before it is read.
+EDIT_NOTE_S = 5.0
 # The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
 BACK_HERE = "Esc, a click or typing: back to the prompt"
 LINE_BREAK_KEYS = ("ctrl+j", "shift+enter")  # type "\n" where the run's vocabulary has it
@@ -83,6 +87,7 @@ class PromptPane(Widget, can_focus=True):
         self._lines = 1  # the height laid out, in lines of content
         self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
         self.note = "start training (F5) to see the model's completion"
+        self._edit_note: Timer | None = None  # while a note about an edit shows (EDIT_NOTE_S)
         self.line_breaks = False  # the selected run's vocabulary holds "\n" (the core says)
 
     def on_mount(self) -> None:
@@ -163,14 +168,32 @@ class PromptPane(Widget, can_focus=True):
         """Insert at the cursor (see PromptText.inserted for what becomes of tabs and breaks)."""
         edit, note = self.edit.inserted(chars, self.line_breaks)
         if note:
-            self.note = note
+            self._note_edit(note)
         self._apply(edit)
 
     def action_line_break(self) -> None:
         if self.line_breaks:
             self.insert("\n")
         else:
-            self.set_note("no line breaks: this run's vocabulary has none")
+            self._note_edit("no line breaks: this run's vocabulary has none")
+            self._repaint()
+
+    def _note_edit(self, note: str) -> None:
+        self._drop_edit_note()
+        self.note = note
+        self._edit_note = self.set_timer(EDIT_NOTE_S, self._edit_note_read)
+
+    def _drop_edit_note(self) -> None:
+        if self._edit_note is not None:
+            self._edit_note.stop()
+            self._edit_note = None
+            self.note = ""
+            self._repaint()
+
+    def _edit_note_read(self) -> None:
+        self._edit_note = None
+        self.note = ""
+        self._repaint()
 
     def set_text(self, text: str) -> None:
         """Replace the whole prompt (a loaded session's text, line breaks kept: it was typed
@@ -225,6 +248,7 @@ class PromptPane(Widget, can_focus=True):
         self._repaint()
 
     def on_key(self, event: events.Key) -> None:
+        self._drop_edit_note()  # read: the next keystroke moves on
         # Handled here like a printable key, not as a binding: a binding runs only once the key
         # has bubbled up to the app, after the keys typed next ("a ctrl+j b" became "ab\n").
         # Enter alone would read as "done"; terminals send ctrl+j as a bare line feed.
@@ -239,6 +263,7 @@ class PromptPane(Widget, can_focus=True):
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
+        self._drop_edit_note()
         self.insert(event.text)
 
     # -- results from the core ------------------------------------------------------------
@@ -249,7 +274,8 @@ class PromptPane(Widget, can_focus=True):
         self._completion = completion
         self._probs = probs
         self._unknown = frozenset(unknown)
-        self.note = ""
+        if self._edit_note is None:  # a note about an edit waits to be read
+            self.note = ""
         self._repaint()
 
     def show_run_completion(
@@ -274,6 +300,9 @@ class PromptPane(Widget, can_focus=True):
         return self.marked.visible(run_id, self.text)
 
     def set_note(self, note: str) -> None:
+        if self._edit_note is not None:  # this note replaces the one about an edit
+            self._edit_note.stop()
+            self._edit_note = None
         self.note = note
         self._repaint()
 
