@@ -221,3 +221,12 @@ def test_labels_are_unique_and_never_reused(play, rec, tiny_corpus, tmp_path) ->
     assert again.label == "#3 rnn·random", "#1 was removed, but it named another run"
     labels = [s.label for s in play.summaries()]
     assert len(set(labels)) == len(labels)
+
+
+def test_a_loaded_run_at_its_epochs_is_finished_for_clear(play, rec, tiny_corpus, tmp_path):
+    done = _saved_session(tmp_path, tiny_corpus)  # trained to its 2 epochs: 2/2
+    play.load(done)
+    rec.wait(lambda r, e: r == 1 and isinstance(e, RunAdded))
+    _finished(play, rec, tiny_corpus, 2)  # the selected run
+    assert [s.id for s in play.clear_plan().saved] == [1]
+    assert play.clear() == [] and [s.id for s in play.summaries()] == [2]

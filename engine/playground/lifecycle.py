@@ -38,7 +38,8 @@ _ENDED = frozenset({Action.SAVE, Action.REMOVE, Action.CLEAR})
 # Pause and resume are allowed in both active states: the trainer applies them at its next
 # batch, so the state lags the request, and a resume must be able to cancel a pending pause.
 # CLEAR takes only runs that are done for good: a stopped run was not finished (F3 once counted
-# it and lost an 8-minute LSTM), and a loaded or idle one has not been looked at yet.
+# it and lost an 8-minute LSTM), and a loaded or idle one has not been looked at yet (but a
+# loaded run that had reached its epochs is finished: Registry.clear_plan takes it too).
 _ALLOWED: dict[RunState, frozenset[Action]] = {
     RunState.IDLE: _PARKED,
     RunState.LOADING: frozenset(),

@@ -135,8 +135,9 @@ class Playground:
             self._report(run_id, RunRefused(why_not))
 
     def clear_plan(self) -> ClearPlan:
-        """The runs `clear` would remove: those done for good (finished, diverged, failed; never
-        a stopped, loaded or training one), except the selected run."""
+        """The runs `clear` would remove: those done for good (finished, diverged, failed, or
+        loaded at their epochs; never a stopped, loaded short of them or training one), except
+        the selected run."""
         return self._registry.clear_plan()
 
     def clear(self, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE, prompt: str = "") -> list[str]:

@@ -106,7 +106,7 @@ class Registry:
             done = [
                 summarize(r)
                 for r in self.runs.values()
-                if r.allows(Action.CLEAR) and r.id != self.selected
+                if (r.allows(Action.CLEAR) or _loaded_finished(r)) and r.id != self.selected
             ]
         return ClearPlan(
             saved=tuple(s for s in done if not s.unsaved),
@@ -140,3 +140,9 @@ class Registry:
             if run is not None:
                 run.state = state
                 run.message = message if state in _TROUBLE else ""
+
+
+def _loaded_finished(run: Run) -> bool:
+    """A loaded run that reached its epochs when it was saved (250/250) is finished: F3 clears
+    it like one trained here. One that stopped short may yet be trained on, so it stays."""
+    return run.state == RunState.LOADED and run.trainer.epoch >= run.trainer.target_epochs
