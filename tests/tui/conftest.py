@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import engine.generation.prompt_follower
 import engine.training.trainer
 
 
@@ -26,7 +27,10 @@ def one_torch_thread_each(one_torch_thread: None) -> None:
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The trainer's clock advances 1 ms per reading, so times and speeds on screen are the
-    same on every run (for snapshots); nothing else in the process is affected."""
+    same on every run (for snapshots); nothing else in the process is affected. The prompt's
+    replays are not rationed: whether its title says "weights every N s" depends on what a
+    replay costs on this machine at this moment (a loaded machine showed it, a quiet one not)."""
     ticks = iter(range(10**9))
     clock = SimpleNamespace(perf_counter=lambda: next(ticks) / 1000)
     monkeypatch.setattr(engine.training.trainer, "time", clock)
+    monkeypatch.setattr(engine.generation.prompt_follower, "REPLAY_SHARE", 1.0)
