@@ -53,7 +53,11 @@ class Sessions:
         from engine.playground import default_save_dir, list_saves  # (see save_as)
 
         unsaved = [s.label for s in self.playground.summaries() if s.unsaved]
-        warning = f"{', '.join(unsaved)} unsaved: loading keeps them" if unsaved else ""
+        warning = ""
+        if len(unsaved) == 1:
+            warning = f"{unsaved[0]} is unsaved: loading keeps it"
+        elif unsaved:
+            warning = f"{', '.join(unsaved)} are unsaved: loading keeps them"
 
         def chosen(path: str | None) -> None:
             if path:
