@@ -12,7 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MissingCorpus:
     status: str  # one short line, for the status line
-    failed: str  # one short line for when F5's download failed
+    failed: str  # one short line for when F5's download failed: the status line and the log
     lines: tuple[str, ...]  # the whole of it, a line each, for the setup form and the log
 
 
@@ -28,8 +28,7 @@ def missing_corpus(corpus: str) -> MissingCorpus | None:
         return None
     return MissingCorpus(
         status=f"no {name} corpus yet: F5 downloads it, or F4: corpus pysrc or a text file",
-        failed=f"could not download the {name} corpus (the log says why): in the setup form "
-        "(F4), set corpus to pysrc or a text file",
+        failed=f"could not download the {name} corpus: F4, set corpus to pysrc or a text file",
         lines=(
             f"the {name} corpus is not downloaded yet: F5 fetches it (online) into",
             f"  {path.parent}",

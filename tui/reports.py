@@ -176,10 +176,13 @@ class Reports:
         missing = missing_corpus(self.screen.setup.value("corpus")) if (
             event.field == "corpus") else None  # fmt: skip
         if missing is not None:
-            # Not downloaded, and the download failed: the way out in the app's words, and
-            # the core's reason (which names the command line's flags) in the log.
-            self._notify(missing.failed, title="refused", severity="error", timeout=12)
+            # Not downloaded, and the download failed: the way out in the app's words, the
+            # same on the status line and in the log, and the core's reason (which names the
+            # command line's flags) in the log.
+            self._notify(f"{missing.failed} (the log says why)", title="refused",
+                         severity="error", timeout=12)  # fmt: skip
             self.screen.show_missing_corpus(missing)
+            self.screen.note(missing.failed, style="red")
             self.screen.note(event.message, style="red")
         else:
             self._notify(event.message, title="refused", severity="error", timeout=8)
@@ -187,7 +190,7 @@ class Reports:
         # Nothing changed: the status line shows the selected run as the core has it, not
         # what the app was waiting for.
         if self.playground.selected is None:
-            self.screen.status.set_state(RunState.IDLE, missing.status if missing else "")
+            self.screen.status.set_state(RunState.IDLE, missing.failed if missing else "")
         else:
             self._follow_selected()
 

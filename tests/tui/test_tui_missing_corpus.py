@@ -35,6 +35,10 @@ async def test_a_missing_corpus_is_said_at_launch_and_after_a_failed_download(
         await wait_for(pilot, lambda: notified(app, "could not download"), timeout=30,
                        what="the refusal")  # fmt: skip
         (toast,) = [n for n in app._notifications if n.title == "refused"]
-        assert "(F4)" in toast.message and "--corpus" not in toast.message
+        assert "F4" in toast.message and "--corpus" not in toast.message
         await pilot.pause(0.2)
-        assert app.state == "idle" and "no jaychou corpus yet" in status.reason
+        # The status line no longer offers the download that just failed: it says so, in the
+        # log's words.
+        failed = "could not download the jaychou corpus: F4, set corpus to pysrc or a text file"
+        assert app.state == "idle" and status.reason == failed
+        assert failed in [line.plain for line in app.main.samples._written]
