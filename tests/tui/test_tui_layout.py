@@ -121,3 +121,8 @@ async def test_a_grid_of_four_runs_fits_the_table_at_80x24_without_a_horizontal_
         table = app.query_one(RunsTable)
         assert not table.show_horizontal_scrollbar
         assert table.virtual_size.width <= table.scrollable_content_region.width
+        # No scrollbar thumb beside the header ("held-out     ▂▂"): the header says instead
+        # that a run is out of view.
+        header = screen_text(app).splitlines()[table.region.y]
+        assert not any(bar in header for bar in "▁▂▃▄▅▆▇█▔"), header
+        assert "↕ 1 more" in header, header

@@ -24,8 +24,10 @@ HIDDEN = " (hidden)"
 
 class RunsTable(DataTable[Text]):
     DEFAULT_CSS = """
-    /* the screen lowers max-height on a short terminal; columns fit the width, never scroll */
-    RunsTable { height: auto; max-height: 6; overflow-x: hidden; }
+    /* the screen lowers max-height on a short terminal; columns fit the width, never scroll.
+       No scrollbar: its thumb stood beside the header row ("held-out  ▂▂"); the label
+       column's header says how many rows are out of view instead. */
+    RunsTable { height: auto; max-height: 6; overflow-x: hidden; scrollbar-size-vertical: 0; }
     RunsTable:focus { background-tint: $accent 10%; }
     """
 
@@ -76,10 +78,8 @@ class RunsTable(DataTable[Text]):
 
     def on_resize(self, event: events.Resize) -> None:
         # The table's own width decides, not the screen's: from 100 to ~114 columns the setup
-        # form beside it leaves the table less room than the screen's width. The vertical
-        # scrollbar's width is kept free: with more runs than rows it appears, and columns that
-        # filled the width would then be pushed under a horizontal one (seen at 80x24, 4 runs).
-        self._room = event.size.width - self.styles.scrollbar_size_vertical
+        # form beside it leaves the table less room than the screen's width.
+        self._room = event.size.width
         self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
@@ -120,13 +120,18 @@ class RunsTable(DataTable[Text]):
             self.add_column(self._header(column), width=column.width, key=column.name)
 
     def _header(self, column: Column) -> str:
-        """The column's name; the one the rows are sorted by says which way (▲ rising)."""
+        """The column's name; the one the rows are sorted by says which way (▲ rising); the
+        label's says how many runs are out of view when they do not all fit."""
+        name = column.name
+        out_of_view = len(self._shown[0]) - (self.size.height - 1)
+        if column is LABEL and self.size.height > 1 and out_of_view > 0:
+            name = f"run · ↕ {out_of_view} more · s sorts"
         if column.name != (self.sort_by or LABEL.name) or not (self.sort_by or self.descending):
-            return column.name
+            return name
         arrow = "▼" if self.descending else "▲"
         if column is LABEL:  # "run▲ · F3 clears · s sorts"
-            return column.name.replace(" ·", arrow + " ·", 1)
-        return column.name + arrow
+            return name.replace(" ·", arrow + " ·", 1)
+        return name + arrow
 
     def _headers_stale(self) -> bool:
         return [str(c.label) for c in self.columns.values()] != [
