@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+
+from rich.cells import cell_len
 
 SUFFIX = ".rnnplay"
 
@@ -47,6 +50,18 @@ def shown_path(path: Path | str) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(p)
+
+
+def broken_path(path: str, room: int) -> str:
+    """`path` in lines of at most `room` cells where it can be, broken only after a "/", "-",
+    "_" or "." (a notification wraps at spaces, and cut a file name mid-word where it had none)."""
+    lines, line = [], ""
+    for part in re.findall(r"[^/\-_.]*[/\-_.]?", path):
+        if line and cell_len(line + part) > room:
+            lines.append(line)
+            line = ""
+        line += part
+    return "\n".join([*lines, line])
 
 
 def local_time(saved_at: str, year: bool = True) -> str:

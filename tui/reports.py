@@ -27,7 +27,7 @@ from engine.playground.events import (
 )
 from tui.main_screen import MainScreen
 from tui.missing_corpus import missing_corpus
-from tui.paths import shown_path
+from tui.paths import broken_path, shown_path
 
 # Types only: the app draws its first frame before torch (and the engine) has loaded.
 if TYPE_CHECKING:
@@ -202,7 +202,10 @@ class Reports:
                 self._notify(event.error, title="not saved", severity="error", timeout=10)
         elif not event.quiet:
             self.screen.note(f"saved to {shown_path(event.path)}")
-            self._notify(f"saved to {shown_path(event.path)}", title="saved")
+            # The name on lines of its own, broken between its parts: a toast takes at most
+            # half the screen, 60 cells, less its padding and border.
+            room = min(60, self.screen.app.size.width // 2) - 4
+            self._notify(f"saved to\n{broken_path(shown_path(event.path), room)}", title="saved")
 
     def _completion(self, run_id: int | None, event: Completion, mine: bool) -> None:
         screen = self.screen

@@ -3,6 +3,7 @@ autosave's note does not outlive a successful save elsewhere."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from helpers import make_app, notified, wait_for
@@ -53,3 +54,20 @@ async def test_a_save_elsewhere_clears_the_failed_autosaves_note(
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, what="gone")
     assert not any("autosave failed" in note for note in app.exit_notes), app.exit_notes
+
+
+async def test_the_save_toast_never_cuts_the_file_name_mid_word(save_dir: Path) -> None:
+    """At 80 columns the toast broke 'saves/…-033249.rnnplay' as '…033249.rnn' / 'play'."""
+    app = make_app(train=True, epochs="2")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", what="tiny run")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "saved to"), what="the save's toast")
+        await pilot.pause(0.5)
+        (path,) = save_dir.glob("*.rnnplay")
+        # The toast's lines, right of its border "▌".
+        toast = [line.split("▌ ", 1)[1] for line in screen_text(app).splitlines() if "▌ " in line]
+        words = re.findall(r"[^/\-_.]+[/\-_.]?", path.name)
+        assert len(words) > 3
+        for word in words:
+            assert any(word in line for line in toast), (word, toast)
