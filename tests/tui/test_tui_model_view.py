@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import pytest
 from helpers import make_app, wait_for
+from rich.console import Console
+from rich.style import Style
 from screen_text import screen_text
 from textual.pilot import Pilot
 
+from engine.inspect.step import CharStep, ModelShape
 from tui.widgets.inside import VIEWS, InsidePane
-from tui.widgets.inside_lines import shown_char
-from tui.widgets.model_lines import _num, _p
+from tui.widgets.inside_lines import Lines, shown_char
+from tui.widgets.model_lines import _num, _p, _prediction
 from tui.widgets.samples import SamplesLog
 
 MODEL_VIEW = [view.name for view in VIEWS].index("model") + 1  # F10 presses to reach it
@@ -128,3 +131,21 @@ def test_model_view_snapshot(snap_compare, frozen_clock, size: tuple[int, int]) 
 
     app = make_app(train=True, prompt="分开", epochs="20")
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+
+@pytest.mark.parametrize("width", range(40, 81))
+def test_the_output_line_wraps_between_entries_never_inside_one(width: int) -> None:
+    """The O_t line broke mid-entry at 80 columns ("'一' O" / "4.14 p 0.027"): each top
+    character's logit and probability read whole on one line, whatever the width."""
+    shape = ModelShape("scratch", 30, 16, 1, "tanh", None, ())
+    top = (("一", 4.14, 0.027), ("的", 3.9, 0.021), (" ", 3.5, 0.014), ("风", 2.56, 0.005),
+           ("卷", 2.09, 0.003))  # fmt: skip
+    step = CharStep(0, "分", 3, (), top, ("开", 0.0123))
+    lines = Lines(width, Style(), Console(width=200))
+    _prediction(lines, shape, step)
+    shown = [strip.text for strip in lines.strips]
+    for ch, logit, p in top:
+        entry = f"'{shown_char(ch)}' O {logit:.2f} p {p:.3f}"
+        assert any(entry in line for line in shown), (entry, shown)
+    assert any("next in the prompt '开' p 0.0123" in line for line in shown), shown

@@ -111,6 +111,18 @@ class Lines:
         for line in self.console.render_lines(text, options, style=self.base, pad=False):
             self.strips.append(Strip(line))
 
+    def entries(self, text: Text, entries: Sequence[Text]) -> None:
+        """`text` then `entries`, wrapping only between entries: an entry ("'a' O 4.14 p 0.027")
+        is read whole, so it starts a new line rather than being split across two."""
+        used = text.cell_len
+        for entry in entries:
+            if used and used + cell_len(entry.plain.rstrip()) > self.width:
+                text.append("\n")
+                used = 0
+            text.append_text(entry)
+            used += entry.cell_len
+        self.text(text)
+
     def dim(self, sentence: str) -> None:
         self.text(Text(sentence, style="dim"))
 

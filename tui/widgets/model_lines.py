@@ -235,14 +235,15 @@ def _gate_notes(lines: Lines, shape: ModelShape) -> None:
 def _prediction(lines: Lines, shape: ModelShape, step: CharStep) -> None:
     # An LSTM's O_t is its output gate: the output layer goes by its equation there.
     name = "H_t W_hq + b_q" if shape.kind == "lstm" else "O_t"
-    text = Text(f"{name} → softmax: ", style="bold")
+    entries = []
     for ch, logit, p in step.top:
-        text.append(f"'{shown_char(ch)}' ", style="bold")
-        text.append(f"O {logit:.2f} p {p:.3f}  ")
+        entry = Text(f"'{shown_char(ch)}' ", style="bold")
+        entry.append(f"O {logit:.2f} p {p:.3f}  ")
+        entries.append(entry)
     if step.actual is not None:
         ch, p = step.actual
-        text.append(f"· next in the prompt '{shown_char(ch)}' p {p:.3g}", style="dim")
-    lines.text(text)
+        entries.append(Text(f"· next in the prompt '{shown_char(ch)}' p {p:.3g}", style="dim"))
+    lines.entries(Text(f"{name} → softmax: ", style="bold"), entries)
 
 
 def _perplexity(
