@@ -3,9 +3,9 @@
 One idea per module: space.py (the settings swept: lists in the app's grid syntax and
 distributions, checked by their declarations), trainable.py (one trial: the Trainer, a session
 file per epoch as its checkpoint), tuning.py (the Tuner: scheduler, resources, cluster, resume,
-progress lines), resume.py (what an interrupted sweep has left, from the folder's own files and
-never Tune's pickled state), summary.py (the rows, CSV and JSON lines, best first), table.py (the results
-table printed at the end), folder.py (the sweep folder's layout, and its trials best first for
-the app). Only trainable.py and tuning.py import Ray (an optional extra: pip install -e
-'.[sweep]'); the app opens sweep folders without it.
+progress lines), resume.py (what an interrupted sweep has left, from the folder's own files,
+never Tune's pickled state), summary.py (the rows, CSV and JSON lines, best first), table.py
+(the results table printed at the end), folder.py (the sweep folder's layout, and its trials
+best first for the app). Only trainable.py and tuning.py import Ray (an optional extra: pip
+install -e '.[sweep]'); the app opens sweep folders without it.
 """
