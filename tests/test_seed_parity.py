@@ -10,6 +10,8 @@ moment estimates), so the epoch-100 comparison for nn.RNN is made the way the bo
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from engine.config import TrainConfig
@@ -22,8 +24,14 @@ BOOK = {  # (model, sampling): (final perplexity bound, book's epoch-100 perplex
 }
 
 
+# The book's sizes train for minutes: two torch threads alone, but one each where pytest-xdist's
+# workers share the cores (`make test`), since more threads than cores only contend.
+WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+THREADS = max(1, min(2, (os.cpu_count() or 1) // WORKERS))
+
+
 def _perplexities(jaychou, **settings) -> dict[int, float]:
-    config = TrainConfig(seed=0, threads=2, pred_period=0, **settings)
+    config = TrainConfig(seed=0, threads=THREADS, pred_period=0, **settings)
     trainer = Trainer(jaychou, config)
     assert trainer.run() == "finished"
     return {e.epoch: e.perplexity for e in trainer.history}
