@@ -10,8 +10,14 @@ TORCH ?= torch==2.13.0
 $(BIN)/rnnplay: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[test,sweep]"
+	$(BIN)/python -m pip install -q -e .
 	touch $(BIN)/rnnplay
+
+# What the tests need on top: pytest and its plugins, ruff, and Ray Tune for the sweep tests
+# (`make run` does without them; `rnnplay sweep` says how to add Ray).
+$(VENV)/.test-extras: $(BIN)/rnnplay
+	$(BIN)/python -m pip install -q -e ".[test,sweep]"
+	touch $@
 
 install: $(BIN)/rnnplay
 
@@ -26,9 +32,9 @@ corpus: install
 # One pytest worker a core (pytest-xdist; WORKERS=0 runs in this process). Ray's tests and each
 # module's module-scoped set-up stay on one worker (tests/conftest.py marks their group).
 WORKERS ?= auto
-test: install corpus
+test: install $(VENV)/.test-extras corpus
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-bench: install
+bench: install $(VENV)/.test-extras
 	$(BIN)/python -m bench.epoch_speed
