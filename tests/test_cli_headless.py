@@ -55,7 +55,12 @@ def test_a_second_ctrl_c_during_the_final_save_neither_tracebacks_nor_loses_it(
                      "--save", str(path), "--jsonl", "-", "--val-chars", "0")
     assert proc.stdout.readline().startswith('{"type": "epoch"')
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.02)  # the batch in progress ends: training stops, the save begins
+    # The batch in progress ends, training stops, the save begins: its temporary file appears
+    # (a fixed wait was too short when another test process shared the cores).
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".big.rnnplay*.tmp")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the save never began"
+        time.sleep(0.001)
     while proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         time.sleep(0.005)
