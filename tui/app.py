@@ -263,6 +263,8 @@ class RnnplayApp(App[int]):
         self._complete_again()
 
     def on_inside_pane_layout_asked(self, message: InsidePane.LayoutAsked) -> None:
+        if not self.main.query(InsidePane):
+            return  # asked by the pane's timer as the app closes: the pane is gone already
         self.main.inside.show_layout(self.playground.batch_layout(message.batch, message.cells))
 
     def action_toggle_plot(self) -> None:
