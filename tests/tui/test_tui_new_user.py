@@ -5,6 +5,7 @@ line's speed, and the prompt's settings in a session."""
 from __future__ import annotations
 
 import json
+import re
 
 from helpers import TINY_TEXT, make_app, meta_of, notified, wait_for, write_with_meta
 from rich.cells import cell_len
@@ -56,7 +57,8 @@ async def test_the_device_check_is_readable_in_the_samples_pane_at_80x24():
         samples = app.query_one(SamplesLog)
         await wait_for(pilot, lambda: "GPU" in pane_text(samples), timeout=30)
         shown = pane_text(samples)
-        assert squeezed("CPU, 1 thread:") in shown and "seconds" in shown, shown
+        # the threads are those the check's own thread has (1 or 2 here, as the cores allow)
+        assert re.search(r"CPU,\d+threads?:\d", shown), shown
         assert not samples.show_horizontal_scrollbar
 
 
