@@ -103,8 +103,9 @@ async def test_each_model_family_keeps_its_own_lr_and_the_optimizer_is_shown():
         await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="gru trained")
         run = app.playground.summaries()[-1]
         assert run.config.lr == 0.001 and run.state == "finished"
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: "Adam lr 0.001 (F8)" in screen_text(app)
+                       and "#1 gru·random" in screen_text(app).split("prompt ·")[0],
+                       what="the status line and the runs table's row")
         text = screen_text(app)
-        assert "Adam lr 0.001 (F8)" in text  # the status line
         row = next(line for line in text.splitlines() if "#1 gru" in line)
         assert " Adam " in row and " 0.001 " in row  # the runs table's optimizer and lr

@@ -8,6 +8,7 @@ from helpers import make_app, wait_for
 from textual.pilot import Pilot
 
 from tui.widgets.curves import CurvesPlot
+from tui.widgets.runs_table import RunsTable
 from tui.widgets.samples import SamplesLog
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -26,6 +27,11 @@ async def finished_with_completion(pilot: Pilot) -> None:
     )
     # The prompt shrinks to what its text needs once typing (here: completions) pauses.
     await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt height settled")
+    # The runs table rebuilds its rows when its columns change (a resize, a refresh) and takes
+    # its height from them when idle: wait until it holds its runs on screen.
+    table = app.query_one(RunsTable)
+    await wait_for(pilot, lambda: table.row_count and table.region.height > table.row_count,
+                   what="the runs table's rows on screen")
     plot = app.query_one(CurvesPlot)
     # The plot redraws from a timer: wait until the frame holds every point.
     await wait_for(pilot, lambda: plot._drawn_version == plot._version, what="plot drawn")
