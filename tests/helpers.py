@@ -55,6 +55,22 @@ def small_trainer(
     return build_trainer(corpus, {**SMALL_SETTINGS, **settings}, on_event)
 
 
+INSPECT_TEXT = (
+    "the quick brown fox jumps over the lazy dog.\npack my box with five dozen jugs!\n" * 4
+)
+
+
+def small_session(folder: Path, model: str, layers: int) -> Path:
+    """A small model of `model` trained one epoch on INSPECT_TEXT (so units and odds differ from
+    their initial values), saved with the prompt "the " in `folder`."""
+    text_file = folder / "tiny.txt"
+    text_file.write_text(INSPECT_TEXT, encoding="utf-8")
+    trainer = small_trainer(corpus_module.load_corpus(str(text_file), max_chars=0), model=model,
+                            hidden=12, layers=layers, num_steps=5, epochs=1, pred_period=0)
+    trainer.run_epoch()
+    return sess.save_session(folder / f"{model}.rnnplay", trainer, prompt="the ")
+
+
 def _cli_env() -> dict[str, str]:
     # The checkout's packages whatever the working directory, and UTF-8 whatever the locale.
     return {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"}

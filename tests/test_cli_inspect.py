@@ -6,37 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import run_cli, run_main, small_trainer
+from helpers import run_cli, run_main, small_session
 
-from engine.data.corpus import load_corpus
 from engine.generation.generate import Completer
 from engine.inspect.hidden_units import hidden_units
 from engine.inspect.inspection import next_char_odds
 from engine.inspect.saliency import saliency
-from engine.session import load_session, save_session
+from engine.session import load_session
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-TEXT = "the quick brown fox jumps over the lazy dog.\npack my box with five dozen jugs!\n" * 4
-
-
-def _save(folder: Path, model: str, layers: int) -> Path:
-    corpus = folder / "tiny.txt"
-    corpus.write_text(TEXT, encoding="utf-8")
-    trainer = small_trainer(load_corpus(str(corpus), max_chars=0), model=model, hidden=12,
-                            layers=layers, num_steps=5, epochs=1, pred_period=0)
-    trainer.run_epoch()  # a little training, so units and odds differ
-    return save_session(folder / f"{model}.rnnplay", trainer, prompt="the ")
-
-
 @pytest.fixture(scope="module")
 def gru(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _save(tmp_path_factory.mktemp("inspect"), "gru", 1)
+    return small_session(tmp_path_factory.mktemp("inspect"), "gru", 1)
 
 
 @pytest.fixture(scope="module")
 def lstm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _save(tmp_path_factory.mktemp("inspect"), "lstm", 2)
+    return small_session(tmp_path_factory.mktemp("inspect"), "lstm", 2)
 
 
 def _table(out: str) -> tuple[list[str], list[str], list[list[str]]]:

@@ -6,29 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import run_main, small_trainer
+from helpers import run_main, small_session
 
-from engine.data.corpus import load_corpus
 from engine.inspect.step import model_steps
-from engine.session import load_session, save_session
+from engine.session import load_session
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-TEXT = "the quick brown fox jumps over the lazy dog.\npack my box with five dozen jugs!\n" * 4
-
-
-def _save(folder: Path, model: str, layers: int) -> Path:
-    corpus = folder / "tiny.txt"
-    corpus.write_text(TEXT, encoding="utf-8")
-    trainer = small_trainer(load_corpus(str(corpus), max_chars=0), model=model, hidden=12,
-                            layers=layers, num_steps=5, epochs=1, pred_period=0)
-    trainer.run_epoch()
-    return save_session(folder / f"{model}.rnnplay", trainer, prompt="the ")
-
-
 @pytest.fixture(scope="module", params=[("scratch", 1), ("lstm", 2)], ids=["scratch", "lstm2"])
 def saved(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _save(tmp_path_factory.mktemp("step"), *request.param)
+    return small_session(tmp_path_factory.mktemp("step"), *request.param)
 
 
 def test_the_step_is_the_engines_breakdown_for_the_saved_model(saved: Path, capsys) -> None:
