@@ -4,12 +4,14 @@ what trains beside a run. The real engine on a tiny corpus, without any UI."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 from helpers import FOREVER_RUN, TINY_RUN, Recorder
 
-from engine.playground import Playground
-from engine.playground.events import Event, RunAdded, TargetChanged
+from engine.playground import Playground, worker
+from engine.playground.events import Event, RunAdded, RunRefused, TargetChanged
 from engine.training.events import BatchEnd, EpochEnd, RunState, StatusChanged
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -155,3 +157,29 @@ def test_the_cores_are_split_between_the_runs_that_train(tiny_corpus) -> None:
         assert rec.threads[1][-1] == 2, "the others stopped: it has both threads again"
     finally:
         play.close(timeout=5)
+
+
+def test_runs_asked_for_together_join_in_the_order_asked_whichever_is_built_first(
+    play, rec, tiny_corpus, monkeypatch
+) -> None:
+    """A grid asks for its runs one after another, each built on its own thread: the first may
+    take longest to build, yet each run gets its id and label in the order asked (and a refused
+    one in between neither blocks nor reorders the others)."""
+    real_build = worker.build_trainer
+
+    def first_builds_slowest(corpus, settings, reporter):
+        if settings["lr"] == 1.0:
+            time.sleep(0.5)  # the first asked for is the last built
+        return real_build(corpus, settings, reporter)
+
+    monkeypatch.setattr(worker, "build_trainer", first_builds_slowest)
+    for lr in (1.0, 2.0, -1.0, 3.0):  # -1: refused
+        play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, lr=lr, epochs=1), tag=f"lr {lr:g}")
+    for run_id in (1, 2, 3):
+        rec.status(run_id, RunState.FINISHED)
+    added = [(r, e.config.lr) for r, e in rec.reports if isinstance(e, RunAdded)]
+    assert added == [(1, 1.0), (2, 2.0), (3, 3.0)]
+    assert [play.summary(i).label for i in (1, 2, 3)] == [
+        "#1 scratch·lr 1", "#2 scratch·lr 2", "#3 scratch·lr 3"]
+    order = [e for _, e in rec.reports if isinstance(e, (RunAdded, RunRefused))]
+    assert [type(e) for e in order] == [RunAdded, RunAdded, RunRefused, RunAdded]

@@ -19,9 +19,11 @@ from engine.playground.events import DevicesTimed, RunRefused, TargetChanged
 from engine.playground.registry import Registry
 from engine.playground.reporter import Report, RunReporter
 from engine.playground.runs import Run
+from engine.playground.turns import Turns
 from engine.training.build import build_trainer
 from engine.training.device_bench import bench_devices, verdict
 from engine.training.events import RunState, StatusChanged
+from engine.training.trainer import Trainer
 
 # Adopting a run: (run, its reporter, saved label, saved prompt, notes, select, the saved prompt's
 # settings) -> it joins the registry (selected unless `select` is False).
@@ -45,6 +47,7 @@ class TrainerWorker:
         self._queue: list[int] = []  # runs waiting for no run to train, in the order asked
         self._threads: list[threading.Thread] = []
         self._corpus_cache: dict[tuple[str, int], Corpus] = {}
+        self._turns = Turns(closing)  # new runs join in the order asked for
 
     # -- requests (any thread) ------------------------------------------------------------------
     def close(self, timeout: float) -> None:
@@ -58,7 +61,8 @@ class TrainerWorker:
     def new_run(
         self, corpus: str, max_chars: int, settings: Mapping[str, Any], *, queue: bool, tag: str
     ) -> None:
-        self._spawn(self._new_run, corpus, max_chars, dict(settings), queue, tag)
+        ticket = self._turns.ticket()
+        self._spawn(self._new_run, ticket, corpus, max_chars, dict(settings), queue, tag)
 
     def train_on(self, run_id: int, epochs: int | None) -> None:
         with self._lock:
@@ -105,30 +109,42 @@ class TrainerWorker:
         return cached
 
     def _new_run(
-        self, corpus_spec: str, max_chars: int, settings: dict[str, Any], queue: bool, tag: str
+        self, ticket: int, corpus_spec: str, max_chars: int, settings: dict[str, Any], queue: bool,
+        tag: str,
     ) -> None:
-        reporter = self._new_reporter()
+        """Build the run here, then join (or report its refusal) on its turn."""
         try:
-            corpus = self._corpus(corpus_spec, max_chars)
-            trainer = build_trainer(corpus, settings, reporter)
-        except ConfigError as exc:
-            self._report(None, RunRefused(str(exc), exc.field))
-            return
-        except CorpusError as exc:
-            self._report(None, RunRefused(str(exc), "corpus"))
-            return
-        if self._closing.is_set():
-            return
-        run = Run(corpus_spec, max_chars, trainer, RunState.IDLE, reporter=reporter)
-        with self._lock:
-            # Decided and queued under one lock, so a run that ends meanwhile starts it.
-            waiting = queue and bool(self._registry.training() or self._queue)
-            notes = (self._queued_note(),) if waiting else ()
-            self._adopt(run, reporter, "", "", notes, not waiting, None, tag)
-            if waiting:
-                self._queue.append(run.id)
+            reporter = self._new_reporter()
+            built = self._build(corpus_spec, max_chars, settings, reporter)
+            self._turns.wait(ticket)
+            if isinstance(built, RunRefused):
+                self._report(None, built)
+                return
+            if self._closing.is_set():
+                return
+            run = Run(corpus_spec, max_chars, built, RunState.IDLE, reporter=reporter)
+            with self._lock:
+                # Decided and queued under one lock, so a run that ends meanwhile starts it.
+                waiting = queue and bool(self._registry.training() or self._queue)
+                notes = (self._queued_note(),) if waiting else ()
+                self._adopt(run, reporter, "", "", notes, not waiting, None, tag)
+                if waiting:
+                    self._queue.append(run.id)
+        finally:
+            self._turns.passed(ticket)  # also when building failed: the next may join
         if not waiting:
             self._train(run.id, None, announce=False)
+
+    def _build(
+        self, corpus_spec: str, max_chars: int, settings: dict[str, Any], reporter: RunReporter
+    ) -> Trainer | RunRefused:
+        try:
+            corpus = self._corpus(corpus_spec, max_chars)
+            return build_trainer(corpus, settings, reporter)
+        except ConfigError as exc:
+            return RunRefused(str(exc), exc.field)
+        except CorpusError as exc:
+            return RunRefused(str(exc), "corpus")
 
     def _queued_note(self) -> str:
         ahead = [r.label for r in self._registry.training()]
