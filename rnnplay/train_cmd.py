@@ -20,6 +20,7 @@ from engine.playground.events import Event
 from engine.session import (
     PeriodicSave,
     SaveLock,
+    Session,
     SessionError,
     check_save_target,
     load_session,
@@ -117,7 +118,8 @@ def _run(args: argparse.Namespace, signals: StopSignals, held: contextlib.ExitSt
         save_path = _check_save_options(args)
         if save_path:
             held.enter_context(SaveLock(save_path))
-        trainer = _resumed(args, reporter) if args.resume else _fresh(args, reporter)
+        session = load_session(args.resume) if args.resume else None
+        trainer = _resumed(session, args, reporter) if session else _fresh(args, reporter)
         if args.resume and trainer.epoch >= trainer.target_epochs:
             say(f"rnnplay train: nothing to train: {args.resume} has trained {trainer.epoch} "
                 f"epochs and --epochs is {trainer.target_epochs}; the file is left as it was "
@@ -133,8 +135,12 @@ def _run(args: argparse.Namespace, signals: StopSignals, held: contextlib.ExitSt
     reporter.pred_period = trainer.config.pred_period
     saver = None
     if save_path:
+        # A resumed session is saved with what the app left in it beside the trainer.
+        kept = ({"prompt": session.prompt, "label": session.label,
+                 "prompt_settings": session.prompt_settings} if session else {})
         saver = PeriodicSave(trainer, save_path, args.save_every,
-                             on_error=lambda err: say(f"rnnplay train: {err}; training goes on"))
+                             on_error=lambda err: say(f"rnnplay train: {err}; training goes on"),
+                             **kept)
     if args.jsonl != "-":
         stdout.write(_headline(trainer))
     status = signals.train(trainer)
@@ -212,8 +218,7 @@ def _fresh(args: argparse.Namespace, reporter: Reporter) -> Trainer:
     return build_trainer(corpus, settings, reporter)
 
 
-def _resumed(args: argparse.Namespace, reporter: Reporter) -> Trainer:
-    session = load_session(args.resume)
+def _resumed(session: Session, args: argparse.Namespace, reporter: Reporter) -> Trainer:
     settings = given(args, TrainConfig)
     shown = {spec.name: settings[spec.name] for spec in specs(TrainConfig)
              if spec.setting.shown_only and spec.name in settings}

@@ -21,13 +21,14 @@ from engine.training.events import EpochEnd, TrainerEvent
 from engine.training.trainer import Trainer
 
 
-def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: str = "") -> Path:
+def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: str = "",
+                 prompt_settings: PromptSettings | None = None) -> Path:
     """Write the trainer's full state to path atomically; returns the path written.
 
     Call between batches or when the trainer is not running (e.g. through trainer.call_soon);
     to keep file I/O off the trainer thread, call session_bytes there and write_session later.
     """
-    return write_session(path, session_bytes(trainer, prompt, label))
+    return write_session(path, session_bytes(trainer, prompt, label, prompt_settings))
 
 
 def session_bytes(
@@ -154,7 +155,8 @@ class PeriodicSave:
     scheduled with trainer.call_soon at an epoch's end, so it runs on the trainer thread between
     batches: after that epoch's samples, never inside an optimizer step. A failed periodic save
     (full disk) does not stop training: on_error gets the SessionError and the previous save
-    stays as it was.
+    stays as it was. `prompt`, `label` and `prompt_settings` are saved as they are (a resumed
+    session's own, so a save from the command line keeps what the app left in the file).
     """
 
     def __init__(
@@ -164,10 +166,13 @@ class PeriodicSave:
         every: int = 0,
         prompt: str = "",
         on_error: Callable[[SessionError], None] | None = None,
+        label: str = "",
+        prompt_settings: PromptSettings | None = None,
     ) -> None:
         if every < 0:
             raise ValueError("the save period cannot be negative")
         self.trainer, self.path, self.every, self.prompt = trainer, Path(path), every, prompt
+        self.label, self.prompt_settings = label, prompt_settings
         self.on_error = on_error or (lambda err: None)
         self.saves = 0  # successful saves so far
         self._forward = trainer.on_event
@@ -185,7 +190,8 @@ class PeriodicSave:
             self.on_error(err)
 
     def save(self) -> Path:
-        path = save_session(self.path, self.trainer, self.prompt)
+        path = save_session(self.path, self.trainer, self.prompt, self.label,
+                            self.prompt_settings)
         self.saves += 1
         return path
 
