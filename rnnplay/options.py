@@ -1,4 +1,4 @@
-"""Command-line options built from the settings' declarations in engine/config.py.
+"""Command-line options built from the settings' declarations in engine/config/settings.py.
 
 Every setting option defaults to argparse.SUPPRESS: an option the user did not give is absent
 from the parsed namespace, so `given` knows exactly what was typed (a resumed session can refuse

@@ -23,9 +23,9 @@ def test_engine_never_imports_textual() -> None:
     assert not _loaded_after(f"import {modules}", "textual")
 
 
-def test_engine_top_level_holds_packages_and_config() -> None:
+def test_engine_top_level_holds_packages_only() -> None:
     modules = {p.name for p in (ROOT / "engine").glob("*.py")}
-    assert modules == {"__init__.py", "config.py"}, modules
+    assert modules == {"__init__.py"}, modules
 
 
 def _imports(path: Path) -> set[str]:

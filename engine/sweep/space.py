@@ -2,8 +2,8 @@
 lists (the app's grid syntax, engine/playground/grid.py: `0.3,1,3,10`) and distributions
 (`log:1e-3..1e2`, `uniform:0.5..2`), checked before Ray is started.
 
-Every value is parsed and bounded by its setting's own declaration (engine/config.py), so a sweep
-refuses what `rnnplay train` would, with the same messages. Only a setting that says what is
+Every value is parsed and bounded by its setting's own declaration (engine/config/settings.py), so
+a sweep refuses what `rnnplay train` would, with the same messages. Only a setting that says what is
 trained may vary: where and how long to train (`resumable`), what is shown (`shown_only`), the
 held-out text the trials are ranked on and the corpus stay one for the whole sweep, or the
 trials' perplexities would not compare.

@@ -1,4 +1,4 @@
-"""The run setup form, built from the settings' declarations in engine/config.py.
+"""The run setup form, built from the settings' declarations in engine/config/settings.py.
 
 Every setting with a form label gets a row: a text input (the setting's options, such as the
 models or yes/no, are completed as they are typed), except the device, whose radio buttons say
