@@ -34,7 +34,7 @@ from pathlib import Path
 import torch
 
 from bench.load_meter import LoadMeter, loadavg
-from bench.results_md import cpu_model, write_section
+from bench.results_md import bench_parser, cpu_model, publish
 
 PROMPT_CHARS = 2000
 LENGTH = 50
@@ -182,14 +182,13 @@ def render(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--window", type=float, default=8.0, help="seconds per case per round")
     parser.add_argument("--only", choices=("lstm", "scratch"), help="one of the two models")
     parser.add_argument(
         "--share", type=float, default=None, help="the replay share to try (default: the app's)"
     )
-    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md's section")
     args = parser.parse_args(argv)
     if args.share is None:
         from engine.generation.prompt_follower import REPLAY_SHARE
@@ -210,9 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             print(model, flush=True)
             results[model] = measure(spec, settings, args)
     body = render(results, args)
-    print(body)
-    if args.write:
-        write_section(body, name="prompt_cost")
+    publish(body, "prompt_cost", args.write)
 
 
 if __name__ == "__main__":

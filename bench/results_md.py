@@ -1,4 +1,5 @@
-"""The epoch-speed section of bench/RESULTS.md: rendering it, and replacing it between markers."""
+"""bench/RESULTS.md: the epoch-speed section's rendering, and any benchmark's section written
+between its markers (`write_section`; `bench_parser` and `publish` give a benchmark its --write)."""
 
 from __future__ import annotations
 
@@ -173,3 +174,17 @@ def write_section(body: str, path: Path = RESULTS, name: str = "epoch_speed") ->
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first line, and --write."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md's section")
+    return parser
+
+
+def publish(body: str, name: str, write: bool) -> None:
+    """Print a benchmark's section, and replace it in RESULTS.md when --write asked."""
+    print(body)
+    if write:
+        write_section(body, name=name)

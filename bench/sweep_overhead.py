@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 from bench.load_meter import LoadMeter, loadavg
-from bench.results_md import cpu_model, write_section
+from bench.results_md import bench_parser, cpu_model, publish
 
 REPO = Path(__file__).resolve().parent.parent
 BOOK = ("--model", "scratch", "--device", "cpu", "--pred-period", "0")
@@ -141,19 +141,16 @@ def render(rounds: list[dict[str, float]], args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--trials", type=int, default=4)
-    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md's section")
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
     with tempfile.TemporaryDirectory(prefix="rnnplay-sweep-bench-") as folder:
         rounds = [one_round(args, Path(folder), n) for n in range(args.rounds)]
     body = render(rounds, args)
-    print(body)
-    if args.write:
-        write_section(body, name="sweep_overhead")
+    publish(body, "sweep_overhead", args.write)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from typing import Any
 import torch
 
 from bench.load_meter import LoadMeter, loadavg
-from bench.results_md import cpu_model, write_section
+from bench.results_md import bench_parser, cpu_model, publish
 from engine.data.corpus import load_corpus
 from engine.training import probes
 from engine.training.build import build_trainer
@@ -117,18 +117,15 @@ def render(rows: list[dict[str, Any]], args: argparse.Namespace, load: tuple) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--cases", default="scratch,lstm")
-    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md's section")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     before = loadavg()
     rows = [measure(name, args.epochs) for name in args.cases.split(",")]
     body = render(rows, args, (before, loadavg()))
-    print(body)
-    if args.write:
-        write_section(body, name="weights_probe")
+    publish(body, "weights_probe", args.write)
 
 
 if __name__ == "__main__":
