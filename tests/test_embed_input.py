@@ -16,7 +16,7 @@ from engine.inspect.grad_flow import grad_through_time
 from engine.inspect.saliency import saliency
 from engine.models.char_rnn import CharRNN, build_model, model_for
 from engine.session import load_session, save_session
-from engine.session.schema import model_size
+from engine.session.state_schema import model_size
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -23,7 +23,7 @@ from engine.data.corpus import load_corpus
 from engine.models.char_rnn import build_model
 from engine.session import SessionError, container, list_sessions, load_session, save_session
 from engine.session import save as session_save
-from engine.session.schema import model_size
+from engine.session.state_schema import model_size
 from engine.session.trainer_state import trainer_state
 from engine.training.trainer import Trainer
 

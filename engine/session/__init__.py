@@ -40,8 +40,10 @@ or a full disk while saving leaves the previous save as it was.
 The package, one idea per module: types.py (format constants, Session, SessionError, SessionInfo),
 container.py (the checksummed safetensors container), codec.py (nested state <-> JSON + tensors),
 meta.py (summary, corpus reference, environment), trainer_state.py (a trainer's state and back),
-schema.py (what every field of the meta document
-may hold, checked before a tensor byte is read), values.py (what the numbers in the tensors may be,
+schema.py (what every top-level field of the meta document
+may hold, checked before a tensor byte is read), state_schema.py (the same for the trainer's
+state), field_checks.py (the checks both use: keys, bounded numbers, printable text, tensor
+dtypes), values.py (what the numbers in the tensors may be,
 checked once read), save.py (writing, periodic saves), load.py (reading
 and verifying), restore.py (a trainer from a session), listing.py (the save directory and its
 listing), save_job.py (a snapshot on the trainer's thread, the write on its own), save_lock.py (one

@@ -9,7 +9,8 @@ from collections.abc import Collection
 from pathlib import Path
 
 from engine.session import container
-from engine.session.schema import SchemaError, check_saved_at, check_summary
+from engine.session.field_checks import SchemaError
+from engine.session.schema import check_saved_at, check_summary
 from engine.session.types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
 from engine.training.trainer import Trainer
 

@@ -11,8 +11,9 @@ import torch
 from engine.config import TrainConfig
 from engine.models.char_rnn import model_for
 from engine.models.memory_estimate import available_bytes, format_bytes
-from engine.session import container, schema
+from engine.session import container, schema, state_schema
 from engine.session.codec import CodecError, decode
+from engine.session.field_checks import SchemaError, TensorSpec
 from engine.session.types import FORMAT, FORMAT_VERSION, Session, SessionError
 from engine.session.values import check_values
 
@@ -26,7 +27,7 @@ def load_session(path: str | Path) -> Session:
             header = c.header
             try:
                 parts, config, doc = _check(header)
-            except (schema.SchemaError, CodecError) as e:
+            except (SchemaError, CodecError) as e:
                 raise SessionError(
                     f"cannot load {source}: the session is inconsistent ({e})"
                 ) from None
@@ -62,14 +63,14 @@ def load_session(path: str | Path) -> Session:
 def _check(header: container.Header) -> tuple[schema.MetaParts, TrainConfig, Any]:
     """Every field of the meta document, with tensors described by the header only."""
     parts = schema.check_meta(header.meta, header.index)
-    specs = {n: schema.TensorSpec(d, s) for n, (d, s) in header.index.items()}
+    specs = {n: TensorSpec(d, s) for n, (d, s) in header.index.items()}
     state, used = decode(parts.trainer, specs)
     if not isinstance(state, dict):
-        raise schema.SchemaError("the trainer state is not an object")
-    config = schema.check_config(state.get("config"), parts.corpus.max_chars)
-    schema.check_state(state, config, len(parts.vocab), parts.corpus.max_chars)
+        raise SchemaError("the trainer state is not an object")
+    config = state_schema.check_config(state.get("config"), parts.corpus.max_chars)
+    state_schema.check_state(state, config, len(parts.vocab), parts.corpus.max_chars)
     if used != set(specs):  # bytes nothing would read, so nothing would bound
-        raise schema.SchemaError("unreferenced tensors in the file")
+        raise SchemaError("unreferenced tensors in the file")
     return parts, config, parts.trainer
 
 

@@ -1,7 +1,7 @@
 """A trainer's state as a session holds it: everything needed to continue training exactly.
 
 The dict mixes tensors (weights, optimizer moments, the epoch in progress, RNG states) with plain
-JSON-able values; codec.py turns it into a file's parts and schema.py checks what comes back.
+JSON-able values; codec.py turns it into a file's parts and state_schema.py checks what comes back.
 Its keys and layout are the session format's "trainer" part: old saves must keep loading, so a
 change here is a change of the format.
 """
@@ -52,7 +52,7 @@ class StateError(ValueError):
 
 @contextlib.contextmanager
 def _part(what: str) -> Iterator[None]:
-    # The schema and the value checks (schema.py, values.py) let nothing through that these
+    # The schema and the value checks (state_schema.py, values.py) let nothing through that these
     # steps are known to trip on; whatever torch or random still refuse is named here by the
     # part it came from, not by its own text ("Invalid mt19937 state", "('lr')").
     try:

@@ -1,10 +1,10 @@
 """What the numbers inside a session's tensors may be, checked once the tensors are read.
 
-schema.py checks every field and every tensor's dtype and shape from the header alone; a
-crafted file can still carry valid checksums around numbers no run ever held. Those are found
-here, before anything uses them, rather than mid-resume as a ZeroDivisionError (Adam's step of
--1), a complex-number RuntimeError (a negative second moment under its square root) or torch's
-"Invalid mt19937 state".
+schema.py and state_schema.py check every field and every tensor's dtype and shape from the
+header alone; a crafted file can still carry valid checksums around numbers no run ever held.
+Those are found here, before anything uses them, rather than mid-resume as a ZeroDivisionError
+(Adam's step of -1), a complex-number RuntimeError (a negative second moment under its square
+root) or torch's "Invalid mt19937 state".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from engine.session.schema import SchemaError
+from engine.session.field_checks import SchemaError
 
 
 def check_values(state: dict[str, Any]) -> None:
