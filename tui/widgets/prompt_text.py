@@ -20,15 +20,19 @@ class PromptText:
     def inserted(self, chars: str, line_breaks: bool = False) -> tuple[PromptText, str]:
         """`chars` inserted at the cursor, and a note when some did not fit. The corpora keep no
         tabs: they become spaces. A line break (CR LF, CR or LF, as pasted) stays one LF with
-        `line_breaks` (the model's vocabulary holds it), else it becomes a space too."""
+        `line_breaks` (the model's vocabulary holds it), else it becomes a space too, and the
+        note says so."""
         chars = chars.replace("\r\n", "\n").replace("\r", "\n")
         chars = "".join(c for c in chars if c.isprintable() or c in "\t\n")
+        notes = []
+        if not line_breaks and "\n" in chars:  # said, as a character the model lacks would be
+            notes.append("no line breaks: this run's vocabulary has none (they became spaces)")
         chars = chars.translate({ord("\t"): " ", **({} if line_breaks else {ord("\n"): " "})})
         room = MAX_PROMPT_CHARS - len(self.text)
-        note = ""
         if len(chars) > room:
-            note = f"the prompt holds at most {MAX_PROMPT_CHARS} characters"
+            notes.append(f"the prompt holds at most {MAX_PROMPT_CHARS} characters")
             chars = chars[: max(0, room)]
+        note = "; ".join(notes)
         text = self.text[: self.cursor] + chars + self.text[self.cursor :]
         return PromptText(text, self.cursor + len(chars)), note
 
