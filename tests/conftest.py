@@ -17,7 +17,8 @@ import pytest
 import torch
 from helpers import Recorder
 
-from engine.data.corpus import JAYCHOU_ZIP, Corpus, corpus_dir_path, load_corpus
+from engine.data.corpus import Corpus, load_corpus
+from engine.data.hosted import JAYCHOU_ZIP, corpus_dir_path
 from engine.playground import Playground
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

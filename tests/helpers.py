@@ -29,6 +29,7 @@ from textual.pilot import Pilot
 
 from engine import session as sess
 from engine.data import corpus as corpus_module
+from engine.data import hosted
 from engine.data.corpus import Corpus
 from engine.generation.generate import Completer
 from engine.models.char_rnn import model_for
@@ -228,10 +229,10 @@ def time_machine_copy(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     corpus_dir), accepted as the book's file for this test only; returns the text."""
     text = time_machine_text()
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    (corpus_dir / corpus_module.TIMEMACHINE_FILE).write_text(text, encoding="utf-8")
+    (corpus_dir / hosted.TIMEMACHINE_FILE).write_text(text, encoding="utf-8")
     sha1 = hashlib.sha1(text.encode()).hexdigest()
-    book = corpus_module.HOSTED["timemachine"]
-    monkeypatch.setitem(corpus_module.HOSTED, "timemachine", replace(book, sha1=sha1))
+    book = hosted.HOSTED["timemachine"]
+    monkeypatch.setitem(hosted.HOSTED, "timemachine", replace(book, sha1=sha1))
     monkeypatch.setenv("RNNPLAY_CORPUS_DIR", str(corpus_dir))
     return text
 

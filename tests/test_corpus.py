@@ -19,18 +19,12 @@ import pytest
 import torch
 
 import engine.data.text_file as text_file
-from engine.data.corpus import (
-    JAYCHOU_SHA1,
-    JAYCHOU_ZIP,
-    MAX_VOCAB,
-    Corpus,
-    CorpusError,
-    Vocab,
-    load_corpus,
-)
+from engine.data.corpus import MAX_VOCAB, Corpus, CorpusError, load_corpus
 from engine.data.download import stderr_progress
+from engine.data.hosted import JAYCHOU_SHA1, JAYCHOU_ZIP
 from engine.data.sampling import batch_at
 from engine.data.text_file import MAX_FILE_BYTES
+from engine.data.vocab import Vocab
 
 # --- a loopback mirror ----------------------------------------------------------------------------
 

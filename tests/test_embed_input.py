@@ -113,7 +113,7 @@ def test_settings_default_to_the_books_one_hot_and_old_saves_load_so() -> None:
 
 
 def test_saliency_is_the_gradient_at_each_positions_embedding_row() -> None:
-    from engine.data.corpus import Vocab
+    from engine.data.vocab import Vocab
 
     vocab = Vocab.from_text("abcdefgh")
     torch.manual_seed(3)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.data.corpus import JAYCHOU_SHA1, JAYCHOU_ZIP
+from engine.data.hosted import JAYCHOU_SHA1, JAYCHOU_ZIP
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The Makefile runs "$(BIN)/python" + FETCH_ARGS; the first test checks that it still does.

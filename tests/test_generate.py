@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.decoding import Decoding
 from engine.generation.generate import MAX_CHARS, Completer, predict
 from engine.models.char_rnn import build_model

@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.decoding import Decoding
 from engine.generation.generate import Completer
 from engine.inspect.hidden_units import RANKINGS, features, hidden_units

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.generate import Completer
 from engine.inspect.step import FIRST_UNITS, WINDOW, model_shape, model_steps, prompt_steps
 from engine.models.char_rnn import build_model

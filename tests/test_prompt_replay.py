@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation import prompt_follower
 from engine.generation.completion import Completion
 from engine.generation.generate import Completer

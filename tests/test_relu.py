@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from helpers import run_main
 
 from engine.config import NONLINEARITIES, ConfigError, TrainConfig, spec_of
-from engine.data.corpus import Vocab, load_corpus
+from engine.data.corpus import load_corpus
+from engine.data.vocab import Vocab
 from engine.generation.generate import predict
 from engine.inspect.grad_flow import grad_through_time
 from engine.inspect.hidden_units import hidden_units

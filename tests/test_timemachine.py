@@ -18,8 +18,9 @@ import pytest
 from helpers import meta_of, run_main, time_machine_text, write_with_meta
 
 from engine.config import TIME_MACHINE_PREFIXES, default_prefixes
-from engine.data import corpus as corpus_module
-from engine.data.corpus import TIMEMACHINE_FILE, TIMEMACHINE_SHA1, CorpusError, load_corpus
+from engine.data import hosted
+from engine.data.corpus import CorpusError, load_corpus
+from engine.data.hosted import TIMEMACHINE_FILE, TIMEMACHINE_SHA1
 from engine.session import load_session
 from engine.session.restore import restore_trainer
 
@@ -63,9 +64,9 @@ def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[bytes]:
 
 def _accept(monkeypatch: pytest.MonkeyPatch, body: bytes) -> None:
     """Let this test's stand-in pass for the book's file (its SHA-1 is not the book's)."""
-    book = corpus_module.HOSTED["timemachine"]
+    book = hosted.HOSTED["timemachine"]
     sha1 = hashlib.sha1(body).hexdigest()
-    monkeypatch.setitem(corpus_module.HOSTED, "timemachine", replace(book, sha1=sha1))
+    monkeypatch.setitem(hosted.HOSTED, "timemachine", replace(book, sha1=sha1))
 
 
 def test_downloaded_verified_and_cleaned_as_the_book_does(

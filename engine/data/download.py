@@ -1,6 +1,6 @@
 """Fetch one file over HTTP(S) into a directory, verified by SHA-1 and written atomically.
 
-Generic on purpose (URL, destination, checksum): engine.data.corpus decides what to fetch and turns
+Generic on purpose (URL, destination, checksum): engine.data.hosted decides what to fetch and turns
 `DownloadError` into a user-facing `CorpusError`. urllib only, so nothing beyond the standard
 library is needed to get the book's corpus.
 """

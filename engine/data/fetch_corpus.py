@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 
-from engine.data.corpus import JAYCHOU_ZIP, CorpusError, corpus_dir_path, load_corpus
+from engine.data.corpus import CorpusError, load_corpus
 from engine.data.download import stderr_progress
+from engine.data.hosted import JAYCHOU_ZIP, corpus_dir_path
 
 
 def main() -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the app draws BatchLayout before torch has loaded (issue 21)
     import torch
 
-    from engine.data.corpus import Vocab
+    from engine.data.vocab import Vocab
 
 # What a cell of the strip holds, in order of precedence: characters of the batch shown, of the
 # epoch's batches before it, of those after it, or none the epoch reads.

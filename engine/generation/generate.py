@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.decoding import MAX_CHARS, Decoding
 from engine.models.char_rnn import CharRNN, State
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.completion import Completion
 from engine.generation.decoding import Decoding
 from engine.generation.generate import GREEDY, Completer

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.inspect.rankings import RANKINGS
 from engine.models.char_rnn import CharRNN, State
 

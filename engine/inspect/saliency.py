@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.models.char_rnn import CharRNN, ScratchRNN, State
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.generate import Completer
 from engine.models.char_rnn import CharRNN, State
 from engine.models.recurrence import ACTIVATION

@@ -22,7 +22,7 @@ from typing import Any
 # from the torch-free records (lifecycle, events) while torch (~1 s) loads behind it, so naming the
 # package must not import every layer below it.
 _HOME = {
-    "hosted_missing": "engine.data.corpus",
+    "hosted_missing": "engine.data.hosted",
     "Decoding": "engine.generation.decoding",
     "Views": "engine.generation.prompt_follower",
     "HiddenUnits": "engine.inspect.hidden_units",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.config import MODELS, ConfigError, CorpusConfig
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.prompt_settings import PromptSettings
 from engine.session import field_checks as check
 from engine.session.field_checks import SchemaError

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from engine.config import TrainConfig
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.generation.prompt_settings import PromptSettings
 from engine.models.char_rnn import CharRNN, model_for
 

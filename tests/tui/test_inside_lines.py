@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 
-from engine.data.corpus import Vocab
+from engine.data.vocab import Vocab
 from engine.inspect.hidden_units import hidden_units
 from engine.inspect.inspection import NextCharOdds
 from engine.inspect.saliency import saliency
