@@ -45,7 +45,7 @@ async def test_the_lr_dialogs_refusal_is_shown_whole_at_80x24() -> None:
         await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the dialog")
         app.screen.query_one("#new-lr", Input).value = "1e40"
         await pilot.press("enter")
-        error = app.screen.query_one("#lr-error", Label)
+        error = app.screen.query_one("#error", Label)
         await wait_for(pilot, lambda: str(error.render()).strip() != "", what="the refusal")
         await pilot.pause(0.1)
         message = str(error.render())

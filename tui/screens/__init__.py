@@ -1,1 +1,2 @@
-"""Modal screens: help and the learning-rate dialog."""
+"""Modal screens: help, load and save as, the questions asked before anything is lost (choice,
+autosave_failed), and the one-number dialogs (number: lr, target)."""

@@ -1,50 +1,30 @@
-"""A small dialog to change the learning rate of the running trainer."""
+"""F8: a new learning rate for a run while it trains."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 from engine.config import TrainConfig, spec_of
+from tui.screens.number import NumberScreen
 from tui.widgets.setup import SettingValidator
 
 
-class LrScreen(ModalScreen[float | None]):
-    DEFAULT_CSS = """
-    LrScreen { align: center middle; }
-    LrScreen > Vertical {
-        width: 60; max-width: 95%; height: auto;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    LrScreen .hint { color: $text-muted; }
-    /* the whole width, so a long refusal wraps rather than being cut at the border */
-    LrScreen Label { width: 100%; }
-    LrScreen #lr-error { color: $error; height: auto; }
-    """
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+class LrScreen(NumberScreen[float]):
+    """Dismisses with the new learning rate (valid as the setup's lr), or None."""
 
     def __init__(self, current: float, run_label: str) -> None:
-        super().__init__()
-        self.current, self.run_label = current, run_label
+        super().__init__(
+            f"new learning rate for {run_label} (now {current:g})",
+            "Enter applies it at the next batch · Esc cancels",
+        )
+        self.current = current
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(f"new learning rate for {self.run_label} (now {self.current:g})")
-            validator = SettingValidator(spec_of(TrainConfig, "lr"), required=True)
-            yield Input(f"{self.current:g}", id="new-lr", validators=[validator])
-            yield Label("Enter applies it at the next batch · Esc cancels", classes="hint")
-            yield Label("", id="lr-error")
+    def field(self) -> Input:
+        validator = SettingValidator(spec_of(TrainConfig, "lr"), required=True)
+        return Input(f"{self.current:g}", id="new-lr", validators=[validator])
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        result = event.validation_result
+    def read(self, submitted: Input.Submitted) -> float:
+        result = submitted.validation_result
         if result is not None and not result.is_valid:
-            self.query_one("#lr-error", Label).update("; ".join(result.failure_descriptions))
-            return
-        self.dismiss(float(event.value))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            raise ValueError("; ".join(result.failure_descriptions))
+        return float(submitted.value)
