@@ -7,14 +7,13 @@ touches no other run; a refused one changes nothing and says why (RunRefused).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from engine.playground.events import RunRefused
-from engine.playground.registry import Registry
-from engine.playground.reporter import Report, RunReporter
+from engine.playground.joining import Joining
+from engine.playground.reporter import Report
 from engine.playground.runs import Run
-from engine.playground.worker import Adopt, TrainerWorker
+from engine.playground.worker import TrainerWorker
 from engine.session import SessionError, load_session, restore_trainer
 from engine.sweep.folder import is_sweep, trial_paths, trial_tags
 from engine.training.events import RunState
@@ -23,16 +22,13 @@ from engine.training.events import RunState
 class Loader:
     def __init__(
         self,
-        registry: Registry,
         report: Report,
-        new_reporter: Callable[[], RunReporter],
-        adopt: Adopt,
+        joining: Joining,
         worker: TrainerWorker,
         closing: threading.Event,
         threads: int | None,
     ) -> None:
-        self._registry, self._report = registry, report
-        self._new_reporter, self._adopt, self._worker = new_reporter, adopt, worker
+        self._report, self._joining, self._worker = report, joining, worker
         self._closing = closing
         self._threads = threads  # torch threads for restored trainers (None: as saved)
 
@@ -68,7 +64,7 @@ class Loader:
     def _load_file(
         self, path: str, train: bool, epochs: int | None, select: bool, tag: str = ""
     ) -> None:
-        reporter = self._new_reporter()
+        reporter = self._joining.new_reporter()
         try:
             session = load_session(path)
             trainer = restore_trainer(session, reporter, threads=self._threads)
@@ -83,7 +79,7 @@ class Loader:
         ref = session.corpus
         run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
                   reporter=reporter)  # fmt: skip
-        self._adopt(run, reporter, session.label, session.prompt, tuple(session.notes), select,
-                    session.prompt_settings, tag)
+        self._joining.adopt(run, reporter, session.label, session.prompt, tuple(session.notes),
+                            select, session.prompt_settings, tag)  # fmt: skip
         if train:
             self._worker.train_on(run.id, epochs)

@@ -58,11 +58,8 @@ class Playground:
         self._saver = Saver(self._registry, report, save_dir, lambda: self._prompt.settings)
         cores = CoreShare(self._registry, threads or torch.get_num_threads())
         joining = Joining(self._registry, report, self._prompt, self._closing)
-        self.worker = TrainerWorker(
-            self._registry, report, joining.new_reporter, joining.adopt, self._closing, cores
-        )
-        self._loader = Loader(self._registry, report, joining.new_reporter, joining.adopt,
-                              self.worker, self._closing, threads)  # fmt: skip
+        self.worker = TrainerWorker(self._registry, report, joining, self._closing, cores)
+        self._loader = Loader(report, joining, self.worker, self._closing, threads)
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 from engine.config import ConfigError
 from engine.data.corpus import Corpus, CorpusError, load_corpus
-from engine.generation.prompt_settings import PromptSettings
 from engine.playground.cores import CoreShare
 from engine.playground.events import DevicesTimed, RunRefused, TargetChanged
+from engine.playground.joining import Joining
 from engine.playground.registry import Registry
 from engine.playground.reporter import Report, RunReporter
 from engine.playground.runs import Run
@@ -25,23 +25,18 @@ from engine.training.device_bench import bench_devices, verdict
 from engine.training.events import RunState, StatusChanged
 from engine.training.trainer import Trainer
 
-# Adopting a run: (run, its reporter, saved label, saved prompt, notes, select, the saved prompt's
-# settings) -> it joins the registry (selected unless `select` is False).
-Adopt = Callable[[Run, RunReporter, str, str, tuple[str, ...], bool, PromptSettings | None], None]
-
 
 class TrainerWorker:
     def __init__(
         self,
         registry: Registry,
         report: Report,
-        new_reporter: Callable[[], RunReporter],
-        adopt: Adopt,
+        joining: Joining,
         closing: threading.Event,
         cores: CoreShare,
     ) -> None:
-        self._registry, self._report = registry, report
-        self._new_reporter, self._adopt, self._closing = new_reporter, adopt, closing
+        self._registry, self._report, self._joining = registry, report, joining
+        self._closing = closing
         self.cores = cores
         self._lock = threading.Lock()  # the queue, the threads and the corpus cache
         self._queue: list[int] = []  # runs waiting for no run to train, in the order asked
@@ -114,7 +109,7 @@ class TrainerWorker:
     ) -> None:
         """Build the run here, then join (or report its refusal) on its turn."""
         try:
-            reporter = self._new_reporter()
+            reporter = self._joining.new_reporter()
             built = self._build(corpus_spec, max_chars, settings, reporter)
             self._turns.wait(ticket)
             if isinstance(built, RunRefused):
@@ -127,7 +122,7 @@ class TrainerWorker:
                 # Decided and queued under one lock, so a run that ends meanwhile starts it.
                 waiting = queue and bool(self._registry.training() or self._queue)
                 notes = (self._queued_note(),) if waiting else ()
-                self._adopt(run, reporter, "", "", notes, not waiting, None, tag)
+                self._joining.adopt(run, reporter, "", "", notes, not waiting, None, tag)
                 if waiting:
                     self._queue.append(run.id)
         finally:
