@@ -34,6 +34,7 @@ from engine.data.corpus import Corpus
 from engine.generation.generate import Completer
 from engine.models.char_rnn import model_for
 from engine.playground.events import Event, RunState, StatusChanged
+from engine.session import SessionError, load_session
 from engine.training.build import build_trainer
 from engine.training.events import TrainerEvent
 from engine.training.trainer import Trainer
@@ -206,6 +207,17 @@ def write_with_meta(path: Path, source: Path, meta_text: str) -> None:
 
 def meta_of(path: Path) -> dict[str, Any]:
     return json.loads(header_of(path)[1]["__metadata__"]["meta"])
+
+
+def refused(path: Path, *words: str) -> str:
+    """load_session's refusal of `path`: one line naming the file and each of `words`."""
+    with pytest.raises(SessionError) as info:
+        load_session(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    for word in words:
+        assert word in message, message
+    return message
 
 
 def time_machine_text() -> str:

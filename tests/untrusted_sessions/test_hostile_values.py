@@ -1,228 +1,31 @@
-"""Session files that are hostile or from elsewhere: format version 1, sizes that lie, special
-files as save targets, and valid checksums around values no session holds (issue 11 items 2, 5,
-7, 10). The random header fuzz is in test_session_fuzz.py."""
+"""Crafted session files with valid checksums around values no session holds (issues 11 and 23):
+infinite or huge numbers, lone surrogates, format versions in other digits, optimizer and
+generator states no run has, a dimension torch cannot describe. Each is refused in one line
+naming the field, by the listing and the loader alike. The random header fuzz is in
+tests/test_session_fuzz.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import os
-import resource
 import shutil
-import socket
-import stat
 import struct
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from helpers import header_of, meta_of, run_cli, run_main, small_trainer, write_with_meta
+from helpers import header_of, meta_of, refused, run_cli, run_main, write_with_meta
 from safetensors.torch import save as safetensors_save
 
 from engine import session as sess
-from engine.data.corpus import load_corpus
-from engine.generation.generate import predict
-from engine.session import (
-    SessionError,
-    check_save_target,
-    list_sessions,
-    load_session,
-    restore_trainer,
-    save_session,
-)
-from engine.session.container import DTYPE_NAMES, MAX_FILE_BYTES, open_container
+from engine.session import list_sessions, load_session, save_session
+from engine.session.container import DTYPE_NAMES, open_container
 from engine.training.events import BatchEnd
 from engine.training.trainer import Trainer
 
-V1_FILE = Path(__file__).resolve().parent / "data" / "session_v1.rnnplay"
-
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-@pytest.fixture(scope="module")
-def trainer() -> Trainer:
-    t = small_trainer(load_corpus("jaychou", max_chars=300), model="rnn", hidden=8,
-                      sampling="consecutive", epochs=1, num_steps=5, pred_period=1, pred_len=5)
-    t.run_epoch()
-    return t
-
-
-@pytest.fixture
-def saved(tmp_path: Path, trainer: Trainer) -> Path:
-    return save_session(tmp_path / "s.rnnplay", trainer, prompt="分开")
-
-
-def refused(path: Path, *words: str) -> str:
-    with pytest.raises(SessionError) as info:
-        load_session(path)
-    message = str(info.value)
-    assert "\n" not in message and str(path) in message
-    for word in words:
-        assert word in message, message
-    return message
-
-
-# ----------------------------------------------------------------------------- format version 1
-
-
-def test_a_version_1_file_still_loads() -> None:
-    # Written by rnnplay before sessions moved onto safetensors' own writer (commit eef0950).
-    s = load_session(V1_FILE)
-    assert s.format_version == 1 and s.epoch == 1 and s.prompt == "分开 v1"
-    assert (s.config.model, s.config.hidden, s.config.sampling) == ("rnn", 8, "consecutive")
-    assert s.corpus.name == "jaychou" and s.corpus.max_chars == 300
-    text = predict(s.build_model(), s.vocab, "分开", 5, torch.device("cpu"))
-    assert text.startswith("分开") and len(text) == 7
-    assert [x["text"] for x in s.state["samples"]] == ["分开坏坏坏坏坏", "不分开坏坏坏坏坏"]
-
-
-def test_a_version_1_file_is_still_checksummed(tmp_path: Path) -> None:
-    data = bytearray(V1_FILE.read_bytes())
-    data[-3] ^= 0x10  # inside the last tensor's bytes
-    bad = tmp_path / "v1.rnnplay"
-    bad.write_bytes(bytes(data))
-    refused(bad, "checksum mismatch")
-
-
-def test_a_version_1_file_resumes_and_saves_as_the_current_version(tmp_path: Path) -> None:
-    trainer = restore_trainer(load_session(V1_FILE), device="cpu", epochs=2)
-    trainer.run_epoch()
-    again = load_session(save_session(tmp_path / "v2.rnnplay", trainer))
-    assert again.format_version == sess.FORMAT_VERSION and again.epoch == 2
-
-
-# ----------------------------------------------------------------------------- sizes that lie
-
-
-def _declare_extra_tensor(path: Path, source: Path, numel: int) -> int:
-    """A copy of source whose header (meta checksum valid) also declares a float32 weight of
-    numel elements past the real data; the file is extended sparsely to match. Returns the
-    declared data size."""
-    n, head = header_of(source)
-    data = source.read_bytes()[8 + n :]
-    meta = meta_of(source)
-    name = "trainer/model/extra"
-    meta["tensors"][name] = ["F32", [numel]]
-    meta["trainer"]["model"]["extra"] = {"__tensor__": name}
-    text = json.dumps(meta, ensure_ascii=True, separators=(",", ":"))
-    head["__metadata__"].update(meta=text, meta_sha256=hashlib.sha256(text.encode()).hexdigest())
-    head[name] = {"dtype": "F32", "shape": [numel], "data_offsets": [len(data),
-                                                                     len(data) + 4 * numel]}
-    raw = json.dumps(head).encode()
-    raw += b" " * (-len(raw) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw + data)
-        f.truncate(8 + len(raw) + len(data) + 4 * numel)  # a hole: no disk used, reads as 0
-    return len(data) + 4 * numel
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def test_a_declared_size_the_model_cannot_hold_is_refused_before_reading(
-    tmp_path: Path, saved: Path
-) -> None:
-    # 1 GiB declared (and present, as a hole) for a model of ~1,000 weights: the reader must
-    # refuse from the header alone, not read, hash or allocate the gigabyte.
-    big = tmp_path / "big.rnnplay"
-    _declare_extra_tensor(big, saved, 2**28)
-    assert big.stat().st_size > 2**30
-    before, start = _peak_rss_mib(), time.perf_counter()
-    refused(big, "do not fit")
-    assert time.perf_counter() - start < 2.0
-    assert _peak_rss_mib() - before < 200
-
-
-def test_a_file_over_the_size_cap_is_refused_without_mapping(tmp_path: Path, saved: Path) -> None:
-    huge = tmp_path / "huge.rnnplay"
-    _declare_extra_tensor(huge, saved, 30 * 2**28)  # 30 GiB, sparse
-    start = time.perf_counter()
-    refused(huge, f"over the {MAX_FILE_BYTES // 1024**3} GiB")
-    assert time.perf_counter() - start < 2.0
-
-
-def test_a_small_file_declaring_30_gb_is_one_clear_error(tmp_path: Path, saved: Path) -> None:
-    # The issue's case: a few KB on disk and in size, 30 GB in the header.
-    liar = tmp_path / "liar.rnnplay"
-    declared = _declare_extra_tensor(liar, saved, 30 * 2**28)
-    with open(liar, "r+b") as f:
-        f.truncate(liar.stat().st_size - declared + saved.stat().st_size // 2)
-    assert liar.stat().st_size < 64 * 1024
-    start = time.perf_counter()
-    refused(liar, "damaged or truncated")
-    assert time.perf_counter() - start < 2.0
-
-
-# ----------------------------------------------------------------------------- save targets
-
-
-def _special_targets(tmp_path: Path) -> dict[str, Path]:
-    targets = {}
-    fifo = tmp_path / "fifo.rnnplay"
-    os.mkfifo(fifo)
-    targets["FIFO"] = fifo
-    sock = tmp_path / "sock.rnnplay"
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(sock))
-    server.close()
-    targets["socket"] = sock
-    device = tmp_path / "null.rnnplay"
-    try:  # /dev/null's twin, made here: the real one is never a test's target
-        os.mknod(device, stat.S_IFCHR | 0o666, os.stat("/dev/null").st_rdev)
-        targets["device"] = device
-    except (PermissionError, OSError):
-        pass  # not root: FIFO and socket stand for the class
-    return targets
-
-
-def test_saving_refuses_special_files_and_leaves_them_alone(
-    tmp_path: Path, trainer: Trainer
-) -> None:
-    for kind, target in _special_targets(tmp_path).items():
-        mode = target.lstat().st_mode
-        with pytest.raises(SessionError) as info:
-            save_session(target, trainer)
-        message = str(info.value)
-        assert kind in message and "not a regular file" in message and "\n" not in message
-        assert target.lstat().st_mode == mode  # still the FIFO / socket / device
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-
-
-def test_saving_refuses_a_symlink_and_says_so(tmp_path: Path, trainer: Trainer) -> None:
-    real = save_session(tmp_path / "real.rnnplay", trainer, prompt="real")
-    link = tmp_path / "link.rnnplay"
-    link.symlink_to(real)
-    dangling = tmp_path / "dangling.rnnplay"
-    dangling.symlink_to(tmp_path / "elsewhere" / "x.rnnplay")
-    for target in (link, dangling):
-        with pytest.raises(SessionError, match="symbolic link.*never write through links"):
-            save_session(target, trainer, prompt="new")
-        assert target.is_symlink()
-    assert load_session(real).prompt == "real"
-    assert not (tmp_path / "elsewhere").exists()
-    assert load_session(link).prompt == "real"  # reading through a link is fine
-
-
-def test_check_save_target_before_training(tmp_path: Path) -> None:
-    assert check_save_target(tmp_path / "new" / "deep" / "s.rnnplay") == (
-        tmp_path / "new" / "deep" / "s.rnnplay"
-    )
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(SessionError, match="is not a folder"):
-        check_save_target(tmp_path / "file" / "s.rnnplay")
-    with pytest.raises(SessionError, match="directory"):
-        check_save_target(tmp_path)
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    if os.geteuid() != 0:  # root may write anywhere
-        with pytest.raises(SessionError, match="no permission"):
-            check_save_target(locked / "s.rnnplay")
 
 
 # ----------------------------------------------------------------------------- hostile values
@@ -505,37 +308,3 @@ def test_a_zero_size_tensor_with_a_huge_dimension_is_one_line(
     bad.write_bytes(struct.pack("<Q", len(raw)) + raw + data)
     message = refused_everywhere(bad, "dimension of 9223372036854775808")
     assert "frame" not in message and "TypeError" not in message
-
-
-# Loads a session under a data limit (as `prlimit --data` sets) of what the process uses now
-# plus argv[2] bytes; prints the one line a user would see.
-LOAD_LIMITED = """
-import resource, sys
-from engine.session import SessionError, load_session
-used = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
-            if line.startswith("VmData:"))
-resource.setrlimit(resource.RLIMIT_DATA, (used + int(sys.argv[2]), resource.RLIM_INFINITY))
-try:
-    load_session(sys.argv[1])
-    print("loaded")
-except SessionError as e:
-    print(e)
-"""
-
-
-def test_a_session_larger_than_free_memory_is_refused_saying_how_much_it_needs(
-    tmp_path: Path,
-) -> None:
-    # Issue 23 item 7: a raw allocator RuntimeError (or a bare MemoryError) before.
-    corpus = load_corpus("jaychou", max_chars=3000)
-    trainer = small_trainer(corpus, model="rnn", hidden=1536, epochs=1, num_steps=5,
-                            batch_size=4, pred_period=0, val_chars=0, epoch_batches=1)
-    trainer.run_epoch()
-    path = save_session(tmp_path / "big.rnnplay", trainer)
-    size = path.stat().st_size
-    assert size > 30 * 2**20
-    done = subprocess.run([sys.executable, "-c", LOAD_LIMITED, str(path), str(size * 3 // 2)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.stdout.count("\n") == 1 and not done.stderr, (done.stdout, done.stderr)
-    assert "not enough memory: loading it takes about" in done.stdout, done.stdout
-    assert f"twice the file's {size / 1e6:.1f} MB" in done.stdout, done.stdout
