@@ -12,17 +12,14 @@ Results replace the relu-speed section of bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
 import torch
 
 from bench import book
-from bench.load_meter import LoadMeter, loadavg, wait_for_quiet
-from bench.results_md import cpu_model, write_section
+from bench.results_md import publish
+from bench.rounds import Job, book_vocab, machine_line, round_parser, time_rounds
 
 PHASES = ("recurrence forward, 35 steps", "BPTT backward, 34 steps + dL/dW_hh",
           "whole batch (model.loss, backward, clip)")
@@ -71,50 +68,30 @@ def batch_phases(nonlinearity: str, vocab: int, seed: int = 0) -> dict[str, Call
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m bench.relu_speed", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--wait", type=float, default=0.0, help="seconds to wait for quiet")
-    parser.add_argument("--corpus-dir", default=None)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-
-    from engine.data.corpus import load_corpus
-
-    torch.set_num_threads(args.threads)
-    vocab = len(load_corpus("jaychou", corpus_dir=args.corpus_dir).vocab)
+    args = round_parser("bench.relu_speed", __doc__, wait=0.0).parse_args(argv)
+    vocab = book_vocab(args)
     runs = {phi: batch_phases(phi, vocab) for phi in ("tanh", "relu")}
-    times = {(phi, name): [] for phi in runs for name in PHASES}
-    for phases in runs.values():  # warm-up
-        for fn in phases.values():
-            fn()
-    loads, load_before = [], loadavg()
-    for r in range(args.rounds):
-        if args.wait:
-            wait_for_quiet(0.2, args.wait)
-        meter = LoadMeter()
+
+    def in_round(r: int) -> list[tuple[tuple[str, str], Job]]:
+        # ABBA: which φ goes first alternates by round and by phase.
+        jobs = []
         for name in PHASES:
             order = ("tanh", "relu") if (r + PHASES.index(name)) % 2 == 0 else ("relu", "tanh")
-            for phi in order:
-                t0 = time.perf_counter()
-                runs[phi][name]()
-                times[phi, name].append(time.perf_counter() - t0)
-        loads.append(meter.other_cpus())
-    med = {key: statistics.median(ts) * 1e3 for key, ts in times.items()}
-    least = {key: min(ts) * 1e3 for key, ts in times.items()}
+            jobs += [((phi, name), runs[phi][name]) for phi in order]
+        return jobs
+
+    timed = time_rounds(in_round, args.rounds, args.wait)
+    med, least = timed.medians_ms(), timed.minimums_ms()
     lines = [
         "## φ = ReLU vs tanh on the scratch model (CPU)",
         "",
-        f"- machine: {cpu_model()}; torch {torch.__version__}, {args.threads} threads; "
-        f"command: `python -m bench.relu_speed {' '.join(argv)}`".rstrip(),
+        machine_line("bench.relu_speed", args, argv),
         f"- method: one batch at the book's settings (vocab {vocab}, batch 32, 35 steps, 256 "
         f"hidden) with the engine's code, tanh and ReLU in the same {args.rounds} rounds, the "
         "order alternating, median ms; ratios ReLU / tanh of the medians and of the minimums. "
-        "Other processes used a median "
-        f"{statistics.median(loads):.2f} CPUs (1-minute load average {load_before} at the start, "
-        f"{loadavg()} at the end)"
+        + timed.load_note()
         + ("; on a machine this busy the ms are slow and noisy, and the ratios, measured in the "
-           "same rounds, are the result." if statistics.median(loads) > 0.2 else "."),
+           "same rounds, are the result." if timed.other_load() > 0.2 else "."),
         "",
         "| phase | tanh, ms | ReLU, ms | ReLU / tanh (medians) | ReLU / tanh (minimums) |",
         "|---|---|---|---|---|",
@@ -123,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         tanh, relu = med["tanh", name], med["relu", name]
         fastest = least["relu", name] / least["tanh", name]
         lines.append(f"| {name} | {tanh:.2f} | {relu:.2f} | {relu / tanh:.2f} | {fastest:.2f} |")
-    body = "\n".join(lines) + "\n"
-    print(body)
-    if not args.no_write:
-        write_section(body, name="relu_speed")
+    publish("\n".join(lines) + "\n", "relu_speed", write=not args.no_write)
     return 0
 
 

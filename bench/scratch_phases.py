@@ -12,10 +12,7 @@ the scratch-phases section of bench/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
 import torch
@@ -23,8 +20,8 @@ import torch.nn.functional as F
 
 from bench import book
 from bench.flops import sgemm_gflops
-from bench.load_meter import LoadMeter, loadavg, wait_for_quiet
-from bench.results_md import cpu_model, write_section
+from bench.results_md import publish
+from bench.rounds import book_vocab, machine_line, round_parser, time_rounds
 
 
 def phases(vocab: int, seed: int = 0) -> tuple[dict[str, Callable[[], object]], dict[str, float]]:
@@ -120,46 +117,21 @@ def phases(vocab: int, seed: int = 0) -> tuple[dict[str, Callable[[], object]], 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m bench.scratch_phases", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--wait", type=float, default=3.0, help="seconds to wait for quiet")
-    parser.add_argument("--corpus-dir", default=None)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-
-    from engine.data.corpus import load_corpus
-
-    torch.set_num_threads(args.threads)
-    vocab = len(load_corpus("jaychou", corpus_dir=args.corpus_dir).vocab)
+    args = round_parser("bench.scratch_phases", __doc__, wait=3.0).parse_args(argv)
+    vocab = book_vocab(args)
     run, floor = phases(vocab)
-    times: dict[str, list[float]] = {name: [] for name in run}
-    loads = []
-    load_before = loadavg()
-    for fn in run.values():
-        fn()
-    for r in range(args.rounds):
-        if args.wait:
-            wait_for_quiet(0.2, args.wait)
-        meter = LoadMeter()
-        items = list(run.items())
-        for name, fn in items if r % 2 == 0 else items[::-1]:
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-        loads.append(meter.other_cpus())
-    med = {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+    items = list(run.items())
+    timed = time_rounds(lambda r: items if r % 2 == 0 else items[::-1], args.rounds, args.wait)
+    med = timed.medians_ms()
     whole = med["whole batch (model.loss, backward, clip, step)"]
     lines = [
         "## Where a scratch training batch spends its time (CPU)",
         "",
-        f"- machine: {cpu_model()}; torch {torch.__version__}, {args.threads} threads; "
-        f"command: `python -m bench.scratch_phases {' '.join(argv)}`".rstrip() + "",
+        machine_line("bench.scratch_phases", args, argv),
         f"- method: each phase of one batch at the book's settings (vocab {vocab}) timed on its "
         f"own with the engine's code, {args.rounds} rounds in alternating order, median; the "
         "floor column is the phase's matrix products at this machine's sgemm rate for their "
-        f"shape. Other processes used a median {statistics.median(loads):.2f} CPUs (1-minute "
-        f"load average {load_before} at the start, {loadavg()} at the end).",
+        f"shape. {timed.load_note()}.",
         "",
         "| phase | ms | share of the batch | products at sgemm rate, ms |",
         "|---|---|---|---|",
@@ -175,10 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(f"| **sum of the phases** | {parts:.2f} | {parts / whole:.0%} | "
                  f"{sum(floor.values()) * 1e3:.2f} |")
     lines.append(f"| **whole batch** | {whole:.2f} | 100% | |")
-    body = "\n".join(lines) + "\n"
-    print(body)
-    if not args.no_write:
-        write_section(body, name="scratch_phases")
+    publish("\n".join(lines) + "\n", "scratch_phases", write=not args.no_write)
     return 0
 
 
