@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from engine.config import SEED_MAX, ConfigError, DecodingConfig
 from engine.generation.decoding import MAX_CHARS, Decoding
 from rnnplay.headless import print_lines
-from rnnplay.options import add_settings, flags, number, whole_number
+from rnnplay.options import add_settings, number, options_given, whole_number
 
 # What reads a model is imported when a completion is asked for: `rnnplay complete --help` and
 # the parser of every other command do not wait for torch (~1 s).
@@ -154,10 +154,10 @@ def _check(args: argparse.Namespace) -> list[Decoding]:
     if args.probs is not None:
         if args.probs < 1:
             raise ConfigError(f"--probs must be 1 or more, not {args.probs}")
-        given = [name for name in COMPLETION_OPTIONS if getattr(args, name) not in (None, False)]
+        given = options_given(args, sorted(COMPLETION_OPTIONS))
         if given:
             raise ConfigError(f"--probs lists the next characters' odds, not a completion: "
-                              f"drop {flags(given)}")
+                              f"drop {given}")
         return []
     if args.chars is not None and not 0 <= args.chars <= MAX_CHARS:
         raise ConfigError(f"--chars must be 0 to {MAX_CHARS}, not {args.chars}")

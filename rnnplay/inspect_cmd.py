@@ -16,7 +16,7 @@ from engine.inspect.step import WINDOW, prompt_steps
 from rnnplay.complete_cmd import shown_char
 from rnnplay.headless import print_lines
 from rnnplay.inspect_step import step_lines
-from rnnplay.options import whole_number
+from rnnplay.options import options_given, whole_number
 from rnnplay.prompt_model import open_prompt_model
 
 DEFAULT_UNITS = 8
@@ -85,20 +85,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_options(args: argparse.Namespace) -> None:
     if args.step is not None:
-        options = (*TABLE_OPTIONS, "odds")
-        given = [name for name in options if getattr(args, name) not in (None, False)]
+        given = options_given(args, (*TABLE_OPTIONS, "odds"))
         if given:
-            flags = ", ".join("--" + name for name in given)
             raise UsageError(f"--step prints one time step, not the units table or the odds: "
-                             f"drop {flags}")
+                             f"drop {given}")
     if args.odds is not None:
         if args.odds < 1:
             raise UsageError(f"--odds must be 1 or more, not {args.odds}")
-        given = [name for name in TABLE_OPTIONS if getattr(args, name) not in (None, False)]
+        given = options_given(args, TABLE_OPTIONS)
         if given:
-            flags = ", ".join("--" + name for name in given)
             raise UsageError(f"--odds lists the next characters' odds, not the units table: "
-                             f"drop {flags}")
+                             f"drop {given}")
 
 
 def _inspect(completer: Completer, text: str, args: argparse.Namespace) -> Inspection:

@@ -9,7 +9,7 @@ defaults.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.config import (
@@ -99,6 +99,14 @@ def given(args: argparse.Namespace, cls: type) -> dict[str, Any]:
 def flags(names: list[str] | set[str]) -> str:
     """Option names as typed: ['batch_size'] -> '--batch-size'."""
     return ", ".join("--" + name.replace("_", "-") for name in sorted(names))
+
+
+def options_given(args: argparse.Namespace, names: Sequence[str]) -> str:
+    """Those of the options `names` (left at None or False when not given) that the command line
+    gave, as typed and in the order of `names` ('--units, --saliency'); '' when none was: what
+    a refusal of options that mean nothing together names."""
+    given = [name for name in names if getattr(args, name) not in (None, False)]
+    return ", ".join("--" + name.replace("_", "-") for name in given)
 
 
 def as_typed(err: Exception) -> str:
