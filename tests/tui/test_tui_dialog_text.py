@@ -10,7 +10,7 @@ from pathlib import Path
 
 from helpers import TINY_FILE, make_app, small_trainer, wait_for
 from rich.cells import cell_len
-from screen_text import screen_text
+from screen_text import screen_text, squeezed
 from textual.app import App
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
@@ -23,11 +23,6 @@ from tui.screens.load import LoadScreen
 
 SMALL = (80, 24)
 LONG = "100000"
-
-
-def squeezed(text: str) -> str:
-    """Text with borders and the spaces and line ends of wrapping taken out."""
-    return "".join(ch for ch in text if ch not in " │\n")
 
 
 def inside(app: App, widget: Widget) -> str:

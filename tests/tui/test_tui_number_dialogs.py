@@ -3,7 +3,7 @@ label whole and as written at 80x24: a long one wraps, brackets are not read as 
 
 from __future__ import annotations
 
-from screen_text import screen_text
+from screen_text import screen_text, squeezed
 from textual.app import App
 from textual.screen import Screen
 
@@ -13,11 +13,6 @@ from tui.screens.target import TargetScreen
 SMALL = (80, 24)
 # As a session file may name its run: longer than the dialog is wide, with markup's brackets.
 LABEL = "#3 scratch·[bold]lr 0.5[/bold] hidden 512 steps 35 clip 1 seed 7 sampling consecutive"
-
-
-def squeezed(text: str) -> str:
-    """Text with borders and the spaces and line ends of wrapping taken out."""
-    return "".join(ch for ch in text if ch not in " │\n")
 
 
 async def shown(dialog: Screen) -> str:
