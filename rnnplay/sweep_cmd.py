@@ -12,6 +12,7 @@ import argparse
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -20,7 +21,15 @@ from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
 from engine.data.corpus import CorpusError, load_corpus
 from engine.data.download import stderr_progress
 from engine.session import default_save_dir
-from engine.sweep.folder import is_sweep, read_plan, write_plan
+from engine.sweep.folder import is_sweep, write_plan
+from engine.sweep.plan import (
+    Plan,
+    Resources,
+    Schedule,
+    check_options,
+    experiment_path,
+    load_plan,
+)
 from engine.sweep.space import KINDS, build_space, may_vary
 from engine.sweep.table import results_table
 from rnnplay.headless import STOP_SIGNALS, Output, say
@@ -74,17 +83,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # What to sweep is checked first, without Ray: a bad option or a hand-edited sweep.json is
+    # one line before a cluster is started or anything is written.
+    try:
+        out, plan = _plan(args)
+        space = plan.space()
+        schedule = plan.schedule
+        resources = replace(plan.resources, **_overrides(args))
+        check_options(schedule, resources)
+    except (ConfigError, ValueError, OSError) as err:  # ValueError: engine.sweep.plan.PlanError
+        say(f"rnnplay sweep: {err}")
+        return 2
     try:
         from engine.sweep import tuning
     except ImportError as err:
         say(f"rnnplay sweep: Ray Tune is not installed ({err.name} is missing): {INSTALL}")
         return 2
     try:
-        out, plan = _plan(args)
-        space = build_space(plan["texts"], plan["corpus"], plan["samples"])
-        schedule = tuning.Schedule(**plan["schedule"])
-        resources = tuning.Resources(**{**plan["resources"], **_overrides(args)})
-        _check_numbers(schedule, resources)
         source = CorpusConfig(**space.corpus)
         corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
                              preprocess=source.preprocess)
@@ -94,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if not args.resume:
-            write_plan(out, plan)
+            write_plan(out, plan.to_json())
     except OSError as err:
         say(f"rnnplay sweep: cannot write the sweep folder {out}: {err.strerror or err}")
         if started:
@@ -102,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     stdout = Output(sys.stdout, "stdout", "the sweep goes on without progress lines")
     try:
-        experiment = plan["experiment"] or tuning.experiment_path(out, None)
+        experiment = plan.experiment or experiment_path(out, None)
         sweep = tuning.Sweep(out, space, schedule, resources, corpus, experiment)
         what = "resuming" if args.resume else "sweeping"
         stdout.write(f"{what} {space.trials} trials on {corpus.name} to epoch {schedule.epochs} "
@@ -157,7 +172,7 @@ class StopSweep:
         self.sweep.stop()
 
 
-def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+def _plan(args: argparse.Namespace) -> tuple[Path, Plan]:
     """The sweep folder and what to sweep: from the options, or from sweep.json to resume."""
     if args.resume:
         out = Path(args.resume).expanduser()
@@ -165,10 +180,11 @@ def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
             raise ConfigError(f"--resume {out}: not a sweep folder (it has no sweep.json)")
         given = [spec.flag for spec in (*specs(CorpusConfig), *specs(TrainConfig))
                  if hasattr(args, spec.name)]
+        plan = load_plan(out)
         if given:
             say(f"rnnplay sweep: note: {', '.join(given)} left as {out / 'sweep.json'} has "
                 "them: a resumed sweep keeps its settings")
-        return out, read_plan(out)
+        return out, plan
     texts = {spec.name: getattr(args, spec.name) for spec in specs(TrainConfig)
              if hasattr(args, spec.name)}
     corpus = {spec.name: getattr(args, spec.name) for spec in specs(CorpusConfig)
@@ -177,18 +193,13 @@ def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     out = (Path(args.out).expanduser() if args.out else
            default_save_dir() / f"sweep-{name}-{time.strftime('%Y%m%d-%H%M%S')}")
     _check_out(out)
-    from engine.sweep.tuning import Resources, Schedule, experiment_path
-
     epochs = build_space({"epochs": texts.get("epochs", str(TrainConfig.epochs))}, {})
     schedule = Schedule(epochs.fixed["epochs"], args.scheduler,
                         args.grace_period, args.reduction_factor)
     resources = Resources(args.cpus_per_trial, args.gpus_per_trial, args.max_concurrent,
                           args.address)
-    return out, {
-        "texts": texts, "corpus": corpus, "samples": args.samples,
-        "schedule": vars(schedule), "resources": vars(resources),
-        "experiment": experiment_path(out, args.storage) if args.storage else "",
-    }
+    return out, Plan(texts, corpus, args.samples, schedule, resources,
+                     experiment_path(out, args.storage) if args.storage else "")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -206,17 +217,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file: give a folder for the sweep (new or empty)")
+    # The nearest folder that exists: the sweep's folders are made inside it.
+    above = next((p for p in out.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise ConfigError(f"--out {out} is inside {above}, which is a file: give a folder for "
+                          "the sweep (new or empty)")
     if is_sweep(out):
         raise ConfigError(f"--out {out} already holds a sweep: carry it on with --resume {out}, "
                           "or give another folder")
-
-
-def _check_numbers(schedule: Any, resources: Any) -> None:
-    if schedule.epochs < 1:
-        raise ConfigError("a sweep needs --epochs 1 or more")
-    if schedule.grace_period < 1 or schedule.reduction_factor < 2:
-        raise ConfigError("--grace-period must be 1 or more and --reduction-factor 2 or more")
-    if resources.cpus_per_trial <= 0 or resources.gpus_per_trial < 0:
-        raise ConfigError("--cpus-per-trial must be above 0 and --gpus-per-trial 0 or more")
-    if resources.max_concurrent < 0:
-        raise ConfigError("--max-concurrent cannot be negative")

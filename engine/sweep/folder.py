@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.config import CorpusConfig
 from engine.session.listing import default_save_dir, list_sessions
 from engine.session.types import SUFFIX, SessionInfo
 from engine.sweep.summary import read_summary
@@ -87,7 +88,10 @@ def sweep_info(folder: Path) -> SessionInfo | None:
         return SessionInfo(folder, "", 0, None, "", saved_at,
                            problem=f"not a finished sweep: {err}")
     best = rows[0] if rows else None
-    corpus = str(plan.get("corpus", {}).get("corpus", "jaychou"))
+    # Only the corpus's name is shown: a hand-edited plan may hold anything else there.
+    given = plan.get("corpus")
+    corpus = given.get("corpus") if isinstance(given, dict) else None
+    corpus = corpus if isinstance(corpus, str) and corpus else CorpusConfig.corpus
     return SessionInfo(
         path=folder, model=f"sweep of {len(rows)}", epoch=best.epochs if best else 0,
         perplexity=best.best_val_perplexity if best else None, corpus=corpus,

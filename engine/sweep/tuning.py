@@ -16,7 +16,6 @@ import os
 import signal
 import socket
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,8 @@ from ray.tune.search.variant_generator import generate_variants  # noqa: E402
 
 from engine.data.atomic_write import atomic_write
 from engine.data.corpus import Corpus
-from engine.sweep.folder import TUNE_NAME, trial_file
+from engine.sweep.folder import trial_file
+from engine.sweep.plan import Resources, Schedule
 from engine.sweep.resume import left_to_run, trial_name_of
 from engine.sweep.space import METRIC, TRIAL_KEY, Distribution, Space, plain_settings
 from engine.sweep.summary import (
@@ -51,31 +51,12 @@ from engine.sweep.summary import (
 from engine.sweep.trainable import SESSION_FILE, train_trial
 from engine.training.events import RunState
 
-SCHEDULERS = ("none", "asha")
 CONNECT_TIMEOUT_S = 5.0  # an --address that does not answer in this long is unreachable
 PROGRESS_EVERY_S = 30.0  # a line on how the sweep stands, at most this often
 
 
 class SweepError(Exception):
     """A sweep that cannot start (an unreachable cluster, a resume of something else); one line."""
-
-
-@dataclass(frozen=True)
-class Resources:
-    """Where and how wide each trial runs."""
-
-    cpus_per_trial: float = 1.0
-    gpus_per_trial: float = 0.0
-    max_concurrent: int = 0  # 0: as many as the cluster's resources hold
-    address: str | None = None  # an existing Ray cluster; None: a local Ray for this sweep
-
-
-@dataclass(frozen=True)
-class Schedule:
-    epochs: int
-    scheduler: str = "none"  # "none" (every trial to its last epoch) or "asha"
-    grace_period: int = 1  # ASHA: epochs every trial runs before it may be stopped
-    reduction_factor: int = 3  # ASHA: 1 in this many trials goes on at each rung
 
 
 def trial_name(trial: Any) -> str:
@@ -375,14 +356,3 @@ def quiet_tune() -> None:
     """Tune's end-of-run log lines (trials that did not complete, how to restore) repeat what
     the sweep's own lines and summary say, in Tune's terms."""
     logging.getLogger("ray.tune.tune").setLevel(logging.CRITICAL)
-
-
-def experiment_path(out: Path, storage: str | None) -> str:
-    """Where Tune keeps the experiment: tune/ inside the sweep folder, or the sweep folder's
-    name under --storage (a folder every node sees, or a cloud URI, on a cluster). sweep.json
-    keeps "" for the first, so a sweep folder moved elsewhere still resumes inside itself."""
-    if storage is None:
-        return f"{out.resolve()}/{TUNE_NAME}"
-    if "://" not in storage:  # Tune takes local folders as absolute paths only
-        storage = str(Path(storage).expanduser().resolve())
-    return f"{storage.rstrip('/')}/{out.resolve().name}"
