@@ -88,6 +88,9 @@ class RunsTable(DataTable[Text]):
         same columns, only their cells change (a repaint); otherwise the rows are rebuilt (a
         layout pass)."""
         self._shown = (runs, selected)
+        # Taken before new columns clear the rows (and the cursor with them): a resize or a
+        # column that comes or goes leaves the cursor on its run, not on the top row.
+        at_cursor, cursor_row = self._run_at_cursor(), self.cursor_row
         columns = layout(runs, self._room)
         if columns != self._layout or self._headers_stale():
             self._set_columns(columns)
@@ -99,7 +102,6 @@ class RunsTable(DataTable[Text]):
                                         strict=True):
                     self.update_cell(str(run.id), column.name, cell)
             return
-        at_cursor, cursor_row = self._run_at_cursor(), self.cursor_row  # clear() resets them
         self.clear()
         for run, key in zip(ordered, keys, strict=True):
             self.add_row(*self._cells(run, run.id == selected), key=key)
