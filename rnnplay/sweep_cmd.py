@@ -30,6 +30,7 @@ from engine.sweep.plan import (
     experiment_path,
     load_plan,
 )
+from engine.sweep.resume import scheduler_note
 from engine.sweep.space import KINDS, build_space, may_vary
 from engine.sweep.table import results_table
 from rnnplay.headless import STOP_SIGNALS, Output, say
@@ -123,7 +124,13 @@ def run(args: argparse.Namespace) -> int:
         stdout.write(f"{what} {space.trials} trials on {corpus.name} to epoch {schedule.epochs} "
                      f"({schedule.scheduler} scheduler) into {out}")
         with StopSweep(sweep):
-            rows, complete = sweep.resume() if args.resume else sweep.run()
+            if args.resume:
+                left = sweep.left()
+                if note := scheduler_note(left, schedule.scheduler):
+                    say(f"rnnplay sweep: note: {note}")
+                rows, complete = sweep.resume(left)
+            else:
+                rows, complete = sweep.run()
     except tuning.SweepError as err:
         say(f"rnnplay sweep: {err}")
         return 2

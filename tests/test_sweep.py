@@ -8,6 +8,7 @@ it leaves is resumed twice, as it is and with Tune's pickled state poisoned."""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import pickle
@@ -225,3 +226,22 @@ def test_resume_never_unpickles_tunes_state_from_the_folder(
     assert not marker.exists()
     rows = read_summary(out)
     assert len(rows) == 3 and all(r.ended == "finished" for r in rows)
+
+
+def test_a_resumed_asha_sweep_says_the_results_from_before_do_not_count(
+    interrupted: tuple[Path, tuple[str, ...]], capsys: pytest.CaptureFixture[str],
+    tmp_path: Path
+) -> None:
+    # The interrupted sweep, its sweep.json edited by hand to ASHA (a valid edit): Tune cannot
+    # be given the finished trial's rungs, and the command says so before the new trials run.
+    out, args = resume_copy(interrupted, tmp_path / "asha")
+    plan = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    plan["schedule"].update(scheduler="asha", grace_period=1, reduction_factor=2)
+    (out / "sweep.json").write_text(json.dumps(plan), encoding="utf-8")
+
+    code, stdout, err = run_main(capsys, "sweep", "--resume", str(out))
+    assert code == 0, err
+    assert ("rnnplay sweep: note: ASHA starts afresh: what came before the interruption (1 trial "
+            "kept and the epochs the 1 carried on trained before it) does not count") in err
+    assert "(asha scheduler)" in stdout and "trial-01 started" in stdout
+    assert {r.name for r in read_summary(out)} == {"trial-00", "trial-01", "trial-02"}

@@ -68,6 +68,26 @@ def left_to_run(out: Path, slots: list[dict[str, Any]], varied: Iterable[str],
     return Left(kept, trials, sessions)
 
 
+def scheduler_note(left: Left, scheduler: str) -> str:
+    """What a resumed ASHA does not know, said before it runs ("" when it misses nothing).
+
+    ASHA stops a trial at a rung (an epoch count) when its held-out perplexity there is not in
+    the best 1/rf of those recorded at that rung. A faithful resume would hand it every rung
+    result from before the interruption: the kept trials' (their session files hold each
+    epoch's perplexity) and the epochs the trials carried on had trained. Ray Tune gives a
+    scheduler results only from the trials it runs, or restores one from its pickled state,
+    which rnnplay never reads; so the new Tuner's ASHA starts with empty rungs."""
+    before = len(left.kept) + len(left.sessions)
+    if scheduler != "asha" or not left.trials or not before:
+        return ""
+    kept = f"{len(left.kept)} trial{'s' * (len(left.kept) != 1)} kept"
+    carried = (f" and the epochs the {len(left.sessions)} carried on trained before it"
+               if left.sessions else "")
+    return (f"ASHA starts afresh: what came before the interruption ({kept}{carried}) does not "
+            "count in its decisions to stop the trials run now (Ray Tune restores a scheduler "
+            "only from its pickled state, which rnnplay never reads)")
+
+
 def _same(session: Session, settings: dict[str, Any]) -> bool:
     """Whether a session was trained with these settings (the summary keeps tuples as lists)."""
     return all(getattr(session.config, k) == (tuple(v) if isinstance(v, list) else v)

@@ -37,7 +37,7 @@ from engine.data.atomic_write import atomic_write
 from engine.data.corpus import Corpus
 from engine.sweep.folder import trial_file
 from engine.sweep.plan import Resources, Schedule
-from engine.sweep.resume import left_to_run, trial_name_of
+from engine.sweep.resume import Left, left_to_run, trial_name_of
 from engine.sweep.space import METRIC, TRIAL_KEY, Distribution, Space, plain_settings
 from engine.sweep.summary import (
     DIVERGED,
@@ -235,17 +235,20 @@ class Sweep:
         space = param_space(self.space, self.schedule, self.resources)
         return self._fit(space, self.space.samples, self.experiment, {}, [])
 
-    def resume(self) -> tuple[list[TrialRow], bool]:
-        """Carry on the interrupted sweep from the folder's summary and session files (never
-        from Tune's saved state, which is pickle): trials that ended are kept as they are, those
-        cut short carry on from their latest session file, those never started start, all on a
-        new Tuner beside the first (Tune numbers a new Tuner's trials from 0: each trial keeps
-        its name in its config)."""
+    def left(self) -> Left:
+        """What is left of the interrupted sweep, from the folder's summary and session files
+        (never from Tune's saved state, which is pickle)."""
         try:
-            left = left_to_run(self.out, self._slots(), self.space.varied, self._draw,
+            return left_to_run(self.out, self._slots(), self.space.varied, self._draw,
                                self._checkpoints())
         except ValueError as err:
             raise SweepError(f"cannot resume {self.out}: {err}") from None
+
+    def resume(self, left: Left) -> tuple[list[TrialRow], bool]:
+        """Carry on the interrupted sweep: trials that ended are kept as they are, those cut
+        short carry on from their latest session file, those never started start, all on a
+        new Tuner beside the first (Tune numbers a new Tuner's trials from 0: each trial keeps
+        its name in its config)."""
         if not left.trials:
             return write_summary(self.out, left.kept), True
         space = param_space(self.space, self.schedule, self.resources)
