@@ -149,12 +149,13 @@ class RunsTable(DataTable[Text]):
     def _label(self, run: RunSummary, selected: bool) -> Text:
         # ▶ the selected run, ✓ a marked one (its completion has a line in the prompt). The
         # label in its curve's colour is the plot's legend; a hidden curve's is dimmed and
-        # says so, cut short if it must be so that "(hidden)" shows.
+        # struck through, and says "(hidden)" where the column has room for it: the label is
+        # the run's name, never cut for the mark ("#1 scratch·ran… (hidden)" was).
         label = Text(("▶" if selected else " ") + ("✓" if run.marked else " "), style="bold")
         if run.id in self.hidden:
-            room = LABEL.width - 1 - len(label) - len(HIDDEN)
-            name = run.label if len(run.label) <= room else run.label[: room - 1] + "…"
-            label.append(name + HIDDEN, style="dim italic")
+            label.append(run.label, style="dim italic strike")
+            if label.cell_len + len(HIDDEN) <= LABEL.width - 1:
+                label.append(HIDDEN, style="dim italic")
         else:
             color = self.curve_colors.get(run.id, "")
             label.append(run.label, style=f"{color} bold" if selected else color)
