@@ -1,7 +1,10 @@
 """Training curves: perplexity per epoch (log axis) and the gradient norm before clipping.
 
-plotext builds cost milliseconds on the UI thread, so points only mark the plot dirty; the app's
-timer calls `flush()` a few times a second and the built frame is cached between renders.
+A picture costs ~8 ms of Python (tui/widgets/curve_build.py), so points only mark the plot dirty;
+the app's timer calls `flush()` a few times a second, which builds the new picture on a worker
+thread while the old one stays on screen (a frame that shows a keystroke's completion never waits
+behind it); what the user asks for (keys, focus, a resize) is drawn in the next frame. The built
+lines are kept between frames.
 
 The legend is the runs table (each run keeps its colour), so nothing is drawn over the curves;
 a learning-rate change is a mark on the top edge. The user's controls (smoothing, y scale, x axis,
@@ -15,21 +18,21 @@ from __future__ import annotations
 import bisect
 import math
 
-from rich.text import Text
-from textual.app import RenderResult
 from textual.binding import Binding
+from textual.message import Message
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
-from engine.playground.events import EpochEnd
+from engine.playground import RunSummary
+from engine.playground.events import EpochEnd, RunState
+from tui.widgets.curve_build import PlotJob, build_strips
+from tui.widgets.curve_choice import Attention, choose, first_free
 from tui.widgets.curve_controls import PlotControls
-from tui.widgets.curve_draw import draw
 from tui.widgets.curve_frame import Frame, cursor_stops, frame, x_range
 from tui.widgets.curve_readout import readout, references_text, title
 from tui.widgets.curve_series import PER_STEP, PERPLEXITY, VIEWS, RunSeries, x_unit
 
-# Runs overlaid at once; older ones drop off the plot (they stay in the runs table).
-MAX_RUNS = 5
-COLORS = ("cyan", "orange", "green", "magenta", "yellow")
 # Epochs this long (or a first epoch not over yet after this long) leave the per-epoch curve too
 # sparse to watch: the plot switches to perplexity per optimizer step on its own.
 LONG_EPOCH_S = 5.0
@@ -64,15 +67,20 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self.view = PERPLEXITY
         self.view_chosen = False  # F2 was pressed: no more switching views on its own
         self.controls = PlotControls()
+        self.attention = Attention()  # the runs drawn first (curve_choice)
+        self._order: list[RunSeries] = []  # the runs drawn, the one looked at most first
         # Where the cursor is on the x axis (in its unit), shown while the plot has focus;
         # None: at the last point shown.
         self.cursor: float | None = None
         self.drawn = Frame(unit="epoch")  # what the last build drew
         self._added = 0
         self._version = 0
-        self._drawn_version = -1
-        self._cache_key: tuple | None = None
-        self._cache: Text | None = None
+        self._drawn_version = -1  # the version of the points the lines shown hold
+        self._lines: list[Strip] = []
+        self._lines_key: tuple | None = None  # what they show (_key)
+        self._now = True  # the next frame draws the current picture itself (not the worker)
+        self._building: tuple | None = None  # the key the worker builds now
+        self._worker_plot = Plot()  # the worker's own figure: the two may build at once
 
     # -- data, called by the screen ----------------------------------------------------------
     def add_run(
@@ -85,10 +93,9 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         corpus: str = "",
     ) -> str:
         """A run's curve (with the epochs it already has); returns its colour."""
-        color = COLORS[self._added % len(COLORS)]
+        color = first_free(self.runs, self._added)
         self._added += 1
         self.runs.append(RunSeries(run_id, label, vocab_size, clip, corpus, color=color))
-        del self.runs[:-MAX_RUNS]
         for point in history:
             self.add_point(run_id, point)
         self._changed()
@@ -152,10 +159,51 @@ class CurvesPlot(PlotextPlot, can_focus=True):
     def _run(self, run_id: int) -> RunSeries | None:
         return next((r for r in self.runs if r.run_id == run_id), None)
 
+    def show_runs(self, summaries: list[RunSummary], selected: int | None) -> None:
+        """What the core says of the runs: which the user looks at (drawn first, curve_choice)
+        and which diverged (they do not set the y axis)."""
+        attention = Attention(
+            selected=selected,
+            marked=frozenset(s.id for s in summaries if s.marked),
+            training=frozenset(s.id for s in summaries if s.state == RunState.RUNNING),
+        )
+        diverged = {s.id for s in summaries if s.state == RunState.DIVERGED}
+        changed = attention != self.attention
+        for run in self.runs:
+            changed |= run.diverged != (run.run_id in diverged)
+            run.diverged = run.run_id in diverged
+        self.attention = attention
+        if changed:
+            self._changed()
+
+    def colors(self) -> dict[int, str]:
+        """Each run's curve colour (it changes when a run drawn again would share one)."""
+        return {run.run_id: run.color for run in self.runs}
+
+    def not_drawn(self) -> set[int]:
+        """The runs left off the plot for want of colours (not the hidden ones)."""
+        return {run.run_id for run in self.runs if run.dropped}
+
     def _changed(self) -> None:
+        """What the user asked for (or a run added, ended, removed, looked at): drawn in the
+        next frame."""
+        self._order = choose(self.runs, self.attention)
         self._version += 1
+        self._now = True
+        self._set_title()
         self._update_subtitle()
         self.refresh()
+
+    def _set_title(self) -> None:
+        self.border_title = title(self.view, self.controls, self._room(), len(self.not_drawn()))
+
+    def _room(self) -> int:
+        """The columns a border's text has: the corners and a blank each side take 6."""
+        return self.outer_size.width - 6 if self.outer_size.width else 1_000
+
+    def on_resize(self) -> None:
+        self._set_title()
+        self._update_subtitle()
 
     def toggle_view(self) -> str:
         self.view_chosen = True
@@ -168,34 +216,30 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             if isinstance(self.controls.zoom, tuple):
                 self.controls.zoom = None  # a range in one unit means nothing in the other
         self.view = view
-        self._retitle()
-
-    def _retitle(self) -> None:
-        self.border_title = title(self.view, self.controls)
         self._changed()
 
     # -- the user's controls (the app's keys, from anywhere) -----------------------------------
     def next_smoothing(self) -> float:
         weight = self.controls.next_smoothing()
-        self._retitle()
+        self._changed()
         return weight
 
     def toggle_scale(self) -> bool:
         log_y = self.controls.toggle_scale()
-        self._retitle()
+        self._changed()
         return log_y
 
     def next_x_axis(self) -> str:
         """Epoch -> step -> wall time; returns what the x axis counts now."""
         self.controls.next_x_axis()
         self.cursor = None
-        self._retitle()
+        self._changed()
         return x_unit(self.view, self.controls.x_axis)
 
     def action_zoom(self) -> None:
         """All points <-> the last epochs; a zoomed range goes back to all."""
         self.controls.toggle_last()
-        self._retitle()
+        self._changed()
 
     # -- the cursor and the range (keys while focused) -------------------------------------
     def _positions(self) -> list[float]:
@@ -232,16 +276,16 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         """Set the zoomed range's start (0) or end (1) at the cursor."""
         here, data = self._cursor_at(), self._data_range()
         if here is not None and data is not None and self.controls.set_end(here, which, data):
-            self._retitle()
+            self._changed()
 
     def action_zoom_around(self, factor: float) -> None:
         here, shown, data = self._cursor_at(), self.x_range(), self._data_range()
         if here is not None and shown is not None and data is not None:
             self.controls.zoom_around(here, factor, shown, data)
-            self._retitle()
+            self._changed()
 
     def on_mount(self) -> None:
-        self.border_title = title(self.view, self.controls)
+        self._set_title()
 
     def on_focus(self) -> None:
         # The cursor and its readout show while focused; has_focus changes after this handler
@@ -253,45 +297,94 @@ class CurvesPlot(PlotextPlot, can_focus=True):
     def cursor_text(self) -> str:
         """The values at the cursor, one per shown run, named in the x axis's unit."""
         at = self._cursor_at()
-        return readout(self.runs, self.view, at, self.controls) if at is not None else ""
+        if at is None:
+            return ""
+        return readout(self._order, self.view, at, self.controls, self._room())
 
     def _update_subtitle(self) -> None:
         # Set outside render(), where a border change would need another frame.
         if not self.runs:
             self.border_subtitle = ""
         elif self.has_focus and self._cursor_at() is not None:
-            self.border_subtitle = f"{self.cursor_text()} · ←/→"
+            self.border_subtitle = self.cursor_text()
         else:
-            self.border_subtitle = references_text(self.runs, self.view)
+            self.border_subtitle = references_text(self.runs, self.view, self.drawn.off_scale)
 
     def flush(self) -> None:
-        """Redraw if new points arrived since the last frame (called from a timer)."""
-        if self._version != self._drawn_version:
-            if self.has_focus:
-                self._update_subtitle()
+        """Build the picture on the worker if new points arrived since it was built (called from
+        a timer); the lines shown stay until it is done. One build at a time: points that come
+        meanwhile wait for the next call."""
+        if self._version == self._drawn_version or self._building is not None:
+            return
+        if self.has_focus:
+            self._update_subtitle()
+        if not self._lines or not self.size.area:
+            self._now = True  # nothing shown yet: the next frame draws it
             self.refresh()
+            return
+        job = self._job()
+        self._building = job.key
+        self.run_worker(lambda: self._build_on_worker(job), thread=True, group="plot-build",
+                        exit_on_error=False)  # fmt: skip
+
+    class Built(Message, bubble=False):
+        """A picture the worker built (for the plot itself)."""
+
+        def __init__(self, job: PlotJob, lines: list[Strip]) -> None:
+            super().__init__()
+            self.job = job
+            self.lines = lines
+
+    def _build_on_worker(self, job: PlotJob) -> None:
+        self.post_message(self.Built(job, build_strips(self._worker_plot, job)))
+
+    def on_curves_plot_built(self, message: Built) -> None:
+        self._building = None
+        key = message.job.key
+        # Kept unless the picture shown is newer (drawn in a frame since) or of another size.
+        shown = self._lines_key
+        if shown is not None and (key[0] < shown[0] or key[1:] != self._key()[1:]):
+            return
+        self._lines, self._lines_key, self._drawn_version = message.lines, key, key[0]
+        self.refresh()
 
     # -- drawing -----------------------------------------------------------------------------
-    def render(self) -> RenderResult:
-        key = (self._version, self.view, self.size.width, self.size.height, self.app.theme)
-        if key == self._cache_key and self._cache is not None:
-            return self._cache
-        self._drawn_version = self._version
-        self._build()
-        self._cache = super().render()  # type: ignore[assignment]
-        self._cache_key = key
-        return self._cache
+    def _key(self) -> tuple:
+        return (self._version, self.view, self.size.width, self.size.height, self.app.theme)
 
-    def _build(self) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        width = max(10, self.size.width - 10)
-        self.drawn = frame(self.runs, self.view, self.controls, width)
+    def _job(self) -> PlotJob:
+        """The picture as it is now, with all it needs copied (it may be built on the worker)."""
+        width, height = self.size
+        off_scale = self.drawn.off_scale
+        self.drawn = frame(self.runs, self.view, self.controls, max(10, width - 10))
+        if self.drawn.off_scale != off_scale:  # the border names them: said after this frame
+            self.call_later(self._update_subtitle)
         cursor = self._cursor_at() if self.has_focus else None
-        draw(plt, self.drawn, (width, self.size.height), self.controls.log_y, cursor)
+        title = ""
         if not self.runs:
-            plt.title("no runs yet: F5 starts training")
+            title = "no runs yet: F5 starts training"
         elif not self.drawn.lines:
             last = self.runs[-1]
-            plt.title(f"{last.label}: {last.ended or 'nothing to draw yet'}")
+            title = f"{last.label}: {last.ended or 'nothing to draw yet'}"
+        console = self.app.console
+        return PlotJob(
+            key=self._key(), frame=self.drawn, size=(width, height), log_y=self.controls.log_y,
+            cursor=cursor, title=title, theme=self._get_plotext_theme_name(self.app.theme),
+            console=console, options=console.options.update_dimensions(width, height),
+            style=self.visual_style.rich_style,
+        )
+
+    def render_line(self, y: int) -> Strip:
+        if not self.size.area:
+            return Strip.blank(0)
+        key = self._key()
+        # Drawn here when asked for, or when what is shown no longer fits (size, theme); new
+        # points alone wait for the worker (flush).
+        if self._lines_key is None or (key != self._lines_key and (
+                self._now or key[1:] != self._lines_key[1:])):  # fmt: skip
+            self._now = False
+            self._drawn_version = self._version
+            self._lines, self._lines_key = build_strips(self.plt, self._job()), key
+        if y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
