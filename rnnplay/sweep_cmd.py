@@ -104,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         source = CorpusConfig(**space.corpus)
         corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
                              preprocess=source.preprocess)
+        if plan.experiment:  # --storage, a URI or a folder outside the sweep folder
+            tuning.check_storage(plan.experiment)
         started = tuning.start_ray(resources.address)
     except (ConfigError, CorpusError, tuning.SweepError, ValueError, OSError) as err:
         say(f"rnnplay sweep: {err}")

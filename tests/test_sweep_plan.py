@@ -220,3 +220,18 @@ def test_an_out_inside_a_file_is_refused_before_ray_starts(
         "the sweep (new or empty)")
     assert text_file.read_text(encoding="utf-8") == TEXT
     assert "ray" not in sys.modules or not sys.modules["ray"].is_initialized()
+
+
+@pytest.mark.parametrize("storage", ["nosuch://bucket", "s3://", "FILE/under-a-file"])
+def test_a_storage_tune_cannot_use_is_one_line_before_anything_is_written(
+    capsys: pytest.CaptureFixture[str], text_file: Path, tmp_path: Path, storage: str
+) -> None:
+    out = tmp_path / "out"
+    storage = storage.replace("FILE", str(text_file))
+    code, stdout, err = run_main(capsys, "sweep", "--corpus", str(text_file), "--lr", "1,2",
+                                 "--out", str(out), "--storage", storage)
+    assert code == 2 and stdout == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("rnnplay sweep: --storage: Tune cannot keep its experiment at "), err
+    assert not out.exists() and text_file.read_text(encoding="utf-8") == TEXT
+    assert "ray" not in sys.modules or not sys.modules["ray"].is_initialized()

@@ -28,6 +28,7 @@ os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_
 # Tune's own handler only logs advice to call Tuner.restore, which is --resume here.
 os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
 
+import pyarrow.fs  # noqa: E402
 import ray  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler  # noqa: E402
@@ -116,6 +117,19 @@ def check_address(address: str) -> None:
         reason = err.strerror or type(err).__name__
         raise SweepError(f"cannot reach a Ray cluster at {address} ({reason}): start one with "
                          "`ray start --head`, or leave --address out for a local Ray") from None
+
+
+def check_storage(experiment: str) -> None:
+    """SweepError unless the experiment's folder can be made where --storage says (a URI of no
+    filesystem pyarrow knows, a bucket it cannot reach, a folder it may not write): Tune would
+    fail there with a traceback, after the sweep folder was written. The folder is made as Tune
+    makes it (pyarrow, Tune's own filesystem layer)."""
+    try:
+        filesystem, path = pyarrow.fs.FileSystem.from_uri(experiment)
+        filesystem.create_dir(path, recursive=True)
+    except (ValueError, OSError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise SweepError(f"--storage: Tune cannot keep its experiment at {experiment}: "
+                         f"{_one_line(err)}") from None
 
 
 class Progress(tune.Callback):
