@@ -205,6 +205,11 @@ class MainScreen(Screen[None]):
 
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
         self.set_class(bool(runs), "-has-runs")
+        # The plot chooses which runs it draws (and their colours): the table and the prompt
+        # say which, in those colours.
+        self.plot.show_runs(runs, selected)
+        self.runs.curve_colors.update(self.plot.colors())
+        self.runs.not_drawn = self.plot.not_drawn()
         self.runs.show_runs(runs, selected)
         self.prompt.show_runs(runs, selected, self.runs.curve_colors)
         shown = next((run for run in runs if run.id == selected), None)

@@ -34,13 +34,14 @@ def draw(plt: Any, frame: Frame, size: tuple[int, int], log_y: bool,
     scale = (lambda y: math.log10(y)) if log_y else (lambda y: y)
     # plotext scales linear values by 1e8 as it rounds them: past LINEAR_MAX that overflows.
     most = math.inf if log_y else LINEAR_MAX
-    values: list[float] = []
+    values: list[float] = []  # what sets the y axis (a diverged run's lines do not)
     for line in frame.lines:
         points = [(x, y) for x, y in zip(line.xs, line.ys, strict=True)
                   if y <= most and abs(x) <= LINEAR_MAX]  # the x axis is linear  # fmt: skip
         if not points:
             continue
-        values.extend(y for _, y in points)
+        if line.sets_scale:
+            values.extend(y for _, y in points)
         color = FAINT.get(line.color, "gray") if line.raw else line.color
         plt.plot([x for x, _ in points], [scale(y) for _, y in points], color=color,
                  marker=line.marker)  # fmt: skip
@@ -55,8 +56,22 @@ def draw(plt: Any, frame: Frame, size: tuple[int, int], log_y: bool,
                   marks=bool(frame.marks))
     for x, color in frame.marks:
         plt.text("▾", x, top, color=color)
+    for x, color in _off_top(frame, scale, top):
+        plt.text("↑", x, top, color=color)
     if cursor is not None:
         plt.vline(cursor, color="gray")
+
+
+def _off_top(frame: Frame, scale: Any, top: float) -> list[tuple[float, str]]:
+    """Where each diverged run's curve first leaves the top of the y axis: (x, its colour)."""
+    out: dict[int, tuple[float, str]] = {}
+    for line in frame.lines:
+        if line.sets_scale or line.raw or line.run_id in out:
+            continue
+        above = next((x for x, y in zip(line.xs, line.ys, strict=True) if scale(y) > top), None)
+        if above is not None:
+            out[line.run_id] = (above, line.color)
+    return list(out.values())
 
 
 def _x_axis(plt: Any, frame: Frame, most: int) -> None:

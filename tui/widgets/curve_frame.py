@@ -6,7 +6,7 @@ the lr marks and the x range. Kept apart from plotext so a test can read what is
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tui.widgets.curve_axes import thin
 from tui.widgets.curve_controls import LAST, ZOOM_EPOCHS, PlotControls, smooth
@@ -22,6 +22,7 @@ class Line:
     ys: list[float]  # the values (the drawing takes their log10 on a log axis)
     marker: str  # plotext's: "braille" for a curve, "dot" for held-out points
     raw: bool = False  # the unsmoothed curve, drawn faint behind the smoothed one
+    sets_scale: bool = True  # False: a diverged run's, drawn where the others' y axis has room
 
 
 @dataclass
@@ -32,10 +33,12 @@ class Frame:
     lines: list[Line] = field(default_factory=list)
     references: list[float] = field(default_factory=list)  # red lines: baselines or clip θ
     marks: list[tuple[float, str]] = field(default_factory=list)  # lr changes: (x, colour)
+    off_scale: list[str] = field(default_factory=list)  # diverged runs above the y axis (labels)
 
 
 def shown(runs: list[RunSeries]) -> list[RunSeries]:
-    return [run for run in runs if not run.hidden]
+    """The runs drawn: not hidden by the user, not left out for want of colours."""
+    return [run for run in runs if not run.hidden and not run.dropped]
 
 
 def positions(runs: list[RunSeries], view: str, axis: str) -> list[float]:
@@ -97,7 +100,21 @@ def frame(runs: list[RunSeries], view: str, controls: PlotControls, width: int) 
             )
     # Raw curves first: plotext draws later lines over earlier ones.
     out.lines.sort(key=lambda line: not line.raw)
+    out.off_scale = _off_scale(out, shown(runs))
     return out
+
+
+def _off_scale(out: Frame, runs: list[RunSeries]) -> list[str]:
+    """A diverged run's last perplexities (1e11 beside 300) would squeeze every other curve
+    into the bottom rows: the y axis is set by the runs that did not diverge (their lines'
+    sets_scale), the diverged ones go off its top. Returns the labels of those that do."""
+    steady = [y for line in out.lines if line.sets_scale for y in line.ys]
+    if not steady:  # only diverged runs: they set the axis themselves
+        out.lines = [replace(line, sets_scale=True) for line in out.lines]
+        return []
+    top = max(steady + out.references)
+    above = {line.run_id for line in out.lines if not line.sets_scale and max(line.ys) > top}
+    return [run.short_label for run in runs if run.run_id in above]
 
 
 def _line(run: RunSeries, xs: list[float], ys: list[float], marker: str, lo: float, hi: float,
@@ -112,4 +129,4 @@ def _line(run: RunSeries, xs: list[float], ys: list[float], marker: str, lo: flo
     if not pts:
         return []
     kept_x, kept_y = thin([p[0] for p in pts], [p[1] for p in pts], width)
-    return [Line(run.run_id, run.color, kept_x, kept_y, marker, raw)]
+    return [Line(run.run_id, run.color, kept_x, kept_y, marker, raw, sets_scale=not run.diverged)]

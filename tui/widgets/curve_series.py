@@ -69,6 +69,8 @@ class RunSeries:
     color: str = "cyan"
     ended: str = ""  # "diverged in epoch 3": said on the plot when there is no curve to show
     hidden: bool = False
+    dropped: bool = False  # not drawn: more runs than the plot can tell apart (curve_choice)
+    diverged: bool = False  # its last points do not set the y axis (curve_frame.off_scale)
 
     def add_epoch(self, point: EpochEnd) -> None:
         self.epochs.append(point.epoch)

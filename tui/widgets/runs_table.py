@@ -20,6 +20,7 @@ from engine.playground import RunSummary
 from tui.widgets.runs_columns import LABEL, Column, fitted, layout, sort_runs
 
 HIDDEN = " (hidden)"
+NOT_DRAWN = " (not drawn)"
 
 
 class RunsTable(DataTable[Text]):
@@ -70,6 +71,7 @@ class RunsTable(DataTable[Text]):
         )
         self.curve_colors: dict[int, str] = {}  # run id -> its curve's colour, set by the screen
         self.hidden: set[int] = set()  # runs whose curve is hidden
+        self.not_drawn: set[int] = set()  # runs the plot leaves out (more than it can show)
         self.sort_by: str | None = None  # a column's name; None: the order the runs were made
         self.descending = False
         self._room = 1_000  # the table's width, once it has one
@@ -156,6 +158,10 @@ class RunsTable(DataTable[Text]):
             label.append(run.label, style="dim italic strike")
             if label.cell_len + len(HIDDEN) <= LABEL.width - 1:
                 label.append(HIDDEN, style="dim italic")
+        elif run.id in self.not_drawn:  # the plot has more runs than colours (curve_choice)
+            label.append(run.label, style="dim italic")
+            if label.cell_len + len(NOT_DRAWN) <= LABEL.width - 1:
+                label.append(NOT_DRAWN, style="dim italic")
         else:
             color = self.curve_colors.get(run.id, "")
             label.append(run.label, style=f"{color} bold" if selected else color)
