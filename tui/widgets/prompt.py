@@ -6,8 +6,8 @@ prompt thread; this widget only shows the latest result that fits the typed text
 may move anywhere in the text; the completion always continues from its end (the core replays
 the model only from the first changed character).
 
-The pane grows with what it shows, up to `max-height`; past that it shows the end (where the
-cursor and the completion usually are) under a line saying how much is above.
+The pane grows with what it shows, up to `max-height`; past that it keeps the row with the
+cursor and the completion in view, and a line says how much is left off.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from engine.playground import Decoding, RunSummary
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
 from tui.widgets.prompt_line import prompt_line
+from tui.widgets.prompt_rows import fit_rows
 from tui.widgets.prompt_text import PromptText
 
 # How long the pane keeps a height its text no longer needs: until typing pauses.
@@ -347,8 +348,13 @@ class PromptPane(Widget, can_focus=True):
         )
 
     def _wrapped(self, width: int, sizing: bool = False) -> list[Text]:
-        lines = list(self._content(sizing).wrap(self.app.console, max(1, width)))
-        return lines + self.marked.lines(self.text, max(1, width), sizing)
+        own, marked = self._rows(width, sizing)
+        return own + marked
+
+    def _rows(self, width: int, sizing: bool = False) -> tuple[list[Text], list[Text]]:
+        """The prompt's own line wrapped to `width`, and the marked runs' lines."""
+        own = list(self._content(sizing).wrap(self.app.console, max(1, width)))
+        return own, self.marked.lines(self.text, max(1, width), sizing)
 
     def _wrapped_count(self) -> int:
         return len(self._wrapped(self.content_region.width or 1, sizing=True))
@@ -361,15 +367,11 @@ class PromptPane(Widget, can_focus=True):
         return max(needed, kept)
 
     def render(self) -> Text:
-        lines = self._wrapped(self.content_region.width)
-        room = self.content_region.height
-        if len(lines) > room > 1:
-            # Keep the end in view; say how much is hidden above it.
-            hidden = len(lines) - room + 1
-            lines = [Text(f"… {hidden} more line{'s' * (hidden > 1)} above", style="dim")] + lines[
-                -(room - 1) :
-            ]
-        return Text("\n").join(lines)
+        # Past max-height the caret's row stays in view: the marked runs' lines give way
+        # first, then the rows furthest from the caret (tui/widgets/prompt_rows.py).
+        width = self.content_region.width
+        own, marked = self._rows(width)
+        return Text("\n").join(fit_rows(own, marked, self.content_region.height, width))
 
     def on_focus(self) -> None:
         self._retitle(focused=True)

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.style import Style
 from rich.text import Text
 
 from tui.widgets.completion_lines import shown_chars
+
+# Tags the caret's cell so that the pane finds the row it wrapped onto (tui/widgets/prompt_rows.py)
+# and keeps that row in view; it changes nothing on screen.
+CARET_META = Style(meta={"caret": True})
 
 
 def confidence_style(prob: float | None) -> str:
@@ -36,7 +41,7 @@ def prompt_line(
     the model's odds of each character of `completion`, as many as are known."""
     out = Text(no_wrap=False, overflow="fold")
     out.append("› ", style="bold")
-    caret = "reverse" if focused else "underline"
+    caret = Style.parse("reverse" if focused else "underline") + CARET_META
     shown = shown_chars(text, blanks=False)
     # A run of characters at a time, not one append each: a 2,000-character prompt took 1.1 ms
     # a call that way, and the pane builds this line several times a keystroke.
@@ -46,8 +51,8 @@ def prompt_line(
         marked.add(cursor)
     for i in sorted(marked):
         out.append(shown[start:i])
-        style = "bold red underline" if text[i] in unknown else ""
-        out.append(shown[i], style=f"{style} {caret}".strip() if i == cursor else style)
+        style = Style.parse("bold red underline" if text[i] in unknown else "")
+        out.append(shown[i], style=style + caret if i == cursor else style)
         start = i + 1
     out.append(shown[start:])
     if cursor == len(text):
