@@ -31,6 +31,7 @@ from engine.playground.events import (
 )
 from tui import commands
 from tui.commands import When
+from tui.key_order import KeyOrder
 from tui.main_screen import MainScreen
 from tui.messages import EngineReport, while_running
 from tui.missing_corpus import missing_corpus
@@ -78,9 +79,10 @@ class RnnplayApp(App[int]):
         super().__init__()
         self.options = options or AppOptions()
         # The core (and torch, ~1 s to import) comes up once the first frame is drawn: see
-        # _start_engine. Keys and pastes that come sooner wait for it here, in order.
+        # _start_engine. Keys and pastes that come sooner wait for it here, in order; later ones
+        # go on one at a time (tui/key_order.py).
         self.playground: Playground
-        self._held: list[events.Key | events.Paste] = []
+        self.keys = KeyOrder(self, super().on_event)
         self.quitting = Quitting(self, self.action_save_as, real=self.options.handle_signals)
         self.removing = Removing(self)
         self._runs_dirty = False  # the runs table is behind the reports
@@ -115,9 +117,10 @@ class RnnplayApp(App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         # F5 needs the core and typing completes on it: before it is up they are held, not
-        # lost, and handed back once it is (_engine_up).
-        if isinstance(event, events.Key | events.Paste) and not hasattr(self, "playground"):
-            self._held.append(event)
+        # lost, and handed on once it is (_engine_up). A key coming back up from the focused
+        # widget is forwarded: that one is Textual's to finish (its bindings).
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.keys.take(event)
             return
         await super().on_event(event)
 
@@ -138,10 +141,7 @@ class RnnplayApp(App[int]):
         """On the mounted screen: the machine's devices, the status line, the held keys."""
         self.main.setup.set_devices(self._devices)
         self.main.status.set_state(RunState.IDLE)
-        held, self._held = self._held, []
-        for event in held:  # after _start_up has focused the prompt: text goes there
-            self.post_message(events.Key(event.key, event.character) if isinstance(
-                event, events.Key) else events.Paste(event.text))  # fmt: skip
+        self.keys.open()  # after _start_up has focused the prompt: text goes there
 
     def _start_up(self) -> None:
         """Once the main screen is drawn: the core, threads, timers, focus, `--load`, `--train`."""
