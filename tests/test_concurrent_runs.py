@@ -63,9 +63,11 @@ def test_a_queued_run_starts_once_the_training_ones_end(play, rec, tiny_corpus) 
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
     added = rec.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
-    assert added.state == RunState.IDLE and play.selected == 1, "a queued run waits unselected"
-    assert any("#1 scratch·random, #2 scratch·random" in note for note in added.notes)
+    assert added.state == RunState.QUEUED and play.selected == 1, "a queued run waits unselected"
+    assert added.notes == ("queued: it starts once no run trains (#1 scratch·random training "
+                           "now; after #2 scratch·random)",)  # fmt: skip
     assert play.queued() == [2, 3] and play.training_runs() == [1]
+    assert [play.summary(n).state for n in (2, 3)] == [RunState.QUEUED] * 2
     _epochs(rec, 1, _last_epoch(rec, 1))
     assert not rec.of(StatusChanged, 2), "it waits while #1 trains"
     assert play.stop()
@@ -74,6 +76,33 @@ def test_a_queued_run_starts_once_the_training_ones_end(play, rec, tiny_corpus) 
     started = [r for r, e in rec.reports if isinstance(e, StatusChanged) and e.status == "running"]
     assert started[-2:] == [2, 3], "one at a time, in the order queued"
     assert play.queued() == []
+
+
+def test_pausing_the_run_that_trains_starts_the_queued_ones(play, rec, tiny_corpus) -> None:
+    """A paused run trains nothing: the queue waits for no run to train, not for it to end (a
+    paused #1 once kept four queued runs idle for good, until F7 stopped it)."""
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    rec.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
+    assert play.pause(1)
+    rec.status(1, RunState.PAUSED)
+    rec.status(2, RunState.FINISHED)
+    rec.status(3, RunState.FINISHED)
+    assert play.summary(1).state == RunState.PAUSED and play.queued() == []
+    started = [r for r, e in rec.reports if isinstance(e, StatusChanged) and e.status == "running"]
+    assert started == [1, 2, 3], "one at a time, in the order queued"
+
+
+def test_a_run_queued_while_the_others_are_paused_starts_at_once(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
+    rec.status(1, RunState.RUNNING)
+    assert play.pause(1)
+    rec.status(1, RunState.PAUSED)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    rec.status(2, RunState.FINISHED)
+    assert play.summary(1).state == RunState.PAUSED
 
 
 def test_training_a_queued_run_on_starts_it_now(play, rec, tiny_corpus) -> None:

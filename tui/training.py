@@ -16,7 +16,7 @@ from tui.screens.target import TargetScreen
 
 _HOW = (
     "alongside: they train at once, sharing the machine's cores\n"
-    "queued: they wait until no run trains, then start one at a time"
+    "queued: they wait until no run trains (a paused one does not), then start one at a time"
 )
 
 
@@ -38,12 +38,13 @@ class Training:
     # -- F5 -------------------------------------------------------------------------------------
     def new_run(self) -> None:
         """F5: one new run per combination of the setup form's values; while runs train, it
-        asks whether the new ones train alongside them or queue after."""
+        asks whether the new ones train alongside them or queue after (a paused run trains
+        nothing: the queue would not wait for it)."""
         runs, error = self.app.main.setup.read_runs()
         if error is not None:
             self.app.notify(error, severity="error", markup=False)
             return
-        training = self._training()
+        training = [s for s in self._training() if s.state == RunState.RUNNING]
         if not training:
             self._start(runs, None)
             return
@@ -69,7 +70,7 @@ class Training:
         what = "the new run" if len(runs) == 1 else f"{len(runs)} new runs"
         if queue:
             self._say(f"{what} queued: {'it starts' if len(runs) == 1 else 'they start'} "
-                      f"once {names} ended")  # fmt: skip
+                      f"once no run trains ({names} training now)")  # fmt: skip
         elif queue is not None:
             self._say(f"{what} training alongside {names}")
         elif current is not None and current.unsaved:

@@ -6,6 +6,7 @@ UI all of the run at once, and the prompt following it when it is selected.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from engine.generation.prompt_settings import PromptSettings
 from engine.playground.events import RunAdded
@@ -21,9 +22,13 @@ class Joining:
     ) -> None:
         self._registry, self._report, self._prompt = registry, report, prompt
         self._closing = closing
+        # Called when a run stops training (pauses or ends); the trainer worker sets it: a
+        # queued run may start then.
+        self.stood_down: Callable[[], None] = lambda: None
 
     def new_reporter(self) -> RunReporter:
-        return RunReporter(self._registry, self._report, self._prompt.follower, self._closing)
+        return RunReporter(self._registry, self._report, self._prompt.follower, self._closing,
+                           lambda: self.stood_down())  # fmt: skip
 
     def adopt(
         self,

@@ -42,6 +42,7 @@ _ENDED = frozenset({Action.SAVE, Action.REMOVE, Action.CLEAR})
 # loaded run that had reached its epochs is finished: Registry.clear_plan takes it too).
 _ALLOWED: dict[RunState, frozenset[Action]] = {
     RunState.IDLE: _PARKED,
+    RunState.QUEUED: _PARKED,  # train on: it leaves the queue and starts now
     RunState.LOADING: frozenset(),
     RunState.LOADED: _PARKED,
     RunState.RUNNING: _CONTROLS,

@@ -86,7 +86,8 @@ class Playground:
         return [run.id for run in self._registry.training()]
 
     def queued(self) -> list[int]:
-        """The runs waiting to start once no run trains, first to start first."""
+        """The runs waiting to start once no run trains (a paused one does not), first to start
+        first."""
         return self.worker.queued()
 
     def summaries(self) -> list[RunSummary]:
@@ -151,8 +152,8 @@ class Playground:
         tag: str = "",
     ) -> None:
         """Train a new run (selected once built: RunAdded), beside the runs training already;
-        with `queue`, when they have ended (it waits unselected, IDLE, its notes say so; queued
-        runs start one at a time). A refusal comes as RunRefused.
+        with `queue`, once no run trains, paused ones aside (it waits unselected, QUEUED, its
+        notes say so; queued runs start one at a time). A refusal comes as RunRefused.
 
         `settings` are TrainConfig fields by name; prefixes default to the corpus's own. `tag`
         tells the run from the others of its grid in its label (grid_tags: "lr 10").

@@ -92,6 +92,12 @@ class Registry:
         with self.lock:
             return [r for r in self.runs.values() if r.state.active]
 
+    def running(self) -> list[Run]:
+        """The runs training now, not paused (a paused run holds its thread but trains
+        nothing: the queue does not wait for it)."""
+        with self.lock:
+            return [r for r in self.runs.values() if r.state == RunState.RUNNING]
+
     def summaries(self) -> list[RunSummary]:
         with self.lock:
             return [summarize(run) for run in self.runs.values()]

@@ -14,7 +14,7 @@ from engine.generation.prompt_follower import PromptFollower
 from engine.playground.events import Event
 from engine.playground.registry import Registry
 from engine.playground.runs import Run
-from engine.training.events import BatchEnd, StatusChanged, TrainerEvent
+from engine.training.events import BatchEnd, RunState, StatusChanged, TrainerEvent
 
 Report = Callable[[int | None, Event], None]
 
@@ -33,9 +33,11 @@ class RunReporter:
         report: Report,
         prompt: PromptFollower,
         closing: threading.Event,
+        stood_down: Callable[[], None] = lambda: None,
     ) -> None:
         self._registry, self._report, self._prompt = registry, report, prompt
         self._closing = closing
+        self._stood_down = stood_down  # told when the run stops training (pauses or ends)
         self.run: Run | None = None  # set by bind(); a trainer reports nothing before it runs
         self._last_post = 0.0
         self._losses = 0.0  # batch losses since the last BatchEnd reported, and how many
@@ -73,3 +75,5 @@ class RunReporter:
                 # The trainer published its final weights: the prompt shows them at once.
                 self._prompt.weights_changed()
         self._report(run.id, event)
+        if isinstance(event, StatusChanged) and event.status != RunState.RUNNING:
+            self._stood_down()  # after its report: a queued run it starts reports after it

@@ -1,8 +1,10 @@
 """The training threads: each run trains on a thread of its own, so several train at once, and
 a new run is built on its thread too (reading a corpus and building a model take a while). A
-run may instead wait in the queue: queued runs start one at a time, each once no run trains.
-The cores are shared between the runs that train (cores.py). Loads do not come here
-(engine/playground/loader.py reads them on threads of their own), so no load waits for training.
+run may instead wait in the queue: queued runs start one at a time, each once no run trains (a
+paused run trains nothing: pausing the last run that trains starts the next queued one, on a
+thread of its own, as does a run ending). The cores are shared between the runs that train
+(cores.py). Loads do not come here (engine/playground/loader.py reads them on threads of their
+own), so no load waits for training.
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ class TrainerWorker:
         self._threads: list[threading.Thread] = []
         self._corpus_cache: dict[tuple[str, int], Corpus] = {}
         self._turns = Turns(closing)  # new runs join in the order asked for
+        joining.stood_down = self._start_queued
 
     # -- requests (any thread) ------------------------------------------------------------------
     def close(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for the threads (the caller has stopped the runs)."""
+        self.unqueue()
         with self._lock:
-            threads, self._queue = list(self._threads), []
+            threads = list(self._threads)
         for thread in threads:
             if thread.is_alive() and thread is not threading.current_thread():
                 thread.join(timeout)
@@ -77,6 +81,19 @@ class TrainerWorker:
         """The runs waiting in the queue, first to start first."""
         with self._lock:
             return list(self._queue)
+
+    def unqueue(self) -> None:
+        """Empty the queue (on the way out, so stopping the runs that train starts none): its
+        runs are idle again, each reported so."""
+        with self._lock:
+            dropped, self._queue = self._queue, []
+        for run_id in dropped:
+            with self._registry.lock:
+                run = self._registry.get(run_id)
+                if run is None or run.state != RunState.QUEUED:
+                    continue  # started or removed meanwhile
+                self._registry.set_state(run_id, RunState.IDLE, "")
+            self._report(run_id, StatusChanged(RunState.IDLE, "", run.trainer.epoch))
 
     def _spawn(self, job: Callable[..., None], *args: Any) -> None:
         thread = threading.Thread(target=self._guarded, args=(job, *args), daemon=True,
@@ -108,6 +125,7 @@ class TrainerWorker:
         tag: str,
     ) -> None:
         """Build the run here, then join (or report its refusal) on its turn."""
+        waiting, claimed = False, None
         try:
             reporter = self._joining.new_reporter()
             built = self._build(corpus_spec, max_chars, settings, reporter)
@@ -119,16 +137,20 @@ class TrainerWorker:
                 return
             run = Run(corpus_spec, max_chars, built, RunState.IDLE, reporter=reporter)
             with self._lock:
-                # Decided and queued under one lock, so a run that ends meanwhile starts it.
-                waiting = queue and bool(self._registry.training() or self._queue)
+                # Decided and queued under one lock, so a run that stops meanwhile starts it.
+                waiting = queue and bool(self._registry.running() or self._queue)
                 notes = (self._queued_note(),) if waiting else ()
+                if waiting:
+                    run.state = RunState.QUEUED
                 self._joining.adopt(run, reporter, "", "", notes, not waiting, None, tag)
                 if waiting:
                     self._queue.append(run.id)
+                else:  # claimed at once: a run queued next sees it training
+                    claimed = self._registry.claim(run.id)
         finally:
             self._turns.passed(ticket)  # also when building failed: the next may join
-        if not waiting:
-            self._train(run.id, None, announce=False)
+        if not waiting and claimed is not None:
+            self._run(claimed, None, announce=False)
 
     def _build(
         self, corpus_spec: str, max_chars: int, settings: dict[str, Any], reporter: RunReporter
@@ -142,20 +164,16 @@ class TrainerWorker:
             return RunRefused(str(exc), "corpus")
 
     def _queued_note(self) -> str:
-        ahead = [r.label for r in self._registry.training()]
-        ahead += [run.label for run in map(self._registry.get, self._queue) if run is not None]
-        return f"queued: it starts once {', '.join(ahead)} ended"
+        running = ", ".join(r.label for r in self._registry.running())
+        ahead = [run.label for run in map(self._registry.get, self._queue) if run is not None]
+        after = f"; after {', '.join(ahead)}" if ahead else ""
+        return f"queued: it starts once no run trains ({running} training now{after})"
 
     def _train_on(self, run_id: int, epochs: int | None) -> None:
-        self._train(run_id, epochs, announce=True)
-
-    def _train(self, run_id: int, epochs: int | None, *, announce: bool) -> None:
-        """Train a parked run to `epochs` (announced with TargetChanged, unless it is new), then
-        the queued runs while no other run trains, on this thread."""
+        """Train a parked run on to `epochs` (announced with TargetChanged)."""
         run = self._registry.claim(run_id) if not self._closing.is_set() else None
-        while run is not None:
-            self._run(run, epochs, announce)
-            run, epochs, announce = self._next_queued(), None, False
+        if run is not None:
+            self._run(run, epochs, announce=True)
 
     def _run(self, run: Run, epochs: int | None, announce: bool) -> None:
         trainer = run.trainer
@@ -171,17 +189,18 @@ class TrainerWorker:
             if run.reporter is not None:
                 run.reporter.send(failed)
 
-    def _next_queued(self) -> Run | None:
-        """The first queued run, claimed, once no run trains (under the lock, so two runs
-        ending at once start one queued run, not two)."""
+    def _start_queued(self) -> None:
+        """A run stopped training (paused or ended): once none trains, the first queued run
+        starts, on a thread of its own (claimed under the lock, so two runs stopping at once
+        start one queued run, not two)."""
         with self._lock:
-            if self._closing.is_set() or self._registry.training():
-                return None
-            while self._queue:
-                run = self._registry.claim(self._queue.pop(0))
+            run = None
+            while self._queue and not self._closing.is_set() and not self._registry.running():
+                run = self._registry.claim(self._queue.pop(0))  # None: removed meanwhile
                 if run is not None:
-                    return run
-        return None
+                    break
+        if run is not None:
+            self._spawn(self._run, run, None, False)
 
     def _time_devices(self, run_id: int) -> None:
         run = self._registry.get(run_id)

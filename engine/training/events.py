@@ -13,6 +13,7 @@ class RunState(StrEnum):
     """Where a run is in its life; a StrEnum, so it reads and compares as its plain name."""
 
     IDLE = "idle"  # built, never trained
+    QUEUED = "queued"  # built, never trained, waiting in the playground's queue for its turn
     LOADING = "loading"  # corpus and trainer being built, or a session being read
     LOADED = "loaded"  # restored from a session file, not trained since
     RUNNING = "running"
@@ -25,7 +26,9 @@ class RunState(StrEnum):
     @property
     def parked(self) -> bool:
         """A trainer that is not training and can be trained on."""
-        return self in (RunState.IDLE, RunState.LOADED, RunState.FINISHED, RunState.STOPPED)
+        parked = (RunState.IDLE, RunState.QUEUED, RunState.LOADED, RunState.FINISHED,
+                  RunState.STOPPED)
+        return self in parked
 
     @property
     def active(self) -> bool:

@@ -66,11 +66,35 @@ async def test_f5_can_queue_the_new_run_after_the_training_one():
         await _f5_asks(pilot, app)
         await pilot.press("q")
         await wait_for(pilot, lambda: app.playground.queued() == [2], timeout=30, what="queued")
-        assert notified(app, "the new run queued: it starts once #1 scratch·random ended")
+        assert notified(app, "the new run queued: it starts once no run trains "
+                             "(#1 scratch·random training now)")  # fmt: skip
+        assert app.playground.summary(2).state == "queued"
         assert app.playground.selected == 1 and app.playground.training_runs() == [1]
         await pilot.press("f7")
         await wait_for(pilot, lambda: app.playground.summary(2).state == "finished",
                        timeout=30, what="#2 ran once #1 stopped")  # fmt: skip
+
+
+def _row(app, label: str) -> str:
+    return next((line for line in screen_text(app).splitlines() if label in line), "")
+
+
+async def test_f6_pausing_the_training_run_starts_the_queued_one():
+    """A paused run trains nothing, so the queue does not wait for it (a paused #1 once kept
+    the queued runs 'idle 0/250' for good), and a queued run's row says it is queued."""
+    app = make_app(train=True, epochs=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="#1 trains")
+        app.main.setup.query_one("#epochs").value = "2"
+        await _f5_asks(pilot, app)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.playground.queued() == [2], timeout=30, what="queued")
+        await wait_for(pilot, lambda: " queued " in _row(app, "#2 scratch"), what="its row")
+        await pilot.press("f6")  # pauses #1, the selected run
+        await wait_for(pilot, lambda: app.playground.summary(2).state == "finished",
+                       timeout=30, what="#2 ran while #1 was paused")  # fmt: skip
+        assert app.playground.summary(1).state == "paused"
+        await pilot.press("f7")
 
 
 async def test_esc_on_the_question_starts_nothing():
