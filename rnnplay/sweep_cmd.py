@@ -104,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
         source = CorpusConfig(**space.corpus)
         corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
                              preprocess=source.preprocess)
+        sweep = tuning.Sweep(out, space, schedule, resources, corpus,
+                             plan.experiment or experiment_path(out, None))
+        # What a resume has left, from the folder's summary and session files: a bad summary
+        # is refused before a cluster starts.
+        left = sweep.left() if args.resume else None
         if plan.experiment:  # --storage, a URI or a folder outside the sweep folder
             tuning.check_storage(plan.experiment)
         started = tuning.start_ray(resources.address)
@@ -120,14 +125,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     stdout = Output(sys.stdout, "stdout", "the sweep goes on without progress lines")
     try:
-        experiment = plan.experiment or experiment_path(out, None)
-        sweep = tuning.Sweep(out, space, schedule, resources, corpus, experiment)
         what = "resuming" if args.resume else "sweeping"
         stdout.write(f"{what} {space.trials} trials on {corpus.name} to epoch {schedule.epochs} "
                      f"({schedule.scheduler} scheduler) into {out}")
         with StopSweep(sweep):
-            if args.resume:
-                left = sweep.left()
+            if left is not None:
                 if note := scheduler_note(left, schedule.scheduler):
                     say(f"rnnplay sweep: note: {note}")
                 rows, complete = sweep.resume(left)
@@ -136,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
     except tuning.SweepError as err:
         say(f"rnnplay sweep: {err}")
         return 2
+    except OSError as err:  # the summary or a trial's file (a full disk, a read-only folder)
+        say(f"rnnplay sweep: cannot write the sweep folder {out}: {err.strerror or err}")
+        return 1
     except KeyboardInterrupt:
         say(f"rnnplay sweep: aborted; each trial's latest session file is kept: rnnplay sweep "
             f"--resume {out} carries on from them")

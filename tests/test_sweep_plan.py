@@ -235,3 +235,40 @@ def test_a_storage_tune_cannot_use_is_one_line_before_anything_is_written(
     assert err.startswith("rnnplay sweep: --storage: Tune cannot keep its experiment at "), err
     assert not out.exists() and text_file.read_text(encoding="utf-8") == TEXT
     assert "ray" not in sys.modules or not sys.modules["ray"].is_initialized()
+
+
+def trial(**fields: Any) -> str:
+    return json.dumps({"name": "trial-00", "label": "lr 1", "settings": {"lr": 1.0},
+                       "best_val_perplexity": 9.5, "epochs": 2, "ended": "finished",
+                       "error": "", "file": "trial-00.rnnplay", "node": "", **fields})
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("not json", "line 1 is not a trial"),
+    ("[1, 2]", "line 1 is not a trial: not an object"),
+    (trial(extra=1), "line 1 is not a trial"),
+    (trial(settings=["lr", 1.0]), "settings holds ['lr', 1.0]"),
+    (trial(name=5), "name holds 5"),
+    (trial(name="../../elsewhere"), "'../../elsewhere' is not a trial's name"),
+    (trial(file=7), "file holds 7"),
+    (trial(epochs=True), "epochs holds True"),
+    (trial(best_val_perplexity="low"), "best_val_perplexity holds 'low'"),
+    (trial(ended="exploded"), "'exploded' after 2 epochs is not how a trial ends"),
+    (trial(epochs=-1), "after -1 epochs is not how a trial ends"),
+    (trial(ended="interrupted", settings={}), "the summary's trial-00 lacks its lr"),
+    (trial(ended="interrupted", settings={"lr": "fast"}),
+     "the summary's trial-00: learning rate must be a positive number"),
+])
+def test_a_bad_summary_is_one_line_before_ray_starts(
+    capsys: pytest.CaptureFixture[str], text_file: Path, tmp_path: Path, line: str, words: str
+) -> None:
+    out = sweep_folder(tmp_path, json.dumps(valid(text_file)))
+    (out / "summary.jsonl").write_text(line + "\n", encoding="utf-8")
+    before = files(out)
+    code, stdout, err = run_main(capsys, "sweep", "--resume", str(out))
+    assert code == 2 and stdout == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"rnnplay sweep: cannot resume {out}: "), err
+    assert words in err
+    assert files(out) == before
+    assert "ray" not in sys.modules or not sys.modules["ray"].is_initialized()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.config import ConfigError, TrainConfig, spec_of
 from engine.session import load_session
 from engine.session.types import Session, SessionError
 from engine.sweep.folder import trial_file
@@ -57,7 +58,10 @@ def left_to_run(out: Path, slots: list[dict[str, Any]], varied: Iterable[str],
         if name in done:
             continue
         if name in cut_short:
-            trials[name] = {k: cut_short[name].settings[k] for k in varied}
+            missing = [k for k in varied if k not in cut_short[name].settings]
+            if missing:
+                raise ValueError(f"the summary's {name} lacks its {', '.join(missing)}")
+            trials[name] = {k: _checked(k, cut_short[name].settings[k], name) for k in varied}
             if name in latest and not _same(latest[name][0], trials[name]):
                 del latest[name]  # another trial's file: this one starts again
         elif name in latest:
@@ -86,6 +90,16 @@ def scheduler_note(left: Left, scheduler: str) -> str:
     return (f"ASHA starts afresh: what came before the interruption ({kept}{carried}) does not "
             "count in its decisions to stop the trials run now (Ray Tune restores a scheduler "
             "only from its pickled state, which rnnplay never reads)")
+
+
+def _checked(setting: str, value: Any, trial: str) -> Any:
+    """A varied setting's value as the summary keeps it, checked by its declaration (a
+    hand-edited summary must not hand Tune an lr of "fast")."""
+    try:
+        spec_of(TrainConfig, setting).check(tuple(value) if isinstance(value, list) else value)
+    except ConfigError as err:
+        raise ValueError(f"the summary's {trial}: {err}") from None
+    return value
 
 
 def _same(session: Session, settings: dict[str, Any]) -> bool:

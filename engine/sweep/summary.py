@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from engine.data.atomic_write import atomic_write
 CSV_NAME, JSONL_NAME = "summary.csv", "summary.jsonl"
 
 # How a trial ended, as the summary says it.
-FINISHED, STOPPED_EARLY, DIVERGED, FAILED, INTERRUPTED = (
+FINISHED, STOPPED_EARLY, DIVERGED, FAILED, INTERRUPTED = ENDINGS = (
     "finished", "stopped early", "diverged", "failed", "interrupted")
 
 
@@ -85,9 +86,35 @@ def read_summary(folder: Path) -> list[TrialRow]:
     with open(folder / JSONL_NAME, encoding="utf-8") as stream:
         for number, line in enumerate(stream, 1):
             try:
-                record = json.loads(line)
-                rows.append(TrialRow(**record))
+                rows.append(_row(json.loads(line)))
             except (ValueError, TypeError) as err:
                 raise ValueError(f"{folder / JSONL_NAME} line {number} is not a trial: "
                                  f"{err}") from None
     return rows
+
+
+# What each field of a row may hold: the summary is read back by --resume and by the app, and a
+# hand-edited one must not reach them as, say, a file name that is a number.
+_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "label": (str,), "settings": (dict,), "best_val_perplexity": (float, int),
+    "epochs": (int,), "ended": (str,), "error": (str,), "file": (str,), "node": (str,),
+}
+
+
+def _row(record: Any) -> TrialRow:
+    """A row as write_summary wrote it; TypeError or ValueError saying which field is wrong."""
+    if not isinstance(record, dict):
+        raise TypeError("not an object")
+    row = TrialRow(**record)
+    for name, types in _TYPES.items():
+        value = getattr(row, name)
+        if isinstance(value, bool) or not isinstance(value, types) and not (
+            name == "best_val_perplexity" and value is None
+        ):
+            shown = repr(value)
+            raise TypeError(f"{name} holds {shown if len(shown) <= 40 else shown[:37] + '...'}")
+    if not re.fullmatch(r"trial-\d{2,6}", row.name):
+        raise ValueError(f"{row.name[:40]!r} is not a trial's name (trial-03)")
+    if row.ended not in ENDINGS or row.epochs < 0:
+        raise ValueError(f"{row.ended!r} after {row.epochs} epochs is not how a trial ends")
+    return row
