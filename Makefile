@@ -30,11 +30,12 @@ corpus: install
 	@test -f ../shared/corpus/jaychou_lyrics.txt.zip || $(BIN)/python -m engine.data.fetch_corpus
 
 # One pytest worker a core (pytest-xdist; WORKERS=0 runs in this process). Ray's tests and each
-# module's module-scoped set-up stay on one worker (tests/conftest.py marks their group).
+# module's module-scoped set-up stay on one worker (tests/conftest.py marks their group); the work
+# is handed out in the order tests/conftest.py puts it, the longest first (no reordering by size).
 WORKERS ?= auto
 test: install $(VENV)/.test-extras corpus
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: install $(VENV)/.test-extras
 	$(BIN)/python -m bench.epoch_speed

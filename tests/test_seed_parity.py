@@ -37,6 +37,7 @@ def _perplexities(jaychou, **settings) -> dict[int, float]:
     return {e.epoch: e.perplexity for e in trainer.history}
 
 
+@pytest.mark.long(62)
 @pytest.mark.parametrize("model,sampling", list(BOOK))
 def test_book_training_reproduced(jaychou, model: str, sampling: str) -> None:
     final_bound, book_at_100 = BOOK[model, sampling]
@@ -46,6 +47,7 @@ def test_book_training_reproduced(jaychou, model: str, sampling: str) -> None:
         assert book_at_100 / 1.5 <= ppl[100] <= book_at_100 * 1.5
 
 
+@pytest.mark.long(27)
 def test_unclipped_nn_rnn_follows_the_books_curve(jaychou) -> None:
     ppl = _perplexities(jaychou, model="rnn", sampling="consecutive", epochs=100, clip=1e30)
     assert 1.26 / 1.5 <= ppl[100] <= 1.26 * 1.5

@@ -158,6 +158,7 @@ def resume_copy(interrupted: tuple[Path, tuple[str, ...]], to: Path) -> tuple[Pa
     return to, [to.as_posix() if a == str(out) else a for a in args]
 
 
+@pytest.mark.long(40)  # with the rest of the Ray group
 def test_sigint_mid_sweep_then_resume_runs_only_what_was_left(
     interrupted: tuple[Path, tuple[str, ...]], capsys: pytest.CaptureFixture[str],
     text_file: Path, tmp_path: Path

@@ -94,6 +94,7 @@ async def test_hidden_units_colour_the_text_and_step_through_units():
                        what="in-word ranking")
 
 
+@pytest.mark.long(16)
 async def test_a_pinned_unit_stays_while_training_re_ranks_the_units():
     app = make_app(train=True, prompt="分开不", epochs="100000")
     async with app.run_test(size=SIZE) as pilot:

@@ -97,6 +97,7 @@ async def test_the_layout_view_steps_through_the_epochs_batches(size) -> None:
         assert app.main.prompt.decoding.warmup == 100
 
 
+@pytest.mark.long(15)
 async def test_the_layout_follows_a_random_run_while_it_trains() -> None:
     app = make_app(train=True, prompt="分开", epochs="100000", sampling="random")
     async with app.run_test(size=(120, 40)) as pilot:
