@@ -23,6 +23,7 @@ from engine.data.download import stderr_progress
 from engine.session import default_save_dir
 from engine.sweep.folder import is_sweep, write_plan
 from engine.sweep.plan import (
+    SCHEDULERS,
     Plan,
     Resources,
     Schedule,
@@ -36,6 +37,13 @@ from engine.sweep.table import results_table
 from rnnplay.headless import STOP_SIGNALS, Output, say
 
 INSTALL = "pip install -e '.[sweep]' (or pip install 'ray[tune]')"
+# The sweep's own options a resumed sweep takes from sweep.json, with their defaults: one given
+# with --resume is left, and a note says so.
+KEPT_ON_RESUME: dict[str, Any] = {
+    "samples": 1, "scheduler": Schedule.scheduler, "grace_period": Schedule.grace_period,
+    "reduction_factor": Schedule.reduction_factor, "cpus_per_trial": Resources.cpus_per_trial,
+    "gpus_per_trial": Resources.gpus_per_trial, "storage": None, "out": None,
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,19 +64,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             metavar="VALUES" if how else spec.name.upper(),
                             help=f"{spec.setting.help}{default}{how}{note}".replace("%", "%%"))
     add = parser.add_argument
-    add("--samples", type=int, default=1, metavar="N",
+    add("--samples", type=int, default=KEPT_ON_RESUME["samples"], metavar="N",
         help="trials drawn for each combination of the lists (with a distribution), default 1")
-    add("--scheduler", choices=("none", "asha"), default="none",
+    add("--scheduler", choices=SCHEDULERS, default=Schedule.scheduler,
         help="none: every trial to its last epoch; asha: stop trials whose held-out "
         "perplexity lags (Async Successive Halving)")
-    add("--grace-period", type=int, default=1, metavar="N",
+    add("--grace-period", type=int, default=Schedule.grace_period, metavar="N",
         help="asha: epochs every trial runs before it may be stopped, default 1")
-    add("--reduction-factor", type=int, default=3, metavar="N",
+    add("--reduction-factor", type=int, default=Schedule.reduction_factor, metavar="N",
         help="asha: 1 in N trials goes on at each rung, default 3")
-    add("--max-concurrent", type=int, default=0, metavar="N",
+    add("--max-concurrent", type=int, default=Resources.max_concurrent, metavar="N",
         help="trials at once (default: as many as the CPUs/GPUs hold)")
-    add("--cpus-per-trial", type=float, default=1.0, metavar="X", help="default 1")
-    add("--gpus-per-trial", type=float, default=0.0, metavar="X",
+    add("--cpus-per-trial", type=float, default=Resources.cpus_per_trial, metavar="X",
+        help="default 1")
+    add("--gpus-per-trial", type=float, default=Resources.gpus_per_trial, metavar="X",
         help="default 0; 0.25 puts four trials on a GPU")
     add("--address", metavar="HOST:PORT",
         help="run on an existing Ray cluster (`ray start --head` prints its address); "
@@ -194,6 +203,8 @@ def _plan(args: argparse.Namespace) -> tuple[Path, Plan]:
             raise ConfigError(f"--resume {out}: not a sweep folder (it has no sweep.json)")
         given = [spec.flag for spec in (*specs(CorpusConfig), *specs(TrainConfig))
                  if hasattr(args, spec.name)]
+        given += ["--" + name.replace("_", "-") for name, default in KEPT_ON_RESUME.items()
+                  if getattr(args, name) != default]
         plan = load_plan(out)
         if given:
             say(f"rnnplay sweep: note: {', '.join(given)} left as {out / 'sweep.json'} has "

@@ -272,3 +272,19 @@ def test_a_bad_summary_is_one_line_before_ray_starts(
     assert words in err
     assert files(out) == before
     assert "ray" not in sys.modules or not sys.modules["ray"].is_initialized()
+
+
+def test_the_sweeps_own_options_given_with_resume_are_named_as_left(
+    capsys: pytest.CaptureFixture[str], text_file: Path, tmp_path: Path
+) -> None:
+    # A summary the resume refuses, so the command ends before Ray: the note comes first.
+    out = sweep_folder(tmp_path, json.dumps(valid(text_file)))
+    (out / "summary.jsonl").write_text("not json\n", encoding="utf-8")
+    code, _, err = run_main(capsys, "sweep", "--resume", str(out), "--lr", "5", "--scheduler",
+                            "asha", "--samples", "3", "--out", str(tmp_path / "elsewhere"),
+                            "--max-concurrent", "2")
+    note, refusal = err.strip().splitlines()
+    assert note == (f"rnnplay sweep: note: --lr, --samples, --scheduler, --out left as "
+                    f"{out / PLAN_NAME} has them: a resumed sweep keeps its settings")
+    assert code == 2 and refusal.startswith(f"rnnplay sweep: cannot resume {out}")
+    assert not (tmp_path / "elsewhere").exists()
