@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from tui.widgets.prompt_line import prompt_line
+from tui.widgets.prompt_line import prompt_line, unknown_note
 
 CONSOLE = Console()
 
@@ -38,3 +38,13 @@ def test_a_long_prompt_reads_back_whole() -> None:
     assert line.plain == "› " + text
     assert look(line, 2 + 5) == Style.parse("reverse")
     assert look(line, 2 + 6) == Style()
+
+
+def test_a_few_unknown_characters_are_each_named() -> None:
+    assert unknown_note("a€b¥€", frozenset("€¥")) == "(not in vocabulary: €¥)"
+
+
+def test_many_unknown_characters_are_counted_and_the_first_few_named_in_the_order_typed() -> None:
+    unknown = "ΩЖ∑ЯДЛπΨФЮ"  # 10 characters, none sorted
+    note = unknown_note("ab" + unknown + unknown[::-1], frozenset(unknown))
+    assert note == "(not in vocabulary: 10 characters: ΩЖ∑ЯДЛπΨ …and 2 more)"

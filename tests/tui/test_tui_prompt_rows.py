@@ -5,9 +5,11 @@ note on the characters the model lacks stays short (real core, tiny corpus, Pilo
 from __future__ import annotations
 
 import pytest
-from helpers import make_app, wait_for
+from helpers import TINY_TEXT, make_app, wait_for
 from screen_text import screen_text
+from textual import events
 
+from tui.widgets.completion_lines import shown_chars
 from tui.widgets.prompt import PromptPane
 from tui.widgets.runs_table import RunsTable
 
@@ -56,3 +58,27 @@ async def test_the_typed_line_stays_in_view_while_marked_runs_lines_give_way_at_
         # lines left off.
         assert prompt.marked.runs[0].label in "\n".join(rows), rows
         assert "marked run" in rows[-1], rows
+
+
+async def test_a_long_paste_keeps_its_end_the_completion_and_a_short_note_in_view():
+    app = make_app(train=True, epochs="2")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="the run")
+        prompt = app.query_one(PromptPane)
+        prompt.focus()
+        # Corpus text with characters the tiny corpus lacks (20 distinct ones) among it.
+        foreign = "".join(chr(0x4E00 + 7 * i) for i in range(300))
+        unknown = [ch for ch in dict.fromkeys(foreign) if ch not in TINY_TEXT][:20]
+        assert len(unknown) == 20
+        text = (TINY_TEXT.replace("\n", " ") * 20)[:1980] + "".join(unknown)
+        prompt.post_message(events.Paste(text))  # as tmux's paste-buffer sends it
+        await wait_for(pilot, lambda: prompt.text == text, what="the paste")
+        await wait_for(pilot, lambda: prompt.visible_completion() != "", what="a completion")
+        await pilot.pause(1.5)
+        rows = _pane_rows(app)
+        shown = "".join(rows).replace(" ", "")
+        note = f"(not in vocabulary: 20 characters: {''.join(unknown[:8])} …and 12 more)"
+        assert note.replace(" ", "") in shown, rows
+        assert "".join(unknown[-8:]) in shown, rows  # the typed text's end, at the caret
+        completion = "".join(shown_chars(prompt.visible_completion()).split())
+        assert completion[:8] in shown, (completion, rows)

@@ -18,6 +18,8 @@ from tui.widgets.completion_lines import shown_chars
 # Tags the caret's cell so that the pane finds the row it wrapped onto (tui/widgets/prompt_rows.py)
 # and keeps that row in view; it changes nothing on screen.
 CARET_META = Style(meta={"caret": True})
+# The unknown characters the note names; a pasted page can hold hundreds.
+UNKNOWN_SHOWN = 8
 
 
 def confidence_style(prob: float | None) -> str:
@@ -64,9 +66,19 @@ def prompt_line(
         out.append("  (only spaces so far)", style="dim")
     if unknown:
         # Characters outside the vocabulary are skipped by the model: say so at once.
-        out.append(f"  (not in vocabulary: {''.join(sorted(unknown))})", style="red")
+        out.append(f"  {unknown_note(text, unknown)}", style="red")
     if note:
         out.append(f"  {note}", style="dim")
     elif not text:
         out.append("type a prefix: the model continues it", style="dim")
     return out
+
+
+def unknown_note(text: str, unknown: frozenset[str]) -> str:
+    """Which typed characters the model lacks: all of them when few, else how many and the
+    first few in the order typed (a pasted page's long list pushed the text out of view)."""
+    seen = [ch for ch in dict.fromkeys(text) if ch in unknown]
+    if len(seen) <= UNKNOWN_SHOWN:
+        return f"(not in vocabulary: {''.join(seen)})"
+    first, rest = "".join(seen[:UNKNOWN_SHOWN]), len(seen) - UNKNOWN_SHOWN
+    return f"(not in vocabulary: {len(seen)} characters: {first} …and {rest} more)"
