@@ -207,3 +207,27 @@ def test_a_keystroke_with_a_run_just_parked_is_answered_from_its_last_weights(re
         follower.request(LONG + "a", 10)
     first = _next(got, lambda c: c.text == LONG + "a")
     assert first.version == last and first.completion == weights.greedy(LONG + "a", 10)
+
+
+def test_a_long_prompt_cleared_for_a_short_one_follows_the_weights_at_once_again(
+    reports, monkeypatch
+) -> None:
+    # A share that rations the long prompt's replays to minutes apart, a short one's to
+    # seconds at most.
+    monkeypatch.setattr(prompt_follower, "REPLAY_SHARE", 0.001)
+    follower, got = reports
+    weights = Weights("scratch")
+    follower.follow([weights.source])
+    long = (LONG * 4)[:2000]
+    follower.request(long, 10)
+    _next(got, lambda c: c.text == long)
+    version = weights.change()
+    replayed = _next(got, lambda c: c.version == version)
+    assert replayed.weights_every > 60, "the long prompt's replays are rationed"
+    follower.request("", 10)
+    follower.request("the", 10)
+    short = _next(got, lambda c: c.text == "the")
+    assert short.weights_every < replayed.weights_every / 20, "recomputed for the short text"
+    newer = weights.change()
+    taken = _next(got, lambda c: c.version == newer, timeout=short.weights_every + 10)
+    assert taken.text == "the" and taken.completion == weights.greedy("the", 10)

@@ -12,7 +12,9 @@ beside it (both threads want the GIL between torch calls). The replay therefore 
 second model over the new weights while the first keeps answering keystrokes, gives way to any
 keystroke between slices of a few characters, and takes at most REPLAY_SHARE of the time: after
 a replay that took s seconds the next one waits s / REPLAY_SHARE (a short prompt still follows
-every published snapshot). The Completion says how often the weights are taken up then.
+every published snapshot). The wait is the text's: an edit recomputes it from the new text's
+length, so a long prompt cleared for a short one follows the weights at once again. The
+Completion says how often the weights are taken up then.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class _Followed:
     replayed_s: float = 0.0  # wall time of that replay's slices so far
     replayed_chars: int = 0  # and the characters they fed (the text may change meanwhile)
     start_s: float = 0.0  # wall time to set that model up (a warm-up is read then)
+    replayed_at: float = 0.0  # monotonic time the last replay ended
     due: float = 0.0  # monotonic time before which no new replay starts
     every: float = 0.0  # seconds between the weights it takes up, when replays are rationed
 
@@ -187,6 +190,10 @@ class PromptFollower:
                     seen_request = self._request_seq
                     for one in followed:
                         one.stale, one.failed = True, False
+                        if one.next is None and one.replayed_at:
+                            # The wait for the next weights is the new text's to earn: a long
+                            # prompt cleared for a short one follows the weights at once again.
+                            _ration(one, len(text))
                 if self._source_seq != seen_source:
                     seen_source = self._source_seq
                     followed = _regroup(followed, self._sources)
@@ -232,14 +239,10 @@ class PromptFollower:
             if not done:
                 return True
             one.completer, one.version, one.next = one.next, one.next_version, None
-            one.stale = True
+            one.stale, one.replayed_at = True, time.monotonic()
             # Rationed by what replaying the text as it is now costs: a prompt cleared
             # mid-replay is not made to wait for the long one it was.
-            per_char = one.replayed_s / one.replayed_chars if one.replayed_chars else 0.0
-            cost = one.start_s + per_char * len(text)
-            rationed = cost / REPLAY_SHARE
-            one.every = rationed if rationed > WEIGHTS_POLL_S else 0.0
-            one.due = time.monotonic() + max(WEIGHTS_POLL_S, rationed) - cost
+            _ration(one, len(text))
             return True  # its completion under the new weights comes next
         return False
 
@@ -281,6 +284,17 @@ class PromptFollower:
             )
         one.stale = False
         self._report(completion)
+
+
+def _ration(one: _Followed, chars: int) -> None:
+    """When the next replay may start and how often weights are taken up then, for a text of
+    `chars` characters: REPLAY_SHARE of the time, from the cost per character the last replay
+    measured (recomputed whenever the text changes, as the cost is the text's)."""
+    per_char = one.replayed_s / one.replayed_chars if one.replayed_chars else 0.0
+    cost = one.start_s + per_char * chars
+    rationed = cost / REPLAY_SHARE
+    one.every = rationed if rationed > WEIGHTS_POLL_S else 0.0
+    one.due = one.replayed_at + max(WEIGHTS_POLL_S, rationed) - cost
 
 
 def _model_over(source: WeightsSource, weights: dict[str, torch.Tensor]) -> CharRNN:

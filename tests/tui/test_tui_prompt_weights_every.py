@@ -4,6 +4,7 @@ the prompt's title says how often (real core, tiny corpus, Pilot)."""
 from __future__ import annotations
 
 from helpers import TINY_TEXT, make_app, wait_for
+from textual import events
 
 from engine.generation import prompt_follower
 from tui.widgets.decoding_keys import CompletionSettings
@@ -32,4 +33,26 @@ async def test_a_long_prompt_while_training_says_it_follows_the_weights_less_oft
             pilot, lambda: "weights every" in str(prompt.border_title), timeout=60,
             what="the title to say how often",
         )  # fmt: skip
+        await pilot.press("f7")
+
+
+async def test_clearing_a_long_prompt_for_a_short_one_follows_the_weights_at_once_again(
+    monkeypatch,
+):
+    # Rationed to minutes apart for 2,000 characters, to seconds at most for three.
+    monkeypatch.setattr(prompt_follower, "REPLAY_SHARE", 0.001)
+    app = make_app(train=True, epochs="100000")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="training")
+        prompt = app.main.prompt
+        prompt.focus()
+        prompt.post_message(events.Paste((TINY_TEXT.replace("\n", " ") * 20)[:2000]))
+        await wait_for(pilot, lambda: prompt.weights_every > 60, timeout=60,
+                       what="the long prompt's replays rationed")
+        long_every = prompt.weights_every
+        await pilot.press("ctrl+u", *"the")
+        await wait_for(pilot, lambda: prompt.weights_every < long_every / 20, timeout=5,
+                       what="the short prompt's own ration")
+        title = str(prompt.border_title)
+        assert f"weights every {long_every:.0f} s" not in title, title
         await pilot.press("f7")
