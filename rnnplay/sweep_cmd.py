@@ -27,6 +27,7 @@ from engine.sweep.plan import (
     Plan,
     Resources,
     Schedule,
+    check_device,
     check_options,
     experiment_path,
     load_plan,
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         schedule = plan.schedule
         resources = replace(plan.resources, **_overrides(args))
         check_options(schedule, resources)
+        check_device(space.fixed.get("device", TrainConfig.device), resources)
     except (ConfigError, ValueError, OSError) as err:  # ValueError: engine.sweep.plan.PlanError
         say(f"rnnplay sweep: {err}")
         return 2

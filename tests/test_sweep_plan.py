@@ -195,6 +195,10 @@ def test_the_app_lists_a_hand_edited_sweep_folder_without_raising(
     (("--address", ""), "--address must be a cluster's HOST:PORT or left out"),
     (("--scheduler", "asha", "--grace-period", "9", "--epochs", "3"),
      "--grace-period must be at most the epochs (3)"),
+    (("--device", "tpu"), "unknown device 'tpu': use auto, cpu, cuda or cuda:N"),
+    (("--device", "cuda"), "--device cuda needs --gpus-per-trial above 0"),
+    (("--device", "cuda:1", "--gpus-per-trial", "1"),
+     "--device cuda:1 needs --gpus-per-trial above 1"),
 ])
 def test_bad_sweep_options_are_one_line_and_nothing_is_written(
     capsys: pytest.CaptureFixture[str], text_file: Path, tmp_path: Path, args: tuple[str, ...],

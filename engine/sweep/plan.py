@@ -21,6 +21,7 @@ from typing import Any
 from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
 from engine.sweep.folder import FORMAT, PLAN_NAME, TUNE_NAME
 from engine.sweep.space import MAX_TRIALS, Space, build_space
+from engine.training.device import device_kind
 
 SCHEDULERS = ("none", "asha")
 MAX_EPOCHS = 10_000_000  # as TrainConfig.epochs allows
@@ -109,6 +110,20 @@ def check_options(schedule: Schedule, resources: Resources) -> None:
             part.check()
         except ConfigError as err:
             raise ConfigError(f"{FLAGS[err.field or '']} {err}", err.field) from None
+
+
+def check_device(device: str, resources: Resources) -> None:
+    """ConfigError (DeviceError) for a --device no trial could use: a name torch has no device
+    for, or a GPU Ray would not give the trial (it sees only the GPUs --gpus-per-trial asks
+    for, numbered from 0), where each trial would fail on its node."""
+    if device_kind(device) != "cuda":
+        return
+    index = int(device.partition(":")[2] or 0)
+    visible = math.ceil(resources.gpus_per_trial)
+    if index >= visible:
+        raise ConfigError(f"--device {device.strip()} needs --gpus-per-trial above {index}: Ray "
+                          f"shows a trial only the GPUs it asks for, from cuda:0 "
+                          f"(--gpus-per-trial is {resources.gpus_per_trial:g})", "device")
 
 
 @dataclass(frozen=True)

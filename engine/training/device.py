@@ -11,18 +11,26 @@ class DeviceError(ValueError):
     """The requested device does not exist on this machine."""
 
 
-def resolve_device(spec: str = "auto") -> torch.device:
+def device_kind(spec: str) -> str:
+    """"auto", "cpu" or "cuda" for a device name as typed, whatever this machine has (a sweep
+    checks the name here and the device on the node that trains); DeviceError for any other."""
     spec = spec.strip().lower()
-    if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if spec == "cpu":
-        return torch.device("cpu")
-    match = re.fullmatch(r"cuda(?::(\d+))?", spec)
-    if not match:
+    if spec in ("auto", "cpu"):
+        return spec
+    if not re.fullmatch(r"cuda(?::\d+)?", spec):
         raise DeviceError(f"unknown device {spec!r}: use auto, cpu, cuda or cuda:N")
+    return "cuda"
+
+
+def resolve_device(spec: str = "auto") -> torch.device:
+    kind, spec = device_kind(spec), spec.strip().lower()
+    if kind == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if kind == "cpu":
+        return torch.device("cpu")
     if not torch.cuda.is_available():
         raise DeviceError(f"device {spec!r} is not available: {cuda_unavailable_reason()}")
-    index = int(match.group(1) or 0)
+    index = int(spec.partition(":")[2] or 0)
     count = torch.cuda.device_count()
     if index >= count:
         raise DeviceError(f"device {spec!r} is not available: this machine has {count} GPU(s)")
