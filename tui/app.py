@@ -82,7 +82,7 @@ class RnnplayApp(App[int]):
         # _start_engine. Keys and pastes that come sooner wait for it here, in order; later ones
         # go on one at a time (tui/key_order.py).
         self.playground: Playground
-        self.keys = KeyOrder(self, super().on_event)
+        self.keys = KeyOrder(self, self._hand_on)
         self.quitting = Quitting(self, self.action_save_as, real=self.options.handle_signals)
         self.removing = Removing(self)
         self._runs_dirty = False  # the runs table is behind the reports
@@ -122,6 +122,12 @@ class RnnplayApp(App[int]):
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             await self.keys.take(event)
             return
+        await super().on_event(event)
+
+    async def _hand_on(self, event: events.Key | events.Paste) -> None:
+        """A key or paste on to Textual's handling, in the order typed (tui/key_order.py)."""
+        if self.screen is not self.main and isinstance(event, events.Key):
+            self.main.escaped = event.key == "escape"  # back to the prompt once it closes
         await super().on_event(event)
 
     def _start_engine(self) -> None:

@@ -78,7 +78,10 @@ class MainScreen(Screen[None]):
         border: heavy $accent;
         border-title-style: bold;
     }
-    MainScreen #runs:focus { background-tint: $accent 20%; }
+    /* The runs table has no border (its rows are few): a bar on its left edge, blank until it
+       has the focus, so its columns do not move when it takes it. */
+    MainScreen #runs { border-left: blank; }
+    MainScreen #runs:focus { background-tint: $accent 20%; border-left: heavy $accent; }
     MainScreen #too-small { display: none; content-align: center middle; height: 1fr; }
     MainScreen.-too-small #main { display: none; }
     MainScreen.-too-small #too-small { display: block; }
@@ -95,6 +98,8 @@ class MainScreen(Screen[None]):
         self.setup_values = setup
         self.on_edit = on_edit
         self.last_completion: Completion | None = None  # what the prompt shows
+        # The app sets it while a dialog is on top: the last key it handed that dialog was Esc.
+        self.escaped = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -130,6 +135,14 @@ class MainScreen(Screen[None]):
         self.hide_setup()  # below 100 columns an open form hides the prompt
         self.prompt.focus()
         self.prompt.insert(event.character)
+
+    def on_screen_resume(self) -> None:
+        """A dialog (or help) closed: with Esc, back to the prompt, as Esc is from anywhere;
+        answered otherwise, the focus stays where the dialog found it."""
+        if self.escaped:
+            self.escaped = False
+            self.hide_setup()
+            self.prompt.focus()
 
     def on_resize(self, event: events.Resize) -> None:
         self.check_size(event.size.width, event.size.height)
