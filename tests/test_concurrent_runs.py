@@ -105,6 +105,22 @@ def test_a_run_queued_while_the_others_are_paused_starts_at_once(play, rec, tiny
     assert play.summary(1).state == RunState.PAUSED
 
 
+def test_autosave_empties_the_queue_so_stopping_starts_nothing(play, rec, tiny_corpus) -> None:
+    """Quitting saves and stops the runs that train; a queued run must not start then (one
+    trained 15 epochs while the app was quitting)."""
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
+    _epochs(rec, 1, 0)
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN, queue=True)
+    rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
+    (job,) = play.autosave()
+    assert job.done.wait(30) and job.outcome.error is None
+    rec.status(1, RunState.STOPPED)
+    rec.status(2, RunState.IDLE)
+    time.sleep(0.3)  # what a queued run started by the stop would have reported by now
+    assert play.queued() == [] and play.summary(2).state == RunState.IDLE
+    assert not any(r == 2 and getattr(e, "status", None) == "running" for r, e in rec.reports)
+
+
 def test_training_a_queued_run_on_starts_it_now(play, rec, tiny_corpus) -> None:
     play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)

@@ -19,9 +19,15 @@ from tui.screens.autosave_failed import AutosaveFailedScreen
 if TYPE_CHECKING:
     from engine.playground import SaveJob
 
-# Quit must end within 2 s even while training: the autosave gets this long, then the app
-# leaves anyway (save threads are daemons; an unfinished write leaves any old file intact).
-QUIT_SAVE_BUDGET_S = 1.2
+# The autosave is waited for as long as its saves advance (a snapshot taken, a file written):
+# a fixed 1.2 s once called two saves "did not finish in time" on a loaded machine (load 10)
+# while their files were written whole within a second after. A save that has not advanced for
+# QUIT_STALL_S is stuck (a hung disk): the app says so and asks. However they advance, the wait
+# ends after QUIT_SAVE_CAP_S. On a quiet machine saves take a few tenths of a second, so quitting
+# while training still ends within 2 s. Save threads are daemons; an unfinished write leaves any
+# old file intact.
+QUIT_STALL_S = 10.0
+QUIT_SAVE_CAP_S = 60.0
 
 
 class Quitting:
@@ -36,7 +42,10 @@ class Quitting:
         self.by_signal = False  # no one is there to answer a question
         self.terminal_gone = False  # SIGHUP: leave without writing to the terminal
         self.notes: list[str] = []  # printed by the launcher once the terminal is back
-        self._failures: list[str] = []  # the notes of the last autosave's errors
+        self._skipped: list[str] = []  # the last autosave's notes on runs it left out
+        self._written: list[SaveJob] = []  # every autosave job of this quit, any attempt
+        self._last: list[SaveJob] = []  # the last attempt's jobs (with those still writing)
+        self._stalled = False  # the last attempt's wait gave up on saves that stopped moving
 
     def handle_signals(self) -> None:
         """SIGTERM and SIGHUP save and quit (the real launcher only: tests keep pytest's)."""
@@ -55,7 +64,7 @@ class Quitting:
             return  # it ends soon anyway
         self.busy = True
         if self.real:
-            exit_guard.arm(QUIT_SAVE_BUDGET_S + exit_guard.STUCK_AFTER_S)
+            exit_guard.arm(2 * QUIT_SAVE_CAP_S + exit_guard.STUCK_AFTER_S)  # two waits
         failed = await self._autosave()
         if failed and not self.by_signal:
             exit_guard.disarm()
@@ -65,6 +74,7 @@ class Quitting:
         self._leave()
 
     def _leave(self) -> None:
+        self.notes = self._exit_notes()  # a save still writing at the question may be done now
         self.app.playground.close()
         if self.real and self.terminal_gone:
             exit_guard.leave_now(self.notes)
@@ -79,38 +89,68 @@ class Quitting:
             self.save_as()
 
     async def _autosave(self) -> list[str]:
-        """Save every run with unsaved progress, within the budget; returns the errors."""
+        """Save every run with unsaved progress, waiting while the saves advance; returns the
+        errors (saves that failed or are stuck)."""
         playground = self.app.playground
-        deadline = time.monotonic() + QUIT_SAVE_BUDGET_S
-        # An earlier attempt's errors are not this one's: after "save elsewhere" succeeded the
-        # launcher printed "autosave failed" for a run that was saved.
-        self.notes = [note for note in self.notes if note not in self._failures]
-        while playground.saving() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)  # ctrl+s then ctrl+q: let that save end rather than race it
+        # ctrl+s then ctrl+q: let that save end rather than race it; an earlier attempt's save
+        # still writing is waited for again, not repeated.
+        still = [job for job in self._last if not job.done.is_set()]
+        await _wait(still, busy=playground.saving)
+        self._skipped = []
         skipped = playground.not_worth_saving()
         jobs = playground.autosave(self.app.main.prompt.text)
         if skipped:
             names = ", ".join(skipped)
             why = f"not saved, nothing learned (diverged before an epoch ended): {names}"
-            self.notes.append(f"rnnplay: {why}")
+            self._skipped.append(f"rnnplay: {why}")
             self.app.notify(why, title="quitting", markup=False)
         if jobs:
             self.app.notify("saving unsaved runs...", title="quitting")
-        await _wait(jobs, deadline)
-        errors = []
-        for job in jobs:
-            if job.outcome is None:
-                errors.append(f"autosave to {job.path} did not finish in time")
-            elif job.outcome.error is not None:
-                errors.append(f"autosave failed: {job.outcome.error}")
-            else:
-                self.notes.append(f"rnnplay: session saved to {job.outcome.path}")
-        self._failures = [f"rnnplay: {e}" for e in errors]
-        self.notes.extend(self._failures)
-        return errors
+        self._written += jobs
+        self._last = still + jobs
+        self._stalled = await _wait(self._last)
+        self.notes = self._exit_notes()
+        errors = (_trouble(job, self._stalled) for job in self._last)
+        return [e for e in errors if e is not None]
+
+    def _exit_notes(self) -> list[str]:
+        """Every file the autosave wrote, in any attempt, then what the last attempt left
+        unsaved or unfinished, and the runs it left out."""
+        saved = [job.outcome.path for job in self._written
+                 if job.outcome is not None and job.outcome.error is None]  # fmt: skip
+        troubles = (_trouble(job, self._stalled) for job in self._last)
+        return [
+            *(f"rnnplay: session saved to {path}" for path in dict.fromkeys(saved)),
+            *(f"rnnplay: {e}" for e in troubles if e is not None),
+            *self._skipped,
+        ]
 
 
-async def _wait(jobs: list[SaveJob], deadline: float) -> None:
-    # Polls instead of blocking on the jobs' events, so the UI keeps drawing meanwhile.
-    while any(not job.done.is_set() for job in jobs) and time.monotonic() < deadline:
+def _trouble(job: SaveJob, stalled: bool) -> str | None:
+    """Why the job's file does not hold its run (None: it does)."""
+    if job.outcome is not None:
+        return None if job.outcome.error is None else f"autosave failed: {job.outcome.error}"
+    step = "writing the file" if job.captured.is_set() else "waiting for the run's snapshot"
+    if stalled:
+        return f"autosave to {job.path} did not finish: no progress for {QUIT_STALL_S:g} s ({step})"
+    return f"autosave to {job.path} did not finish within {QUIT_SAVE_CAP_S:g} s ({step})"
+
+
+async def _wait(jobs: list[SaveJob], busy: Callable[[], bool] = lambda: False) -> bool:
+    """Until every job is done (and `busy()` is False), as long as they advance: each snapshot
+    taken or file written gives the others QUIT_STALL_S more, within QUIT_SAVE_CAP_S in all.
+    Returns whether it gave up because nothing advanced (False: done, or out of time). Polls
+    instead of blocking on the jobs' events, so the UI keeps drawing meanwhile."""
+    started = moved = time.monotonic()
+    steps = -1
+    while busy() or any(not job.done.is_set() for job in jobs):
+        now = time.monotonic()
+        now_steps = sum(job.captured.is_set() + job.done.is_set() for job in jobs)
+        if now_steps != steps:
+            steps, moved = now_steps, now
+        if now - moved > QUIT_STALL_S:
+            return True
+        if now - started > QUIT_SAVE_CAP_S:
+            return False
         await asyncio.sleep(0.01)
+    return False

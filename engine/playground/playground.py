@@ -303,7 +303,8 @@ class Playground:
     def autosave(self, prompt: str = "") -> list[SaveJob]:
         """On the way out: save every run with unsaved progress, but those of
         `not_worth_saving()`; training stops at the snapshot, so nothing trains after what the
-        file holds."""
+        file holds. The queue is emptied first: stopping the runs that train starts none."""
+        self.worker.unqueue()
         return self._saver.autosave(prompt)
 
     def not_worth_saving(self) -> list[str]:

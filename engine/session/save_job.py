@@ -53,6 +53,7 @@ class SaveJob:
         self.prompt_settings = prompt_settings
         self.progress, self.on_done = progress, on_done
         self.stop_after, self.timeout = stop_after, timeout
+        self.captured = threading.Event()  # the snapshot is taken: the write is under way
         self.done = threading.Event()
         self.outcome: SaveOutcome | None = None
 
@@ -64,6 +65,7 @@ class SaveJob:
         mark = -1
         try:
             data, mark = self._capture()
+            self.captured.set()
             outcome = SaveOutcome(Path(write_session(self.path, data)), None, mark)
         except SessionError as exc:
             outcome = SaveOutcome(self.path, str(exc), mark)

@@ -299,25 +299,6 @@ async def test_f6_on_a_finished_load_asks_how_far_and_f5_always_starts_a_new_run
         assert not notified(app, "settings changed")
 
 
-async def test_quit_never_waits_on_a_failing_save(save_dir: Path, monkeypatch) -> None:
-    import engine.session.save_job
-
-    def hung_write(path: str | Path, data: bytes) -> Path:
-        time.sleep(5)  # a stuck network disk
-        raise AssertionError("the app should be gone by now")
-
-    monkeypatch.setattr(engine.session.save_job, "write_session", hung_write)
-    app = make_app(train=True, epochs="100000")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.query_one(StatusPane).epoch >= 1, what="training")
-        started = time.monotonic()
-        await pilot.press("ctrl+q")
-        await pilot.pause(0.1)
-    assert time.monotonic() - started < 2.0
-    (note,) = app.exit_notes
-    assert "did not finish in time" in note
-
-
 async def test_a_failed_autosave_asks_before_anything_is_lost(save_dir: Path) -> None:
     save_dir.parent.mkdir(parents=True, exist_ok=True)
     save_dir.write_text("a file where the folder should be")  # every save fails
