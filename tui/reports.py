@@ -78,8 +78,6 @@ class Reports:
     # -- training -----------------------------------------------------------------------------
     def _batch_end(self, run_id: int | None, event: BatchEnd, mine: bool) -> None:
         self.screen.plot.add_batch(run_id, event.step, event.loss)
-        if run_id is not None:
-            self.screen.status.run_speed(run_id, self.label(run_id), event.chars_per_sec)
         if mine:
             self.screen.status.progress(
                 event.epoch, event.batch, event.batches, event.chars_per_sec, event.seconds
@@ -99,8 +97,6 @@ class Reports:
 
     def _status_changed(self, run_id: int | None, event: StatusChanged, mine: bool) -> None:
         trouble = event.status in _TROUBLE
-        if run_id is not None and event.status != RunState.RUNNING:
-            self.screen.status.run_speed(run_id, "", None)
         if mine:
             self.screen.status.set_state(event.status, event.message if trouble else "")
         if not trouble:

@@ -25,11 +25,12 @@ runs train it asks whether the new one trains alongside them or is queued after,
 stays in the runs table and on the plot. The form
 is what the next run gets: a run's own settings are on the status line and in the runs table.
 
-**Status line**: the selected run's state, epochs done of its target, perplexity, speed,
-device and learning rate. Speed: chars/s is characters trained per second of training (pauses,
-held-out checks and samples left out) over the epoch in progress, or the last finished one when
-the run is not training; s/epoch is a whole epoch at that pace, so the two always agree. The
-runs table's speed is its last finished epoch's.
+**Status line**: the selected run's state, epochs done of its target, perplexity, optimizer
+and learning rate, speed and device; then the other training runs' speeds, as many as fit
+("+2 more training"). Speed: chars/s is characters trained per second of training (pauses,
+held-out checks and samples left out) over the last finished epoch, as in the runs table ("so
+far": the first epoch, until it ends); s/epoch is a whole epoch at that pace, so the two always
+agree. A reason too long for the line is cut there and given in full in the notes.
 
 **Runs**: one row per run, coloured as its curve. The selected run (▶) is the one the status
 line, the prompt, save and stop act on; Enter on another row selects it instead. m marks a run

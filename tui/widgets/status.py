@@ -1,14 +1,14 @@
-"""One status line plus a progress bar: state, epochs done/target, perplexity, speed, device,
-the optimizer and its learning rate, all of the selected run; when several runs train, the
-speed part gives each one's ("#1 5.1k c/s · #2 4.9k c/s").
+"""One status line plus a progress bar: state, epochs done/target, perplexity, the optimizer
+and its learning rate, speed, device, all of the selected run, whole; when other runs train,
+their speeds follow as far as the width allows ("#1 5.1k c/s · +2 more training").
 
 "epoch N/M" always counts completed epochs, whatever the state; the bar shows how far into the
-next one training is.
+next one training is. Speeds are the runs table's: the last finished epoch's (help's "speed").
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -32,6 +32,7 @@ STATE_STYLE = {
 
 
 LONG_EPOCH = 200  # batches from which the status line says how far into the epoch it is
+CUT = "… (in full in the notes below)"  # ends a reason too long for the line
 
 
 def _rate(chars_per_sec: float, unit: str = "chars/s") -> str:
@@ -64,8 +65,10 @@ class StatusPane(Vertical):
         self.lr: float | None = None
         self.optimizer = ""  # "SGD" or "Adam": the model family's
         self.into = ""  # how far into a long epoch training is
-        # each running run's latest speed, by run id: (its "#N", chars/s)
-        self.speeds: dict[int, tuple[str, float]] = {}
+        self.so_far = True  # no epoch finished yet: the speed is the first one's so far
+        self.run_id: int | None = None  # the run shown
+        # the other running runs' last finished epoch's speeds, by run id: ("#N", chars/s)
+        self.speeds: dict[int, tuple[str, float | None]] = {}
         # what each part shows now, by selector: (text, style, spans)
         self._shown: dict[str, tuple[str, str, tuple]] = {}
 
@@ -89,14 +92,16 @@ class StatusPane(Vertical):
     def show_numbers(self, run: RunSummary) -> None:
         """The run's completed epochs and their numbers, as the runs table shows them."""
         last = run.last
+        self.run_id = run.id
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
         self.lr, self.optimizer = run.config.lr, run.config.optimizer_name
         self.perplexity = last.perplexity if last else None
-        # One window for both speeds (help's "speed"): while it runs, the epoch in progress
-        # (progress() sets them), else the last finished epoch.
-        if self.state != "running" or not self.chars_per_sec:
-            self.chars_per_sec = last.chars_per_sec if last else 0.0
-            self.seconds = last.seconds if last else 0.0
+        # The runs table's speed, the last finished epoch's (an epoch in progress, its first
+        # batches above all, read up to twice the table's beside it); until one has finished,
+        # progress() gives the first one's so far.
+        self.so_far = last is None
+        if last is not None:
+            self.chars_per_sec, self.seconds = last.chars_per_sec, last.seconds
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.epochs), progress=max(bar.progress, run.epoch))
         self._redraw()
@@ -118,27 +123,47 @@ class StatusPane(Vertical):
         so far in the epoch: s/epoch is the whole epoch at the pace of chars/s, so the two
         never disagree (the last epoch's seconds beside this one's chars/s once did)."""
         self.query_one(ProgressBar).update(progress=(epoch - 1) + batch / max(1, batches))
-        self.chars_per_sec = chars_per_sec
-        self.seconds = seconds * batches / max(1, batch)
+        if self.so_far:
+            self.chars_per_sec = chars_per_sec
+            self.seconds = seconds * batches / max(1, batch)
         # A long epoch barely moves a bar spanning every epoch: say how far into it training is.
         self.into = f" · {batch / batches:.0%} into {epoch}" if batches >= LONG_EPOCH else ""
         self._redraw()
 
-    def run_speed(self, run_id: int, label: str, chars_per_sec: float | None) -> None:
-        """A running run's latest speed, whichever is selected (None: it no longer runs)."""
-        if chars_per_sec is None:
-            if self.speeds.pop(run_id, None) is None:
-                return
-        else:
-            self.speeds[run_id] = (label.split(" ", 1)[0], chars_per_sec)
+    def show_training(self, runs: list[RunSummary]) -> None:
+        """The other runs that train now, with their speeds as the runs table gives them."""
+        self.speeds = {
+            run.id: (run.label.split(" ", 1)[0], run.last.chars_per_sec if run.last else None)
+            for run in runs
+            if run.state == "running" and run.id != self.run_id
+        }
         self._redraw()
 
     def _speed(self) -> str:
-        if len(self.speeds) > 1:
-            shown = (self.speeds[run_id] for run_id in sorted(self.speeds))
-            return " · ".join(f"{name} {_rate(cps, 'c/s')}" for name, cps in shown)
         # A paused run makes no progress: its last speed would only mislead.
-        return "paused" if self.state == "paused" else _rate(self.chars_per_sec)
+        if self.state == "paused":
+            return "paused"
+        return _rate(self.chars_per_sec) + (" so far" if self.so_far else "")
+
+    def _others(self, room: int) -> str:
+        """The other training runs' speeds in `room` cells: as many as fit, the rest counted."""
+        shown = [f"{name} {_rate(cps, 'c/s') if cps is not None else '-'}"
+                 for name, cps in (self.speeds[i] for i in sorted(self.speeds))]  # fmt: skip
+        for kept in range(len(shown), -1, -1):
+            left = len(shown) - kept
+            for more in ("more training", "training") if left else ("",):
+                parts = shown[:kept] + ([f"+{left} {more}"] if left else [])
+                text = "".join(" · " + part for part in parts)
+                if cell_len(text) <= room:
+                    return text
+        return ""
+
+    def on_resize(self) -> None:
+        self._redraw()
+
+    def _room(self) -> int:
+        width = self.query_one("#numbers", Static).size.width
+        return width or 1_000
 
     def _redraw(self) -> None:
         style = STATE_STYLE.get(self.state, "bold")
@@ -148,14 +173,20 @@ class StatusPane(Vertical):
         if self.state == "running":
             epoch += self.into
         self._show("#epoch", Text(epoch))
+        room = self._room()
         if self.reason:
-            self._show("#numbers", Text(self.reason, style="red"))
+            # Cut with a pointer rather than an ellipsis alone: the notes hold it whole.
+            reason = self.reason
+            if cell_len(reason) > room:
+                reason = set_cell_size(reason, max(0, room - cell_len(CUT))).rstrip() + CUT
+            self._show("#numbers", Text(reason, style="red"))
             return
+        # The selected run's own facts first, whole; the other runs' speeds in what is left.
         ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
-        speed = self._speed()
-        per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
         lr = f" · {self.optimizer} lr {self.lr:g} (F8)" if self.lr is not None else ""
-        self._show("#numbers", Text(f"{ppl} · {speed} · {per} · {self.device}{lr}"))
+        per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
+        own = f"{ppl}{lr} · {self._speed()} · {per} · {self.device}"
+        self._show("#numbers", Text(own + self._others(room - cell_len(own))))
 
     def _show(self, selector: str, text: Text) -> None:
         """Update one part only when its text changes, and lay the screen out again only when

@@ -1,0 +1,80 @@
+"""The status line with several runs training: the selected run's own facts first and whole
+(perplexity, optimizer and lr with F8, speed), the other runs' speeds after them as far as the
+width allows; each speed the runs table's for the same run; a long reason cut with a pointer
+to the notes, which hold it whole."""
+
+from __future__ import annotations
+
+import re
+
+from helpers import make_app, wait_for
+from screen_text import screen_text
+from textual.pilot import Pilot
+
+from tui.widgets.runs_table import RunsTable
+from tui.widgets.status import StatusPane
+
+GRID = {"lr": "10, 30", "sampling": "random, consecutive"}  # 4 runs, #4 selected (lr 30)
+LONG = "100000"  # epochs: the runs train until the test ends
+
+
+def _numbers(app) -> str:
+    return str(app.query_one(StatusPane).query_one("#numbers").render())
+
+
+async def _all_trained_an_epoch(pilot: Pilot, runs: int) -> None:
+    app = pilot.app
+
+    def ready() -> bool:
+        summaries = app.playground.summaries()
+        return len(summaries) == runs and all(s.state == "running" and s.epoch >= 1
+                                              for s in summaries)  # fmt: skip
+
+    await wait_for(pilot, ready, timeout=90, what=f"{runs} runs through an epoch")
+    await pilot.pause(0.3)
+
+
+async def test_the_selected_runs_optimizer_and_lr_stay_whole_with_four_runs_training() -> None:
+    app = make_app(train=True, epochs=LONG, **GRID)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _all_trained_an_epoch(pilot, 4)
+        line = next(line for line in screen_text(app).splitlines() if "ppl " in line)
+        assert "SGD lr 30 (F8)" in line, line
+        assert "chars/s" in line and "…" not in line, line
+        # The others' speeds follow, as many as fit, the rest counted.
+        assert re.search(r"#\d \S+ c/s|\+\d (more )?training", line), line
+
+
+async def test_a_long_reason_is_cut_with_a_pointer_to_the_notes() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: hasattr(app, "playground"), what="the engine up")
+        await pilot.pause(0.2)  # its "idle" shown, which would clear the reason
+        reason = ("training diverged: the loss exploded to 78.3 (uniform guessing scores "
+                  "6.93) in epoch 2, batch 5; the weights were kept from before that step.")
+        app.query_one(StatusPane).set_state("diverged", reason)
+        await pilot.pause()
+        status = app.query_one(StatusPane)
+        line = _numbers(app)
+        assert line.startswith("training diverged: the loss exploded to 78.3"), line
+        assert line.endswith("… (in full in the notes below)"), line
+        assert len(line) <= status.query_one("#numbers").size.width
+
+
+async def test_the_status_lines_speeds_are_the_runs_tables() -> None:
+    app = make_app(train=True, epochs=LONG, lr="10, 30")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _all_trained_an_epoch(pilot, 2)
+        table = app.query_one(RunsTable)
+        for _ in range(3):  # at three moments, each read at once (no await between)
+            await pilot.pause(0.5)
+            numbers = _numbers(app)
+            speeds = {
+                str(row.value): str(table.get_cell(row, "speed")).strip() for row in table.rows
+            }
+            selected = str(app.playground.selected)
+            own = re.search(r"(\S+) chars/s", numbers)
+            assert own is not None and own.group(1) == speeds[selected], (numbers, speeds)
+            for run_id, speed in speeds.items():
+                if run_id != selected:
+                    assert f"#{run_id} {speed} c/s" in numbers, (numbers, speeds)
