@@ -7,7 +7,9 @@ import functools
 import os
 import signal
 import sys
+import termios
 import time
+from collections.abc import Callable
 from typing import NoReturn
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig, spec_of
@@ -73,6 +75,33 @@ def _warm_torch(threads: int) -> None:
         opt.step()
 
 
+def hold_keys() -> Callable[[], None]:
+    """Keys typed while the app loads (Textual, then its first frame) stay in the terminal,
+    unechoed and as typed, for the app to read once it is up: the terminal otherwise echoed them
+    raw ("分开^[[15~") above the app and again after it ended, and took Backspace and Enter for
+    line editing. As Textual's own raw mode does, less the signals (ctrl+c still interrupts the
+    load). Returns what puts the terminal back as it was (Textual's own exit restores what it
+    found: this)."""
+    try:
+        fd = sys.stdin.fileno()
+        before = termios.tcgetattr(fd)
+    except (OSError, ValueError, termios.error):  # not a terminal: nothing to hold
+        return lambda: None
+    held = termios.tcgetattr(fd)
+    held[3] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN)
+    held[0] &= ~(termios.IXON | termios.IXOFF | termios.ICRNL | termios.INLCR | termios.IGNCR)
+    held[6][termios.VMIN], held[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, held)
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except termios.error:  # the terminal is gone (an SSH drop)
+            pass
+
+    return restore
+
+
 def setup_values(args: argparse.Namespace) -> dict[str, str]:
     """The setting options given, as the setup form's text (field name -> text)."""
     values = {}
@@ -93,6 +122,22 @@ def run(args: argparse.Namespace) -> int:
         return 2
     threads = getattr(args, "threads", APP_THREADS)
     started = time.monotonic()
+    restore_terminal = hold_keys()
+    # Until the app's loop takes them over (on mount), a signal ends the process at once,
+    # which is right: nothing has started yet (the terminal is put back first).
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _ended_by)
+    try:
+        result = _launch(args, threads, started)
+    finally:
+        restore_terminal()
+    _print_exit_notes(result[1])
+    _end_process(result[0])
+
+
+def _launch(args: argparse.Namespace, threads: int, started: float) -> tuple[int, list[str]]:
+    """The app, run to its end: its exit status and the notes to print once the terminal is
+    back."""
     prepare_process(threads, warm_torch=False)  # torch loads behind the first frame
 
     from tui.app import AppOptions, RnnplayApp
@@ -109,15 +154,14 @@ def run(args: argparse.Namespace) -> int:
             warm_up=functools.partial(_warm_torch, threads),
         ),
     )
-    # Until the app's loop takes them over (on mount), a signal ends the process at once,
-    # which is right: nothing has started yet.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
     if os.environ.get("RNNPLAY_LAUNCH_TRACE"):
         print(f"rnnplay: launch prep {time.monotonic() - started:.2f}s", file=sys.stderr)
     result = app.run()
-    _print_exit_notes(app.exit_notes)
-    _end_process(int(result or 0))
+    return int(result or 0), app.exit_notes
+
+
+def _ended_by(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # through run()'s finally: the terminal put back
 
 
 def _end_process(code: int) -> NoReturn:

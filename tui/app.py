@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 # Python holding the GIL that the trainer thread also needs: twice a second keeps the curve
 # moving visibly and costs training half as much as at four (bench/RESULTS.md).
 PLOT_REFRESH_S = 0.5
-# The status line's "starting the engine..." gets this long to be drawn before torch loads: the
-# app's after-refresh callbacks do not wait for the widgets' own repaints.
+# The first frame gets this long to be drawn before torch loads: the app's after-refresh
+# callbacks do not wait for the widgets' own repaints.
 STARTING_SHOWN_S = 0.05
 # Reports that are rare and worth seeing in the runs table at once; epochs wait for the refresh.
 _AT_ONCE = (StatusChanged, RunAdded, RunRemoved, TargetChanged, Saved)
@@ -106,13 +106,12 @@ class RnnplayApp(App[int]):
             # tested in tmux (tests/tui/test_tui_tmux.py).
             self._start_engine()
             self.call_after_refresh(self._start_up)
-        else:
-            self.call_after_refresh(self._show_starting)
+        else:  # the first frame says the engine is starting (MainScreen.on_mount)
+            self.call_after_refresh(self._first_frame_out)
 
-    def _show_starting(self) -> None:
-        """The first frame is out: say the core is on its way, and start it once that is drawn
-        (the screen holds still while torch loads)."""
-        self.main.status.set_state(RunState.IDLE, "starting the engine...")
+    def _first_frame_out(self) -> None:
+        """Start the core once the first frame is drawn (the screen holds still while torch
+        loads)."""
         self.set_timer(STARTING_SHOWN_S, self._start_up)
 
     async def on_event(self, event: events.Event) -> None:

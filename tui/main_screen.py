@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine.playground import Decoding, RunSummary
-from engine.playground.events import Completion
+from engine.playground.events import Completion, RunState
 from tui.missing_corpus import MissingCorpus
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane
@@ -136,6 +136,11 @@ class MainScreen(Screen[None]):
         self.prompt.focus()
         self.prompt.insert(event.character)
 
+    def on_mount(self) -> None:
+        # The first frame says the core is on its way (the app starts it behind that frame, and
+        # says when it is up): its numbers would only be empty ("ppl - · 0 chars/s") till then.
+        self.status.set_state(RunState.IDLE, "starting the engine...")
+
     def on_screen_resume(self) -> None:
         """A dialog (or help) closed: with Esc, back to the prompt, as Esc is from anywhere;
         answered otherwise, the focus stays where the dialog found it."""
@@ -228,7 +233,6 @@ class MainScreen(Screen[None]):
         shown = next((run for run in runs if run.id == selected), None)
         if shown is not None:
             self.status.show_numbers(shown)
-        self.status.show_training(runs)  # the other runs' speeds, the table's
 
     def follow(self, run: RunSummary | None) -> None:
         """The status line and the prompt's title follow `run` (the selected one)."""

@@ -232,3 +232,37 @@ def test_the_first_frame_comes_before_the_engine_and_keys_meanwhile_are_kept(tmu
     assert "starting the engine" in tmux.screen()  # the keys came before the engine was up
     tmux.wait_screen(r"running epoch", timeout=30)
     tmux.wait_screen(r"› hello", timeout=10)
+
+
+def pane_flags(tmux: Tmux) -> tuple[str, bool]:
+    """The pane's terminal settings (stty -a) and whether the app's screen is up (alternate)."""
+    tty = tmux.tmux("display-message", "-p", "-t", tmux.session, "#{pane_tty}").strip()
+    settings = subprocess.run(["stty", "-a", "-F", tty], capture_output=True, text=True).stdout
+    alternate = tmux.tmux("display-message", "-p", "-t", tmux.session, "#{alternate_on}")
+    return settings, alternate.strip() == "1"
+
+
+def test_keys_typed_while_the_app_loads_are_neither_echoed_nor_lost(tmux: Tmux) -> None:
+    # The terminal echoed them raw ("分开^[[15~") above the app and again after it, and took
+    # Backspace for its own line editing, until Textual's raw mode, after its slow import.
+    tmux.start([])
+    deadline = time.monotonic() + 30
+    while "-echo " not in (flags := pane_flags(tmux))[0]:
+        assert time.monotonic() < deadline, flags
+        time.sleep(0.005)
+    assert not flags[1], "echo went off only with Textual's screen: keys before it were echoed"
+    assert "-icanon" in flags[0]
+    for keys in (["-l", "分开"], ["BSpace"], ["-l", "手"]):
+        tmux.tmux("send-keys", "-t", tmux.session, *keys)
+    assert "分" not in tmux.screen()  # not echoed (the prompt takes them once the core is up)
+    tmux.wait_screen(r"› 分手", timeout=60)
+
+
+def test_the_first_frame_says_the_engine_is_starting(tmux: Tmux) -> None:
+    # It showed empty numbers ("ppl - · 0 chars/s") until the core was nearly up.
+    tmux.start([])
+    deadline = time.monotonic() + 30
+    while "F5 starts training" not in (first := tmux.screen()):  # the status line is drawn
+        assert time.monotonic() < deadline, first
+        time.sleep(0.005)
+    assert "starting the engine" in first and "chars/s" not in first, first
