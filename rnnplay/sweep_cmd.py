@@ -34,6 +34,7 @@ from engine.sweep.plan import (
 )
 from engine.sweep.resume import scheduler_note
 from engine.sweep.space import KINDS, build_space, may_vary
+from engine.sweep.summary import TrialRow
 from engine.sweep.table import results_table
 from rnnplay.headless import STOP_SIGNALS, Output, say
 
@@ -126,11 +127,17 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, CorpusError, tuning.SweepError, ValueError, OSError) as err:
         say(f"rnnplay sweep: {err}")
         return 2
+    problem = ""
     try:
+        tuning.check_fits(resources)
         if not args.resume:
             write_plan(out, plan.to_json())
+    except tuning.SweepError as err:
+        problem = str(err)
     except OSError as err:
-        say(f"rnnplay sweep: cannot write the sweep folder {out}: {err.strerror or err}")
+        problem = f"cannot write the sweep folder {out}: {err.strerror or err}"
+    if problem:
+        say(f"rnnplay sweep: {problem}")
         if started:
             tuning.ray.shutdown()
         return 2
@@ -165,7 +172,21 @@ def run(args: argparse.Namespace) -> int:
     if not complete:
         say(f"rnnplay sweep: interrupted; carry on with: rnnplay sweep --resume {out}")
         return 130
+    if rows and all(row.best_val_perplexity is None for row in rows):
+        say(f"rnnplay sweep: no trial finished an epoch ({_endings(rows)}): nothing to rank; "
+            f"see {out / 'summary.csv'}")
+        return 1
     return 0
+
+
+def _endings(rows: list[TrialRow]) -> str:
+    """"2 diverged, 1 failed (trial-00: its error)": how the trials ended, the first error."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.ended] = counts.get(row.ended, 0) + 1
+    said = ", ".join(f"{n} {ended}" for ended, n in counts.items())
+    failed = next((row for row in rows if row.error), None)
+    return said + (f"; {failed.name}: {failed.error}" if failed else "")
 
 
 class StopSweep:

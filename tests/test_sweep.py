@@ -246,3 +246,33 @@ def test_a_resumed_asha_sweep_says_the_results_from_before_do_not_count(
             "kept and the epochs the 1 carried on trained before it) does not count") in err
     assert "(asha scheduler)" in stdout and "trial-01 started" in stdout
     assert {r.name for r in read_summary(out)} == {"trial-00", "trial-01", "trial-02"}
+
+
+@pytest.mark.parametrize(("flag", "value", "asked"), [
+    ("--cpus-per-trial", "3", "--cpus-per-trial 3, --gpus-per-trial 0"),
+    ("--gpus-per-trial", "1", "--cpus-per-trial 1, --gpus-per-trial 1"),
+])
+def test_a_trial_no_node_can_hold_is_one_line_not_a_sweep_pending_for_good(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str], text_file: Path, tmp_path: Path,
+    flag: str, value: str, asked: str
+) -> None:
+    out = tmp_path / "too-big"
+    code, stdout, err = run_main(capsys, "sweep", "--corpus", str(text_file), *TINY,
+                                 "--lr", "1,3", "--epochs", "1", flag, value, "--out", str(out))
+    assert code == 2 and stdout == ""
+    assert err.strip() == (f"rnnplay sweep: no node of the Ray cluster holds one trial ({asked}); "
+                           "the largest has 2 CPUs and 0 GPUs: every trial would wait for good")
+    assert not out.exists()
+    assert ray.is_initialized()  # the caller's Ray, left as it was
+
+
+def test_a_sweep_where_no_trial_finishes_an_epoch_exits_non_zero(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str], text_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "diverged"
+    code, _, err = run_main(capsys, "sweep", "--corpus", str(text_file), *TINY,
+                            "--lr", "100000,200000", "--epochs", "2", "--out", str(out))
+    assert code == 1, err
+    assert ("rnnplay sweep: no trial finished an epoch (2 diverged): nothing to rank; see "
+            f"{out / 'summary.csv'}") in err
+    assert [r.ended for r in read_summary(out)] == ["diverged", "diverged"]

@@ -119,6 +119,19 @@ def check_address(address: str) -> None:
                          "`ray start --head`, or leave --address out for a local Ray") from None
 
 
+def check_fits(resources: Resources) -> None:
+    """SweepError when no node of the Ray cluster can hold one trial: Tune would keep every
+    trial pending for good (a cluster that adds nodes on demand: start them first)."""
+    nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
+    cpus, gpus = resources.cpus_per_trial, resources.gpus_per_trial
+    if any(node.get("CPU", 0.0) >= cpus and node.get("GPU", 0.0) >= gpus for node in nodes):
+        return
+    most = max(nodes, key=lambda node: (node.get("GPU", 0.0), node.get("CPU", 0.0)), default={})
+    raise SweepError(f"no node of the Ray cluster holds one trial (--cpus-per-trial {cpus:g}, "
+                     f"--gpus-per-trial {gpus:g}); the largest has {most.get('CPU', 0.0):g} "
+                     f"CPUs and {most.get('GPU', 0.0):g} GPUs: every trial would wait for good")
+
+
 def check_storage(experiment: str) -> None:
     """SweepError unless the experiment's folder can be made where --storage says (a URI of no
     filesystem pyarrow knows, a bucket it cannot reach, a folder it may not write): Tune would
