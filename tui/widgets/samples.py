@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import deque
 
+from rich.console import RenderableType
 from rich.text import Text
-from textual.events import Resize
+from textual.events import Resize, Show
 from textual.widgets import RichLog
 
 from tui.widgets.completion_lines import shown_chars
@@ -40,7 +41,8 @@ class SamplesLog(RichLog):
         # width the pane has then (one cell a row behind the full-screen setup form at 80x24,
         # cut characters after the terminal shrank).
         self._written: deque[Text] = deque(maxlen=self.MAX_LINES)
-        self._wrapped_at = 0
+        # The (width, one row high) the lines held were shaped for; None: some await a width.
+        self._shaped_for: tuple[int, bool] | None = (0, False)
 
     def show_period(self, epochs: int, seconds: float = 0.0) -> None:
         """Say how often the followed run predicts: its pred_period and pred_seconds."""
@@ -66,21 +68,45 @@ class SamplesLog(RichLog):
         self._write(Text(note, style=style))
 
     def _write(self, line: Text) -> None:
+        self._written.append(line)
+        if self._size_known and self.scrollable_content_region.width < 1:
+            # Hidden (behind the full-screen setup form at 80 columns): RichLog would render it
+            # a character a row; it is shaped when the pane shows again (on_show).
+            self._shaped_for = None
+            return
+        self.write(self._shaped(line))
+
+    def _one_row(self) -> bool:
+        return self.scrollable_content_region.height == 1
+
+    def _shaped(self, line: Text) -> RenderableType:
+        if self._one_row():
+            # One row (at 80x24 beside a prompt of six rows): a wrapped line's last row was a
+            # meaningless fragment ("u"); each line shows from its start, cut with an ellipsis.
+            cut = line.copy()
+            cut.no_wrap, cut.overflow = True, "ellipsis"
+            return cut
         # Broken beside Chinese characters too (tui/widgets/line_fold.py): at 80x24 the newest
         # sample then fits the pane's two rows.
-        self._written.append(line)
-        self.write(Folded(line))
+        return Folded(line)
 
     def on_resize(self, event: Resize) -> None:
-        width = self.scrollable_content_region.width
-        if width < 1 or width == self._wrapped_at:
+        self._reshape()
+
+    def on_show(self, event: Show) -> None:
+        self._reshape()
+
+    def _reshape(self) -> None:
+        """Shape what was written again when the width or the one-row look changed."""
+        shape = (self.scrollable_content_region.width, self._one_row())
+        if shape[0] < 1 or shape == self._shaped_for:
             return
-        self._wrapped_at = width
+        self._shaped_for = shape
         if not self._size_known:  # RichLog renders what waited for its first size itself
             return
         at_end = self.is_vertical_scroll_end
         self.clear()
         for line in self._written:
-            self.write(Folded(line), scroll_end=False)
+            self.write(self._shaped(line), scroll_end=False)
         if at_end:
             self.scroll_end(animate=False, immediate=True)
