@@ -266,3 +266,13 @@ def test_the_first_frame_says_the_engine_is_starting(tmux: Tmux) -> None:
         assert time.monotonic() < deadline, first
         time.sleep(0.005)
     assert "starting the engine" in first and "chars/s" not in first, first
+
+
+def test_a_burst_with_backspaces_edits_in_the_order_typed(tmux: Tmux) -> None:
+    # One send-keys: the app reads the keys in one burst, as from a quick typist over SSH.
+    # Textual ran Backspace after the characters behind it ("我想你" in place of "我你爱").
+    tmux.start([])
+    tmux.wait_screen(r"F5 starts training", timeout=60)
+    tmux.wait_screen(r"ppl - ", timeout=60)  # the core is up: keys are no longer held
+    tmux.tmux("send-keys", "-t", tmux.session, "-l", "我想\x7f你的\x7f爱")
+    tmux.wait_screen(r"› 我你爱 ", timeout=20)
