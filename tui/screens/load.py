@@ -36,24 +36,23 @@ def elide_middle(name: str, width: int) -> str:
 
 
 def shortened(names: list[str], room: int) -> list[str]:
-    """The names in at most `room` cells each, told apart. Names too long for it with as many
-    "-"-separated parts as each other (ctrl+s names: corpus-model-sampling-date-time) lose the
-    parts they all share first, "…" in their place: what is left is what differs, and only then
-    is a name's middle cut. Cut in the middle alone, three saves of one corpus and model showed
-    as one name three times."""
-    groups: dict[int, list[list[str]]] = {}
-    for name in names:
-        if cell_len(name) > room:
-            groups.setdefault(name.count("-"), []).append(name.split("-"))
-    shared = {
-        count: {i for i in range(count + 1) if len({parts[i] for parts in group}) == 1}
-        for count, group in groups.items()
-        if len(group) > 1
-    }
+    """The names in at most `room` cells each, told apart. Names too long for it lose the
+    "-"-separated parts they all share, place by place (ctrl+s names:
+    corpus-model-sampling-date-time, "-2" for a second save in one second), "…" in their place:
+    what is left is what differs, and only then is a name's middle cut. Cut in the middle alone,
+    three saves of one corpus and model showed as one name three times; shortened among the
+    names with as many parts only, a second and third save in one second showed as "…2" and
+    "…3", their time gone."""
+    long = [name.split("-") for name in names if cell_len(name) > room]
+    # Only the places every long name has: a part that some lack (the "-2") always tells apart.
+    places = min((len(parts) for parts in long), default=0)
+    same = (
+        {i for i in range(places) if len({parts[i] for parts in long}) == 1}
+        if len(long) > 1 else set()
+    )
     out = []
     for name in names:
-        same = shared.get(name.count("-"), set()) if cell_len(name) > room else set()
-        if same:
+        if same and cell_len(name) > room:
             kept = [part if i not in same else "…" for i, part in enumerate(name.split("-"))]
             name = "-".join(kept)
             while "…-…" in name:
