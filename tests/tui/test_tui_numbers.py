@@ -103,7 +103,7 @@ async def test_each_model_family_keeps_its_own_lr_and_the_optimizer_is_shown():
         await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="gru trained")
         run = app.playground.summaries()[-1]
         assert run.config.lr == 0.001 and run.state == "finished"
-        await wait_for(pilot, lambda: "Adam lr 0.001 (F8)" in screen_text(app)
+        await wait_for(pilot, lambda: "Adam lr 0.001 · " in screen_text(app)
                        and "#1 gru·random" in screen_text(app).split("prompt ·")[0],
                        what="the status line and the runs table's row")
         text = screen_text(app)

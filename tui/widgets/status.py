@@ -14,11 +14,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from engine.playground import RunSummary
+from engine.playground import Action, RunSummary, allowed
+from engine.playground.events import RunState
 from tui.numbers import perplexity_text
 
 STATE_STYLE = {
     "idle": "dim",
+    "queued": "dim",
     "loaded": "bold cyan",
     "loading": "yellow",
     "running": "bold green",
@@ -30,6 +32,11 @@ STATE_STYLE = {
     "failed": "bold red",
 }
 
+
+# Where F8 (a new learning rate) works, as the core's table has it, and "pausing" (the run still
+# trains until its next batch). A stopped, finished or loaded run's line offers no F8: there F8
+# only points to the setup pane, where the next run's lr is set.
+LR_STATES = frozenset({str(s) for s in RunState if Action.SET_LR in allowed(s)} | {"pausing"})
 
 LONG_EPOCH = 200  # batches from which the status line says how far into the epoch it is
 CUT = "… (in full in the notes below)"  # ends a reason too long for the line
@@ -183,7 +190,8 @@ class StatusPane(Vertical):
             return
         # The selected run's own facts first, whole; the other runs' speeds in what is left.
         ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
-        lr = f" · {self.optimizer} lr {self.lr:g} (F8)" if self.lr is not None else ""
+        f8 = " (F8)" if self.state in LR_STATES else ""
+        lr = f" · {self.optimizer} lr {self.lr:g}{f8}" if self.lr is not None else ""
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
         own = f"{ppl}{lr} · {self._speed()} · {per} · {self.device}"
         self._show("#numbers", Text(own + self._others(room - cell_len(own))))
