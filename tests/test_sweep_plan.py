@@ -87,6 +87,7 @@ BAD: list[tuple[Any, str]] = [
     (b"\xff\xfe{}", "is not text (UTF-8)"),
     ("[" * 100_000 + "]" * 100_000, "is not JSON"),
     ("[]", "not written by rnnplay sweep"),
+    (" " * 1_000_001 + "{}", "holds 1,000,003 bytes, more than a sweep's plan"),
     ('"rnnplay-sweep"', "not written by rnnplay sweep"),
     (edit(format="other"), "not written by rnnplay sweep"),
     (edit(extra=1), "has unknown keys extra"),
@@ -172,6 +173,15 @@ def test_the_valid_plan_loads_whole(text_file: Path, tmp_path: Path) -> None:
     assert load_plan(out).resources == Resources(1, 0.0, 0, "10.0.0.1:6379")
     assert {**plan_json, "format": None} == {**plan.to_json(), "format": None,
                                              "resources": plan_json["resources"]}
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, " " * 1_000_001 + "{}",
+                                     b"\xff{}", "{"])
+def test_the_app_lists_a_corrupt_sweep_folder_with_its_problem(
+    tmp_path: Path, content: str | bytes
+) -> None:
+    info = sweep_info(sweep_folder(tmp_path, content))
+    assert info is not None and info.problem.startswith("not a finished sweep: ")
 
 
 @pytest.mark.parametrize("corpus", ["jaychou", ["jaychou"], None])

@@ -26,6 +26,8 @@ from engine.sweep.summary import read_summary
 PLAN_NAME = "sweep.json"
 TUNE_NAME = "tune"  # Tune's experiment folder inside the sweep folder
 FORMAT = "rnnplay-sweep"
+# sweep.json holds a few settings' texts: far more is not a plan, and is not read whole.
+MAX_PLAN_BYTES = 1_000_000
 
 
 def is_sweep(folder: Path) -> bool:
@@ -45,7 +47,12 @@ def write_plan(folder: Path, plan: dict[str, Any]) -> None:
 
 def read_plan(folder: Path) -> dict[str, Any]:
     """sweep.json's content; ValueError (or OSError) when it is not a sweep's."""
-    plan = json.loads((folder / PLAN_NAME).read_text(encoding="utf-8"))
+    if (folder / PLAN_NAME).stat().st_size > MAX_PLAN_BYTES:
+        raise ValueError(f"{folder / PLAN_NAME} is too large to be a sweep's plan")
+    try:
+        plan = json.loads((folder / PLAN_NAME).read_text(encoding="utf-8"))
+    except RecursionError:  # nested deeper than the parser goes
+        raise ValueError(f"{folder / PLAN_NAME} is not a sweep's plan") from None
     if not isinstance(plan, dict) or plan.get("format") != FORMAT:
         raise ValueError(f"{folder / PLAN_NAME} was not written by rnnplay sweep")
     return plan

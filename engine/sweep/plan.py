@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig, specs
-from engine.sweep.folder import FORMAT, PLAN_NAME, TUNE_NAME
+from engine.sweep.folder import FORMAT, MAX_PLAN_BYTES, PLAN_NAME, TUNE_NAME
 from engine.sweep.space import MAX_TRIALS, Space, build_space
 from engine.training.device import device_kind
 
@@ -165,12 +165,18 @@ def load_plan(folder: Path) -> Plan:
     file and what is wrong."""
     path = folder / PLAN_NAME
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        text = path.read_text(encoding="utf-8") if size <= MAX_PLAN_BYTES else ""
     except OSError as err:
         raise PlanError(f"cannot read {path}: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise PlanError(f"{path} is not text (UTF-8): it was not written by rnnplay sweep; "
                         "start a new sweep") from None
+    if size > MAX_PLAN_BYTES:
+        raise PlanError(f"{path} holds {size:,} bytes, more than a sweep's plan ({MAX_PLAN_BYTES:,}"
+                        " at most): it was not written by rnnplay sweep")
+    try:
+        value = json.loads(text)
     except (ValueError, RecursionError) as err:
         where = f" ({err.msg}, line {err.lineno})" if isinstance(err, json.JSONDecodeError) else ""
         raise PlanError(f"{path} is not JSON{where}: fix it by hand or start a new sweep"
