@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,23 +37,26 @@ def elide_middle(name: str, width: int) -> str:
 
 
 def shortened(names: list[str], room: int) -> list[str]:
-    """The names in at most `room` cells each, told apart. Names too long for it lose the
-    "-"-separated parts they all share, place by place (ctrl+s names:
-    corpus-model-sampling-date-time, "-2" for a second save in one second), "…" in their place:
-    what is left is what differs, and only then is a name's middle cut. Cut in the middle alone,
-    three saves of one corpus and model showed as one name three times; shortened among the
-    names with as many parts only, a second and third save in one second showed as "…2" and
-    "…3", their time gone."""
-    long = [name.split("-") for name in names if cell_len(name) > room]
-    # Only the places every long name has: a part that some lack (the "-2") always tells apart.
-    places = min((len(parts) for parts in long), default=0)
-    same = (
-        {i for i in range(places) if len({parts[i] for parts in long}) == 1}
-        if len(long) > 1 else set()
-    )
+    """The names in at most `room` cells each, told apart. Names too long for it with as many
+    "-"-separated parts as each other (ctrl+s names: corpus-model-sampling-date-time, "-2" after
+    them for a second save in one second) lose the parts they all share first, "…" in their
+    place: what is left is what differs, and only then is a name's middle cut. Cut in the middle
+    alone, three saves of one corpus and model showed as one name three times."""
+    groups: dict[int, list[list[str]]] = {}
+    for name in names:
+        if cell_len(name) > room:
+            groups.setdefault(_places(name), []).append(name.split("-"))
+    # The places all of a group's names have, but the last (a save's time): the "-2" that
+    # some lack, and the time even where they share it, stay.
+    shared = {
+        places: {i for i in range(places - 1) if len({parts[i] for parts in group}) == 1}
+        for places, group in groups.items()
+        if len(group) > 1
+    }
     out = []
     for name in names:
-        if same and cell_len(name) > room:
+        same = shared.get(_places(name), set()) if cell_len(name) > room else set()
+        if same:
             kept = [part if i not in same else "…" for i, part in enumerate(name.split("-"))]
             name = "-".join(kept)
             while "…-…" in name:
@@ -60,6 +64,14 @@ def shortened(names: list[str], room: int) -> list[str]:
             name = name.replace("-…-", "…").replace("…-", "…").replace("-…", "…")
         out.append(elide_middle(name, room))
     return out
+
+
+def _places(name: str) -> int:
+    """The name's "-"-separated parts but a save's counter at its end: a second and third save
+    in one second ("…-034224-2", "-3") are shortened with the first, so they keep their time
+    (among themselves alone they showed as "…2" and "…3")."""
+    parts = name.split("-")
+    return len(parts) - (len(parts) > 1 and bool(re.fullmatch(r"\d{1,3}", parts[-1])))
 
 
 def _fit(text: str, width: int) -> str:
