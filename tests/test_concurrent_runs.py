@@ -121,6 +121,18 @@ def test_autosave_empties_the_queue_so_stopping_starts_nothing(play, rec, tiny_c
     assert not any(r == 2 and getattr(e, "status", None) == "running" for r, e in rec.reports)
 
 
+def test_a_queued_run_removed_leaves_the_queue(play, rec, tiny_corpus) -> None:
+    play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
+    rec.status(1, RunState.RUNNING)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
+    rec.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
+    assert play.remove(2) is None
+    assert play.queued() == [3]
+    assert play.stop(1)
+    rec.status(3, RunState.FINISHED)
+
+
 def test_training_a_queued_run_on_starts_it_now(play, rec, tiny_corpus) -> None:
     play.new_run(str(tiny_corpus), 0, FOREVER_RUN)
     rec.status(1, RunState.RUNNING)

@@ -78,9 +78,10 @@ class TrainerWorker:
             return any(t.is_alive() for t in self._threads)
 
     def queued(self) -> list[int]:
-        """The runs waiting in the queue, first to start first."""
+        """The runs waiting in the queue, first to start first (a run removed while queued
+        leaves it at once, though its place is dropped only when its turn comes)."""
         with self._lock:
-            return list(self._queue)
+            return [run_id for run_id in self._queue if self._registry.get(run_id) is not None]
 
     def unqueue(self) -> None:
         """Empty the queue (on the way out, so stopping the runs that train starts none): its
