@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from helpers import make_app, wait_for
 from screen_text import screen_text
+from textual import events
 
 from tui.main_screen import MIN_HEIGHT, MIN_WIDTH
 from tui.widgets.curves import CurvesPlot
@@ -13,6 +14,14 @@ from tui.widgets.prompt import PromptPane
 from tui.widgets.runs_table import RunsTable
 
 LONG_PROMPT = "the quick brown fox jumps over the lazy dog, " * 4
+
+
+async def _paste_long_prompt(app, pilot) -> None:
+    # Pasted, not typed: the layout with the text is the point, and 180 pilot key presses
+    # cost seconds of settling each test.
+    prompt = app.query_one(PromptPane)
+    prompt.post_message(events.Paste(LONG_PROMPT))
+    await wait_for(pilot, lambda: prompt.text == LONG_PROMPT, what="the pasted prompt")
 
 
 async def _four_runs(app, pilot) -> None:
@@ -46,7 +55,7 @@ async def test_four_runs_and_a_long_prompt_keep_the_prompt_and_the_axis_on_scree
     app = make_app(train=True, epochs="3")
     async with app.run_test(size=(80, 24)) as pilot:
         await _four_runs(app, pilot)
-        await pilot.press(*LONG_PROMPT)
+        await _paste_long_prompt(app, pilot)
         if inside:
             await pilot.press("f10")
         await pilot.pause(1.5)  # the prompt's height settles once typing pauses
@@ -62,7 +71,8 @@ async def test_four_runs_at_120x40_show_every_row_the_prompt_and_the_axis():
     app = make_app(train=True, epochs="3")
     async with app.run_test(size=(120, 40)) as pilot:
         await _four_runs(app, pilot)
-        await pilot.press(*LONG_PROMPT, "f10")
+        await _paste_long_prompt(app, pilot)
+        await pilot.press("f10")
         await pilot.pause(1.5)
         _assert_prompt_and_axis_shown(app)
         text = screen_text(app)
