@@ -1,9 +1,10 @@
 """Which of the prompt's rows show when the pane has fewer rows than its text needs.
 
-The row the user types in (the caret's) always shows; then the rows after it (the end of the
-text and the selected run's completion, when no runs are marked), then the marked runs' lines
-in order (the selected run's, which holds the completion, first), then the rows above the caret.
-So when rows are short the marked runs' lines give way first, and a count says what is left off.
+The row the user types in (the caret's) always shows. The marked runs' lines give way first,
+from the last, down to the selected run's (the first: it holds the completion), and the last
+line shown says how many are left off; then the prompt's own rows give way, those furthest from
+the caret first, the rows after it (the text's end and, with no runs marked, the completion)
+kept before those above it, under a row that says how many are left off.
 
 Plain Text work for PromptPane (tui/widgets/prompt.py), on rows already cut to the pane's width.
 """
