@@ -62,7 +62,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("f4", "Setup", "the setup form; below 100 columns it takes the screen until F4 or "
             "Esc", "toggle_setup", "Setup"),
     Command("f5", "New run", "a new run with the setup's values (one per grid combination); "
-            "while runs train, asks: train alongside or queue it after", "new_run", "New run"),
+            "while runs train, asks: train alongside or queue until none trains",
+            "new_run", "New run"),
     Command("f6", "Pause/resume/train on", "pause or resume the selected run; a parked one "
             "trains on, beside any others (past its target: asks for a new one)",
             "pause_resume", "Pause/resume/train on", palette=False),

@@ -50,7 +50,10 @@ class Training:
             return
         names = ", ".join(s.label for s in training)
         what = "a new run" if len(runs) == 1 else f"{len(runs)} new runs"
-        choices = [Choice("a", "train alongside", False), Choice("q", "queue it after", True)]
+        # Each answer whole on its button: whom it moves, and until when they wait.
+        them = "it" if len(runs) == 1 else "them"
+        choices = [Choice("a", f"train {them} alongside", False),
+                   Choice("q", f"queue {them} until no run trains", True)]
         question = ChoiceScreen(f"{names} {'is' if len(training) == 1 else 'are'} training: "
                                 f"start {what} how?", _HOW, choices)  # fmt: skip
         self.app.push_screen(question, lambda queue: self._chosen(runs, queue, names))

@@ -25,7 +25,7 @@ async def _f5_asks(pilot, app) -> None:
     await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="F5 asks")
     text = screen_text(app)
-    assert "#1 scratch·random is training" in text and "queue it after" in text
+    assert "#1 scratch·random is training" in text and "q: queue it until no run trains" in text
 
 
 async def test_two_runs_train_at_once_and_f6_pauses_only_the_selected_one():
