@@ -6,6 +6,7 @@ from __future__ import annotations
 from helpers import TINY_TEXT, make_app, wait_for
 from textual import events
 
+from tui.widgets.prompt_line import prompt_line
 from tui.widgets.prompt_text import MAX_PROMPT_CHARS, PromptText
 
 
@@ -39,3 +40,9 @@ def test_a_paste_both_too_long_and_with_breaks_gets_both_notes() -> None:
     assert len(edit.text) == MAX_PROMPT_CHARS and "\n" not in edit.text
     assert "no line breaks" in note and str(MAX_PROMPT_CHARS) in note
     assert PromptText().inserted("a\nb", line_breaks=True)[1] == ""
+
+
+def test_a_line_break_the_run_lacks_is_named_by_its_sign_in_the_note() -> None:
+    # A prompt typed for a run with line breaks, shown for one without: "\n" is unknown.
+    line = prompt_line("a\nb", 3, True, "", (), frozenset("\n"), "").plain
+    assert "\n" not in line and "(not in vocabulary: ↵)" in line

@@ -77,7 +77,8 @@ def prompt_line(
 def unknown_note(text: str, unknown: frozenset[str]) -> str:
     """Which typed characters the model lacks: all of them when few, else how many and the
     first few in the order typed (a pasted page's long list pushed the text out of view)."""
-    seen = [ch for ch in dict.fromkeys(text) if ch in unknown]
+    # A line break the model lacks is named by its sign: typed raw, it would break the line.
+    seen = [shown_chars(ch, blanks=False) for ch in dict.fromkeys(text) if ch in unknown]
     if len(seen) <= UNKNOWN_SHOWN:
         return f"(not in vocabulary: {''.join(seen)})"
     first, rest = "".join(seen[:UNKNOWN_SHOWN]), len(seen) - UNKNOWN_SHOWN
