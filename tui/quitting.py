@@ -64,7 +64,7 @@ class Quitting:
             return  # it ends soon anyway
         self.busy = True
         if self.real:
-            exit_guard.arm(2 * QUIT_SAVE_CAP_S + exit_guard.STUCK_AFTER_S)  # two waits
+            exit_guard.arm(2 * QUIT_SAVE_CAP_S + exit_guard.STUCK_AFTER_S)  # the saves' waits
         failed = await self._autosave()
         if failed and not self.by_signal:
             exit_guard.disarm()
@@ -75,6 +75,9 @@ class Quitting:
 
     def _leave(self) -> None:
         self.notes = self._exit_notes()  # a save still writing at the question may be done now
+        if self.real:  # the saves are over: a shutdown stuck past this is stuck for good
+            exit_guard.disarm()
+            exit_guard.arm(exit_guard.STUCK_AFTER_S)
         self.app.playground.close()
         if self.real and self.terminal_gone:
             exit_guard.leave_now(self.notes)
