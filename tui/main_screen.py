@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 
 from engine.playground import Decoding, RunSummary
 from engine.playground.events import Completion, RunState
+from tui.labels import label_now
 from tui.missing_corpus import MissingCorpus
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane
@@ -233,6 +234,7 @@ class MainScreen(Screen[None]):
         shown = next((run for run in runs if run.id == selected), None)
         if shown is not None:
             self.status.show_numbers(shown)
+        self.status.show_training(runs)  # the other runs' speeds, the table's
 
     def follow(self, run: RunSummary | None) -> None:
         """The status line and the prompt's title follow `run` (the selected one)."""
@@ -241,7 +243,7 @@ class MainScreen(Screen[None]):
             self.samples.show_period(run.config.pred_period, run.config.pred_seconds)
             self.inside.follow_run(run.last, run.flow, run.config.clip)
             self.inside.follow_weights(run.weights)
-        self.prompt.show_model(run.label if run else "")
+        self.prompt.show_model(label_now(run.label, run.config.lr) if run else "")
 
     def on_prompt_pane_cursor_moved(self, message: PromptPane.CursorMoved) -> None:
         self.inside.show_cursor(message.cursor)

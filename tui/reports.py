@@ -25,6 +25,7 @@ from engine.playground.events import (
     StatusChanged,
     TargetChanged,
 )
+from tui.labels import label_now
 from tui.main_screen import MainScreen
 from tui.missing_corpus import missing_corpus
 from tui.paths import broken_path, shown_path
@@ -47,6 +48,7 @@ class Reports:
         self.playground = playground
         self.labels: dict[int, str] = {}  # run id -> label, for samples and notes (kept after
         self.clips: dict[int, float | None] = {}  # removal, when the core no longer knows it)
+        self.lrs: dict[int, float] = {}  # run id -> its lr now (F8 changes it; its label stays)
         self._handlers: dict[type, Callable[[int | None, Any, bool], None]] = {
             BatchEnd: self._batch_end,
             EpochEnd: self._epoch_end,
@@ -66,7 +68,11 @@ class Reports:
         self._handlers[type(event)](run_id, event, mine)
 
     def label(self, run_id: int | None) -> str:
-        return self.labels.get(run_id, f"#{run_id}") if run_id is not None else ""
+        """The run's label, with its lr now where that is not the lr it names (tui/labels.py)."""
+        if run_id is None:
+            return ""
+        label = self.labels.get(run_id, f"#{run_id}")
+        return label_now(label, self.lrs[run_id]) if run_id in self.lrs else label
 
     def _notify(self, message: str, **kwargs: Any) -> None:
         self.screen.app.notify(message, markup=False, **kwargs)
@@ -115,8 +121,11 @@ class Reports:
     def _target_changed(self, run_id: int | None, event: TargetChanged, mine: bool) -> None:
         # The run's own settings are on the status line and in the runs table; the setup form
         # stays what the user typed for the next run.
+        if run_id is not None:
+            self.lrs[run_id] = event.lr
         if mine:
             self.screen.status.set_target(event.epochs, event.lr)
+            self.screen.prompt.show_model(self.label(run_id))  # "#2 scratch·lr 30→20"
 
     # -- the registry -------------------------------------------------------------------------
     def _run_added(self, run_id: int | None, run: RunAdded, mine: bool) -> None:
@@ -125,6 +134,7 @@ class Reports:
         self.labels[run_id] = run.label
         cfg = run.config
         self.clips[run_id] = cfg.clip
+        self.lrs[run_id] = cfg.lr
         color = screen.plot.add_run(
             run_id, run.label, run.vocab_size, cfg.clip, run.history, corpus=run.corpus
         )

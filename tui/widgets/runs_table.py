@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from engine.playground import RunSummary
+from tui.labels import label_now
 from tui.widgets.runs_columns import LABEL, Column, fitted, layout, sort_runs
 
 HIDDEN = " (hidden)"
@@ -154,17 +155,18 @@ class RunsTable(DataTable[Text]):
         # struck through, and says "(hidden)" where the column has room for it: the label is
         # the run's name, never cut for the mark ("#1 scratch·ran… (hidden)" was).
         label = Text(("▶" if selected else " ") + ("✓" if run.marked else " "), style="bold")
+        name = label_now(run.label, run.config.lr)  # "#2 scratch·lr 30→20" after F8
         if run.id in self.hidden:
-            label.append(run.label, style="dim italic strike")
+            label.append(name, style="dim italic strike")
             if label.cell_len + len(HIDDEN) <= LABEL.width - 1:
                 label.append(HIDDEN, style="dim italic")
         elif run.id in self.not_drawn:  # the plot has more runs than colours (curve_choice)
-            label.append(run.label, style="dim italic")
+            label.append(name, style="dim italic")
             if label.cell_len + len(NOT_DRAWN) <= LABEL.width - 1:
                 label.append(NOT_DRAWN, style="dim italic")
         else:
             color = self.curve_colors.get(run.id, "")
-            label.append(run.label, style=f"{color} bold" if selected else color)
+            label.append(name, style=f"{color} bold" if selected else color)
         return label
 
     @staticmethod
