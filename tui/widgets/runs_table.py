@@ -134,8 +134,9 @@ class RunsTable(DataTable[Text]):
         if column.name != (self.sort_by or LABEL.name) or not (self.sort_by or self.descending):
             return name
         arrow = "▼" if self.descending else "▲"
-        if column is LABEL:  # "run▲ · F3 clears · s sorts"
-            return name.replace(" ·", arrow + " ·", 1)
+        if column is LABEL:  # "run▲ F3 clears · s sorts": the arrow in place of a " ·", so
+            # two cells stay before the next column ("… s sorts model" read as one phrase)
+            return name.replace(" ·", arrow, 1)
         return name + arrow
 
     def _headers_stale(self) -> bool:
