@@ -68,7 +68,9 @@ class InsidePane(Widget, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = VIEWS[0].name
-        self.inspection: Inspection | None = None
+        self.inspection: Inspection | None = None  # what the views show
+        self._next_inspection: Inspection | None = None  # shown once the screen is refreshed
+        self._inspection_due = False
         self.last: EpochEnd | None = None  # the followed run's last epoch
         self.flow: EpochEnd | None = None  # its last epoch that measured the gradient flow
         self.clip: float | None = 0.0  # the followed run's clip threshold (None: off)
@@ -108,7 +110,17 @@ class InsidePane(Widget, can_focus=True):
         return self.shown.per_prompt
 
     def show_inspection(self, inspection: Inspection | None) -> None:
-        self.inspection = inspection
+        """The views of the prompt's new text, drawn in the frame after the one that shows its
+        completion: building a view (the model view's ~4 ms) in that frame held the
+        completion back while training (issue 21, bar 3)."""
+        self._next_inspection = inspection
+        if not self._inspection_due:
+            self._inspection_due = True
+            self.call_after_refresh(self._take_inspection)
+
+    def _take_inspection(self) -> None:
+        self._inspection_due = False
+        self.inspection = self._next_inspection
         self._repaint()
 
     def show_epoch(self, end: EpochEnd, clip: float | None) -> None:

@@ -1,0 +1,35 @@
+"""A keystroke's completion is drawn before the views inside the model catch up with it: the
+frame that shows the completion builds no view, the next one does (issue 21, bar 3)."""
+
+from __future__ import annotations
+
+from helpers import make_app, wait_for
+
+from tui.widgets.inside import InsidePane
+from tui.widgets.prompt import PromptPane
+
+
+async def test_the_completion_is_drawn_a_frame_before_the_views_follow_it():
+    app = make_app(train=True, prompt="分开", epochs="3")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="finished")
+        await pilot.press("f10")  # the odds of the next character, computed per keystroke
+        prompt, pane = app.query_one(PromptPane), app.query_one(InsidePane)
+        await wait_for(pilot, lambda: pane.inspection is not None
+                       and pane.inspection.prompt == "分开", what="the views of the prompt")
+        seen: list[tuple[str, str | None]] = []  # (the text completed, the views' text) per render
+        render = prompt.render
+
+        def recorded():  # noqa: ANN202 - wraps the prompt's render
+            viewed = pane.inspection.prompt if pane.inspection is not None else None
+            seen.append((prompt._completed_for, viewed))
+            return render()
+
+        prompt.render = recorded  # type: ignore[method-assign]
+        await pilot.press("我")
+        await wait_for(pilot, lambda: pane.inspection is not None
+                       and pane.inspection.prompt == "分开我", what="the views follow")
+        first = next(viewed for done, viewed in seen if done == "分开我")
+        assert first == "分开", seen  # the completion's frame still showed the old views
+        await pilot.pause()
+        assert pane._drawn is not None and pane._drawn[2][0] is pane.inspection  # then drawn
