@@ -322,6 +322,12 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             self._now = True  # nothing shown yet: the next frame draws it
             self.refresh()
             return
+        self._build_later()
+
+    def _build_later(self) -> None:
+        """The picture as it is now, built on the worker (unless it builds one already)."""
+        if self._building is not None or not self.size.area:
+            return
         job = self._job()
         self._building = job.key
         self.run_worker(lambda: self._build_on_worker(job), thread=True, group="plot-build",
@@ -340,13 +346,14 @@ class CurvesPlot(PlotextPlot, can_focus=True):
 
     def on_curves_plot_built(self, message: Built) -> None:
         self._building = None
-        key = message.job.key
+        key, now = message.job.key, self._key()
         # Kept unless the picture shown is newer (drawn in a frame since) or of another size.
         shown = self._lines_key
-        if shown is not None and (key[0] < shown[0] or key[1:] != self._key()[1:]):
-            return
-        self._lines, self._lines_key, self._drawn_version = message.lines, key, key[0]
-        self.refresh()
+        if shown is None or (key[0] >= shown[0] and key[1:] == now[1:]):
+            self._lines, self._lines_key, self._drawn_version = message.lines, key, key[0]
+            self.refresh()
+        if self._lines_key is not None and self._lines_key[1:] != now[1:]:
+            self._build_later()  # resized again while it was built
 
     # -- drawing -----------------------------------------------------------------------------
     def _key(self) -> tuple:
@@ -377,14 +384,21 @@ class CurvesPlot(PlotextPlot, can_focus=True):
     def render_line(self, y: int) -> Strip:
         if not self.size.area:
             return Strip.blank(0)
-        key = self._key()
-        # Drawn here when asked for, or when what is shown no longer fits (size, theme); new
-        # points alone wait for the worker (flush).
-        if self._lines_key is None or (key != self._lines_key and (
-                self._now or key[1:] != self._lines_key[1:])):  # fmt: skip
+        key, shown = self._key(), self._lines_key
+        # Drawn here when asked for, or in another view or theme. New points wait for the worker
+        # (flush), and so does a new size: the layout pass that resizes the plot is the frame of
+        # a keystroke's completion when the prompt grows a row; the picture shown meanwhile is
+        # cut or padded to the new size for the few milliseconds the worker takes.
+        other_view = shown is not None and (key[1], key[4]) != (shown[1], shown[4])
+        if shown is None or (key != shown and (self._now or other_view)):
             self._now = False
             self._drawn_version = self._version
             self._lines, self._lines_key = build_strips(self.plt, self._job()), key
-        if y < len(self._lines):
-            return self._lines[y]
-        return Strip.blank(self.size.width, self.visual_style.rich_style)
+        elif key[2:4] != shown[2:4] and self._drawn_version != -1:
+            self._drawn_version = -1  # not drawn at this size yet
+            self.call_later(self._build_later)
+        width, style = self.size.width, self.visual_style.rich_style
+        if y >= len(self._lines):
+            return Strip.blank(width, style)
+        line = self._lines[y]
+        return line if line.cell_length == width else line.crop_extend(0, width, style)
