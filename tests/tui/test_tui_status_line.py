@@ -5,6 +5,7 @@ to the notes, which hold it whole."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from helpers import make_app, wait_for
@@ -78,3 +79,22 @@ async def test_the_status_lines_speeds_are_the_runs_tables() -> None:
             for run_id, speed in speeds.items():
                 if run_id != selected:
                     assert f"#{run_id} {speed} c/s" in numbers, (numbers, speeds)
+
+
+async def test_a_new_run_followed_does_not_show_the_last_ones_speed() -> None:
+    app = make_app(train=True, epochs="2")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="finished")
+        status = app.query_one(StatusPane)
+        finished = app.playground.summary(1)
+        assert finished.last is not None
+        status.show_run(finished)
+        assert _rate_shown(app) == finished.last.chars_per_sec
+        # A run that has finished no epoch yet (as a new one is before its first batch).
+        # Read at once: the app's next refresh shows its selected run (#1) again.
+        status.show_run(dataclasses.replace(finished, id=2, last=None, epoch=0))
+        assert "- chars/s so far · - s/epoch" in _numbers(app), _numbers(app)
+
+
+def _rate_shown(app) -> float:
+    return app.query_one(StatusPane).chars_per_sec

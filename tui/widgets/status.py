@@ -99,7 +99,7 @@ class StatusPane(Vertical):
     def show_numbers(self, run: RunSummary) -> None:
         """The run's completed epochs and their numbers, as the runs table shows them."""
         last = run.last
-        self.run_id = run.id
+        followed, self.run_id = self.run_id, run.id
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
         self.lr, self.optimizer = run.config.lr, run.config.optimizer_name
         self.perplexity = last.perplexity if last else None
@@ -109,6 +109,8 @@ class StatusPane(Vertical):
         self.so_far = last is None
         if last is not None:
             self.chars_per_sec, self.seconds = last.chars_per_sec, last.seconds
+        elif followed != run.id:  # not the speed of the run followed before
+            self.chars_per_sec, self.seconds = 0.0, 0.0
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.epochs), progress=max(bar.progress, run.epoch))
         self._redraw()
@@ -150,7 +152,9 @@ class StatusPane(Vertical):
         # A paused run makes no progress: its last speed would only mislead.
         if self.state == "paused":
             return "paused"
-        return _rate(self.chars_per_sec) + (" so far" if self.so_far else "")
+        # Nothing trained yet (a run just followed): no speed rather than "0 chars/s".
+        rate = _rate(self.chars_per_sec) if self.chars_per_sec else "- chars/s"
+        return rate + (" so far" if self.so_far else "")
 
     def _others(self, room: int) -> str:
         """The other training runs' speeds in `room` cells: as many as fit, the rest counted."""
