@@ -127,8 +127,8 @@ SIGINT_ARGS = ("--lr", "1,3,10", "--epochs", str(RESUMED_EPOCHS), "--max-concurr
 def interrupted(cluster: Cluster, text_file: Path, tmp_path_factory: pytest.TempPathFactory
                 ) -> tuple[Path, tuple[str, ...]]:
     """A sweep of three trials, one at a time, stopped by SIGINT as its second trial trains
-    (after that trial's first epoch, so it has a session file to carry on from); the folder and
-    the command that made it. Each test resumes a copy."""
+    (after that trial's second epoch, so it has a session file to carry on from); the folder
+    and the command that made it. Each test resumes a copy."""
     out = tmp_path_factory.mktemp("interrupted") / "sweep"
     args = ("sweep", "--corpus", str(text_file), *TINY, *SIGINT_ARGS, "--out", str(out))
     process = start_cli(*args, "--address", cluster.address)
@@ -137,9 +137,14 @@ def interrupted(cluster: Cluster, text_file: Path, tmp_path_factory: pytest.Temp
     for line in process.stdout:  # the first trial's end, then Ctrl-C as the next one trains
         lines.append(line)
         if "trial-01 started" in line:
-            deadline = time.monotonic() + 60
-            while not list((out / "tune" / "trial-01").glob("checkpoint_*")):
-                assert time.monotonic() < deadline, "trial-01 saved no epoch"
+            # Until the sweep has taken in trial-01's first epoch: its checkpoint is on disk
+            # before the sweep handles that report, and is replaced (one is kept) only once the
+            # sweep has handled the next. A SIGINT between the two left a summary without it.
+            trial = out / "tune" / "trial-01"
+            deadline = time.monotonic() + 120
+            while not (list(trial.glob("checkpoint_*"))
+                       and not (trial / "checkpoint_000000").exists()):
+                assert time.monotonic() < deadline, "trial-01 saved no second epoch"
                 time.sleep(0.05)
             process.send_signal(signal.SIGINT)
             break
