@@ -13,6 +13,7 @@ Plain data only: the Ray search space is built from a Space in engine/sweep/tuni
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -150,7 +151,25 @@ def build_space(
     if not 0 < TrainConfig(**_first(space)).val_chars:
         raise ConfigError("a sweep ranks trials on held-out perplexity: --val-chars must be "
                           "above 0", "val_chars")
+    _check_trials(space)
     return space
+
+
+def _check_trials(space: Space) -> None:
+    """ConfigError for a combination of the grid that TrainConfig refuses as a whole (gru with
+    relu, scratch with 2 layers, random sampling without detaching): each such trial would fail
+    on its node. The distributions are checked at both ends."""
+    names = list(space.lists)
+    ends = [{name: (int(getattr(d, end)) if d.integer else getattr(d, end))
+             for name, d in space.drawn.items()} for end in ("low", "high")]
+    for combination in itertools.product(*(space.lists[name] for name in names)):
+        for drawn in ends:
+            settings = {**space.fixed, **dict(zip(names, combination, strict=True)), **drawn}
+            try:
+                TrainConfig(**settings).check()
+            except ConfigError as err:
+                raise ConfigError(f"the trial {space.label(settings)} cannot run: {err}",
+                                  err.field) from None
 
 
 def _check_may_vary(spec: Spec, text: str) -> None:
