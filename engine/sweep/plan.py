@@ -91,8 +91,9 @@ def _whole(obj: Any, name: str, low: int, high: int) -> None:
 
 def _number(obj: Any, name: str, low: float, high: float, low_allowed: bool) -> None:
     value = getattr(obj, name)
-    ok = type(value) in (int, float) and math.isfinite(value) and value <= high and (
-        value >= low if low_allowed else value > low)
+    # An int is compared as it is: math.isfinite would overflow on a 400-digit one.
+    ok = (type(value) is int or type(value) is float and math.isfinite(value)) and (
+        value <= high and (value >= low if low_allowed else value > low))
     if not ok:
         least = f"from {low:g}" if low_allowed else f"above {low:g}"
         raise ConfigError(f"must be a number {least} to {high:g}, not {_show(value)}", name)
@@ -118,7 +119,7 @@ def check_device(device: str, resources: Resources) -> None:
     for, numbered from 0), where each trial would fail on its node."""
     if device_kind(device) != "cuda":
         return
-    index = int(device.partition(":")[2] or 0)
+    index = int(device.strip().partition(":")[2] or 0)
     visible = math.ceil(resources.gpus_per_trial)
     if index >= visible:
         raise ConfigError(f"--device {device.strip()} needs --gpus-per-trial above {index}: Ray "
