@@ -284,6 +284,7 @@ def trial(**fields: Any) -> str:
     (trial(file=7), "file holds 7"),
     (trial(epochs=True), "epochs holds True"),
     (trial(best_val_perplexity="low"), "best_val_perplexity holds 'low'"),
+    (trial(best_val_perplexity=10**400), "best_val_perplexity is past any float"),
     (trial(ended="exploded"), "'exploded' after 2 epochs is not how a trial ends"),
     (trial(epochs=-1), "after -1 epochs is not how a trial ends"),
     (trial(ended="interrupted", settings={}), "the summary's trial-00 lacks its lr"),

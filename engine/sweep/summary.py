@@ -113,6 +113,8 @@ def _row(record: Any) -> TrialRow:
         ):
             shown = repr(value)
             raise TypeError(f"{name} holds {shown if len(shown) <= 40 else shown[:37] + '...'}")
+    if isinstance(row.best_val_perplexity, int) and abs(row.best_val_perplexity) > 1e300:
+        raise ValueError("best_val_perplexity is past any float")  # ranked as one
     if not re.fullmatch(r"trial-\d{2,6}", row.name):
         raise ValueError(f"{row.name[:40]!r} is not a trial's name (trial-03)")
     if row.ended not in ENDINGS or row.epochs < 0:
