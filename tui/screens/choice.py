@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -20,6 +21,19 @@ class Choice:
     value: Any  # what the screen dismisses with
 
 
+_BUTTON_MIN, _BUTTON_PAD, _BUTTON_GAP = 8, 2, 1  # as the CSS below and Button's own set them
+
+
+class _Answers(Horizontal):
+    """The answers side by side, or one under the other where the row would not fit: a
+    button cut at the dialog's edge hides what that answer does."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        row = sum(max(_BUTTON_MIN, cell_len(str(b.label)) + _BUTTON_PAD) + _BUTTON_GAP
+                  for b in self.query(Button))  # fmt: skip
+        self.set_class(row > event.size.width, "-stacked")
+
+
 class ChoiceScreen(ModalScreen[Any]):
     """Dismisses with the chosen Choice's value, or None (Esc: change nothing)."""
 
@@ -29,8 +43,10 @@ class ChoiceScreen(ModalScreen[Any]):
         width: 90%; max-width: 90; height: auto;
         border: round $warning; background: $surface; padding: 0 1;
     }
+    ChoiceScreen Label { width: 100%; }
     ChoiceScreen #choice-body { height: auto; }
     ChoiceScreen Horizontal { height: auto; }
+    ChoiceScreen Horizontal.-stacked { layout: vertical; }
     ChoiceScreen Button { margin: 0 1 0 0; min-width: 8; }
     ChoiceScreen .hint { color: $text-muted; }
     """
@@ -45,7 +61,7 @@ class ChoiceScreen(ModalScreen[Any]):
         with Vertical():
             yield Label(self.question, markup=False)
             yield Static(self.body, id="choice-body", markup=False)
-            with Horizontal():
+            with _Answers():
                 for i, choice in enumerate(self.choices):
                     yield Button(f"{choice.key}: {choice.label}", id=f"choice-{i}", compact=True)
             yield Label("Esc: cancel, nothing changes", classes="hint")
