@@ -14,8 +14,10 @@ from helpers import REPO_ROOT
 from rich.text import Text
 
 from tui.numbers import tick_text
+from tui.widgets.curve_controls import PlotControls
 from tui.widgets.curve_draw import draw
-from tui.widgets.curve_frame import Frame, Line
+from tui.widgets.curve_frame import Frame, Line, frame
+from tui.widgets.curve_series import PERPLEXITY, RunSeries
 
 # The plot's inside at 80x24 with a run (its border and a runs-table row taken).
 SIZE = (78, 10)
@@ -102,3 +104,33 @@ def test_lr_marks_sit_on_a_top_row_of_their_own() -> None:
     marked = [i for i, line in enumerate(lines) if "▾" in line]
     dotted = [i for i, line in enumerate(lines) if "•" in line]
     assert len(marked) == 1 and dotted and marked[0] < min(dotted), lines
+
+
+def _braille_cells(lines: list[str]) -> set[tuple[int, int]]:
+    return {(r, c) for r, line in enumerate(lines) for c, ch in enumerate(line)
+            if "\u2800" < ch <= "\u28ff"}  # fmt: skip
+
+
+def test_held_out_dots_leave_the_training_curves_visible() -> None:
+    """Held-out dots (whole cells) were drawn over the training curves: a run's dots on the
+    row of another run's curve hid that curve, and a run showed its own curve only between
+    its dots. Every cell the curves fill without the dots is still a curve's with them."""
+    epochs = list(range(1, 41))
+    ppl = [500 * 0.9**i + 2 for i in range(40)]
+
+    def series(run_id: int, color: str, val: list[float] | None) -> RunSeries:
+        return RunSeries(run_id, f"#{run_id}", vocab_size=28, clip=None, epochs=epochs,
+                         perplexity=ppl if run_id == 1 else [y * 40 for y in ppl],
+                         val=list(val) if val else [None] * 40, color=color)  # fmt: skip
+
+    def picture(with_dots: bool) -> list[str]:
+        runs = [
+            series(1, "cyan", ppl if with_dots else None),
+            series(2, "orange", [y * 1.02 for y in ppl] if with_dots else None),
+        ]
+        return drawn(frame(runs, PERPLEXITY, PlotControls(), SIZE[0] - 10))
+
+    plain, dotted = picture(with_dots=False), picture(with_dots=True)
+    assert any("•" in line for line in dotted), dotted
+    lost = _braille_cells(plain) - _braille_cells(dotted)
+    assert not lost, "\n".join(dotted)

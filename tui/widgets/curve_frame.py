@@ -98,8 +98,9 @@ def frame(runs: list[RunSeries], view: str, controls: PlotControls, width: int) 
             out.marks.extend(
                 (at[epoch], run.color) for epoch, _ in run.lr_changes() if lo <= at[epoch] <= hi
             )
-    # Raw curves first: plotext draws later lines over earlier ones.
-    out.lines.sort(key=lambda line: not line.raw)
+    # plotext draws later lines over earlier ones: the held-out dots (whole cells) first, so no
+    # run's dots hide a training curve (its own or another's), then the faint raw curves.
+    out.lines.sort(key=lambda line: (line.marker != "dot", not line.raw))
     out.off_scale = _off_scale(out, shown(runs))
     return out
 
