@@ -134,3 +134,17 @@ def test_held_out_dots_leave_the_training_curves_visible() -> None:
     assert any("•" in line for line in dotted), dotted
     lost = _braille_cells(plain) - _braille_cells(dotted)
     assert not lost, "\n".join(dotted)
+
+
+def test_a_short_plot_labels_the_top_and_the_bottom_of_its_axis() -> None:
+    """At 80x24 the plot can have 3 or 4 data rows: no two round ticks were two rows apart,
+    and the axis read only '1.03k' (the baseline) for perplexities from 1.3 to 11.5k. Its
+    top and bottom rows are labelled with the highest and lowest values drawn."""
+    falling = [11500 * 0.8**i + 1.3 for i in range(40)]
+    for size in ((78, 6), (78, 7)):
+        lines = drawn(Frame(unit="epoch", x_range=(1, 40), lines=[curve(falling)],
+                            references=[1027.0]), size)  # fmt: skip
+        top = next(i for i, line in enumerate(lines) if "┌" in line) + 1
+        bottom = next(i for i, line in enumerate(lines) if "└" in line) - 1
+        assert labels(lines[top : top + 1]) == [tick_text(max(falling))], lines
+        assert labels(lines[bottom : bottom + 1]) == [tick_text(min(falling))], lines

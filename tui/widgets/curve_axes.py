@@ -32,16 +32,27 @@ def spread(ticks: list[float], lo: float, hi: float, rows: int,
     """The ticks to label, none two on the same or adjacent rows (plotext then picks one of the
     colliding labels by string hash order, which differs between processes). `first` (the
     baselines) are labelled before any other, then the highest and lowest tick, then the rest
-    from the top: kept in order from the bottom, a short plot labelled only its lowest tick."""
+    from the top: kept in order from the bottom, a short plot labelled only its lowest tick.
+    Where that leaves one label (3 or 4 rows: no two round ticks two rows apart), `hi` and
+    `lo` themselves are labelled, then the baselines that still fit: one label told nothing
+    of the range. `rows`: the rows between the axis's top and bottom, at least 2."""
     span = math.log10(hi) - math.log10(lo) or 1.0
     min_gap = 2 * span / rows
     ordered = sorted(ticks, reverse=True)
-    wanted = [t for t in (first or []) if lo <= t <= hi] + ordered[:1] + ordered[-1:] + ordered
+    baselines = [t for t in (first or []) if lo <= t <= hi]
+    kept = _apart(baselines + ordered[:1] + ordered[-1:] + ordered, min_gap)
+    if len(kept) < 2 and hi > lo:
+        kept = _apart([hi, lo, *baselines], min_gap)
+    return sorted(kept)
+
+
+def _apart(wanted: list[float], min_gap: float) -> list[float]:
+    """The values of `wanted`, in its order, that are `min_gap` (log10) from every one kept."""
     kept: list[float] = []
     for t in wanted:
         if all(abs(math.log10(t) - math.log10(k)) >= min_gap for k in kept):
             kept.append(t)
-    return sorted(kept)
+    return kept
 
 
 def round_ticks(lo: int, hi: int, most: int) -> list[int]:
