@@ -5,9 +5,19 @@ an lr in it that is no longer the run's says so: "#2 scratch·lr 30→20"."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.config import TrainConfig, spec_of
 
+if TYPE_CHECKING:
+    from engine.playground import RunSummary
+
 LR = spec_of(TrainConfig, "lr")  # writes an lr as a grid's tag does: "30", "0.001"
+
+
+def shown(run: RunSummary) -> str:
+    """The run's label as shown now: with the lr it trains at, where F8 changed it."""
+    return label_now(run.label, run.config.lr)
 
 
 def label_now(label: str, lr: float) -> str:

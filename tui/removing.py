@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from engine.playground import ClearPlan, RunSummary, UnsavedPolicy
 from tui.host import Host
+from tui.labels import shown
 from tui.paths import shown_path
 from tui.screens.choice import Choice, ChoiceScreen
 
 
 def _labels(runs: tuple[RunSummary, ...]) -> str:
-    return ", ".join(run.label for run in runs)
+    return ", ".join(shown(run) for run in runs)
 
 
 class Removing:
@@ -77,7 +78,7 @@ class Removing:
             return
         if run.unsaved and not run.state.active:
             question = ChoiceScreen(
-                f"remove {run.label}?",
+                f"remove {shown(run)}?",
                 f"its training (epoch {run.epoch}) is not saved in any file",
                 [
                     Choice("s", "save it, then remove it", UnsavedPolicy.SAVE),
@@ -97,9 +98,9 @@ class Removing:
         if why_not:
             self._say(why_not)
         elif policy == UnsavedPolicy.SAVE:
-            self._say(f"saving {run.label}: it is removed once its file is written")
+            self._say(f"saving {shown(run)}: it is removed once its file is written")
         elif policy == UnsavedPolicy.DISCARD:
-            self._say(f"removed {run.label} without saving it")
+            self._say(f"removed {shown(run)} without saving it")
         else:
             where = f" (saved in {shown_path(run.path)})" if run.path else ""
-            self._say(f"removed {run.label}{where}")
+            self._say(f"removed {shown(run)}{where}")

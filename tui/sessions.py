@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.host import Host
+from tui.labels import shown
 from tui.paths import shown_path
 from tui.screens.load import LoadScreen
 from tui.screens.save_as import SaveAsScreen
@@ -52,7 +53,7 @@ class Sessions:
         nothing else changes."""
         from engine.playground import default_save_dir, list_saves  # (see save_as)
 
-        unsaved = [s.label for s in self.playground.summaries() if s.unsaved]
+        unsaved = [shown(s) for s in self.playground.summaries() if s.unsaved]
         warning = ""
         if len(unsaved) == 1:
             warning = f"{unsaved[0]} is unsaved: loading keeps it"

@@ -10,6 +10,7 @@ from typing import Any
 from engine.playground import Action, RunSummary, grid_tags
 from engine.playground.events import RunState
 from tui.host import Host
+from tui.labels import shown
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.lr import LrScreen
 from tui.screens.target import TargetScreen
@@ -48,7 +49,7 @@ class Training:
         if not training:
             self._start(runs, None)
             return
-        names = ", ".join(s.label for s in training)
+        names = ", ".join(shown(s) for s in training)
         what = "a new run" if len(runs) == 1 else f"{len(runs)} new runs"
         # Each answer whole on its button: whom it moves, and until when they wait.
         them = "it" if len(runs) == 1 else "them"
@@ -77,7 +78,7 @@ class Training:
         elif queue is not None:
             self._say(f"{what} training alongside {names}")
         elif current is not None and current.unsaved:
-            self._say(f"{current.label} is kept, unsaved: quitting saves it (or ctrl+s now)")
+            self._say(f"{shown(current)} is kept, unsaved: quitting saves it (or ctrl+s now)")
         if queue is None:
             # Reading a big corpus takes a while; a refusal puts back what the core has.
             self.app.main.status.set_state(RunState.LOADING)
@@ -90,10 +91,10 @@ class Training:
             self.train_on()
         elif run.state == RunState.PAUSED:
             if self.playground.resume(run.id):
-                self._say(f"{run.label} resumed")
+                self._say(f"{shown(run)} resumed")
         elif self.playground.pause(run.id):
             self.pausing.add(run.id)
-            self._say(f"{run.label} pausing")
+            self._say(f"{shown(run)} pausing")
             self.show_pausing(run.id)
 
     def show_pausing(self, run_id: int | None) -> None:
@@ -114,12 +115,12 @@ class Training:
             self._say("no run yet: F5 starts one, ctrl+o loads one")
             return
         if run.epoch < run.config.epochs or not run.allows(Action.TRAIN_ON):
-            self._train_on(run.label, None)  # the core says why not, if it cannot
+            self._train_on(shown(run), None)  # the core says why not, if it cannot
             return
         raw = self.app.main.setup.value("epochs")
         more = int(raw) if raw.isdigit() and int(raw) > 0 else run.config.epochs
-        self.app.push_screen(TargetScreen(run.label, run.epoch, run.epoch + more),
-                             lambda epochs: self._train_on(run.label, epochs))  # fmt: skip
+        self.app.push_screen(TargetScreen(shown(run), run.epoch, run.epoch + more),
+                             lambda epochs: self._train_on(shown(run), epochs))  # fmt: skip
 
     def _train_on(self, label: str, epochs: int | None) -> None:
         others = self._training()
@@ -127,7 +128,7 @@ class Training:
         if why_not:
             self._say(why_not)
         elif others:
-            self._say(f"{label} trains on beside {', '.join(s.label for s in others)}")
+            self._say(f"{label} trains on beside {', '.join(shown(s) for s in others)}")
 
     def stop(self) -> None:
         """F7: stop the selected run."""
@@ -135,20 +136,20 @@ class Training:
         if run is None:
             self._say("no run in progress")
         elif self.playground.stop(run.id):
-            self._say(f"{run.label} stopping")
+            self._say(f"{shown(run)} stopping")
         else:
-            self._say(f"{run.label} is {run.state}: nothing to stop")
+            self._say(f"{shown(run)} is {run.state}: nothing to stop")
 
     def change_lr(self) -> None:
         """F8: a new learning rate for the selected run, while it trains."""
         run = self._summary(self.playground.selected)
         if run is None or not run.allows(Action.SET_LR):
-            what = f"{run.label} is not training" if run is not None else "no run in progress"
+            what = f"{shown(run)} is not training" if run is not None else "no run in progress"
             self._say(f"{what}: set lr in the setup pane")
             return
 
         def apply(lr: float | None) -> None:
             if lr is not None and self.playground.set_lr(lr, run.id):
-                self.app.main.note(f"{run.label}: lr -> {lr:g} (marked on the plot)")
+                self.app.main.note(f"{shown(run)}: lr -> {lr:g} (marked on the plot)")
 
-        self.app.push_screen(LrScreen(run.config.lr, run.label), apply)
+        self.app.push_screen(LrScreen(run.config.lr, shown(run)), apply)

@@ -1,6 +1,7 @@
 """A run named by its grid's lr ("#2 scratch·lr 30") that F8 gives another lr keeps its name
 (a session file and its samples hold it) but shows the change wherever it is named now:
-"#2 scratch·lr 30→20" in the runs table, the prompt's title and later samples."""
+"#2 scratch·lr 30→20" in the runs table, the prompt's title and its line for a marked run,
+the load dialog's unsaved list and later samples."""
 
 from __future__ import annotations
 
@@ -25,19 +26,57 @@ def test_a_label_shows_its_lr_changed_and_only_then() -> None:
 async def test_f8_shows_the_new_lr_in_the_label_and_keeps_the_runs_name() -> None:
     app = make_app(train=True, epochs=LONG, lr="10, 30", pred_period="1")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30,
-                       what="both train")
+        await wait_for(
+            pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30, what="both train"
+        )
         assert app.playground.selected == 2
         await pilot.press("f8")
         await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="dialog")
         app.screen.query_one("#new-lr", Input).value = "20"
         await pilot.press("enter")
         table = app.query_one(RunsTable)
-        await wait_for(pilot, lambda: "#2 scratch·lr 30→20" in table.get_row("2")[0].plain,
-                       timeout=20, what="the row's label")
+        await wait_for(
+            pilot,
+            lambda: "#2 scratch·lr 30→20" in table.get_row("2")[0].plain,
+            timeout=20,
+            what="the row's label",
+        )
         assert "#1 scratch·lr 10" in table.get_row("1")[0].plain
         assert "→" not in table.get_row("1")[0].plain
-        await wait_for(pilot, lambda: "prompt · #2 scratch·lr 30→20" in screen_text(app),
-                       what="the prompt's title")
+        await wait_for(
+            pilot,
+            lambda: "prompt · #2 scratch·lr 30→20" in screen_text(app),
+            what="the prompt's title",
+        )
         assert app.playground.summary(2).label == "#2 scratch·lr 30"  # its name, as saved
+        await pilot.press("f7")
+
+
+async def test_a_marked_runs_prompt_line_and_the_load_dialog_show_its_new_lr() -> None:
+    app = make_app(train=True, epochs=LONG, lr="10, 30")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(
+            pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30, what="both train"
+        )
+        table, prompt = app.main.runs, app.main.prompt
+        await wait_for(pilot, lambda: table.row_count == 2, what="table rows")
+        table.focus()
+        for row in (0, 1):
+            table.move_cursor(row=row)
+            await pilot.press("m")
+        await wait_for(pilot, lambda: len(prompt.marked.runs) == 2, what="two lines")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="dialog")
+        app.screen.query_one("#new-lr", Input).value = "20"
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: prompt.marked.runs[0].label == "#2 scratch·lr 30→20",
+            timeout=20,
+            what="the marked run's line",
+        )
+        assert prompt.marked.runs[1].label == "#1 scratch·lr 10"
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: "#2 scratch·lr 30→20" in screen_text(app), what="the list")
+        await pilot.press("escape")
         await pilot.press("f7")

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.color import Color
 
 from engine.playground import RunSummary
+from tui.labels import shown
 
 
 def still_fits(done_for: str, completion: str, now: str) -> str:
@@ -77,7 +78,7 @@ class RunCompletions:
         first = [run for run in runs if run.id == selected]
         others = [run for run in runs if run.marked and run.id != selected]
         lines = tuple(
-            RunLine(run.id, run.label, _rich(colors.get(run.id))) for run in first + others
+            RunLine(run.id, shown(run), _rich(colors.get(run.id))) for run in first + others
         )
         lines = lines if others else ()
         changed = lines != self.runs
