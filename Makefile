@@ -29,7 +29,8 @@ run: install
 corpus: install
 	@test -f ../shared/corpus/jaychou_lyrics.txt.zip || $(BIN)/python -m engine.data.fetch_corpus
 
-# One pytest worker a core (pytest-xdist; WORKERS=0 runs in this process). Ray's tests and each
+# Two pytest workers a core (pytest-xdist's auto, as tests/conftest.py counts it; WORKERS=N for
+# another count, WORKERS=0 runs in this process). Ray's tests and each
 # module's module-scoped set-up stay on one worker (tests/conftest.py marks their group); the work
 # is handed out in the order tests/conftest.py puts it, the longest first (no reordering by size).
 WORKERS ?= auto

@@ -8,6 +8,7 @@ closed local port so an accidental download fails at once instead of going onlin
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -40,6 +41,18 @@ _TINY_TEXT = (
     "pack my box with five dozen liquor jugs!\n"
     "how vexingly quick daft zebras jump; "
 ) * 4
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (`make test`): two workers a core. Much of a test's time is waiting, not
+    computing (the pilot settles 40 ms or more a key press, timers, the app in tmux, Ray
+    starting): with one worker a core the cores were a third idle (142% of 2). The book's
+    trainings take one torch thread each under xdist, so they share the cores, not contend.
+    PYTEST_XDIST_AUTO_NUM_WORKERS, where set, is xdist's own count and wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 2 * (cores or 1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
