@@ -58,9 +58,25 @@ def test_a_caret_far_from_the_end_stays_in_view_with_the_rows_after_it() -> None
     text = "abcdefghij " * 20
     own = own_rows(text, 3)  # the caret on the first row
     shown = fit_rows(own, run_rows(3), 5, WIDTH)
-    assert [row.plain for row in shown][0] == f"… {len(own) - 3} below"
-    assert caret_row(shown) == 1
+    assert caret_row(shown) == 0, "nothing is left off above it"
+    assert [row.plain for row in shown][3] == f"… {len(own) - 3} more lines below"
     assert shown[-1].plain.endswith("(+2 marked runs)")
+
+
+def test_rows_left_off_on_both_sides_are_told_on_their_own_sides() -> None:
+    text = "abcdefghij " * 20
+    own = own_rows(text, 100)
+    caret = caret_row(own)
+    shown = [row.plain for row in fit_rows(own, [], 5, WIDTH)]
+    assert shown[0] == f"… {caret} more lines above", shown
+    assert shown[-1] == f"… {len(own) - caret - 3} more lines below", shown
+    assert caret_row(fit_rows(own, [], 5, WIDTH)) == 1
+
+
+def test_a_pane_of_two_rows_with_the_caret_on_the_first_says_below_under_it() -> None:
+    own = own_rows("abcdefghij " * 20, 3)
+    shown = [row.plain for row in fit_rows(own, [], 2, WIDTH)]
+    assert shown[1] == f"… {len(own) - 1} more lines below", shown
 
 
 def test_a_long_prompt_and_marked_runs_in_two_rows_keep_the_caret_row_and_the_count() -> None:

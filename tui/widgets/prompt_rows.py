@@ -4,7 +4,8 @@ The row the user types in (the caret's) always shows. The marked runs' lines giv
 from the last, down to the selected run's (the first: it holds the completion), and the last
 line shown says how many are left off; then the prompt's own rows give way, those furthest from
 the caret first, the rows after it (the text's end and, with no runs marked, the completion)
-kept before those above it, under a row that says how many are left off.
+kept before those above it; a row above them says how many are left off above, a row under
+them how many below.
 
 Plain Text work for PromptPane (tui/widgets/prompt.py), on rows already cut to the pane's width.
 """
@@ -42,27 +43,49 @@ def fit_rows(own: Sequence[Text], marked: Sequence[Text], room: int, width: int)
     if marked and len(own) < room:  # only marked runs' lines give way
         shown = list(marked[: room - len(own)])
         return [*own, *_with_left_off(shown, len(marked) - len(shown), width)]
-    # Own rows give way too: a row above says how many (with the runs' lines left off, when
-    # none shows), where the pane has two rows or more.
+    # Own rows give way too: a row above them says how many are left off above, a row under
+    # them how many below (and the runs' lines left off, when none shows), where the pane has
+    # two rows or more; where only one such row fits, it says both.
     kept_marked = 1 if marked and room >= 3 else 0
-    summary = room >= 2
-    window = room - kept_marked - summary
-    start = max(0, min(caret, len(own) - window))
+    runs_off = len(marked) - kept_marked
+    start, window = _window(len(own), caret, room - kept_marked, bool(runs_off and not kept_marked))
+    above, below = start, len(own) - start - window
     rows = list(own[start : start + window])
-    left_off = len(marked) - kept_marked
-    if summary:
-        runs_off = 0 if kept_marked else left_off
-        rows.insert(0, _hidden(start, len(own) - start - window, runs_off))
+    notes = [] if room < 2 else _notes(above, below, 0 if kept_marked else runs_off)
+    if len(notes) == 2 and window + 2 > room - kept_marked:
+        notes = [Text(f"… {', '.join(_parts(above, below, 0 if kept_marked else runs_off))}",
+                      style="dim")]  # fmt: skip
+        rows = [notes[0], *rows] if above else [*rows, notes[0]]
+    elif len(notes) == 2:
+        rows = [notes[0], *rows, notes[1]]
+    elif notes:
+        rows = [notes[0], *rows] if above else [*rows, notes[0]]
     if not kept_marked:
         return rows
-    return [*rows, *_with_left_off(list(marked[:kept_marked]), left_off, width)]
+    return [*rows, *_with_left_off(list(marked[:kept_marked]), runs_off, width)]
 
 
-def _hidden(above: int, below: int, runs: int) -> Text:
+def _window(count: int, caret: int, avail: int, runs_note: bool) -> tuple[int, int]:
+    """The first of the own rows shown and how many: as many as fit beside their notes, from
+    the caret's row on (the rows after it kept before those above it)."""
+    for window in range(min(count, avail), 1, -1):
+        start = max(0, min(caret, count - window))
+        notes = (start > 0) + (start + window < count or runs_note)
+        if window + notes <= avail:
+            return start, window
+    return caret, 1
+
+
+def _parts(above: int, below: int, runs: int) -> list[str]:
     parts = [f"{above} more line{'s' * (above != 1)} above"] if above else []
-    parts += [f"{below} below"] if below else []
-    parts += [_runs_off(runs)] if runs else []
-    return Text(f"… {', '.join(parts)}", style="dim")
+    parts += [f"{below} more line{'s' * (below != 1)} below"] if below else []
+    return parts + ([_runs_off(runs)] if runs else [])
+
+
+def _notes(above: int, below: int, runs: int) -> list[Text]:
+    """The note above the own rows shown and the note under them, those that have news."""
+    notes = [_parts(above, 0, 0), _parts(0, below, runs)]
+    return [Text(f"… {', '.join(part)}", style="dim") for part in notes if part]
 
 
 def _runs_off(count: int) -> str:
