@@ -243,6 +243,8 @@ class MainScreen(Screen[None]):
             self.samples.show_period(run.config.pred_period, run.config.pred_seconds)
             self.inside.follow_run(run.last, run.flow, run.config.clip)
             self.inside.follow_weights(run.weights)
+        else:
+            self.status.show_no_run()
         self.prompt.show_model(label_now(run.label, run.config.lr) if run else "")
 
     def on_prompt_pane_cursor_moved(self, message: PromptPane.CursorMoved) -> None:

@@ -98,3 +98,16 @@ async def test_a_new_run_followed_does_not_show_the_last_ones_speed() -> None:
 
 def _rate_shown(app) -> float:
     return app.query_one(StatusPane).chars_per_sec
+
+
+async def test_with_no_run_the_line_says_how_to_start_one_not_empty_numbers() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: hasattr(app, "playground"), what="the engine up")
+        await wait_for(pilot, lambda: _numbers(app).startswith("no run yet"), what="the hint")
+        await pilot.press("f1")
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        line = next(line for line in screen_text(app).splitlines() if "no run yet" in line)
+        assert "F5 trains one" in line and "ctrl+o opens a saved one" in line, line
+        assert "ppl" not in screen_text(app) and "chars/s" not in screen_text(app)

@@ -273,6 +273,6 @@ def test_a_burst_with_backspaces_edits_in_the_order_typed(tmux: Tmux) -> None:
     # Textual ran Backspace after the characters behind it ("我想你" in place of "我你爱").
     tmux.start([])
     tmux.wait_screen(r"F5 starts training", timeout=60)
-    tmux.wait_screen(r"ppl - ", timeout=60)  # the core is up: keys are no longer held
+    tmux.wait_screen(r"no run yet", timeout=60)  # the core is up: keys are no longer held
     tmux.tmux("send-keys", "-t", tmux.session, "-l", "我想\x7f你的\x7f爱")
     tmux.wait_screen(r"› 我你爱 ", timeout=20)

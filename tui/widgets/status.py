@@ -40,6 +40,8 @@ LR_STATES = frozenset({str(s) for s in RunState if Action.SET_LR in allowed(s)} 
 
 LONG_EPOCH = 200  # batches from which the status line says how far into the epoch it is
 CUT = "… (in full in the notes below)"  # ends a reason too long for the line
+# In place of the numbers while no run is shown: empty ones ("ppl - · - chars/s") told nothing.
+NO_RUN = "no run yet: F5 trains one on the setup's values, ctrl+o opens a saved one"
 
 
 def _rate(chars_per_sec: float, unit: str = "chars/s") -> str:
@@ -113,6 +115,12 @@ class StatusPane(Vertical):
             self.chars_per_sec, self.seconds = 0.0, 0.0
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, self.epochs), progress=max(bar.progress, run.epoch))
+        self._redraw()
+
+    def show_no_run(self) -> None:
+        """No run to follow (none yet, or the last one removed): say how to get one."""
+        self.run_id, self.epochs, self.epoch, self.lr, self.speeds = None, 0, 0, None, {}
+        self.query_one(ProgressBar).update(total=1, progress=0)
         self._redraw()
 
     def set_target(self, epochs: int, lr: float) -> None:
@@ -191,6 +199,9 @@ class StatusPane(Vertical):
             if cell_len(reason) > room:
                 reason = set_cell_size(reason, max(0, room - cell_len(CUT))).rstrip() + CUT
             self._show("#numbers", Text(reason, style="red"))
+            return
+        if self.run_id is None:
+            self._show("#numbers", Text(NO_RUN, style="dim"))
             return
         # The selected run's own facts first, whole; the other runs' speeds in what is left.
         ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
