@@ -149,7 +149,9 @@ class Reports:
                                       into=sample.into)  # fmt: skip
         for note in run.notes:
             screen.note(f"note: {note}", style="yellow")
-            self._notify(note, severity="warning", timeout=8)
+            # Why a run waits in the queue: F5 said so already, once for all the runs it asked.
+            if run.state != RunState.QUEUED:
+                self._notify(note, severity="warning", timeout=8)
         screen.prompt.set_note("")
         self._follow_selected()
         screen.hide_setup()

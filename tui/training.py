@@ -115,20 +115,23 @@ class Training:
             self._say("no run yet: F5 starts one, ctrl+o loads one")
             return
         if run.epoch < run.config.epochs or not run.allows(Action.TRAIN_ON):
-            self._train_on(shown(run), None)  # the core says why not, if it cannot
+            self._train_on(run, None)  # the core says why not, if it cannot
             return
         raw = self.app.main.setup.value("epochs")
         more = int(raw) if raw.isdigit() and int(raw) > 0 else run.config.epochs
         self.app.push_screen(TargetScreen(shown(run), run.epoch, run.epoch + more),
-                             lambda epochs: self._train_on(shown(run), epochs))  # fmt: skip
+                             lambda epochs: self._train_on(run, epochs))  # fmt: skip
 
-    def _train_on(self, label: str, epochs: int | None) -> None:
-        others = self._training()
+    def _train_on(self, run: RunSummary, epochs: int | None) -> None:
+        others = [s for s in self._training() if s.id != run.id]
+        beside = ", ".join(shown(s) for s in others)
         why_not = self.playground.train_on(epochs)
         if why_not:
             self._say(why_not)
+        elif run.state == RunState.QUEUED:  # it never trained: it starts, out of its turn
+            self._say(f"{shown(run)} starts now" + (f", beside {beside}" if others else ""))
         elif others:
-            self._say(f"{label} trains on beside {', '.join(shown(s) for s in others)}")
+            self._say(f"{shown(run)} trains on beside {beside}")
 
     def stop(self) -> None:
         """F7: stop the selected run."""
