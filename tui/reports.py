@@ -195,6 +195,10 @@ class Reports:
         else:
             self._notify(event.message, title="refused", severity="error", timeout=8)
             self.screen.setup.show_error(event.message, event.field)
+            if event.field is None:
+                # Not about a setting (a file or folder that would not load): the toast goes
+                # after 8 s and no field shows it, so the log keeps it.
+                self.screen.note(event.message, style="red")
         # Nothing changed: the status line shows the selected run as the core has it, not
         # what the app was waiting for.
         if self.playground.selected is None:

@@ -79,3 +79,5 @@ async def test_launch_with_load_of_a_sweep_folder_and_of_a_plain_folder(
         (note,) = [n for n in app._notifications if n.title == "refused"]
         assert f"{plain} is a folder, not a session file or a sweep folder" in note.message
         assert "\n" not in note.message and run_files(app) == []
+        # The toast goes after a few seconds: the samples log keeps the reason.
+        assert any(note.message in line.plain for line in app.main.samples._written)
