@@ -85,3 +85,10 @@ def test_a_long_prompt_and_marked_runs_in_two_rows_keep_the_caret_row_and_the_co
     shown = [row.plain for row in fit_rows(own, run_rows(3), 2, WIDTH)]
     assert shown[0] == f"… {len(own) - 1} more lines above, +3 marked runs"
     assert caret_row(fit_rows(own, run_rows(3), 2, WIDTH)) == 1
+
+
+def test_one_row_left_off_above_shows_in_place_of_a_note_on_it() -> None:
+    own = [Text(f"row {n}") for n in range(6)]
+    own[1] = prompt_line("abc", 3, True, "", (), frozenset(), "")  # the caret's row
+    shown = [row.plain for row in fit_rows(own, [], 4, WIDTH)]
+    assert shown == ["row 0", "› abc ", "row 2", "… 3 more lines below"], shown

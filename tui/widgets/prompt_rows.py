@@ -72,7 +72,8 @@ def _window(count: int, caret: int, avail: int, runs_note: bool) -> tuple[int, i
         start = max(0, min(caret, count - window))
         notes = (start > 0) + (start + window < count or runs_note)
         if window + notes <= avail:
-            return start, window
+            # A note on the one row above would take that row's place: show the row.
+            return (0, window + 1) if start == 1 else (start, window)
     return caret, 1
 
 
