@@ -111,3 +111,16 @@ async def test_with_no_run_the_line_says_how_to_start_one_not_empty_numbers() ->
         line = next(line for line in screen_text(app).splitlines() if "no run yet" in line)
         assert "F5 trains one" in line and "ctrl+o opens a saved one" in line, line
         assert "ppl" not in screen_text(app) and "chars/s" not in screen_text(app)
+
+
+async def test_once_the_last_run_is_removed_the_line_says_how_to_start_one() -> None:
+    app = make_app(train=True, epochs="1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="#1 finished")
+        await wait_for(pilot, lambda: _numbers(app).startswith("ppl "), what="its numbers")
+        app.main.runs.focus()
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: app.screen.query("#choice-1"), what="Del asks")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: not app.playground.summaries(), what="#1 removed")
+        await wait_for(pilot, lambda: _numbers(app).startswith("no run yet"), what="the hint")
