@@ -132,7 +132,8 @@ def render(rounds: list[dict], args: argparse.Namespace, cores: int) -> str:
         f"lr 100, random sampling), {args.epochs} epochs each, {args.rounds} rounds; medians "
         "of the rounds; chars/s per run is the median over its epochs after the first",
         f"- other processes used a median {med['load']:.2f} CPUs per round (1-min load average "
-        f"{loadavg()} at the end): the machine was shared while this ran",
+        f"{loadavg()} at the end)" + (": the machine was shared while this ran"
+                                       if med["load"] > 0.2 else ": a quiet machine"),
         "",
         "| case | chars/s (median) |",
         "|---|---|",
