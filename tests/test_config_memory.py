@@ -13,7 +13,13 @@ import torch
 
 from engine.config import ConfigError, TrainConfig
 from engine.models import memory_estimate
-from engine.models.memory_estimate import available_bytes, check_memory, estimate
+from engine.models.char_rnn import model_for
+from engine.models.memory_estimate import (
+    available_bytes,
+    check_memory,
+    estimate,
+    parameter_count,
+)
 
 # Trains one epoch of a real model in a fresh process and reports the peak memory it added.
 MEASURE = """
@@ -71,6 +77,18 @@ def test_the_refusal_names_what_fits_and_that_fits() -> None:
         <= 1.1 * room
     assert estimate(TrainConfig(model="lstm", layers=16, hidden=fits + 1), 1027, cpu).total_bytes \
         > 0.9 * room
+
+
+@pytest.mark.parametrize(("model", "layers"), [("scratch", 1)] + [
+    (model, layers) for model in ("rnn", "gru", "lstm") for layers in (1, 2, 3)])
+@pytest.mark.parametrize("input_", ["onehot", "embed"])
+def test_the_parameter_count_is_a_built_models(model: str, layers: int, input_: str) -> None:
+    # Counted from the config, not from a model (memory_estimate.py says why): it must be the
+    # number the model built for that config holds, for every kind, depth and input (the
+    # scratch model has one layer).
+    config = TrainConfig(model=model, layers=layers, hidden=7, input=input_, embed_dim=5)
+    built = model_for(config, 11)
+    assert parameter_count(config, 11) == sum(p.numel() for p in built.parameters())
 
 
 def test_the_books_settings_fit() -> None:

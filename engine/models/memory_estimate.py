@@ -14,9 +14,12 @@ What training holds, in float32 numbers (4 bytes each), as measured on the CPU:
     hidden unit (the states and gate values each time step keeps), and an embedding's row;
   - without detaching (consecutive sampling), the epoch's last batch also backpropagates
     through every earlier batch of the epoch: their states and gate values, per token.
-The parameter count is exact (the model is built on torch's "meta" device, which allocates
-nothing). Measured peaks for models from 1 to 70 MB of weights and 5 to 700 MB of activations
-came within 20% of the estimate, and OVERHEAD_BYTES covers torch's own ~90 MB.
+The parameter count is exact, counted from the config the way engine/models/char_rnn.py builds
+its tensors (tests/test_config_memory.py compares it with a built model's for every kind, depth
+and input), without building anything: even a model on torch's "meta" device imports
+torch._dynamo, about a CPU-second in every process that checks a run. Measured peaks for models
+from 1 to 70 MB of weights and 5 to 700 MB of activations came within 20% of the estimate, and
+OVERHEAD_BYTES covers torch's own ~90 MB.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ import torch
 
 from engine.config import ConfigError, TrainConfig, spec_of
 from engine.data.sampling import consecutive_starts
-from engine.models.char_rnn import model_for
 from engine.training.device import resolve_device
 
 FLOAT_BYTES = 4
@@ -43,6 +45,8 @@ GATE_VALUES = {"scratch": 3, "rnn": 3, "gru": 8, "lstm": 10}
 VOCAB_VALUES = {"scratch": 2, "rnn": 5, "gru": 5, "lstm": 5}
 # Allocator slack, the interpreter and torch itself: what a run needs beyond the estimate.
 OVERHEAD_BYTES = 256 * 2**20
+# Gate blocks in each weight matrix of torch's recurrent layers (nn.RNN, nn.GRU, nn.LSTM).
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,7 @@ def estimate(
 ) -> Estimate:
     """Bytes a run of `config` needs on `device`, before building anything; a run that does
     not detach needs `train_chars` (the text it trains on) for its epoch's graph."""
-    with torch.device("meta"):
-        model = model_for(config, vocab_size)
-    params = sum(p.numel() for p in model.parameters())
+    params = parameter_count(config, vocab_size)
     # The copy published for the prompt lives on the CPU, not on a GPU.
     copies = COPIES[config.optimizer_name] - (device.type != "cpu")
     tokens = config.num_steps * config.batch_size
@@ -77,6 +79,19 @@ def estimate(
         earlier = max(_epoch_batches(config, train_chars) - 1, 0)
     return Estimate(params, copies * params * FLOAT_BYTES, values * FLOAT_BYTES,
                     earlier * tokens * per_token * FLOAT_BYTES, earlier)
+
+
+def parameter_count(config: TrainConfig, vocab_size: int) -> int:
+    """The numbers engine.models.char_rnn.model_for(config, vocab_size) holds."""
+    hidden, d = config.hidden, config.embedding
+    width = vocab_size if d is None else d  # what the first layer reads
+    embedding = 0 if d is None else vocab_size * d
+    output = hidden * vocab_size + vocab_size  # W_hq and b_q, or the dense layer
+    if config.model == "scratch":  # W_xh (or E and W_eh), W_hh, b_h: one layer whatever is set
+        return embedding + width * hidden + hidden * hidden + hidden + output
+    rows = GATES[config.model] * hidden  # per layer: W_ih, W_hh, b_ih, b_hh
+    layers = rows * (width + hidden + 2) + (config.layers - 1) * rows * (2 * hidden + 2)
+    return embedding + layers + output
 
 
 def _epoch_batches(config: TrainConfig, train_chars: int) -> int:
