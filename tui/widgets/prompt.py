@@ -26,7 +26,7 @@ from engine.playground import Decoding, RunSummary
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
 from tui.widgets.prompt_line import prompt_line
-from tui.widgets.prompt_rows import fit_rows
+from tui.widgets.prompt_rows import fit_rows, wrapped
 from tui.widgets.prompt_text import PromptText
 
 # How long the pane keeps a height its text no longer needs: until typing pauses.
@@ -353,7 +353,7 @@ class PromptPane(Widget, can_focus=True):
 
     def _rows(self, width: int, sizing: bool = False) -> tuple[list[Text], list[Text]]:
         """The prompt's own line wrapped to `width`, and the marked runs' lines."""
-        own = list(self._content(sizing).wrap(self.app.console, max(1, width)))
+        own = wrapped(self._content(sizing), self.app.console, max(1, width))
         return own, self.marked.lines(self.text, max(1, width), sizing)
 
     def _wrapped_count(self) -> int:
