@@ -87,6 +87,7 @@ def summarize(run: Run) -> RunSummary:
     """The run as it stands now (call it under the registry's lock)."""
     trainer = run.trainer
     history = list(trainer.history)
+    last = history[-1] if history else None
     finite = [e.perplexity for e in history if e.perplexity == e.perplexity]
     held_out = [v for e in history if (v := e.val_perplexity) is not None and v == v]
     return RunSummary(
@@ -94,8 +95,12 @@ def summarize(run: Run) -> RunSummary:
         label=run.label,
         state=run.state,
         config=trainer.current_config(),
-        epoch=trainer.epoch,
-        last=history[-1] if history else None,
+        # The epoch its last record ends, not `trainer.epoch`: the trainer counts an epoch
+        # before its probes (held-out perplexity) measure it and its record is kept, so under
+        # load a row showed epoch N beside epoch N-1's perplexity. Before any record (a new
+        # run, or a session with none), the trainer's count.
+        epoch=last.epoch if last is not None else trainer.epoch,
+        last=last,
         flow=next((e for e in reversed(history) if e.grad_through_time), None),
         best_perplexity=min(finite) if finite else None,
         device=str(trainer.device),
