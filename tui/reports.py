@@ -135,17 +135,20 @@ class Reports:
         cfg = run.config
         self.clips[run_id] = cfg.clip
         self.lrs[run_id] = cfg.lr
+        # Named as the runs table names it: a session saved after F8 holds its name and its
+        # lr now ("#2 scratch·lr 30→20"), and the note had said "lr 30" beside "lr 20".
+        label = self.label(run_id)
         color = screen.plot.add_run(
-            run_id, run.label, run.vocab_size, cfg.clip, run.history, corpus=run.corpus
+            run_id, label, run.vocab_size, cfg.clip, run.history, corpus=run.corpus
         )
         screen.runs.curve_colors[run_id] = color
         where = f"loaded {shown_path(run.path)} at epoch {run.epoch}" if run.path else "new run"
         screen.note(
-            f"{run.label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
+            f"{label}: {where} · {run.corpus}, vocab {run.vocab_size}, "
             f"lr {cfg.lr:g} ({cfg.optimizer_name}), clip {CLIP.text(cfg.clip)}, {run.device}"
         )
-        for sample in run.samples:
-            screen.samples.add_sample(run.label, sample.epoch, sample.prefix, sample.text,
+        for sample in run.samples:  # as its samples from now on are (_sample)
+            screen.samples.add_sample(label, sample.epoch, sample.prefix, sample.text,
                                       into=sample.into)  # fmt: skip
         for note in run.notes:
             screen.note(f"note: {note}", style="yellow")

@@ -26,6 +26,7 @@ from textual_plotext.plot import Plot
 
 from engine.playground import RunSummary
 from engine.playground.events import EpochEnd, RunState
+from tui.labels import shown
 from tui.widgets.curve_build import PlotJob, build_strips
 from tui.widgets.curve_choice import Attention, choose, first_free
 from tui.widgets.curve_controls import PlotControls
@@ -168,21 +169,30 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             training=frozenset(s.id for s in summaries if s.state == RunState.RUNNING),
         )
         diverged = {s.id for s in summaries if s.state == RunState.DIVERGED}
+        # Named as the runs table names them (F8: "#2 scratch·lr 30→20"): the title says a
+        # run's name where it has nothing to draw.
+        labels = {s.id: shown(s) for s in summaries}
         changed = attention != self.attention
         for run in self.runs:
             changed |= run.diverged != (run.run_id in diverged)
             run.diverged = run.run_id in diverged
+            label = labels.get(run.run_id, run.label)
+            changed |= label != run.label
+            run.label = label
         self.attention = attention
         if changed:
             self._changed()
 
     def colors(self) -> dict[int, str]:
-        """Each run's curve colour (it changes when a run drawn again would share one)."""
-        return {run.run_id: run.color for run in self.runs}
+        """Each run's curve colour (it changes when a run drawn again would share one); none
+        ("") for a run left off with no curve yet: its colour may be a drawn run's."""
+        return {run.run_id: "" if run.dropped and not run.has_curve else run.color
+                for run in self.runs}  # fmt: skip
 
     def not_drawn(self) -> set[int]:
-        """The runs left off the plot for want of colours (not the hidden ones)."""
-        return {run.run_id for run in self.runs if run.dropped}
+        """The runs whose curve is left off the plot for want of colours (not the hidden ones,
+        nor the runs with no curve yet: a queued run has nothing to draw)."""
+        return {run.run_id for run in self.runs if run.dropped and run.has_curve}
 
     def _changed(self) -> None:
         """What the user asked for (or a run added, ended, removed, looked at): drawn in the
