@@ -1,6 +1,7 @@
 """Which runs the plot draws when the session has more than it can tell apart: one colour each,
 MAX_DRAWN at most. The runs the user is looking at come first, so a new run never pushes the
-selected one off the plot: the selected run, the marked ones, those training, then the newest.
+selected one off the plot: the selected run, the marked ones, those training, those with a curve
+(a queued run has none yet), then the newest.
 The others stay in the runs table, which says they are not drawn; the plot's title counts them.
 
 A run keeps the colour it was given while it can: one drawn beside another of its colour (the
@@ -38,10 +39,12 @@ def choose(runs: list[RunSeries], attention: Attention) -> list[RunSeries]:
     """Mark which of `runs` are drawn (the rest `dropped`; hidden ones are neither) and give the
     drawn ones distinct colours; returns the drawn runs, the one the user looks at most first.
     The selected and marked runs are drawn even past MAX_DRAWN (then colours repeat)."""
-    def rank(i: int) -> tuple[bool, bool, bool, int]:
+    def rank(i: int) -> tuple[bool, bool, bool, bool, int]:
         run_id = runs[i].run_id
+        # A run with a curve before one with none yet (queued): the newest are queued ones
+        # when a grid asks for more runs than train at once, and they pushed curves off.
         return (run_id == attention.selected, run_id in attention.marked,
-                run_id in attention.training, i)  # fmt: skip
+                run_id in attention.training, runs[i].has_curve, i)  # fmt: skip
 
     candidates = sorted((i for i, run in enumerate(runs) if not run.hidden), key=rank,
                         reverse=True)  # fmt: skip

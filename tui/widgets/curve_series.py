@@ -82,6 +82,11 @@ class RunSeries:
         self.val.append(point.val_perplexity)
 
     @property
+    def has_curve(self) -> bool:
+        """Whether it has a point to draw in some view (a queued run has none)."""
+        return bool(self.epochs or self.steps)
+
+    @property
     def short_label(self) -> str:
         return self.label.split()[0]
 
