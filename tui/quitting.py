@@ -1,6 +1,7 @@
 """Leaving the app without losing training: every unsaved run is saved within a time budget
-first; if that fails, the user chooses (retry, save elsewhere, quit anyway, stay). SIGTERM and
-SIGHUP quit the same way, asking nothing: no one is there to answer.
+first; if that fails, the user chooses (retry, save elsewhere, quit anyway, stay). With runs
+waiting in the queue the user is asked first: they never trained, so no file keeps them. SIGTERM
+and SIGHUP quit the same way, asking nothing: no one is there to answer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from tui import exit_guard
 from tui.host import Host
+from tui.labels import shown
 from tui.screens.autosave_failed import AutosaveFailedScreen
+from tui.screens.choice import Choice, ChoiceScreen
 
 # Types only: the app draws its first frame before torch (and the engine) has loaded.
 if TYPE_CHECKING:
@@ -46,6 +49,8 @@ class Quitting:
         self._written: list[SaveJob] = []  # every autosave job of this quit, any attempt
         self._last: list[SaveJob] = []  # the last attempt's jobs (with those still writing)
         self._stalled = False  # the last attempt's wait gave up on saves that stopped moving
+        self._asking: ChoiceScreen | None = None  # the question about queued runs, while open
+        self._queue_told = False  # the user chose to quit with runs queued
 
     def handle_signals(self) -> None:
         """SIGTERM and SIGHUP save and quit (the real launcher only: tests keep pytest's)."""
@@ -62,6 +67,11 @@ class Quitting:
     async def quit(self) -> None:
         if self.busy:
             return  # it ends soon anyway
+        if self._asking is not None:  # ctrl+q again at the question: quit
+            self._asking.dismiss(True)
+            return
+        if not self.by_signal and not self._queue_told and self._ask_about_queue():
+            return
         self.busy = True
         if self.real:
             exit_guard.arm(2 * QUIT_SAVE_CAP_S + exit_guard.STUCK_AFTER_S)  # the saves' waits
@@ -72,6 +82,29 @@ class Quitting:
             self.app.push_screen(AutosaveFailedScreen(failed), self._after_failed_autosave)
             return
         self._leave()
+
+    def _ask_about_queue(self) -> bool:
+        """Ask before runs that wait in the queue are dropped; returns whether it asked."""
+        playground = self.app.playground
+        queued = [run for run_id in playground.queued()
+                  if (run := playground.summary(run_id)) is not None]  # fmt: skip
+        if not queued:
+            return False
+        count = f"{len(queued)} queued run{'s' * (len(queued) > 1)}"
+        self._asking = ChoiceScreen(
+            f"quit? {count} will not start",
+            f"{', '.join(shown(run) for run in queued)}: never trained, so no file keeps "
+            f"{'them' if len(queued) > 1 else 'it'}",
+            [Choice("q", "quit anyway", True)],
+        )
+        self.app.push_screen(self._asking, self._after_queue_question)
+        return True
+
+    def _after_queue_question(self, quit_anyway: bool | None) -> None:
+        self._asking = None
+        if quit_anyway:
+            self._queue_told = True
+            self.app.call_later(self.quit)
 
     def _leave(self) -> None:
         self.notes = self._exit_notes()  # a save still writing at the question may be done now
