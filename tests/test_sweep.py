@@ -38,9 +38,17 @@ TINY = ("--max-chars", "0", "--hidden", "8", "--batch-size", "4", "--num-steps",
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     """Two Ray nodes of two logical CPUs each, this process connected as the driver."""
-    nodes = Cluster(initialize_head=True,
-                    head_node_args={"num_cpus": 2, "include_dashboard": False})
-    nodes.add_node(num_cpus=2)
+    with pytest.MonkeyPatch.context() as env:  # read by every Ray process the nodes start
+        # Ray starts its workers (the trials) at nice 15: beside pytest's other workers they
+        # got a sliver of the cores, and this group, the suite's longest, waited minutes.
+        env.setenv("RAY_worker_niceness", "0")
+        # Nor do the nodes start a worker per CPU up front (at their start, and for the first
+        # driver), only to stop them idle seconds later: the trials start their own.
+        env.setenv("RAY_enable_worker_prestart", "0")
+        env.setenv("RAY_prestart_worker_first_driver", "0")
+        nodes = Cluster(initialize_head=True,
+                        head_node_args={"num_cpus": 2, "include_dashboard": False})
+        nodes.add_node(num_cpus=2)
     ray.init(address=nodes.address, logging_level=logging.WARNING, log_to_driver=False,
              include_dashboard=False)
     yield nodes
