@@ -85,9 +85,14 @@ def _count(n: int) -> str:
 
 
 def _epoch_text(epoch: int, target: int, room: int) -> str:
-    """"12/250"; counts shortened when that does not fit in `room` ("160/10M")."""
+    """"12/250"; counts shortened when that does not fit in `room` ("160/10M"); where that
+    does not either, the epoch and "/…" ("1207/…": cut, it read "1207/10…", a target of ten
+    and some; the status line has the whole target)."""
     full = f"{epoch}/{target}"
-    return full if len(full) <= room else f"{_count(epoch)}/{_count(target)}"
+    if len(full) <= room:
+        return full
+    short = f"{_count(epoch)}/{_count(target)}"
+    return short if len(short) <= room else f"{_count(epoch)}/…"
 
 
 def fitted(column: Column, run: RunSummary) -> str:
