@@ -8,6 +8,8 @@ next one training is. Speeds are the runs table's: the last finished epoch's (he
 
 from __future__ import annotations
 
+import math
+
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
@@ -48,6 +50,14 @@ def _rate(chars_per_sec: float, unit: str = "chars/s") -> str:
     if chars_per_sec >= 1000:
         return f"{chars_per_sec / 1000:.1f}k {unit}"
     return f"{chars_per_sec:.0f} {unit}"
+
+
+def _on_grid(progress: float, total: float, cells: int) -> float:
+    """`progress` cut down to the finest step the bar shows: half of one of its `cells`, or half
+    a percent of `total` where that is finer (its percentage is rounded to whole ones)."""
+    steps = max(200, 2 * cells)
+    # The tiny nudge keeps a whole epoch's float sum (e.g. 2.9999999) on its own step.
+    return math.floor(progress / total * steps + 1e-9) / steps * total
 
 
 class StatusPane(Vertical):
@@ -139,7 +149,13 @@ class StatusPane(Vertical):
         move within an epoch; the epoch count moves with the summaries. `seconds` of training
         so far in the epoch: s/epoch is the whole epoch at the pace of chars/s, so the two
         never disagree (the last epoch's seconds beside this one's chars/s once did)."""
-        self.query_one(ProgressBar).update(progress=(epoch - 1) + batch / max(1, batches))
+        bar = self.query_one(ProgressBar)
+        # Sent only when the bar can show the step: a batch of a run of many epochs moves it by
+        # a fraction of a cell, yet each update repainted it, ~3 ms of the UI thread a frame at
+        # ~30 batches a second, frames a keystroke's completion then waited behind (issue 21).
+        shown = _on_grid((epoch - 1) + batch / max(1, batches), bar.total or 1, self._bar_cells())
+        if shown > bar.progress:  # a finished epoch (show_numbers) may be ahead of the grid
+            bar.update(progress=shown)
         if self.so_far:
             self.chars_per_sec = chars_per_sec
             self.seconds = seconds * batches / max(1, batch)
@@ -155,6 +171,9 @@ class StatusPane(Vertical):
             if run.state == "running" and run.id != self.run_id
         }
         self._redraw()
+
+    def _bar_cells(self) -> int:
+        return self.query_one("ProgressBar Bar").size.width
 
     def _speed(self) -> str:
         # A paused run makes no progress: its last speed would only mislead.
