@@ -38,6 +38,11 @@ EDIT_NOTE_S = 5.0
 # The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
 BACK_HERE = "Esc, a click or typing: back to the prompt"
 LINE_BREAK_KEYS = ("ctrl+j", "shift+enter")  # type "\n" where the run's vocabulary has it
+# An edit while a run completes the prompt is drawn with its completion, in one frame, if that
+# comes within this long (else on its own then). Drawn at once, the edit's frame (~3 ms of the
+# UI thread, holding the GIL) slowed the prompt thread computing the completion, which then
+# waited for the next frame (issue 21, bar 3).
+ECHO_WAIT_S = 0.03
 
 
 class PromptPane(Widget, can_focus=True):
@@ -87,6 +92,8 @@ class PromptPane(Widget, can_focus=True):
         self.marked = RunCompletions()  # a line per run once runs besides the selected are marked
         self._lines = 1  # the height laid out, in lines of content
         self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
+        self._echo: Timer | None = None  # draws an edit whose completion is late (ECHO_WAIT_S)
+        self.echo_wait = ECHO_WAIT_S  # 0: every edit drawn in the next frame
         self.note = "start training (F5) to see the model's completion"
         self._edit_note: Timer | None = None  # while a note about an edit shows (EDIT_NOTE_S)
         self.line_breaks = False  # the selected run's vocabulary holds "\n" (the core says)
@@ -246,7 +253,11 @@ class PromptPane(Widget, can_focus=True):
             self.on_edit(self.text, self.length, self.decoding)
         if self._shrink is not None:  # still typing: the shrink waits for the pause
             self._shrink.reset()
-        self._repaint()
+        if self.follows and self.echo_wait:  # a run completes it: drawn with its completion
+            if self._echo is None:  # typed ahead: the first edit not drawn sets the deadline
+                self._echo = self.set_timer(self.echo_wait, self._repaint)
+        else:
+            self._repaint()
 
     def on_key(self, event: events.Key) -> None:
         self._drop_edit_note()  # read: the next keystroke moves on
@@ -313,6 +324,9 @@ class PromptPane(Widget, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
     def _repaint(self) -> None:
+        if self._echo is not None:  # drawn now, whatever brought it
+            self._echo.stop()
+            self._echo = None
         # A layout pass (20-40 ms for the whole screen while training: the plot redraws at its
         # new size) only when the pane must grow, or shrink once typing pauses: the height is
         # sized for the last whole completion, not the part still shown, so a keystroke that
