@@ -34,6 +34,8 @@ from pathlib import Path
 
 import torch
 
+from bench.ui_stages import StageClock
+
 REPO = Path(__file__).resolve().parents[1]
 # Those computed per keystroke, in F10's order; "model" is the model view (issue 18: p99 <= 50 ms
 # while training), which steps every prompt character term by term with each completion.
@@ -95,7 +97,8 @@ async def mark_runs(app, pilot, epochs: int) -> None:  # noqa: ANN001 - the app 
 
 
 async def app_session(
-    epochs: int, keystrokes: int, views: int, marked: bool, long: int = 0
+    epochs: int, keystrokes: int, views: int, marked: bool, long: int = 0,
+    clock: StageClock | None = None,
 ) -> dict[str, float | list[float]]:
     from tui.app import AppOptions, RnnplayApp
     from tui.widgets.prompt import PromptPane
@@ -107,6 +110,7 @@ async def app_session(
     latencies: list[float] = []
     training: list[float] = []  # 1 for each keystroke sent while the selected run trained
     shown: dict[str, float] = {}
+    timed: list[str] = []  # the texts whose keystrokes were timed, for the stages
 
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.query(PromptPane) or app.state not in ("running", "finished"):
@@ -122,6 +126,8 @@ async def app_session(
             out = original_render()
             if prompt.text not in shown and completion_shown(prompt):
                 shown[prompt.text] = time.perf_counter()
+                if clock is not None:
+                    clock.stamp("shown", prompt.text)
             return out
 
         prompt.render = timed_render  # type: ignore[method-assign]
@@ -133,8 +139,12 @@ async def app_session(
         def timed_insert(chars: str) -> None:
             original_insert(chars)
             received.setdefault(prompt.text, time.perf_counter())
+            if clock is not None:
+                clock.stamp("key", prompt.text)
 
         prompt.insert = timed_insert  # type: ignore[method-assign]
+        if clock is not None:
+            clock.patch(app)
         if long:
             corpus = app.playground._runs[app.playground.selected].trainer.corpus.text
             prompt.set_text((corpus * (long // len(corpus) + 1))[: long - 20].replace("\n", " "))
@@ -164,6 +174,7 @@ async def app_session(
             while text not in shown and time.perf_counter() < deadline:
                 await asyncio.sleep(0.002)
             latencies.append(shown.get(text, deadline) - received.get(text, sent))
+            timed.append(text)
             await asyncio.sleep(0.15)
         trainer = app.playground._runs[app.playground.selected].trainer
         while app.state == "running" and trainer.epoch < epochs:
@@ -171,6 +182,9 @@ async def app_session(
         # Epoch 1 pays warm-up, as in the headless figure.
         rates.extend(e.chars_per_sec for e in trainer.history[1:])
         await pilot.press("f7")
+    if clock is not None:
+        for line in clock.report(timed):
+            print(line)
     return {"rates": rates, "lateness": lateness, "latency": latencies, "training": training}
 
 
@@ -240,6 +254,10 @@ def main() -> int:
         help="which view (implies --views; default: the first, the odds)",
     )
     parser.add_argument(
+        "--stages", action="store_true",
+        help="also print where each keystroke's time went (bench/ui_stages.py)",
+    )
+    parser.add_argument(
         "--switch-interval",
         type=float,
         default=None,
@@ -262,7 +280,8 @@ def main() -> int:
     presses = [v.name for v in PANE_VIEWS].index(view.replace("-", " ")) + 1 if view else 0
     ui = asyncio.run(
         app_session(
-            args.epochs, args.keys, presses, args.marked, args.long
+            args.epochs, args.keys, presses, args.marked, args.long,
+            StageClock() if args.stages else None,
         )
     )
     headless_after = headless_chars_per_sec(args.epochs // 2)
