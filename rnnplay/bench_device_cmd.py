@@ -6,13 +6,18 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import TYPE_CHECKING
 
 from engine.config import ConfigError, CorpusConfig, TrainConfig
-from engine.data.corpus import CorpusError, load_corpus
 from engine.data.download import stderr_progress
-from engine.training.device_bench import DeviceTiming, bench_devices, verdict
+from engine.data.errors import CorpusError
 from rnnplay.headless import Output, say
 from rnnplay.options import add_settings, as_typed, given, whole_number
+
+# What loads a corpus and times batches imports torch (~2 CPU-seconds): it is imported once the
+# options are known to be sound, so a mistyped one is refused at once.
+if TYPE_CHECKING:
+    from engine.training.device_bench import DeviceTiming
 
 # Where to train is what this command varies; the rest describe the setup being timed.
 NOT_OPTIONS = {"device", "threads", "epochs", "pred_period", "pred_len", "prefixes"}
@@ -35,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         source.check()
         config = TrainConfig(**given(args, TrainConfig))
         config.check()
+        from engine.data.corpus import load_corpus
+        from engine.training.device_bench import bench_devices, verdict
+
         corpus = load_corpus(source.corpus, source.max_chars, progress=stderr_progress("corpus"),
                              preprocess=source.preprocess)
         config.check(len(corpus.indices))

@@ -114,7 +114,7 @@ def test_a_whole_file_says_what_training_gives_up(
 
 def test_samples_by_time_are_placed_by_their_step() -> None:
     from engine.training.events import EpochEnd, Sample
-    from rnnplay.train_cmd import Reporter
+    from rnnplay.train_run import Reporter
 
     lines: list[str] = []
     book = SimpleNamespace(write=lines.append)
