@@ -90,6 +90,13 @@ class RunCompletions:
         self._shown[run_id] = _Shown(text, completion, error)
         return any(line.run_id == run_id for line in self.runs)
 
+    def answered(self, now: str) -> bool:
+        """Whether every run with a line has reported its completion of `now` (yes with none)."""
+        return all(
+            (shown := self._shown.get(line.run_id)) is not None and shown.text == now
+            for line in self.runs
+        )
+
     def visible(self, run_id: int, now: str) -> str:
         """The run's completion that still fits the typed text `now`."""
         shown = self._shown.get(run_id)

@@ -288,13 +288,20 @@ class PromptPane(Widget, can_focus=True):
         self._unknown = frozenset(unknown)
         if self._edit_note is None:  # a note about an edit waits to be read
             self.note = ""
-        self._repaint()
+        self._repaint_answered()
 
     def show_run_completion(
         self, run_id: int, text: str, completion: str, error: str | None
     ) -> None:
         """Any run's completion, for its line while runs are marked."""
         if self.marked.show(run_id, text, completion, error):
+            self._repaint_answered()
+
+    def _repaint_answered(self) -> None:
+        # An edit not drawn yet waits (at most ECHO_WAIT_S) for every marked run's completion
+        # of it, to be drawn with all of them in one frame: a frame per run held the GIL while
+        # the prompt thread computed the next run's (issue 17).
+        if self._echo is None or self.marked.answered(self.text):
             self._repaint()
 
     def show_runs(
