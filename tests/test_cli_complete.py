@@ -119,14 +119,13 @@ def test_bad_values_are_one_line_and_exit_2(
 
 
 def test_the_command_line_in_a_process(session_path: Path) -> None:
+    # One process (its exit code and output as a shell gets them); a bad value's exit code 2 is
+    # main's, checked in this process below (test_values_that_are_not_numbers_are_usage_errors).
     seeded = run_cli("complete", str(session_path), "the ", "--temperature", "0.8", "--top-k", "5",
                      "--seed", "1")
     c = completer(session_path, "the ")
     assert seeded.returncode == 0, seeded.stderr
     assert seeded.stdout == "the " + c.complete(50, Decoding(0.8, 5, 1)) + "\n"
-    proc = run_cli("complete", str(session_path), "the ", "--temperature", "hot")
-    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
-    assert "--temperature" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("argv", [("--temperature", "hot"), ("--top-k", "1.5"),
