@@ -129,7 +129,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("ctrl+p", "Command palette", "every command that applies now, by name",
             palette=False),
     Command("ctrl+q", "Quit", "unsaved runs are saved to saves/ first (if that fails, it asks; "
-            "one that diverged before an epoch ended learned nothing: not saved, it says so)",
+            "one that diverged before an epoch ended learned nothing: not saved, it says so); "
+            "with runs queued it asks first: they will not start",
             "quit", "Quit", priority=True, palette=False),  # Textual's palette has its Quit
 )
 # fmt: on
