@@ -56,7 +56,7 @@ def _on_grid(progress: float, total: float, cells: int) -> float:
     """`progress` cut down to the finest step the bar shows: half of one of its `cells`, or half
     a percent of `total` where that is finer (its percentage is rounded to whole ones)."""
     steps = max(200, 2 * cells)
-    # The tiny nudge keeps a whole epoch's float sum (e.g. 2.9999999) on its own step.
+    # The nudge keeps a step reached exactly on it (23 / 40 * 200 is 114.99999999999999).
     return math.floor(progress / total * steps + 1e-9) / steps * total
 
 
