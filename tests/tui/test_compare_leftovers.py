@@ -149,3 +149,21 @@ async def test_quitting_with_runs_queued_says_they_will_not_start(answer: str) -
             await pilot.press("f7")
             return
         await wait_for(pilot, lambda: not app.is_running, timeout=20, what="gone")
+
+
+async def test_with_every_curve_hidden_the_plot_says_so() -> None:
+    """It said "#1 scratch·random: nothing to draw yet" of a run with a curve, hidden."""
+    app = make_app(train=True, epochs="2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="finished")
+        table, plot = app.main.runs, app.main.plot
+        await wait_for(pilot, lambda: table.row_count == 1, what="the row")
+        table.focus()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: plot.runs[0].hidden, what="hidden")
+        assert plot._job().title == (
+            "every curve is hidden: Space on a run's row in the runs table shows it"
+        )
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not plot.runs[0].hidden, what="shown again")
+        assert plot._job().title == ""

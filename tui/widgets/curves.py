@@ -380,6 +380,8 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         title = ""
         if not self.runs:
             title = "no runs yet: F5 starts training"
+        elif all(run.hidden for run in self.runs):  # not "nothing to draw yet": there is
+            title = "every curve is hidden: Space on a run's row in the runs table shows it"
         elif not self.drawn.lines:
             last = self.runs[-1]
             title = f"{last.label}: {last.ended or 'nothing to draw yet'}"
