@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from rich.cells import cell_len, set_cell_size
+
 from engine.config import WARMUPS
 from engine.playground import Decoding
 
@@ -17,6 +19,8 @@ LENGTH_STEP = 10
 # What ctrl+t and ctrl+k step through: greedy (the book's) first, then sampling.
 TEMPERATURES = (0.0, 0.5, 0.8, 1.0, 1.5)
 TOP_KS = (0, 5, 10, 40)
+# The fewest cells a run's label is cut to in the prompt's title: "#6 scr…" still names it.
+MIN_LABEL_CELLS = 7
 
 
 def _next(values: tuple[float, ...], now: float) -> float:
@@ -65,18 +69,44 @@ class CompletionSettings:
     def _decode(self, **changes: float | int) -> CompletionSettings:
         return replace(self, decoding=replace(self.decoding, **changes))
 
-    def title(self, follows: str, weights_every: float = 0.0) -> str:
+    def title(self, follows: str, weights_every: float = 0.0, width: int = 0) -> str:
         """The pane's title: the run that completes (its label, if any) and these settings, and
         how often the completion takes up the run's new weights when a long prompt makes that
-        rarer than each snapshot (engine's Completion.weights_every)."""
-        run = f" · {follows}" if follows else ""
-        every = f" · weights every {_seconds(weights_every)}" if weights_every else ""
-        return f"prompt{run} · {self.decoding.label} · {self.length} chars{every}"
+        rarer than each snapshot (engine's Completion.weights_every).
+
+        Within `width` cells (0: any): the border would cut its end, which is the rate, the part
+        a learner cannot guess (issue 21). The run's label is cut first, then the length, the
+        decoding and the run give way; the rate stays."""
+        every = f"weights every {_seconds(weights_every)}" if weights_every else ""
+        decoding, chars = self.decoding.label, f"{self.length} chars"
+        whole = _joined("prompt", follows, decoding, chars, every)
+        if not width or cell_len(whole) <= width:
+            return whole
+        # The label cut to what is left beside the other parts, not below "#6 scr…".
+        without = cell_len(_joined("prompt", "x", decoding, chars, every)) - 1
+        if width - without >= MIN_LABEL_CELLS:
+            return _joined("prompt", _cut(follows, width - without), decoding, chars, every)
+        short = _cut(follows, MIN_LABEL_CELLS)
+        for parts in (("prompt", short, decoding, every), ("prompt", short, every)):
+            if cell_len(_joined(*parts)) <= width:
+                return _joined(*parts)
+        return _joined("prompt", every)
 
     def subtitle(self) -> str:
         """The keys that change the settings (the Footer has no room for them at 80 columns)."""
         reroll = " · ^r reroll" if not self.decoding.greedy else ""
         return f"PgUp/PgDn length · ^t temp · ^k top-k{reroll}"
+
+
+def _joined(*parts: str) -> str:
+    return " · ".join(part for part in parts if part)
+
+
+def _cut(text: str, cells: int) -> str:
+    """`text` within `cells` cells, "…" where it was cut."""
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, max(0, cells - 1)).rstrip() + "…"
 
 
 def _seconds(seconds: float) -> str:

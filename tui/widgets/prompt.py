@@ -111,10 +111,15 @@ class PromptPane(Widget, can_focus=True):
         return self.settings.length
 
     def _retitle(self, focused: bool | None = None) -> None:
-        self.border_title = self.settings.title(self.follows, self.weights_every)
+        # The border keeps a corner, a "━" and a blank on each side of its title.
+        width = max(1, self.outer_size.width - 6) if self.outer_size.width else 0
+        self.border_title = self.settings.title(self.follows, self.weights_every, width)
         # Its keys work only here; elsewhere, the way back here is the thing to know.
         here = self.has_focus if focused is None else focused
         self.border_subtitle = self.settings.subtitle() if here else BACK_HERE
+
+    def on_resize(self) -> None:
+        self._retitle()
 
     def show_model(self, follows: str) -> None:
         """Which run completes the prompt, for the title."""
