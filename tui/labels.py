@@ -1,41 +1,19 @@
-"""A run's label as shown now. A label is the run's name, given when it joins and kept in its
-session file ("#2 scratch·lr 30": a grid's runs are told apart by the settings that vary); F8
-gives a run another lr later. Its name stays (samples and files hold it); where it is shown,
-an lr in it that is no longer the run's says so: "#2 scratch·lr 30→20"."""
+"""A run's label as shown now: its name, with the lr it trains at where F8 changed the one its
+name holds ("#2 scratch·lr 30→20"; engine.playground.labels words it, so the core's messages
+name a run as the screen does)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.config import TrainConfig, spec_of
+from engine.playground.labels import label_now
 
 if TYPE_CHECKING:
     from engine.playground import RunSummary
 
-LR = spec_of(TrainConfig, "lr")  # writes an lr as a grid's tag does: "30", "0.001"
+__all__ = ["label_now", "shown"]
 
 
 def shown(run: RunSummary) -> str:
     """The run's label as shown now: with the lr it trains at, where F8 changed it."""
     return label_now(run.label, run.config.lr)
-
-
-def label_now(label: str, lr: float) -> str:
-    """`label` with its lr, if it names one ("lr 30" after the model's "·"), followed by `lr`
-    where they differ."""
-    head, dot, tag = label.partition("·")
-    if not dot:
-        return label
-    now = LR.text(lr)
-    parts = [f"{part}→{now}" if _other_lr(part, lr) else part for part in tag.split(", ")]
-    return head + dot + ", ".join(parts)
-
-
-def _other_lr(part: str, lr: float) -> bool:
-    """Whether `part` of a tag names an lr other than `lr` (by value: "1e-3" is 0.001)."""
-    if not part.startswith("lr "):
-        return False
-    try:
-        return float(part[3:]) != lr
-    except ValueError:  # not a number: a label from a file, not a grid's tag
-        return False

@@ -123,9 +123,16 @@ class Grid:
 
 def grid_tags(runs: Sequence[Mapping[str, Any]]) -> list[str]:
     """What tells each of a grid's runs apart in its label: the settings whose values vary
-    across the grid ("lr 1", "lr 10, hidden 64"), but the model, which a label names anyway;
-    "" where nothing else varies."""
+    across the grid, but the model, which a label names anyway, joined by "·" as the label
+    joins the model to them ("lr 10", "random·lr 10"); "" where nothing else varies. A word
+    stands alone ("random", "relu"): it says which setting it is; a number keeps its
+    setting's name ("lr 10", "hidden 64"), which it does not."""
     varying = [name for name in (runs[0] if runs else ()) if name != "model"
                and len({spec_named(name).text(run[name]) for run in runs}) > 1]
-    return [", ".join(f"{name} {spec_named(name).text(run[name])}" for name in varying)
-            for run in runs]
+    return ["·".join(_tag_part(name, run[name]) for name in varying) for run in runs]
+
+
+def _tag_part(name: str, value: Any) -> str:
+    spec = spec_named(name)
+    text = spec.text(value)
+    return text if spec.kind is str else f"{name} {text}"

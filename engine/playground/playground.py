@@ -35,7 +35,7 @@ from engine.playground.joining import Joining
 from engine.playground.lifecycle import Action, UnsavedPolicy
 from engine.playground.loader import Loader
 from engine.playground.prompt import PromptRuns
-from engine.playground.registry import ClearPlan, Registry
+from engine.playground.registry import ClearPlan, Registry, name_now
 from engine.playground.reporter import Report
 from engine.playground.runs import Run, RunSummary
 from engine.playground.saving import Saver
@@ -177,7 +177,8 @@ class Playground:
             return why_not
         target = epochs if epochs is not None else run.trainer.target_epochs
         if run.trainer.epoch >= target:
-            return f"{run.label} has trained {run.trainer.epoch} epochs: raise epochs to train on"
+            trained = run.trainer.epoch
+            return f"{name_now(run)} has trained {trained} epochs: raise epochs to train on"
         self.worker.train_on(run.id, target)
         return None
 
@@ -190,7 +191,8 @@ class Playground:
             return "no run yet: start one first"
         training = self._registry.training()
         if training:
-            return f"{training[0].label} is training: timing devices needs the machine to itself"
+            busy = name_now(training[0])
+            return f"{busy} is training: timing devices needs the machine to itself"
         self.worker.time_devices(run.id)
         return None
 
@@ -259,7 +261,8 @@ class Playground:
         return batch_layout(
             starts, trainer.data, trainer.corpus.vocab, sampling=cfg.sampling,
             detach=cfg.detach, num_steps=cfg.num_steps, epoch=trainer.epoch + 1,
-            trained=trained, batch=trained if batch is None else batch, cells=cells,
+            trained=trained, run=str(run.state), batch=trained if batch is None else batch,
+            cells=cells,
         )  # fmt: skip
 
     def mark(self, run_id: int, on: bool) -> bool:

@@ -9,6 +9,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from engine.playground.labels import label_now
 from engine.playground.lifecycle import Action, UnsavedPolicy
 from engine.playground.runs import Run, RunSummary, summarize
 from engine.training.events import RunState
@@ -39,8 +40,10 @@ class Registry:
     def add(self, run: Run, saved_label: str = "", *, select: bool = True, tag: str = "") -> None:
         """Give `run` its id and a unique label, and select it (unless `select` is False and
         another run is selected). A loaded run keeps the label it was saved under (its samples
-        say it) unless a run here has used its number. `tag` is what tells the run from the
-        others of its grid ("lr 10"): the label shows it in place of the sampling."""
+        say it); where a run here has used its number, it gets a new number and keeps the rest
+        ("#6 scratch·lr 10" comes back as "#7 scratch·lr 10", not "#7 scratch·random"). `tag`
+        is what tells the run from the others of its grid ("lr 10"): the label shows it in
+        place of the sampling."""
         with self.lock:
             self._last_id += 1
             run.id = self._last_id
@@ -50,12 +53,14 @@ class Registry:
                 self.selected = run.id
 
     def _label(self, saved: str, run: Run, tag: str) -> str:
-        kept = re.match(r"#(\d+) ", saved)
+        kept = re.match(r"#(\d+) (.+)", saved)
         if kept and int(kept.group(1)) not in self._numbers:
             self._numbers.add(int(kept.group(1)))
             return saved
         number = max(self._numbers, default=0) + 1
         self._numbers.add(number)
+        if kept:  # its number is taken: renumbered only, the rest is what tells it apart
+            return f"#{number} {kept.group(2)}"
         cfg = run.trainer.config
         return f"#{number} {cfg.model}·{tag or cfg.sampling}"
 
@@ -69,7 +74,8 @@ class Registry:
                 return f"no run #{run_id}", None
             why_not = self.why_not(run, Action.REMOVE)
             if why_not is None and run.unsaved and unsaved != UnsavedPolicy.DISCARD:
-                why_not = f"{run.label} has training no file holds: save it first, or discard it"
+                why_not = (f"{name_now(run)} has training no file holds: save it first, "
+                           "or discard it")
             if why_not is not None:
                 return why_not, None
             del self.runs[run_id]
@@ -127,8 +133,8 @@ class Registry:
             return None
         if run.state.active:
             done = action == Action.TRAIN_ON
-            return f"{run.label} is {run.state}" + (" already" if done else ": stop it first")
-        return f"{run.label} is {run.state}: it cannot {action}"
+            return f"{name_now(run)} is {run.state}" + (" already" if done else ": stop it first")
+        return f"{name_now(run)} is {run.state}: it cannot {action}"
 
     def claim(self, run_id: int) -> Run | None:
         """Mark a run as training, if it is still here and may train on (its trainer thread
@@ -146,6 +152,12 @@ class Registry:
             if run is not None:
                 run.state = state
                 run.message = message if state in _TROUBLE else ""
+
+
+def name_now(run: Run) -> str:
+    """The run's label with the lr it trains at now, as the runs table shows it: a message
+    that named "#4 scratch·lr 10" beside a row "#4 scratch·lr 10→5" named another run."""
+    return label_now(run.label, run.trainer.lr)
 
 
 def _loaded_finished(run: Run) -> bool:

@@ -10,6 +10,7 @@ shown, S reverses the order.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -157,6 +158,11 @@ class RunsTable(DataTable[Text]):
         # the run's name, never cut for the mark ("#1 scratch·ran… (hidden)" was).
         label = Text(("▶" if selected else " ") + ("✓" if run.marked else " "), style="bold")
         name = label_now(run.label, run.config.lr)  # "#2 scratch·lr 30→20" after F8
+        # Cut to the column less its spare cell, "…" saying so: a longer one ran into the next
+        # column ("#4 scratch·sampling rando10", the 10 the lr column's).
+        room = LABEL.width - 1 - label.cell_len
+        if cell_len(name) > room:
+            name = set_cell_size(name, room - 1) + "…"
         if run.id in self.hidden:
             label.append(name, style="dim italic strike")
             if label.cell_len + len(HIDDEN) <= LABEL.width - 1:

@@ -1,0 +1,72 @@
+"""A tester's findings on run names (real core, Pilot): a label too long for the runs table's
+column ends in "…" and leaves a gap before the next column; a grid's runs are labelled by what
+varies in short ("scratch·random·lr 10"); a loaded run whose number is taken keeps its grid tag;
+the core's messages name a run as the table does after F8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import make_app, notified, wait_for
+from rich.cells import cell_len
+from textual.widgets import Input
+
+from engine.playground import grid_tags
+from tui.widgets.runs_columns import LABEL
+
+LONG = "100000"  # epochs: a run that trains until it is stopped
+
+
+def test_a_grid_tag_names_a_word_alone_and_a_number_with_its_setting() -> None:
+    runs = [{"sampling": s, "lr": lr} for s in ("random", "consecutive") for lr in (1.0, 10.0)]
+    assert grid_tags(runs) == ["random·lr 1", "random·lr 10", "consecutive·lr 1",
+                               "consecutive·lr 10"]  # fmt: skip
+
+
+async def test_a_long_label_is_cut_with_an_ellipsis_and_a_gap_before_the_next_column() -> None:
+    app = make_app(sampling="random, consecutive", lr="10, 100", epochs="1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        table = app.main.runs
+        await wait_for(pilot, lambda: table.row_count == 4, timeout=30, what="four rows")
+        labels = {s.label.split(" ", 1)[1] for s in app.playground.summaries()}
+        assert labels == {"scratch·random·lr 10", "scratch·random·lr 100",
+                          "scratch·consecutive·lr 10", "scratch·consecutive·lr 100"}  # fmt: skip
+        cells = [table.get_row(str(run_id))[0].plain for run_id in range(1, 5)]
+        assert all(cell_len(cell) <= LABEL.width - 1 for cell in cells), cells
+        long = [cell for cell in cells if "consecutive·lr 100" in cell or cell.endswith("…")]
+        assert long and all(cell.endswith("…") for cell in long), cells
+
+
+async def test_a_loaded_run_whose_number_is_taken_keeps_its_grid_tag(save_dir: Path) -> None:
+    app = make_app(lr="1, 10", epochs="1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.playground.summaries()) == 2
+                       and all(s.epoch == 1 for s in app.playground.summaries()),
+                       timeout=30, what="both trained")  # fmt: skip
+        ten = next(s for s in app.playground.summaries() if s.label.endswith("lr 10"))
+        app.playground.select(ten.id)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: list(save_dir.glob("*.rnnplay")), timeout=20, what="saved")
+        (path,) = save_dir.glob("*.rnnplay")
+        app.playground.load(path)
+        await wait_for(pilot, lambda: len(app.playground.summaries()) == 3, timeout=30,
+                       what="loaded")  # fmt: skip
+        loaded = app.playground.summary(3)
+        assert loaded is not None and loaded.label == "#3 scratch·lr 10", loaded.label
+
+
+async def test_a_refusal_names_the_run_with_its_lr_now() -> None:
+    app = make_app(train=True, epochs=LONG, lr="10, 30")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30,
+                       what="both train")  # fmt: skip
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
+        app.screen.query_one("#new-lr", Input).value = "20"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.playground.summary(2).config.lr == 20, what="lr 20")
+        app.removing.remove(2)  # Del on its row
+        await wait_for(pilot, lambda: notified(app, "is running"), what="the refusal")
+        assert notified(app, "#2 scratch·lr 30→20 is running: stop it first")
