@@ -34,7 +34,7 @@ def _layout(trainer, starts, batch, cells=50, trained=0):  # type: ignore[no-unt
     cfg = trainer.config
     return batch_layout(starts, trainer.data, trainer.corpus.vocab, sampling=cfg.sampling,
                         detach=cfg.detach, num_steps=cfg.num_steps, epoch=trainer.epoch + 1,
-                        trained=trained, batch=batch, cells=cells)
+                        trained=trained, run="idle", batch=batch, cells=cells)
 
 
 @pytest.mark.parametrize("sampling", ["random", "consecutive"])

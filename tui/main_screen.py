@@ -234,6 +234,7 @@ class MainScreen(Screen[None]):
         shown = next((run for run in runs if run.id == selected), None)
         if shown is not None:
             self.status.show_numbers(shown)
+            self.inside.follow_state(shown.state)
         self.status.show_training(runs)  # the other runs' speeds, the table's
 
     def follow(self, run: RunSummary | None) -> None:

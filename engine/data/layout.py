@@ -36,6 +36,7 @@ class BatchLayout:
     batch: int  # the batch shown, 0-based
     batches: int  # batches in the epoch
     trained: int  # of them, trained so far (the run's place in the epoch)
+    run: str  # the run's state as the core has it (engine.training.events.RunState's value)
     batch_size: int
     num_steps: int
     train_chars: int  # characters of training text
@@ -68,6 +69,7 @@ def batch_layout(
     num_steps: int,
     epoch: int,
     trained: int,
+    run: str,
     batch: int,
     cells: int,
 ) -> BatchLayout:
@@ -79,7 +81,7 @@ def batch_layout(
     segments = tuple(vocab.decode(data[s : s + num_steps].tolist()) for s in row)
     n = len(data)
     return BatchLayout(
-        sampling=sampling, epoch=epoch, batch=batch, batches=batches, trained=trained,
+        sampling=sampling, epoch=epoch, batch=batch, batches=batches, trained=trained, run=run,
         batch_size=batch_size, num_steps=num_steps, train_chars=n, starts=tuple(row),
         segments=segments, state=state_rule(sampling, detach, batch),
         strip=_strip(starts.cpu(), batch, num_steps, n, max(1, cells)),

@@ -75,7 +75,7 @@ async def test_the_layout_view_steps_through_the_epochs_batches(size) -> None:
         await wait_for(pilot, lambda: pane.minibatches is not None, what="a layout")
         core = app.playground.batch_layout(0, 40)
         text = screen_text(app)
-        assert f"consecutive · epoch 4 · batch 1/{core.batches} (the next epoch)" in text
+        assert f"consecutive · epoch 4 · batch 1/{core.batches} (finished: the next epoch)" in text
         assert "reset to zeros: the epoch's first batch" in text
         assert "text █" in text  # the strip starts with row 0 of batch 1
         pane.focus()
@@ -145,3 +145,27 @@ def test_an_epoch_a_summary_brought_already_is_not_drawn_twice() -> None:
     assert [e.epoch for e in pane.weights] == [1, 2]
     pane.show_epoch(ends[2], 0.01)
     assert [e.epoch for e in pane.weights] == [1, 2, 3]
+
+
+@pytest.mark.long(8)
+async def test_the_layout_of_a_stopped_run_says_it_stopped_not_training() -> None:
+    # F7 on a run the layout view follows: its place in the epoch is where it stopped, in the
+    # state the core reports ("training at 2" of a stopped run misled the tester).
+    app = make_app(train=True, epochs="100000", sampling="consecutive")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state == "running", what="running")
+        for _ in range(presses_to("layout")):
+            await pilot.press("f10")
+        pane = app.query_one(InsidePane)
+        await wait_for(pilot, lambda: pane.minibatches is not None
+                       and pane.minibatches.trained > 0, timeout=60, what="a layout mid-epoch")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.state == "stopped", what="stopped")
+        await wait_for(pilot, lambda: pane.minibatches.run == "stopped", what="its layout again")
+        await pilot.pause(0.1)
+        layout = pane.minibatches
+        header = view_text(pane).splitlines()[0]
+        where = (f"(stopped at batch {layout.trained + 1})" if layout.trained
+                 else "(stopped: the next epoch)")
+        assert where in header and "training" not in header, header
+        assert header in screen_text(app)

@@ -149,6 +149,12 @@ class InsidePane(Widget, can_focus=True):
             self._layout_asked = now
             self._ask_layout()
 
+    def follow_state(self, state: str) -> None:
+        """The followed run's state as the core has it: a layout taken in another state (a run
+        stopped or paused since) is asked for again, so its place says what the run does."""
+        if self.minibatches is not None and self.minibatches.run != state:
+            self._ask_layout()
+
     def set_warmup(self, warmup: int) -> None:
         if warmup != self.warmup:
             self.warmup = warmup

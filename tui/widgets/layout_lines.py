@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from engine.playground.events import EARLIER, LATER, SHOWN, UNREAD, BatchLayout
+from engine.playground.events import EARLIER, LATER, SHOWN, UNREAD, BatchLayout, RunState
 from tui.widgets.inside_lines import DIM, Lines, breaks, shown_char
 
 STRIP_LABEL = "text "
@@ -28,15 +28,9 @@ def strip_cells(width: int) -> int:
 
 
 def layout_lines(lines: Lines, layout: BatchLayout, warmup: int) -> None:
-    if not layout.trained:
-        where = "the next epoch"
-    elif layout.trained >= layout.batches:
-        where = "all trained: the epoch is ending"
-    else:
-        where = f"training at {layout.trained + 1}"
     lines.dim(
         f"{layout.sampling} · epoch {layout.epoch} · batch {layout.batch + 1}/{layout.batches} "
-        f"({where}) · {layout.batch_size} rows × {layout.num_steps} steps"
+        f"({_place(layout)}) · {layout.batch_size} rows × {layout.num_steps} steps"
     )
     lines.cells(None, [(STRIP_LABEL, DIM)] + [
         (MARKS[mark][0], MARKS[mark][1]) for mark in layout.strip
@@ -50,6 +44,22 @@ def layout_lines(lines: Lines, layout: BatchLayout, warmup: int) -> None:
         shown = breaks(segment, max(1, lines.width - len(label)))
         cut = segment[: shown[0].stop] if shown else ""
         lines.cells(None, [(label, DIM), ("".join(map(shown_char, cut)), Style())])
+
+
+def _place(layout: BatchLayout) -> str:
+    """The run's place in the epoch, in the state the core reports (a stopped run's cursor
+    stays where it stopped: it is not training there)."""
+    if layout.run != RunState.RUNNING:
+        if not layout.trained:
+            return f"{layout.run}: the next epoch"
+        if layout.trained >= layout.batches:
+            return f"{layout.run} at the epoch's end"
+        return f"{layout.run} at batch {layout.trained + 1}"
+    if not layout.trained:
+        return "the next epoch"
+    if layout.trained >= layout.batches:
+        return "all trained: the epoch is ending"
+    return f"training at {layout.trained + 1}"
 
 
 def _zero_state_note(layout: BatchLayout, warmup: int) -> str:
