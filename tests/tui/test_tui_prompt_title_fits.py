@@ -37,8 +37,12 @@ async def test_a_rationed_long_prompt_shows_its_rate_at_80_columns(monkeypatch) 
         prompt = app.main.prompt
         prompt.focus()
         prompt.post_message(events.Paste((TINY_TEXT.replace("\n", " ") * 20)[:2000]))
-        await wait_for(pilot, lambda: prompt.weights_every > 0, timeout=60,
-                       what="the long prompt's replays rationed")
+        await wait_for(
+            pilot,
+            lambda: prompt.weights_every > 0,
+            timeout=60,
+            what="the long prompt's replays rationed",
+        )
         await pilot.pause()
         every = prompt.settings.title("", prompt.weights_every).rsplit(" · ", 1)[1]
         assert "consecutive" in prompt.follows and "lr 30" in prompt.follows, prompt.follows

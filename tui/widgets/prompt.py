@@ -182,6 +182,8 @@ class PromptPane(Widget, can_focus=True):
         edit, note = self.edit.inserted(chars, self.line_breaks)
         if note:
             self._note_edit(note)
+            if edit.text == self.text:  # a key refused (the prompt is full): only the note shows
+                self._repaint()
         self._apply(edit)
 
     def action_line_break(self) -> None:
