@@ -74,8 +74,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("f7", "Stop training", "end the selected run's training; its curve stays", "stop",
             "Stop",
             when=When.TRAINING),
-    Command("f8", "Change learning rate", "the selected run's, while it trains, at its next "
-            "batch (marked ▾ on the plot)", "change_lr", when=When.TRAINING),
+    Command("f8", "Change learning rate", "the selected run's, while it trains or is paused, "
+            "from its next batch (marked ▾ on the plot)", "change_lr", when=When.TRAINING),
     Command("f2", "Next plot view", "perplexity / gradient norm before clipping / perplexity "
             "per step", "toggle_plot"),
     Command("ctrl+z", "Zoom the plot", "last 50 epochs / all (a zoomed range goes back to all; Z "

@@ -144,7 +144,7 @@ class Training:
             self._say(f"{shown(run)} is {run.state}: nothing to stop")
 
     def change_lr(self) -> None:
-        """F8: a new learning rate for the selected run, while it trains."""
+        """F8: a new learning rate for the selected run, while it trains or is paused."""
         run = self._summary(self.playground.selected)
         if run is None or not run.allows(Action.SET_LR):
             what = f"{shown(run)} is not training" if run is not None else "no run in progress"
@@ -153,6 +153,12 @@ class Training:
 
         def apply(lr: float | None) -> None:
             if lr is not None and self.playground.set_lr(lr, run.id):
-                self.app.main.note(f"{shown(run)}: lr -> {lr:g} (marked on the plot)")
+                # The trainer takes it up at its next batch: a paused run's, once it resumes.
+                now = self._summary(run.id)
+                if now is not None and now.state == RunState.PAUSED:
+                    when = "once it resumes (marked on the plot then)"
+                else:
+                    when = "(marked on the plot)"
+                self.app.main.note(f"{shown(run)}: lr -> {lr:g} {when}")
 
         self.app.push_screen(LrScreen(run.config.lr, shown(run)), apply)
