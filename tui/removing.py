@@ -6,6 +6,7 @@ The core decides what may go (Playground.clear_plan, remove, clear); this asks a
 from __future__ import annotations
 
 from engine.playground import ClearPlan, RunSummary, UnsavedPolicy
+from engine.playground.events import RunState
 from tui.host import Host
 from tui.labels import shown
 from tui.paths import shown_path
@@ -72,11 +73,12 @@ class Removing:
 
     # -- Del ----------------------------------------------------------------------------------
     def remove(self, run_id: int) -> None:
-        """Remove one run; with unsaved training, ask first (save it / drop it / keep it)."""
+        """Remove one run; with unsaved training, ask first (save it / drop it / keep it). A
+        paused run goes too: the core stops it first."""
         run = self.app.playground.summary(run_id)
         if run is None:
             return
-        if run.unsaved and not run.state.active:
+        if run.unsaved and (run.state == RunState.PAUSED or not run.state.active):
             question = ChoiceScreen(
                 f"remove {shown(run)}?",
                 f"its training (epoch {run.epoch}) is not saved in any file",

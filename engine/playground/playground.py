@@ -41,6 +41,7 @@ from engine.playground.runs import Run, RunSummary
 from engine.playground.saving import Saver
 from engine.playground.worker import TrainerWorker
 from engine.session.save_job import SaveJob
+from engine.training.events import RunState
 
 
 class Playground:
@@ -112,12 +113,22 @@ class Playground:
         """Drop a run that is not training; returns why not, or None. A run holding training
         that no file holds is kept under REFUSE, saved first under SAVE (with `prompt`, as
         `save`; it leaves once the save succeeded: Saved, then RunRemoved; a failed save keeps
-        it), dropped under DISCARD. If it was the selected run, the newest one left is selected
-        instead."""
+        it), dropped under DISCARD. A paused run is stopped first and goes once its trainer
+        has parked it (a refusal then comes as RunRefused). If it was the selected run, the
+        newest one left is selected instead."""
+        paused = self._registry.get(run_id)
+        if paused is not None and paused.state == RunState.PAUSED:
+            if paused.unsaved and unsaved == UnsavedPolicy.REFUSE:  # not stopped for nothing
+                return f"{name_now(paused)} has training no file holds: save it, or discard it"
+            paused.trainer.stop()
+            self.worker.when_parked(
+                run_id, lambda: self._remove_later(run_id, unsaved, prompt)
+            )
+            return None
         if unsaved == UnsavedPolicy.SAVE:
             run = self._registry.get(run_id)
             if run is not None and run.unsaved and run.allows(Action.REMOVE):
-                self._saver.save(run, None, prompt, then=lambda: self._removed_after_save(run_id))
+                self._saver.save(run, None, prompt, then=lambda: self._remove_later(run_id))
                 return None
         why_not, _ = self._registry.take(run_id, unsaved)
         if why_not is not None:
@@ -126,9 +137,12 @@ class Playground:
         self._prompt.follow()  # the selection may have moved, and a marked run may have gone
         return None
 
-    def _removed_after_save(self, run_id: int) -> None:
-        # Trained on again while the save was written: it holds new work, so it stays.
-        why_not = self.remove(run_id)
+    def _remove_later(
+        self, run_id: int, unsaved: UnsavedPolicy = UnsavedPolicy.REFUSE, prompt: str = ""
+    ) -> None:
+        # Trained on again while the save was written: it holds new work, so it stays. After a
+        # stop (a paused run), the user's answer about its unsaved training still holds.
+        why_not = self.remove(run_id, unsaved=unsaved, prompt=prompt)
         if why_not is not None:
             self._report(run_id, RunRefused(why_not))
 

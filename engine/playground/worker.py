@@ -27,6 +27,9 @@ from engine.training.device_bench import bench_devices, verdict
 from engine.training.events import RunState, StatusChanged
 from engine.training.trainer import Trainer
 
+# How often a run stopped from a pause is checked for having parked (TrainerWorker.when_parked).
+PARK_POLL_S = 0.01
+
 
 class TrainerWorker:
     def __init__(
@@ -68,6 +71,11 @@ class TrainerWorker:
             if run_id in self._queue:
                 self._queue.remove(run_id)
         self._spawn(self._train_on, run_id, epochs)
+
+    def when_parked(self, run_id: int, then: Callable[[], None]) -> None:
+        """Call `then` on a thread of its own once the run no longer trains (a stop asked of a
+        paused run parks it within a batch's time), unless the app is closing."""
+        self._spawn(self._when_parked, run_id, then)
 
     def time_devices(self, run_id: int) -> None:
         self._spawn(self._time_devices, run_id)
@@ -202,6 +210,15 @@ class TrainerWorker:
                     break
         if run is not None:
             self._spawn(self._run, run, None, False)
+
+    def _when_parked(self, run_id: int, then: Callable[[], None]) -> None:
+        # Polled: the trainer reports its state through the registry and nothing else waits on
+        # it; a stopped pause ends within milliseconds, so this thread is short-lived.
+        while not self._closing.wait(PARK_POLL_S):
+            run = self._registry.get(run_id)
+            if run is None or not run.state.active:
+                then()
+                return
 
     def _time_devices(self, run_id: int) -> None:
         run = self._registry.get(run_id)
