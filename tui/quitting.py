@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tui import exit_guard
 from tui.host import Host
-from tui.labels import shown
+from tui.labels import label_now, shown
 from tui.screens.autosave_failed import AutosaveFailedScreen
 from tui.screens.choice import Choice, ChoiceScreen
 
@@ -152,11 +152,13 @@ class Quitting:
     def _exit_notes(self) -> list[str]:
         """Every file the autosave wrote, in any attempt, then what the last attempt left
         unsaved or unfinished, and the runs it left out."""
-        saved = [job.outcome.path for job in self._written
-                 if job.outcome is not None and job.outcome.error is None]  # fmt: skip
+        # Each file by the run it holds, as the runs table named it: with several runs saved,
+        # "-151613-2.rnnplay" alone did not say which.
+        saved = {job.outcome.path: label_now(job.label, job.trainer.lr) for job in self._written
+                 if job.outcome is not None and job.outcome.error is None}  # fmt: skip
         troubles = (_trouble(job, self._stalled) for job in self._last)
         return [
-            *(f"rnnplay: session saved to {path}" for path in dict.fromkeys(saved)),
+            *(f"rnnplay: {name} saved to {path}" for path, name in saved.items()),
             *(f"rnnplay: {e}" for e in troubles if e is not None),
             *self._skipped,
         ]

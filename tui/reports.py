@@ -216,11 +216,14 @@ class Reports:
             if not event.quiet:
                 self._notify(event.error, title="not saved", severity="error", timeout=10)
         elif not event.quiet:
-            self.screen.note(f"saved to {shown_path(event.path)}")
+            # Which run the file holds: its name alone did not say ("jaychou-scratch-...").
+            name = self.label(run_id)
+            self.screen.note(f"{name} saved to {shown_path(event.path)}")
             # The name on lines of its own, broken between its parts: a toast takes at most
             # half the screen, 60 cells, less its padding and border.
             room = min(60, self.screen.app.size.width // 2) - 4
-            self._notify(f"saved to\n{broken_path(shown_path(event.path), room)}", title="saved")
+            self._notify(f"{name} saved to\n{broken_path(shown_path(event.path), room)}",
+                         title="saved")  # fmt: skip
 
     def _completion(self, run_id: int | None, event: Completion, mine: bool) -> None:
         screen = self.screen

@@ -1,7 +1,8 @@
 """A tester's findings on run names (real core, Pilot): a label too long for the runs table's
 column ends in "…" and leaves a gap before the next column; a grid's runs are labelled by what
 varies in short ("scratch·random·lr 10"); a loaded run whose number is taken keeps its grid tag;
-the core's messages name a run as the table does after F8."""
+the core's messages name a run as the table does after F8; a save names its run (its message,
+the load dialog, the list printed on quitting)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 
 from helpers import make_app, notified, wait_for
 from rich.cells import cell_len
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from engine.playground import grid_tags
+from tui.screens.load import LoadScreen
 from tui.widgets.runs_columns import LABEL
 
 LONG = "100000"  # epochs: a run that trains until it is stopped
@@ -70,3 +72,31 @@ async def test_a_refusal_names_the_run_with_its_lr_now() -> None:
         app.removing.remove(2)  # Del on its row
         await wait_for(pilot, lambda: notified(app, "is running"), what="the refusal")
         assert notified(app, "#2 scratch·lr 30→20 is running: stop it first")
+
+
+async def test_saves_name_their_run_in_the_message_the_load_dialog_and_the_exit_list(
+    save_dir: Path,
+) -> None:
+    app = make_app(lr="1, 10", epochs="1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.playground.summaries()) == 2
+                       and all(s.epoch == 1 for s in app.playground.summaries()),
+                       timeout=30, what="both trained")  # fmt: skip
+        one, ten = sorted(app.playground.summaries(), key=lambda s: s.config.lr)
+        app.playground.select(ten.id)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "saved to"), timeout=20, what="saved")
+        assert notified(app, f"{ten.label} saved to")
+        first = app.playground.summary(ten.id).path
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        assert str(table.get_row_at(0)[1]) == ten.label
+        await pilot.press("escape")
+        await pilot.press("ctrl+q")  # the lr 1 run is saved on the way out
+        await wait_for(pilot, lambda: not app.is_running, timeout=20, what="gone")
+    (autosaved,) = set(save_dir.glob("*.rnnplay")) - {Path(str(first))}
+    assert app.exit_notes == [f"rnnplay: {one.label} saved to {autosaved}"], app.exit_notes
+

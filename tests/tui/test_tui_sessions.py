@@ -149,7 +149,7 @@ async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1, what="listed")
         row = [str(cell) for cell in table.get_row_at(0)]
-        assert row[1:5] == ["scratch", "3", f"{straight[2]:.2f}", "jaychou"]
+        assert row[2:6] == ["scratch", "3", f"{straight[2]:.2f}", "jaychou"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.state == "loaded", timeout=20, what="loaded")
         plot = app.query_one(CurvesPlot)
@@ -232,7 +232,7 @@ async def test_quit_autosaves_unsaved_progress_while_training(save_dir: Path) ->
     (path,) = saved_files(save_dir)
     session = load_session(path)
     assert session.epoch >= 2 and session.prompt == "分开"
-    assert app.exit_notes == [f"rnnplay: session saved to {path}"]
+    assert app.exit_notes == [f"rnnplay: #1 scratch·random saved to {path}"]
 
 
 async def test_quit_with_nothing_new_saves_nothing(save_dir: Path) -> None:
@@ -381,7 +381,7 @@ async def test_a_hostile_file_in_the_save_folder_is_listed_as_unreadable(save_di
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2, what="both listed")
-        rows = {str(table.get_row_at(i)[-1]): str(table.get_row_at(i)[1]) for i in range(2)}
+        rows = {str(table.get_row_at(i)[-1]): str(table.get_row_at(i)[2]) for i in range(2)}
         assert rows == {"good": "scratch", "bad": "unreadable"}
         bad_row = [i for i in range(2) if str(table.get_row_at(i)[-1]) == "bad"][0]
         table.move_cursor(row=bad_row)
@@ -433,7 +433,7 @@ async def test_ctrl_o_with_a_format_version_in_other_digits_keeps_the_run(
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2, what="both listed")
-        assert {str(table.get_row_at(i)[1]) for i in range(2)} == {"unreadable"}
+        assert {str(table.get_row_at(i)[2]) for i in range(2)} == {"unreadable"}
         table.move_cursor(row=0)
         await pilot.press("enter")
         await pilot.pause(0.1)

@@ -19,9 +19,14 @@ from textual.widgets import DataTable, Input, Label, Static
 from tui.numbers import perplexity_text
 from tui.paths import local_time, printable
 
-HEADERS = ("saved", "model", "epoch", "ppl", "corpus", "file (.rnnplay)")
+# "run": the run's name in the app ("#6 scratch·lr 10"): saves of one setup at lr 1 and lr 10
+# differ by it alone.
+HEADERS = ("saved", "run", "model", "epoch", "ppl", "corpus", "file (.rnnplay)")
 NAME_ROOM = 20  # cells the file name should get: below that, dates drop their year
 CORPUS_ROOM = 12  # a corpus file's name past this is shortened in its middle
+# A run's name past this is shortened in its middle: its number and what tells it apart (the
+# end of its tag) stay.
+LABEL_ROOM = 22
 
 
 def elide_middle(name: str, width: int) -> str:
@@ -183,9 +188,10 @@ class LoadScreen(ModalScreen[str | None]):
         saved = local_time(info.saved_at, year=year)
         if info.problem:
             # Listed, so the user sees why a file they expect is not offered.
-            return (saved, "unreadable", "-", "-", "-", _shown_name(info.path))
+            return (saved, "-", "unreadable", "-", "-", "-", _shown_name(info.path))
         return (
             saved,
+            elide_middle(printable(info.label), LABEL_ROOM) or "-",
             printable(info.model),
             str(info.epoch),
             perplexity_text(info.perplexity) if info.perplexity is not None else "-",
