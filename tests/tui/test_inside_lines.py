@@ -4,12 +4,15 @@ and the rows fit the width and the room."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 
+from engine.data.layout import SHOWN, BatchLayout, state_rule
 from engine.data.vocab import Vocab
 from engine.inspect.hidden_units import hidden_units
 from engine.inspect.inspection import NextCharOdds
@@ -28,6 +31,7 @@ from tui.widgets.inside_lines import (
     shown_char,
     units_lines,
 )
+from tui.widgets.layout_lines import layout_lines
 
 VOCAB = Vocab.from_text("abcdefgh ij_.\n分开不我想")
 TEXT = "abc 分开 fed_g.\nhab 我想 不 ij 分开 abcdefgh 我想我想我想 hij 分开不"
@@ -152,8 +156,34 @@ def test_the_flow_caption_says_what_the_profile_shows(norms, says: str, never: s
     flow_lines(lines, flow, flow, clip=1.0)
     text = " ".join(strip.text for strip in lines.strips)
     assert "|∂ℓ_T/∂H_t| on epoch 3's last batch" in text
-    assert "ℓ_T is the last step's loss: from t=" in text
+    assert "ℓ_T is the last step's loss" in text and "from t=" in text
     assert says in text and never not in text
+
+
+def test_the_flow_verdict_is_in_the_four_rows_an_80x24_pane_shows():
+    # At 80x24 the pane shows four rows of 76 cells: the verdict and the clipped share came
+    # after the profile and its header, below them.
+    lines = _lines(76)
+    flow = replace(_flow((1e-6, 1e-4, 1e-2, 1.0) * 9), clipped_share=1.0)
+    flow_lines(lines, flow, flow, clip=1.0)
+    shown = " ".join(strip.text.strip() for strip in lines.strips[:4])
+    assert "it vanishes back through time" in shown and "clipped in 100%" in shown, shown
+
+
+def test_the_layout_says_where_the_batch_is_and_its_state_in_four_rows():
+    # The tester's layout at 80x24 was cut inside its state's sentence: the header's batch
+    # shape and the strip came first.
+    layout = BatchLayout(
+        sampling="consecutive", epoch=9, batch=4, batches=8, trained=1, run="stopped",
+        batch_size=32, num_steps=35, train_chars=9000, starts=(0,) * 32,
+        segments=("abc",) * 32, state=state_rule("consecutive", True, 4), strip=SHOWN * 50,
+    )
+    lines = _lines(60)
+    layout_lines(lines, layout, warmup=0)
+    shown = " ".join(strip.text.strip() for strip in lines.strips[:4])
+    assert "batch 5/8 (stopped at batch 2)" in shown, shown
+    assert "state: carried from batch 4" in shown and "gradients stop at the boundary" in shown
+    assert "32 rows × 35 steps" in " ".join(strip.text for strip in lines.strips)
 
 
 def test_the_lstm_cell_state_legend_is_its_own_scale_and_signs_are_explained():

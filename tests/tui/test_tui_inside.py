@@ -85,6 +85,10 @@ async def test_hidden_units_colour_the_text_and_step_through_units():
         hidden = app.main.last_completion.inspection.hidden
         top = hidden.ranking("variance").units[0]
         assert f"unit {top} of h: #1 of the units ranked by their variance" in screen_text(app)
+        # Its score says what it is (it was a bare "(+0.94)")
+        header = " ".join(s.text.strip() for s in pane._view_lines(pane.content_region.width))
+        score = hidden.ranking("variance").scores[0]
+        assert f"ranked by their variance over the text, {score:+.2f} for this unit" in header
         pane.focus()
         await pilot.press("right")
         second = hidden.ranking("variance").units[1]

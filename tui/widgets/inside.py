@@ -340,7 +340,7 @@ class InsidePane(Widget, can_focus=True):
         pinned = ", pinned (p: unpin)" if self.pinned is not None else ""
         header = (
             f"unit {unit} of {state}{pinned}: #{self.unit_rank + 1} of the units ranked by "
-            f"{RANKING_MEANINGS[ranking.name]} ({score:+.2f}); then the top units"
+            f"{RANKING_MEANINGS[ranking.name]}, {score:+.2f} for this unit; then the top units"
         )
         units_lines(lines, hidden, unit, header, self._room())
 

@@ -207,13 +207,17 @@ def looks_at_lines(lines: Lines, looks: Saliency) -> None:
 
 
 def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None) -> None:
+    """The verdict first (how the gradient changes back through time, how often it was
+    clipped), then the profile it comes from: at 80x24 the pane shows four rows."""
     norms = flow.grad_through_time
     logs = [math.log10(n) for n in norms if n > 0]
     lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
-    lines.dim(
-        f"|∂ℓ_T/∂H_t| on epoch {flow.epoch}'s last batch, t = 1…{len(norms)}, log scale "
-        f"{min(norms):.2g}…{max(norms):.2g}"
-    )
+    lines.dim(_trend(norms))
+    if last.clipped_share is not None:
+        lines.dim(
+            f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
+            + ("(clipping off)" if clip is None else f"(θ = {clip:g})")
+        )
     bars = "".join(
         BARS[max(1, 0 if hi == lo else round((math.log10(n) - lo) / (hi - lo) * 8))]
         if n > 0 else BARS[0]
@@ -222,19 +226,16 @@ def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None)
     lines.text(Text(bars, style="magenta"))
     t_end = f"t={len(norms)}"
     lines.dim("t=1".ljust(max(4, len(norms) - len(t_end))) + t_end)
-    if last.clipped_share is not None:
-        # Its own line, before the explanation: on a short screen it is what still fits.
-        lines.dim(
-            f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
-            + ("(clipping off)" if clip is None else f"(θ = {clip:g})")
-        )
-        lines.dim(f"ℓ_T is the last step's loss: {_trend(norms)}")
+    lines.dim(
+        f"|∂ℓ_T/∂H_t| on epoch {flow.epoch}'s last batch, t = 1…{len(norms)}, log scale "
+        f"{min(norms):.2g}…{max(norms):.2g}; ℓ_T is the last step's loss"
+    )
 
 
 def _trend(norms: tuple[float, ...]) -> str:
     """What the profile shows, in words that match it: from t = T (distance 0) back to t = 1."""
     first, last = norms[0], norms[-1]
-    back = f"from t={len(norms)} back to t=1 the gradient"
+    back = f"from t={len(norms)} back to t=1 the gradient |∂ℓ_T/∂H_t|"
     if first <= 0 or last <= 0:
         return f"{back} reaches zero somewhere: the bars at 0 show where"
     ratio = first / last

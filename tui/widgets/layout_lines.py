@@ -28,17 +28,22 @@ def strip_cells(width: int) -> int:
 
 
 def layout_lines(lines: Lines, layout: BatchLayout, warmup: int) -> None:
+    """Where the batch is and how its hidden state begins first (at 80x24 the pane shows four
+    rows), then the strip, the prompt's start and the batch's rows."""
     lines.dim(
         f"{layout.sampling} · epoch {layout.epoch} · batch {layout.batch + 1}/{layout.batches} "
-        f"({_place(layout)}) · {layout.batch_size} rows × {layout.num_steps} steps"
+        f"({_place(layout)})"
     )
+    lines.text(Text(f"state: {layout.state}", style="bold"))
     lines.cells(None, [(STRIP_LABEL, DIM)] + [
         (MARKS[mark][0], MARKS[mark][1]) for mark in layout.strip
     ])  # fmt: skip
-    lines.text(Text(f"state: {layout.state}", style="bold"))
     lines.dim(_zero_state_note(layout, warmup))
     legend = " · ".join(f"{glyph} {words}" for glyph, _, words in MARKS.values())
-    lines.dim(f"the strip: {layout.train_chars:,} training characters, {legend}")
+    lines.dim(
+        f"the strip: {layout.train_chars:,} training characters, {legend}; a batch is "
+        f"{layout.batch_size} rows × {layout.num_steps} steps"
+    )
     for row, (start, segment) in enumerate(zip(layout.starts, layout.segments, strict=True)):
         label = f"row {row:>2} @{start:>6,} "
         shown = breaks(segment, max(1, lines.width - len(label)))
