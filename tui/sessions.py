@@ -5,12 +5,16 @@ exporting every run's curves. The core does the work; this asks where and says w
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.host import Host
 from tui.labels import shown
 from tui.paths import shown_path
 from tui.screens.load import LoadScreen
 from tui.screens.save_as import SaveAsScreen
+
+if TYPE_CHECKING:
+    from engine.playground import RunSummary
 
 
 class Sessions:
@@ -53,12 +57,13 @@ class Sessions:
         nothing else changes."""
         from engine.playground import default_save_dir, list_saves  # (see save_as)
 
-        unsaved = [shown(s) for s in self.playground.summaries() if s.unsaved]
+        unsaved = [s for s in self.playground.summaries() if s.unsaved]
         warning = ""
         if len(unsaved) == 1:
-            warning = f"{unsaved[0]} is unsaved: loading keeps it"
+            warning = f"{shown(unsaved[0])} is unsaved{_since(unsaved[0])}: loading keeps it"
         elif unsaved:
-            warning = f"{', '.join(unsaved)} are unsaved: loading keeps them"
+            names = ", ".join(shown(s) + _since(s, brief=True) for s in unsaved)
+            warning = f"{names} are unsaved: loading keeps them"
 
         def chosen(path: str | None) -> None:
             if path:
@@ -82,3 +87,12 @@ class Sessions:
         where = " and ".join(shown_path(p) for p in paths)
         self.app.main.note(f"curves exported to {where}")
         self.app.notify(f"curves of all runs: {where}", title="exported", markup=False)
+
+
+def _since(run: RunSummary, brief: bool = False) -> str:
+    """Since when a run saved (or loaded) before is unsaved: " since epoch 46", or
+    " (since epoch 46)" beside other names; "" for one never saved. A run saved a minute ago
+    and trained since read as one never saved."""
+    if run.saved_epoch is None:
+        return ""
+    return f" (since epoch {run.saved_epoch})" if brief else f" since epoch {run.saved_epoch}"

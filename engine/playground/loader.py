@@ -78,7 +78,7 @@ class Loader:
             return
         ref = session.corpus
         run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
-                  reporter=reporter)  # fmt: skip
+                  reporter=reporter, saved_epoch=trainer.epoch)  # fmt: skip
         self._joining.adopt(run, reporter, session.label, session.prompt, tuple(session.notes),
                             select, session.prompt_settings, tag)  # fmt: skip
         if train:

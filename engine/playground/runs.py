@@ -30,6 +30,7 @@ class Run:
     path: Path | None = None  # the session file it came from or was last saved to
     progress: int = 0  # batches trained since it was built or loaded (trainer thread)
     saved_progress: int = 0  # `progress` as the newest save holds it
+    saved_epoch: int | None = None  # the epochs the newest save (or the loaded file) holds
     message: str = ""  # why it diverged or failed
     reporter: RunReporter | None = None  # its trainer's on_event, for a crash it cannot report
     marked: bool = False  # completes the prompt beside the selected run (Playground.mark)
@@ -73,6 +74,9 @@ class RunSummary:
     best_val_perplexity: float | None = None  # the lowest held-out perplexity of its epochs
     weights: tuple[EpochEnd, ...] = ()  # its epochs that measured the weights (EpochEnd.weights)
     line_breaks: bool = False  # its vocabulary holds "\n": a prompt for it may hold them
+    # The epochs the newest file of it holds (saved or loaded; None: none does): training
+    # since is what "unsaved" means for a run saved once.
+    saved_epoch: int | None = None
 
     @property
     def perplexity(self) -> float | None:
@@ -112,4 +116,5 @@ def summarize(run: Run) -> RunSummary:
         best_val_perplexity=min(held_out) if held_out else None,
         weights=tuple(e for e in history if e.weights),
         line_breaks="\n" in trainer.corpus.vocab,
+        saved_epoch=run.saved_epoch,
     )

@@ -53,7 +53,8 @@ class Saver:
             if outcome.error is None:
                 with self._registry.lock:
                     run.path = outcome.path
-                    run.saved_progress = max(run.saved_progress, outcome.mark)
+                    if outcome.mark >= run.saved_progress:  # the newest save: what it holds
+                        run.saved_progress, run.saved_epoch = outcome.mark, outcome.epoch
             self._report(run.id, Saved(str(outcome.path), outcome.error, quiet))
             if outcome.error is None and then is not None:
                 then()

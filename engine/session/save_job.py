@@ -26,6 +26,7 @@ class SaveOutcome:
     path: Path
     error: str | None  # None: saved; else one line saying why not
     mark: int  # the run's progress counter at the snapshot (-1 if none was taken)
+    epoch: int = -1  # the epochs the trainer had completed at the snapshot (-1: none taken)
 
 
 class SaveJob:
@@ -64,9 +65,9 @@ class SaveJob:
     def _work(self) -> None:
         mark = -1
         try:
-            data, mark = self._capture()
+            data, mark, epoch = self._capture()
             self.captured.set()
-            outcome = SaveOutcome(Path(write_session(self.path, data)), None, mark)
+            outcome = SaveOutcome(Path(write_session(self.path, data)), None, mark, epoch)
         except SessionError as exc:
             outcome = SaveOutcome(self.path, str(exc), mark)
         except Exception as exc:  # noqa: BLE001 - reported to the user; a save must not crash
@@ -77,14 +78,14 @@ class SaveJob:
         self.done.set()
         self.on_done(outcome)
 
-    def _capture(self) -> tuple[bytes, int]:
+    def _capture(self) -> tuple[bytes, int, int]:
         taken = threading.Event()
-        result: list[tuple[bytes, int] | BaseException] = []
+        result: list[tuple[bytes, int, int] | BaseException] = []
 
         def snapshot(trainer: Trainer) -> None:
             try:
                 data = session_bytes(trainer, self.prompt, self.label, self.prompt_settings)
-                result.append((data, self.progress()))
+                result.append((data, self.progress(), trainer.epoch))
             except BaseException as exc:  # noqa: BLE001 - handed over to the save thread
                 result.append(exc)
             finally:
