@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.suggester import Suggester
@@ -148,6 +149,14 @@ class SetupPane(VerticalScroll):
     SetupPane #setup-error { color: $error; height: auto; }
     """
 
+    # ↑/↓ move between fields, as in a form: scrolling alone left the focus in a field
+    # scrolled out of sight, and what was typed next went there. The device buttons (a
+    # RadioSet) bind ↑/↓ themselves and keep them while focused.
+    BINDINGS = [
+        Binding("up", "field(-1)", "Previous field", show=False),
+        Binding("down", "field(1)", "Next field", show=False),
+    ]
+
     def __init__(
         self,
         devices: list[tuple[str, str | None]],
@@ -240,6 +249,18 @@ class SetupPane(VerticalScroll):
         if spec is not None:
             help_line = f"{spec.setting.label}: {spec.setting.help}"
             self.query_one("#field-help", Static).update(help_line)
+
+    def action_field(self, step: int) -> None:
+        """Focus the field `step` places from the focused one (it scrolls into view)."""
+        fields = [w for w in self.query("Input, RadioSet") if w.focusable]
+        focused = self.screen.focused
+        at = next((i for i, w in enumerate(fields)
+                   if focused is w or (focused is not None and w in focused.ancestors)), None)
+        if at is None:
+            at = -1 if step > 0 else len(fields)
+        target = at + step
+        if 0 <= target < len(fields):
+            fields[target].focus()
 
     def show_back_key(self, shown: bool) -> None:
         """The narrow layout: the border says F4 goes back to the rest."""
