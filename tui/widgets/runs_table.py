@@ -14,7 +14,9 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 from engine.playground import RunSummary
@@ -79,11 +81,25 @@ class RunsTable(DataTable[Text]):
         self._room = 1_000  # the table's width, once it has one
         self._shown: tuple[list[RunSummary], int | None] = ([], None)  # the last show_runs
         self._layout: tuple[Column, ...] = ()
+        self._recount = False  # a header redone for the rows in view is on its way
 
     def on_resize(self, event: events.Resize) -> None:
         # The table's own width decides, not the screen's: from 100 to ~114 columns the setup
         # form beside it leaves the table less room than the screen's width.
         self._room = event.size.width
+        self.show_runs(*self._shown)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The header's count of runs out of view follows the rows in view, which change with a
+        # horizontal scrollbar that comes or goes (no Resize event says so: "↕ 4 more" showed
+        # over 3 rows of 6 until the next report) as with the height. Redone after this frame.
+        if self._shown[0] and self._headers_stale() and not self._recount:
+            self._recount = True
+            self.call_later(self._recounted)
+        return super().render_lines(crop)
+
+    def _recounted(self) -> None:
+        self._recount = False
         self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
@@ -129,8 +145,10 @@ class RunsTable(DataTable[Text]):
         """The column's name; the one the rows are sorted by says which way (▲ rising); the
         label's says how many runs are out of view when they do not all fit."""
         name = column.name
-        out_of_view = len(self._shown[0]) - (self.size.height - 1)
-        if column is LABEL and self.size.height > 1 and out_of_view > 0:
+        # The rows in view: under the header, above a horizontal scrollbar (`size` counts it).
+        in_view = self.scrollable_content_region.height - 1
+        out_of_view = len(self._shown[0]) - in_view
+        if column is LABEL and in_view > 0 and out_of_view > 0:
             name = f"run · ↕ {out_of_view} more · s sorts"
         if column.name != (self.sort_by or LABEL.name) or not (self.sort_by or self.descending):
             return name
