@@ -57,7 +57,8 @@ class Probe:
         """After each step, once its BatchEnd is reported."""
 
     def on_epoch_end(self, trainer: Trainer) -> dict[str, Any]:
-        """Measurements for the epoch's EpochEnd, by field name, before it is reported."""
+        """Measurements for the epoch's EpochEnd, by field name, before it is reported
+        (trainer.epoch still counts the epochs before this one: it moves with the record)."""
         return {}
 
     def after_epoch_end(self, trainer: Trainer) -> None:
@@ -95,7 +96,8 @@ class GradientFlow(Probe):
 
     def on_epoch_end(self, trainer: Trainer) -> dict[str, Any]:
         latest, self.latest = self.latest, None
-        due = self.unmeasured * FLOW_SHARE >= self.cost or trainer.epoch >= trainer.target_epochs
+        last = trainer.epoch + 1 >= trainer.target_epochs  # the epoch ending is the run's last
+        due = self.unmeasured * FLOW_SHARE >= self.cost or last
         if latest is None or not due:
             return {"grad_through_time": ()}
         began = trainer.clock()
@@ -127,7 +129,8 @@ class WeightsOverTime(Probe):
 
     def on_epoch_end(self, trainer: Trainer) -> dict[str, Any]:
         start, self.start = self.start, None
-        due = self.unmeasured * WEIGHTS_SHARE >= self.cost or trainer.epoch >= trainer.target_epochs
+        last = trainer.epoch + 1 >= trainer.target_epochs  # the epoch ending is the run's last
+        due = self.unmeasured * WEIGHTS_SHARE >= self.cost or last
         if not due:
             return {"weights": ()}
         began = trainer.clock()

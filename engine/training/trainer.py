@@ -308,12 +308,14 @@ class Trainer:
         )
 
     def _end_epoch(self, cursor: EpochCursor) -> EpochEnd:
-        self.epoch += 1
-        self.cursor = None
+        # The count, the cursor and the record change together once the probes have measured
+        # the epoch: counted first, a summary taken while the held-out probe ran (another
+        # thread's) showed the epoch with no record of it (the runs table's "1/N", ppl "-").
+        epoch = self.epoch + 1
         mean_loss = cursor.loss_sum / cursor.tokens
         measured = {k: v for probe in self.probes for k, v in probe.on_epoch_end(self).items()}
         end = EpochEnd(
-            epoch=self.epoch,
+            epoch=epoch,
             epochs=self.target_epochs,
             perplexity=math.exp(mean_loss) if mean_loss < 700 else math.inf,
             seconds=cursor.seconds,
@@ -325,6 +327,7 @@ class Trainer:
             **measured,
         )
         self.history.append(end)
+        self.epoch, self.cursor = epoch, None
         self.snapshots.publish(self.model, force=True)
         self.on_event(end)
         for probe in self.probes:
