@@ -33,7 +33,7 @@ async def test_a_rationed_long_prompt_shows_its_rate_at_80_columns(monkeypatch) 
     # A grid of four runs: each label names what tells it from the others.
     app = make_app(train=True, epochs="100000", sampling="random, consecutive", lr="10, 30")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.state == "running", what="training")
+        await wait_for(pilot, lambda: app.state == "running", timeout=60, what="training")
         prompt = app.main.prompt
         prompt.focus()
         prompt.post_message(events.Paste((TINY_TEXT.replace("\n", " ") * 20)[:2000]))
