@@ -4,11 +4,11 @@ serve them. A UI imports this package, its events and engine.config, nothing bel
 
 playground.py (the facade a UI drives: commands and reports), lifecycle.py (what each run state
 allows, and what removing does with unsaved training), registry.py (the runs, their unique labels,
-the selection), grid.py (a setup grid: one run per combination of a field's values), runs.py (a
-run and its summary), reporter.py (a run's trainer records on their way out), joining.py (a
-built or loaded run joining: reporter, registry, RunAdded), worker.py (the trainer threads),
-loader.py (loads on threads of their own; a sweep folder's trials best first), saving.py (save
-jobs, autosave, export, file names),
+the selection), labels.py (a run's label as named now, after F8), grid.py (a setup grid: one run per
+combination of a field's values), runs.py (a run and its summary), reporter.py (a run's trainer
+records on their way out), joining.py (a built or loaded run joining: reporter, registry, RunAdded),
+worker.py (the trainer threads), loader.py (loads on threads of their own; a sweep folder's trials
+best first), saving.py (save jobs, autosave, export, file names),
 prompt.py (which runs complete the prompt: the selected, then the marked), events.py (every
 record the core reports: the trainer's, re-exported, and the core's own).
 """
@@ -39,6 +39,7 @@ _HOME = {
     "MAX_RUNS": "engine.playground.grid",
     "field_values": "engine.playground.grid",
     "grid_tags": "engine.playground.grid",
+    "label_now": "engine.playground.labels",
     "Action": "engine.playground.lifecycle",
     "UnsavedPolicy": "engine.playground.lifecycle",
     "allowed": "engine.playground.lifecycle",
