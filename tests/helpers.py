@@ -84,10 +84,30 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
                           text=True, cwd=REPO_ROOT, timeout=timeout, env=_cli_env())
 
 
+# Starts `python -m rnnplay` with Ctrl-C as a shell gives it: delivered and not ignored. A child
+# inherits its parent's ignored signals and signal mask, and Python keeps an inherited SIG_IGN for
+# SIGINT; a test that sends SIGINT tests rnnplay, not what the pytest worker's other tests left.
+_AS_FROM_A_SHELL = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+                    "signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                    "os.execv(sys.executable, [sys.executable, '-m', 'rnnplay', *sys.argv[1:]])")
+
+
 def start_cli(*args: str) -> subprocess.Popen[str]:
     """`python -m rnnplay ARGS` started in a new process (for signals and closed pipes)."""
-    return subprocess.Popen([sys.executable, "-m", "rnnplay", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=_cli_env())
+    return subprocess.Popen([sys.executable, "-c", _AS_FROM_A_SHELL, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=REPO_ROOT, env=_cli_env())
+
+
+def signal_state(pid: int) -> str:
+    """A process's signal dispositions as the kernel holds them (blocked, ignored, caught), for
+    a test's message when a signal seemed to do nothing."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "(no /proc status)"
+    return " ".join(line.replace("\t", " ") for line in lines
+                    if line.startswith(("State", "SigBlk", "SigIgn", "SigCgt")))
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -12,7 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, meta_of, run_cli, run_main, start_cli, write_with_meta
+from helpers import (
+    REPO_ROOT,
+    meta_of,
+    run_cli,
+    run_main,
+    signal_state,
+    start_cli,
+    write_with_meta,
+)
 
 from engine.session import load_session
 
@@ -287,10 +295,15 @@ def test_many_long_samples_stream_and_ctrl_c_ends_them(session: Path) -> None:
         # only a start that hangs: under a loaded `make test` importing torch and sampling
         # 10,000 characters alone took over 60 s.
         assert read_line(proc.stdout, 300).startswith("the")
+        state = signal_state(proc.pid)
         proc.send_signal(signal.SIGINT)
         # Said at once; the process then ends without tearing down torch (rnnplay/cli.py
         # ENDS_AT_ONCE), which took 15-23 s of these 60 on a loaded 2-core machine.
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"no end 60 s after SIGINT; before it: {state}; now: "
+                        f"{signal_state(proc.pid)}")
     finally:
         proc.kill()
     assert proc.returncode == 130
