@@ -99,10 +99,9 @@ def summarize(run: Run) -> RunSummary:
         label=run.label,
         state=run.state,
         config=trainer.current_config(),
-        # The epoch its last record ends, not `trainer.epoch`: the trainer counts an epoch
-        # before its probes (held-out perplexity) measure it and its record is kept, so under
-        # load a row showed epoch N beside epoch N-1's perplexity. Before any record (a new
-        # run, or a session with none), the trainer's count.
+        # The epoch its last record ends, read from the same record as the perplexity (a row
+        # once showed epoch N beside epoch N-1's perplexity, read while the held-out probe ran).
+        # Before any record (a new run, or a session with none), the trainer's count.
         epoch=last.epoch if last is not None else trainer.epoch,
         last=last,
         flow=next((e for e in reversed(history) if e.grad_through_time), None),

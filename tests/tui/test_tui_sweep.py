@@ -51,7 +51,7 @@ async def test_ctrl_o_lists_a_sweep_folder_and_enter_loads_every_trial_best_firs
         table = app.screen.query_one("#saves", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1, what="the sweep listed")
         row = [str(cell) for cell in table.get_row_at(0)]
-        assert row[1] == "sweep of 3" and row[-1] == "sweep-tiny"
+        assert row[1:3] == ["-", "sweep of 3"] and row[-1] == "sweep-tiny"  # no one run: "-"
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(run_files(app)) == 3, timeout=30, what="3 trials")
         assert run_files(app) == best_first
