@@ -265,7 +265,14 @@ async def test_divergence_keeps_its_reason_on_screen():
         assert "F5 starts a new run" in text, "what to do about it"
         # Its row's numbers stay apart, however big (ppl 3.8e+09 and val 6.0e+12 once ran
         # together in their 7-wide columns).
-        row = next(line for line in text.splitlines() if "#1" in line and "diverged" in line)
+        # The runs table catches up twice a second: its row may come after the plot's title
+        # ("#1 scratch·random: diverged in epoch 1"), which names the run too.
+        def table_row() -> str | None:
+            return next((line for line in screen_text(app).splitlines()
+                         if "#1" in line and "diverged" in line and "1e+30" in line), None)
+
+        await wait_for(pilot, lambda: table_row() is not None, what="the run's row")
+        row = table_row()
         values = row.split("diverged", 1)[1].split()
         assert "1e+30" in values and all(len(v) <= 7 for v in values), row
 

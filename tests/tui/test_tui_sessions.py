@@ -359,7 +359,9 @@ async def test_launch_with_load_train_and_epochs_trains_on(save_dir: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         plot = app.query_one(CurvesPlot)
         await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="trained on")
-        assert plot.runs[0].epochs == [1, 2, 3, 4, 5]
+        # The plot catches up with the runs twice a second: under load after the run's end.
+        await wait_for(pilot, lambda: plot.runs and plot.runs[0].epochs == [1, 2, 3, 4, 5],
+                       what="the plot's epochs 1-5")  # fmt: skip
         assert app.query_one(StatusPane).epochs == 5
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
