@@ -43,11 +43,11 @@ class StageClock:
         follower = app.playground.prompt
         complete_one: Callable[..., None] = follower._complete_one
 
-        def timed_complete_one(one, text, length, decoding, views) -> None:  # noqa: ANN001
+        def timed_complete_one(one, text, length, decoding, views, **kw) -> None:  # noqa: ANN001
             first = follower.following == one.source.run_id
             if first:
                 self.stamp("start", text)
-            complete_one(one, text, length, decoding, views)
+            complete_one(one, text, length, decoding, views, **kw)
             if first:
                 self.stamp("done", text)
 

@@ -39,7 +39,8 @@ def test_every_marked_run_completes_each_keystroke_from_its_own_weights(play, re
         mine, other = _completion(rec, 2, text), _completion(rec, 1, text)
         assert mine.completion == greedy(play._runs[2].trainer, text, 20)
         assert other.completion == greedy(play._runs[1].trainer, text, 20)
-        assert mine.probs != other.probs, "each run its own weights"
+        # The selected run's completion is shaded by its odds; a marked run's line is text.
+        assert len(mine.probs) == 20 and other.probs == ()
         assert mine.inspection is not None and other.inspection is None, "views: selected only"
 
 

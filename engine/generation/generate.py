@@ -89,7 +89,8 @@ class Completer:
 
     def complete(self, n: int, decoding: Decoding = GREEDY) -> str:
         """The next n characters from the current state; '' before any known char."""
-        return self.complete_with_probs(n, decoding)[0]
+        chosen, _ = self._roll(n, decoding)
+        return self.vocab.decode(chosen.tolist()) if chosen is not None else ""
 
     def complete_with_probs(
         self, n: int, decoding: Decoding = GREEDY
@@ -97,12 +98,29 @@ class Completer:
         """The next n characters, and the probability the model gave each one (its softmax at
         temperature 1 over all characters, whatever the decoding drew from). ('', []) before any
         known character. A fresh generator per call: a seeded decoding repeats itself."""
+        chosen, seen = self._roll(n, decoding)
+        if chosen is None:
+            return "", []
+        with torch.inference_mode():
+            # One pass over all steps at the end rather than one per step, and only the chosen
+            # character's share of each: p_y = exp(o_y - logsumexp(o)), in float64 so that a
+            # small probability keeps its digits (the whole softmax of n x V took 4x as long).
+            logits = torch.cat(seen).double()
+            picked = logits.gather(1, chosen.unsqueeze(1)).squeeze(1)
+            probs = (picked - logits.logsumexp(dim=-1)).exp()
+        return self.vocab.decode(chosen.tolist()), probs.tolist()
+
+    def _roll(
+        self, n: int, decoding: Decoding
+    ) -> tuple[torch.Tensor | None, list[torch.Tensor]]:
+        """The n characters' indices decoded from the current state (None before any known
+        character or for n = 0), and the logits each was chosen from."""
         if type(n) is not int or not 0 <= n <= MAX_CHARS:
             raise ValueError(f"a completion is 0 to {MAX_CHARS} characters, not {n!r}")
         decoding.check_vocab(len(self.vocab))
         state, logits = self._stack[-1]
         if logits is None or n == 0:
-            return "", []
+            return None, []
         generator = decoding.generator()
         out: list[torch.Tensor] = []
         seen: list[torch.Tensor] = []
@@ -113,11 +131,7 @@ class Completer:
                 seen.append(logits)
                 if i + 1 < n:  # the last character is never fed back, as in the book
                     logits, state = self.model.step(x, state)
-            chosen = torch.cat(out)
-            # One softmax over all steps at the end rather than one per step.
-            probs = torch.softmax(torch.cat(seen).double(), dim=-1)
-            picked = probs.gather(1, chosen.unsqueeze(1)).squeeze(1)
-        return self.vocab.decode(chosen.tolist()), picked.tolist()
+            return torch.cat(out), seen
 
     def next_char_probs(self, k: int) -> list[tuple[str, float]]:
         """The k likeliest next characters after the current text (all of them when the

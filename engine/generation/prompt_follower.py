@@ -209,7 +209,10 @@ class PromptFollower:
             # Keystrokes first, from the weights each completer holds; then new weights.
             for i, one in enumerate(followed):
                 if one.stale and not one.failed:
-                    self._complete_one(one, text, length, decoding, views if i == 0 else None)
+                    # The selected run's comes with the views and each character's odds (the
+                    # prompt shades its completion by them); a marked run's line is text alone.
+                    self._complete_one(one, text, length, decoding, views if i == 0 else None,
+                                       odds=i == 0)
                 if newer(seen_request, seen_source):
                     break  # a newer keystroke: the first run's completion comes first again
             else:
@@ -265,7 +268,8 @@ class PromptFollower:
         return True
 
     def _complete_one(
-        self, one: _Followed, text: str, length: int, decoding: Decoding, views: Views | None
+        self, one: _Followed, text: str, length: int, decoding: Decoding, views: Views | None,
+        *, odds: bool,
     ) -> None:
         source = one.source
         try:
@@ -275,7 +279,8 @@ class PromptFollower:
                 one.next = None
                 one.due = time.monotonic() + WEIGHTS_POLL_S
             completion = _complete(
-                one.completer, source, text, length, decoding, views, one.version, one.every
+                one.completer, source, text, length, decoding, views, one.version, one.every,
+                odds=odds,
             )
         except Exception as exc:  # noqa: BLE001 - shown in the prompt; typing goes on
             one.completer, one.failed = None, True
@@ -343,14 +348,19 @@ def _complete(
     views: Views | None,
     version: int,
     every: float,
+    *,
+    odds: bool,
 ) -> Completion:
-    """The completion of `text` with each character's probability, and the views if asked."""
+    """The completion of `text`, with each character's probability if `odds` (or views are
+    asked), and the views if asked."""
     completer.warm_up(source.warmup_text[: decoding.warmup])
     completer.set_text(text)
     # A top-k past the vocabulary means "all of it", whatever corpus it meets.
     decoding = replace(decoding, top_k=min(decoding.top_k, len(source.vocab)))
     inspection = None
-    if views is None:
+    if views is None and not odds:
+        completion, probs = completer.complete(length, decoding), []
+    elif views is None:
         completion, probs = completer.complete_with_probs(length, decoding)
     else:
         state = views.state if source.kind == "lstm" else "h"
