@@ -127,7 +127,7 @@ def _first_model(text: str) -> str | None:
         return None
 
 
-class SetupPane(VerticalScroll):
+class SetupPane(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
     SetupPane {
         width: 30;
@@ -242,6 +242,13 @@ class SetupPane(VerticalScroll):
                 button.value = True
 
     # -- behaviour ---------------------------------------------------------------------------
+    def allow_focus_children(self) -> bool:
+        # Tab cycles the panes; the form's fields join the cycle only while one of them has the
+        # focus (F4, a click, a refused field), and the form itself is no stop (its fields
+        # scroll into view as they take the focus). From 100 columns the form is always shown,
+        # and Tab from the prompt walked every field before it reached the runs table.
+        return self.has_focus_within
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # The label has room for a word; what the setting means (and costs: no detach, an
         # embedding) is its help, the same line `rnnplay train --help` prints.
