@@ -46,7 +46,7 @@ def session(tmp_path: Path, capsys: pytest.CaptureFixture[str], jaychou) -> Path
 @pytest.mark.parametrize(
     ("argv", "needle", "commands"),
     [
-        (("--lr", "1e39"), "learning rate must be a positive number (at most 3.4e+38)", BOTH),
+        (("--lr", "1e39"), "learning rate must be at most about 3.4 × 10^38", BOTH),
         (("--seed", "18446744073709551616"), "seed must be a whole number", TRAIN),
         (("--threads", "100000"), "threads must be a whole number from 1 to 1,024", BOTH),
         (("--max-chars", "10000000000"), "max chars must be a whole number", BOTH),

@@ -49,7 +49,7 @@ async def test_each_input_refuses_what_its_setting_refuses() -> None:
         pane = app.query_one(SetupPane)
         for name, text, needle in [
             ("hidden", "0", "hidden must be a whole number from 1 to 8,192, not 0"),
-            ("lr", "1e39", "learning rate must be a positive number"),
+            ("lr", "1e39", "learning rate must be at most"),
             ("max_chars", "10000000000", "max chars must be a whole number"),
             ("epochs", "2.5", "epochs must be a whole number, not '2.5'"),
         ]:

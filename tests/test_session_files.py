@@ -118,7 +118,7 @@ def test_list_sessions_lists_bad_session_files_and_skips_others(
     assert info.perplexity == pytest.approx(trainer.history[-1].perplexity)
     [junk] = [i for i in infos if not i.readable]  # foreign files without the suffix: skipped
     assert junk.path.name == "junk.rnnplay"
-    assert junk.problem == "not a session file (no safetensors header)"
+    assert junk.problem.startswith("not an rnnplay session file")
     assert (junk.model, junk.epoch, junk.perplexity) == ("", 0, None) and junk.saved_at
     assert list_sessions(tmp_path / "missing") == []
 
@@ -143,7 +143,7 @@ def test_missing_empty_and_directory(tmp_path: Path) -> None:
     empty = tmp_path / "empty.rnnplay"
     empty.write_bytes(b"")
     assert_refused(empty, "empty")
-    assert_refused(tmp_path, "directory")
+    assert_refused(tmp_path, "it is a folder, not a session file")
     if hasattr(os, "mkfifo"):  # opening a FIFO would block forever: refused before opening
         fifo = tmp_path / "fifo.rnnplay"
         os.mkfifo(fifo)

@@ -159,11 +159,17 @@ class Spec:
         s = self.setting
         # An int is compared exactly (math.isfinite would overflow on 10**400).
         ok = type(value) is int or (type(value) is float and math.isfinite(value))
-        if not ok or not (s.gt is None or value > s.gt) or not (s.le is None or value <= s.le):
-            above = ("a positive number" if s.gt == 0 else f"a number above {s.gt:g}")
-            above += self._or_none
+        if type(value) in (int, float) and s.le is not None and value > s.le:  # inf too
+            # The bound only where it is the problem, written plainly: "(at most 3.4e+38)"
+            # beside a -5 puzzled a student.
             raise ConfigError(
-                f"{self.noun} must be {above} (at most {s.le:.3g}), not {_show(value)}",
+                f"{self.noun} must be at most {_plain(s.le)}, not {_show_number(value)}",
+                self.name,
+            )
+        if not ok or not (s.gt is None or value > s.gt):
+            above = ("a positive number" if s.gt == 0 else f"a number above {s.gt:g}")
+            raise ConfigError(
+                f"{self.noun} must be {above}{self._or_none}, not {_show_number(value)}",
                 self.name,
             )
 
@@ -184,6 +190,22 @@ class Spec:
                 f"{MAX_PREFIX_CHARS} characters, not {_show(value)}",
                 self.name,
             )
+
+
+def _plain(bound: float) -> str:
+    """A bound as a student reads it: about 3.4 × 10^38 rather than 3.4e+38."""
+    if bound < 1e6:
+        return f"{bound:g}"
+    mantissa, exponent = f"{bound:.2g}".split("e")
+    return f"about {mantissa} × 10^{int(exponent)}"
+
+
+def _show_number(value: Any) -> str:
+    """A value given for a decimal setting, as it was typed: -5, not -5.0."""
+    if type(value) is float:
+        short = f"{value:g}"
+        return short if float(short) == value or math.isnan(value) else repr(value)
+    return _show(value)
 
 
 def _show(value: Any) -> str:

@@ -49,6 +49,12 @@ from safetensors.torch import save
 # well under 1 MiB); low enough that a hostile header cannot make us allocate much.
 MAX_HEADER_BYTES = 64 * 1024 * 1024
 MAX_TENSORS = 10_000
+# What a user who gave another file or a folder is told: what a session file is, and where one
+# comes from (the bare "truncated" and "Is a directory" named neither).
+_WHAT = ".rnnplay file saved by the app's ctrl+s or by rnnplay train --save"
+NOT_A_SESSION = f"not an rnnplay session file (a session is a {_WHAT})"
+FOLDER = (f"it is a folder, not a session file: give a {_WHAT} (a sweep's folder opens in the "
+          "app: rnnplay --load FOLDER)")
 # A session must fit in memory to be loaded; a larger file is refused before it is mapped.
 MAX_FILE_BYTES = 16 * 1024**3
 _CHUNK = 1024 * 1024
@@ -198,15 +204,15 @@ def _open_regular(path: Path) -> Iterator[Any]:
     except FileNotFoundError:
         raise SafeFileError("no such file") from None
     except IsADirectoryError:
-        raise SafeFileError("it is a directory, not a file") from None
+        raise SafeFileError(FOLDER) from None
     except OSError as e:
         raise SafeFileError(f"cannot open it: {e.strerror or e}") from None
+    # Checked before fdopen, which refuses a folder with a bare "Is a directory".
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise SafeFileError(FOLDER if stat.S_ISDIR(mode) else "it is not a regular file")
     with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise SafeFileError("it is a directory, not a file")
-        if not stat.S_ISREG(mode):
-            raise SafeFileError("it is not a regular file")
         yield f
 
 
@@ -218,9 +224,14 @@ def _check_prefix(f: Any, size: int) -> int:
     first = f.read(9)
     if len(first) < 9 or first[8:9] != b"{":  # every safetensors header is a JSON object
         _reject_foreign(first)
-        if len(first) < 9:
+        # A session cut short still starts with a header length one may have (at most
+        # MAX_HEADER_BYTES, a multiple of 8: safetensors pads its header); a short text file
+        # ("我", 3 bytes) mostly does not, and "truncated" sent its user looking for a damaged
+        # save.
+        declared = int.from_bytes(first[:8], "little")
+        if len(first) < 9 and declared <= MAX_HEADER_BYTES and declared % 8 == 0:
             raise SafeFileError(f"truncated: only {size} bytes, too short for a header")
-        raise SafeFileError("not a session file (no safetensors header)")
+        raise SafeFileError(NOT_A_SESSION)
     (n,) = struct.unpack("<Q", first[:8])
     if n > MAX_HEADER_BYTES:
         raise SafeFileError(
