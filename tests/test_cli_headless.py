@@ -48,9 +48,10 @@ def test_a_second_ctrl_c_during_the_final_save_neither_tracebacks_nor_loses_it(
     # fsynced) far longer, so Ctrl-C pressed again and again lands in the save (with 1536
     # hidden units the save was quick enough on a quiet machine to end before the second one).
     # No held-out perplexity: at this model size it is 100+ ms at each epoch's end, and a
-    # second Ctrl-C there would rightly abort before any save.
+    # second Ctrl-C there would rightly abort before any save. 100 characters: the first epoch
+    # (16 batches) is under way within a second; 600 took ~5 CPU-seconds more to the first line.
     path = tmp_path / "big.rnnplay"
-    proc = start_cli("train", "--max-chars", "600", "--hidden", "3072", "--batch-size", "2",
+    proc = start_cli("train", "--max-chars", "100", "--hidden", "3072", "--batch-size", "2",
                      "--num-steps", "3", "--threads", "1", "--device", "cpu", "--epochs", "100000",
                      "--save", str(path), "--jsonl", "-", "--val-chars", "0")
     assert proc.stdout.readline().startswith('{"type": "epoch"')
