@@ -48,7 +48,7 @@ def test_pause_stop_and_lr_act_on_the_selected_run_only(play, rec, tiny_corpus) 
     assert play.summary(1).config.lr == 0.5 and play.summary(2).config.lr == TINY_RUN["lr"]
     _epochs(rec, 2, _last_epoch(rec, 2))
     assert play.summary(2).state == RunState.RUNNING, "pausing #1 left #2 training"
-    assert play.train_on() == "#1 scratch·random is paused already"
+    assert play.train_on() == "#1 scratch is paused already"
     assert play.select(2) and play.stop()
     rec.status(2, RunState.STOPPED)
     assert play.summary(1).state == RunState.PAUSED and play.training_runs() == [1]
@@ -64,8 +64,8 @@ def test_a_queued_run_starts_once_the_training_ones_end(play, rec, tiny_corpus) 
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=2), queue=True)
     added = rec.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
     assert added.state == RunState.QUEUED and play.selected == 1, "a queued run waits unselected"
-    assert added.notes == ("queued: it starts once no run trains (#1 scratch·random training "
-                           "now; after #2 scratch·random)",)  # fmt: skip
+    assert added.notes == ("queued: it starts once no run trains (#1 scratch training "
+                           "now; after #2 scratch)",)  # fmt: skip
     assert play.queued() == [2, 3] and play.training_runs() == [1]
     assert [play.summary(n).state for n in (2, 3)] == [RunState.QUEUED] * 2
     _epochs(rec, 1, _last_epoch(rec, 1))

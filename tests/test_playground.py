@@ -28,7 +28,7 @@ def test_a_run_trains_to_the_end_and_reports_everything(play, rec, tiny_corpus) 
     play.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=5))
     rec.status(1, RunState.FINISHED)
     added = rec.of(RunAdded, 1)
-    assert len(added) == 1 and added[0].label == "#1 scratch·random"
+    assert len(added) == 1 and added[0].label == "#1 scratch"
     assert added[0].vocab_size == len(set(tiny_corpus.read_text()))
     assert [e.epoch for e in rec.of(EpochEnd, 1)] == [1, 2, 3, 4, 5]
     assert rec.of(BatchEnd, 1), "in-epoch progress is reported"
@@ -188,7 +188,7 @@ def test_removing_a_run_selects_the_newest_left(play, rec, tiny_corpus) -> None:
         rec.status(run_id, RunState.FINISHED)
     assert play.selected == 2
     assert play.select(1) and play.prompt.following == 1
-    assert "#1 scratch·random has training no file holds" in play.remove(1)
+    assert "#1 scratch has training no file holds" in play.remove(1)
     assert play.selected == 1 and not rec.of(RunRemoved), "refused: nothing changed"
     assert play.remove(1, unsaved=UnsavedPolicy.DISCARD) is None
     assert play.selected == 2 and play.prompt.following == 2
@@ -209,10 +209,10 @@ def test_export_writes_every_run_as_csv_and_the_cli_json_records(play, rec, tiny
     csv_path, jsonl_path = play.export(tmp_path / "out")
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
     assert [(r["run"], r["epoch"]) for r in rows] == [
-        (f"#{i} scratch·random", str(e)) for i in (1, 2) for e in (1, 2, 3)
+        (f"#{i} scratch", str(e)) for i in (1, 2) for e in (1, 2, 3)
     ]
     records = [json.loads(line) for line in jsonl_path.read_text(encoding="utf-8").splitlines()]
-    epochs = [r for r in records if r["type"] == "epoch" and r["run"] == "#2 scratch·random"]
+    epochs = [r for r in records if r["type"] == "epoch" and r["run"] == "#2 scratch"]
     assert [r["perplexity"] for r in epochs] == [e.perplexity for e in rec.of(EpochEnd, 2)]
     predictions = [r for r in records if r["type"] == "prediction"]
     assert predictions and {"epoch", "prefix", "text"} <= set(predictions[0])
@@ -233,13 +233,13 @@ def test_a_loaded_run_keeps_its_label_and_later_runs_count_past_it(rec, tiny_cor
     second.start()
     try:
         second.load(tmp_path / "two.rnnplay")
-        assert rec2.wait(lambda r, e: isinstance(e, RunAdded)).label == "#2 scratch·random"
+        assert rec2.wait(lambda r, e: isinstance(e, RunAdded)).label == "#2 scratch"
         second.new_run(str(tiny_corpus), 0, dict(TINY_RUN, epochs=1))
         third = rec2.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
-        assert third.label == "#3 scratch·random"
+        assert third.label == "#3 scratch"
         second.load(tmp_path / "two.rnnplay")  # the same name is taken now: a new one
         again = rec2.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
-        assert again.label == "#4 scratch·random"
+        assert again.label == "#4 scratch"
     finally:
         second.close()
 
@@ -268,7 +268,7 @@ def test_runs_train_side_by_side_and_commands_act_on_the_selected_one(play, rec,
     rec.status(2, RunState.RUNNING)
     assert play.summary(1).state == RunState.RUNNING and play.training_runs() == [1, 2]
     assert play.select(1)
-    assert play.train_on() == "#1 scratch·random is running already"
+    assert play.train_on() == "#1 scratch is running already"
     assert play.pause() and rec.status(1, RunState.PAUSED), "pause acts on the selected run"
     assert play.summary(2).state == RunState.RUNNING
     play.stop()

@@ -64,9 +64,9 @@ def test_an_unsaved_finished_run_is_kept_unless_told(play, rec, tiny_corpus) -> 
     _finished(play, rec, tiny_corpus, 1)
     _finished(play, rec, tiny_corpus, 2)
     plan = play.clear_plan()
-    assert plan.saved == () and [s.label for s in plan.unsaved] == ["#1 scratch·random"]
+    assert plan.saved == () and [s.label for s in plan.unsaved] == ["#1 scratch"]
     why_not = play.clear()
-    assert len(why_not) == 1 and "#1 scratch·random" in why_not[0] and "save" in why_not[0]
+    assert len(why_not) == 1 and "#1 scratch" in why_not[0] and "save" in why_not[0]
     assert play.summary(1) is not None and not rec.of(RunRemoved)
     assert play.clear(UnsavedPolicy.DISCARD) == []
     assert play.summary(1) is None and rec.of(RunRemoved, 1)
@@ -91,13 +91,13 @@ def test_clearing_under_save_saves_each_run_before_it_goes(play, rec, tiny_corpu
     order = [type(e) for r, e in rec.reports if r == 1 and isinstance(e, Saved | RunRemoved)]
     assert order == [Saved, RunRemoved], "it leaves only once the file holds it"
     session = load_session(saved[0].path)
-    assert session.epoch == 2 and session.label == "#1 scratch·random"
+    assert session.epoch == 2 and session.label == "#1 scratch"
 
 
 def test_removing_an_unsaved_run_asks_first(play, rec, tiny_corpus) -> None:
     _stopped(play, rec, tiny_corpus, 1)
     why_not = play.remove(1)
-    assert why_not == "#1 scratch·random has training no file holds: save it first, or discard it"
+    assert why_not == "#1 scratch has training no file holds: save it first, or discard it"
     assert play.summary(1) is not None and not rec.of(RunRemoved)
 
 
@@ -210,15 +210,15 @@ def test_two_runs_saved_in_the_same_second_get_two_files(play, rec, tiny_corpus)
 
 # -- labels -----------------------------------------------------------------------------------
 def test_labels_are_unique_and_never_reused(play, rec, tiny_corpus, tmp_path) -> None:
-    saved = _saved_session(tmp_path, tiny_corpus, model="rnn", lr=0.5)  # "#1 rnn·random"
+    saved = _saved_session(tmp_path, tiny_corpus, model="rnn", lr=0.5)  # "#1 rnn"
     _finished(play, rec, tiny_corpus, 1)
     play.load(saved)
     loaded = rec.wait(lambda r, e: r == 2 and isinstance(e, RunAdded))
-    assert loaded.label == "#2 rnn·random", "#1 is taken here"
+    assert loaded.label == "#2 rnn", "#1 is taken here"
     assert play.remove(1, unsaved=UnsavedPolicy.DISCARD) is None
     play.load(saved)
     again = rec.wait(lambda r, e: r == 3 and isinstance(e, RunAdded))
-    assert again.label == "#3 rnn·random", "#1 was removed, but it named another run"
+    assert again.label == "#3 rnn", "#1 was removed, but it named another run"
     labels = [s.label for s in play.summaries()]
     assert len(set(labels)) == len(labels)
 

@@ -34,7 +34,7 @@ from engine.training.events import (  # noqa: F401
 class RunAdded:
     """A run joined the registry: a new one (empty history) or one loaded from a session."""
 
-    label: str  # "#2 scratch·random": how every pane names the run
+    label: str  # "#2 scratch·lr 1000": how every pane names the run
     config: TrainConfig  # as it stands (a changed lr or epoch target folded in)
     corpus: str  # the corpus spec: "jaychou", "pysrc" or a path
     max_chars: int

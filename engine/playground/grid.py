@@ -129,10 +129,12 @@ def grid_tags(runs: Sequence[Mapping[str, Any]]) -> list[str]:
     setting's name ("lr 10", "hidden 64"), which it does not."""
     varying = [name for name in (runs[0] if runs else ()) if name != "model"
                and len({spec_named(name).text(run[name]) for run in runs}) > 1]
-    return ["·".join(_tag_part(name, run[name]) for name in varying) for run in runs]
+    return ["·".join(tag_part(name, run[name]) for name in varying) for run in runs]
 
 
-def _tag_part(name: str, value: Any) -> str:
+def tag_part(name: str, value: Any) -> str:
+    """One setting as a label names it: a word alone ("consecutive"), a number with its
+    setting's name ("lr 10")."""
     spec = spec_named(name)
     text = spec.text(value)
     return text if spec.kind is str else f"{name} {text}"

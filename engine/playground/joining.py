@@ -42,8 +42,15 @@ class Joining:
         tag: str = "",
     ) -> None:
         """A new or loaded run joins the registry (selected unless `select` is False; `tag`
-        tells it from the others of its grid or sweep in its label)."""
-        self._registry.add(run, saved_label, select=select, tag=tag)
+        tells it from the others of its grid or sweep in its label). A loaded run whose file
+        a run here is bound to saves to a new file instead (Registry.add): its notes say so."""
+        source = run.path  # the file it was loaded from: RunAdded names it
+        shared = self._registry.add(run, saved_label, select=select, tag=tag)
+        if shared is not None:
+            holder = self._registry.holder(shared, but=run)
+            whose = f"{holder.label}'s file" if holder is not None else "another run's file"
+            notes = (*notes, f"{run.label}: {shared.name} is {whose}, so this run saves to a "
+                             "new file of its own (ctrl+s names it)")  # fmt: skip
         reporter.bind(run)
         trainer = run.trainer
         self._report(
@@ -57,7 +64,7 @@ class Joining:
                 device=str(trainer.device),
                 state=run.state,
                 epoch=trainer.epoch,
-                path=str(run.path) if run.path else None,
+                path=str(source) if source else None,
                 history=tuple(trainer.history),
                 samples=tuple(trainer.samples),
                 prompt=prompt,

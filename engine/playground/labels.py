@@ -1,18 +1,64 @@
-"""A run's label as it is named now. A label is the run's name, given when it joins and kept
-in its session file ("#2 scratch·lr 30", "#3 scratch·random·lr 30": a grid's runs are told
-apart by the settings that vary); F8 gives a run another lr later. Its name stays (samples and
-files hold it); where it is named, an lr in it that is no longer the run's says so:
-"#2 scratch·lr 30→20". The core's messages name a run so, as the UI does (tui/labels.py)."""
+"""A run's label: its name, given when it joins and kept in its session file. It names the model
+and what sets the run apart (run_tag): the settings a grid varies ("#3 scratch·consecutive·lr
+30"), then those where it differs from a run on screen ("#2 scratch·lr 1000" beside "#1
+scratch"); a run like every other is its model alone. F8 gives a run another lr later. Its
+name stays (samples and files hold it); where it is named, an lr in it that is no longer the
+run's says so: "#2 scratch·lr 30→20". The core's messages name a run so, as the UI does
+(tui/labels.py)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from pathlib import Path
 
 from engine.config import TrainConfig, spec_of
+from engine.playground.grid import spec_named, tag_part
 
 LR = spec_of(TrainConfig, "lr")  # writes an lr as a grid's tag does: "30", "0.001"
 # What parts a tag's settings: "·" ("random·lr 10"); ", " in labels saved before it was.
 _PARTS = re.compile(r"(·|, )")
+
+
+# The settings a new run's label names where it differs from a run on screen, in this order: the
+# lr last, where F8's arrow goes ("lr 30→20"). The model is named anyway; the epochs, seed and
+# device say nothing of what the run learns differently.
+TOLD_APART = ("corpus", "sampling", "nonlinearity", "input", "embed_dim", "layers", "hidden",
+              "num_steps", "batch_size", "clip", "lr")  # fmt: skip
+
+
+def run_name(model: str, tag: str) -> str:
+    """A label without its number: "scratch", "scratch·lr 1000"."""
+    return f"{model}·{tag}" if tag else model
+
+
+def run_tag(
+    corpus: str, config: TrainConfig, others: Sequence[tuple[str, TrainConfig]], tag: str = ""
+) -> str:
+    """What tells a new run (on `corpus`, set up as `config`) from the runs on screen (`others`,
+    each its corpus and config): `tag` (what its grid varies: "lr 10"), then each setting of
+    TOLD_APART whose value differs from one of theirs, written as a grid's tag writes it. An lr
+    is compared with the runs of its model only: each model family has its own (the book's SGD
+    100, Adam 1e-3), and a label "rnn·lr 0.001" beside "scratch" says nothing new."""
+    parts = tag.split("·") if tag else []
+    for name in TOLD_APART:
+        mine = _value(name, corpus, config)
+        if any(_value(name, c, o) != mine for c, o in others
+               if name != "lr" or o.model == config.model):  # fmt: skip
+            words = _part(name, corpus, config)
+            # A grid that varies the corpus named it whole: it is not named twice.
+            if words not in parts and not (name == "corpus" and corpus in parts):
+                parts.append(words)
+    return "·".join(parts)
+
+
+def _value(name: str, corpus: str, config: TrainConfig) -> str:
+    return corpus if name == "corpus" else spec_named(name).text(getattr(config, name))
+
+
+def _part(name: str, corpus: str, config: TrainConfig) -> str:
+    # A corpus by its file's stem: "tiny" for /tmp/x/tiny.txt (a label has 27 cells).
+    return Path(corpus).stem if name == "corpus" else tag_part(name, getattr(config, name))
 
 
 def label_now(label: str, lr: float) -> str:

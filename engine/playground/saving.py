@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.generation.prompt_settings import PromptSettings
 from engine.playground.events import Saved
-from engine.playground.registry import Registry
+from engine.playground.registry import Registry, name_now
 from engine.playground.reporter import Report
 from engine.playground.runs import Run
 from engine.session import default_save_dir, suggest_path
@@ -48,6 +48,12 @@ class Saver:
         """Save `run` to `path` (its own file, or a new one in the save folder); a Saved report
         follows, and `then()` after it once the file holds the run."""
         target = Path(path) if path is not None else (run.path or self._new_path(run))
+        holder = self._registry.holder(target, but=run)
+        if holder is not None:
+            # Never two runs to one file: the second save overwrote the first run's training,
+            # and quitting then saved the first over the second's.
+            return self._refused(run, target, f"{target.name} holds {name_now(holder)}: "
+                                              "save this run to another file")  # fmt: skip
 
         def done(outcome: SaveOutcome) -> None:
             if outcome.error is None:
@@ -67,16 +73,26 @@ class Saver:
             self._jobs = [j for j in self._jobs if not j.done.is_set()] + [job]
         return job.start()
 
+    def _refused(self, run: Run, target: Path, why: str) -> SaveJob:
+        """A save not made: its job is done at once, the file untouched, Saved says why."""
+        job = SaveJob(run.trainer, target, "", run.label, lambda: run.progress, lambda _: None)
+        job.refuse(why)
+        self._report(run.id, Saved(str(target), why))
+        return job
+
     def _new_path(self, run: Run) -> Path:
         with self._lock:
-            path = suggest_path(run.trainer, self.directory(), taken=self._named)
+            path = suggest_path(run.trainer, self.directory(), taken=self._named,
+                                label=run.label)  # fmt: skip
             self._named.add(path)
         return path
 
     def suggested_path(self, run: Run) -> Path:
-        """A new file name for `run` in the save folder (a save-as dialog's first offer)."""
+        """A new file name for `run` in the save folder (a save-as dialog's first offer), named
+        as the run is ("jaychou-scratch-lr1000-<time>")."""
         with self._lock:
-            return suggest_path(run.trainer, self.directory(), taken=self._named)
+            return suggest_path(run.trainer, self.directory(), taken=self._named,
+                                label=run.label)  # fmt: skip
 
     def not_worth_saving(self) -> list[str]:
         """The labels of the unsaved runs the autosave leaves out (Run.worth_saving)."""

@@ -18,7 +18,7 @@ from engine.data.corpus import Corpus, CorpusError, load_corpus
 from engine.playground.cores import CoreShare
 from engine.playground.events import DevicesTimed, RunRefused, TargetChanged
 from engine.playground.joining import Joining
-from engine.playground.registry import Registry
+from engine.playground.registry import Registry, name_now
 from engine.playground.reporter import Report, RunReporter
 from engine.playground.runs import Run
 from engine.playground.turns import Turns
@@ -173,10 +173,13 @@ class TrainerWorker:
             return RunRefused(str(exc), "corpus")
 
     def _queued_note(self) -> str:
-        running = ", ".join(r.label for r in self._registry.running())
-        ahead = [run.label for run in map(self._registry.get, self._queue) if run is not None]
-        after = f"; after {', '.join(ahead)}" if ahead else ""
-        return f"queued: it starts once no run trains ({running} training now{after})"
+        """Why the run waits, as the registry has it now (the UI asked a while ago: a run it
+        named as training may have finished since)."""
+        running = ", ".join(name_now(r) for r in self._registry.running())
+        ahead = [name_now(run) for run in map(self._registry.get, self._queue) if run is not None]
+        why = [f"{running} training now"] if running else []
+        why += [f"after {', '.join(ahead)}"] if ahead else []
+        return f"queued: it starts once no run trains ({'; '.join(why)})"
 
     def _train_on(self, run_id: int, epochs: int | None) -> None:
         """Train a parked run on to `epochs` (announced with TargetChanged)."""

@@ -26,23 +26,35 @@ def default_save_dir() -> Path:
 
 
 def suggest_path(
-    trainer: Trainer, directory: Path | None = None, taken: Collection[Path] = ()
+    trainer: Trainer,
+    directory: Path | None = None,
+    taken: Collection[Path] = (),
+    label: str = "",
 ) -> Path:
-    """A fresh file name such as saves/jaychou-scratch-random-20260101-120000.rnnplay: neither
+    """A fresh file name such as saves/jaychou-scratch-lr1000-20260101-120000.rnnplay: neither
     on disk nor in `taken` (names already given to saves in progress).
 
-    It names no epoch: a run keeps its file for later saves, and the epoch it holds then is
-    not the one it held when named (the load dialog reads the epoch from the file's header).
+    It names the corpus and the run as its label does, without its number ("#2 scratch·lr
+    1000": scratch-lr1000; the model alone without a label), so the files of a grid's runs
+    say which is which. It names no epoch: a run keeps its file for later saves, and the epoch
+    it holds then is not the one it held when named (the load dialog reads the epoch from the
+    file's header).
     """
-    cfg = trainer.config
-    corpus = re.sub(r"[^\w.-]+", "_", Path(trainer.corpus.name).stem)[:40] or "corpus"
-    stem = f"{corpus}-{cfg.model}-{cfg.sampling}-{time.strftime('%Y%m%d-%H%M%S')}"
+    corpus = _file_word(Path(trainer.corpus.name).stem)[:40] or "corpus"
+    name = re.sub(r"^#\d+ ", "", label) or trainer.config.model
+    parts = [_file_word(part.replace(" ", "")) for part in name.split("·")]
+    stem = "-".join([corpus, *(p for p in parts if p), time.strftime("%Y%m%d-%H%M%S")])
     folder = directory or default_save_dir()
     path, n = folder / f"{stem}{SUFFIX}", 1
     while path in taken or path.exists():
         n += 1
         path = folder / f"{stem}-{n}{SUFFIX}"
     return path
+
+
+def _file_word(text: str) -> str:
+    """`text` with only what a file name holds safely everywhere: letters, digits, . _ -."""
+    return re.sub(r"[^\w.-]+", "_", text).strip("_")
 
 
 def list_sessions(directory: str | Path | None = None) -> list[SessionInfo]:

@@ -58,6 +58,12 @@ class SaveJob:
         self.done = threading.Event()
         self.outcome: SaveOutcome | None = None
 
+    def refuse(self, why: str) -> SaveJob:
+        """End the job without starting it: nothing is written, its outcome says why."""
+        self.outcome = SaveOutcome(self.path, why, -1)
+        self.done.set()
+        return self
+
     def start(self) -> SaveJob:
         threading.Thread(target=self._work, name="rnnplay-save", daemon=True).start()
         return self

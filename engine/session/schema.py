@@ -42,7 +42,7 @@ class MetaParts:
     corpus: CorpusRef
     vocab: Vocab
     prompt: str
-    label: str  # the run's name in the app ("#2 scratch·random"); "" when saved without one
+    label: str  # the run's name in the app ("#2 scratch·lr 1000"); "" when saved without one
     prompt_settings: PromptSettings | None  # the prompt's decoding and length; None if not saved
     trainer: Any  # the encoded state (engine/session/codec.py), decoded by the caller
     environment: dict[str, str | None]
