@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import header_of, meta_of, refused, run_cli, run_main, write_with_meta
+from helpers import header_of, meta_of, refused, run_main, write_with_meta
 from safetensors.torch import save as safetensors_save
 
 from engine import session as sess
@@ -224,27 +224,31 @@ def test_a_lone_surrogate_in_any_text_is_refused(
     message.encode("utf-8")  # the refusal itself can be printed
 
 
-def test_a_lone_surrogate_in_typed_text_comes_back_printable(tmp_path: Path, saved: Path) -> None:
+def test_a_lone_surrogate_in_typed_text_comes_back_printable(
+    tmp_path: Path, saved: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The prompt and the run's label are what a user typed, saved as given: the session loads,
-    # the half character shows as U+FFFD, and complete's default prefix prints.
+    # the half character shows as U+FFFD, and complete's default prefix prints (in this
+    # process: pytest's captured stdout encodes UTF-8 strictly, as a pipe's does).
     bad = _with_parts(saved, tmp_path, lambda m: m.update(prompt="分开" + SURROGATE,
                                                          label=f"#1 {SURROGATE}"))
     session = load_session(bad)
     assert (session.prompt, session.label) == ("分开\ufffd", "#1 \ufffd")
-    done = run_cli("complete", str(bad), "--chars", "3")
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    assert done.stdout.startswith("分开")
+    code, out, err = run_main(capsys, "complete", str(bad), "--chars", "3")
+    assert code == 0 and "Traceback" not in err, err
+    assert out.startswith("分开")
+    out.encode("utf-8")
 
 
 def test_resume_with_a_surrogate_prefix_is_one_line_and_loses_nothing(
-    tmp_path: Path, saved: Path
+    tmp_path: Path, saved: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = _with_parts(saved, tmp_path,
                       lambda m: m["trainer"]["config"].update(prefixes=["分" + SURROGATE]))
     before = bad.read_bytes()
-    done = run_cli("train", "--resume", str(bad), "--epochs", "3")
-    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.count("\n") == 1 and "lone surrogate" in done.stderr
+    code, _, err = run_main(capsys, "train", "--resume", str(bad), "--epochs", "3")
+    assert code == 2 and "Traceback" not in err, err
+    assert err.count("\n") == 1 and "lone surrogate" in err
     assert bad.read_bytes() == before
 
 
