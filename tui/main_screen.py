@@ -25,6 +25,7 @@ from tui.labels import label_now
 from tui.missing_corpus import MissingCorpus
 from tui.widgets.curves import CurvesPlot
 from tui.widgets.inside import VIEWS, InsidePane
+from tui.widgets.inside_lines import cell_of
 from tui.widgets.prompt import PromptPane
 from tui.widgets.runs_table import RunsTable
 from tui.widgets.samples import SamplesLog
@@ -242,7 +243,8 @@ class MainScreen(Screen[None]):
         if run is not None:
             self.status.show_run(run)
             self.samples.show_period(run.config.pred_period, run.config.pred_seconds)
-            self.inside.follow_run(run.last, run.flow, run.config.clip)
+            cell = cell_of(run.config.model, run.config.nonlinearity)
+            self.inside.follow_run(run.last, run.flow, run.config.clip, cell)
             self.inside.follow_weights(run.weights)
         else:
             self.status.show_no_run()

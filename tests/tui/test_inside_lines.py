@@ -153,7 +153,7 @@ def test_the_flow_caption_says_what_the_profile_shows(norms, says: str, never: s
     # the caption must not call that exploding.
     lines = _lines(300)
     flow = _flow(norms)
-    flow_lines(lines, flow, flow, clip=1.0)
+    flow_lines(lines, flow, clip=1.0, cell="tanh")
     text = " ".join(strip.text for strip in lines.strips)
     assert "|∂ℓ_T/∂H_t| on epoch 3's last batch" in text
     assert "ℓ_T is the last step's loss" in text and "from t=" in text
@@ -165,7 +165,7 @@ def test_the_flow_verdict_is_in_the_four_rows_an_80x24_pane_shows():
     # after the profile and its header, below them.
     lines = _lines(76)
     flow = replace(_flow((1e-6, 1e-4, 1e-2, 1.0) * 9), clipped_share=1.0)
-    flow_lines(lines, flow, flow, clip=1.0)
+    flow_lines(lines, flow, clip=1.0, cell="tanh")
     shown = " ".join(strip.text.strip() for strip in lines.strips[:4])
     assert "it vanishes back through time" in shown and "clipped in 100%" in shown, shown
 

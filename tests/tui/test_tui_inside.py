@@ -155,7 +155,8 @@ async def test_gradient_flow_through_time_and_closing_the_views():
 
 async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.MonkeyPatch):
     # Any measurement costs too much: only the first epoch (and a run's last) measures the flow.
-    # Stopped before its last epoch, the run shows epoch 1's flow beside its latest clipped share.
+    # Stopped before its last epoch, the run shows epoch 1's flow beside epoch 1's clipped share
+    # (the latest epoch's beside it told of another epoch).
     monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e-12)
     app = make_app(train=True, epochs="1000")
     async with app.run_test(size=SIZE) as pilot:
@@ -169,7 +170,7 @@ async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.M
         assert summary.flow is not None and summary.flow.epoch == 1
         text = screen_text(app)
         assert "epoch 1's last batch" in text
-        assert f"of epoch {summary.last.epoch}'s steps" in text
+        assert summary.last.epoch > 1 and "of epoch 1's steps" in text
 
 
 @pytest.mark.parametrize("views", [1, 2, 3, 4], ids=["odds", "units", "looks-at", "flow"])

@@ -43,7 +43,7 @@ async def test_the_selected_runs_optimizer_and_lr_stay_whole_with_four_runs_trai
         assert "SGD lr 30 (F8)" in line, line
         assert "chars/s" in line and "…" not in line, line
         # The others' speeds follow, as many as fit, the rest counted.
-        assert re.search(r"#\d \S+ c/s|\+\d (more )?training", line), line
+        assert re.search(r"#\d \S+ c/s|\+\d training", line), line
 
 
 async def test_a_long_reason_is_cut_with_a_pointer_to_the_notes() -> None:

@@ -27,7 +27,7 @@ is what the next run gets: a run's own settings are on the status line and in th
 
 **Status line**: the selected run's state, epochs done of its target, perplexity, optimizer
 and learning rate, speed and device; then the other training runs' speeds, as many as fit
-("+2 more training"). Speed: chars/s is characters trained per second of training (pauses,
+("+2 training"). Speed: chars/s is characters trained per second of training (pauses,
 held-out checks and samples left out) over the last finished epoch, as in the runs table ("so
 far": the first epoch, until it ends); s/epoch is a whole epoch at that pace, so the two always
 agree. A reason too long for the line is cut there and given in full in the notes.

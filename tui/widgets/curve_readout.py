@@ -42,9 +42,7 @@ def title(view: str, controls: PlotControls, room: int = 1_000, not_drawn: int =
         span = "per optimizer step"
         if isinstance(controls.zoom, tuple):
             span += f", {_range_text(STEP, controls.zoom)}"
-        # The per-step curve is always a moving average (curve_series.SMOOTHING): said as
-        # "smoothed" until the user's smoothing, said as every view says it, takes its place.
-        head = f"perplexity {span} ({scale}{smoothing or ', smoothed'})"
+        head = f"perplexity {span} ({scale}{smoothing})"
         return fitted([head, *runs, "F2 per epoch", _ZOOM_KEY], room)
     unit = x_unit(view, controls.x_axis)
     span = _PER[unit]

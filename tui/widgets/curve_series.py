@@ -2,9 +2,10 @@
 read at a point of the plot's x axis in each view.
 
 The plot has three views: perplexity per epoch (held-out perplexity as dots), the gradient norm
-before clipping per epoch, and perplexity per optimizer step (a moving average of the batch
-losses). Epoch views put each epoch's point at its epoch, its optimizer step or the wall time
-its run had trained by then; the per-step view counts optimizer steps.
+before clipping per epoch, and perplexity per optimizer step (each point a batch report: the
+mean loss of the batches since the one before). Epoch views put each epoch's point at its
+epoch, its optimizer step or the wall time its run had trained by then; the per-step view counts
+optimizer steps.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from tui.widgets.curve_controls import EPOCH, STEP, TIME, smooth, smooth_gaps
 
 PERPLEXITY, GRAD_NORM, PER_STEP = "perplexity", "grad norm", "per step"
 VIEWS = (PERPLEXITY, GRAD_NORM, PER_STEP)
-SMOOTHING = 0.2  # weight of the newest batch report in the per-step curve's moving average
 
 
 def x_unit(view: str, axis: str = EPOCH) -> str:
@@ -98,14 +98,11 @@ class RunSeries:
         ]
 
     def step_perplexity(self) -> list[float]:
-        """Perplexity per batch report, from the moving average of the losses (one report is
-        the mean of a few batches: raw, the curve is mostly noise)."""
-        smooth: float | None = None
-        out = []
-        for loss in self.step_loss:
-            smooth = loss if smooth is None else SMOOTHING * loss + (1 - SMOOTHING) * smooth
-            out.append(math.exp(min(smooth, 700.0)))  # exp(710) overflows a float
-        return out
+        """Perplexity per batch report, as it came: the user's smoothing (ctrl+g) smooths it as
+        it does every view, and the title and readout say so. A moving average of its own,
+        always on, made the title say "smoothed" with smoothing at 0 and the readout give no
+        raw value beside the one drawn."""
+        return [math.exp(min(loss, 700.0)) for loss in self.step_loss]  # exp(710) overflows
 
     def epoch_xs(self, axis: str) -> list[float]:
         """Where each epoch's point goes on an x axis counting `axis`."""

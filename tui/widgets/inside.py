@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -74,6 +75,7 @@ class InsidePane(Widget, can_focus=True):
         self.last: EpochEnd | None = None  # the followed run's last epoch
         self.flow: EpochEnd | None = None  # its last epoch that measured the gradient flow
         self.clip: float | None = 0.0  # the followed run's clip threshold (None: off)
+        self.cell = "tanh"  # what carries its state (inside_lines.cell_of): the flow's words
         self.unit_rank = 0  # which unit of the ranking the text is coloured by (0: the top)
         self.ranking = RANKINGS[0]
         # The unit pinned (p): the text stays coloured by it while new weights re-rank the units
@@ -90,6 +92,7 @@ class InsidePane(Widget, can_focus=True):
         self._layout_asked = 0.0  # when training last had the layout asked for again
         # (what it showed, its lines, the records they were built from), last built
         self._drawn: tuple[tuple, list[Strip], tuple] | None = None
+        self._frame_lines: tuple[list[Strip], Strip] | None = None  # this frame's, and a blank
 
     # -- called by the screen ----------------------------------------------------------------
     def next_view(self) -> str:
@@ -128,7 +131,7 @@ class InsidePane(Widget, can_focus=True):
         # A summary taken after the trainer recorded this epoch may have brought it already.
         if end.weights and not (self.weights and self.weights[-1].epoch >= end.epoch):
             self.weights += (end,)
-        self.follow_run(end, end if end.grad_through_time else self.flow, clip)
+        self.follow_run(end, end if end.grad_through_time else self.flow, clip, self.cell)
 
     def follow_weights(self, measured: tuple[EpochEnd, ...]) -> None:
         """The followed run's epochs that measured the weights (RunSummary.weights)."""
@@ -177,9 +180,9 @@ class InsidePane(Widget, can_focus=True):
         self._ask_layout()
 
     def follow_run(
-        self, last: EpochEnd | None, flow: EpochEnd | None, clip: float | None
+        self, last: EpochEnd | None, flow: EpochEnd | None, clip: float | None, cell: str
     ) -> None:
-        self.last, self.flow, self.clip = last, flow, clip
+        self.last, self.flow, self.clip, self.cell = last, flow, clip, cell
         if not self.shown.per_prompt:
             self._repaint()
         self._ask_layout()
@@ -253,13 +256,23 @@ class InsidePane(Widget, can_focus=True):
         # No layout pass: the pane's height is its share of the screen, whatever it shows.
         self.refresh()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_lines = None  # looked up again in this frame, by its first line drawn
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
-        lines = self._view_lines(width)
-        # Scrolled (↑/↓) where the view has more lines than its room, never past its last.
-        self.scrolled = min(self.scrolled, max(0, len(lines) - self._room()))
+        # The view's lines, the scroll and the blank are found once a frame, not once a line:
+        # their key reads the pane's region and style, ~0.2 ms a line, ~2 ms of the frame that
+        # shows a new inspection (issue 21, bar 3).
+        if self._frame_lines is None:
+            width = self.content_region.width
+            lines = self._view_lines(width)
+            # Scrolled (↑/↓) where the view has more lines than its room, never past its last.
+            self.scrolled = min(self.scrolled, max(0, len(lines) - self._room()))
+            self._frame_lines = (lines, Strip.blank(width, self.rich_style))
+        lines, blank = self._frame_lines
         y += self.scrolled
-        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+        return lines[y] if y < len(lines) else blank
 
     def _view_lines(self, width: int) -> list[Strip]:
         # Built once per change and width. The records are compared by identity (a new one
@@ -267,8 +280,8 @@ class InsidePane(Widget, can_focus=True):
         shown = (self.inspection, self.flow, self.last, self.weights, self.minibatches)
         base = self.rich_style
         key = (
-            self.view, *map(id, shown), self.clip, self.unit_rank, self.ranking, self.state,
-            self.pinned,
+            self.view, *map(id, shown), self.clip, self.cell, self.unit_rank, self.ranking,
+            self.state, self.pinned,
             self.prompt_cursor, width, self._room(), base, self.warmup, self.param,
         )  # fmt: skip
         if self._drawn is None or self._drawn[0] != key:
@@ -307,7 +320,7 @@ class InsidePane(Widget, can_focus=True):
         if self.flow is None or self.last is None:
             lines.dim("gradient flow appears after the first epoch of the followed run")
         else:
-            flow_lines(lines, self.flow, self.last, self.clip)
+            flow_lines(lines, self.flow, self.clip, self.cell)
 
     def _weights_view(self, lines: Lines) -> None:
         if not self.weights:

@@ -206,16 +206,23 @@ def looks_at_lines(lines: Lines, looks: Saliency) -> None:
         lines.cells(None, cells[stretch.start:stretch.stop])
 
 
-def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None) -> None:
+def cell_of(model: str, nonlinearity: str) -> str:
+    """What carries the state from step to step, as the flow caption words it: "gru", "lstm",
+    or φ ("tanh", "relu") of the scratch model and nn.RNN."""
+    return model if model in ("gru", "lstm") else nonlinearity
+
+
+def flow_lines(lines: Lines, flow: EpochEnd, clip: float | None, cell: str) -> None:
     """The verdict first (how the gradient changes back through time, how often it was
-    clipped), then the profile it comes from: at 80x24 the pane shows four rows."""
+    clipped), then the profile it comes from: at 80x24 the pane shows four rows. Both are of
+    `flow`'s epoch: the clipped share of a later one beside them told of another epoch."""
     norms = flow.grad_through_time
     logs = [math.log10(n) for n in norms if n > 0]
     lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
-    lines.dim(_trend(norms))
-    if last.clipped_share is not None:
+    lines.dim(_trend(norms, cell))
+    if flow.clipped_share is not None:
         lines.dim(
-            f"clipped in {last.clipped_share:.0%} of epoch {last.epoch}'s steps "
+            f"clipped in {flow.clipped_share:.0%} of epoch {flow.epoch}'s steps "
             + ("(clipping off)" if clip is None else f"(θ = {clip:g})")
         )
     bars = "".join(
@@ -232,16 +239,24 @@ def flow_lines(lines: Lines, flow: EpochEnd, last: EpochEnd, clip: float | None)
     )
 
 
-def _trend(norms: tuple[float, ...]) -> str:
-    """What the profile shows, in words that match it: from t = T (distance 0) back to t = 1."""
+def _trend(norms: tuple[float, ...], cell: str) -> str:
+    """What the profile shows, in words that match it and the model: from t = T (distance 0)
+    back to t = 1. A GRU's or LSTM's gates can carry the gradient back unshrunk, so vanishing
+    there is what its gates did, not the tanh's squashing."""
     first, last = norms[0], norms[-1]
     back = f"from t={len(norms)} back to t=1 the gradient |∂ℓ_T/∂H_t|"
     if first <= 0 or last <= 0:
         return f"{back} reaches zero somewhere: the bars at 0 show where"
     ratio = first / last
     if ratio < 0.5:
-        return (f"{back} shrinks {1 / ratio:.3g}×: it vanishes back through time (usual with "
-                "tanh: far characters steer learning little)")
+        why = {
+            "tanh": "usual with tanh",
+            "relu": "W_hh and the units at zero shrink it at each step",
+            "gru": "this GRU's update gates pass little of it back",
+            "lstm": "this LSTM's forget gates pass little of it back",
+        }.get(cell, "")
+        return (f"{back} shrinks {1 / ratio:.3g}×: it vanishes back through time ("
+                + (f"{why}: " if why else "") + "far characters steer learning little)")
     if ratio > 2:
         return f"{back} grows {ratio:.3g}×: it explodes back through time (what clipping is for)"
     return f"{back} stays within 2× ({ratio:.2g}×): neither vanishing nor exploding"

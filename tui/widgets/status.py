@@ -1,6 +1,6 @@
 """One status line plus a progress bar: state, epochs done/target, perplexity, the optimizer
 and its learning rate, speed, device, all of the selected run, whole; when other runs train,
-their speeds follow as far as the width allows ("#1 5.1k c/s · +2 more training").
+their speeds follow as far as the width allows ("#1 5.1k c/s · +2 training").
 
 "epoch N/M" always counts completed epochs, whatever the state; the bar shows how far into the
 next one training is. Speeds are the runs table's: the last finished epoch's (help's "speed").
@@ -128,8 +128,13 @@ class StatusPane(Vertical):
         self._redraw()
 
     def show_no_run(self) -> None:
-        """No run to follow (none yet, or the last one removed): say how to get one."""
+        """No run to follow (none yet, or the last one removed): idle, as at start-up, and how
+        to get one (the removed run's "finished" stayed beside it)."""
         self.run_id, self.epochs, self.epoch, self.lr, self.speeds = None, 0, 0, None, {}
+        # A run's state and reason go with it; "loading" (a run on its way) and the idle line's
+        # own reason (the corpus not downloaded) stay.
+        if self.state not in ("idle", "loading"):
+            self.state, self.reason = "idle", ""
         self.query_one(ProgressBar).update(total=1, progress=0)
         self._redraw()
 
@@ -187,13 +192,14 @@ class StatusPane(Vertical):
         """The other training runs' speeds in `room` cells: as many as fit, the rest counted."""
         shown = [f"{name} {_rate(cps, 'c/s') if cps is not None else '-'}"
                  for name, cps in (self.speeds[i] for i in sorted(self.speeds))]  # fmt: skip
+        # One wording for the count, whatever the width ("+4 training" and "+4 more training"
+        # read as two things); the short one, which fits beside the selected run at 80 columns.
         for kept in range(len(shown), -1, -1):
             left = len(shown) - kept
-            for more in ("more training", "training") if left else ("",):
-                parts = shown[:kept] + ([f"+{left} {more}"] if left else [])
-                text = "".join(" · " + part for part in parts)
-                if cell_len(text) <= room:
-                    return text
+            parts = shown[:kept] + ([f"+{left} training"] if left else [])
+            text = "".join(" · " + part for part in parts)
+            if cell_len(text) <= room:
+                return text
         return ""
 
     def on_resize(self) -> None:
