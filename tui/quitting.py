@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual.widgets import Label, Static
+
 from tui import exit_guard
 from tui.host import Host
 from tui.labels import label_now, shown
@@ -85,20 +87,25 @@ class Quitting:
 
     def _ask_about_queue(self) -> bool:
         """Ask before runs that wait in the queue are dropped; returns whether it asked."""
+        if not self.app.playground.queued():
+            return False
+        self._asking = _QueueQuestion(self._queue_words)
+        self.app.push_screen(self._asking, self._after_queue_question)
+        return True
+
+    def _queue_words(self) -> tuple[str, str]:
+        """The question about the queue and its body, as the core's queue stands now."""
         playground = self.app.playground
         queued = [run for run_id in playground.queued()
                   if (run := playground.summary(run_id)) is not None]  # fmt: skip
         if not queued:
-            return False
+            return "quit?", "no run waits in the queue now: quitting saves the runs first"
         count = f"{len(queued)} queued run{'s' * (len(queued) > 1)}"
-        self._asking = ChoiceScreen(
+        return (
             f"quit? {count} will not start",
             f"{', '.join(shown(run) for run in queued)}: never trained, so no file keeps "
             f"{'them' if len(queued) > 1 else 'it'}",
-            [Choice("q", "quit anyway", True)],
         )
-        self.app.push_screen(self._asking, self._after_queue_question)
-        return True
 
     def _after_queue_question(self, quit_anyway: bool | None) -> None:
         self._asking = None
@@ -141,7 +148,10 @@ class Quitting:
             self._skipped.append(f"rnnplay: {why}")
             self.app.notify(why, title="quitting", markup=False)
         if jobs:
-            self.app.notify("saving unsaved runs...", title="quitting")
+            # Each run by name and the file it goes to: two runs once went to one file unseen.
+            where = "\n".join(f"{label_now(job.label, job.trainer.lr)} to {job.path.name}"
+                              for job in jobs)  # fmt: skip
+            self.app.notify(f"saving unsaved runs:\n{where}", title="quitting", markup=False)
         self._written += jobs
         self._last = still + jobs
         self._stalled = await _wait(self._last)
@@ -162,6 +172,29 @@ class Quitting:
             *(f"rnnplay: {e}" for e in troubles if e is not None),
             *self._skipped,
         ]
+
+
+class _QueueQuestion(ChoiceScreen):
+    """The question about queued runs, read from the core while it is open: a run may start
+    between ctrl+q and the first frame (a dialog named #7 as queued beside a status line
+    showing it training), and more start while it waits for an answer."""
+
+    REFRESH_S = 0.25
+
+    def __init__(self, words: Callable[[], tuple[str, str]]) -> None:
+        super().__init__(*words(), [Choice("q", "quit anyway", True)])
+        self._words = words
+
+    def on_mount(self) -> None:
+        self._refresh()
+        self.set_interval(self.REFRESH_S, self._refresh)
+
+    def _refresh(self) -> None:
+        question, body = self._words()
+        if (question, body) != (self.question, self.body):
+            self.question, self.body = question, body
+            self.query(Label).first().update(question)
+            self.query_one("#choice-body", Static).update(body)
 
 
 def _trouble(job: SaveJob, stalled: bool) -> str | None:

@@ -35,4 +35,4 @@ async def test_the_load_dialog_says_since_which_epoch_a_saved_run_is_unsaved(
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
         warning = str(app.screen.query_one("#load-warning", Static).render())
-        assert warning == f"#1 scratch·random is unsaved since epoch {saved}: loading keeps it"
+        assert warning == f"#1 scratch is unsaved since epoch {saved}: loading keeps it"

@@ -25,7 +25,7 @@ async def _f5_asks(pilot, app) -> None:
     await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="F5 asks")
     text = screen_text(app)
-    assert "#1 scratch·random is training" in text and "q: queue it until no run trains" in text
+    assert "#1 scratch is training" in text and "q: queue it until no run trains" in text
 
 
 async def test_two_runs_train_at_once_and_f6_pauses_only_the_selected_one():
@@ -36,7 +36,7 @@ async def test_two_runs_train_at_once_and_f6_pauses_only_the_selected_one():
         await pilot.press("a")
         await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2],
                        timeout=30, what="both train")  # fmt: skip
-        assert notified(app, "the new run training alongside #1 scratch·random")
+        assert notified(app, "the new run training alongside #1 scratch")
         for run_id in (1, 2):
             drawn = _epochs_drawn(app, run_id)
             await wait_for(pilot, lambda r=run_id, d=drawn: _epochs_drawn(app, r) > d + 1,
@@ -48,13 +48,13 @@ async def test_two_runs_train_at_once_and_f6_pauses_only_the_selected_one():
         assert app.playground.selected == 2
         await pilot.press("f6")
         await wait_for(pilot, lambda: app.playground.summary(2).state == "paused", what="paused")
-        assert notified(app, "#2 scratch·random pausing")
+        assert notified(app, "#2 scratch pausing")
         assert app.playground.summary(1).state == "running", "#1 trains on"
         drawn = _epochs_drawn(app, 1)
         await wait_for(pilot, lambda: _epochs_drawn(app, 1) > drawn, timeout=30, what="#1 goes on")
         await pilot.press("f7")
         await wait_for(pilot, lambda: app.playground.summary(2).state == "stopped", what="#2 stop")
-        assert notified(app, "#2 scratch·random stopping")
+        assert notified(app, "#2 scratch stopping")
         assert app.playground.summary(1).state == "running"
         assert app.playground.select(1)
         await pilot.press("f7")
@@ -70,7 +70,7 @@ async def test_f5_can_queue_the_new_run_after_the_training_one():
         await pilot.press("q")
         await wait_for(pilot, lambda: app.playground.queued() == [2], timeout=30, what="queued")
         assert notified(app, "the new run queued: it starts once no run trains "
-                             "(#1 scratch·random training now)")  # fmt: skip
+                             "(#1 scratch training now)")  # fmt: skip
         assert app.playground.summary(2).state == "queued"
         assert app.playground.selected == 1 and app.playground.training_runs() == [1]
         await pilot.press("f7")

@@ -60,7 +60,7 @@ async def test_f3_asks_before_unsaved_runs_go_and_never_clears_a_stopped_one(sav
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="question")
         text = screen_text(app)
-        assert "#2 scratch·random" in text and "#1" not in text.split("clear the")[1][:200]
+        assert "#2 scratch" in text and "#1" not in text.split("clear the")[1][:200]
         assert "save them, then clear" in text and "discard them" in text
         await pilot.press("escape")
         await pilot.pause(0.2)
@@ -106,7 +106,7 @@ async def test_del_asks_for_an_unsaved_run_and_says_where_a_saved_one_is(save_di
         table.move_cursor(row=0)
         await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="question")
-        assert "remove #1 scratch·random?" in screen_text(app)
+        assert "remove #1 scratch?" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert len(labels(app)) == 2, "Esc keeps it"
@@ -116,7 +116,7 @@ async def test_del_asks_for_an_unsaved_run_and_says_where_a_saved_one_is(save_di
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="asked again")
         await pilot.press("d")
         await wait_for(pilot, lambda: len(labels(app)) == 1, what="removed unsaved")
-        assert notified(app, "removed #1 scratch·random without saving it")
+        assert notified(app, "removed #1 scratch without saving it")
         # A saved run goes at once, and the message says where its training is.
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not app.playground.summary(2).unsaved, what="saved")
@@ -127,7 +127,7 @@ async def test_del_asks_for_an_unsaved_run_and_says_where_a_saved_one_is(save_di
         await wait_for(pilot, lambda: len(labels(app)) == 1, what="removed saved")
         assert not isinstance(app.screen, ChoiceScreen)
         (saved,) = save_dir.glob("*.rnnplay")
-        assert notified(app, "removed #2 scratch·random (saved in ") and notified(app, saved.name)
+        assert notified(app, "removed #2 scratch (saved in ") and notified(app, saved.name)
 
 
 @pytest.mark.long(14)
@@ -168,7 +168,7 @@ async def test_f5_while_training_never_stops_that_run():
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="F5 asks")
         await pilot.press("a")
-        await wait_for(pilot, lambda: notified(app, "training alongside #1 scratch·random"))
+        await wait_for(pilot, lambda: notified(app, "training alongside #1 scratch"))
         await wait_for(pilot, lambda: len(labels(app)) == 2 and app.state == "running")
         assert app.playground.summary(1).state == "running"
         await pilot.press("f7")

@@ -15,11 +15,11 @@ async def test_the_load_dialog_names_unsaved_runs_in_the_right_number(save_dir):
         await wait_for(pilot, lambda: app.state == "finished", what="#1")
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
-        assert "#1 scratch·random is unsaved: loading keeps it" in screen_text(app)
+        assert "#1 scratch is unsaved: loading keeps it" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LoadScreen), what="closed")
         await finish_new_run(pilot, app, 2)
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
         text = screen_text(app)
-        assert "#1 scratch·random, #2 scratch·random are unsaved: loading keeps them" in text
+        assert "#1 scratch, #2 scratch are unsaved: loading keeps them" in text

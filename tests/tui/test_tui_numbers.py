@@ -104,7 +104,7 @@ async def test_each_model_family_keeps_its_own_lr_and_the_optimizer_is_shown():
         run = app.playground.summaries()[-1]
         assert run.config.lr == 0.001 and run.state == "finished"
         await wait_for(pilot, lambda: "Adam lr 0.001 · " in screen_text(app)
-                       and "#1 gru·random" in screen_text(app).split("prompt ·")[0],
+                       and "#1 gru" in screen_text(app).split("prompt ·")[0],
                        what="the status line and the runs table's row")
         text = screen_text(app)
         row = next(line for line in text.splitlines() if "#1 gru" in line)

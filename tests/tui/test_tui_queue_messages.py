@@ -24,12 +24,12 @@ async def test_a_queued_grid_is_one_toast_and_f6_starts_a_queued_run_now() -> No
         await pilot.pause(0.5)  # the core's reports of both runs taken in
         queued = [n.message for n in app._notifications if "queued" in n.message]
         assert queued == ["2 new runs queued: they start once no run trains "
-                          "(#1 scratch·random training now)"], queued  # fmt: skip
+                          "(#1 scratch training now)"], queued  # fmt: skip
         assert app.playground.select(3)
         await pilot.press("f6")
         await wait_for(pilot, lambda: app.playground.summary(3).state == "running",
                        timeout=30, what="#3 starts")  # fmt: skip
-        assert notified(app, "#3 scratch·lr 30 starts now, beside #1 scratch·random")
+        assert notified(app, "#3 scratch·lr 30 starts now, beside #1 scratch")
         assert not notified(app, "trains on beside")
         await pilot.press("f7")
         assert app.playground.select(1)

@@ -47,7 +47,7 @@ async def test_a_slow_autosave_is_waited_for_not_called_failed(save_dir: Path, m
         assert not isinstance(app.screen, AutosaveFailedScreen), screen_text(app)
     (path,) = sorted(save_dir.glob("*.rnnplay"))
     assert load_session(path).epoch >= 1
-    assert app.exit_notes == [f"rnnplay: #1 scratch·random saved to {path}"]
+    assert app.exit_notes == [f"rnnplay: #1 scratch saved to {path}"]
 
 
 async def test_a_stuck_autosave_is_reported_and_never_holds_the_app(save_dir, monkeypatch):
@@ -78,7 +78,7 @@ async def test_a_save_done_after_the_question_is_listed_on_leaving(save_dir, mon
         await pilot.press("r")
         await wait_for(pilot, lambda: not app.is_running, timeout=10, what="gone")
     (path,) = sorted(save_dir.glob("*.rnnplay"))
-    assert app.exit_notes == [f"rnnplay: #1 scratch·random saved to {path}"]
+    assert app.exit_notes == [f"rnnplay: #1 scratch saved to {path}"]
 
 
 async def test_quitting_starts_no_queued_run(save_dir: Path) -> None:
@@ -99,4 +99,4 @@ async def test_quitting_starts_no_queued_run(save_dir: Path) -> None:
         await wait_for(pilot, lambda: not app.is_running, timeout=20, what="gone")
     queued = app.playground.summary(2)
     assert queued.state == "idle" and queued.epoch == 0 and not queued.unsaved
-    assert len(app.exit_notes) == 1 and "#1 scratch·random saved to" in app.exit_notes[0]
+    assert len(app.exit_notes) == 1 and "#1 scratch saved to" in app.exit_notes[0]

@@ -119,7 +119,7 @@ async def test_quit_autosaves_unsaved_progress_while_training(save_dir: Path) ->
     (path,) = saved_files(save_dir)
     session = load_session(path)
     assert session.epoch >= 2 and session.prompt == "分开"
-    assert app.exit_notes == [f"rnnplay: #1 scratch·random saved to {path}"]
+    assert app.exit_notes == [f"rnnplay: #1 scratch saved to {path}"]
 
 
 async def test_quit_with_nothing_new_saves_nothing(save_dir: Path) -> None:

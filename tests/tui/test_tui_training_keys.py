@@ -107,7 +107,7 @@ async def test_runs_overlay_plot_views_and_clearing():
         await wait_for(pilot, lambda: len(plot.runs) == 2 and app.state == "finished")
         await pilot.pause(0.3)
         text = screen_text(app)
-        assert "#1 scratch·random" in text and "#2 scratch·consecutive" in text
+        assert "#1 scratch" in text and "#2 scratch·consecutive" in text
         await pilot.press("f2")
         await pilot.pause(0.1)
         text = screen_text(app)
@@ -148,7 +148,7 @@ async def test_a_new_run_over_an_unsaved_one_says_it_is_kept():
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "finished")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: notified(app, "#1 scratch·random is kept, unsaved"))
+        await wait_for(pilot, lambda: notified(app, "#1 scratch is kept, unsaved"))
         await wait_for(pilot, lambda: len(app.playground.summaries()) == 2)
 
 
@@ -166,7 +166,7 @@ async def test_divergence_keeps_its_reason_on_screen():
         # Its row's numbers stay apart, however big (ppl 3.8e+09 and val 6.0e+12 once ran
         # together in their 7-wide columns).
         # The runs table catches up twice a second: its row may come after the plot's title
-        # ("#1 scratch·random: diverged in epoch 1"), which names the run too.
+        # ("#1 scratch: diverged in epoch 1"), which names the run too.
         def table_row() -> str | None:
             return next((line for line in screen_text(app).splitlines()
                          if "#1" in line and "diverged" in line and "1e+30" in line), None)
