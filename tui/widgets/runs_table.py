@@ -11,9 +11,12 @@ shown, S reverses the order.
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -25,6 +28,8 @@ from tui.widgets.runs_columns import LABEL, Column, fitted, layout, sort_runs
 
 HIDDEN = " (hidden)"
 NOT_DRAWN = " (not drawn)"
+# Cells drawn, kept by what they show: a table of a few runs and ~12 columns holds far fewer.
+DRAWN_CELLS = 1_000
 
 
 class RunsTable(DataTable[Text]):
@@ -70,6 +75,8 @@ class RunsTable(DataTable[Text]):
             self.run_id = run_id
 
     def __init__(self, *, id: str | None = None) -> None:
+        # Before DataTable's own set-up, which clears the caches (_clear_caches) already.
+        self._drawn_cells: LRUCache[tuple, list[list[Segment]]] = LRUCache(DRAWN_CELLS)
         super().__init__(
             id=id, cursor_type="row", zebra_stripes=False, show_cursor=True, cell_padding=0
         )
@@ -97,6 +104,43 @@ class RunsTable(DataTable[Text]):
             self._recount = True
             self.call_later(self._recounted)
         return super().render_lines(crop)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        # DataTable keeps a cell's drawing only until any cell changes: an epoch's new numbers
+        # drew the header and every cell again through rich, ~60% of the UI thread's frame at
+        # an epoch's end (issue 21, bar 3). Kept here by what the cell shows, only changed
+        # cells are drawn again.
+        if column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if not isinstance(cell, Text):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (
+            row_index, column_index, cell.plain, str(cell.style), tuple(cell.spans),
+            cell.justify, cell.overflow, cell.no_wrap, base_style, width, cursor, hover,
+            self._show_hover_cursor, self._pseudo_class_state, self.cursor_type,
+        )  # fmt: skip
+        lines = self._drawn_cells.get(key)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            self._drawn_cells[key] = lines
+        return lines
+
+    def _clear_caches(self) -> None:  # what DataTable drops with its own drawings, ours too
+        super()._clear_caches()
+        self._drawn_cells.clear()
+
+    def notify_style_update(self) -> None:  # a new theme or focus: new styles
+        super().notify_style_update()
+        self._drawn_cells.clear()
 
     def _recounted(self) -> None:
         self._recount = False
