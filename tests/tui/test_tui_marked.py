@@ -45,8 +45,8 @@ async def test_two_marked_runs_complete_the_prompt_on_lines_of_their_own():
             )
         await pilot.pause(0.2)
         shown = screen_text(app)
-        rows = [line for line in shown.splitlines() if "#1 scratch·random  " in line
-                or "#2 scratch·random  " in line]  # fmt: skip
+        rows = [line for line in shown.splitlines() if "#1 scratch  " in line
+                or "#2 scratch·hidden 24  " in line]  # fmt: skip
         assert any("✓" in row for row in rows), "a marked run shows a mark in the table"
         lines = [row for row in rows if "✓" not in row]
         assert len(lines) == 2 and "#2" in lines[0] and "#1" in lines[1], lines
