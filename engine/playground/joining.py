@@ -49,8 +49,8 @@ class Joining:
         if shared is not None:
             holder = self._registry.holder(shared, but=run)
             whose = f"{holder.label}'s file" if holder is not None else "another run's file"
-            notes = (*notes, f"{run.label}: {shared.name} is {whose}, so this run saves to a "
-                             "new file of its own (ctrl+s names it)")  # fmt: skip
+            notes = (*notes, f"{run.label} saves to a new file of its own: {shared.name} is "
+                             f"{whose}")  # fmt: skip
         reporter.bind(run)
         trainer = run.trainer
         self._report(
