@@ -21,6 +21,7 @@ another thread.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import torch
@@ -142,19 +143,49 @@ def prompt_steps(completer: Completer) -> ModelSteps:
     """model_steps of the completer's text, from the states it already holds: the state before
     each character is known, so every step's terms are computed at once, one product per term
     over all the characters (the equations are per step; the rows are independent given
-    H_(t-1), so stacking them changes no number)."""
+    H_(t-1), so stacking them changes no number).
+
+    A character's step depends only on it and the state before it: steps already computed for
+    the same state object (the completer keeps a prefix's states while its text grows, and
+    makes new ones with new weights) are reused, so a keystroke computes the new character's
+    step alone (issue 21: the model view's keystroke)."""
     model, vocab, text = completer.model, completer.vocab, completer.text
     ids = [vocab.char_to_idx.get(ch) for ch in text]
     at = [j for j in range(max(0, len(text) - WINDOW), len(text)) if ids[j] is not None]
     if not at:
         return ModelSteps(model_shape(model), text, (None,) * len(text), None)
-    weight = next(model.parameters())
-    with torch.inference_mode():
-        before = _stacked([completer.state_after(j) for j in at], model)
-        index = torch.tensor([ids[j] for j in at], device=weight.device)
-        terms = _step(model, index, before)
-        logits = _output(model, terms[-1]["hidden"])
-    return _records(model, vocab, text, ids, at, terms, logits)
+    kept = _KEPT.setdefault(completer, {})
+    for j in [j for j, step in kept.items() if not _still(step, completer, j, ids)]:
+        del kept[j]
+    fresh = [j for j in at if j not in kept]
+    if fresh:
+        weight = next(model.parameters())
+        with torch.inference_mode():
+            before = _stacked([completer.state_after(j) for j in fresh], model)
+            index = torch.tensor([ids[j] for j in fresh], device=weight.device)
+            terms = _step(model, index, before)
+            logits = _output(model, terms[-1]["hidden"])
+        kept.update(_computed(model, vocab, completer, fresh, ids, terms, logits))
+    return _records(model, vocab, text, ids, at, kept)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One character's step as computed, with what it was computed from."""
+
+    state: State  # the state before it (the completer's own object: kept alive, so `is` holds)
+    index: int  # the character's index
+    layers: tuple[LayerStep, ...]
+    top: tuple[tuple[str, float, float], ...]
+    log_probs: list[float]  # log softmax(O_t) over the vocabulary: P of whatever follows
+
+
+# Per completer (the prompt thread's, one per followed run): its steps by position.
+_KEPT: weakref.WeakKeyDictionary[Completer, dict[int, _Kept]] = weakref.WeakKeyDictionary()
+
+
+def _still(step: _Kept, completer: Completer, j: int, ids: list[int | None]) -> bool:
+    return j < len(ids) and ids[j] == step.index and completer.state_after(j) is step.state
 
 
 def _stacked(
@@ -243,16 +274,16 @@ def _vectors(rows: torch.Tensor) -> list[Vector]:
     return [Vector(n, tuple(f)) for n, f in zip(norms, firsts, strict=True)]
 
 
-def _records(
+def _computed(
     model: CharRNN,
     vocab: Vocab,
-    text: str,
-    ids: list[int | None],
+    completer: Completer,
     at: list[int],
+    ids: list[int | None],
     terms: list[dict[str, torch.Tensor]],
     logits: torch.Tensor,
-) -> ModelSteps:
-    steps: list[CharStep | None] = [None] * len(text)
+) -> dict[int, _Kept]:
+    """The steps of the characters at `at` from their terms and O_t (T rows each)."""
     names = GATES.get(model.kind, ())
     layers = []
     for kept in terms:
@@ -271,23 +302,41 @@ def _records(
     log_probs = torch.log_softmax(logits, dim=1)
     top_logits, top_index = logits.topk(min(TOP, logits.shape[1]), dim=1)
     top_probs = log_probs.gather(1, top_index).exp()
-    surprisal = []
+    out = {}
     for n, position in enumerate(at):
-        nexts = [i for i in ids[position + 1 :] if i is not None][:1]
-        actual = None
-        if nexts:
-            log_p = float(log_probs[n, nexts[0]])
-            actual = (vocab.idx_to_char[nexts[0]], math.exp(log_p))
-            surprisal.append(-log_p)
         top = tuple(
             (vocab.idx_to_char[i], logit, p)
             for i, logit, p in zip(
                 top_index[n].tolist(), top_logits[n].tolist(), top_probs[n].tolist(), strict=True
             )
         )
-        steps[position] = CharStep(
-            position, text[position], ids[position], tuple(layer[n] for layer in layers), top,
-            actual,
+        out[position] = _Kept(
+            completer.state_after(position), ids[position], tuple(layer[n] for layer in layers),
+            top, log_probs[n].tolist(),
         )  # fmt: skip
+    return out
+
+
+def _records(
+    model: CharRNN,
+    vocab: Vocab,
+    text: str,
+    ids: list[int | None],
+    at: list[int],
+    kept: dict[int, _Kept],
+) -> ModelSteps:
+    steps: list[CharStep | None] = [None] * len(text)
+    surprisal = []
+    for position in at:
+        step = kept[position]
+        nexts = [i for i in ids[position + 1 :] if i is not None][:1]
+        actual = None
+        if nexts:
+            log_p = step.log_probs[nexts[0]]
+            actual = (vocab.idx_to_char[nexts[0]], math.exp(log_p))
+            surprisal.append(-log_p)
+        steps[position] = CharStep(
+            position, text[position], step.index, step.layers, step.top, actual
+        )
     perplexity = math.exp(math.fsum(surprisal) / len(surprisal)) if surprisal else None
     return ModelSteps(model_shape(model), text, tuple(steps), perplexity)
