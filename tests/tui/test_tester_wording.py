@@ -7,14 +7,18 @@ from __future__ import annotations
 import math
 import re
 
-from helpers import make_app, wait_for
+from helpers import TINY_FILE, make_app, small_trainer, wait_for
 from rich.console import Console
 from rich.style import Style
 from screen_text import screen_text
+from textual.widgets import DataTable
 
+from engine.data.corpus import load_corpus
 from engine.playground.events import EpochEnd
+from engine.session import save_session
 from tui.numbers import tick_text
 from tui.screens.choice import ChoiceScreen
+from tui.screens.load import LoadScreen
 from tui.widgets.curve_controls import PlotControls
 from tui.widgets.curve_readout import title
 from tui.widgets.curve_series import PER_STEP, RunSeries
@@ -99,3 +103,22 @@ async def test_the_status_line_is_idle_once_the_last_run_is_removed(save_dir):
         await wait_for(pilot, lambda: table.row_count == 0, what="removed")
         await wait_for(pilot, lambda: "● idle" in screen_text(app), what="idle")
         assert "finished" not in screen_text(app).splitlines()[0]
+
+
+async def test_the_load_dialog_shows_whole_names_where_the_screen_has_room(save_dir, tmp_path):
+    # At 120 columns it showed "jaychou-scr…andom-20261207-175520" inside a dialog of 90%.
+    trainer = small_trainer(load_corpus(str(TINY_FILE), max_chars=0), hidden=8, epochs=1,
+                            pred_period=0)
+    save_dir.mkdir()
+    names = ["jaychou-scratch-random-20261207-175520", "jaychou-gru-random-20261207-175521"]
+    for i, name in enumerate(names):
+        save_session(save_dir / f"{name}.rnnplay", trainer, label=f"#{i + 3} gru·random")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+        table = app.screen.query_one("#saves", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, what="listed")
+        shown = sorted(str(table.get_row(row)[-1]) for row in table.rows)
+        assert shown == sorted(names), shown
+        assert all(name in screen_text(app) for name in names)

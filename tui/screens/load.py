@@ -22,7 +22,7 @@ from tui.paths import local_time, printable
 # "run": the run's name in the app ("#6 scratch·lr 10"): saves of one setup at lr 1 and lr 10
 # differ by it alone.
 HEADERS = ("saved", "run", "model", "epoch", "ppl", "corpus", "file (.rnnplay)")
-NAME_ROOM = 20  # cells the file name should get: below that, dates drop their year
+NAME_ROOM = 20  # cells the file name should get: below that (or the longest), dates drop their year
 CORPUS_ROOM = 12  # a corpus file's name past this is shortened in its middle
 # A run's name past this is shortened in its middle: its number and what tells it apart (the
 # end of its tag) stay.
@@ -101,7 +101,7 @@ class LoadScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     LoadScreen { align: center middle; }
     LoadScreen > Vertical {
-        width: 90%; min-width: 76; max-width: 120; height: 80%;
+        width: 98%; min-width: 76; max-width: 160; height: 80%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     LoadScreen DataTable { height: 1fr; }
@@ -151,7 +151,10 @@ class LoadScreen(ModalScreen[str | None]):
         self.problems = {str(info.path): info.problem for info in infos if info.problem}
         width = table.size.width or 1000
         rows = [self._cells(info, year=True) for info in infos]
-        if self._name_room(rows, width) < NAME_ROOM:
+        # The year goes before any name is shortened: "12-07 17:55" still says when, and a
+        # name cut in its middle beside it left the tester's names hard to tell apart.
+        longest = max((cell_len(cells[-1]) for cells in rows), default=0)
+        if self._name_room(rows, width) < max(NAME_ROOM, longest):
             rows = [self._cells(info, year=False) for info in infos]
         room = self._name_room(rows, width)
         # The header is never cut: where the name has less room than it, it says less.
