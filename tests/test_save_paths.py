@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from helpers import TINY_RUN
 
+from engine.config import TrainConfig
 from engine.playground import UnsavedPolicy
 from engine.playground.events import RunAdded, Saved
+from engine.playground.labels import run_tag
 from engine.session import session_info
 from engine.training.events import RunState
 
@@ -132,3 +134,11 @@ def test_a_label_and_a_file_name_say_what_sets_a_run_apart(play, rec, tiny_corpu
     assert play.suggested_path(2).name.startswith("tiny-scratch-lr1000-")
     assert play.suggested_path(3).name.startswith("tiny-scratch-consecutive-lr1-")
     assert play.suggested_path(1).name.startswith("tiny-scratch-2")
+
+
+def test_a_tag_names_each_setting_once() -> None:
+    # A sweep's trial, loaded without a label, is tagged by the settings the sweep varied.
+    mine, other = TrainConfig(lr=3.0, hidden=128), TrainConfig(lr=30.0, hidden=64)
+    assert run_tag("jaychou", mine, [("jaychou", other)], "lr 3, hidden 128") == "lr 3, hidden 128"
+    assert run_tag("jaychou", mine, [("jaychou", other)], "lr 3") == "lr 3·hidden 128"
+    assert run_tag("pysrc", mine, [("jaychou", mine)]) == "pysrc"

@@ -40,15 +40,18 @@ def run_tag(
     TOLD_APART whose value differs from one of theirs, written as a grid's tag writes it. An lr
     is compared with the runs of its model only: each model family has its own (the book's SGD
     100, Adam 1e-3), and a label "rnn·lr 0.001" beside "scratch" says nothing new."""
-    parts = tag.split("·") if tag else []
+    parts = [tag] if tag else []
+    # What the tag names already, each setting on its own: a sweep's "lr 3, hidden 128" too.
+    named = set(_PARTS.split(tag))
     for name in TOLD_APART:
         mine = _value(name, corpus, config)
         if any(_value(name, c, o) != mine for c, o in others
                if name != "lr" or o.model == config.model):  # fmt: skip
             words = _part(name, corpus, config)
             # A grid that varies the corpus named it whole: it is not named twice.
-            if words not in parts and not (name == "corpus" and corpus in parts):
+            if words not in named and not (name == "corpus" and corpus in named):
                 parts.append(words)
+                named.add(words)
     return "·".join(parts)
 
 
