@@ -4,7 +4,8 @@ serve them. A UI imports this package, its events and engine.config, nothing bel
 
 playground.py (the facade a UI drives: commands and reports), lifecycle.py (what each run state
 allows, and what removing does with unsaved training), registry.py (the runs, their unique labels,
-the selection), labels.py (a run's label as named now, after F8), grid.py (a setup grid: one run per
+the file each is bound to, never one for two runs; the selection), labels.py (what a run's label
+names: what sets it apart; and how it reads after F8), grid.py (a setup grid: one run per
 combination of a field's values), runs.py (a run and its summary), reporter.py (a run's trainer
 records on their way out), joining.py (a built or loaded run joining: reporter, registry, RunAdded),
 worker.py (the trainer threads), loader.py (loads on threads of their own; a sweep folder's trials
