@@ -48,6 +48,11 @@ class RunsTable(DataTable[Text]):
         Binding("m", "mark", "Mark", show=False),
         Binding("s", "sort", "Sort", show=False),
         Binding("S", "reverse", "Reverse", show=False),
+        # The first and last run: a row cursor has no columns to go to (DataTable's Home/End
+        # scroll sideways, and the columns never scroll), and with more runs than rows in view
+        # End is the way to the newest.
+        Binding("home", "scroll_top", "First run", show=False),
+        Binding("end", "scroll_bottom", "Last run", show=False),
     ]
 
     class Chosen(Message):
@@ -87,6 +92,7 @@ class RunsTable(DataTable[Text]):
         self.descending = False
         self._room = 1_000  # the table's width, once it has one
         self._shown: tuple[list[RunSummary], int | None] = ([], None)  # the last show_runs
+        self._selected: int | None = None  # the selected run the last show_runs had
         self._layout: tuple[Column, ...] = ()
         self._recount = False  # a header redone for the rows in view is on its way
 
@@ -152,6 +158,7 @@ class RunsTable(DataTable[Text]):
         same columns, only their cells change (a repaint); otherwise the rows are rebuilt (a
         layout pass)."""
         self._shown = (runs, selected)
+        before, self._selected = self._selected, selected
         # Taken before new columns clear the rows (and the cursor with them): a resize or a
         # column that comes or goes leaves the cursor on its run, not on the top row.
         at_cursor, cursor_row = self._run_at_cursor(), self.cursor_row
@@ -160,11 +167,14 @@ class RunsTable(DataTable[Text]):
             self._set_columns(columns)
         ordered = sort_runs(runs, self._sort_column(), self.descending)
         keys = [str(run.id) for run in ordered]
+        newly = selected is not None and selected != before
         if keys == [str(row.value) for row in self.rows]:
             for run in ordered:
                 for column, cell in zip(self._layout, self._cells(run, run.id == selected),
                                         strict=True):
                     self.update_cell(str(run.id), column.name, cell)
+            if newly:  # selected after its row came (a loaded run): the cursor goes to it
+                self.move_cursor(row=keys.index(str(selected)), animate=False)
             return
         self.clear()
         for run, key in zip(ordered, keys, strict=True):
@@ -175,7 +185,9 @@ class RunsTable(DataTable[Text]):
             # view; while they are, it stays on the run it was on, wherever sorting moved it.
             # If that run went, the cursor stays where it was: on the row that took its place,
             # or the new last one (never the top, where a second Del would take another run).
-            follow = at_cursor if self.has_focus or selected is None else selected
+            # A run the core newly selected (loaded, started) is followed even then: it is
+            # where the user's attention goes, and it was left out of view below the rows.
+            follow = at_cursor if self.has_focus and not newly or selected is None else selected
             row = keys.index(str(follow)) if str(follow) in keys else cursor_row
             self.move_cursor(row=min(row, len(keys) - 1), animate=False)
 
