@@ -105,18 +105,23 @@ class Reports:
         trouble = event.status in _TROUBLE
         if mine:
             self.screen.status.set_state(event.status, event.message if trouble else "")
-        if not trouble:
-            return
-        self._notify(event.message, title=str(event.status), severity="error")
+        if trouble:
+            self._notify(event.message, title=str(event.status), severity="error")
+            self._ended(run_id, event.status, event.message, event.epoch)
+
+    def _ended(self, run_id: int | None, status: RunState, message: str, epoch: int,
+               how: str = "") -> None:
+        """A run that diverged or failed (`epoch` epochs completed), here or before its save
+        (`how`: " before it was saved"): the log keeps the reason, the plot says it."""
         # The reason stays in the log; the status line has room for its start only.
-        self.screen.note(f"{self.label(run_id)} {event.status}: {event.message}", style="red")
-        if event.status == RunState.DIVERGED:
+        self.screen.note(f"{self.label(run_id)} {status}{how}: {message}", style="red")
+        if status == RunState.DIVERGED:
             # Training it on would meet the same batch with the same weights: a new run.
             self.screen.note(
                 "a lower lr in the setup (F4), then F5 starts a new run; this one stays",
                 style="yellow",
             )
-        self.screen.plot.mark_ended(run_id, f"{event.status} in epoch {event.epoch + 1}")
+        self.screen.plot.mark_ended(run_id, f"{status} in epoch {epoch + 1}")
 
     def _target_changed(self, run_id: int | None, event: TargetChanged, mine: bool) -> None:
         # The run's own settings are on the status line and in the runs table; the setup form
@@ -158,14 +163,22 @@ class Reports:
         screen.prompt.set_note("")
         self._follow_selected()
         screen.hide_setup()
-        if run.path is not None:
-            self._restore_prompt(run)
-            done = run.epoch >= cfg.epochs
-            self._notify(
-                f"epoch {run.epoch}/{cfg.epochs}: F6 trains it on"
-                + (" (asks how far: it reached its target)" if done else ""),
-                title=f"loaded {Path(run.path).name}",
-            )
+        if run.path is None:
+            return
+        self._restore_prompt(run)
+        title = f"loaded {Path(run.path).name}"
+        if run.state == RunState.DIVERGED:
+            # Saved after it diverged: as diverged as when it did, never trained on.
+            self._ended(run_id, run.state, run.message, run.epoch, " before it was saved")
+            self._notify(f"epoch {run.epoch}/{cfg.epochs}, diverged: it cannot train on (the "
+                         "log says why)", title=title, severity="warning", timeout=8)
+            return
+        done = run.epoch >= cfg.epochs
+        self._notify(
+            f"epoch {run.epoch}/{cfg.epochs}: F6 trains it on"
+            + (" (asks how far: it reached its target)" if done else ""),
+            title=title,
+        )
 
     def _restore_prompt(self, run: RunAdded) -> None:
         """A loaded session brings its prompt back with its decoding and length, unless the

@@ -49,6 +49,7 @@ class RunAdded:
     # how that prompt completed (decoding, length); None: not saved with it
     prompt_settings: PromptSettings | None = None
     notes: tuple[str, ...] = ()  # what the loader had to adapt (e.g. a CUDA save on a CPU)
+    message: str = ""  # why it diverged, for a run loaded diverged (state DIVERGED)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class Joining:
                 prompt=prompt,
                 prompt_settings=prompt_settings,
                 notes=notes,
+                message=run.message,
             ),
         )
         self._prompt.follow()

@@ -67,7 +67,9 @@ class Loader:
         reporter = self._joining.new_reporter()
         try:
             session = load_session(path)
-            trainer = restore_trainer(session, reporter, threads=self._threads)
+            # A run saved diverged comes back diverged: shown, saved, never trained on.
+            trainer = restore_trainer(session, reporter, threads=self._threads,
+                                      diverged_ok=True)  # fmt: skip
         except SessionError as exc:
             self._report(None, RunRefused(str(exc)))
             return
@@ -77,8 +79,11 @@ class Loader:
         if self._closing.is_set():
             return
         ref = session.corpus
-        run = Run(ref.name, ref.max_chars, trainer, RunState.LOADED, path=Path(session.path),
-                  reporter=reporter, saved_epoch=trainer.epoch)  # fmt: skip
+        state = RunState.DIVERGED if session.diverged else RunState.LOADED
+        run = Run(ref.name, ref.max_chars, trainer, state, path=Path(session.path),
+                  reporter=reporter, saved_epoch=trainer.epoch, message=session.diverged)
+        if session.diverged:
+            train = False  # never trained on (Registry.claim would refuse it without a word)
         self._joining.adopt(run, reporter, session.label, session.prompt, tuple(session.notes),
                             select, session.prompt_settings, tag)  # fmt: skip
         if train:

@@ -17,6 +17,7 @@ from engine.playground.runs import Run
 from engine.session import default_save_dir, suggest_path
 from engine.session.export import RunRecords, export_runs
 from engine.session.save_job import SaveJob, SaveOutcome
+from engine.training.events import RunState
 
 
 class Saver:
@@ -68,6 +69,7 @@ class Saver:
         job = SaveJob(
             run.trainer, target, prompt, run.label, lambda: run.progress, done,
             stop_after=stop_after, prompt_settings=self._prompt_settings(),
+            diverged=lambda: run.message if run.state == RunState.DIVERGED else "",
         )  # fmt: skip
         with self._lock:
             self._jobs = [j for j in self._jobs if not j.done.is_set()] + [job]

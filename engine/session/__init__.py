@@ -21,6 +21,11 @@ The meta document:
                  same text), "vocab_size"}
     vocab        the vocabulary in index order (the model's rows and columns mean these chars)
     prompt       the prompt text typed in the app
+    label        the run's name in the app (optional; absent from files saved before)
+    prompt_settings  how the app's prompt completed (optional; absent from files saved before)
+    diverged     why the run diverged, the trainer's message (optional: written only for a run
+                 that diverged; its weights are from before the bad step, so a run loaded from
+                 it is diverged again and `train --resume` refuses it)
     trainer      trainer_state(trainer) as JSON, tensors replaced by {"__tensor__": name}; see
                  engine/session/codec.py for the tags. Holds the config (TrainConfig.to_dict()),
                  weights, optimizer state, epoch/step counters, perplexity/gradient-norm history,

@@ -55,6 +55,7 @@ def load_session(path: str | Path) -> Session:
         prompt=parts.prompt,
         label=parts.label,
         prompt_settings=parts.prompt_settings,
+        diverged=parts.diverged,
         state=state,
         environment=parts.environment,
     )

@@ -29,6 +29,7 @@ def restore_trainer(
     threads: int | None = None,
     shown: Mapping[str, Any] | None = None,
     corpus: Corpus | None = None,
+    diverged_ok: bool = False,
 ) -> Trainer:
     """A trainer in exactly the saved state, on `device` (default: the saved device setting,
     falling back to the CPU with a note when that device is missing here; its config, and so
@@ -40,7 +41,16 @@ def restore_trainer(
     period and length: TrainConfig.with_shown); training stays bit-exact.
     corpus: the corpus, if already loaded or found elsewhere (a path corpus on another machine);
     it must be the saved text (SHA-256 checked) in any case.
+    diverged_ok: restore a session saved diverged (Session.diverged), to look at, never to
+    train: without it such a session is refused, since its next step is the one that diverged
+    (the same batch with the same weights).
     """
+    if session.diverged and not diverged_ok:
+        raise SessionError(
+            f"cannot resume {session.path}: its run diverged, and training on would take the "
+            f"same step from the same weights ({session.diverged.removeprefix('training ')}); "
+            "start a new run instead"
+        )
     spec = _device_spec(session, device)
     text = corpus if corpus is not None else _load_corpus(session)
     _check_corpus(session, text)

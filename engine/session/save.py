@@ -17,18 +17,18 @@ from engine.session.meta import corpus_ref, environment, summary
 from engine.session.save_lock import SaveLock
 from engine.session.trainer_state import trainer_state
 from engine.session.types import FORMAT, FORMAT_VERSION, SessionError
-from engine.training.events import EpochEnd, TrainerEvent
+from engine.training.events import EpochEnd, RunState, StatusChanged, TrainerEvent
 from engine.training.trainer import Trainer
 
 
 def save_session(path: str | Path, trainer: Trainer, prompt: str = "", label: str = "",
-                 prompt_settings: PromptSettings | None = None) -> Path:
+                 prompt_settings: PromptSettings | None = None, diverged: str = "") -> Path:
     """Write the trainer's full state to path atomically; returns the path written.
 
     Call between batches or when the trainer is not running (e.g. through trainer.call_soon);
     to keep file I/O off the trainer thread, call session_bytes there and write_session later.
     """
-    return write_session(path, session_bytes(trainer, prompt, label, prompt_settings))
+    return write_session(path, session_bytes(trainer, prompt, label, prompt_settings, diverged))
 
 
 def session_bytes(
@@ -36,10 +36,12 @@ def session_bytes(
     prompt: str = "",
     label: str = "",
     prompt_settings: PromptSettings | None = None,
+    diverged: str = "",
 ) -> bytes:
     """The complete file as bytes: a consistent snapshot, safe to write from another thread.
     `label` is the run's name in the app, so a loaded run keeps it; `prompt_settings` how its
-    prompt completed (none from the command line)."""
+    prompt completed (none from the command line); `diverged` why the run diverged (the
+    trainer's message; "" if it did not), so a run loaded from the file is diverged again."""
     state = trainer_state(trainer)
     try:
         doc, tensors = encode(state, "trainer")
@@ -59,6 +61,8 @@ def session_bytes(
     }
     if prompt_settings is not None:
         meta["prompt_settings"] = prompt_settings.to_json()
+    if diverged:
+        meta["diverged"] = diverged
     try:
         # Copies every tensor's bytes now, so training may go on while the bytes are written.
         return container.encode_container(tensors, meta, fmt=FORMAT, version=FORMAT_VERSION)
@@ -156,7 +160,8 @@ class PeriodicSave:
     batches: after that epoch's samples, never inside an optimizer step. A failed periodic save
     (full disk) does not stop training: on_error gets the SessionError and the previous save
     stays as it was. `prompt`, `label` and `prompt_settings` are saved as they are (a resumed
-    session's own, so a save from the command line keeps what the app left in the file).
+    session's own, so a save from the command line keeps what the app left in the file). A run
+    that diverges is saved saying so, with the trainer's message (StatusChanged, seen here).
     """
 
     def __init__(
@@ -175,11 +180,14 @@ class PeriodicSave:
         self.label, self.prompt_settings = label, prompt_settings
         self.on_error = on_error or (lambda err: None)
         self.saves = 0  # successful saves so far
+        self.diverged = ""  # why the run diverged, once it has
         self._forward = trainer.on_event
         trainer.on_event = self._on_event
 
     def _on_event(self, event: TrainerEvent) -> None:
         self._forward(event)
+        if isinstance(event, StatusChanged) and event.status == RunState.DIVERGED:
+            self.diverged = event.message
         if isinstance(event, EpochEnd) and self.every and event.epoch % self.every == 0:
             self.trainer.call_soon(self._save_quietly)
 
@@ -191,7 +199,7 @@ class PeriodicSave:
 
     def save(self) -> Path:
         path = save_session(self.path, self.trainer, self.prompt, self.label,
-                            self.prompt_settings)
+                            self.prompt_settings, self.diverged)
         self.saves += 1
         return path
 

@@ -34,7 +34,7 @@ class SaveJob:
 
     `progress` reads the run's batch counter on the trainer thread, so the outcome says exactly
     how much training the file holds. With `stop_after` (quitting) no batch runs after the
-    snapshot.
+    snapshot. `diverged` gives why the run diverged ("" if it did not), for the file to say.
     """
 
     def __init__(
@@ -49,9 +49,12 @@ class SaveJob:
         stop_after: bool = False,
         timeout: float = CAPTURE_TIMEOUT_S,
         prompt_settings: PromptSettings | None = None,
+        diverged: Callable[[], str] = lambda: "",
     ) -> None:
         self.trainer, self.path, self.prompt, self.label = trainer, path, prompt, label
         self.prompt_settings = prompt_settings
+        # Why the run diverged ("" if it did not), read with the snapshot: the file says so.
+        self.diverged = diverged
         self.progress, self.on_done = progress, on_done
         self.stop_after, self.timeout = stop_after, timeout
         self.captured = threading.Event()  # the snapshot is taken: the write is under way
@@ -90,7 +93,8 @@ class SaveJob:
 
         def snapshot(trainer: Trainer) -> None:
             try:
-                data = session_bytes(trainer, self.prompt, self.label, self.prompt_settings)
+                data = session_bytes(trainer, self.prompt, self.label, self.prompt_settings,
+                                     self.diverged())
                 result.append((data, self.progress(), trainer.epoch))
             except BaseException as exc:  # noqa: BLE001 - handed over to the save thread
                 result.append(exc)

@@ -28,10 +28,12 @@ from engine.session.types import CorpusRef
 SAVED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 META_FIELDS = ("saved_at", "summary", "corpus", "vocab", "prompt", "trainer", "tensors",
                "environment")
-# Written since the app names its runs; files from before have none.
-OPTIONAL_META_FIELDS = ("label", "prompt_settings")
+# Written since the app names its runs (label, prompt_settings) and since a save says its run
+# diverged (diverged: only then); files from before have none.
+OPTIONAL_META_FIELDS = ("label", "prompt_settings", "diverged")
 TYPED_TEXT = ("prompt", "label")  # meta fields a user types
 MAX_LABEL = 200  # characters in a run's label
+MAX_DIVERGED = 1000  # characters in why a run diverged (the trainer's message is about 200)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class MetaParts:
     prompt: str
     label: str  # the run's name in the app ("#2 scratch·lr 1000"); "" when saved without one
     prompt_settings: PromptSettings | None  # the prompt's decoding and length; None if not saved
+    diverged: str  # why the run diverged (the trainer's message); "" if it did not
     trainer: Any  # the encoded state (engine/session/codec.py), decoded by the caller
     environment: dict[str, str | None]
 
@@ -65,6 +68,7 @@ def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]
         prompt=check.typed_text(meta["prompt"], "prompt"),
         label=check.typed_text(meta.get("label", ""), "label", MAX_LABEL),
         prompt_settings=_prompt_settings(meta.get("prompt_settings")),
+        diverged=_diverged(meta.get("diverged")),
         trainer=meta["trainer"],
         environment=_environment(meta["environment"]),
     )
@@ -77,6 +81,15 @@ def _prompt_settings(value: Any) -> PromptSettings | None:
         return PromptSettings.from_json(value)
     except ConfigError as e:
         raise SchemaError(f"prompt_settings: {e}") from None
+
+
+def _diverged(value: Any) -> str:
+    if value is None:  # it did not diverge, or it was saved before saves said so
+        return ""
+    text = check.text(value, "diverged", MAX_DIVERGED)
+    if not text.strip() or not text.isprintable():  # shown on one line as the run's reason
+        raise SchemaError("diverged must be a line of printable text")
+    return text
 
 
 def check_saved_at(value: Any) -> str:

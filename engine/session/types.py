@@ -72,6 +72,10 @@ class Session:
     label: str = ""  # the run's name in the app when it was saved ("" from the command line)
     # how the app's prompt completed (None: saved from the command line, or before they were kept)
     prompt_settings: PromptSettings | None = None
+    # Why its run diverged (the trainer's message) when it was saved diverged; "" otherwise or
+    # from before saves said so. Its weights are from before the bad step, which training on
+    # would take again: the app loads it as diverged, `train --resume` refuses it.
+    diverged: str = ""
 
     @property
     def epoch(self) -> int:
