@@ -47,9 +47,9 @@ def restore_trainer(
     """
     if session.diverged and not diverged_ok:
         raise SessionError(
-            f"cannot resume {session.path}: its run diverged, and training on would take the "
-            f"same step from the same weights ({session.diverged.removeprefix('training ')}); "
-            "start a new run instead"
+            f"cannot resume {session.path}: its run diverged and cannot train on (it would take "
+            f"the step that diverged again, from the same weights): start a new run; "
+            f"{session.diverged}"
         )
     spec = _device_spec(session, device)
     text = corpus if corpus is not None else _load_corpus(session)
