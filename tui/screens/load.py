@@ -95,6 +95,16 @@ def _shown_name(path: Path) -> str:
     return printable(path.stem if path.suffix == ".rnnplay" else path.name)
 
 
+class SavesTable(DataTable[Text]):
+    """The saves, a row each. Home and End go to the first and last save: a row cursor has no
+    columns to go to, and DataTable's own Home/End only scroll sideways (End did nothing)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First save", show=False),
+        Binding("end", "scroll_bottom", "Last save", show=False),
+    ]
+
+
 class LoadScreen(ModalScreen[str | None]):
     """Dismisses with the path of the session to load, or None when cancelled."""
 
@@ -128,8 +138,7 @@ class LoadScreen(ModalScreen[str | None]):
                 markup=False,
             )
             yield Static(self.warning, id="load-warning", markup=False)
-            table: DataTable[str] = DataTable(id="saves", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield SavesTable(id="saves", cursor_type="row", zebra_stripes=True)
             yield Static("reading the save folder...", id="load-empty", markup=False)
             yield Label("or a file (or sweep folder) anywhere:", classes="hint")
             yield Input(placeholder="path to a .rnnplay file or a sweep folder, Enter loads",
