@@ -183,12 +183,17 @@ class Reports:
     def _restore_prompt(self, run: RunAdded) -> None:
         """A loaded session brings its prompt back with its decoding and length, unless the
         user has typed one: that is kept with the settings it has (losing what was typed to a
-        load is the worse surprise), and the note says so."""
+        load is the worse surprise). A note says which: a prompt filled in without a word was
+        typed on ("我想hello")."""
         prompt, saved, settings = self.screen.prompt, run.prompt, run.prompt_settings
         if not prompt.text:
             if settings is not None:
                 prompt.restore(settings.decoding, settings.length)
             prompt.set_text(saved)
+            if saved:
+                said = f"the prompt is the save's: {saved[:40]}"
+                self.screen.note(said)
+                prompt.set_note(said)
         elif saved and saved != prompt.text:
             self.screen.note(f"kept the prompt you typed; the session's was {saved[:40]!r}")
 
