@@ -123,4 +123,4 @@ async def test_once_the_last_run_is_removed_the_line_says_how_to_start_one() -> 
         await wait_for(pilot, lambda: app.screen.query("#choice-1"), what="Del asks")
         await pilot.press("d")
         await wait_for(pilot, lambda: not app.playground.summaries(), what="#1 removed")
-        await wait_for(pilot, lambda: _numbers(app).startswith("no run yet"), what="the hint")
+        await wait_for(pilot, lambda: _numbers(app).startswith("no runs: "), what="the hint")

@@ -44,6 +44,8 @@ LONG_EPOCH = 200  # batches from which the status line says how far into the epo
 CUT = "… (in full in the notes below)"  # ends a reason too long for the line
 # In place of the numbers while no run is shown: empty ones ("ppl - · - chars/s") told nothing.
 NO_RUN = "no run yet: F5 trains one on the setup's values, ctrl+o opens a saved one"
+# ... once the runs there were are removed: "yet" said none had been (tester)
+NO_RUNS = "no runs: F5 trains one on the setup's values, ctrl+o opens a saved one"
 
 
 def _rate(chars_per_sec: float, unit: str = "chars/s") -> str:
@@ -86,6 +88,7 @@ class StatusPane(Vertical):
         self.into = ""  # how far into a long epoch training is
         self.so_far = True  # no epoch finished yet: the speed is the first one's so far
         self.run_id: int | None = None  # the run shown
+        self.had_run = False  # a run was shown once: with none now, they were removed
         # the other running runs' last finished epoch's speeds, by run id: ("#N", chars/s)
         self.speeds: dict[int, tuple[str, float | None]] = {}
         # what each part shows now, by selector: (text, style, spans)
@@ -112,6 +115,7 @@ class StatusPane(Vertical):
         """The run's completed epochs and their numbers, as the runs table shows them."""
         last = run.last
         followed, self.run_id = self.run_id, run.id
+        self.had_run = True
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
         self.lr, self.optimizer = run.config.lr, run.config.optimizer_name
         self.perplexity = last.perplexity if last else None
@@ -226,7 +230,7 @@ class StatusPane(Vertical):
             self._show("#numbers", Text(reason, style="red"))
             return
         if self.run_id is None:
-            self._show("#numbers", Text(NO_RUN, style="dim"))
+            self._show("#numbers", Text(NO_RUNS if self.had_run else NO_RUN, style="dim"))
             return
         # The selected run's own facts first, whole; the other runs' speeds in what is left.
         ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
