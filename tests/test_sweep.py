@@ -124,6 +124,9 @@ def test_asha_stops_a_blown_up_lr_early_and_a_diverging_one_is_reported(
     assert [r.settings["lr"] for r in read_summary(out)] == [10.0, 1000.0, 100000.0]
     # Each stopped trial keeps a loadable session file at the epoch it reached.
     assert restore_trainer(load_session(out / rows[1000.0].file)).epoch == rows[1000.0].epochs
+    # The diverged trial's file says so: the app loads it diverged, train --resume refuses it.
+    assert "diverged" in load_session(out / rows[100000.0].file).diverged
+    assert not load_session(out / rows[1000.0].file).diverged
     assert "stopped early" in stdout and "diverged" in stdout
 
 

@@ -24,7 +24,7 @@ from engine.data.corpus import Corpus
 from engine.session import load_session, restore_trainer, session_bytes, write_session
 from engine.sweep.space import METRIC, TRIAL_KEY, plain_settings
 from engine.training.build import build_trainer
-from engine.training.events import EpochEnd, RunState, TrainerEvent
+from engine.training.events import EpochEnd, RunState, StatusChanged, TrainerEvent
 from engine.training.trainer import Trainer
 
 SESSION_FILE = "session.rnnplay"  # the one file in each checkpoint
@@ -73,10 +73,15 @@ class _Reports:
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
         self.sent = False
+        # Why the trial diverged, once it has: its session file says so, and the app loads that
+        # trial as diverged (never trained on), as it does a run that diverged in it.
+        self.diverged = ""
 
     def on_event(self, event: TrainerEvent) -> None:
         if isinstance(event, EpochEnd):
             self.trainer.call_soon(lambda trainer: self.report(RunState.RUNNING))
+        elif isinstance(event, StatusChanged) and event.status == RunState.DIVERGED:
+            self.diverged = event.message
 
     def report(self, status: RunState) -> None:
         trainer = self.trainer
@@ -94,7 +99,8 @@ class _Reports:
             "node": ray.get_runtime_context().get_node_id(),
         }
         with tempfile.TemporaryDirectory(prefix="rnnplay-trial-") as folder:
-            write_session(Path(folder) / SESSION_FILE, session_bytes(trainer))
+            write_session(Path(folder) / SESSION_FILE,
+                          session_bytes(trainer, diverged=self.diverged))
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder))
         self.sent = True
 
