@@ -40,6 +40,7 @@ from engine.training.events import TrainerEvent
 from engine.training.trainer import Trainer
 from rnnplay.cli import main
 from tui.app import AppOptions, RnnplayApp
+from tui.widgets.prompt import PromptPane
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,6 +138,35 @@ def make_app(
 ) -> RnnplayApp:
     values = {"corpus": os.path.relpath(TINY_FILE), **TINY_SETUP, **setup}
     return RnnplayApp(AppOptions(train=train, setup=values, prompt=prompt, load=load))
+
+
+# The book's own corpus, cut small: for the app's tests of what it does with jaychou's files
+# (saving, loading, the sessions listed), where the tiny text file would not do.
+JAYCHOU_SMALL = {
+    "corpus": "jaychou",
+    "max_chars": "2000",
+    "hidden": "32",
+    "batch_size": "8",
+    "num_steps": "10",
+    "epochs": "3",
+    "device": "cpu",
+}
+
+
+def jaychou_app(
+    train: bool = False, prompt: str = "", load: str | None = None, **setup: str
+) -> RnnplayApp:
+    options = AppOptions(train=train, setup={**JAYCHOU_SMALL, **setup}, prompt=prompt, load=load)
+    return RnnplayApp(options)
+
+
+def trainer_of(app: RnnplayApp, run_id: int = 1) -> Trainer:
+    """The trainer of the app's run `run_id` (the core's own object)."""
+    return app.playground._runs[run_id].trainer
+
+
+def prompt_of(app: RnnplayApp) -> PromptPane:
+    return app.query_one(PromptPane)
 
 
 async def wait_for(

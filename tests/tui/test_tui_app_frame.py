@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import time
 
-from helpers import make_app, wait_for
+from helpers import make_app, prompt_of, wait_for
 from screen_text import screen_text
 from textual import events
 
@@ -15,15 +15,11 @@ from engine.playground.events import Completion
 from engine.training.events import EpochEnd
 from tui.messages import EngineReport
 from tui.numbers import perplexity_text
-from tui.widgets.prompt import PromptPane
 from tui.widgets.runs_columns import LABEL, NUMBERS, SETTINGS
 
 SIZE = (100, 30)
 LONG = "100000"  # epochs: a run that goes on until the test stops it
 
-
-def prompt_of(app) -> PromptPane:
-    return app.query_one(PromptPane)
 
 
 async def test_help_screen_and_command_palette():

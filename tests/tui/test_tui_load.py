@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
-from helpers import make_app, notified, wait_for
+from helpers import jaychou_app, make_app, notified, wait_for
 from safetensors.torch import save as safetensors_save
 from screen_text import screen_text
 from textual.widgets import DataTable, Input
@@ -20,7 +20,6 @@ from engine.data.corpus import load_corpus
 from engine.session import FORMAT, FORMAT_VERSION, save_session
 from engine.session.container import open_container
 from engine.training.trainer import Trainer
-from tui.app import AppOptions, RnnplayApp
 from tui.screens.load import LoadScreen
 from tui.screens.target import TargetScreen
 from tui.widgets.curves import CurvesPlot
@@ -30,25 +29,10 @@ from tui.widgets.setup import SetupPane
 from tui.widgets.status import StatusPane
 
 SIZE = (100, 30)
-TINY = {
-    "corpus": "jaychou",
-    "max_chars": "2000",
-    "hidden": "32",
-    "batch_size": "8",
-    "num_steps": "10",
-    "epochs": "3",
-    "device": "cpu",
-}
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-
-def real_app(
-    train: bool = False, prompt: str = "", load: str | None = None, **setup: str
-) -> RnnplayApp:
-    options = AppOptions(train=train, setup={**TINY, **setup}, prompt=prompt, load=load)
-    return RnnplayApp(options)
 
 
 def engine_session(path: Path, epochs_done: int, epochs: int, prompt: str) -> list[float]:
@@ -93,7 +77,7 @@ async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly
     save_dir: Path,
 ) -> None:
     straight = engine_session(save_dir / "three.rnnplay", 3, 6, prompt="我不")
-    app = real_app(model="gru", hidden="64", epochs="99", device="auto")
+    app = jaychou_app(model="gru", hidden="64", epochs="99", device="auto")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
@@ -163,7 +147,7 @@ async def test_corrupt_file_on_load_is_one_message_and_the_app_starts_fresh(
 ) -> None:
     bad = tmp_path / "broken.rnnplay"
     bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header")
-    app = real_app(load=str(bad))
+    app = jaychou_app(load=str(bad))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: notified(app, "refused"), timeout=20, what="message")
         (note,) = [n for n in app._notifications if n.title == "refused"]
@@ -177,7 +161,7 @@ async def test_f6_on_a_finished_load_asks_how_far_and_f5_always_starts_a_new_run
     save_dir: Path,
 ) -> None:
     path = finished_session(save_dir / "done.rnnplay", 3, "分")
-    app = real_app(load=str(path), epochs="4")
+    app = jaychou_app(load=str(path), epochs="4")
     async with app.run_test(size=SIZE) as pilot:
         # The core knows the run as loaded a moment before the app has shown its report.
         prompt = app.query_one(PromptPane)
@@ -209,7 +193,7 @@ async def test_launch_with_load_train_and_epochs_trains_on(save_dir: Path) -> No
     # `rnnplay --load FILE --train --epochs 5`; the name would be markup if read as such.
     name = "odd [bold]x.rnnplay"
     path = finished_session(save_dir / name, 3, "")
-    app = real_app(train=True, load=str(path), epochs="5")
+    app = jaychou_app(train=True, load=str(path), epochs="5")
     async with app.run_test(size=SIZE) as pilot:
         plot = app.query_one(CurvesPlot)
         await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="trained on")
@@ -248,7 +232,7 @@ async def test_a_hostile_file_in_the_save_folder_is_listed_as_unreadable(save_di
 
 async def test_a_load_keeps_the_prompt_being_typed(save_dir: Path) -> None:
     finished_session(save_dir / "done.rnnplay", 2, "分")
-    app = real_app()
+    app = jaychou_app()
     async with app.run_test(size=SIZE) as pilot:
         prompt = app.query_one(PromptPane)
         prompt.insert("我想")
@@ -270,7 +254,7 @@ async def test_ctrl_o_with_a_format_version_in_other_digits_keeps_the_run(
     # the app (exit 0, a traceback) and the run training in it was lost, not autosaved.
     _with_format_version(finished_session(save_dir / "sup.rnnplay", 1, ""), "²")
     _with_format_version(finished_session(save_dir / "arabic.rnnplay", 1, ""), "٣")
-    app = real_app(train=True, epochs="100000")
+    app = jaychou_app(train=True, epochs="100000")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "running", what="training")
         await pilot.press("ctrl+o")

@@ -4,7 +4,7 @@ before training and for a completion of spaces; its height while typing."""
 
 from __future__ import annotations
 
-from helpers import TINY_TEXT, greedy, make_app, wait_for
+from helpers import TINY_TEXT, greedy, make_app, prompt_of, trainer_of, wait_for
 from screen_text import screen_text
 from textual import events
 from textual.widgets import Input
@@ -14,13 +14,6 @@ from tui.widgets.prompt import PromptPane
 SIZE = (100, 30)
 LONG = "100000"  # epochs: a run that goes on until the test stops it
 
-
-def prompt_of(app) -> PromptPane:
-    return app.query_one(PromptPane)
-
-
-def trainer_of(app, run_id: int = 1):
-    return app.playground._runs[run_id].trainer
 
 
 async def test_prompt_completion_follows_keystrokes_backspace_paste_unknown():

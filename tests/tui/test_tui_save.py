@@ -9,37 +9,21 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import make_app, notified, wait_for
+from helpers import jaychou_app, make_app, notified, wait_for
 from screen_text import screen_text
 from textual.widgets import Input
 
 from engine.session import load_session
-from tui.app import AppOptions, RnnplayApp
 from tui.screens.autosave_failed import AutosaveFailedScreen
 from tui.screens.save_as import SaveAsScreen
 from tui.screens.target import TargetScreen
 from tui.widgets.status import StatusPane
 
 SIZE = (100, 30)
-TINY = {
-    "corpus": "jaychou",
-    "max_chars": "2000",
-    "hidden": "32",
-    "batch_size": "8",
-    "num_steps": "10",
-    "epochs": "3",
-    "device": "cpu",
-}
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-
-def real_app(
-    train: bool = False, prompt: str = "", load: str | None = None, **setup: str
-) -> RnnplayApp:
-    options = AppOptions(train=train, setup={**TINY, **setup}, prompt=prompt, load=load)
-    return RnnplayApp(options)
 
 
 def saved_files(save_dir: Path) -> list[Path]:
@@ -47,7 +31,7 @@ def saved_files(save_dir: Path) -> list[Path]:
 
 
 async def test_save_while_idle_running_and_paused(save_dir: Path) -> None:
-    app = real_app(train=True, prompt="分开")
+    app = jaychou_app(train=True, prompt="分开")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="tiny run")
         await pilot.press("ctrl+s")
@@ -85,7 +69,7 @@ async def test_save_while_idle_running_and_paused(save_dir: Path) -> None:
 
 
 async def test_save_as_modal(save_dir: Path) -> None:
-    app = real_app(train=True)
+    app = jaychou_app(train=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state == "finished", timeout=30, what="tiny run")
         await pilot.press("f9")
@@ -110,7 +94,7 @@ async def test_save_as_modal(save_dir: Path) -> None:
 
 
 async def test_quit_autosaves_unsaved_progress_while_training(save_dir: Path) -> None:
-    app = real_app(train=True, prompt="分开", epochs="100000")
+    app = jaychou_app(train=True, prompt="分开", epochs="100000")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.query_one(StatusPane).epoch >= 2, timeout=20)
         started = time.monotonic()

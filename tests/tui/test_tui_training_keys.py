@@ -4,25 +4,17 @@ by side and cleared, a divergence, progress within a long epoch, export and devi
 
 from __future__ import annotations
 
-from helpers import make_app, notified, wait_for
+from helpers import make_app, notified, prompt_of, trainer_of, wait_for
 from screen_text import screen_text
 from textual.widgets import Input
 
 from tui.widgets.curves import CurvesPlot
-from tui.widgets.prompt import PromptPane
 from tui.widgets.samples import SamplesLog
 from tui.widgets.status import StatusPane
 
 SIZE = (100, 30)
 LONG = "100000"  # epochs: a run that goes on until the test stops it
 
-
-def prompt_of(app) -> PromptPane:
-    return app.query_one(PromptPane)
-
-
-def trainer_of(app, run_id: int = 1):
-    return app.playground._runs[run_id].trainer
 
 
 async def test_train_at_launch_runs_to_the_end_with_prompt_focused():
