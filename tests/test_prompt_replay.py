@@ -227,7 +227,9 @@ def test_a_long_prompt_cleared_for_a_short_one_follows_the_weights_at_once_again
     follower.request("", 10)
     follower.request("the", 10)
     short = _next(got, lambda c: c.text == "the")
-    assert short.weights_every < replayed.weights_every / 20, "recomputed for the short text"
+    # Recomputed for the short text (kept, it would equal the long one's): a fifth at most, as
+    # every ration also pays the model copy's set-up, a few ms that a loaded machine stretches.
+    assert short.weights_every < replayed.weights_every / 5, "recomputed for the short text"
     newer = weights.change()
     taken = _next(got, lambda c: c.version == newer, timeout=short.weights_every + 10)
     assert taken.text == "the" and taken.completion == weights.greedy("the", 10)
