@@ -157,6 +157,9 @@ class Training:
                 now = self._summary(run.id)
                 if now is not None and now.state == RunState.PAUSED:
                     when = "once it resumes (marked on the plot then)"
+                    # The status line says the lr waits at once, not at its next catch-up.
+                    if now.id == self.app.main.status.run_id:
+                        self.app.main.status.show_numbers(now)
                 else:
                     when = "(marked on the plot)"
                 self.app.main.note(f"{shown(run)}: lr -> {lr:g} {when}")

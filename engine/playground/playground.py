@@ -235,12 +235,19 @@ class Playground:
         return run is not None
 
     def set_lr(self, lr: float, run_id: int | None = None) -> bool:
-        """Change a training run's learning rate at its next batch (TargetChanged follows);
+        """Change a training run's learning rate at its next batch (TargetChanged follows): a
+        paused run's once it resumes, its summary's paused_lr the lr it trained at until then;
         ConfigError if the setting's own bounds refuse `lr`."""
         spec_of(TrainConfig, "lr").check(lr)
         run = self._run_allowing(Action.SET_LR, run_id)
         if run is None:
             return False
+        with self._registry.lock:
+            if run.state == RunState.PAUSED:
+                # It trains at the new lr only once it resumes: until then the one it trained
+                # at is kept beside it, and a second change keeps the first one's.
+                trained = run.paused_lr if run.paused_lr is not None else run.trainer.lr
+                run.paused_lr = trained if trained != lr else None
         run.trainer.set_lr(lr)
         run.trainer.call_soon(lambda t: self._report(run.id, TargetChanged(t.target_epochs, t.lr)))
         return True

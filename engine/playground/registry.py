@@ -193,6 +193,8 @@ class Registry:
             if run is not None:
                 run.state = state
                 run.message = message if state in _TROUBLE else ""
+                if state != RunState.PAUSED:  # resumed (or stopped): no lr waits any more
+                    run.paused_lr = None
 
 
 def name_now(run: Run) -> str:

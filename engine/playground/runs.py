@@ -34,6 +34,9 @@ class Run:
     message: str = ""  # why it diverged or failed
     reporter: RunReporter | None = None  # its trainer's on_event, for a crash it cannot report
     marked: bool = False  # completes the prompt beside the selected run (Playground.mark)
+    # The lr a paused run trained at before F8 gave it another: it takes the new one up once it
+    # resumes (None: no change waits). Playground.set_lr sets it; any other state clears it.
+    paused_lr: float | None = None
     id: int = 0
     label: str = ""
 
@@ -77,6 +80,9 @@ class RunSummary:
     # The epochs the newest file of it holds (saved or loaded; None: none does): training
     # since is what "unsaved" means for a run saved once.
     saved_epoch: int | None = None
+    # Paused with a new lr from F8 (config.lr): the lr it trained at until it paused, kept until
+    # it resumes and takes the new one up; None when no change waits.
+    paused_lr: float | None = None
 
     @property
     def perplexity(self) -> float | None:
@@ -116,4 +122,5 @@ def summarize(run: Run) -> RunSummary:
         weights=tuple(e for e in history if e.weights),
         line_breaks="\n" in trainer.corpus.vocab,
         saved_epoch=run.saved_epoch,
+        paused_lr=run.paused_lr,
     )

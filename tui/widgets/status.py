@@ -1,6 +1,7 @@
 """One status line plus a progress bar: state, epochs done/target, perplexity, the optimizer
-and its learning rate, speed, device, all of the selected run, whole; when other runs train,
-their speeds follow as far as the width allows ("#1 5.1k c/s · +2 training").
+and its learning rate (a paused run's new one from F8 as "lr 100→30 on resume"), speed, device,
+all of the selected run, whole; when other runs train, their speeds follow as far as the width
+allows ("#1 5.1k c/s · +2 training").
 
 "epoch N/M" always counts completed epochs, whatever the state; the bar shows how far into the
 next one training is. Speeds are the runs table's: the last finished epoch's (help's "speed").
@@ -84,6 +85,7 @@ class StatusPane(Vertical):
         self.seconds = 0.0
         self.device = "-"
         self.lr: float | None = None
+        self.paused_lr: float | None = None  # paused after F8: the lr it trained at till then
         self.optimizer = ""  # "SGD" or "Adam": the model family's
         self.into = ""  # how far into a long epoch training is
         self.so_far = True  # no epoch finished yet: the speed is the first one's so far
@@ -118,6 +120,7 @@ class StatusPane(Vertical):
         self.had_run = True
         self.epochs, self.epoch, self.device = run.config.epochs, run.epoch, run.device
         self.lr, self.optimizer = run.config.lr, run.config.optimizer_name
+        self.paused_lr = run.paused_lr
         self.perplexity = last.perplexity if last else None
         # The runs table's speed, the last finished epoch's (an epoch in progress, its first
         # batches above all, read up to twice the table's beside it); until one has finished,
@@ -135,6 +138,7 @@ class StatusPane(Vertical):
         """No run to follow (none yet, or the last one removed): idle, as at start-up, and how
         to get one (the removed run's "finished" stayed beside it)."""
         self.run_id, self.epochs, self.epoch, self.lr, self.speeds = None, 0, 0, None, {}
+        self.paused_lr = None
         # A run's state and reason go with it; "loading" (a run on its way) and the idle line's
         # own reason (the corpus not downloaded) stay.
         if self.state not in ("idle", "loading"):
@@ -235,10 +239,19 @@ class StatusPane(Vertical):
         # The selected run's own facts first, whole; the other runs' speeds in what is left.
         ppl = "ppl " + (perplexity_text(self.perplexity) if self.perplexity is not None else "-")
         f8 = " (F8)" if self.state in LR_STATES else ""
-        lr = f" · {self.optimizer} lr {self.lr:g}{f8}" if self.lr is not None else ""
+        lr = f" · {self.optimizer} lr {self._lr()}{f8}" if self.lr is not None else ""
         per = f"{self.seconds:.2f} s/epoch" if self.seconds else "- s/epoch"
         own = f"{ppl}{lr} · {self._speed()} · {per} · {self.device}"
         self._show("#numbers", Text(own + self._others(room - cell_len(own))))
+
+    def _lr(self) -> str:
+        """The lr; a paused run's that F8 changed as the labels' arrow writes a change, and
+        when it comes: "100→30 on resume" (it said "30" as if the run trained at it already).
+        Only while the line says paused: a resumed run's summary catches up twice a second."""
+        now = f"{self.lr:g}"
+        if self.state != "paused" or self.paused_lr is None or self.paused_lr == self.lr:
+            return now
+        return f"{self.paused_lr:g}→{now} on resume"
 
     def _show(self, selector: str, text: Text) -> None:
         """Update one part only when its text changes, and lay the screen out again only when
