@@ -45,41 +45,53 @@ class Training:
         if error is not None:
             self.app.notify(error, severity="error", markup=False)
             return
-        training = [s for s in self._training() if s.state == RunState.RUNNING]
-        if not training:
+        names = self._running_names()
+        if not names:
             self._start(runs, None)
             return
-        names = ", ".join(shown(s) for s in training)
         what = "a new run" if len(runs) == 1 else f"{len(runs)} new runs"
         # Each answer whole on its button: whom it moves, and until when they wait.
         them = "it" if len(runs) == 1 else "them"
         choices = [Choice("a", f"train {them} alongside", False),
                    Choice("q", f"queue {them} until no run trains", True)]
-        question = ChoiceScreen(f"{names} {'is' if len(training) == 1 else 'are'} training: "
-                                f"start {what} how?", _HOW, choices)  # fmt: skip
-        self.app.push_screen(question, lambda queue: self._chosen(runs, queue, names))
+        question = ChoiceScreen(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} "
+                                f"training: start {what} how?", _HOW, choices)  # fmt: skip
+        self.app.push_screen(question, lambda queue: self._chosen(runs, queue))
 
-    def _chosen(self, runs: list[dict[str, Any]], queue: bool | None, names: str) -> None:
+    def _running_names(self) -> list[str]:
+        """The runs that train now (a paused one trains nothing), as the runs table names them."""
+        return [shown(s) for s in self._training() if s.state == RunState.RUNNING]
+
+    def _chosen(self, runs: list[dict[str, Any]], queue: bool | None) -> None:
         if queue is not None:
-            self._start(runs, queue, names)
+            self._start(runs, queue)
 
-    def _start(self, runs: list[dict[str, Any]], queue: bool | None, names: str = "") -> None:
-        """Ask the core for the runs (queue None: nothing trains) and say what it does."""
+    def _start(self, runs: list[dict[str, Any]], queue: bool | None) -> None:
+        """Ask the core for the runs (queue None: nothing trained when F5 was pressed) and say
+        what it does."""
         current = self._summary(self.playground.selected)
+        # Who trains now, not when F5 asked: the question may have stayed open while they
+        # finished, stopped or took another lr ("#1 scratch training now" named a run done).
+        names = ", ".join(self._running_names())
         for values, tag in zip(runs, grid_tags(runs), strict=True):
             settings = dict(values)
             corpus = str(settings.pop("corpus"))
             max_chars = int(str(settings.pop("max_chars")))
             self.playground.new_run(corpus, max_chars, settings, queue=bool(queue), tag=tag)
         what = "the new run" if len(runs) == 1 else f"{len(runs)} new runs"
-        if queue:
+        if queue is not None and not names:
+            # Nothing left to wait for or to train beside: the queue starts its first at once.
+            start = ("the first starts now, the others one at a time" if queue and len(runs) > 1
+                     else "it starts now" if len(runs) == 1 else "they start now")
+            self._say(f"{what}: no run trains any more, so {start}")
+        elif queue:
             self._say(f"{what} queued: {'it starts' if len(runs) == 1 else 'they start'} "
                       f"once no run trains ({names} training now)")  # fmt: skip
         elif queue is not None:
             self._say(f"{what} training alongside {names}")
         elif current is not None and current.unsaved:
             self._say(f"{shown(current)} is kept, unsaved: quitting saves it (or ctrl+s now)")
-        if queue is None:
+        if queue is None or not names:
             # Reading a big corpus takes a while; a refusal puts back what the core has.
             self.app.main.status.set_state(RunState.LOADING)
 
