@@ -11,7 +11,7 @@ from pathlib import Path
 from engine.session import container
 from engine.session import field_checks as check
 from engine.session.field_checks import SchemaError
-from engine.session.schema import MAX_LABEL, check_saved_at, check_summary
+from engine.session.schema import MAX_LABEL, check_diverged, check_saved_at, check_summary
 from engine.session.types import FORMAT, FORMAT_VERSION, SUFFIX, SessionInfo
 from engine.training.trainer import Trainer
 
@@ -89,6 +89,7 @@ def session_info(path: Path) -> SessionInfo | None:
             saved_at=check_saved_at(header.meta.get("saved_at")),
             # As loading reads it: runs of one setup (lr 1, lr 10) differ by their names alone.
             label=check.typed_text(header.meta.get("label", ""), "label", MAX_LABEL),
+            diverged=bool(check_diverged(header.meta.get("diverged"))),
         )
     except (container.SafeFileError, SchemaError, OSError) as e:
         if path.suffix != SUFFIX:

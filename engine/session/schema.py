@@ -68,7 +68,7 @@ def check_meta(meta: dict[str, Any], index: dict[str, tuple[str, tuple[int, ...]
         prompt=check.typed_text(meta["prompt"], "prompt"),
         label=check.typed_text(meta.get("label", ""), "label", MAX_LABEL),
         prompt_settings=_prompt_settings(meta.get("prompt_settings")),
-        diverged=_diverged(meta.get("diverged")),
+        diverged=check_diverged(meta.get("diverged")),
         trainer=meta["trainer"],
         environment=_environment(meta["environment"]),
     )
@@ -83,7 +83,8 @@ def _prompt_settings(value: Any) -> PromptSettings | None:
         raise SchemaError(f"prompt_settings: {e}") from None
 
 
-def _diverged(value: Any) -> str:
+def check_diverged(value: Any) -> str:
+    """Why the run diverged, as its file says ("": it did not)."""
     if value is None:  # it did not diverge, or it was saved before saves said so
         return ""
     text = check.text(value, "diverged", MAX_DIVERGED)

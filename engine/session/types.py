@@ -40,6 +40,7 @@ class SessionInfo:
     saved_at: str  # "2026-01-01T12:00:00Z" (UTC)
     problem: str | None = None  # None for a readable session
     label: str = ""  # the run's name in the app ("#6 scratch·lr 10"); "" if it had none
+    diverged: bool = False  # its run diverged: loaded, it is shown, never trained on
 
     @property
     def readable(self) -> bool:

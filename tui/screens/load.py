@@ -20,8 +20,11 @@ from tui.numbers import perplexity_text
 from tui.paths import local_time, printable
 
 # "run": the run's name in the app ("#6 scratch·lr 10"): saves of one setup at lr 1 and lr 10
-# differ by it alone.
+# differ by it alone. "model" goes where every run's name says it ("#1 scratch"): at 80 columns
+# its cells left the file name 5 ("…0…33"), and saves of one run read alike.
 HEADERS = ("saved", "run", "model", "epoch", "ppl", "corpus", "file (.rnnplay)")
+MODEL = HEADERS.index("model")
+DIVERGED = "diverged"  # in the ppl column: a run that diverged loads to be looked at, not trained
 NAME_ROOM = 20  # cells the file name should get: below that (or the longest), dates drop their year
 CORPUS_ROOM = 12  # a corpus file's name past this is shortened in its middle
 # A run's name past this is shortened in its middle: its number and what tells it apart (the
@@ -95,6 +98,16 @@ def _shown_name(path: Path) -> str:
     return printable(path.stem if path.suffix == ".rnnplay" else path.name)
 
 
+def _names_model(info: Any) -> bool:
+    """Whether the run's name says its model, as the app names runs ("#1 scratch·lr 10")."""
+    name = info.label.split(" ", 1)[-1] if info.label.startswith("#") else ""
+    return name.split("·", 1)[0] == info.model != ""
+
+
+def _without_model(cells: tuple[str, ...]) -> tuple[str, ...]:
+    return cells[:MODEL] + cells[MODEL + 1 :]
+
+
 class SavesTable(DataTable[Text]):
     """The saves, a row each. Home and End go to the first and last save: a row cursor has no
     columns to go to, and DataTable's own Home/End only scroll sideways (End did nothing)."""
@@ -159,21 +172,28 @@ class LoadScreen(ModalScreen[str | None]):
         table.clear(columns=True)
         self.problems = {str(info.path): info.problem for info in infos if info.problem}
         width = table.size.width or 1000
-        rows = [self._cells(info, year=True) for info in infos]
+        readable = [info for info in infos if info.problem is None]
+        model = not readable or not all(map(_names_model, readable))
+        headers = HEADERS if model else _without_model(HEADERS)
+        rows = [self._cells(info, year=True, model=model) for info in infos]
         # The year goes before any name is shortened: "12-07 17:55" still says when, and a
         # name cut in its middle beside it left the tester's names hard to tell apart.
         longest = max((cell_len(cells[-1]) for cells in rows), default=0)
-        if self._name_room(rows, width) < max(NAME_ROOM, longest):
-            rows = [self._cells(info, year=False) for info in infos]
-        room = self._name_room(rows, width)
+        if self._name_room(headers, rows, width) < max(NAME_ROOM, longest):
+            rows = [self._cells(info, year=False, model=model) for info in infos]
+        room = self._name_room(headers, rows, width)
         # The header is never cut: where the name has less room than it, it says less.
-        table.add_columns(*HEADERS[:-1], HEADERS[-1] if room >= cell_len(HEADERS[-1]) else "file")
+        table.add_columns(*headers[:-1], headers[-1] if room >= cell_len(headers[-1]) else "file")
         names = shortened([cells[-1] for cells in rows], room)
+        ppl = headers.index("ppl")
         for info, cells, name in zip(infos, rows, names, strict=True):
             cells = (*cells[:-1], name)
             # Text, not str: a DataTable reads str cells as markup, and names may hold "[".
-            style = "dim" if info.problem else ""
-            table.add_row(*(Text(c, style=style) for c in cells), key=str(info.path))
+            styles = ["dim" if info.problem else ""] * len(cells)
+            if info.problem is None and info.diverged:
+                styles[ppl] = "bold red"
+            table.add_row(*(Text(c, style=st) for c, st in zip(cells, styles, strict=True)),
+                          key=str(info.path))  # fmt: skip
         empty = self.query_one("#load-empty", Static)
         if infos:
             empty.display = False
@@ -186,30 +206,37 @@ class LoadScreen(ModalScreen[str | None]):
             self.query_one("#load-path", Input).focus()
 
     @staticmethod
-    def _name_room(rows: list[tuple[str, ...]], width: int) -> int:
+    def _name_room(headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> int:
         """The cells the file name takes: what the other columns leave (each is padded by a cell
         on both sides; one more for the scrollbar), so it is shortened, never cut off."""
         others = sum(
             max([cell_len(h)] + [cell_len(r[i]) for r in rows]) + 2
-            for i, h in enumerate(HEADERS[:-1])
+            for i, h in enumerate(headers[:-1])
         )
         return width - others - 3
 
     @staticmethod
-    def _cells(info: Any, year: bool) -> tuple[str, ...]:
+    def _cells(info: Any, year: bool, model: bool = True) -> tuple[str, ...]:
+        """The row's cells, the model's among them unless `model` is False (every run's name
+        says its model)."""
         saved = local_time(info.saved_at, year=year)
         if info.problem:
-            # Listed, so the user sees why a file they expect is not offered.
-            return (saved, "-", "unreadable", "-", "-", "-", _shown_name(info.path))
-        return (
-            saved,
-            elide_middle(printable(info.label), LABEL_ROOM) or "-",
-            printable(info.model),
-            str(info.epoch),
-            perplexity_text(info.perplexity) if info.perplexity is not None else "-",
-            elide_middle(printable(Path(info.corpus).name or info.corpus), CORPUS_ROOM),
-            _shown_name(info.path),
-        )
+            # Listed, so the user sees why a file they expect is not offered: in the model's
+            # column, or the run's where there is none.
+            cells = (saved, "-" if model else "unreadable", "unreadable", "-", "-", "-",
+                     _shown_name(info.path))  # fmt: skip
+        else:
+            ppl = perplexity_text(info.perplexity) if info.perplexity is not None else "-"
+            cells = (
+                saved,
+                elide_middle(printable(info.label), LABEL_ROOM) or "-",
+                printable(info.model),
+                str(info.epoch),
+                DIVERGED if info.diverged else ppl,
+                elide_middle(printable(Path(info.corpus).name or info.corpus), CORPUS_ROOM),
+                _shown_name(info.path),
+            )
+        return cells if model else _without_model(cells)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         path = event.row_key.value
