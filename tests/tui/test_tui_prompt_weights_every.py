@@ -25,8 +25,10 @@ async def test_a_long_prompt_while_training_says_it_follows_the_weights_less_oft
         await wait_for(pilot, lambda: app.state == "running", what="training")
         prompt = app.main.prompt
         prompt.focus()
-        assert "weights every" not in str(prompt.border_title)
         await pilot.press(*"the")
+        # Not checked before the long text: at this share even an empty prompt's replay is
+        # rationed to a second or so once a loaded machine stretches the model copy's set-up
+        # (the title said "weights every 1 s" in a loaded run). The next test compares them.
         long = TINY_TEXT.replace("\n", " ")[:400]
         prompt.set_text(long)
         await wait_for(
