@@ -30,7 +30,7 @@ from engine.session.trainer_state import trainer_state  # noqa: E402
 from engine.training.events import BatchEnd, EpochEnd  # noqa: E402
 from engine.training.trainer import Trainer  # noqa: E402
 
-N = 4  # epochs before the save; the runs go to 2N
+N = 2  # epochs before the save; the runs go to 2N
 MID_BATCH = 7  # a second save point: after this batch of epoch N+1 (an epoch in progress)
 MAX_CHARS = 2000
 CASES: dict[str, dict[str, Any]] = {
@@ -44,7 +44,7 @@ SAVE_POINTS = ("end", "mid")
 
 def case_config(case: str) -> TrainConfig:
     # Small enough to be quick on two cores, big enough for 24 batches per epoch.
-    return TrainConfig(**CASES[case], hidden=64, batch_size=8, num_steps=10, epochs=2 * N,
+    return TrainConfig(**CASES[case], hidden=32, batch_size=8, num_steps=10, epochs=2 * N,
                        pred_period=2, pred_len=10, device="cpu", threads=1)
 
 
