@@ -1,7 +1,8 @@
 """A run's label: its name, given when it joins and kept in its session file. It names the model
-and what sets the run apart (run_tag): the settings a grid varies ("#3 scratch·consecutive·lr
-30"), then those where it differs from a run on screen ("#2 scratch·lr 1000" beside "#1
-scratch"); a run like every other is its model alone. F8 gives a run another lr later. Its
+and what sets the run apart (run_tag): the settings a grid varies ("#3 scratch·random·lr 30"),
+then those where it differs from a run on screen ("#2 scratch·lr 1000" beside "#1 scratch"); a
+run like every other is its model alone. Where that is too long for the runs table's column, the
+settings are named in short ("#3 scratch·consec·lr 30"). F8 gives a run another lr later. Its
 name stays (samples and files hold it); where it is named, an lr in it that is no longer the
 run's says so: "#2 scratch·lr 30→20". The core's messages name a run so, as the UI does
 (tui/labels.py)."""
@@ -9,7 +10,9 @@ run's says so: "#2 scratch·lr 30→20". The core's messages name a run so, as t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import TrainConfig, spec_of
@@ -27,19 +30,49 @@ TOLD_APART = ("corpus", "sampling", "nonlinearity", "input", "embed_dim", "layer
               "num_steps", "batch_size", "clip", "lr")  # fmt: skip
 
 
+# The cells a label has in the runs table: its column's 27 less the ▶ and ✓ before it and the
+# spare cell after it.
+LABEL_CELLS = 24
+
+
+@dataclass(frozen=True)
+class _Short:
+    """How a tag too long for a label's cells names its settings: `names` writes a number's
+    setting (its value follows), `words` replaces a word."""
+
+    names: dict[str, str]
+    words: dict[str, str]
+
+
+# Tried in turn until the tag fits: first the runs table's headers for the settings ("steps 35"
+# for num_steps 35) and "consec"; then a letter each, as the book writes them (T time steps, B
+# batch, h hidden units, L layers, E embedding, θ the clip) and four-letter words. The lr keeps
+# "lr ", which F8's arrow needs ("lr 30→20"); the table's columns show every setting whole.
+_SHORTER = (
+    _Short({"num_steps": "steps ", "batch_size": "batch ", "embed_dim": "embed "},
+           {"consecutive": "consec"}),
+    _Short({"num_steps": "T", "batch_size": "B", "hidden": "h", "layers": "L", "embed_dim": "E",
+            "clip": "θ"}, {"consecutive": "cons", "random": "rand"}),
+)  # fmt: skip
+WORD_CELLS = 10  # a longer word (a corpus file's name) is cut to this, "…" ending it
+
+
 def run_name(model: str, tag: str) -> str:
     """A label without its number: "scratch", "scratch·lr 1000"."""
     return f"{model}·{tag}" if tag else model
 
 
 def run_tag(
-    corpus: str, config: TrainConfig, others: Sequence[tuple[str, TrainConfig]], tag: str = ""
+    corpus: str, config: TrainConfig, others: Sequence[tuple[str, TrainConfig]], tag: str = "",
+    number: int | None = None,
 ) -> str:
     """What tells a new run (on `corpus`, set up as `config`) from the runs on screen (`others`,
     each its corpus and config): `tag` (what its grid varies: "lr 10"), then each setting of
     TOLD_APART whose value differs from one of theirs, written as a grid's tag writes it. An lr
     is compared with the runs of its model only: each model family has its own (the book's SGD
-    100, Adam 1e-3), and a label "rnn·lr 0.001" beside "scratch" says nothing new."""
+    100, Adam 1e-3), and a label "rnn·lr 0.001" beside "scratch" says nothing new. With the
+    run's `number`, a label "#N model·tag" too long for the runs table's column names its
+    settings in short (_SHORTER): "consec·lr 30" rather than "consecutive·lr 30"."""
     parts = [tag] if tag else []
     # What the tag names already, each setting on its own: a sweep's "lr 3, hidden 128" too.
     named = set(_PARTS.split(tag))
@@ -52,7 +85,42 @@ def run_tag(
             if words not in named and not (name == "corpus" and corpus in named):
                 parts.append(words)
                 named.add(words)
-    return "·".join(parts)
+    full = "·".join(parts)
+    if number is None:
+        return full
+    # Cut with "…" in the runs table, a label of two settings lost the second ("#4
+    # scratch·consecutive·…"): shorter names for them, as far as it takes to fit.
+    room = LABEL_CELLS - len(f"#{number} ") - _cells(config.model) - 1
+    shown = full
+    for short in _SHORTER:
+        if _cells(shown) <= room:
+            break
+        shown = "".join(_short(part, short) for part in _PARTS.split(full))
+    return shown
+
+
+def _cells(text: str) -> int:
+    """Terminal cells `text` takes: two for a wide character (a CJK corpus file's name)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _short(part: str, short: _Short) -> str:
+    """One part of a tag (or a separator) as `short` writes it."""
+    name, space, value = part.partition(" ")
+    if space and name in short.names:
+        return short.names[name] + value
+    if "/" in part:  # a corpus given by its path (a grid that varies the corpus names it whole)
+        part = Path(part).stem or part
+    part = short.words.get(part, part)
+    if space or _cells(part) <= WORD_CELLS:
+        return part
+    # A long corpus file's name: its start says which ("some_long…"), the run's number the rest.
+    kept = ""
+    for ch in part:
+        if _cells(kept + ch) > WORD_CELLS - 1:
+            break
+        kept += ch
+    return kept + "…"
 
 
 def _value(name: str, corpus: str, config: TrainConfig) -> str:

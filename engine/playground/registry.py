@@ -99,7 +99,7 @@ class Registry:
             return f"#{number} {kept.group(2)}"
         others = [(r.corpus, r.trainer.config) for r in self.runs.values()]
         name = run_name(run.trainer.config.model, run_tag(run.corpus, run.trainer.config,
-                                                          others, tag))  # fmt: skip
+                                                          others, tag, number))  # fmt: skip
         return f"#{number} {name}"
 
     def take(self, run_id: int, unsaved: UnsavedPolicy) -> tuple[str | None, Run | None]:

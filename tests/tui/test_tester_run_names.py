@@ -26,18 +26,18 @@ def test_a_grid_tag_names_a_word_alone_and_a_number_with_its_setting() -> None:
 
 
 async def test_a_long_label_is_cut_with_an_ellipsis_and_a_gap_before_the_next_column() -> None:
-    app = make_app(sampling="random, consecutive", lr="10, 100", epochs="1")
+    # Two settings fit in short ("#4 scratch·consec·lr 100"); three may still not.
+    app = make_app(sampling="random, consecutive", lr="10, 100", hidden="16, 24", epochs="1")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f5")
         table = app.main.runs
-        await wait_for(pilot, lambda: table.row_count == 4, timeout=30, what="four rows")
-        labels = {s.label.split(" ", 1)[1] for s in app.playground.summaries()}
-        assert labels == {"scratch·random·lr 10", "scratch·random·lr 100",
-                          "scratch·consecutive·lr 10", "scratch·consecutive·lr 100"}  # fmt: skip
-        cells = [table.get_row(str(run_id))[0].plain for run_id in range(1, 5)]
-        assert all(cell_len(cell) <= LABEL.width - 1 for cell in cells), cells
-        long = [cell for cell in cells if "consecutive·lr 100" in cell or cell.endswith("…")]
-        assert long and all(cell.endswith("…") for cell in long), cells
+        await wait_for(pilot, lambda: table.row_count == 8, timeout=60, what="eight rows")
+        labels = {s.id: s.label for s in app.playground.summaries()}
+        assert len(set(labels.values())) == 8, labels
+        cells = {run_id: table.get_row(str(run_id))[0].plain for run_id in labels}
+        assert all(cell_len(cell) <= LABEL.width - 1 for cell in cells.values()), cells
+        long = [run_id for run_id, label in labels.items() if cell_len(label) > LABEL.width - 3]
+        assert long and all(cells[run_id].endswith("…") for run_id in long), cells
 
 
 async def test_a_loaded_run_whose_number_is_taken_keeps_its_grid_tag(save_dir: Path) -> None:
