@@ -98,10 +98,14 @@ async def test_hidden_units_colour_the_text_and_step_through_units():
                        what="in-word ranking")
 
 
-@pytest.mark.long(16)
 async def test_a_pinned_unit_stays_while_training_re_ranks_the_units():
     app = make_app(train=True, prompt="分开不", epochs="100000")
     async with app.run_test(size=SIZE) as pilot:
+        # Paused while the unit is chosen and pinned: a run training flat out made each key
+        # press settle for seconds (and burned a core); it trains again for the re-ranking.
+        await wait_for(pilot, lambda: app.state == "running", what="running")
+        app.playground.pause(1)
+        await wait_for(pilot, lambda: app.state == "paused", what="paused")
         await pilot.press("f10", "f10")
         await wait_for(pilot, lambda: (c := app.main.last_completion) is not None
                        and c.inspection is not None and c.inspection.hidden is not None,
@@ -114,6 +118,7 @@ async def test_a_pinned_unit_stays_while_training_re_ranks_the_units():
         assert pinned is not None and f"unit {pinned} of h, pinned" in screen_text(app)
         # New weights re-rank the units every epoch; the view keeps the pinned unit.
         first = app.main.last_completion.version
+        app.playground.resume(1)
         for _ in range(4):
             await wait_for(pilot, lambda v=first: app.main.last_completion.version > v,
                            what="new weights")
@@ -121,10 +126,11 @@ async def test_a_pinned_unit_stays_while_training_re_ranks_the_units():
             await pilot.pause(0.1)
             assert pane._shown_unit == pinned
             assert f"unit {pinned} of h, pinned" in screen_text(app)
+        app.playground.stop(1)
+        await wait_for(pilot, lambda: app.state == "stopped", what="stopped")
         await pilot.press("p")  # unpinned: the view follows the rank again
         await pilot.pause(0.2)
         assert pane.pinned is None and "pinned" not in screen_text(app)
-        await pilot.press("f7")
 
 
 async def test_what_the_prediction_looks_at():
@@ -160,8 +166,14 @@ async def test_the_flow_view_keeps_the_last_measured_epoch(monkeypatch: pytest.M
     monkeypatch.setattr("engine.training.probes.FLOW_SHARE", 1e-12)
     app = make_app(train=True, epochs="1000")
     async with app.run_test(size=SIZE) as pilot:
+        # Paused while the views open: key presses settle for seconds beside a run training
+        # flat out.
+        await wait_for(pilot, lambda: app.state == "running", what="running")
+        app.playground.pause(1)
+        await wait_for(pilot, lambda: app.state == "paused", what="paused")
         for _ in range(4):
             await pilot.press("f10")
+        app.playground.resume(1)
         await wait_for(pilot, lambda: app.playground.summary(1).epoch >= 3, what="epoch 3")
         await pilot.press("f7")
         await wait_for(pilot, lambda: app.state == "stopped", what="stopped")
