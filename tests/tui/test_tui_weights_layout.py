@@ -97,14 +97,24 @@ async def test_the_layout_view_steps_through_the_epochs_batches(size) -> None:
         assert app.main.prompt.decoding.warmup == 100
 
 
-@pytest.mark.long(15)
+async def open_layout_paused(pilot: Pilot) -> InsidePane:
+    """Open the layout view of the app's running run while the core holds it paused, then let
+    it train on: beside a run training flat out each F10 settled for seconds."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.state == "running", what="running")
+    app.playground.pause(1)
+    await wait_for(pilot, lambda: app.state == "paused", what="paused")
+    for _ in range(presses_to("layout")):
+        await pilot.press("f10")
+    app.playground.resume(1)
+    await wait_for(pilot, lambda: app.state == "running", what="running again")
+    return app.query_one(InsidePane)
+
+
 async def test_the_layout_follows_a_random_run_while_it_trains() -> None:
     app = make_app(train=True, prompt="分开", epochs="100000", sampling="random")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.state == "running", what="running")
-        for _ in range(presses_to("layout")):
-            await pilot.press("f10")
-        pane = app.query_one(InsidePane)
+        pane = await open_layout_paused(pilot)
         # each batch trained asks for the layout again (an epoch here is a few batches)
         await wait_for(pilot, lambda: pane.minibatches is not None
                        and pane.minibatches.trained > 0, timeout=60, what="a layout mid-epoch")
@@ -147,16 +157,12 @@ def test_an_epoch_a_summary_brought_already_is_not_drawn_twice() -> None:
     assert [e.epoch for e in pane.weights] == [1, 2, 3]
 
 
-@pytest.mark.long(8)
 async def test_the_layout_of_a_stopped_run_says_it_stopped_not_training() -> None:
     # F7 on a run the layout view follows: its place in the epoch is where it stopped, in the
     # state the core reports ("training at 2" of a stopped run misled the tester).
     app = make_app(train=True, epochs="100000", sampling="consecutive")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.state == "running", what="running")
-        for _ in range(presses_to("layout")):
-            await pilot.press("f10")
-        pane = app.query_one(InsidePane)
+        pane = await open_layout_paused(pilot)
         await wait_for(pilot, lambda: pane.minibatches is not None
                        and pane.minibatches.trained > 0, timeout=60, what="a layout mid-epoch")
         await pilot.press("f7")
