@@ -45,14 +45,16 @@ class _Short:
 
 
 # Tried in turn until the tag fits: first the runs table's headers for the settings ("steps 35"
-# for num_steps 35) and "consec"; then a letter each, as the book writes them (T time steps, B
-# batch, h hidden units, L layers, E embedding, θ the clip) and four-letter words. The lr keeps
-# "lr ", which F8's arrow needs ("lr 30→20"); the table's columns show every setting whole.
+# for num_steps 35) and "consec"; then a letter each (T time steps and h hidden units as the
+# book writes them, θ the clip as the setup form does; B batch, L layers, E embedding) and
+# four-letter words, the first's words too (a label made in them that F8's arrow lengthens). The
+# lr keeps "lr ", which the arrow needs ("lr 30→20"); the table's columns show each setting whole.
 _SHORTER = (
     _Short({"num_steps": "steps ", "batch_size": "batch ", "embed_dim": "embed "},
            {"consecutive": "consec"}),
     _Short({"num_steps": "T", "batch_size": "B", "hidden": "h", "layers": "L", "embed_dim": "E",
-            "clip": "θ"}, {"consecutive": "cons", "random": "rand"}),
+            "clip": "θ", "steps": "T", "batch": "B", "embed": "E"},
+           {"consecutive": "cons", "consec": "cons", "random": "rand"}),
 )  # fmt: skip
 WORD_CELLS = 10  # a longer word (a corpus file's name) is cut to this, "…" ending it
 
@@ -72,7 +74,7 @@ def run_tag(
     is compared with the runs of its model only: each model family has its own (the book's SGD
     100, Adam 1e-3), and a label "rnn·lr 0.001" beside "scratch" says nothing new. With the
     run's `number`, a label "#N model·tag" too long for the runs table's column names its
-    settings in short (_SHORTER): "consec·lr 30" rather than "consecutive·lr 30"."""
+    settings in short (_SHORTER) where that fits: "consec·lr 30" for "consecutive·lr 30"."""
     parts = [tag] if tag else []
     # What the tag names already, each setting on its own: a sweep's "lr 3, hidden 128" too.
     named = set(_PARTS.split(tag))
@@ -91,12 +93,11 @@ def run_tag(
     # Cut with "…" in the runs table, a label of two settings lost the second ("#4
     # scratch·consecutive·…"): shorter names for them, as far as it takes to fit.
     room = LABEL_CELLS - len(f"#{number} ") - _cells(config.model) - 1
-    shown = full
-    for short in _SHORTER:
+    for short in (None, *_SHORTER):
+        shown = full if short is None else "".join(_short(p, short) for p in _PARTS.split(full))
         if _cells(shown) <= room:
-            break
-        shown = "".join(_short(part, short) for part in _PARTS.split(full))
-    return shown
+            return shown
+    return full  # too long however it is said: whole, where a message names it
 
 
 def _cells(text: str) -> int:
@@ -134,14 +135,20 @@ def _part(name: str, corpus: str, config: TrainConfig) -> str:
 
 def label_now(label: str, lr: float) -> str:
     """`label` with its lr, if it names one ("lr 30" after the model's "·"), followed by `lr`
-    where they differ."""
+    where they differ; where that is too long for the runs table's column, its other settings
+    in short ("#2 scratch·cons·lr 30→10": the table cut "#2 scratch·consec·lr 30…")."""
     head, dot, tag = label.partition("·")
     if not dot:
         return label
     now = LR.text(lr)
     # The separators are kept (split with a group): every other piece is one.
-    parts = [f"{part}→{now}" if _other_lr(part, lr) else part for part in _PARTS.split(tag)]
-    return head + dot + "".join(parts)
+    pieces = _PARTS.split(tag)
+    if not any(_other_lr(piece, lr) for piece in pieces):
+        return label
+    shown = [head + dot + "".join(f"{p}→{now}" if _other_lr(p, lr) else p for p in kept)
+             for kept in (pieces, *([_short(p, short) for p in pieces] for short in _SHORTER))]
+    # "lr 30" stays as it is in short: only the other settings give way, and only to fit.
+    return next((text for text in shown if _cells(text) <= LABEL_CELLS), shown[0])
 
 
 def _other_lr(part: str, lr: float) -> bool:
