@@ -21,7 +21,7 @@ from engine.training.trainer import Trainer
 N = 3
 SMALL = ["--max-chars", "2000", "--hidden", "64", "--batch-size", "8", "--num-steps", "10",
          "--pred-period", "2", "--pred-len", "10", "--device", "cpu", "--threads", "1"]
-# One case through the command line (three processes each); test_session_resume.py runs all
+# One case through the command line (the resume in a new process); test_session_resume.py runs all
 # the model/sampling combinations through the API, in fresh processes too.
 CASES = {
     "rnn-random": ["--model", "rnn", "--sampling", "random"],  # RNG and Adam state both matter
@@ -32,12 +32,24 @@ TIMING = ("seconds", "chars_per_sec")  # wall-clock fields: the only ones allowe
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+def _records(stdout: str) -> list[dict]:
+    records = [json.loads(line) for line in stdout.splitlines()]
+    return [{k: v for k, v in r.items() if k not in TIMING} for r in records]
+
+
 def train(*args: str) -> list[dict]:
     """Run `rnnplay train ... --jsonl -` in a new process; its JSON lines minus timings."""
     proc = run_cli("train", *args, "--jsonl", "-")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    records = [json.loads(line) for line in proc.stdout.splitlines()]
-    return [{k: v for k, v in r.items() if k not in TIMING} for r in records]
+    return _records(proc.stdout)
+
+
+def train_here(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict]:
+    """`rnnplay train ... --jsonl -` in this process (a process's start costs more CPU than
+    these trainings): its JSON lines minus timings."""
+    code, out, err = run_main(capsys, "train", *args, "--jsonl", "-")
+    assert code == 0, err[-3000:]
+    return _records(out)
 
 
 def _untargeted(record: dict) -> dict:
@@ -58,11 +70,14 @@ def _same_flows_where_both_measured(got: list[dict], want: list[dict]) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_cli_resume_matches_straight_in_every_digit(tmp_path: Path, case: str) -> None:
+def test_cli_resume_matches_straight_in_every_digit(
+    tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     opts = [*SMALL, *CASES[case]]
     straight_file, half_file = tmp_path / "straight.rnnplay", tmp_path / "half.rnnplay"
-    straight = train(*opts, "--epochs", str(2 * N), "--save", str(straight_file))
-    first = train(*opts, "--epochs", str(N), "--save", str(half_file))
+    straight = train_here(capsys, *opts, "--epochs", str(2 * N), "--save", str(straight_file))
+    first = train_here(capsys, *opts, "--epochs", str(N), "--save", str(half_file))
+    # Only the save on disk goes from the first run to the resume, in a process of its own.
     resumed = train("--resume", str(half_file), "--epochs", str(2 * N))  # saves back to it
     assert sum(r["type"] == "epoch" for r in straight) == 2 * N
     # "epochs" is the target at the time: N for the first run, 2N for the others.
