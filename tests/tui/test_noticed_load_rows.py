@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 
 from engine.data.corpus import load_corpus
 from engine.session import save_session
-from tui.screens.load import LoadScreen
+from tui.screens.load import LoadScreen, shortened
 
 # As ctrl+s names them; the third is the diverged run's.
 SAVES = (("jaychou-scratch-random-20261207-034224", "#1 scratch", ""),
@@ -63,6 +63,17 @@ async def test_at_80x24_a_diverged_save_says_so_and_the_files_read_apart(
         assert len({row.get("file") or row["file (.rnnplay)"] for row in rows.values()}) == 4
         diverged_row = next(line for line in text.splitlines() if "lr 1000" in line)
         assert "diverged" in diverged_row and "034302" in diverged_row, diverged_row
+
+
+def test_a_name_alone_in_its_form_keeps_its_time_and_names_of_one_second_stay_apart() -> None:
+    # #1's file has no tag, #2's two do: #1's was cut in its middle ("jay…2519").
+    names = ["jaychou-scratch-consec-lr30-20261207-212546", "jaychou-scratch-20261207-212520",
+             "jaychou-scratch-consec-lr30-20261207-212519"]  # fmt: skip
+    assert shortened(names, 9) == ["…212546", "…212520", "…212519"]
+    # Quitting saved both runs in one second: what tells them apart stays.
+    names[1] = "jaychou-scratch-20261207-212519"
+    shown = shortened(names, 9)
+    assert len(set(shown)) == 3 and shown[2] == "…212519", shown
 
 
 async def test_at_120x40_the_file_names_are_whole(save_dir: Path, tmp_path: Path) -> None:

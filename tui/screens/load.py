@@ -28,8 +28,9 @@ DIVERGED = "diverged"  # in the ppl column: a run that diverged loads to be look
 NAME_ROOM = 20  # cells the file name should get: below that (or the longest), dates drop their year
 CORPUS_ROOM = 12  # a corpus file's name past this is shortened in its middle
 # A run's name past this is shortened in its middle: its number and what tells it apart (the
-# end of its tag) stay.
-LABEL_ROOM = 22
+# end of its tag) stay. The runs table's room for one (engine.playground.labels.LABEL_CELLS):
+# a new run's name fits it whole ("#2 scratch·consec·lr 30" read "#2 scra…h·consec·lr 30").
+LABEL_ROOM = 24
 
 
 def elide_middle(name: str, width: int) -> str:
@@ -48,8 +49,9 @@ def shortened(names: list[str], room: int) -> list[str]:
     """The names in at most `room` cells each, told apart. Names too long for it with as many
     "-"-separated parts as each other (ctrl+s names: corpus-model-sampling-date-time, "-2" after
     them for a second save in one second) lose the parts they all share first, "…" in their
-    place: what is left is what differs, and only then is a name's middle cut. Cut in the middle
-    alone, three saves of one corpus and model showed as one name three times."""
+    place, and so do the parts every name too long holds: what is left is what differs, and only
+    then is a name's middle cut. Cut in the middle alone, three saves of one corpus and model
+    showed as one name three times."""
     groups: dict[int, list[list[str]]] = {}
     for name in names:
         if cell_len(name) > room:
@@ -61,17 +63,34 @@ def shortened(names: list[str], room: int) -> list[str]:
         for places, group in groups.items()
         if len(group) > 1
     }
-    out = []
-    for name in names:
-        same = shared.get(_places(name), set()) if cell_len(name) > room else set()
-        if same:
-            kept = [part if i not in same else "…" for i, part in enumerate(name.split("-"))]
-            name = "-".join(kept)
-            while "…-…" in name:
-                name = name.replace("…-…", "…")
-            name = name.replace("-…-", "…").replace("…-", "…").replace("-…", "…")
-        out.append(elide_middle(name, room))
-    return out
+    # ... and the parts every long name holds, however many it has (the corpus, the day): a run's
+    # name alone in its group ("jaychou-scratch-…-212519" beside "jaychou-scratch-consec-lr30-…")
+    # was cut in its middle ("jay…2519") while the others kept their time whole.
+    long = [parts[: places - 1] for places, group in groups.items() for parts in group]
+    everywhere = set.intersection(*map(set, long)) if len(long) > 1 else set()
+    out = [_without(name, room, shared, everywhere) for name in names]
+    # Two files saved in one second (quitting saves every run at once) may then read alike:
+    # those keep what their group alone shares out.
+    return [_without(name, room, shared, set()) if out.count(short) > 1 else short
+            for name, short in zip(names, out, strict=True)]  # fmt: skip
+
+
+def _without(name: str, room: int, shared: dict[int, set[int]], everywhere: set[str]) -> str:
+    """`name` in `room` cells, "…" for the places its group shares and for the parts in
+    `everywhere` (not its time), then cut in its middle if it must be."""
+    same: set[int] = set()
+    if cell_len(name) > room:
+        places = _places(name)
+        same = shared.get(places, set()) | {
+            i for i, part in enumerate(name.split("-")[: places - 1]) if part in everywhere
+        }
+    if same:
+        kept = [part if i not in same else "…" for i, part in enumerate(name.split("-"))]
+        name = "-".join(kept)
+        while "…-…" in name:
+            name = name.replace("…-…", "…")
+        name = name.replace("-…-", "…").replace("…-", "…").replace("-…", "…")
+    return elide_middle(name, room)
 
 
 def _places(name: str) -> int:
