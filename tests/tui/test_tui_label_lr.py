@@ -9,10 +9,20 @@ from helpers import make_app, wait_for
 from screen_text import screen_text
 from textual.widgets import Input
 
+from tui.app import RnnplayApp
 from tui.labels import label_now
 from tui.widgets.runs_table import RunsTable
 
 LONG = "100000"
+
+
+def states(app: RnnplayApp) -> list[str]:
+    return [s.state for s in app.playground.summaries()]
+
+
+def stop_both(app: RnnplayApp) -> None:
+    for run_id in (1, 2):
+        app.playground.stop(run_id)
 
 
 def test_a_label_shows_its_lr_changed_and_only_then() -> None:
@@ -43,13 +53,13 @@ async def test_f8_shows_the_new_lr_in_the_label_and_keeps_the_runs_name() -> Non
         )
         assert "#1 scratch·lr 10" in table.get_row("1")[0].plain
         assert "→" not in table.get_row("1")[0].plain
+        stop_both(app)  # what follows needs no training: each key settles slowly beside two
         await wait_for(
             pilot,
             lambda: "prompt · #2 scratch·lr 30→20" in screen_text(app),
             what="the prompt's title",
         )
         assert app.playground.summary(2).label == "#2 scratch·lr 30"  # its name, as saved
-        await pilot.press("f7")
 
 
 async def test_a_marked_runs_prompt_line_and_the_load_dialog_show_its_new_lr() -> None:
@@ -58,6 +68,11 @@ async def test_a_marked_runs_prompt_line_and_the_load_dialog_show_its_new_lr() -
         await wait_for(
             pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30, what="both train"
         )
+        # Paused by the core while the runs are marked, stopped once the lr is changed: each
+        # key settles slowly beside two runs training flat out. F8 acts on a running run.
+        for run_id in (1, 2):
+            app.playground.pause(run_id)
+        await wait_for(pilot, lambda: states(app) == ["paused", "paused"], what="paused")
         table, prompt = app.main.runs, app.main.prompt
         await wait_for(pilot, lambda: table.row_count == 2, what="table rows")
         table.focus()
@@ -65,6 +80,9 @@ async def test_a_marked_runs_prompt_line_and_the_load_dialog_show_its_new_lr() -
             table.move_cursor(row=row)
             await pilot.press("m")
         await wait_for(pilot, lambda: len(prompt.marked.runs) == 2, what="two lines")
+        for run_id in (1, 2):
+            app.playground.resume(run_id)
+        await wait_for(pilot, lambda: states(app) == ["running", "running"], what="running")
         await pilot.press("f8")
         await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="dialog")
         app.screen.query_one("#new-lr", Input).value = "20"
@@ -76,7 +94,7 @@ async def test_a_marked_runs_prompt_line_and_the_load_dialog_show_its_new_lr() -
             what="the marked run's line",
         )
         assert prompt.marked.runs[1].label == "#1 scratch·lr 10"
+        stop_both(app)
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: "#2 scratch·lr 30→20" in screen_text(app), what="the list")
         await pilot.press("escape")
-        await pilot.press("f7")
