@@ -8,6 +8,8 @@ the default) or sampled (engine.generation.decoding). Characters the vocabulary 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from engine.data.vocab import Vocab
@@ -15,6 +17,15 @@ from engine.generation.decoding import MAX_CHARS, Decoding
 from engine.models.char_rnn import CharRNN, State
 
 GREEDY = Decoding()
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A character a greedy completion chose, and the state and logits after feeding it."""
+
+    x: torch.Tensor  # (1,) its index
+    state: State | None
+    logits: torch.Tensor | None
 
 
 class Completer:
@@ -25,6 +36,11 @@ class Completer:
         # _stack[i] is (state, logits) after the first i characters; logits is None until a
         # known character has been fed, since there is nothing to predict from.
         self._stack: list[tuple[State, torch.Tensor | None]] = [(self._start(), None)]
+        # The last greedy completion from the top of the stack, a step per character: what it
+        # chose, and the state and logits feeding that character led to (None for its last,
+        # never fed). Typing the character the model predicted moves along it (push): the next
+        # completion reuses every step but one, exactly as computed, instead of 50 new ones.
+        self._ahead: list[_Step] = []
 
     @property
     def start_state(self) -> State:
@@ -48,7 +64,7 @@ class Completer:
             return
         self.warmup = text
         typed, self.text = self.text, ""
-        self._stack = [(self._start(), None)]
+        self._stack, self._ahead = [(self._start(), None)], []
         for ch in typed:
             self.push(ch)
 
@@ -75,10 +91,17 @@ class Completer:
 
     def push(self, ch: str) -> None:
         state, logits = self._stack[-1]
-        if ch in self.vocab:
-            x = torch.tensor([self.vocab.char_to_idx[ch]], device=self.device)
-            with torch.inference_mode():
-                logits, state = self.model.step(x, state)
+        if ch in self.vocab:  # (an unknown one leaves the state, and what lies ahead, as it was)
+            index = self.vocab.char_to_idx[ch]
+            ahead = self._ahead[0] if self._ahead else None
+            if ahead is not None and ahead.state is not None and int(ahead.x) == index:
+                # The character the last completion chose first: the step it took is this one.
+                state, logits, self._ahead = ahead.state, ahead.logits, self._ahead[1:]
+            else:
+                x = torch.tensor([index], device=self.device)
+                with torch.inference_mode():
+                    logits, state = self.model.step(x, state)
+                self._ahead = []
         self._stack.append((state, logits))
         self.text += ch
 
@@ -86,6 +109,7 @@ class Completer:
         if self.text:
             self._stack.pop()
             self.text = self.text[:-1]
+            self._ahead = []
 
     def complete(self, n: int, decoding: Decoding = GREEDY) -> str:
         """The next n characters from the current state; '' before any known char."""
@@ -122,16 +146,28 @@ class Completer:
         if logits is None or n == 0:
             return None, []
         generator = decoding.generator()
+        # Greedy decoding from the same state chooses the same characters: the steps of the last
+        # completion that still lie ahead are taken as they were (a sampled one draws anew).
+        ahead = self._ahead if decoding.greedy else []
         out: list[torch.Tensor] = []
         seen: list[torch.Tensor] = []
+        steps: list[_Step] = []
         with torch.inference_mode():
             for i in range(n):
-                x = decoding.pick(logits, generator)
+                known = ahead[i] if i < len(ahead) else None
+                x = known.x if known is not None else decoding.pick(logits, generator)
                 out.append(x)
                 seen.append(logits)
-                if i + 1 < n:  # the last character is never fed back, as in the book
+                if i + 1 == n:  # the last character is never fed back, as in the book
+                    steps.append(_Step(x, None, None))
+                    break
+                if known is not None and known.state is not None:
+                    state, logits = known.state, known.logits
+                else:
                     logits, state = self.model.step(x, state)
-            return torch.cat(out), seen
+                steps.append(_Step(x, state, logits))
+        self._ahead = steps if decoding.greedy else []
+        return torch.cat(out), seen
 
     def next_char_probs(self, k: int) -> list[tuple[str, float]]:
         """The k likeliest next characters after the current text (all of them when the
@@ -151,7 +187,7 @@ class Completer:
         """Adopt new weights and replay the text under them."""
         self.model.load_state_dict(state_dict)
         text, self.text = self.text, ""
-        self._stack = [(self._start(), None)]
+        self._stack, self._ahead = [(self._start(), None)], []
         for ch in text:
             self.push(ch)
 
