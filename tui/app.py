@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 # Python holding the GIL that the trainer thread also needs: twice a second keeps the curve
 # moving visibly and costs training half as much as at four (bench/RESULTS.md).
 PLOT_REFRESH_S = 0.5
+VIEWS_AFTER_KEY_S = 0.02  # a refresh that met a keystroke's completions on their way tries again
 # The first frame gets this long to be drawn before torch loads: the app's after-refresh
 # callbacks do not wait for the widgets' own repaints.
 STARTING_SHOWN_S = 0.05
@@ -204,6 +205,12 @@ class RnnplayApp(App[int]):
         """A few times a second: the plot and the runs table catch up with the reports."""
         if not self.main.query(CurvesPlot):
             return  # the app is closing: its panes are gone already
+        if self.main.prompt.awaiting_completion:
+            # A keystroke's completions are on their way: the plot's picture (~20 ms of Python
+            # on its worker, beside the prompt thread's hundreds of torch calls, each a hand-over
+            # of the GIL) and the table wait until they are drawn.
+            self.set_timer(VIEWS_AFTER_KEY_S, self._refresh_views, name="views-after-key")
+            return
         self.main.plot.flush()
         if self._runs_dirty:
             self._show_runs()

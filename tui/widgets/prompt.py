@@ -332,6 +332,11 @@ class PromptPane(Widget, can_focus=True):
         self.note = note
         self._repaint()
 
+    @property
+    def awaiting_completion(self) -> bool:
+        """Whether an edit waits (at most ECHO_WAIT_S) to be drawn with its completions."""
+        return self._echo is not None
+
     def visible_completion(self) -> str:
         """The selected run's completion that still fits what is typed now."""
         return still_fits(self._completed_for, self._completion, self.text)
