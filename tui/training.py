@@ -176,4 +176,5 @@ class Training:
                     when = "(marked on the plot)"
                 self.app.main.note(f"{shown(run)}: lr -> {lr:g} {when}")
 
-        self.app.push_screen(LrScreen(run.config.lr, shown(run)), apply)
+        paused = run.state == RunState.PAUSED
+        self.app.push_screen(LrScreen(run.config.lr, shown(run), paused=paused), apply)

@@ -6,6 +6,7 @@ resumes; setting the old lr back leaves nothing waiting."""
 from __future__ import annotations
 
 from helpers import make_app, wait_for
+from screen_text import screen_text
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -20,6 +21,8 @@ def _numbers(app: App) -> str:
 async def _f8(pilot: Pilot, app: App, lr: str) -> None:
     await pilot.press("f8")
     await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
+    # The dialog says when the lr applies: a paused run's once it resumes.
+    assert "once the run resumes" in screen_text(app)
     app.screen.query_one("#new-lr", Input).value = lr
     await pilot.press("enter")
     await wait_for(pilot, lambda: not app.screen.query("#new-lr"), what="the dialog gone")

@@ -34,3 +34,9 @@ async def test_the_epoch_target_question_shows_a_long_label_whole() -> None:
 async def test_the_learning_rate_question_shows_a_label_as_written() -> None:
     text = await shown(LrScreen(0.5, LABEL))
     assert squeezed(f"new learning rate for {LABEL} (now 0.5)") in text
+
+
+async def test_the_learning_rate_question_says_when_the_new_lr_applies() -> None:
+    assert squeezed("Enter applies it at the next batch") in await shown(LrScreen(0.5, LABEL))
+    paused = await shown(LrScreen(0.5, LABEL, paused=True))
+    assert squeezed("Enter applies it once the run resumes") in paused

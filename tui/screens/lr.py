@@ -12,10 +12,11 @@ from tui.widgets.setup import SettingValidator
 class LrScreen(NumberScreen[float]):
     """Dismisses with the new learning rate (valid as the setup's lr), or None."""
 
-    def __init__(self, current: float, run_label: str) -> None:
+    def __init__(self, current: float, run_label: str, *, paused: bool = False) -> None:
+        when = "once the run resumes" if paused else "at the next batch"
         super().__init__(
             f"new learning rate for {run_label} (now {current:g})",
-            "Enter applies it at the next batch · Esc cancels",
+            f"Enter applies it {when} · Esc cancels",
         )
         self.current = current
 
