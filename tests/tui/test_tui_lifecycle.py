@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from helpers import make_app, notified, wait_for
 from screen_text import screen_text
 from textual.widgets import Input
@@ -130,7 +129,6 @@ async def test_del_asks_for_an_unsaved_run_and_says_where_a_saved_one_is(save_di
         assert notified(app, "removed #2 scratch (saved in ") and notified(app, saved.name)
 
 
-@pytest.mark.long(14)
 async def test_a_load_while_training_touches_nothing_and_a_refused_one_changes_nothing(
     save_dir: Path, tmp_path: Path
 ):
