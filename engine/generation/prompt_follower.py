@@ -43,6 +43,12 @@ WEIGHTS_POLL_S = 0.5
 REPLAY_SHARE = 0.02
 # Characters replayed between two looks for a newer keystroke (~3 ms for an LSTM).
 REPLAY_SLICE = 8
+# The longest a training run waits between two batches for a keystroke's completions (give_way).
+# Beside a run training, a completion took twice as long as beside a paused one: the trainer's
+# thread holds a core and takes the GIL between its torch calls, while the prompt thread hands the
+# GIL over at each of its hundreds of calls. A few keystrokes a second cost training a few
+# milliseconds each.
+GIVE_WAY_S = 0.05
 # The prompt's last characters the hidden-unit and saliency views cover (a pass over each
 # keystroke's text; the views' pane shows about this much), as the model view's steps.
 VIEW_WINDOW = 128
@@ -104,6 +110,8 @@ class PromptFollower:
         self._decoding = GREEDY
         self._views: Views | None = None
         self._request_seq = 0
+        self._answered_seq = 0  # the latest request whose every completion was reported
+        self._answered = threading.Condition()
         self._sources: tuple[WeightsSource, ...] = ()
         self._source_seq = 0
         self._poll_now = False
@@ -118,6 +126,8 @@ class PromptFollower:
         with self._cond:
             self._closing = True
             self._cond.notify()
+        with self._answered:
+            self._answered.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
@@ -131,6 +141,18 @@ class PromptFollower:
             self._views = views
             self._request_seq += 1
             self._cond.notify()
+
+    def give_way(self) -> None:
+        """Wait, at most GIVE_WAY_S, while the latest request's completions are computed: a
+        training run calls this between batches (Controls.give_way), so a keystroke has the CPU
+        first."""
+        if not self._thread.is_alive():
+            return  # nothing computes them (not started, or closed)
+        with self._answered:
+            self._answered.wait_for(
+                lambda: self._answered_seq >= self._request_seq or self._closing,
+                timeout=GIVE_WAY_S,
+            )
 
     def follow(self, sources: Sequence[WeightsSource]) -> None:
         """Complete from these runs' weights from now on, each in a Completion of its own: the
@@ -216,9 +238,16 @@ class PromptFollower:
                 if newer(seen_request, seen_source):
                     break  # a newer keystroke: the first run's completion comes first again
             else:
+                self._answer(seen_request)
                 replaying = self._replay(
                     followed, text, lambda r=seen_request, s=seen_source: newer(r, s)
                 )
+
+    def _answer(self, request: int) -> None:
+        """Every followed run has reported its completion of `request`: training goes on."""
+        with self._answered:
+            self._answered_seq = request
+            self._answered.notify_all()
 
     def _replay(self, followed: list[_Followed], text: str, newer: Callable[[], bool]) -> bool:
         """Replay the prompt under a followed run's newer weights until it is done or `newer`

@@ -53,6 +53,7 @@ class Joining:
                              f"{whose}")  # fmt: skip
         reporter.bind(run)
         trainer = run.trainer
+        trainer.controls.give_way = self._prompt.follower.give_way
         self._report(
             run.id,
             RunAdded(

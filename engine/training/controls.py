@@ -25,6 +25,9 @@ class Controls:
         self._resume.set()
         self._stop = threading.Event()
         self._running = threading.Lock()  # held by the loop's thread while it trains
+        # Called by the loop's thread before each batch: work a person waits for on another
+        # thread (a keystroke's completions, engine.playground wires it) has the CPU first.
+        self.give_way: Callable[[], None] | None = None
 
     # -- any thread ---------------------------------------------------------------------------
     def pause(self) -> None:
@@ -79,6 +82,8 @@ class Controls:
     def between_batches(self, paused: Callable[[], None], resumed: Callable[[], None]) -> bool:
         """Run queued commands; when paused, call paused(), wait (still running the commands
         that arrive) and call resumed() unless stopped. True: train the next batch."""
+        if self.give_way is not None:
+            self.give_way()
         self.drain()
         if not self._resume.is_set():
             paused()
