@@ -100,9 +100,21 @@ async def app_session(
     epochs: int, keystrokes: int, views: int, marked: bool, long: int = 0,
     clock: StageClock | None = None,
 ) -> dict[str, float | list[float]]:
+    from engine.generation.prompt_follower import PromptFollower
     from tui.app import AppOptions, RnnplayApp
     from tui.widgets.prompt import PromptPane
 
+    # What training waits between batches for keystrokes' completions (give_way): left out of
+    # its chars/s (the batches' own time), so said beside it.
+    waited: list[float] = []
+    give_way = PromptFollower.give_way
+
+    def timed_give_way(follower: PromptFollower) -> None:
+        began = time.perf_counter()
+        give_way(follower)
+        waited.append(time.perf_counter() - began)
+
+    PromptFollower.give_way = timed_give_way  # type: ignore[method-assign]
     first = "1" if marked else str(epochs)
     app = RnnplayApp(AppOptions(train=True, setup={"epochs": first}))
     rates: list[float] = []
@@ -181,11 +193,14 @@ async def app_session(
             await asyncio.sleep(0.1)
         # Epoch 1 pays warm-up, as in the headless figure.
         rates.extend(e.chars_per_sec for e in trainer.history[1:])
+        trained_s = sum(e.seconds for e in trainer.history)
         await pilot.press("f7")
+    PromptFollower.give_way = give_way  # type: ignore[method-assign]
     if clock is not None:
         for line in clock.report(timed):
             print(line)
-    return {"rates": rates, "lateness": lateness, "latency": latencies, "training": training}
+    return {"rates": rates, "lateness": lateness, "latency": latencies, "training": training,
+            "waited": [sum(waited)], "trained_s": [trained_s]}
 
 
 def first_frame_seconds(runs: int) -> list[float]:
@@ -312,6 +327,12 @@ def main() -> int:
     print(
         f"training: headless {base:,.0f} chars/s (before {headless:,.0f}, after "
         f"{headless_after:,.0f}), with UI {attached:,.0f} chars/s = {attached / base:.0%}"
+    )
+    waited = ui["waited"][0]  # type: ignore[index]
+    print(
+        f"training waited {waited * 1000:.0f} ms between batches for keystrokes' completions "
+        f"({waited / max(ui['trained_s'][0], 1e-9):.1%} of its {ui['trained_s'][0]:.0f} s of "  # type: ignore[index]
+        "batches; not in its chars/s)"
     )
     if os.environ.get("UI_LATENCY_SERIES"):
         print("latency series ms:", " ".join(f"{x:.0f}" for x in lat))
