@@ -204,6 +204,13 @@ async def wait_for(
             await asyncio.sleep(0.02)
 
 
+async def pause_once_running(pilot: Pilot, app: RnnplayApp) -> None:
+    """Wait for the selected run to train, then pause it with F6 and wait for the pause."""
+    await wait_for(pilot, lambda: app.state == "running", what="training")
+    await pilot.press("f6")
+    await wait_for(pilot, lambda: app.state == "paused", what="paused")
+
+
 def notified(app: RnnplayApp, words: str) -> bool:
     """Whether a toast containing `words` (in its title or message) was shown."""
     return any(words in f"{n.title} {n.message}" for n in app._notifications)

@@ -5,7 +5,7 @@ resumes; setting the old lr back leaves nothing waiting."""
 
 from __future__ import annotations
 
-from helpers import make_app, wait_for
+from helpers import make_app, pause_once_running, wait_for
 from screen_text import screen_text
 from textual.app import App
 from textual.pilot import Pilot
@@ -31,9 +31,7 @@ async def _f8(pilot: Pilot, app: App, lr: str) -> None:
 async def test_a_paused_runs_new_lr_shows_as_waiting_for_the_resume() -> None:
     app = make_app(train=True, epochs="100000", lr="100")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.state == "running", what="training")
-        await pilot.press("f6")
-        await wait_for(pilot, lambda: app.state == "paused", what="paused")
+        await pause_once_running(pilot, app)
         await _f8(pilot, app, "30")
         await wait_for(pilot, lambda: "lr 100→30 on resume (F8)" in _numbers(app),
                        what="the lr waiting")  # fmt: skip
@@ -47,9 +45,7 @@ async def test_a_paused_runs_new_lr_shows_as_waiting_for_the_resume() -> None:
 async def test_the_old_lr_set_back_while_paused_waits_for_nothing() -> None:
     app = make_app(train=True, epochs="100000", lr="100")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.state == "running", what="training")
-        await pilot.press("f6")
-        await wait_for(pilot, lambda: app.state == "paused", what="paused")
+        await pause_once_running(pilot, app)
         await _f8(pilot, app, "30")
         await _f8(pilot, app, "50")
         await wait_for(pilot, lambda: "lr 100→50 on resume" in _numbers(app), what="100→50")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from helpers import make_app, wait_for
+from helpers import make_app, pause_once_running, wait_for
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -33,9 +33,7 @@ async def _set_lr_30(pilot: Pilot, app: App) -> str:
 async def test_f8_on_a_paused_run_says_the_lr_comes_when_it_resumes() -> None:
     app = make_app(train=True, epochs="100000", lr="100")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.state == "running", what="training")
-        await pilot.press("f6")
-        await wait_for(pilot, lambda: app.state == "paused", what="paused")
+        await pause_once_running(pilot, app)
         assert "lr 100 (F8)" in _numbers(app), _numbers(app)
         note = await _set_lr_30(pilot, app)
         assert "once it resumes" in note, note
