@@ -59,6 +59,7 @@ def headless_chars_per_sec(epochs: int) -> float:
     return statistics.mean(rates)
 
 
+IDLE_WAIT_CAP_S = 0.05  # the pilot's wait for the app to settle after a key, at most
 MARKED = 3  # runs marked in the --marked case, the newest of them training
 
 
@@ -107,14 +108,26 @@ async def app_session(
     # What training waits between batches for keystrokes' completions (give_way): left out of
     # its chars/s (the batches' own time), so said beside it.
     waited: list[float] = []
-    give_way = PromptFollower.give_way
+    give_way = getattr(PromptFollower, "give_way", None)  # (a checkout from before it: none)
 
     def timed_give_way(follower: PromptFollower) -> None:
         began = time.perf_counter()
         give_way(follower)
         waited.append(time.perf_counter() - began)
 
-    PromptFollower.give_way = timed_give_way  # type: ignore[method-assign]
+    if give_way is not None:
+        PromptFollower.give_way = timed_give_way  # type: ignore[method-assign]
+    # Pilot's press lets the app settle until the process's CPU time stops advancing, for up
+    # to a second, twice a key: beside a run training it never does, so keys went 2 s apart.
+    # Capped, they come ~0.25 s apart, as a person types.
+    import textual.app
+    import textual.pilot
+    from textual._wait import wait_for_idle
+
+    async def capped_idle(min_sleep: float = 0.0, max_sleep: float = 1) -> None:
+        await wait_for_idle(min_sleep, min(max_sleep, IDLE_WAIT_CAP_S))
+
+    textual.app.wait_for_idle = textual.pilot.wait_for_idle = capped_idle
     first = "1" if marked else str(epochs)
     app = RnnplayApp(AppOptions(train=True, setup={"epochs": first}))
     rates: list[float] = []
@@ -195,7 +208,9 @@ async def app_session(
         rates.extend(e.chars_per_sec for e in trainer.history[1:])
         trained_s = sum(e.seconds for e in trainer.history)
         await pilot.press("f7")
-    PromptFollower.give_way = give_way  # type: ignore[method-assign]
+    if give_way is not None:
+        PromptFollower.give_way = give_way  # type: ignore[method-assign]
+    textual.app.wait_for_idle = textual.pilot.wait_for_idle = wait_for_idle
     if clock is not None:
         for line in clock.report(timed):
             print(line)
