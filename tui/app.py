@@ -53,6 +53,12 @@ if TYPE_CHECKING:
 # moving visibly and costs training half as much as at four (bench/RESULTS.md).
 PLOT_REFRESH_S = 0.5
 VIEWS_AFTER_KEY_S = 0.02  # a refresh that met a keystroke's completions on their way tries again
+# Objects allocated, less those freed, between two collections of the young generation (Python's
+# default: 700). At the default the frames' caches made a young collection 5 times a second and a
+# full one every ~25 s, 20-45 ms of the UI thread each and growing with the samples kept; at this
+# a young one every ~15 s (5-11 ms) and no full one in minutes (bench/RESULTS.md). A frame's
+# short-lived objects die by reference count alone; only cycles wait the longer for a collection.
+GC_YOUNG_OBJECTS = 20_000
 # The first frame gets this long to be drawn before torch loads: the app's after-refresh
 # callbacks do not wait for the widgets' own repaints.
 STARTING_SHOWN_S = 0.05
@@ -158,6 +164,8 @@ class RnnplayApp(App[int]):
         # long as the app: a full garbage collection walked them all, 150-230 ms with the
         # screen frozen (bench/RESULTS.md). Frozen, they are left out of every collection.
         gc.freeze()
+        self._gc_threshold = gc.get_threshold()
+        gc.set_threshold(GC_YOUNG_OBJECTS)
         self.playground.start()
         self.set_interval(PLOT_REFRESH_S, self._refresh_views, name="views-refresh")
         prompt = self.main.prompt
@@ -367,3 +375,5 @@ class RnnplayApp(App[int]):
         if hasattr(self, "playground"):  # not when it ended before the core came up
             self.playground.close()
         gc.unfreeze()  # what the app held can be collected again once it is gone
+        if hasattr(self, "_gc_threshold"):
+            gc.set_threshold(*self._gc_threshold)

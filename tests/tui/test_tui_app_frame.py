@@ -13,6 +13,7 @@ from textual import events
 
 from engine.playground.events import Completion
 from engine.training.events import EpochEnd
+from tui.app import GC_YOUNG_OBJECTS
 from tui.messages import EngineReport
 from tui.numbers import perplexity_text
 from tui.widgets.runs_columns import LABEL, NUMBERS, SETTINGS
@@ -116,12 +117,16 @@ async def test_narrow_terminal_hides_setup_until_f4():
 
 
 async def test_the_running_app_keeps_its_objects_out_of_garbage_collections():
-    # A full collection walked every widget and torch object: ~200 ms with the screen frozen.
+    # A full collection walked every widget and torch object: ~200 ms with the screen frozen;
+    # and the young generation is collected less often (tui/app.py GC_YOUNG_OBJECTS).
+    before = gc.get_threshold()
     app = make_app()
     async with app.run_test() as pilot:
         await pilot.pause()
         assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] == GC_YOUNG_OBJECTS
     assert gc.get_freeze_count() == 0  # given back when the app goes
+    assert gc.get_threshold() == before
 
 
 async def test_the_runs_table_fits_its_columns_to_its_room_and_keeps_its_rows():
