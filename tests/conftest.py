@@ -55,6 +55,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return 2 * (cores or 1)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups marked here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep expensive shared set-up once a run under xdist (`make test` uses --dist loadgroup):
     every module that uses Ray runs on one worker, so one Ray cluster is started, and a module

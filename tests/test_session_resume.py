@@ -53,11 +53,7 @@ def numbers(history: list[EpochEnd]) -> list[list[float]]:
     return [[e.epoch, e.epochs, e.perplexity, e.grad_norm, e.lr] for e in history]
 
 
-# One xdist worker for the whole module, so the two training processes behind `runs` start once
-# a test run: tests/conftest.py's grouping mark came after xdist read the marks (its hook ran
-# first), and every worker that drew one of these tests built its own `runs` (4 x 10 CPU-s).
-pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
-              pytest.mark.xdist_group("tests/test_session_resume.py")]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ----------------------------------------------------------------------------- worker
