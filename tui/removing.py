@@ -81,7 +81,7 @@ class Removing:
         if run.unsaved and (run.state == RunState.PAUSED or not run.state.active):
             question = ChoiceScreen(
                 f"remove {shown(run)}?",
-                f"its training (epoch {run.epoch}) is not saved in any file",
+                _unsaved(run),
                 [
                     Choice("s", "save it, then remove it", UnsavedPolicy.SAVE),
                     Choice("d", "remove it without saving", UnsavedPolicy.DISCARD),
@@ -106,3 +106,11 @@ class Removing:
         else:
             where = f" (saved in {shown_path(run.path)})" if run.path else ""
             self._say(f"removed {shown(run)}{where}")
+
+
+def _unsaved(run: RunSummary) -> str:
+    """What of the run's training no file holds (a save may hold an earlier epoch)."""
+    if run.saved_epoch:
+        return (f"its training since epoch {run.saved_epoch} (now {run.epoch}) is not saved: "
+                f"its file holds epoch {run.saved_epoch}")
+    return f"its training (epoch {run.epoch}) is not saved in any file"

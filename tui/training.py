@@ -135,7 +135,9 @@ class Training:
                              lambda epochs: self._train_on(run, epochs))  # fmt: skip
 
     def _train_on(self, run: RunSummary, epochs: int | None) -> None:
-        others = [s for s in self._training() if s.id != run.id]
+        # Beside the runs that train now: a paused one does not ("starts now, beside #2" named
+        # a paused #2).
+        others = [s for s in self._training() if s.id != run.id and s.state == RunState.RUNNING]
         beside = ", ".join(shown(s) for s in others)
         why_not = self.playground.train_on(epochs)
         if why_not:
@@ -158,9 +160,14 @@ class Training:
     def change_lr(self) -> None:
         """F8: a new learning rate for the selected run, while it trains or is paused."""
         run = self._summary(self.playground.selected)
-        if run is None or not run.allows(Action.SET_LR):
-            what = f"{shown(run)} is not training" if run is not None else "no run in progress"
-            self._say(f"{what}: set lr in the setup pane")
+        if run is None:
+            self._say("no run in progress: the setup form's lr is the next run's")
+            return
+        if not run.allows(Action.SET_LR):
+            # The setup form's lr is a new run's: this run's lr changes only as it trains on.
+            then = "; F6 trains it on" if run.allows(Action.TRAIN_ON) else ""
+            self._say(f"{shown(run)} is {run.state}: F8 changes the lr of a run that trains or "
+                      f"is paused{then}")  # fmt: skip
             return
 
         def apply(lr: float | None) -> None:
