@@ -134,7 +134,22 @@ def grid_tags(runs: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def tag_part(name: str, value: Any) -> str:
     """One setting as a label names it: a word alone ("consecutive"), a number with its
-    setting's name ("lr 10")."""
+    setting's name ("lr 10", "lr 1e5")."""
     spec = spec_named(name)
+    if spec.kind is float and value is not None:
+        return f"{name} {label_number(value)}"
     text = spec.text(value)
     return text if spec.kind is str else f"{name} {text}"
+
+
+def label_number(value: float) -> str:
+    """A decimal setting as a label writes it: as typed back ("30", "0.001"), or in powers of
+    ten where that is two or more characters shorter ("1e5" for 100000, "1e-4"). A label cut
+    to the runs table's column read "lr 10…" for lr 100000, as if it were lr 10."""
+    plain = f"{value:g}"
+    if float(plain) != value:
+        plain = repr(float(value))
+    mantissa, _, power = f"{value:e}".partition("e")
+    powers = f"{float(mantissa):g}e{int(power)}"
+    shorter = len(powers) <= len(plain) - 2 or "e" in plain  # "2.5e-5", not "2.5e-05"
+    return powers if float(powers) == value and shorter else plain

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.config import TrainConfig, spec_of
-from engine.playground.grid import spec_named, tag_part
+from engine.config import TrainConfig
+from engine.playground.grid import label_number, spec_named, tag_part
 
-LR = spec_of(TrainConfig, "lr")  # writes an lr as a grid's tag does: "30", "0.001"
 # What parts a tag's settings: "·" ("random·lr 10"); ", " in labels saved before it was.
 _PARTS = re.compile(r"(·|, )")
 
@@ -140,7 +139,7 @@ def label_now(label: str, lr: float) -> str:
     head, dot, tag = label.partition("·")
     if not dot:
         return label
-    now = LR.text(lr)
+    now = label_number(lr)
     # The separators are kept (split with a group): every other piece is one.
     pieces = _PARTS.split(tag)
     if not any(_other_lr(piece, lr) for piece in pieces):
