@@ -1,6 +1,7 @@
 """The prompt's title always shows how often the completion takes up new weights (issue 21):
-a long run label is cut, then less important parts give way, never the rate (the border cut
-the title's end, the rate, at 80 and at 120 columns: "· 50 chars · wei…")."""
+the length, then the decoding give way, then a long run label is cut, never the rate (the
+border cut the title's end, the rate, at 80 and at 120 columns: "· 50 chars · wei…"; a tester
+read the run's name cut first, "#4 scratch·c… · T 0.5 · seed 0 · …")."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ def test_the_rate_stays_whole_at_every_width_and_the_label_is_cut_first() -> Non
         title = settings.title(LONG_LABEL, 125, width)
         assert title.endswith(" · weights every 2 min"), (width, title)
         assert len(title) <= width or title == "prompt · weights every 2 min", (width, title)
-    cut = settings.title(LONG_LABEL, 42, 74)
-    assert "#6 scratch·sampling con…" in cut and "50 chars" in cut, cut
-    # Too narrow for the length too: it gives way before the run's name goes below "#6 scr…".
-    assert settings.title(LONG_LABEL, 42, 50) == "prompt · #6 scr… · greedy · weights every 42 s"
+    shorter = settings.title(LONG_LABEL, 42, 80)
+    assert LONG_LABEL in shorter and "greedy" in shorter and "50 chars" not in shorter, shorter
+    assert settings.title(LONG_LABEL, 42, 74) == f"prompt · {LONG_LABEL} · weights every 42 s"
+    # Too narrow for the whole name beside the rate: the name is cut, not below "#6 scr…".
+    cut = settings.title(LONG_LABEL, 42, 50)
+    assert cut == "prompt · #6 scratch·sampling… · weights every 42 s", cut
     # With room, nothing is cut.
     assert settings.title(LONG_LABEL, 42, 200) == settings.title(LONG_LABEL, 42)
 

@@ -75,21 +75,20 @@ class CompletionSettings:
         rarer than each snapshot (engine's Completion.weights_every).
 
         Within `width` cells (0: any): the border would cut its end, which is the rate, the part
-        a learner cannot guess (issue 21). The run's label is cut first, then the length, the
-        decoding and the run give way; the rate stays."""
+        a learner cannot guess (issue 21). The length gives way first, then the decoding; the
+        run's label, what a learner reads the completion by, is cut only then (a tester read
+        "#4 scratch·c… · T 0.5 · seed 0 · …"); the rate stays."""
         every = f"weights every {_seconds(weights_every)}" if weights_every else ""
         decoding, chars = self.decoding.label, f"{self.length} chars"
-        whole = _joined("prompt", follows, decoding, chars, every)
-        if not width or cell_len(whole) <= width:
-            return whole
-        # The label cut to what is left beside the other parts, not below "#6 scr…".
-        without = cell_len(_joined("prompt", "x", decoding, chars, every)) - 1
-        if width - without >= MIN_LABEL_CELLS:
-            return _joined("prompt", _cut(follows, width - without), decoding, chars, every)
-        short = _cut(follows, MIN_LABEL_CELLS)
-        for parts in (("prompt", short, decoding, every), ("prompt", short, every)):
-            if cell_len(_joined(*parts)) <= width:
-                return _joined(*parts)
+        for parts in ((follows, decoding, chars, every), (follows, decoding, every),
+                      (follows, every)):
+            title = _joined("prompt", *parts)
+            if not width or cell_len(title) <= width:
+                return title
+        # The label cut to what is left beside the rate, not below "#6 scr…".
+        room = width - (cell_len(_joined("prompt", "x", every)) - 1)
+        if room >= MIN_LABEL_CELLS:
+            return _joined("prompt", _cut(follows, room), every)
         return _joined("prompt", every)
 
     def subtitle(self) -> str:
