@@ -59,7 +59,8 @@ def headless_chars_per_sec(epochs: int) -> float:
     return statistics.mean(rates)
 
 
-IDLE_WAIT_CAP_S = 0.05  # the pilot's wait for the app to settle after a key, at most
+# The pilot's wait for the app to settle after a key, at most (--settle): keys ~0.3 s apart.
+IDLE_WAIT_CAP_S = 0.05
 MARKED = 3  # runs marked in the --marked case, the newest of them training
 
 
@@ -99,7 +100,7 @@ async def mark_runs(app, pilot, epochs: int) -> None:  # noqa: ANN001 - the app 
 
 async def app_session(
     epochs: int, keystrokes: int, views: int, marked: bool, long: int = 0,
-    clock: StageClock | None = None,
+    clock: StageClock | None = None, settle: float = IDLE_WAIT_CAP_S,
 ) -> dict[str, float | list[float]]:
     from engine.generation.prompt_follower import PromptFollower
     from tui.app import AppOptions, RnnplayApp
@@ -125,7 +126,7 @@ async def app_session(
     from textual._wait import wait_for_idle
 
     async def capped_idle(min_sleep: float = 0.0, max_sleep: float = 1) -> None:
-        await wait_for_idle(min_sleep, min(max_sleep, IDLE_WAIT_CAP_S))
+        await wait_for_idle(min_sleep, min(max_sleep, settle))
 
     textual.app.wait_for_idle = textual.pilot.wait_for_idle = capped_idle
     first = "1" if marked else str(epochs)
@@ -288,6 +289,11 @@ def main() -> int:
         help="also print where each keystroke's time went (bench/ui_stages.py)",
     )
     parser.add_argument(
+        "--settle", type=float, default=IDLE_WAIT_CAP_S, metavar="S",
+        help="the pilot's wait for the app to settle after each key, at most S seconds (1: "
+        "Textual's own, keys ~2 s apart beside a run training, as before 2026-12-07 22:00)",
+    )
+    parser.add_argument(
         "--switch-interval",
         type=float,
         default=None,
@@ -311,7 +317,7 @@ def main() -> int:
     ui = asyncio.run(
         app_session(
             args.epochs, args.keys, presses, args.marked, args.long,
-            StageClock() if args.stages else None,
+            StageClock() if args.stages else None, args.settle,
         )
     )
     headless_after = headless_chars_per_sec(args.epochs // 2)
