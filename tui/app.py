@@ -222,6 +222,7 @@ class RnnplayApp(App[int]):
         self.main.plot.flush()
         if self._runs_dirty:
             self._show_runs()
+        self.main.runs.keep_in_view()
 
     def _show_runs(self) -> None:
         self._runs_dirty = False

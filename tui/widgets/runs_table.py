@@ -153,6 +153,15 @@ class RunsTable(DataTable[Text]):
         self.show_runs(*self._shown)
 
     # -- called by the screen ----------------------------------------------------------------
+    def keep_in_view(self) -> None:
+        """Ask for a layout pass if the table holds rows but was laid out 0 rows high. Its height
+        (auto) follows its rows at a layout pass, and on a loaded machine the pass asked for when
+        the rows came was sometimes lost: a finished run's table stayed invisible (its content
+        height 2, its region 0) until something else laid the screen out."""
+        if self.row_count and self.display and self.size.height == 0:
+            self.refresh(layout=True)
+
+
     def show_runs(self, runs: list[RunSummary], selected: int | None) -> None:
         """Show the core's summaries. While the same runs are listed in the same order and the
         same columns, only their cells change (a repaint); otherwise the rows are rebuilt (a
