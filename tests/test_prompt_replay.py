@@ -12,6 +12,7 @@ import torch
 from engine.data.vocab import Vocab
 from engine.generation import prompt_follower
 from engine.generation.completion import Completion
+from engine.generation.followed_run import VIEW_WINDOW, model_over
 from engine.generation.generate import Completer
 from engine.generation.prompt_follower import PromptFollower, Views, WeightsSource
 from engine.inspect.inspection import inspect_prompt
@@ -157,7 +158,7 @@ def test_the_prompt_thread_shows_a_long_prompts_views_over_its_window(reports) -
     follower.follow([weights.source])
     follower.request(LONG, 10, views=Views(shown=("units", "looks at")))
     shown = _next(got, lambda c: c.text == LONG)
-    window = prompt_follower.VIEW_WINDOW
+    window = VIEW_WINDOW
     assert shown.inspection.hidden.text == LONG[-window:] + shown.completion
     assert shown.inspection.saliency.text == LONG[-window:]
 
@@ -179,7 +180,7 @@ def test_a_prompt_cleared_mid_replay_is_rationed_by_its_own_length() -> None:
     follower = PromptFollower(lambda c: None)
     weights = Weights("lstm")
     one = prompt_follower._Followed(weights.source)
-    one.completer = Completer(prompt_follower._model_over(weights.source, weights.published[1]),
+    one.completer = Completer(model_over(weights.source, weights.published[1]),
                               VOCAB)  # fmt: skip
     one.completer.set_text(LONG * 4)
     weights.change()

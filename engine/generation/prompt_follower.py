@@ -23,17 +23,14 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 
-from engine.data.vocab import Vocab
 from engine.generation.completion import Completion
 from engine.generation.decoding import Decoding
+from engine.generation.followed_run import Views, WeightsSource, complete_followed, model_over
 from engine.generation.generate import GREEDY, Completer
-from engine.inspect.inspection import inspect_prompt
-from engine.models.char_rnn import CharRNN, build_model
-from engine.training.snapshots import SnapshotBox
 
 # How often to look for new weights. A reload replays the prompt text and re-rolls the
 # completion; doing that for every published snapshot would steal CPU from training.
@@ -49,36 +46,6 @@ REPLAY_SLICE = 8
 # GIL over at each of its hundreds of calls. A few keystrokes a second cost training a few
 # milliseconds each.
 GIVE_WAY_S = 0.05
-# The prompt's last characters the hidden-unit and saliency views cover (a pass over each
-# keystroke's text; the views' pane shows about this much), as the model view's steps.
-VIEW_WINDOW = 128
-
-
-@dataclass(frozen=True)
-class Views:
-    """Which views inside the model to compute with each completion (engine.inspect.inspection)."""
-
-    state: str = "h"  # the hidden state shown: "h", or LSTM's cell "c"
-    ranking: str = "variance"  # how the heatmap picks its units
-    shown: tuple[str, ...] = ("odds", "units", "looks at")  # the views to compute
-
-
-@dataclass(frozen=True)
-class WeightsSource:
-    """Where the followed run publishes its weights, and what model they fit."""
-
-    run_id: int
-    snapshots: SnapshotBox
-    kind: str
-    vocab: Vocab
-    hidden: int
-    layers: int
-    nonlinearity: str = "tanh"  # φ of the scratch model and nn.RNN
-    embed_dim: int | None = None  # the learned embedding's size; None: the one-hot input
-    # the start of its training text, what a warm-up reads (Decoding.warmup characters of it)
-    warmup_text: str = ""
-
-
 @dataclass
 class _Followed:
     """One followed run on the prompt thread: its own model copy, replayed from the first changed
@@ -288,7 +255,7 @@ class PromptFollower:
             return False
         started = time.perf_counter()
         try:
-            one.next = Completer(_model_over(one.source, weights), one.source.vocab)
+            one.next = Completer(model_over(one.source, weights), one.source.vocab)
             one.next.warm_up(one.completer.warmup if one.completer else "")
         except Exception:  # noqa: BLE001 - weights that do not fit: keep the ones held
             return False
@@ -304,10 +271,10 @@ class PromptFollower:
         try:
             if one.completer is None:
                 one.version, weights = source.snapshots.latest()
-                one.completer = Completer(_model_over(source, weights), source.vocab)
+                one.completer = Completer(model_over(source, weights), source.vocab)
                 one.next = None
                 one.due = time.monotonic() + WEIGHTS_POLL_S
-            completion = _complete(
+            completion = complete_followed(
                 one.completer, source, text, length, decoding, views, one.version, one.every,
                 odds=odds,
             )
@@ -329,19 +296,6 @@ def _ration(one: _Followed, chars: int) -> None:
     rationed = cost / REPLAY_SHARE
     one.every = rationed if rationed > WEIGHTS_POLL_S else 0.0
     one.due = one.replayed_at + max(WEIGHTS_POLL_S, rationed) - cost
-
-
-def _model_over(source: WeightsSource, weights: dict[str, torch.Tensor]) -> CharRNN:
-    """A model of the source's shape over these published weights, sharing them: a snapshot is
-    never changed once published (engine.training.snapshots), so neither the copy nor the
-    random first weights build_model would draw are needed."""
-    with torch.device("meta"):
-        model = build_model(
-            source.kind, len(source.vocab), source.hidden, source.layers,
-            nonlinearity=source.nonlinearity, embed_dim=source.embed_dim,
-        )
-    model.load_state_dict(weights, assign=True)
-    return model
 
 
 def _advance(completer: Completer, text: str, newer: Callable[[], bool]) -> bool:
@@ -366,39 +320,3 @@ def _regroup(followed: list[_Followed], sources: tuple[WeightsSource, ...]) -> l
     rebuild."""
     kept = {one.source.run_id: one for one in followed}
     return [kept.get(source.run_id) or _Followed(source) for source in sources]
-
-
-def _complete(
-    completer: Completer,
-    source: WeightsSource,
-    text: str,
-    length: int,
-    decoding: Decoding,
-    views: Views | None,
-    version: int,
-    every: float,
-    *,
-    odds: bool,
-) -> Completion:
-    """The completion of `text`, with each character's probability if `odds` (or views are
-    asked), and the views if asked."""
-    completer.warm_up(source.warmup_text[: decoding.warmup])
-    completer.set_text(text)
-    # A top-k past the vocabulary means "all of it", whatever corpus it meets.
-    decoding = replace(decoding, top_k=min(decoding.top_k, len(source.vocab)))
-    inspection = None
-    if views is None and not odds:
-        completion, probs = completer.complete(length, decoding), []
-    elif views is None:
-        completion, probs = completer.complete_with_probs(length, decoding)
-    else:
-        state = views.state if source.kind == "lstm" else "h"
-        inspection = inspect_prompt(
-            completer, length, decoding, state=state, heatmap_ranking=views.ranking,
-            views=views.shown, window=VIEW_WINDOW,
-        )  # fmt: skip
-        completion, probs = inspection.completion.text, list(inspection.completion.probs)
-    unknown = tuple(dict.fromkeys(completer.unknown))
-    return Completion(
-        text, completion, unknown, version, None, source.run_id, tuple(probs), inspection, every
-    )
