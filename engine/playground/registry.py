@@ -193,7 +193,9 @@ class Registry:
             if run is not None:
                 run.state = state
                 run.message = message if state in _TROUBLE else ""
-                if state != RunState.PAUSED:  # resumed (or stopped): no lr waits any more
+                # An lr F8 gave a paused run waits until it trains again: stopped meanwhile,
+                # it still trained at the old one only, and F6 trains it on at the new one.
+                if state not in (RunState.PAUSED, RunState.STOPPED):
                     run.paused_lr = None
 
 

@@ -35,7 +35,8 @@ class Run:
     reporter: RunReporter | None = None  # its trainer's on_event, for a crash it cannot report
     marked: bool = False  # completes the prompt beside the selected run (Playground.mark)
     # The lr a paused run trained at before F8 gave it another: it takes the new one up once it
-    # resumes (None: no change waits). Playground.set_lr sets it; any other state clears it.
+    # trains again, resumed or (stopped meanwhile) trained on (None: no change waits).
+    # Playground.set_lr sets it; any state but paused or stopped clears it.
     paused_lr: float | None = None
     id: int = 0
     label: str = ""
@@ -81,7 +82,8 @@ class RunSummary:
     # since is what "unsaved" means for a run saved once.
     saved_epoch: int | None = None
     # Paused with a new lr from F8 (config.lr): the lr it trained at until it paused, kept until
-    # it resumes and takes the new one up; None when no change waits.
+    # it trains again (resumed, or stopped and trained on) and takes the new one up; None when
+    # no change waits.
     paused_lr: float | None = None
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.cells import cell_len, set_cell_size
@@ -32,6 +32,9 @@ class Column:
     # What sorting by it compares; None sorts after every value, whichever the direction.
     order: Callable[[RunSummary], object]
     setting: bool = False  # a training setting: first when it differs between the runs
+    # What tells the runs' settings apart (default: the text): an lr F8 changed on a paused
+    # run ("100→30") is the same setting as another run's 30.
+    compared: Callable[[RunSummary], str] | None = None
 
 
 def _finite(value: float | None) -> float | None:
@@ -69,6 +72,14 @@ def _saved(run: RunSummary) -> str:
     return "no" if run.path is None else ("changed" if run.unsaved else "yes")
 
 
+def _lr(run: RunSummary) -> str:
+    """The lr the run trains at next; where F8 changed it while the run was paused (or since
+    stopped) and it has not trained at it yet, the one it trained at first, as the status
+    line's "lr 100→30 on resume" and the labels' arrow write it: "100→30"."""
+    now = rate_text(run.config.lr)
+    return now if run.paused_lr is None else f"{rate_text(run.paused_lr)}→{now}"
+
+
 def _clip(run: RunSummary) -> str:
     clip = run.config.clip
     return "off" if clip is None else rate_text(clip)
@@ -104,8 +115,9 @@ def fitted(column: Column, run: RunSummary) -> str:
 
 
 def _setting(name: str, width: int, text: Callable[[RunSummary], str],
-             order: Callable[[RunSummary], object] | None = None) -> Column:
-    return Column(name, width, text, order or text, setting=True)
+             order: Callable[[RunSummary], object] | None = None,
+             compared: Callable[[RunSummary], str] | None = None) -> Column:
+    return Column(name, width, text, order or text, setting=True, compared=compared)
 
 
 # The header of the label column names the table's keys that Help does not show beside it.
@@ -113,7 +125,7 @@ LABEL = Column("run · F3 clears · s sorts", 27, lambda run: run.label, lambda 
 SETTINGS = (
     _setting("model", 8, lambda run: run.config.model),
     _setting("opt", 5, lambda run: run.config.optimizer_name),
-    _setting("lr", 6, lambda run: rate_text(run.config.lr), lambda run: run.config.lr),
+    _setting("lr", 6, _lr, lambda run: run.config.lr, lambda run: rate_text(run.config.lr)),
     _setting("hidden", 7, lambda run: str(run.config.hidden), lambda run: run.config.hidden),
     _setting("layers", 7, lambda run: str(run.config.layers), lambda run: run.config.layers),
     _setting("φ", 5, lambda run: run.config.nonlinearity),
@@ -147,13 +159,21 @@ KEPT_SHARED = ("lr", "opt")
 
 def differing(runs: Sequence[RunSummary]) -> tuple[Column, ...]:
     """The settings whose values (as shown) are not the same for every run."""
-    return tuple(c for c in SETTINGS if len({c.text(run) for run in runs}) > 1)
+    return tuple(c for c in SETTINGS if len({(c.compared or c.text)(run) for run in runs}) > 1)
+
+
+def _widened(column: Column, runs: Sequence[RunSummary]) -> Column:
+    """The column, wide enough for its every cell and the space after: an lr waiting for a
+    paused run's resume ("100→30") takes more than the column's 6 cells, cut it read "100…"."""
+    need = max((cell_len(column.text(run)) + 1 for run in runs), default=0)
+    return column if need <= column.width else replace(column, width=need)
 
 
 def layout(runs: Sequence[RunSummary], room: int) -> tuple[Column, ...]:
     """The columns shown in `room` cells for these runs, in the order they are shown."""
-    differ = differing(runs)
-    shared = tuple(c for c in SETTINGS if c not in differ)
+    settings = tuple(_widened(c, runs) if c.name == "lr" else c for c in SETTINGS)
+    differ = tuple(c for c in settings if c.name in {d.name for d in differing(runs)})
+    shared = tuple(c for c in settings if c not in differ)
     shown = [LABEL, *differ, *NUMBERS, *shared]
     by_name = {c.name: c for c in NUMBERS}
     kept = [c for c in shared if c.name in KEPT_SHARED]

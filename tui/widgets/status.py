@@ -41,6 +41,9 @@ STATE_STYLE = {
 # only points to the setup pane, where the next run's lr is set.
 LR_STATES = frozenset({str(s) for s in RunState if Action.SET_LR in allowed(s)} | {"pausing"})
 
+# When an lr F8 gave a paused run (RunSummary.paused_lr) is taken up, by the run's state.
+WAITING_LR = {"paused": "on resume", "stopped": "from F6"}
+
 LONG_EPOCH = 200  # batches from which the status line says how far into the epoch it is
 CUT = "… (in full in the notes below)"  # ends a reason too long for the line
 # In place of the numbers while no run is shown: empty ones ("ppl - · - chars/s") told nothing.
@@ -246,12 +249,14 @@ class StatusPane(Vertical):
 
     def _lr(self) -> str:
         """The lr; a paused run's that F8 changed as the labels' arrow writes a change, and
-        when it comes: "100→30 on resume" (it said "30" as if the run trained at it already).
-        Only while the line says paused: a resumed run's summary catches up twice a second."""
+        when it comes: "100→30 on resume" (it said "30" as if the run trained at it already);
+        stopped before it resumed, "100→30 from F6", which trains it on at 30. Only while the
+        line says paused or stopped: a resumed run's summary catches up twice a second."""
         now = f"{self.lr:g}"
-        if self.state != "paused" or self.paused_lr is None or self.paused_lr == self.lr:
+        when = WAITING_LR.get(self.state)
+        if when is None or self.paused_lr is None or self.paused_lr == self.lr:
             return now
-        return f"{self.paused_lr:g}→{now} on resume"
+        return f"{self.paused_lr:g}→{now} {when}"
 
     def _show(self, selector: str, text: Text) -> None:
         """Update one part only when its text changes, and lay the screen out again only when
