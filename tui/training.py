@@ -10,7 +10,7 @@ from typing import Any
 from engine.playground import Action, RunSummary, grid_tags
 from engine.playground.events import RunState
 from tui.host import Host
-from tui.labels import shown
+from tui.labels import label_now, shown
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.lr import LrScreen
 from tui.screens.target import TargetScreen
@@ -170,6 +170,9 @@ class Training:
                       f"is paused{then}")  # fmt: skip
             return
 
+        # The lr it trained at: a paused run's first change still waits (RunSummary.paused_lr).
+        before = run.paused_lr if run.paused_lr is not None else run.config.lr
+
         def apply(lr: float | None) -> None:
             if lr is not None and self.playground.set_lr(lr, run.id):
                 # The trainer takes it up at its next batch: a paused run's, once it resumes.
@@ -181,7 +184,9 @@ class Training:
                         self.app.main.status.show_numbers(now)
                 else:
                     when = "(marked on the plot)"
-                self.app.main.note(f"{shown(run)}: lr -> {lr:g} {when}")
+                # Named as the table names it from now on ("#2 scratch·lr 30→20"), the change
+                # in the arrows the labels and the status line write it with.
+                self.app.main.note(f"{label_now(run.label, lr)}: lr {before:g}→{lr:g} {when}")
 
         paused = run.state == RunState.PAUSED
         self.app.push_screen(LrScreen(run.config.lr, shown(run), paused=paused), apply)

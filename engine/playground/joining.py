@@ -11,7 +11,7 @@ from collections.abc import Callable
 from engine.generation.prompt_settings import PromptSettings
 from engine.playground.events import RunAdded
 from engine.playground.prompt import PromptRuns
-from engine.playground.registry import Registry
+from engine.playground.registry import Registry, name_now
 from engine.playground.reporter import Report, RunReporter
 from engine.playground.runs import Run
 
@@ -48,8 +48,9 @@ class Joining:
         shared = self._registry.add(run, saved_label, select=select, tag=tag)
         if shared is not None:
             holder = self._registry.holder(shared, but=run)
-            whose = f"{holder.label}'s file" if holder is not None else "another run's file"
-            notes = (*notes, f"{run.label} saves to a new file of its own: {shared.name} is "
+            # Named as the runs table names them: the holder's lr may have changed (F8).
+            whose = f"{name_now(holder)}'s file" if holder is not None else "another run's file"
+            notes = (*notes, f"{name_now(run)} saves to a new file of its own: {shared.name} is "
                              f"{whose}")  # fmt: skip
         reporter.bind(run)
         trainer = run.trainer

@@ -97,10 +97,11 @@ class Saver:
                                 label=run.label)  # fmt: skip
 
     def not_worth_saving(self) -> list[str]:
-        """The labels of the unsaved runs the autosave leaves out (Run.worth_saving)."""
+        """The unsaved runs the autosave leaves out (Run.worth_saving), named as the runs
+        table names them (name_now: "#2 scratch·lr 30→1e5", the lr it diverged at)."""
         with self._registry.lock:
             runs = self._registry.runs.values()
-            return [r.label for r in runs if r.unsaved and not r.worth_saving]
+            return [name_now(r) for r in runs if r.unsaved and not r.worth_saving]
 
     def directory(self) -> Path:
         return Path(self.save_dir) if self.save_dir is not None else Path(default_save_dir())

@@ -25,8 +25,8 @@ async def _set_lr_30(pilot: Pilot, app: App) -> str:
     await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
     app.screen.query_one("#new-lr", Input).value = "30"
     await pilot.press("enter")
-    await wait_for(pilot, lambda: any("lr -> 30" in n for n in _notes(app)), what="the note")
-    (note,) = [n for n in _notes(app) if "lr -> 30" in n]
+    await wait_for(pilot, lambda: any("lr 100→30" in n for n in _notes(app)), what="the note")
+    (note,) = [n for n in _notes(app) if "lr 100→30" in n]
     return note
 
 
