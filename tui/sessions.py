@@ -50,7 +50,8 @@ class Sessions:
                 self.playground.save(run_id, path, prompt=self.app.main.prompt.text)
 
         suggested = initial or self.playground.suggested_path(run_id)
-        self.app.push_screen(SaveAsScreen(suggested, Path(default_save_dir())), chosen)
+        name = shown(summary) if summary else f"#{run_id}"
+        self.app.push_screen(SaveAsScreen(suggested, Path(default_save_dir()), name), chosen)
 
     def load(self) -> None:
         """ctrl+o: open a session (or a sweep folder's trials) beside the runs there are;

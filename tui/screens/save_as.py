@@ -1,4 +1,6 @@
-"""Save as: one path input, pre-filled with the session's path or a suggested one."""
+"""Save as: one path input, pre-filled with the session's path or a suggested one; its title
+names the run it saves, as the runs table does (F9 saves the selected run, which the dialog
+hides the table's ▶ of)."""
 
 from __future__ import annotations
 
@@ -28,14 +30,15 @@ class SaveAsScreen(ModalScreen[Path | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, initial: Path, save_dir: Path) -> None:
+    def __init__(self, initial: Path, save_dir: Path, run: str) -> None:
         super().__init__()
         self.initial = initial
+        self.run = run  # the run's label as the runs table shows it
         self.save_dir = save_dir
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("save the session as (Enter saves, Esc cancels)")
+            yield Label(f"save {self.run} as (Enter saves, Esc cancels)", markup=False)
             yield Input(str(self.initial), id="save-path", select_on_focus=False)
             yield Label(f"a bare name goes into {self.save_dir}", id="save-hint", markup=False)
             yield Label("", id="save-warning", markup=False)
