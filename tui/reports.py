@@ -161,6 +161,7 @@ class Reports:
             if run.state != RunState.QUEUED:
                 self._notify(note, severity="warning", timeout=8)
         screen.prompt.set_note("")
+        screen.setup.clear_refusal()
         self._follow_selected()
         screen.hide_setup()
         if run.path is None:
@@ -215,11 +216,14 @@ class Reports:
             self.screen.note(event.message, style="red")
         else:
             self._notify(event.message, title="refused", severity="error", timeout=8)
-            self.screen.setup.show_error(event.message, event.field)
             if event.field is None:
                 # Not about a setting (a file or folder that would not load): the toast goes
-                # after 8 s and no field shows it, so the log keeps it.
+                # after 8 s and no field shows it, so the log keeps it; the setup column shows
+                # it until the user moves on (it stayed there after a later load succeeded).
+                self.screen.setup.show_refusal(event.message)
                 self.screen.note(event.message, style="red")
+            else:
+                self.screen.setup.show_error(event.message, event.field)
         # Nothing changed: the status line shows the selected run as the core has it, not
         # what the app was waiting for.
         if self.playground.selected is None:

@@ -68,6 +68,7 @@ class Sessions:
 
         def chosen(path: str | None) -> None:
             if path:
+                self.app.main.setup.clear_refusal()  # the last load's refusal: moved on
                 self.app.main.note(f"loading {shown_path(path)}...")
                 self.playground.load(path)
 

@@ -180,6 +180,9 @@ class SetupPane(VerticalScroll, can_focus=False):
             self._lrs[self._model] = self.initial["lr"]
         self._runs = 1  # how many runs F5 starts with the form as it is
         self._back = False  # the narrow layout: F4 goes back
+        # The error shown is a refusal of no setting (a file that would not load): it says
+        # nothing of the form, so it goes once the user moves on (clear_refusal).
+        self._refusal = False
         self._show_title()
 
     def compose(self) -> ComposeResult:
@@ -307,7 +310,19 @@ class SetupPane(VerticalScroll, can_focus=False):
         lr.value = self._lrs[model]
         self.query_one("#lr-label", Label).update(_lr_label(model))
 
+    def show_refusal(self, message: str) -> None:
+        """A refusal the form holds no cause of (a load), shown until clear_refusal."""
+        self.show_error(message)
+        self._refusal = bool(message)
+
+    def clear_refusal(self) -> None:
+        """The user moved on (a run joined, another load asked): a refusal of no setting goes;
+        an error in the form stays until the form changes."""
+        if self._refusal:
+            self.show_error("")
+
     def show_error(self, message: str, field_id: str | None = None) -> None:
+        self._refusal = False
         self.query_one("#setup-error", Static).update(message)
         if field_id:
             try:
