@@ -60,8 +60,9 @@ class SamplesLog(RichLog):
         line.append(f"{label} {at} ", style="dim")
         line.append(prefix, style="bold")
         # Line breaks as ↵, as the prompt shows them: a sample is one paragraph, so the newest
-        # fits the pane's rows at 80x24.
-        line.append(shown_chars(text[len(prefix) :] if text.startswith(prefix) else text, False))
+        # fits the pane's rows at 80x24. One of nothing but spaces (what an early model often
+        # predicts) looked like no sample at all: its spaces are ·, as in the prompt.
+        line.append(shown_chars(text[len(prefix) :] if text.startswith(prefix) else text))
         self._write(line)
 
     def add_note(self, note: str, style: str = "dim") -> None:
