@@ -41,6 +41,9 @@ class Completer:
         # never fed). Typing the character the model predicted moves along it (push): the next
         # completion reuses every step but one, exactly as computed, instead of 50 new ones.
         self._ahead: list[_Step] = []
+        # The last completion's steps (greedy or sampled) and the state they started from: the
+        # hidden-unit view reads its states from them (completed_states) instead of a new pass.
+        self._rolled: tuple[State | None, list[_Step]] = (None, [])
 
     @property
     def start_state(self) -> State:
@@ -143,6 +146,7 @@ class Completer:
             raise ValueError(f"a completion is 0 to {MAX_CHARS} characters, not {n!r}")
         decoding.check_vocab(len(self.vocab))
         state, logits = self._stack[-1]
+        self._rolled = (state, [])
         if logits is None or n == 0:
             return None, []
         generator = decoding.generator()
@@ -167,7 +171,25 @@ class Completer:
                     logits, state = self.model.step(x, state)
                 steps.append(_Step(x, state, logits))
         self._ahead = steps if decoding.greedy else []
+        self._rolled = (self._stack[-1][0], steps)
         return torch.cat(out), seen
+
+    def completed_states(self) -> list[State]:
+        """The state after each character of the last completion from the current text, as
+        feeding them one by one would leave it (its last character is fed here: a completion
+        never feeds it); [] when that completion was empty or the text has moved since."""
+        begun, steps = self._rolled
+        if not steps or begun is not self._stack[-1][0]:
+            return []
+        before = steps[-2].state if len(steps) > 1 else begun
+        with torch.inference_mode():
+            _, last = self.model.step(steps[-1].x, before)
+        return [step.state for step in steps[:-1]] + [last]
+
+    @property
+    def next_logits(self) -> torch.Tensor | None:
+        """The model's output after the current text, (1, V); None before any known character."""
+        return self._stack[-1][1]
 
     def next_char_probs(self, k: int) -> list[tuple[str, float]]:
         """The k likeliest next characters after the current text (all of them when the
