@@ -56,13 +56,8 @@ def shortened(names: list[str], room: int) -> list[str]:
     for name in names:
         if cell_len(name) > room:
             groups.setdefault(_places(name), []).append(name.split("-"))
-    # The places all of a group's names have, but the last (a save's time): the "-2" that
-    # some lack, and the time even where they share it, stay.
-    shared = {
-        places: {i for i in range(places - 1) if len({parts[i] for parts in group}) == 1}
-        for places, group in groups.items()
-        if len(group) > 1
-    }
+    # The places all of a group's names have: the "-2" that some lack stays.
+    shared = {places: _shared(group, places) for places, group in groups.items() if len(group) > 1}
     # ... and the parts every long name holds, however many it has (the corpus, the day): a run's
     # name alone in its group ("jaychou-scratch-…-212519" beside "jaychou-scratch-consec-lr30-…")
     # was cut in its middle ("jay…2519") while the others kept their time whole.
@@ -73,6 +68,18 @@ def shortened(names: list[str], room: int) -> list[str]:
     # those keep what their group alone shares out.
     return [_without(name, room, shared, set()) if out.count(short) > 1 else short
             for name, short in zip(names, out, strict=True)]  # fmt: skip
+
+
+def _shared(group: list[list[str]], places: int) -> set[int]:
+    """The places every name of `group` (each split at "-", `places` of them but a counter)
+    has alike. The last, a save's time, only where the names differ elsewhere: files saved in
+    one second (quitting saves every run at once) kept it, and their corpus-model-setting
+    names, cut in their middles to make room for it, read alike ("…ra…002924" twice); where
+    nothing else differs the time stays, "-2" beside it."""
+    same = {i for i in range(places) if len({parts[i] for parts in group}) == 1}
+    if len(same) == places:
+        same.discard(places - 1)
+    return same
 
 
 def _without(name: str, room: int, shared: dict[int, set[int]], everywhere: set[str]) -> str:
@@ -162,6 +169,8 @@ class LoadScreen(ModalScreen[str | None]):
         self.lister = lister  # engine.playground.list_saves: headers and sweep summaries only
         self.warning = warning
         self.problems: dict[str, str] = {}  # path -> why it cannot be loaded
+        self.infos: list[Any] = []  # the saves listed, to fit again at a new width
+        self._laid_out_for = 0  # the table's width the columns were fitted to
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -187,9 +196,37 @@ class LoadScreen(ModalScreen[str | None]):
         self.app.call_from_thread(self.show_saves, infos)
 
     def show_saves(self, infos: list[Any]) -> None:
+        self.infos = infos
+        self._lay_out(infos)
+        empty = self.query_one("#load-empty", Static)
+        if infos:
+            empty.display = False
+            self.query_one("#saves", DataTable).focus()
+        else:
+            empty.update(
+                f"no saves in {printable(str(self.save_dir))} yet: ctrl+s saves the current run "
+                "there (set RNNPLAY_SAVE_DIR to use another folder)"
+            )
+            self.query_one("#load-path", Input).focus()
+
+    def on_resize(self) -> None:
+        # The columns were fitted to the table's width when the saves were listed: a terminal
+        # resized while the dialog is open fits them again once the table has its new width
+        # (wider, the names cut for 80 columns stayed cut; narrower, they ran off the edge).
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
         table = self.query_one("#saves", DataTable)
+        if self.infos and table.size.width != self._laid_out_for:
+            self._lay_out(self.infos)
+
+    def _lay_out(self, infos: list[Any]) -> None:
+        """The saves in the table's columns, fitted to its width; the cursor stays on its save."""
+        table = self.query_one("#saves", DataTable)
+        at = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
         self.problems = {str(info.path): info.problem for info in infos if info.problem}
+        self._laid_out_for = table.size.width
         width = table.size.width or 1000
         readable = [info for info in infos if info.problem is None]
         model = not readable or not all(map(_names_model, readable))
@@ -213,16 +250,8 @@ class LoadScreen(ModalScreen[str | None]):
                 styles[ppl] = "bold red"
             table.add_row(*(Text(c, style=st) for c, st in zip(cells, styles, strict=True)),
                           key=str(info.path))  # fmt: skip
-        empty = self.query_one("#load-empty", Static)
         if infos:
-            empty.display = False
-            table.focus()
-        else:
-            empty.update(
-                f"no saves in {printable(str(self.save_dir))} yet: ctrl+s saves the current run "
-                "there (set RNNPLAY_SAVE_DIR to use another folder)"
-            )
-            self.query_one("#load-path", Input).focus()
+            table.move_cursor(row=min(at, len(infos) - 1), animate=False)
 
     @staticmethod
     def _name_room(headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> int:
