@@ -71,6 +71,7 @@ class RunSeries:
     hidden: bool = False
     dropped: bool = False  # not drawn: more runs than the plot can tell apart (curve_choice)
     diverged: bool = False  # its last points do not set the y axis (curve_frame.off_scale)
+    diverged_lr: float | None = None  # the lr a diverged run trained at when it diverged
 
     def add_epoch(self, point: EpochEnd) -> None:
         self.epochs.append(point.epoch)
@@ -91,11 +92,18 @@ class RunSeries:
         return self.label.split()[0]
 
     def lr_changes(self) -> list[tuple[int, float]]:
-        return [
+        """(epoch, lr) where the lr changed: at the first epoch that trained at the new one.
+        A change that made the run diverge ends no epoch (the guard stops it first), so no
+        record carries it: it is marked at the run's last epoch, where its curve ends."""
+        changes = [
             (self.epochs[i], self.lr[i])
             for i in range(1, len(self.lr))
             if not math.isclose(self.lr[i], self.lr[i - 1], rel_tol=1e-9)
         ]
+        lr = self.diverged_lr
+        if lr is not None and self.lr and not math.isclose(lr, self.lr[-1], rel_tol=1e-9):
+            changes.append((self.epochs[-1], lr))
+        return changes
 
     def step_perplexity(self) -> list[float]:
         """Perplexity per batch report, as it came: the user's smoothing (ctrl+g) smooths it as

@@ -162,13 +162,13 @@ class CurvesPlot(PlotextPlot, can_focus=True):
 
     def show_runs(self, summaries: list[RunSummary], selected: int | None) -> None:
         """What the core says of the runs: which the user looks at (drawn first, curve_choice)
-        and which diverged (they do not set the y axis)."""
+        and which diverged (they do not set the y axis), at what lr."""
         attention = Attention(
             selected=selected,
             marked=frozenset(s.id for s in summaries if s.marked),
             training=frozenset(s.id for s in summaries if s.state == RunState.RUNNING),
         )
-        diverged = {s.id for s in summaries if s.state == RunState.DIVERGED}
+        diverged = {s.id: s.config.lr for s in summaries if s.state == RunState.DIVERGED}
         # Named as the runs table names them (F8: "#2 scratch·lr 30→20"): the title says a
         # run's name where it has nothing to draw.
         labels = {s.id: shown(s) for s in summaries}
@@ -176,6 +176,8 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         for run in self.runs:
             changed |= run.diverged != (run.run_id in diverged)
             run.diverged = run.run_id in diverged
+            changed |= run.diverged_lr != diverged.get(run.run_id)
+            run.diverged_lr = diverged.get(run.run_id)
             label = labels.get(run.run_id, run.label)
             changed |= label != run.label
             run.label = label
