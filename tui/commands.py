@@ -90,8 +90,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("left_square_bracket,right_square_bracket,plus,minus", "Plot range",
             "on the plot: start / end the zoomed range at the cursor, zoom in / out around it",
             shown_key="[ ] + -"),
-    Command("f3", "Clear finished runs", "remove finished runs after saying which (unsaved "
-            "ones: asks); stopped runs and the selected one stay", "clear_runs",
+    Command("f3", "Clear finished runs", "asks first, naming them, then removes the runs "
+            "that are done (finished, diverged, failed, loaded at their target); unsaved "
+            "ones: save, discard or keep; files stay; the selected run stays", "clear_runs",
             when=When.RUNS),
     Command("tab", "Next pane", "focus the next pane (runs table, plot, prompt, samples) or, "
             "with the setup form open beside them, the next field; shift+Tab: back",
