@@ -90,6 +90,18 @@ class PathInput(Input):
         self._show_end()
 
 
+class SettingInput(Input):
+    """A setting's field: unfocused, it shows the start of what it holds (a grid longer than
+    the field, "random, consecutive", showed its end, "dom, consecutive", read as a value of
+    its own); focused, its end, where the cursor is put to type on."""
+
+    def on_blur(self) -> None:
+        self.scroll_to(x=0, animate=False, immediate=True)
+
+    def on_focus(self) -> None:
+        self.cursor_position = len(self.value)
+
+
 class DeviceButton(RadioButton):
     """A device's radio button whose mark says which is chosen without colour: ● or blank
     (Textual's shows ● on every button, the chosen one only brighter)."""
@@ -193,7 +205,7 @@ class SetupPane(VerticalScroll, can_focus=False):
             if spec.name == "prefixes":
                 default = ""  # empty: the corpus's own (engine.config.default_prefixes)
             options = spec.options or spec.setting.suggest
-            field = PathInput if spec.name == "corpus" else Input
+            field = PathInput if spec.name == "corpus" else SettingInput
             with Horizontal(classes="row"):
                 yield Label(label, id=f"{spec.name}-label")
                 yield field(
