@@ -90,11 +90,22 @@ def session_info(path: Path) -> SessionInfo | None:
             # As loading reads it: runs of one setup (lr 1, lr 10) differ by their names alone.
             label=check.typed_text(header.meta.get("label", ""), "label", MAX_LABEL),
             diverged=bool(check_diverged(header.meta.get("diverged"))),
+            lr=_saved_lr(header.meta),
         )
     except (container.SafeFileError, SchemaError, OSError) as e:
         if path.suffix != SUFFIX:
             return None
         return SessionInfo(path, "", 0, None, "", _modified(path), problem=str(e))
+
+
+def _saved_lr(meta: dict) -> float | None:
+    """The lr the run trained at when saved, so the listing names it as the runs table will
+    once loaded ("#1 scratch·lr 1→3"); None where the header does not hold a usable one (the
+    load itself checks the whole trainer)."""
+    try:
+        return check.real(meta["trainer"]["config"]["lr"], "trainer.config.lr", low=0.0)
+    except (KeyError, TypeError, SchemaError):
+        return None
 
 
 def _modified(path: Path) -> str:

@@ -41,6 +41,7 @@ class SessionInfo:
     problem: str | None = None  # None for a readable session
     label: str = ""  # the run's name in the app ("#6 scratch·lr 10"); "" if it had none
     diverged: bool = False  # its run diverged: loaded, it is shown, never trained on
+    lr: float | None = None  # the lr it trained at when saved (F8 may have changed its label's)
 
     @property
     def readable(self) -> bool:

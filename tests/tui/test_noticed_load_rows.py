@@ -19,7 +19,7 @@ from tui.screens.load import LoadScreen, shortened
 # As ctrl+s names them; the third is the diverged run's.
 SAVES = (("jaychou-scratch-random-20261207-034224", "#1 scratch", ""),
          ("jaychou-scratch-random-20261207-034301", "#1 scratch", ""),
-         ("jaychou-scratch-random-20261207-034302", "#2 scratch·lr 1000", "loss blew up"),
+         ("jaychou-scratch-random-20261207-034302", "#2 scratch·lr 100", "loss blew up"),
          ("jaychou-scratch-random-20261207-052733", "#1 scratch", ""))  # fmt: skip
 
 
@@ -61,7 +61,7 @@ async def test_at_80x24_a_diverged_save_says_so_and_the_files_read_apart(
             shown = row.get("file") or row["file (.rnnplay)"]
             assert shown.endswith(name[-6:]) and shown in text, (shown, name)  # its time, whole
         assert len({row.get("file") or row["file (.rnnplay)"] for row in rows.values()}) == 4
-        diverged_row = next(line for line in text.splitlines() if "lr 1000" in line)
+        diverged_row = next(line for line in text.splitlines() if "#2 scratch·lr 100" in line)
         assert "diverged" in diverged_row and "034302" in diverged_row, diverged_row
 
 

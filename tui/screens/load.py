@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -16,8 +16,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
+from tui.labels import label_now
 from tui.numbers import perplexity_text
 from tui.paths import local_time, printable
+
+if TYPE_CHECKING:
+    from engine.session import SessionInfo
 
 # "run": the run's name in the app ("#6 scratch·lr 10"): saves of one setup at lr 1 and lr 10
 # differ by it alone. "model" goes where every run's name says it ("#1 scratch"): at 80 columns
@@ -122,6 +126,12 @@ def _fit(text: str, width: int) -> str:
 def _shown_name(path: Path) -> str:
     # Sessions end in .rnnplay (the header says so): the room goes to what tells them apart.
     return printable(path.stem if path.suffix == ".rnnplay" else path.name)
+
+
+def _name_now(info: SessionInfo) -> str:
+    """The run's name as the runs table will show it once loaded: with the lr it was saved at,
+    where F8 had changed the one its name holds ("#1 scratch·random·lr 1→3")."""
+    return label_now(info.label, info.lr) if info.lr is not None else info.label
 
 
 def _names_model(info: Any) -> bool:
@@ -277,7 +287,7 @@ class LoadScreen(ModalScreen[str | None]):
             ppl = perplexity_text(info.perplexity) if info.perplexity is not None else "-"
             cells = (
                 saved,
-                elide_middle(printable(info.label), LABEL_ROOM) or "-",
+                elide_middle(printable(_name_now(info)), LABEL_ROOM) or "-",
                 printable(info.model),
                 str(info.epoch),
                 DIVERGED if info.diverged else ppl,
