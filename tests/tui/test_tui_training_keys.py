@@ -125,7 +125,7 @@ async def test_clearing_while_training_keeps_the_live_curve():
         points = len(plot.runs[0].epochs)
         await wait_for(pilot, lambda: len(plot.runs[0].epochs) > points + 1, what="still drawn")
         await pilot.pause(0.3)
-        assert "no runs yet" not in screen_text(app)
+        assert "no runs: F5 starts training" not in screen_text(app)
         await pilot.press("f7")
         await wait_for(pilot, lambda: app.state == "stopped")
         await pilot.press("f6")  # trains the stopped run on: its curve goes on growing
@@ -153,7 +153,7 @@ async def test_divergence_keeps_its_reason_on_screen():
         text = screen_text(app)
         assert "training diverged" in text, "the reason stays on the status line"
         assert "diverged in epoch 1" in text, "the plot says why it is empty"
-        assert "no runs yet" not in text
+        assert "no runs: F5 starts training" not in text
         assert "F5 starts a new run" in text, "what to do about it"
         # Its row's numbers stay apart, however big (ppl 3.8e+09 and val 6.0e+12 once ran
         # together in their 7-wide columns).

@@ -381,7 +381,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         cursor = self._cursor_at() if self.has_focus else None
         title = ""
         if not self.runs:
-            title = "no runs yet: F5 starts training"
+            title = "no runs: F5 starts training"  # also once every run is removed
         elif all(run.hidden for run in self.runs):  # not "nothing to draw yet": there is
             title = "every curve is hidden: Space on a run's row in the runs table shows it"
         elif not self.drawn.lines:
