@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from engine.playground import Decoding, RunSummary
+from engine.playground.events import RunState
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
 from tui.widgets.prompt_line import prompt_line
@@ -85,6 +86,7 @@ class PromptPane(Widget, can_focus=True):
         self.edit = PromptText()
         self.follows = ""  # the run whose model completes, as its label
         self.weights_every = 0.0  # how often it takes up new weights, when rarer than each one
+        self._weights_change = False  # whether the followed run trains now (its weights move)
         self._completion = ""
         self._probs: tuple[float, ...] = ()  # the model's probability of each completed char
         self._completed_for = ""
@@ -113,7 +115,9 @@ class PromptPane(Widget, can_focus=True):
     def _retitle(self, focused: bool | None = None) -> None:
         # The border keeps a corner, a "━" and a blank on each side of its title.
         width = max(1, self.outer_size.width - 6) if self.outer_size.width else 0
-        self.border_title = self.settings.title(self.follows, self.weights_every, width)
+        # How often new weights are taken up means something only while they come.
+        every = self.weights_every if self._weights_change else 0.0
+        self.border_title = self.settings.title(self.follows, every, width)
         # Its keys work only here; elsewhere, the way back here is the thing to know.
         here = self.has_focus if focused is None else focused
         self.border_subtitle = self.settings.subtitle() if here else BACK_HERE
@@ -318,6 +322,10 @@ class PromptPane(Widget, can_focus=True):
         the selected one's vocabulary holds line breaks."""
         chosen = next((run for run in runs if run.id == selected), None)
         self.line_breaks = chosen is not None and chosen.line_breaks
+        training = chosen is not None and chosen.state == RunState.RUNNING
+        if training != self._weights_change:
+            self._weights_change = training
+            self._retitle()
         if self.marked.set_runs(runs, selected, colors):
             self._repaint()
 
