@@ -70,8 +70,29 @@ def shortened(names: list[str], room: int) -> list[str]:
     out = [_without(name, room, shared, everywhere) for name in names]
     # Two files saved in one second (quitting saves every run at once) may then read alike:
     # those keep what their group alone shares out.
-    return [_without(name, room, shared, set()) if out.count(short) > 1 else short
-            for name, short in zip(names, out, strict=True)]  # fmt: skip
+    out = [_without(name, room, shared, set()) if out.count(short) > 1 else short
+           for name, short in zip(names, out, strict=True)]  # fmt: skip
+    return _apart(names, out, room)
+
+
+def _apart(names: list[str], out: list[str], room: int) -> list[str]:
+    """Names still shown alike lose what they share among themselves too, their time included
+    ("…lr1…" beside "…lr100…": at 80 columns both read "…co…4108", saved in one second by
+    runs of one sampling); what is left is what differs."""
+    out = list(out)
+    for short in {short for short in out if out.count(short) > 1}:
+        alike: dict[int, list[int]] = {}
+        for i, name in enumerate(names):
+            if out[i] == short:
+                alike.setdefault(_places(name), []).append(i)
+        for places, group in alike.items():
+            if len(group) > 1:
+                same = {i for i in range(places)
+                        if len({names[j].split("-")[i] for j in group}) == 1}  # fmt: skip
+                if len(same) < places:
+                    for j in group:
+                        out[j] = _without(names[j], room, {places: same}, set())
+    return out
 
 
 def _shared(group: list[list[str]], places: int) -> set[int]:
@@ -101,7 +122,8 @@ def _without(name: str, room: int, shared: dict[int, set[int]], everywhere: set[
         while "…-…" in name:
             name = name.replace("…-…", "…")
         name = name.replace("-…-", "…").replace("…-", "…").replace("-…", "…")
-    return elide_middle(name, room)
+    # A cut beside a dropped part reads as one gap, not two ("…con……004108").
+    return elide_middle(name, room).replace("……", "…")
 
 
 def _places(name: str) -> int:
