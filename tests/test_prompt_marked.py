@@ -22,9 +22,12 @@ def _two_finished_runs(play: Playground, rec: Recorder, tiny_corpus: Path) -> No
         rec.status(run_id, RunState.FINISHED)
 
 
-def _completion(rec: Recorder, run_id: int, text: str) -> Completion:
+def _completion(rec: Recorder, run_id: int, text: str, *, views: bool = False) -> Completion:
+    """The run's completion of `text`; with `views`, the report that brings the views (it follows
+    the completion's own, engine.generation.followed_run)."""
     return rec.wait(  # type: ignore[return-value]
         lambda r, e: isinstance(e, Completion) and e.follows == run_id and e.text == text
+        and (not views or e.inspection is not None)
     )
 
 
@@ -36,7 +39,7 @@ def test_every_marked_run_completes_each_keystroke_from_its_own_weights(play, re
     assert play.prompt.followed == (2, 1), "the selected run first"
     for text in ("the q", "the qu", "the qui"):
         play.complete(text, 20, views=Views())
-        mine, other = _completion(rec, 2, text), _completion(rec, 1, text)
+        mine, other = _completion(rec, 2, text, views=True), _completion(rec, 1, text)
         assert mine.completion == greedy(play._runs[2].trainer, text, 20)
         assert other.completion == greedy(play._runs[1].trainer, text, 20)
         # The selected run's completion is shaded by its odds; a marked run's line is text.

@@ -157,7 +157,7 @@ def test_the_prompt_thread_shows_a_long_prompts_views_over_its_window(reports) -
     weights = Weights("scratch")
     follower.follow([weights.source])
     follower.request(LONG, 10, views=Views(shown=("units", "looks at")))
-    shown = _next(got, lambda c: c.text == LONG)
+    shown = _next(got, lambda c: c.text == LONG and c.inspection is not None)
     window = VIEW_WINDOW
     assert shown.inspection.hidden.text == LONG[-window:] + shown.completion
     assert shown.inspection.saliency.text == LONG[-window:]

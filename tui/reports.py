@@ -6,6 +6,7 @@ to do for that kind of report, so no second chain of type tests decides anything
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -253,12 +254,15 @@ class Reports:
             screen.prompt.show_run_completion(run_id, event.text, event.completion, event.error)
         if not mine:
             return  # a marked run's: its line only
-        screen.last_completion = event
+        shown, screen.last_completion = screen.last_completion, event
         if event.error:
             screen.prompt.set_note(f"completion failed: {event.error}")
             return
-        screen.prompt.show_completion(event.text, event.completion, event.unknown, event.probs)
-        screen.prompt.show_weights_every(event.weights_every)
+        # The views come in a report of their own after the completion's (the core computes them
+        # second): the prompt shows that completion already, and drawing it again cost a frame.
+        if event.inspection is None or shown != replace(event, inspection=None):
+            screen.prompt.show_completion(event.text, event.completion, event.unknown, event.probs)
+            screen.prompt.show_weights_every(event.weights_every)
         if event.inspection is not None:
             screen.inside.show_inspection(event.inspection)
 

@@ -4,6 +4,7 @@ of the model a completion comes with, and one completion from a model copy over 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import torch
@@ -12,7 +13,7 @@ from engine.data.vocab import Vocab
 from engine.generation.completion import Completion
 from engine.generation.decoding import Decoding
 from engine.generation.generate import Completer
-from engine.inspect.inspection import inspect_prompt
+from engine.inspect.inspection import CompletionConfidence, inspect_prompt
 from engine.models.char_rnn import CharRNN, build_model
 from engine.training.snapshots import SnapshotBox
 
@@ -70,26 +71,30 @@ def complete_followed(
     every: float,
     *,
     odds: bool,
-) -> Completion:
-    """The completion of `text`, with each character's probability if `odds` (or views are
-    asked), and the views if asked."""
+    report: Callable[[Completion], None],
+) -> None:
+    """Report the completion of `text`, with each character's probability if `odds` (or views
+    are asked); then, if views are asked, the same completion again with them. The views come
+    second: computed first, they held every keystroke's completion back by their pass over the
+    text (the hidden units, the saliency's gradient, the model view's steps; issue 21, bar 3)."""
     completer.warm_up(source.warmup_text[: decoding.warmup])
     completer.set_text(text)
     # A top-k past the vocabulary means "all of it", whatever corpus it meets.
     decoding = replace(decoding, top_k=min(decoding.top_k, len(source.vocab)))
-    inspection = None
     if views is None and not odds:
         completion, probs = completer.complete(length, decoding), []
-    elif views is None:
-        completion, probs = completer.complete_with_probs(length, decoding)
     else:
+        completion, probs = completer.complete_with_probs(length, decoding)
+    unknown = tuple(dict.fromkeys(completer.unknown))
+    done = Completion(
+        text, completion, unknown, version, None, source.run_id, tuple(probs), None, every
+    )
+    report(done)
+    if views is not None:
         state = views.state if source.kind == "lstm" else "h"
         inspection = inspect_prompt(
             completer, length, decoding, state=state, heatmap_ranking=views.ranking,
             views=views.shown, window=VIEW_WINDOW,
+            completion=CompletionConfidence(completion, tuple(probs)),
         )  # fmt: skip
-        completion, probs = inspection.completion.text, list(inspection.completion.probs)
-    unknown = tuple(dict.fromkeys(completer.unknown))
-    return Completion(
-        text, completion, unknown, version, None, source.run_id, tuple(probs), inspection, every
-    )
+        report(replace(done, inspection=inspection))

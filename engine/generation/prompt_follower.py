@@ -274,17 +274,16 @@ class PromptFollower:
                 one.completer = Completer(model_over(source, weights), source.vocab)
                 one.next = None
                 one.due = time.monotonic() + WEIGHTS_POLL_S
-            completion = complete_followed(
+            complete_followed(
                 one.completer, source, text, length, decoding, views, one.version, one.every,
-                odds=odds,
+                odds=odds, report=self._report,
             )
         except Exception as exc:  # noqa: BLE001 - shown in the prompt; typing goes on
             one.completer, one.failed = None, True
-            completion = Completion(
+            self._report(Completion(
                 text, "", (), one.version, f"{type(exc).__name__}: {exc}", source.run_id
-            )
+            ))  # fmt: skip
         one.stale = False
-        self._report(completion)
 
 
 def _ration(one: _Followed, chars: int) -> None:

@@ -88,6 +88,7 @@ def inspect_prompt(
     heatmap_ranking: str = "variance",
     views: tuple[str, ...] = ("odds", "units", "looks at"),  # and "model"
     window: int | None = None,
+    completion: CompletionConfidence | None = None,
 ) -> Inspection:
     """All the views for the completer's current text (call completer.set_text first) with a
     completion of `length` characters under `decoding`. Runs on the thread that owns the
@@ -95,13 +96,17 @@ def inspect_prompt(
 
     With a `window`, the hidden units and the saliency cover only the text's last `window`
     characters, read from the state the completer holds before them: each is a pass over its
-    text, and over a 2,000-character prompt that took 50-190 ms of every keystroke."""
+    text, and over a 2,000-character prompt that took 50-190 ms of every keystroke.
+
+    `completion`, the completer's last one (complete_with_probs from its text now, under
+    `decoding`), is taken as it is instead of computed again: a sampled one would draw anew."""
     prompt = completer.text
     first = 0 if window is None else max(0, len(prompt) - window)
     shown, begin = prompt[first:], completer.state_after(first)
     steps = prompt_steps(completer) if "model" in views else None
     odds = next_char_odds(completer, k)
-    completion = completion_confidence(completer, length, decoding)
+    if completion is None:
+        completion = completion_confidence(completer, length, decoding)
     # Each view costs a pass over the text: only the ones asked for are computed.
     hidden = looks_at = None
     if "units" in views:

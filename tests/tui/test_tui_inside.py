@@ -62,7 +62,9 @@ async def test_next_character_odds_follow_the_prompt():
         # The greedy completion's first character is the likeliest next one.
         assert app.main.prompt.visible_completion().startswith(top_char)
         await pilot.press("我")
-        await wait_for(pilot, lambda: app.main.last_completion.inspection.prompt == "分开我")
+        # The completion is reported first, its views after it (engine.generation.followed_run).
+        await wait_for(pilot, lambda: (c := app.main.last_completion).inspection is not None
+                       and c.inspection.prompt == "分开我")
 
 
 async def test_completion_confidence_shades_each_character():

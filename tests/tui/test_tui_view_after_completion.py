@@ -33,3 +33,30 @@ async def test_the_completion_is_drawn_a_frame_before_the_views_follow_it():
         assert first == "分开", seen  # the completion's frame still showed the old views
         await pilot.pause()
         assert pane._drawn is not None and pane._drawn[2][0] is pane.inspection  # then drawn
+
+
+async def test_the_views_report_does_not_show_the_completion_again():
+    # The core reports a keystroke's completion, then the same completion with its views: the
+    # second brings the views alone (showing the completion again cost the prompt a frame).
+    app = make_app(train=True, prompt="分开", epochs="3")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.state == "finished", timeout=60, what="finished")
+        await pilot.press("f10", "f10")  # the hidden units
+        prompt, pane = app.query_one(PromptPane), app.query_one(InsidePane)
+        await wait_for(pilot, lambda: pane.inspection is not None
+                       and pane.inspection.prompt == "分开", what="the views of the prompt")
+        shown: list[str] = []
+        show = prompt.show_completion
+
+        def counted(text, *args, **kwargs):  # noqa: ANN001, ANN202 - wraps show_completion
+            shown.append(text)
+            show(text, *args, **kwargs)
+
+        prompt.show_completion = counted  # type: ignore[method-assign]
+        await pilot.press("我")
+        await wait_for(pilot, lambda: pane.inspection is not None
+                       and pane.inspection.prompt == "分开我", what="the views follow")
+        await pilot.pause()
+        assert shown == ["分开我"]
+        assert app.main.last_completion.inspection is pane.inspection
+        assert prompt._completed_for == "分开我" and prompt.visible_completion()
