@@ -10,12 +10,11 @@ The legend is the runs table (each run keeps its colour), so nothing is drawn ov
 a learning-rate change is a mark on the top edge. The user's controls (smoothing, y scale, x axis,
 zoom: curve_controls) apply from anywhere through the app's keys; with the plot focused, ←/→ and
 Home/End move a cursor whose values the border shows, "[" and "]" set a zoomed range's ends at
-it and +/- zoom around it.
+it and +/- zoom around it (curve_cursor).
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 
 from textual.binding import Binding
@@ -30,14 +29,14 @@ from tui.labels import shown
 from tui.widgets.curve_build import PlotJob, build_strips
 from tui.widgets.curve_choice import Attention, choose, first_free
 from tui.widgets.curve_controls import PlotControls
-from tui.widgets.curve_frame import Frame, cursor_stops, frame, x_range
+from tui.widgets.curve_cursor import PlotCursor
+from tui.widgets.curve_frame import Frame, frame
 from tui.widgets.curve_readout import readout, references_text, title
 from tui.widgets.curve_series import PER_STEP, PERPLEXITY, VIEWS, RunSeries, x_unit
 
 # Epochs this long (or a first epoch not over yet after this long) leave the per-epoch curve too
 # sparse to watch: the plot switches to perplexity per optimizer step on its own.
 LONG_EPOCH_S = 5.0
-ZOOM_STEP = 0.5  # what + does to the shown span (- undoes it)
 
 
 class CurvesPlot(PlotextPlot, can_focus=True):
@@ -70,9 +69,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self.controls = PlotControls()
         self.attention = Attention()  # the runs drawn first (curve_choice)
         self._order: list[RunSeries] = []  # the runs drawn, the one looked at most first
-        # Where the cursor is on the x axis (in its unit), shown while the plot has focus;
-        # None: at the last point shown.
-        self.cursor: float | None = None
+        self._cursor = PlotCursor(self.runs, self.controls)  # shown while the plot has focus
         self.drawn = Frame(unit="epoch")  # what the last build drew
         self._added = 0
         self._version = 0
@@ -145,7 +142,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
             self._changed()
 
     def remove_run(self, run_id: int) -> None:
-        self.runs[:] = [r for r in self.runs if r.run_id != run_id]
+        self.runs[:] = [r for r in self.runs if r.run_id != run_id]  # in place: the cursor's too
         self._changed()
 
     def toggle_hidden(self, run_id: int) -> bool:
@@ -224,9 +221,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
 
     def _set_view(self, view: str) -> None:
         if x_unit(view, self.controls.x_axis) != x_unit(self.view, self.controls.x_axis):
-            self.cursor = None  # an epoch is no step: start again from the last point
-            if isinstance(self.controls.zoom, tuple):
-                self.controls.zoom = None  # a range in one unit means nothing in the other
+            self._cursor.unit_changed()
         self.view = view
         self._changed()
 
@@ -244,7 +239,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
     def next_x_axis(self) -> str:
         """Epoch -> step -> wall time; returns what the x axis counts now."""
         self.controls.next_x_axis()
-        self.cursor = None
+        self._cursor.forget()
         self._changed()
         return x_unit(self.view, self.controls.x_axis)
 
@@ -253,47 +248,27 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self.controls.toggle_last()
         self._changed()
 
-    # -- the cursor and the range (keys while focused) -------------------------------------
-    def _positions(self) -> list[float]:
-        return cursor_stops(self.runs, self.view, self.controls)
-
-    def x_range(self) -> tuple[float, float] | None:
-        """The part of the x axis shown now (None: no points)."""
-        return x_range(self.runs, self.view, self.controls)
-
-    def _data_range(self) -> tuple[float, float] | None:
-        return x_range(self.runs, self.view, PlotControls(x_axis=self.controls.x_axis))
-
-    def _cursor_at(self) -> float | None:
-        """Where the cursor is: where it was put if that is shown, else the last point."""
-        shown = self._positions()
-        inside = shown and self.cursor is not None and shown[0] <= self.cursor <= shown[-1]
-        return self.cursor if inside else (shown[-1] if shown else None)
+    # -- the cursor and the range (keys while focused: curve_cursor) ---------------------------
+    @property
+    def cursor(self) -> float | None:
+        """Where the keys put the cursor on the x axis (in its unit); None: at the last point."""
+        return self._cursor.put
 
     def action_move_cursor(self, step: int) -> None:
-        shown, here = self._positions(), self._cursor_at()
-        if here is None:
-            return
-        i = bisect.bisect_left(shown, here) + step
-        self.cursor = shown[min(len(shown) - 1, max(0, i))]
-        self._changed()
+        if self._cursor.move(self.view, step):
+            self._changed()
 
     def action_cursor_to(self, end: int) -> None:
-        shown = self._positions()
-        if shown:
-            self.cursor = shown[end]
+        if self._cursor.to_end(self.view, end):
             self._changed()
 
     def action_range_end(self, which: int) -> None:
         """Set the zoomed range's start (0) or end (1) at the cursor."""
-        here, data = self._cursor_at(), self._data_range()
-        if here is not None and data is not None and self.controls.set_end(here, which, data):
+        if self._cursor.range_end(self.view, which):
             self._changed()
 
     def action_zoom_around(self, factor: float) -> None:
-        here, shown, data = self._cursor_at(), self.x_range(), self._data_range()
-        if here is not None and shown is not None and data is not None:
-            self.controls.zoom_around(here, factor, shown, data)
+        if self._cursor.zoom_around(self.view, factor):
             self._changed()
 
     def on_mount(self) -> None:
@@ -308,7 +283,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
 
     def cursor_text(self) -> str:
         """The values at the cursor, one per shown run, named in the x axis's unit."""
-        at = self._cursor_at()
+        at = self._cursor.at(self.view)
         if at is None:
             return ""
         return readout(self._order, self.view, at, self.controls, self._room())
@@ -317,7 +292,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         # Set outside render(), where a border change would need another frame.
         if not self.runs:
             self.border_subtitle = ""
-        elif self.has_focus and self._cursor_at() is not None:
+        elif self.has_focus and self._cursor.at(self.view) is not None:
             self.border_subtitle = self.cursor_text()
         else:
             self.border_subtitle = references_text(self.runs, self.view, self.drawn.off_scale)
@@ -378,7 +353,7 @@ class CurvesPlot(PlotextPlot, can_focus=True):
         self.drawn = frame(self.runs, self.view, self.controls, max(10, width - 10))
         if self.drawn.off_scale != off_scale:  # the border names them: said after this frame
             self.call_later(self._update_subtitle)
-        cursor = self._cursor_at() if self.has_focus else None
+        cursor = self._cursor.at(self.view) if self.has_focus else None
         title = ""
         if not self.runs:
             title = "no runs: F5 starts training"  # also once every run is removed
