@@ -211,6 +211,24 @@ async def pause_once_running(pilot: Pilot, app: RnnplayApp) -> None:
     await wait_for(pilot, lambda: app.state == "paused", what="paused")
 
 
+async def prompt_settled(pilot: Pilot, app: RnnplayApp) -> None:
+    """Wait until the prompt pane holds every completion of what is typed (the selected run's,
+    or each marked run's line) and is laid out at the height they need: it grows at once, but
+    shrinks only SHRINK_AFTER_S after typing pauses (tui/widgets/prompt.py), which a fixed
+    1.5 s pause used to sit out whatever the machine's speed."""
+    prompt = prompt_of(app)
+
+    def settled() -> bool:
+        if prompt.marked.runs:
+            completed = all(prompt.line_of(line.run_id) for line in prompt.marked.runs)
+        else:
+            completed = prompt._completed_for == prompt.text
+        return (completed and prompt._shrink is None
+                and prompt._lines == prompt._wrapped_count())
+
+    await wait_for(pilot, settled, what="the prompt's completions and its height settled")
+
+
 def notified(app: RnnplayApp, words: str) -> bool:
     """Whether a toast containing `words` (in its title or message) was shown."""
     return any(words in f"{n.title} {n.message}" for n in app._notifications)

@@ -4,7 +4,7 @@ and at 120x40 the prompt and the plot's x axis stay on screen; the runs table sc
 from __future__ import annotations
 
 import pytest
-from helpers import make_app, wait_for
+from helpers import make_app, prompt_settled, wait_for
 from screen_text import screen_text
 from textual import events
 
@@ -30,6 +30,14 @@ async def _four_runs(app, pilot) -> None:
                        and app.state == "finished", timeout=60, what=f"run {count}")
         if count < 4:
             await pilot.press("f5")
+
+
+async def _settled(app, pilot) -> None:
+    # The prompt at its height, then the plot redrawn at the size that leaves it (the picture
+    # is built on a worker after a resize; until then the old one is cut to the new size).
+    await prompt_settled(pilot, app)
+    plot = app.query_one(CurvesPlot)
+    await wait_for(pilot, lambda: plot._lines_key == plot._key(), what="the plot at its size")
 
 
 def _on_screen(app, widget) -> bool:
@@ -58,7 +66,7 @@ async def test_four_runs_and_a_long_prompt_keep_the_prompt_and_the_axis_on_scree
         await _paste_long_prompt(app, pilot)
         if inside:
             await pilot.press("f10")
-        await pilot.pause(1.5)  # the prompt's height settles once typing pauses
+        await _settled(app, pilot)
         _assert_prompt_and_axis_shown(app)
         # The table shows what fits and scrolls; the selected run (the newest) is in view.
         table = app.query_one(RunsTable)
@@ -73,7 +81,7 @@ async def test_four_runs_at_120x40_show_every_row_the_prompt_and_the_axis():
         await _four_runs(app, pilot)
         await _paste_long_prompt(app, pilot)
         await pilot.press("f10")
-        await pilot.pause(1.5)
+        await _settled(app, pilot)
         _assert_prompt_and_axis_shown(app)
         text = screen_text(app)
         assert all(f"#{n} scratch" in text for n in range(1, 5))
@@ -109,7 +117,7 @@ async def test_three_marked_runs_each_have_their_line_in_the_prompt_at_80x24():
         await pilot.press(*"分开")
         await wait_for(pilot, lambda: all(prompt.line_of(line.run_id)
                                           for line in prompt.marked.runs), what="completions")
-        await pilot.pause(1.5)  # the prompt's height settles once typing pauses
+        await _settled(app, pilot)
         _assert_prompt_and_axis_shown(app)
         lines = screen_text(app).splitlines()
         inside = lines[prompt.region.y + 1 : prompt.region.bottom - 1]

@@ -5,7 +5,7 @@ note on the characters the model lacks stays short (real core, tiny corpus, Pilo
 from __future__ import annotations
 
 import pytest
-from helpers import TINY_TEXT, make_app, wait_for
+from helpers import TINY_TEXT, make_app, prompt_settled, wait_for
 from screen_text import screen_text
 from textual import events
 
@@ -51,7 +51,7 @@ async def test_the_typed_line_stays_in_view_while_marked_runs_lines_give_way_at_
             await pilot.press("f10")
         prompt.focus()
         await pilot.press(*"分开")
-        await pilot.pause(1.5)  # the prompt's height settles once typing pauses
+        await prompt_settled(pilot, app)
         rows = _pane_rows(app)
         assert any(row.strip().startswith("› 分开") for row in rows), rows
         # The selected run's completion (its line comes first) shows, and the count of the
@@ -74,7 +74,7 @@ async def test_a_long_paste_keeps_its_end_the_completion_and_a_short_note_in_vie
         prompt.post_message(events.Paste(text))  # as tmux's paste-buffer sends it
         await wait_for(pilot, lambda: prompt.text == text, what="the paste")
         await wait_for(pilot, lambda: prompt.visible_completion() != "", what="a completion")
-        await pilot.pause(1.5)
+        await prompt_settled(pilot, app)
         rows = _pane_rows(app)
         shown = "".join(rows).replace(" ", "")
         note = f"(not in vocabulary: 20 characters: {''.join(unknown[:8])} …and 12 more)"

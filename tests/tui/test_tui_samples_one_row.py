@@ -6,7 +6,7 @@ Pilot)."""
 
 from __future__ import annotations
 
-from helpers import make_app, wait_for
+from helpers import make_app, prompt_settled, wait_for
 from screen_text import screen_text
 
 from tui.widgets.prompt import PromptPane
@@ -39,7 +39,7 @@ async def test_a_one_row_samples_pane_shows_the_newest_line_from_its_start():
         await wait_for(pilot, lambda: len(prompt.marked.runs) == 3, what="three lines")
         prompt.focus()
         await pilot.press(*"分开")
-        await pilot.pause(1.5)  # the prompt's height settles once typing pauses
+        await prompt_settled(pilot, app)
         assert samples.scrollable_content_region.height == 1, samples.region
         samples.add_note(LONG_NOTE)
         await pilot.pause()
@@ -51,7 +51,7 @@ async def test_a_one_row_samples_pane_shows_the_newest_line_from_its_start():
             table.move_cursor(row=row)
             await pilot.press("m")
         await wait_for(pilot, lambda: not prompt.marked.runs, what="lines gone")
-        await pilot.pause(1.5)
+        await prompt_settled(pilot, app)
         assert samples.scrollable_content_region.height == 2, samples.region
         rows = _pane_rows(app, samples)
         assert all(len(row) > 40 for row in rows) and "…" not in rows[-1], rows
