@@ -7,7 +7,7 @@ from helpers import TINY_TEXT, make_app, wait_for
 from screen_text import screen_text
 from textual import events
 
-from tui.widgets import prompt as prompt_module
+from tui.widgets import prompt_note
 from tui.widgets.prompt_text import MAX_PROMPT_CHARS
 
 FULL = f"the prompt holds at most {MAX_PROMPT_CHARS} characters"
@@ -20,7 +20,7 @@ def prompt_says(app: object) -> str:
 
 
 async def test_each_key_a_full_prompt_refuses_says_so_again(monkeypatch) -> None:
-    monkeypatch.setattr(prompt_module, "EDIT_NOTE_S", 0.5)  # the paste's note goes soon
+    monkeypatch.setattr(prompt_note, "EDIT_NOTE_S", 0.5)  # the paste's note goes soon
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         prompt = app.main.prompt
@@ -33,7 +33,7 @@ async def test_each_key_a_full_prompt_refuses_says_so_again(monkeypatch) -> None
         # meanwhile): the keys below come after it, as a learner's do.
         await wait_for(pilot, lambda: prompt._shrink is None, what="the pane settled")
         # From here a note stays until the next key: one read late on a busy machine is there.
-        monkeypatch.setattr(prompt_module, "EDIT_NOTE_S", 60)
+        monkeypatch.setattr(prompt_note, "EDIT_NOTE_S", 60)
         await pilot.press("a")
         await wait_for(pilot, lambda: FULL in prompt_says(app), what="the note at a refused key")
         assert len(prompt.text) == MAX_PROMPT_CHARS

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from helpers import TINY_TEXT, make_app, wait_for
 
-from tui.widgets import prompt as prompt_module
+from tui.widgets import prompt_note
 
 
 async def test_a_line_break_note_outlives_the_completions_while_training(tmp_path, monkeypatch):
     # The note's own 5 s would end it first on a loaded machine (it failed there once, the note
     # gone at the first look): what is tested is that completions do not wipe it.
-    monkeypatch.setattr(prompt_module, "EDIT_NOTE_S", 120.0)
+    monkeypatch.setattr(prompt_note, "EDIT_NOTE_S", 120.0)
     one_line = tmp_path / "one_line.txt"
     one_line.write_text(TINY_TEXT.replace("\n", " "), encoding="utf-8")
     app = make_app(train=True, epochs="100000", corpus=str(one_line), prompt="a")

@@ -27,15 +27,12 @@ from engine.playground.events import RunState
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
 from tui.widgets.prompt_line import prompt_line
+from tui.widgets.prompt_note import PromptNote
 from tui.widgets.prompt_rows import fit_rows, wrapped
 from tui.widgets.prompt_text import PromptText
 
 # How long the pane keeps a height its text no longer needs: until typing pauses.
 SHRINK_AFTER_S = 1.0
-# A note about what the user just typed (a line break the run cannot take, a paste cut short)
-# stays until their next keystroke or this long: the completions that come with each new set
-# of weights while training no longer wipe it before it is read.
-EDIT_NOTE_S = 5.0
 # The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
 BACK_HERE = "Esc, a click or typing: back to the prompt"
 LINE_BREAK_KEYS = ("ctrl+j", "shift+enter")  # type "\n" where the run's vocabulary has it
@@ -96,8 +93,9 @@ class PromptPane(Widget, can_focus=True):
         self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
         self._echo: Timer | None = None  # draws an edit whose completion is late (ECHO_WAIT_S)
         self.echo_wait = ECHO_WAIT_S  # 0: every edit drawn in the next frame
-        self.note = "start training (F5) to see the model's completion"
-        self._edit_note: Timer | None = None  # while a note about an edit shows (EDIT_NOTE_S)
+        self._note = PromptNote(
+            "start training (F5) to see the model's completion", self.set_timer, self._repaint
+        )
         self.line_breaks = False  # the selected run's vocabulary holds "\n" (the core says)
 
     def on_mount(self) -> None:
@@ -185,7 +183,7 @@ class PromptPane(Widget, can_focus=True):
         """Insert at the cursor (see PromptText.inserted for what becomes of tabs and breaks)."""
         edit, note = self.edit.inserted(chars, self.line_breaks)
         if note:
-            self._note_edit(note)
+            self._note.about_edit(note)
             if edit.text == self.text:  # a key refused (the prompt is full): only the note shows
                 self._repaint()
         self._apply(edit)
@@ -194,32 +192,15 @@ class PromptPane(Widget, can_focus=True):
         if self.line_breaks:
             self.insert("\n")
         else:
-            self._note_edit("no line breaks: this run's vocabulary has none")
+            self._note.about_edit("no line breaks: this run's vocabulary has none")
             self._repaint()
-
-    def _note_edit(self, note: str) -> None:
-        self._drop_edit_note()
-        self.note = note
-        self._edit_note = self.set_timer(EDIT_NOTE_S, self._edit_note_read)
-
-    def _drop_edit_note(self) -> None:
-        if self._edit_note is not None:
-            self._edit_note.stop()
-            self._edit_note = None
-            self.note = ""
-            self._repaint()
-
-    def _edit_note_read(self) -> None:
-        self._edit_note = None
-        self.note = ""
-        self._repaint()
 
     def set_text(self, text: str) -> None:
         """Replace the whole prompt (a loaded session's text, line breaks kept: it was typed
         for that run), cursor at the end."""
         edit, note = PromptText().inserted(text, line_breaks=True)
         if note:
-            self.note = note
+            self._note.text = note
         self.edit = edit
         self._changed()
         self.post_message(self.CursorMoved(edit.cursor))
@@ -271,7 +252,7 @@ class PromptPane(Widget, can_focus=True):
             self._repaint()
 
     def on_key(self, event: events.Key) -> None:
-        self._drop_edit_note()  # read: the next keystroke moves on
+        self._note.read()  # the next keystroke moves on
         # Handled here like a printable key, not as a binding: a binding runs only once the key
         # has bubbled up to the app, after the keys typed next ("a ctrl+j b" became "ab\n").
         # Enter alone would read as "done"; terminals send ctrl+j as a bare line feed.
@@ -286,7 +267,7 @@ class PromptPane(Widget, can_focus=True):
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
-        self._drop_edit_note()
+        self._note.read()
         self.insert(event.text)
 
     # -- results from the core ------------------------------------------------------------
@@ -297,8 +278,7 @@ class PromptPane(Widget, can_focus=True):
         self._completion = completion
         self._probs = probs
         self._unknown = frozenset(unknown)
-        if self._edit_note is None:  # a note about an edit waits to be read
-            self.note = ""
+        self._note.completed()
         self._repaint_answered()
 
     def show_run_completion(
@@ -334,11 +314,13 @@ class PromptPane(Widget, can_focus=True):
         return self.marked.visible(run_id, self.text)
 
     def set_note(self, note: str) -> None:
-        if self._edit_note is not None:  # this note replaces the one about an edit
-            self._edit_note.stop()
-            self._edit_note = None
-        self.note = note
-        self._repaint()
+        """What the core says after the prompt, in place of any note (one about an edit too)."""
+        self._note.replace(note)
+
+    @property
+    def note(self) -> str:
+        """The note shown after the prompt and its completion (prompt_note: how long it stays)."""
+        return self._note.text
 
     @property
     def awaiting_completion(self) -> bool:
@@ -385,7 +367,7 @@ class PromptPane(Widget, can_focus=True):
         )
         probs = self._probs[len(self._completion) - len(shown) :]
         return prompt_line(
-            self.text, self.cursor, self.has_focus, shown, probs, self._unknown, self.note
+            self.text, self.cursor, self.has_focus, shown, probs, self._unknown, self._note.text
         )
 
     def _wrapped(self, width: int, sizing: bool = False) -> list[Text]:
