@@ -55,7 +55,6 @@ def _assert_prompt_and_axis_shown(app) -> None:
     assert "prompt" in lines[prompt.region.y], lines[prompt.region.y]
 
 
-@pytest.mark.long(18)
 @pytest.mark.parametrize("inside", [False, True])
 async def test_four_runs_and_a_long_prompt_keep_the_prompt_and_the_axis_on_screen_at_80x24(
     inside: bool,
@@ -74,7 +73,6 @@ async def test_four_runs_and_a_long_prompt_keep_the_prompt_and_the_axis_on_scree
         assert "▶ #4" in text and table.region.height < 6
 
 
-@pytest.mark.long(18)
 async def test_four_runs_at_120x40_show_every_row_the_prompt_and_the_axis():
     app = make_app(train=True, epochs="3")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -128,7 +126,6 @@ async def test_three_marked_runs_each_have_their_line_in_the_prompt_at_80x24():
                 run.label, completion, inside)
 
 
-@pytest.mark.long(18)
 async def test_a_grid_of_four_runs_fits_the_table_at_80x24_without_a_horizontal_scrollbar():
     # Four runs that differ in lr and sampling fill 80 columns; once the table had more runs
     # than rows its vertical scrollbar took two of them and a horizontal one took a row.

@@ -143,6 +143,7 @@ def saved(tmux: Tmux) -> list[Path]:
     return sorted(tmux.save_dir.glob("*.rnnplay"))
 
 
+@pytest.mark.long(15)  # mostly waiting on the app: started early, it overlaps the rest
 def test_sigterm_and_sighup_autosave_and_end_the_app_cleanly(tmux: Tmux) -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         tmux.rc_file.unlink(missing_ok=True)
@@ -179,6 +180,7 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
+@pytest.mark.long(19)  # mostly waiting on the app: started early, it overlaps the rest
 def test_a_vanished_terminal_still_autosaves_and_ends_the_process(tmux: Tmux) -> None:
     # An SSH drop closes the terminal itself: Textual's output thread dies on its next write,
     # and its shutdown used to hang on the full output queue (seen 3 times in 5 here).
