@@ -119,13 +119,17 @@ def test_bad_values_are_one_line_and_exit_2(
 
 
 def test_the_command_line_in_a_process(session_path: Path) -> None:
-    # One process (its exit code and output as a shell gets them); a bad value's exit code 2 is
-    # main's, checked in this process below (test_values_that_are_not_numbers_are_usage_errors).
-    seeded = run_cli("complete", str(session_path), "the ", "--temperature", "0.8", "--top-k", "5",
-                     "--seed", "1")
-    c = completer(session_path, "the ")
+    # One process (its exit code and output as a shell gets them, a prompt of characters beyond
+    # ASCII in its arguments and its output: the only `complete` in a process, for
+    # test_session_restore's book-sized one too); a bad value's exit code 2 is main's, checked
+    # in this process below (test_values_that_are_not_numbers_are_usage_errors).
+    prefix = "分开 the "
+    seeded = run_cli("complete", str(session_path), prefix, "--temperature", "0.8", "--top-k",
+                     "5", "--seed", "1")
+    c = completer(session_path, prefix)
     assert seeded.returncode == 0, seeded.stderr
-    assert seeded.stdout == "the " + c.complete(50, Decoding(0.8, 5, 1)) + "\n"
+    assert seeded.stdout == prefix + c.complete(50, Decoding(0.8, 5, 1)) + "\n"
+    assert "分" in seeded.stderr  # the characters the model does not know, named
 
 
 @pytest.mark.parametrize("argv", [("--temperature", "hot"), ("--top-k", "1.5"),

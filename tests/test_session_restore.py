@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import run_cli, run_main, small_trainer
+from helpers import run_main, small_trainer
 
 from engine.data.corpus import load_corpus
 from engine.generation.generate import Completer
@@ -158,11 +158,12 @@ def test_complete_defaults_to_the_saved_prompt_and_reports_unknown_chars(
     assert out == "分开\U0001f600" + app_completion(trainer, "分开\U0001f600", 5) + "\n"
 
 
-def test_complete_command_line(jaychou_save: tuple[Path, Trainer]) -> None:
+def test_complete_command_line(jaychou_save: tuple[Path, Trainer], capsys) -> None:
+    # In this process: test_cli_complete runs `complete` in one, with a prompt beyond ASCII.
     path, trainer = jaychou_save
-    proc = run_cli("complete", str(path), "分开", "--chars", "30")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "分开" + app_completion(trainer, "分开", 30) + "\n"
+    code, out, err = run_main(capsys, "complete", str(path), "分开", "--chars", "30")
+    assert code == 0, err
+    assert out == "分开" + app_completion(trainer, "分开", 30) + "\n"
 
 
 def test_session_model_is_a_copy(jaychou_save: tuple[Path, Trainer]) -> None:
