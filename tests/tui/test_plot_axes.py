@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import plotext as plt
-from helpers import REPO_ROOT
 from rich.text import Text
 
 from tui.numbers import tick_text
@@ -18,6 +18,10 @@ from tui.widgets.curve_controls import PlotControls
 from tui.widgets.curve_draw import draw
 from tui.widgets.curve_frame import Frame, Line, frame
 from tui.widgets.curve_series import PERPLEXITY, RunSeries
+
+# Not helpers.REPO_ROOT: the hang test's process imports this module, and helpers would bring
+# torch and the whole app with it (~2.5 CPU-s) to a process that draws with plotext.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # The plot's inside at 80x24 with a run (its border and a runs-table row taken).
 SIZE = (78, 10)
