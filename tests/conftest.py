@@ -46,6 +46,7 @@ _TINY_TEXT = (
 ) * 4
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hooks: unknown under -p no:xdist
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (`make test`): two workers a core. Much of a test's time is waiting, not
     computing (the pilot settles 40 ms or more a key press, timers, the app in tmux, Ray
@@ -58,6 +59,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return 2 * (cores or 1)
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hooks: unknown under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> ShortSecond | None:
     """`--dist loadgroup` (`make test`), with each worker's second unit a short one."""
     return ShortSecond(config, log) if config.getoption("dist") == "loadgroup" else None
