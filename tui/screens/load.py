@@ -21,7 +21,7 @@ from tui.numbers import perplexity_text
 from tui.paths import local_time, printable
 
 if TYPE_CHECKING:
-    from engine.session import SessionInfo
+    from engine.playground import SessionInfo
 
 # "run": the run's name in the app ("#6 scratch·lr 10"): saves of one setup at lr 1 and lr 10
 # differ by it alone. "model" goes where every run's name says it ("#1 scratch"): at 80 columns
