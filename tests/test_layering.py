@@ -72,6 +72,8 @@ def test_help_and_the_app_s_records_come_before_torch() -> None:
         "import engine.generation.prompt_settings",
         "import tui.app",
         "import rnnplay.cli",
+        # `make test` fetches or verifies the corpus in a process of its own each run
+        "import engine.data.fetch_corpus",
     ):
         assert not _loaded_after(imports, "torch"), imports
 
