@@ -93,7 +93,7 @@ async def test_quitting_starts_no_queued_run(save_dir: Path) -> None:
         await wait_for(pilot, lambda: app.playground.queued() == [2], timeout=30, what="queued")
         await wait_for(pilot, lambda: notified(app, "queued"), what="said so")
         await pilot.press("ctrl+q")
-        # Asked first (tests/tui/test_compare_leftovers.py): the queued run would be lost.
+        # Asked first (tests/tui/test_tui_runs_named_alike.py): the queued run would be lost.
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="asked")
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, timeout=20, what="gone")
