@@ -3,7 +3,7 @@
 Stamps each typed text at the stages of its way to the screen (wall clock, perf_counter):
   key     the prompt widget inserts the key (the UI thread; latency counts from here)
   start   the prompt thread begins the selected run's completion of that text
-  done    that completion (with the view's inspection, if a view is open) is reported
+  done    that completion is reported (its first report: a view's inspection comes after it)
   ui      the UI thread takes the report (tui/reports.py)
   shown   the prompt renders the whole completion (the frame that shows it)
 and the CPU time (thread_time) the UI thread spends from key to shown, and the prompt thread
@@ -38,20 +38,25 @@ class StageClock:
             self.cpu.setdefault(text, {}).setdefault(stage, cpu)
 
     def patch(self, app: Any) -> None:  # noqa: ANN401 - an RnnplayApp, imported late
-        """Stamp `start`/`done` around the prompt thread's completion of the selected run (the
-        first followed), and `ui` when the UI thread takes a completion of the selected run."""
+        """Stamp `start` as the prompt thread begins the selected run's completion (the first
+        followed), `done` at its first report (the views' report follows it), and `ui` when the
+        UI thread takes a completion of the selected run."""
         follower = app.playground.prompt
         complete_one: Callable[..., None] = follower._complete_one
+        report: Callable[[Any], None] = follower._report
 
         def timed_complete_one(one, text, length, decoding, views, **kw) -> None:  # noqa: ANN001
-            first = follower.following == one.source.run_id
-            if first:
+            if follower.following == one.source.run_id:
                 self.stamp("start", text)
             complete_one(one, text, length, decoding, views, **kw)
-            if first:
-                self.stamp("done", text)
+
+        def timed_report(event) -> None:  # noqa: ANN001
+            if event.follows == follower.following:
+                self.stamp("done", event.text)
+            report(event)
 
         follower._complete_one = timed_complete_one
+        follower._report = timed_report
         reports = app.reports
         completion: Callable[..., None] = reports._completion
 
