@@ -257,9 +257,10 @@ class Playground:
         self, text: str, length: int, decoding: Decoding = GREEDY, views: Views | None = None
     ) -> None:
         """Ask for the completion of `text` (a Completion report follows, then with `views`
-        asked for the same completion again with them); greedy unless `decoding` samples. The selected run
-        completes it first, then each marked run, each from its own current weights in a report
-        of its own (Completion.follows); the views are the selected run's only."""
+        asked for the same completion again with them); greedy unless `decoding` samples. The
+        selected run completes it first, then each marked run, each from its own current
+        weights in a report of its own (Completion.follows); the views are the selected run's
+        only."""
         self._prompt.complete(text, length, decoding, views)
 
     def batch_layout(
