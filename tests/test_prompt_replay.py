@@ -125,7 +125,11 @@ def test_a_short_prompt_follows_every_snapshot(reports) -> None:
     _next(got, lambda c: c.text == "the qu")
     version = weights.change()
     shown = _next(got, lambda c: c.version == version)
-    assert shown.weights_every == 0.0 and shown.completion == weights.greedy("the qu", 10)
+    assert shown.completion == weights.greedy("the qu", 10)
+    # Every snapshot on a quiet machine (a replay of 6 characters costs ~1 ms, its ration then
+    # below the poll); a loaded one stretched it to 13 ms once (a fresh-clone run: 0.67 s), so
+    # the bound is the order of a poll, far from a long prompt's tens of seconds.
+    assert shown.weights_every < 5 * prompt_follower.WEIGHTS_POLL_S
 
 
 @pytest.mark.parametrize("kind", ["scratch", "lstm"])
@@ -213,8 +217,8 @@ def test_a_keystroke_with_a_run_just_parked_is_answered_from_its_last_weights(re
 def test_a_long_prompt_cleared_for_a_short_one_follows_the_weights_at_once_again(
     reports, monkeypatch
 ) -> None:
-    # A share that rations the long prompt's replays to minutes apart, a short one's to
-    # seconds at most.
+    # A share that rations the long prompt's replays to a minute or so apart (what a replay
+    # costs: 60 s on CI's machine, 100 s here), a short one's to seconds at most.
     monkeypatch.setattr(prompt_follower, "REPLAY_SHARE", 0.001)
     follower, got = reports
     weights = Weights("scratch")
@@ -224,7 +228,8 @@ def test_a_long_prompt_cleared_for_a_short_one_follows_the_weights_at_once_again
     _next(got, lambda c: c.text == long)
     version = weights.change()
     replayed = _next(got, lambda c: c.version == version)
-    assert replayed.weights_every > 60, "the long prompt's replays are rationed"
+    # Tens of seconds, not a short text's few: > 60 failed in CI at 59.6 on a faster machine.
+    assert replayed.weights_every > 20, "the long prompt's replays are rationed"
     follower.request("", 10)
     follower.request("the", 10)
     short = _next(got, lambda c: c.text == "the")
