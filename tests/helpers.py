@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from safetensors.torch import save
 from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
 
 from engine import session as sess
 from engine.data import corpus as corpus_module
@@ -40,6 +41,7 @@ from engine.training.events import TrainerEvent
 from engine.training.trainer import Trainer
 from rnnplay.cli import main
 from tui.app import AppOptions, RnnplayApp
+from tui.screens.load import LoadScreen
 from tui.widgets.prompt import PromptPane
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +229,29 @@ async def prompt_settled(pilot: Pilot, app: RnnplayApp) -> None:
                 and prompt._lines == prompt._wrapped_count())
 
     await wait_for(pilot, settled, what="the prompt's completions and its height settled")
+
+
+async def new_lr(
+    pilot: Pilot, app: RnnplayApp, lr: str, while_open: Callable[[], None] | None = None
+) -> None:
+    """F8, `lr` typed into its dialog (`while_open` checks it first) and Enter; returns once
+    the dialog has gone."""
+    await pilot.press("f8")
+    await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
+    if while_open is not None:
+        while_open()
+    app.screen.query_one("#new-lr", Input).value = lr
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not app.screen.query("#new-lr"), what="the dialog gone")
+
+
+async def listed_saves(pilot: Pilot, app: RnnplayApp, rows: int) -> DataTable:
+    """ctrl+o, then the load dialog's table of saves once it lists `rows` of them."""
+    await pilot.press("ctrl+o")
+    await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
+    table = app.screen.query_one("#saves", DataTable)
+    await wait_for(pilot, lambda: table.row_count == rows, what="listed")
+    return table
 
 
 def notified(app: RnnplayApp, words: str) -> bool:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import INSPECT_TEXT, make_app, small_trainer, wait_for
-from textual.widgets import DataTable
+from helpers import INSPECT_TEXT, listed_saves, make_app, small_trainer
 
 from engine import session as sess
 from engine.data import corpus as corpus_module
 from engine.session import list_sessions
-from tui.screens.load import LoadScreen
 
 
 def _saved_at_lr(folder: Path, label: str, lr: float) -> Path:
@@ -35,9 +33,6 @@ async def test_the_dialog_names_the_run_with_its_lr_now(save_dir: Path, tmp_path
     _saved_at_lr(save_dir, "#1 scratch·lr 1", 3.0)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
-        table = app.screen.query_one("#saves", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        table = await listed_saves(pilot, app, 1)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert "#1 scratch·lr 1→3" in row, row

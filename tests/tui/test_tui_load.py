@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
-from helpers import jaychou_app, make_app, notified, wait_for
+from helpers import jaychou_app, listed_saves, make_app, notified, wait_for
 from safetensors.torch import save as safetensors_save
 from screen_text import screen_text
 from textual.widgets import DataTable, Input
@@ -79,10 +79,7 @@ async def test_load_screen_restores_history_samples_prompt_and_trains_on_exactly
     straight = engine_session(save_dir / "three.rnnplay", 3, 6, prompt="我不")
     app = jaychou_app(model="gru", hidden="64", epochs="99", device="auto")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
-        table = app.screen.query_one("#saves", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        table = await listed_saves(pilot, app, 1)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[2:6] == ["scratch", "3", f"{straight[2]:.2f}", "jaychou"]
         await pilot.press("enter")
@@ -117,10 +114,7 @@ async def test_load_screen_at_80x24_shortens_long_file_names_instead_of_cutting_
     engine_session(save_dir / long_name, 1, 2, prompt="")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
-        table = app.screen.query_one("#saves", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        table = await listed_saves(pilot, app, 1)
         await pilot.pause(0.1)
         shown = str(table.get_row_at(0)[-1])
         assert "…" in shown and shown.startswith("jay") and shown.endswith("-222520")
@@ -201,10 +195,7 @@ async def test_launch_with_load_train_and_epochs_trains_on(save_dir: Path) -> No
         await wait_for(pilot, lambda: plot.runs and plot.runs[0].epochs == [1, 2, 3, 4, 5],
                        what="the plot's epochs 1-5")  # fmt: skip
         assert app.query_one(StatusPane).epochs == 5
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
-        table = app.screen.query_one("#saves", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, what="listed")
+        table = await listed_saves(pilot, app, 1)
         assert str(table.get_row_at(0)[-1]) == "odd [bold]x"  # the header says .rnnplay
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.state == "loaded", what="loaded again")

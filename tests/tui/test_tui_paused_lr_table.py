@@ -5,10 +5,8 @@ showed 30 as if the run had trained at it. The table writes the change as the st
 
 from __future__ import annotations
 
-from helpers import make_app, pause_once_running, trainer_of, wait_for
+from helpers import make_app, new_lr, pause_once_running, trainer_of, wait_for
 from textual.app import App
-from textual.pilot import Pilot
-from textual.widgets import Input
 
 from engine.config import TrainConfig
 from engine.playground import RunSummary
@@ -27,19 +25,11 @@ def _numbers(app: App) -> str:
     return str(app.query_one(StatusPane).query_one("#numbers").render())
 
 
-async def _f8(pilot: Pilot, app: App, lr: str) -> None:
-    await pilot.press("f8")
-    await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
-    app.screen.query_one("#new-lr", Input).value = lr
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: not app.screen.query("#new-lr"), what="the dialog gone")
-
-
 async def test_the_table_shows_a_paused_runs_lr_change_until_it_trains_again() -> None:
     app = make_app(train=True, epochs="100000", lr="100")
     async with app.run_test(size=(80, 24)) as pilot:
         await pause_once_running(pilot, app)
-        await _f8(pilot, app, "30")
+        await new_lr(pilot, app, "30")
         await wait_for(pilot, lambda: _lr_cell(app) == "100→30", what="100→30 in the table")
         await pilot.press("f7")
         await wait_for(pilot, lambda: app.state == "stopped", what="stopped")

@@ -7,18 +7,16 @@ from __future__ import annotations
 import math
 import re
 
-from helpers import TINY_FILE, make_app, small_trainer, wait_for
+from helpers import TINY_FILE, listed_saves, make_app, small_trainer, wait_for
 from rich.console import Console
 from rich.style import Style
 from screen_text import screen_text
-from textual.widgets import DataTable
 
 from engine.data.corpus import load_corpus
 from engine.playground.events import EpochEnd
 from engine.session import save_session
 from tui.numbers import tick_text
 from tui.screens.choice import ChoiceScreen
-from tui.screens.load import LoadScreen
 from tui.widgets.curve_controls import PlotControls
 from tui.widgets.curve_readout import title
 from tui.widgets.curve_series import PER_STEP, RunSeries
@@ -115,10 +113,7 @@ async def test_the_load_dialog_shows_whole_names_where_the_screen_has_room(save_
         save_session(save_dir / f"{name}.rnnplay", trainer, label=f"#{i + 3} gru·random")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, LoadScreen), what="load screen")
-        table = app.screen.query_one("#saves", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 2, what="listed")
+        table = await listed_saves(pilot, app, 2)
         shown = sorted(str(table.get_row(row)[-1]) for row in table.rows)
         assert shown == sorted(names), shown
         assert all(name in screen_text(app) for name in names)
