@@ -245,6 +245,14 @@ async def new_lr(
     await wait_for(pilot, lambda: not app.screen.query("#new-lr"), what="the dialog gone")
 
 
+async def both_train_then_new_lr(pilot: Pilot, app: RnnplayApp, lr: float) -> None:
+    """Runs 1 and 2 (a grid) training, then F8 gives the selected one, #2, `lr`."""
+    await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30,
+                   what="both train")  # fmt: skip
+    await new_lr(pilot, app, f"{lr:g}")
+    await wait_for(pilot, lambda: app.playground.summary(2).config.lr == lr, what=f"lr {lr:g}")
+
+
 async def listed_saves(pilot: Pilot, app: RnnplayApp, rows: int) -> DataTable:
     """ctrl+o, then the load dialog's table of saves once it lists `rows` of them."""
     await pilot.press("ctrl+o")

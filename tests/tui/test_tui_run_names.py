@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import make_app, notified, wait_for
+from helpers import both_train_then_new_lr, make_app, notified, wait_for
 from rich.cells import cell_len
-from textual.widgets import DataTable, Input
+from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from engine.playground import grid_tags
+from tui.app import RnnplayApp
 from tui.screens.load import LoadScreen
 from tui.widgets.runs_columns import LABEL
 
@@ -40,13 +42,18 @@ async def test_a_long_label_is_cut_with_an_ellipsis_and_a_gap_before_the_next_co
         assert long and all(cells[run_id].endswith("…") for run_id in long), cells
 
 
+async def _grid_of_two_trained(pilot: Pilot, app: RnnplayApp) -> None:
+    """F5 on the grid `lr 1, 10`, then both its runs' one epoch trained."""
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: len(app.playground.summaries()) == 2
+                   and all(s.epoch == 1 for s in app.playground.summaries()),
+                   timeout=30, what="both trained")  # fmt: skip
+
+
 async def test_a_loaded_run_whose_number_is_taken_keeps_its_grid_tag(save_dir: Path) -> None:
     app = make_app(lr="1, 10", epochs="1")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: len(app.playground.summaries()) == 2
-                       and all(s.epoch == 1 for s in app.playground.summaries()),
-                       timeout=30, what="both trained")  # fmt: skip
+        await _grid_of_two_trained(pilot, app)
         ten = next(s for s in app.playground.summaries() if s.label.endswith("lr 10"))
         app.playground.select(ten.id)
         await pilot.press("ctrl+s")
@@ -62,13 +69,7 @@ async def test_a_loaded_run_whose_number_is_taken_keeps_its_grid_tag(save_dir: P
 async def test_a_refusal_names_the_run_with_its_lr_now() -> None:
     app = make_app(train=True, epochs=LONG, lr="10, 30")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30,
-                       what="both train")  # fmt: skip
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
-        app.screen.query_one("#new-lr", Input).value = "20"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.playground.summary(2).config.lr == 20, what="lr 20")
+        await both_train_then_new_lr(pilot, app, 20)
         app.removing.remove(2)  # Del on its row
         await wait_for(pilot, lambda: notified(app, "is running"), what="the refusal")
         assert notified(app, "#2 scratch·lr 30→20 is running: stop it first")
@@ -79,10 +80,7 @@ async def test_saves_name_their_run_in_the_message_the_load_dialog_and_the_exit_
 ) -> None:
     app = make_app(lr="1, 10", epochs="1")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: len(app.playground.summaries()) == 2
-                       and all(s.epoch == 1 for s in app.playground.summaries()),
-                       timeout=30, what="both trained")  # fmt: skip
+        await _grid_of_two_trained(pilot, app)
         one, ten = sorted(app.playground.summaries(), key=lambda s: s.config.lr)
         app.playground.select(ten.id)
         await pilot.press("ctrl+s")

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import make_app, wait_for
-from textual.widgets import Input
+from helpers import both_train_then_new_lr, make_app, wait_for
 
 from engine.training import probes
 from tui.numbers import perplexity_text
@@ -29,13 +28,7 @@ async def test_a_loaded_run_is_named_in_the_log_and_the_plot_as_the_table_names_
 ) -> None:
     app = make_app(train=True, epochs=LONG, lr="10, 30")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.playground.training_runs() == [1, 2], timeout=30,
-                       what="both train")  # fmt: skip
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: app.screen.query("#new-lr"), what="the lr dialog")
-        app.screen.query_one("#new-lr", Input).value = "20"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.playground.summary(2).config.lr == 20, what="lr 20")
+        await both_train_then_new_lr(pilot, app, 20)
         # The plot names it as the table does (its title says a run's name where there is
         # nothing to draw: below, on the loaded run).
         plot = app.main.plot
