@@ -216,7 +216,7 @@ async def pause_once_running(pilot: Pilot, app: RnnplayApp) -> None:
 async def prompt_settled(pilot: Pilot, app: RnnplayApp) -> None:
     """Wait until the prompt pane holds every completion of what is typed (the selected run's,
     or each marked run's line) and is laid out at the height they need: it grows at once, but
-    shrinks only SHRINK_AFTER_S after typing pauses (tui/widgets/prompt.py), which a fixed
+    shrinks only SHRINK_AFTER_S after typing pauses (tui/widgets/prompt_height.py), which a fixed
     1.5 s pause used to sit out whatever the machine's speed."""
     prompt = prompt_of(app)
 
@@ -225,8 +225,7 @@ async def prompt_settled(pilot: Pilot, app: RnnplayApp) -> None:
             completed = all(prompt.line_of(line.run_id) for line in prompt.marked.runs)
         else:
             completed = prompt._completed_for == prompt.text
-        return (completed and prompt._shrink is None
-                and prompt._lines == prompt._wrapped_count())
+        return completed and prompt.height_settled
 
     await wait_for(pilot, settled, what="the prompt's completions and its height settled")
 

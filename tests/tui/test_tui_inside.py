@@ -33,7 +33,7 @@ async def trained_with_views(pilot: Pilot, views: int) -> None:
         what="inspection under the final weights",
     )
     # The prompt shrinks to what its text needs once typing (here: completions) pauses.
-    await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt height settled")
+    await wait_for(pilot, lambda: app.main.prompt.height_settled, what="prompt height settled")
     await pilot.pause(0.3)
 
 
@@ -195,7 +195,7 @@ def test_inside_views_snapshot(snap_compare, frozen_clock, views: int) -> None:
             await wait_for(pilot, lambda: app.state == "finished")
             for _ in range(4):
                 await pilot.press("f10")
-            await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt settled")
+            await wait_for(pilot, lambda: app.main.prompt.height_settled, what="prompt settled")
             await pilot.pause(0.3)
         else:
             await trained_with_views(pilot, views)

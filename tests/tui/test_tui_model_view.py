@@ -35,7 +35,7 @@ async def open_model_view(pilot: Pilot) -> None:
         and c.text == app.main.prompt.text,
         what="the model's steps under the final weights",
     )
-    await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt height settled")
+    await wait_for(pilot, lambda: app.main.prompt.height_settled, what="prompt height settled")
     await pilot.pause(0.3)
 
 

@@ -31,7 +31,7 @@ async def test_each_key_a_full_prompt_refuses_says_so_again(monkeypatch) -> None
         await wait_for(pilot, lambda: FULL not in prompt_says(app), what="the note read")
         # The pane shrinks back once the note has gone (a repaint that would show a note set
         # meanwhile): the keys below come after it, as a learner's do.
-        await wait_for(pilot, lambda: prompt._shrink is None, what="the pane settled")
+        await wait_for(pilot, lambda: prompt.height_settled, what="the pane settled")
         # From here a note stays until the next key: one read late on a busy machine is there.
         monkeypatch.setattr(prompt_note, "EDIT_NOTE_S", 60)
         await pilot.press("a")

@@ -166,7 +166,7 @@ async def test_a_completion_of_only_spaces_is_shown_not_blank():
 async def test_the_prompt_keeps_its_height_until_typing_pauses(monkeypatch):
     # Clearing a long prompt shrank the pane at once, and the plot above it jumped (and drew
     # itself again: 20-40 ms of the screen while training) as the next keystrokes grew it back.
-    monkeypatch.setattr("tui.widgets.prompt.SHRINK_AFTER_S", 0.5)
+    monkeypatch.setattr("tui.widgets.prompt_height.SHRINK_AFTER_S", 0.5)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         prompt = prompt_of(app)

@@ -26,7 +26,7 @@ async def finished_with_completion(pilot: Pilot) -> None:
         what="final completion",
     )
     # The prompt shrinks to what its text needs once typing (here: completions) pauses.
-    await wait_for(pilot, lambda: app.main.prompt._shrink is None, what="prompt height settled")
+    await wait_for(pilot, lambda: app.main.prompt.height_settled, what="prompt height settled")
     # The runs table rebuilds its rows when its columns change (a resize, a refresh) and takes
     # its height from them when idle: wait until it holds its runs on screen.
     table = app.query_one(RunsTable)

@@ -26,13 +26,12 @@ from engine.playground import Decoding, RunSummary
 from engine.playground.events import RunState
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
+from tui.widgets.prompt_height import PromptHeight
 from tui.widgets.prompt_line import prompt_line
 from tui.widgets.prompt_note import PromptNote
 from tui.widgets.prompt_rows import fit_rows, wrapped
 from tui.widgets.prompt_text import PromptText
 
-# How long the pane keeps a height its text no longer needs: until typing pauses.
-SHRINK_AFTER_S = 1.0
 # The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
 BACK_HERE = "Esc, a click or typing: back to the prompt"
 LINE_BREAK_KEYS = ("ctrl+j", "shift+enter")  # type "\n" where the run's vocabulary has it
@@ -89,8 +88,9 @@ class PromptPane(Widget, can_focus=True):
         self._completed_for = ""
         self._unknown: frozenset[str] = frozenset()
         self.marked = RunCompletions()  # a line per run once runs besides the selected are marked
-        self._lines = 1  # the height laid out, in lines of content
-        self._shrink: Timer | None = None  # lays out a smaller height once typing pauses
+        self._height = PromptHeight(
+            self.set_timer, self._wrapped_count, lambda: self.refresh(layout=True)
+        )
         self._echo: Timer | None = None  # draws an edit whose completion is late (ECHO_WAIT_S)
         self.echo_wait = ECHO_WAIT_S  # 0: every edit drawn in the next frame
         self._note = PromptNote(
@@ -243,8 +243,7 @@ class PromptPane(Widget, can_focus=True):
     def _changed(self) -> None:
         if self.on_edit is not None:
             self.on_edit(self.text, self.length, self.decoding)
-        if self._shrink is not None:  # still typing: the shrink waits for the pause
-            self._shrink.reset()
+        self._height.typing()
         if self.follows and self.echo_wait:  # a run completes it: drawn with its completion
             if self._echo is None:  # typed ahead: the first edit not drawn sets the deadline
                 self._echo = self.set_timer(self.echo_wait, self._repaint)
@@ -341,22 +340,12 @@ class PromptPane(Widget, can_focus=True):
         # sized for the last whole completion, not the part still shown, so a keystroke that
         # hides it until the new one comes repaints alone; and clearing the prompt or deleting
         # back over a line break does not make the pane, and the plot above it, jump.
-        lines = self._wrapped_count()
-        if lines < self._lines:
-            if self._shrink is None:
-                self._shrink = self.set_timer(SHRINK_AFTER_S, self._shrink_now)
-            self.refresh()
-            return
-        if self._shrink is not None:  # the text needs the height again: nothing to shrink
-            self._shrink.stop()
-            self._shrink = None
-        self.refresh(layout=lines != self._lines)
-        self._lines = lines
+        self.refresh(layout=self._height.fit(self._wrapped_count()))
 
-    def _shrink_now(self) -> None:
-        self._shrink = None
-        self._lines = self._wrapped_count()
-        self.refresh(layout=True)
+    @property
+    def height_settled(self) -> bool:
+        """Whether the pane is laid out at the height its text needs, no shrink waiting."""
+        return self._height.settled(self._wrapped_count())
 
     def _content(self, sizing: bool = False) -> Text:
         """The pane's own line; with `sizing`, the last whole completion in place of what is
@@ -386,8 +375,7 @@ class PromptPane(Widget, can_focus=True):
         needed = len(self._wrapped(width, sizing=True))
         # While a shrink waits, the height laid out stays (at this width: a resized terminal
         # lays out what the text needs).
-        kept = self._lines if self._shrink is not None and width == self.content_region.width else 0
-        return max(needed, kept)
+        return max(needed, self._height.kept() if width == self.content_region.width else 0)
 
     def render(self) -> Text:
         # Past max-height the caret's row stays in view: the marked runs' lines give way
