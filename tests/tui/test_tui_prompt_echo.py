@@ -7,7 +7,8 @@ from __future__ import annotations
 from helpers import make_app, wait_for
 from screen_text import screen_text
 
-from tui.widgets.prompt import ECHO_WAIT_S, PromptPane
+from tui.widgets.prompt import PromptPane
+from tui.widgets.prompt_echo import ECHO_WAIT_S
 
 
 async def test_a_key_whose_completion_never_comes_is_still_drawn(monkeypatch):

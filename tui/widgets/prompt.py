@@ -19,13 +19,13 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 
 from engine.playground import Decoding, RunSummary
 from engine.playground.events import RunState
 from tui.widgets.completion_lines import RunCompletions, still_fits
 from tui.widgets.decoding_keys import CompletionSettings
+from tui.widgets.prompt_echo import EchoWait
 from tui.widgets.prompt_height import PromptHeight
 from tui.widgets.prompt_line import prompt_line
 from tui.widgets.prompt_note import PromptNote
@@ -35,11 +35,6 @@ from tui.widgets.prompt_text import PromptText
 # The subtitle while another pane has the focus (tui/main_screen.py sends typing here too).
 BACK_HERE = "Esc, a click or typing: back to the prompt"
 LINE_BREAK_KEYS = ("ctrl+j", "shift+enter")  # type "\n" where the run's vocabulary has it
-# An edit while a run completes the prompt is drawn with its completion, in one frame, if that
-# comes within this long (else on its own then). Drawn at once, the edit's frame (~3 ms of the
-# UI thread, holding the GIL) slowed the prompt thread computing the completion, which then
-# waited for the next frame (issue 21, bar 3).
-ECHO_WAIT_S = 0.03
 
 
 class PromptPane(Widget, can_focus=True):
@@ -91,8 +86,7 @@ class PromptPane(Widget, can_focus=True):
         self._height = PromptHeight(
             self.set_timer, self._wrapped_count, lambda: self.refresh(layout=True)
         )
-        self._echo: Timer | None = None  # draws an edit whose completion is late (ECHO_WAIT_S)
-        self.echo_wait = ECHO_WAIT_S  # 0: every edit drawn in the next frame
+        self._echo = EchoWait(self.set_timer, self._repaint)  # an edit waits for its completion
         self._note = PromptNote(
             "start training (F5) to see the model's completion", self.set_timer, self._repaint
         )
@@ -244,9 +238,8 @@ class PromptPane(Widget, can_focus=True):
         if self.on_edit is not None:
             self.on_edit(self.text, self.length, self.decoding)
         self._height.typing()
-        if self.follows and self.echo_wait:  # a run completes it: drawn with its completion
-            if self._echo is None:  # typed ahead: the first edit not drawn sets the deadline
-                self._echo = self.set_timer(self.echo_wait, self._repaint)
+        if self.follows:  # a run completes it: drawn with its completion
+            self._echo.edited()
         else:
             self._repaint()
 
@@ -291,7 +284,7 @@ class PromptPane(Widget, can_focus=True):
         # An edit not drawn yet waits (at most ECHO_WAIT_S) for every marked run's completion
         # of it, to be drawn with all of them in one frame: a frame per run held the GIL while
         # the prompt thread computed the next run's (issue 17).
-        if self._echo is None or self.marked.answered(self.text):
+        if not self._echo.waiting or self.marked.answered(self.text):
             self._repaint()
 
     def show_runs(
@@ -324,7 +317,7 @@ class PromptPane(Widget, can_focus=True):
     @property
     def awaiting_completion(self) -> bool:
         """Whether an edit waits (at most ECHO_WAIT_S) to be drawn with its completions."""
-        return self._echo is not None
+        return self._echo.waiting
 
     def visible_completion(self) -> str:
         """The selected run's completion that still fits what is typed now."""
@@ -332,9 +325,7 @@ class PromptPane(Widget, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
     def _repaint(self) -> None:
-        if self._echo is not None:  # drawn now, whatever brought it
-            self._echo.stop()
-            self._echo = None
+        self._echo.drawn()
         # A layout pass (20-40 ms for the whole screen while training: the plot redraws at its
         # new size) only when the pane must grow, or shrink once typing pauses: the height is
         # sized for the last whole completion, not the part still shown, so a keystroke that
