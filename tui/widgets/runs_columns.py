@@ -35,6 +35,7 @@ class Column:
     # What tells the runs' settings apart (default: the text): an lr F8 changed on a paused
     # run ("100→30") is the same setting as another run's 30.
     compared: Callable[[RunSummary], str] | None = None
+    widens: bool = False  # as wide as its widest cell (else cut at its width)
 
 
 def _finite(value: float | None) -> float | None:
@@ -116,8 +117,10 @@ def fitted(column: Column, run: RunSummary) -> str:
 
 def _setting(name: str, width: int, text: Callable[[RunSummary], str],
              order: Callable[[RunSummary], object] | None = None,
-             compared: Callable[[RunSummary], str] | None = None) -> Column:
-    return Column(name, width, text, order or text, setting=True, compared=compared)
+             compared: Callable[[RunSummary], str] | None = None,
+             widens: bool = False) -> Column:
+    return Column(name, width, text, order or text, setting=True, compared=compared,
+                  widens=widens)
 
 
 # The header of the label column names the table's keys that Help does not show beside it.
@@ -125,7 +128,10 @@ LABEL = Column("run · F3 clears · s sorts", 27, lambda run: run.label, lambda 
 SETTINGS = (
     _setting("model", 8, lambda run: run.config.model),
     _setting("opt", 5, lambda run: run.config.optimizer_name),
-    _setting("lr", 6, _lr, lambda run: run.config.lr, lambda run: rate_text(run.config.lr)),
+    # An lr waiting for a paused run's resume ("100→30") takes more than 6 cells: cut, it read
+    # "100…".
+    _setting("lr", 6, _lr, lambda run: run.config.lr, lambda run: rate_text(run.config.lr),
+             widens=True),
     _setting("hidden", 7, lambda run: str(run.config.hidden), lambda run: run.config.hidden),
     _setting("layers", 7, lambda run: str(run.config.layers), lambda run: run.config.layers),
     _setting("φ", 5, lambda run: run.config.nonlinearity),
@@ -157,22 +163,21 @@ GIVE_WAY = ("saved", "speed", "best h-o")
 KEPT_SHARED = ("lr", "opt")
 
 
-def differing(runs: Sequence[RunSummary]) -> tuple[Column, ...]:
-    """The settings whose values (as shown) are not the same for every run."""
-    return tuple(c for c in SETTINGS if len({(c.compared or c.text)(run) for run in runs}) > 1)
+def differing(runs: Sequence[RunSummary], settings: Sequence[Column]) -> tuple[Column, ...]:
+    """The `settings` whose values (as shown) are not the same for every run."""
+    return tuple(c for c in settings if len({(c.compared or c.text)(run) for run in runs}) > 1)
 
 
 def _widened(column: Column, runs: Sequence[RunSummary]) -> Column:
-    """The column, wide enough for its every cell and the space after: an lr waiting for a
-    paused run's resume ("100→30") takes more than the column's 6 cells, cut it read "100…"."""
+    """The column, wide enough for its every cell and the space after, where it widens."""
     need = max((cell_len(column.text(run)) + 1 for run in runs), default=0)
     return column if need <= column.width else replace(column, width=need)
 
 
 def layout(runs: Sequence[RunSummary], room: int) -> tuple[Column, ...]:
     """The columns shown in `room` cells for these runs, in the order they are shown."""
-    settings = tuple(_widened(c, runs) if c.name == "lr" else c for c in SETTINGS)
-    differ = tuple(c for c in settings if c.name in {d.name for d in differing(runs)})
+    settings = tuple(_widened(c, runs) if c.widens else c for c in SETTINGS)
+    differ = differing(runs, settings)
     shared = tuple(c for c in settings if c not in differ)
     shown = [LABEL, *differ, *NUMBERS, *shared]
     by_name = {c.name: c for c in NUMBERS}
