@@ -103,7 +103,7 @@ class RnnplayApp(App[int]):
         # Textual may ask more than once (the snapshot harness does): one screen, one view.
         if not hasattr(self, "main"):
             # The devices are torch's to say: the form offers the CPU until the core is up.
-            self.main = MainScreen([], self.options.setup, self._complete)
+            self.main = MainScreen([], self.options.setup, self._complete, self.size)
         return self.main
 
     def on_mount(self) -> None:
