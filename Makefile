@@ -33,10 +33,13 @@ corpus: install
 # another count, WORKERS=0 runs in this process). Ray's tests and each
 # module's module-scoped set-up stay on one worker (tests/conftest.py marks their group); the work
 # is handed out in the order tests/conftest.py puts it, the longest first (no reordering by size).
+# Compiled bytecode is kept (__pycache__/, ignored by git) even where the environment says not
+# to (PYTHONDONTWRITEBYTECODE): else each worker and each process the tests start compiles the
+# project, and pytest rewrites every test module, again (half of a worker's 6 CPU-s collecting).
 WORKERS ?= auto
 test: install $(VENV)/.test-extras corpus
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: install $(VENV)/.test-extras
 	$(BIN)/python -m bench.epoch_speed
