@@ -46,9 +46,10 @@ async def test_help_screen_and_command_palette():
 async def test_footer_shows_keys_and_ctrl_c_hints_quit():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        text = screen_text(app)
-        footer = text.splitlines()[-1]
+        # The footer composes its keys once the focus settles: waited for, not read once.
+        await wait_for(pilot, lambda: "Quit" in screen_text(app).splitlines()[-1],
+                       what="the footer's keys")
+        footer = screen_text(app).splitlines()[-1]
         for key in ("Setup", "f5 New run", "f6 Pause/resume/train on", "Stop", "Save", "Load",
                     "Quit"):  # fmt: skip
             assert key in footer, footer
