@@ -79,12 +79,15 @@ def test_a_pane_of_two_rows_with_the_caret_on_the_first_says_below_under_it() ->
     assert shown[1] == f"… {len(own) - 1} more lines below", shown
 
 
-def test_a_long_prompt_and_marked_runs_in_two_rows_keep_the_caret_row_and_the_count() -> None:
+def test_a_long_prompt_and_marked_runs_in_two_rows_keep_the_caret_row_and_a_completion() -> None:
     text = "abcdefghij " * 20
     own = own_rows(text, len(text))
-    shown = [row.plain for row in fit_rows(own, run_rows(3), 2, WIDTH)]
-    assert shown[0] == f"… {len(own) - 1} more lines above, +3 marked runs"
-    assert caret_row(fit_rows(own, run_rows(3), 2, WIDTH)) == 1
+    fitted = fit_rows(own, run_rows(3), 2, WIDTH)
+    shown = [row.plain for row in fitted]
+    assert caret_row(fitted) == 0 and shown[0] == own[-1].plain, shown
+    assert shown[1].startswith("#") and shown[1].endswith("(+2 marked runs)"), shown
+    # One row: the caret's alone.
+    assert [row.plain for row in fit_rows(own, run_rows(3), 1, WIDTH)] == [own[-1].plain]
 
 
 def test_one_row_left_off_above_shows_in_place_of_a_note_on_it() -> None:

@@ -30,9 +30,11 @@ async def _runs(app, pilot, count: int) -> None:
             await pilot.press("f5")
 
 
-@pytest.mark.parametrize("inside", [False, True])
+# With the views open and a long prompt, two rows are left: the typed row and the selected
+# run's completion (a count of the rows above had taken the second, and no completion showed).
+@pytest.mark.parametrize("inside,long", [(False, False), (True, False), (True, True)])
 async def test_the_typed_line_stays_in_view_while_marked_runs_lines_give_way_at_80x24(
-    inside: bool,
+    inside: bool, long: bool
 ):
     app = make_app(train=True, epochs="2")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -50,10 +52,15 @@ async def test_the_typed_line_stays_in_view_while_marked_runs_lines_give_way_at_
         if inside:
             await pilot.press("f10")
         prompt.focus()
+        if long:
+            prompt.set_text(TINY_TEXT.replace("\n", " ")[:300])
         await pilot.press(*"分开")
         await prompt_settled(pilot, app)
         rows = _pane_rows(app)
-        assert any(row.strip().startswith("› 分开") for row in rows), rows
+        if long:
+            assert "分开" in rows[0] and len(rows) == 2, rows
+        else:
+            assert any(row.strip().startswith("› 分开") for row in rows), rows
         # The selected run's completion (its line comes first) shows, and the count of the
         # lines left off.
         assert prompt.marked.runs[0].label in "\n".join(rows), rows

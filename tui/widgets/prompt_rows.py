@@ -2,7 +2,8 @@
 
 The row the user types in (the caret's) always shows. The marked runs' lines give way first,
 from the last, down to the selected run's (the first: it holds the completion), and the last
-line shown says how many are left off; then the prompt's own rows give way, those furthest from
+line shown says how many are left off; then the prompt's own rows give way (the selected run's
+line goes only where the pane has one row), those furthest from
 the caret first, the rows after it (the text's end and, with no runs marked, the completion)
 kept before those above it; a row above them says how many are left off above, a row under
 them how many below.
@@ -65,13 +66,16 @@ def fit_rows(own: Sequence[Text], marked: Sequence[Text], room: int, width: int)
         return [*own, *_with_left_off(shown, len(marked) - len(shown), width)]
     # Own rows give way too: a row above them says how many are left off above, a row under
     # them how many below (and the runs' lines left off, when none shows), where the pane has
-    # two rows or more; where only one such row fits, it says both.
-    kept_marked = 1 if marked and room >= 3 else 0
+    # two rows or more for them; where only one such row fits, it says both. The selected run's
+    # line (it holds the completion) stays while two rows are left: at 80x24 with a view open a
+    # long prompt and its count of rows above took both, and no completion showed at all.
+    kept_marked = 1 if marked and room >= 2 else 0
     runs_off = len(marked) - kept_marked
-    start, window = _window(len(own), caret, room - kept_marked, bool(runs_off and not kept_marked))
+    avail = room - kept_marked
+    start, window = _window(len(own), caret, avail, bool(runs_off and not kept_marked))
     above, below = start, len(own) - start - window
     rows = list(own[start : start + window])
-    notes = [] if room < 2 else _notes(above, below, 0 if kept_marked else runs_off)
+    notes = [] if avail < 2 else _notes(above, below, 0 if kept_marked else runs_off)
     if len(notes) == 2 and window + 2 > room - kept_marked:
         notes = [Text(f"… {', '.join(_parts(above, below, 0 if kept_marked else runs_off))}",
                       style="dim")]  # fmt: skip
