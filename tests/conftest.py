@@ -51,8 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
     every process the tests start): the kernel then lets a busy process use up its time slice
     instead of switching to another at each wake-up. Four workers on two cores switched ~300k
     times a run, each switch leaving the book-sized trainings' matrices to be read into the
-    cache again: SCHED_BATCH halved the switches and cut the suite's CPU time ~6%
-    (bench/RESULTS.md, "The test suite's time")."""
+    cache again. SCHED_BATCH halves the switches; the time it saves is small beside this
+    machine's noise (1-5% of the pytest wall in two pairs of runs; bench/RESULTS.md, "The test
+    suite's time")."""
     if hasattr(os, "SCHED_BATCH"):
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
