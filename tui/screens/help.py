@@ -48,7 +48,9 @@ on each keystroke and when training changes the weights.
 **Held-out perplexity** (dots on the plot, `held-out` in the runs table): measured on text the
 model never trains on. On the book's settings the training perplexity falls to about 1 while
 the held-out one stays far above it: the model memorizes its 10,000 characters rather than
-learning the language.
+learning the language. Trained on, it climbs past the red uniform baseline: sure of what it
+memorized, the model is confidently wrong on new text, worse than a guess that gives every
+character the same odds.
 
 **Inside the model** (F10): the odds it gives each next character and how unsure it is
 (entropy), its hidden units coloured over the prompt and completion (blue -1, red +1, or the
