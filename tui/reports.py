@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.config import TrainConfig, spec_of
+from engine.playground import BaselineWatch
 from engine.playground.events import (
     BatchEnd,
     Completion,
@@ -50,6 +51,7 @@ class Reports:
         self.labels: dict[int, str] = {}  # run id -> label, for samples and notes (kept after
         self.clips: dict[int, float | None] = {}  # removal, when the core no longer knows it)
         self.lrs: dict[int, float] = {}  # run id -> its lr now (F8 changes it; its label stays)
+        self.overfits: dict[int, BaselineWatch] = {}  # says once when a run starts to overfit
         self._handlers: dict[type, Callable[[int | None, Any, bool], None]] = {
             BatchEnd: self._batch_end,
             EpochEnd: self._epoch_end,
@@ -97,6 +99,10 @@ class Reports:
         self.screen.plot.add_point(run_id, event)
         if mine:
             self.screen.inside.show_epoch(event, self.clips.get(run_id or 0, 0.0))
+        watch = self.overfits.get(run_id or 0)
+        note = watch.add(event, self.label(run_id)) if watch is not None else None
+        if note is not None:
+            self.screen.note(note, style="yellow")
 
     def _sample(self, run_id: int | None, event: Sample, mine: bool) -> None:
         self.screen.samples.add_sample(self.label(run_id), event.epoch, event.prefix, event.text,
@@ -141,6 +147,10 @@ class Reports:
         cfg = run.config
         self.clips[run_id] = cfg.clip
         self.lrs[run_id] = cfg.lr
+        # A loaded run's epochs are read, not said: its note, if any, came when it trained.
+        watch = self.overfits[run_id] = BaselineWatch(run.vocab_size)
+        for end in run.history:
+            watch.add(end, run.label)
         # Named as the runs table names it: a session saved after F8 holds its name and its
         # lr now ("#2 scratch·lr 30→20"), and the note had said "lr 30" beside "lr 20".
         label = self.label(run_id)

@@ -54,6 +54,7 @@ _HOME = {
     "SaveJob": "engine.session.save_job",
     "list_saves": "engine.sweep.folder",
     "available_devices": "engine.training.device",
+    "BaselineWatch": "engine.training.overfitting",
 }
 
 __all__ = sorted(_HOME)

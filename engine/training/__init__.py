@@ -6,5 +6,6 @@ probes.py (held-out perplexity, gradient flow and sample predictions, called by 
 events.py (what a trainer reports and RunState), clipping.py (the book's global-norm clipping),
 snapshots.py (the latest weights, published for readers on other threads), build.py (a new run's
 trainer), device.py (which device a setting names), device_bench.py (a setup timed on every
-device of the machine). A trainer's state to and from a session: engine/session/trainer_state.py.
+device of the machine), overfitting.py (when held-out perplexity passes the uniform baseline).
+A trainer's state to and from a session: engine/session/trainer_state.py.
 """
