@@ -31,6 +31,7 @@ from engine.session.export import event_record
 from engine.training.build import build_trainer
 from engine.training.device import DeviceError, resolve_device
 from engine.training.events import EpochEnd, RunState, Sample, StatusChanged
+from engine.training.overfitting import BaselineWatch
 from engine.training.trainer import Trainer
 from rnnplay.headless import Output, StopSignals, say
 from rnnplay.options import as_typed, given
@@ -49,11 +50,22 @@ class Reporter:
         self.book, self.jsonl, self.pred_period = book, jsonl, 0
         self._end: EpochEnd | None = None  # the latest epoch, until its line is printed
         self._placed = -1  # the step the latest printed line stands for
+        self.overfit: BaselineWatch | None = None  # says once when the run starts to overfit
+
+    def watch_overfitting(self, trainer: Trainer) -> None:
+        """Say on stderr, once, the epoch the run starts to overfit (as the app's log does); a
+        resumed run's epochs are read first, so what it said before is not said again."""
+        self.overfit = BaselineWatch(len(trainer.corpus.vocab))
+        for end in trainer.history:
+            self.overfit.add(end, "")
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, EpochEnd):
             self._json(event_record(event))
             self._end = event
+            note = self.overfit.add(event, "rnnplay train") if self.overfit else None
+            if note is not None:
+                say(note)
             last = event.epoch == event.epochs
             if last or (self.pred_period and event.epoch % self.pred_period == 0):
                 self._epoch_line()
@@ -117,6 +129,7 @@ def train(args: argparse.Namespace, fresh: tuple[CorpusConfig, TrainConfig] | No
         say(f"rnnplay train: {err}")
         return 2
     reporter.pred_period = trainer.config.pred_period
+    reporter.watch_overfitting(trainer)
     saver = None
     if save_path:
         # A resumed session is saved with what the app left in it beside the trainer.

@@ -133,3 +133,21 @@ def test_samples_by_time_are_placed_by_their_step() -> None:
         "epoch 1, perplexity 9.50, val perplexity 12.25, time 0.50 sec", " - ac",
         "epoch 10, perplexity 9.50, val perplexity 12.25, time 0.50 sec", " - ad",
     ]
+
+
+def test_the_epoch_a_run_starts_to_overfit_is_said_once_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from engine.training.events import EpochEnd
+    from engine.training.overfitting import BaselineWatch
+    from rnnplay.train_run import Reporter
+
+    lines: list[str] = []
+    reporter = Reporter(SimpleNamespace(write=lines.append))  # type: ignore[arg-type]
+    reporter.overfit = BaselineWatch(40)
+    for epoch, (train, held) in enumerate([(30.0, 12.0), (5.0, 45.0), (2.0, 90.0)], start=1):
+        reporter(EpochEnd(epoch, 3, train, 0.5, 100.0, 0.1, 1.0, val_perplexity=held))
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("rnnplay train: held-out perplexity 45 at epoch 2")
+    assert "uniform baseline (40)" in err[0] and "overfits" in err[0], err
+    assert lines[-1].startswith("epoch 3, perplexity 2.00, val perplexity 90.00"), lines
