@@ -55,9 +55,7 @@ class Reporter:
     def watch_overfitting(self, trainer: Trainer) -> None:
         """Say on stderr, once, the epoch the run starts to overfit (as the app's log does); a
         resumed run's epochs are read first, so what it said before is not said again."""
-        self.overfit = BaselineWatch(len(trainer.corpus.vocab))
-        for end in trainer.history:
-            self.overfit.add(end, "")
+        self.overfit = BaselineWatch.after(len(trainer.corpus.vocab), trainer.history)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, EpochEnd):

@@ -42,7 +42,9 @@ def test_a_run_that_never_learned_or_has_no_held_out_text_says_nothing() -> None
 
 
 def test_a_loaded_run_already_past_it_is_not_told_again() -> None:
-    watch = BaselineWatch(VOCAB)
-    for n, (train, held) in enumerate([(40.0, 169.0), (2.0, 3000.0)], start=1):
-        watch.add(epoch(n, train, held), "#1 scratch")  # its history, read at load
+    history = [epoch(n, train, held)
+               for n, (train, held) in enumerate([(40.0, 169.0), (2.0, 3000.0)], start=1)]
+    watch = BaselineWatch.after(VOCAB, history)  # its history, read at load
     assert watch.add(epoch(3, 1.5, 5000.0), "#1 scratch") is None
+    # One that had not passed it yet still says it when it does.
+    assert BaselineWatch.after(VOCAB, history[:1]).add(epoch(2, 2.0, 3000.0), "#1 scratch")

@@ -176,7 +176,7 @@ class MainScreen(Screen[None]):
                 changed = True
         if changed:
             self.update_node_styles()
-        self.setup.show_back_key(width < WIDE_FROM)
+        self.setup.show_back_key(self.narrow)
 
     @property
     def narrow(self) -> bool:

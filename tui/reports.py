@@ -147,10 +147,7 @@ class Reports:
         cfg = run.config
         self.clips[run_id] = cfg.clip
         self.lrs[run_id] = cfg.lr
-        # A loaded run's epochs are read, not said: its note, if any, came when it trained.
-        watch = self.overfits[run_id] = BaselineWatch(run.vocab_size)
-        for end in run.history:
-            watch.add(end, run.label)
+        self.overfits[run_id] = BaselineWatch.after(run.vocab_size, run.history)
         # Named as the runs table names it: a session saved after F8 holds its name and its
         # lr now ("#2 scratch·lr 30→20"), and the note had said "lr 30" beside "lr 20".
         label = self.label(run_id)

@@ -9,6 +9,7 @@ run's epochs and words the moment once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engine.training.events import EpochEnd
@@ -23,8 +24,17 @@ class BaselineWatch:
     """One run's held-out perplexity against the uniform baseline `vocab`; `add` each epoch."""
 
     vocab: int
-    best: EpochEnd | None = None  # the epoch of the lowest held-out perplexity so far
+    best: tuple[float, int] | None = None  # the lowest held-out perplexity so far, its epoch
     said: bool = False
+
+    @classmethod
+    def after(cls, vocab: int, history: Iterable[EpochEnd]) -> BaselineWatch:
+        """A watch that has read a run's epochs so far (a loaded or resumed run's): what they
+        would have said was said when it trained, and is not said again."""
+        watch = cls(vocab)
+        for end in history:
+            watch.add(end, "")
+        return watch
 
     def add(self, end: EpochEnd, label: str) -> str | None:
         """The note for `end` when it is the first epoch past the baseline after the run had
@@ -32,17 +42,17 @@ class BaselineWatch:
         val = end.val_perplexity
         if val is None:
             return None
-        best = self.best
-        if best is None or val < (best.val_perplexity or float("inf")):
-            self.best = end
+        if self.best is None or val < self.best[0]:
+            self.best = (val, end.epoch)
             return None
-        if self.said or val <= self.vocab or best.val_perplexity > self.vocab * LEARNED_BELOW:
+        best, best_epoch = self.best
+        if self.said or val <= self.vocab or best > self.vocab * LEARNED_BELOW:
             return None
         self.said = True
         return (
             f"{label}: held-out perplexity {val:,.0f} at epoch {end.epoch}, past the uniform "
-            f"baseline ({self.vocab}) and up from its best {best.val_perplexity:.3g} at epoch "
-            f"{best.epoch}, while training perplexity is {end.perplexity:.3g}: it overfits, "
-            "memorizing its training text and growing confidently wrong on text it never "
-            "trains on. More text, fewer epochs or fewer hidden units keep it nearer its best."
+            f"baseline ({self.vocab}) and up from its best {best:.3g} at epoch {best_epoch}, "
+            f"while training perplexity is {end.perplexity:.3g}: it overfits, memorizing its "
+            "training text and growing confidently wrong on text it never trains on. More "
+            "text, fewer epochs or fewer hidden units keep it nearer its best."
         )

@@ -2,11 +2,10 @@
 
 The row the user types in (the caret's) always shows. The marked runs' lines give way first,
 from the last, down to the selected run's (the first: it holds the completion), and the last
-line shown says how many are left off; then the prompt's own rows give way (the selected run's
-line goes only where the pane has one row), those furthest from
+line shown says how many are left off; then the prompt's own rows give way, those furthest from
 the caret first, the rows after it (the text's end and, with no runs marked, the completion)
 kept before those above it; a row above them says how many are left off above, a row under
-them how many below.
+them how many below. The selected run's line goes too only where the pane has one row.
 
 The prompt's own line is cut into rows here too (`wrapped`): at a space or beside a wide (CJK)
 character, as the samples pane breaks lines (tui/widgets/line_fold.py).
@@ -76,7 +75,7 @@ def fit_rows(own: Sequence[Text], marked: Sequence[Text], room: int, width: int)
     above, below = start, len(own) - start - window
     rows = list(own[start : start + window])
     notes = [] if avail < 2 else _notes(above, below, 0 if kept_marked else runs_off)
-    if len(notes) == 2 and window + 2 > room - kept_marked:
+    if len(notes) == 2 and window + 2 > avail:
         notes = [Text(f"… {', '.join(_parts(above, below, 0 if kept_marked else runs_off))}",
                       style="dim")]  # fmt: skip
         rows = [notes[0], *rows] if above else [*rows, notes[0]]
